@@ -1,0 +1,144 @@
+// The only file that knows dockerode. Loaded on first use so activation does not pay for it.
+import type Dockerode from 'dockerode';
+import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { PromotionError } from '../core/errors';
+import type { RegistryCredentials } from '../credentials/credentials';
+import type { ImageEngine, ProgressLine, PushResult } from './engine';
+import type { EngineAddress } from './engineAddress';
+import { followJsonStream } from './jsonStream';
+
+const QUICK_CALL_MS = 20_000;
+
+export async function connectDockerode(address: EngineAddress): Promise<ImageEngine> {
+  const { default: Docker } = await import('dockerode');
+  return new DockerodeEngine(new Docker(dockerodeOptions(address)), address);
+}
+
+function dockerodeOptions(address: EngineAddress): Dockerode.DockerOptions {
+  if (address.socketPath) return { socketPath: address.socketPath };
+  const read = (file: string | undefined): Buffer | undefined => (file ? readFileSync(file) : undefined);
+  if (address.protocol === 'ssh') {
+    return { protocol: 'ssh', host: address.host!, port: address.port!, ...(address.username ? { username: address.username } : {}), sshOptions: { agent: process.env['SSH_AUTH_SOCK'] } } as Dockerode.DockerOptions;
+  }
+  const options: Dockerode.DockerOptions = { protocol: address.protocol ?? 'http', host: address.host!, port: address.port! };
+  if (address.tls) {
+    const ca = read(address.tls.ca);
+    const cert = read(address.tls.cert);
+    const key = read(address.tls.key);
+    if (ca) options.ca = ca;
+    if (cert) options.cert = cert;
+    if (key) options.key = key;
+    if (!address.tls.verify) (options as Record<string, unknown>)['rejectUnauthorized'] = false;
+  }
+  return options;
+}
+
+/** The engine's X-Registry-Auth: it holds no credentials of its own. */
+function authconfig(auth: RegistryCredentials | undefined, registry: string): Dockerode.AuthConfig {
+  if (auth?.identityToken) return { identitytoken: auth.identityToken, serveraddress: auth.serverAddress } as unknown as Dockerode.AuthConfig;
+  if (auth?.username) return { username: auth.username, password: auth.password ?? '', serveraddress: auth.serverAddress };
+  // The engine refuses a push with no X-Registry-Auth at all; an empty one means anonymous.
+  return { serveraddress: registry } as unknown as Dockerode.AuthConfig;
+}
+
+class DockerodeEngine implements ImageEngine {
+  readonly address: string;
+
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly where: EngineAddress,
+  ) {
+    this.address = where.display;
+  }
+
+  async ping(signal?: AbortSignal): Promise<void> {
+    await this.call('reach the engine', (abortSignal) => (this.docker.ping as (o: object) => Promise<unknown>).call(this.docker, { abortSignal }), signal);
+  }
+
+  async hasImage(reference: string, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.call(`inspect ${reference}`, () => this.docker.getImage(reference).inspect(), signal);
+      return true;
+    } catch (error) {
+      if (error instanceof PromotionError && error.kind === 'not-found') return false;
+      throw error;
+    }
+  }
+
+  async pull(reference: string, auth: RegistryCredentials | undefined, onProgress: ProgressLine, signal?: AbortSignal): Promise<void> {
+    const { repository, tagOrDigest } = splitReference(reference);
+    const stream = await this.call(
+      `pull ${reference}`,
+      (abortSignal) => this.docker.createImage(authconfig(auth, registryOf(repository)), { fromImage: repository, tag: tagOrDigest, abortSignal }),
+      signal,
+      0,
+    );
+    await followJsonStream(stream as unknown as Readable, `pull of ${reference}`, onProgress, signal);
+  }
+
+  async tag(source: string, repository: string, tag: string, signal?: AbortSignal): Promise<void> {
+    await this.call(`tag ${source} as ${repository}:${tag}`, (abortSignal) => this.docker.getImage(source).tag({ repo: repository, tag, abortSignal }), signal);
+  }
+
+  async push(repository: string, tag: string, auth: RegistryCredentials | undefined, onProgress: ProgressLine, signal?: AbortSignal): Promise<PushResult> {
+    const stream = await this.call(
+      `push ${repository}:${tag}`,
+      (abortSignal) => this.docker.getImage(repository).push({ tag, authconfig: authconfig(auth, registryOf(repository)), abortSignal }),
+      signal,
+      0,
+    );
+    const outcome = await followJsonStream(stream as unknown as Readable, `push of ${repository}:${tag}`, onProgress, signal);
+    return {
+      ...(outcome.aux?.Digest ? { digest: outcome.aux.Digest } : {}),
+      ...(outcome.aux?.Size !== undefined ? { size: outcome.aux.Size } : {}),
+    };
+  }
+
+  /** Runs one engine call with cancellation and, for quick calls, a time limit; translates errors. */
+  private async call<T>(what: string, run: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined, timeoutMs = QUICK_CALL_MS): Promise<T> {
+    const signals = [signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter((s): s is AbortSignal => !!s);
+    const combined = signals.length ? AbortSignal.any(signals) : new AbortController().signal;
+    // Not every dockerode call honours abortSignal (inspect does not): race it as well.
+    const aborted = new Promise<never>((_, reject) => {
+      const fail = (): void => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+      if (combined.aborted) fail();
+      else combined.addEventListener('abort', fail, { once: true });
+    });
+    try {
+      return await Promise.race([run(combined), aborted]);
+    } catch (error) {
+      throw this.translate(error, what, signal, timeoutMs);
+    }
+  }
+
+  private translate(error: unknown, what: string, signal: AbortSignal | undefined, timeoutMs: number): PromotionError {
+    if (error instanceof PromotionError) return error;
+    if (signal?.aborted) return new PromotionError('cancelled', `${what}: cancelled`);
+    const e = error as { code?: string; statusCode?: number; json?: { message?: string } | null; reason?: string; message?: string; name?: string };
+    if (e.name === 'AbortError' || e.name === 'TimeoutError') {
+      return new PromotionError('timeout', `the Docker engine at ${this.address} did not answer within ${timeoutMs / 1000} s (${what})`);
+    }
+    if (e.code && ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE'].includes(e.code)) {
+      const hint = e.code === 'EACCES' ? 'Is your user allowed to use the Docker socket (the docker group)?' : 'Is Docker installed and running?';
+      return new PromotionError('engine-unreachable', `cannot reach the Docker engine at ${this.address} (from ${this.where.source}; ${e.code})`, hint, { cause: error });
+    }
+    const message = (typeof e.json === 'object' && e.json?.message) || e.reason || e.message || String(error);
+    if (e.statusCode === 404) return new PromotionError('not-found', `${what}: ${message}`);
+    if (e.statusCode === 401 || /unauthorized|authentication required/i.test(message)) return new PromotionError('unauthorized', `${what}: ${message}`);
+    return new PromotionError('internal', `${what}: ${message}`, undefined, { cause: error });
+  }
+}
+
+/** `host/path@sha256:…` → (`host/path`, `sha256:…`); `host/path:tag` → (`host/path`, `tag`). */
+function splitReference(reference: string): { repository: string; tagOrDigest: string } {
+  const at = reference.indexOf('@');
+  if (at >= 0) return { repository: reference.slice(0, at), tagOrDigest: reference.slice(at + 1) };
+  const colon = reference.lastIndexOf(':');
+  if (colon > reference.lastIndexOf('/')) return { repository: reference.slice(0, colon), tagOrDigest: reference.slice(colon + 1) };
+  return { repository: reference, tagOrDigest: 'latest' };
+}
+
+function registryOf(repository: string): string {
+  return repository.split('/')[0] ?? repository;
+}
