@@ -1,0 +1,46 @@
+// A gate is a check that must pass before a digest moves into an environment.
+import type { EnvironmentConfig } from '../config/types';
+import type { Logger } from '../core/log';
+
+export type GateStatus = 'passed' | 'failed' | 'error';
+
+export interface GateResult {
+  readonly name: string;
+  /** `builtin`, or the configured gate's type. */
+  readonly type: string;
+  readonly status: GateStatus;
+  /** One line a person can act on. */
+  readonly reason: string;
+  readonly durationMs: number;
+}
+
+/** What a configured gate knows about the promotion it guards. */
+export interface GateContext {
+  readonly sourceDigest: string;
+  /** `registry/path` the digest is promoted from. */
+  readonly sourceImage: string;
+  /** Source environment name, or undefined for a build. */
+  readonly sourceEnvironment?: string;
+  readonly target: EnvironmentConfig;
+  readonly workspaceDir: string | undefined;
+  readonly trusted: boolean;
+  readonly log: Logger;
+  readonly signal?: AbortSignal;
+}
+
+export function passed(name: string, type: string, reason: string, durationMs = 0): GateResult {
+  return { name, type, status: 'passed', reason, durationMs };
+}
+
+export function failed(name: string, type: string, reason: string, durationMs = 0): GateResult {
+  return { name, type, status: 'failed', reason, durationMs };
+}
+
+export function allPassed(results: readonly GateResult[]): boolean {
+  return results.every((r) => r.status === 'passed');
+}
+
+/** Approval is given in the confirmation by typing the environment's name. */
+export function needsTypedApproval(env: EnvironmentConfig): boolean {
+  return env.protected || env.gates.some((g) => g.type === 'approval');
+}

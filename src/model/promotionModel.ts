@@ -1,0 +1,89 @@
+// The state both trees render: which config is loaded, and the latest snapshot for it.
+// Refreshes are coalesced (one running, at most one queued) and results of a stale config dropped.
+import type { ConfigDiagnostic, PromotionConfig } from '../config/types';
+import type { Logger } from '../core/log';
+import { takeSnapshot, type Snapshot, type SnapshotServices } from './snapshot';
+
+export type ConfigState =
+  | { readonly kind: 'no-workspace' }
+  | { readonly kind: 'no-config'; readonly file: string }
+  | { readonly kind: 'invalid'; readonly file: string; readonly diagnostics: readonly ConfigDiagnostic[] }
+  | { readonly kind: 'ready'; readonly file: string; readonly config: PromotionConfig; readonly workspaceDir: string };
+
+export class PromotionModel {
+  private readonly listeners = new Set<() => void>();
+  private state: ConfigState = { kind: 'no-workspace' };
+  private current: Snapshot | undefined;
+  private generation = 0;
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  private abort: AbortController | undefined;
+
+  constructor(private readonly services: SnapshotServices & { log: Logger }) {}
+
+  get config(): ConfigState {
+    return this.state;
+  }
+
+  get snapshot(): Snapshot | undefined {
+    return this.current;
+  }
+
+  get isRefreshing(): boolean {
+    return this.running !== undefined;
+  }
+
+  onDidChange(listener: () => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  setConfig(state: ConfigState): void {
+    this.generation++;
+    this.abort?.abort();
+    this.state = state;
+    this.current = undefined;
+    this.fire();
+    if (state.kind === 'ready') void this.refresh();
+  }
+
+  /** Takes a new snapshot; a call during a refresh runs once more after it, however many callers asked. */
+  refresh(): Promise<void> {
+    if (this.running) {
+      this.queued ??= this.running.then(() => {
+        this.queued = undefined;
+        return this.refresh();
+      });
+      return this.queued;
+    }
+    const state = this.state;
+    if (state.kind !== 'ready') return Promise.resolve();
+    const generation = this.generation;
+    const abort = new AbortController();
+    this.abort = abort;
+    this.running = (async () => {
+      this.fire();
+      try {
+        const snapshot = await takeSnapshot(state.config, this.services, abort.signal);
+        if (generation !== this.generation) return;
+        this.current = snapshot;
+        this.services.log.debug(`refreshed ${snapshot.environments.length} environments and ${snapshot.builds.state === 'ok' ? snapshot.builds.rows.length : 0} builds in ${snapshot.durationMs} ms`);
+      } catch (error) {
+        this.services.log.error(`refresh failed: ${(error as Error).message}`);
+      } finally {
+        this.running = undefined;
+        this.fire();
+      }
+    })();
+    return this.running;
+  }
+
+  dispose(): void {
+    this.abort?.abort();
+    this.listeners.clear();
+  }
+
+  private fire(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}

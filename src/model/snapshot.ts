@@ -1,0 +1,139 @@
+// One look at the registry: each environment's digest and the builds that can be promoted.
+import type { EnvironmentConfig, PromotionConfig } from '../config/types';
+import { PromotionError } from '../core/errors';
+import type { Logger } from '../core/log';
+import type { ImageDetails } from '../images/imageDetails';
+import type { Repository } from '../core/reference';
+import type { RegistryClient } from '../registry/registryClient';
+import { mapLimit } from './mapLimit';
+
+export type Lookup =
+  | { readonly state: 'present'; readonly digest: string; readonly mediaType: string }
+  | { readonly state: 'absent' }
+  | { readonly state: 'error'; readonly error: PromotionError };
+
+/** How an environment stands against the one before it. */
+export type Relation = 'first' | 'in-step' | 'behind' | 'unknown';
+
+export interface EnvironmentRow {
+  readonly env: EnvironmentConfig;
+  readonly index: number;
+  readonly lookup: Lookup;
+  readonly relation: Relation;
+  readonly previous?: EnvironmentConfig;
+  readonly next?: EnvironmentConfig;
+}
+
+export interface BuildRow {
+  readonly tag: string;
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly created?: string;
+  /** Names of the environments that hold this digest now. */
+  readonly heldBy: readonly string[];
+}
+
+export type BuildsResult =
+  | { readonly state: 'ok'; readonly rows: readonly BuildRow[]; /** tags matching the pattern */ readonly matching: number; readonly scanned: number }
+  | { readonly state: 'error'; readonly error: PromotionError };
+
+export interface Snapshot {
+  readonly environments: readonly EnvironmentRow[];
+  readonly builds: BuildsResult;
+  readonly takenAt: number;
+  readonly durationMs: number;
+}
+
+export interface SnapshotServices {
+  readonly registry: RegistryClient;
+  readonly describe: (repo: Repository, digest: string, signal?: AbortSignal) => Promise<ImageDetails>;
+  readonly log: Logger;
+  /** Builds scanned at most per refresh (newest-first needs each one's creation time). */
+  readonly maxScannedBuilds?: number;
+  readonly concurrency?: number;
+}
+
+const DEFAULT_MAX_SCANNED = 200;
+const DEFAULT_CONCURRENCY = 16;
+
+export async function takeSnapshot(config: PromotionConfig, services: SnapshotServices, signal?: AbortSignal): Promise<Snapshot> {
+  const started = Date.now();
+  const [lookups, builds] = await Promise.all([
+    Promise.all(config.environments.map((env) => lookupEnvironment(services.registry, env, signal))),
+    listBuilds(config, services, signal),
+  ]);
+  const environments = config.environments.map((env, index): EnvironmentRow => {
+    const previous = config.environments[index - 1];
+    const next = config.environments[index + 1];
+    return {
+      env,
+      index,
+      lookup: lookups[index]!,
+      relation: relationTo(lookups[index]!, index > 0 ? lookups[index - 1] : undefined),
+      ...(previous ? { previous } : {}),
+      ...(next ? { next } : {}),
+    };
+  });
+  const held = heldBy(environments);
+  const withHolders: BuildsResult =
+    builds.state === 'ok' ? { ...builds, rows: builds.rows.map((row) => ({ ...row, heldBy: held.get(row.digest) ?? [] })) } : builds;
+  return { environments, builds: withHolders, takenAt: started, durationMs: Date.now() - started };
+}
+
+export async function lookupEnvironment(registry: RegistryClient, env: EnvironmentConfig, signal?: AbortSignal): Promise<Lookup> {
+  try {
+    const found = await registry.resolve(env.repository, env.tag, signal);
+    return found ? { state: 'present', digest: found.digest, mediaType: found.mediaType } : { state: 'absent' };
+  } catch (error) {
+    return { state: 'error', error: asPromotionError(error) };
+  }
+}
+
+export function relationTo(current: Lookup, previous: Lookup | undefined): Relation {
+  if (!previous) return 'first';
+  if (current.state === 'error' || previous.state !== 'present') return 'unknown';
+  if (current.state === 'present' && current.digest === previous.digest) return 'in-step';
+  return 'behind';
+}
+
+async function listBuilds(config: PromotionConfig, services: SnapshotServices, signal?: AbortSignal): Promise<BuildsResult> {
+  try {
+    const tags = (await services.registry.listTags(config.repository, signal)).filter((t) => config.builds.tagPattern.test(t));
+    const scanned = tags.slice(0, services.maxScannedBuilds ?? DEFAULT_MAX_SCANNED);
+    const concurrency = services.concurrency ?? DEFAULT_CONCURRENCY;
+    const resolved = await mapLimit(scanned, concurrency, async (tag) => {
+      const descriptor = await services.registry.resolve(config.repository, tag, signal);
+      if (!descriptor) return undefined; // deleted between the listing and the lookup
+      const details = await services.describe(config.repository, descriptor.digest, signal).catch((error: Error) => {
+        services.log.debug(`no details for ${tag}: ${error.message}`);
+        return undefined;
+      });
+      return { tag, digest: descriptor.digest, mediaType: descriptor.mediaType, ...(details?.created ? { created: details.created } : {}), heldBy: [] };
+    });
+    const rows = resolved.filter((r): r is NonNullable<typeof r> => !!r).sort(newestFirst).slice(0, config.builds.limit);
+    return { state: 'ok', rows, matching: tags.length, scanned: scanned.length };
+  } catch (error) {
+    return { state: 'error', error: asPromotionError(error) };
+  }
+}
+
+function newestFirst(a: BuildRow, b: BuildRow): number {
+  const ta = a.created ? Date.parse(a.created) : NaN;
+  const tb = b.created ? Date.parse(b.created) : NaN;
+  if (Number.isFinite(ta) && Number.isFinite(tb) && ta !== tb) return tb - ta;
+  if (Number.isFinite(ta) !== Number.isFinite(tb)) return Number.isFinite(ta) ? -1 : 1;
+  return a.tag.localeCompare(b.tag);
+}
+
+function heldBy(rows: readonly EnvironmentRow[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const row of rows) {
+    if (row.lookup.state !== 'present') continue;
+    map.set(row.lookup.digest, [...(map.get(row.lookup.digest) ?? []), row.env.name]);
+  }
+  return map;
+}
+
+function asPromotionError(error: unknown): PromotionError {
+  return error instanceof PromotionError ? error : new PromotionError('internal', error instanceof Error ? error.message : String(error), undefined, { cause: error });
+}

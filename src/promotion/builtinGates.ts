@@ -1,0 +1,50 @@
+// The checks every promotion passes, whatever the config says.
+import type { EnvironmentConfig } from '../config/types';
+import { repositoryName, shortDigest, type Repository } from '../core/reference';
+import { failed, passed, type GateResult } from '../gates/gate';
+import type { ImageDetails } from '../images/imageDetails';
+import { describeMediaType, MediaTypes } from '../registry/mediaTypes';
+
+const BUILTIN = 'builtin';
+
+/** (a) Environment N+1 takes only what environment N holds now; the first takes any build. */
+export function orderingGate(target: EnvironmentConfig, previous: EnvironmentConfig | undefined, previousDigest: string | null | undefined, digest: string): GateResult {
+  const name = 'promotion order';
+  if (!previous) return passed(name, BUILTIN, `${target.name} is the first environment: it takes any build`);
+  if (!previousDigest) return failed(name, BUILTIN, `${previous.name} is empty: promote into ${previous.name} before ${target.name}`);
+  if (previousDigest !== digest) {
+    return failed(name, BUILTIN, `${target.name} takes only what ${previous.name} holds now (${shortDigest(previousDigest)}); ${shortDigest(digest)} has not been through ${previous.name}. Promote it into ${previous.name} first`);
+  }
+  return passed(name, BUILTIN, `${previous.name} holds ${shortDigest(digest)}`);
+}
+
+/** (b) Promotion never builds: the digest must already be in the source repository. */
+export function sourceExistsGate(repo: Repository, digest: string, exists: boolean): GateResult {
+  const name = 'source exists';
+  return exists
+    ? passed(name, BUILTIN, `${repositoryName(repo)}@${shortDigest(digest)} is in the registry`)
+    : failed(name, BUILTIN, `${repositoryName(repo)}@${digest} is not in the registry (promotion never builds; push the build first)`);
+}
+
+/**
+ * (c) Through the Docker engine, only a single-platform Docker manifest keeps its digest:
+ * an index comes back as one platform and an OCI manifest is rewritten as a Docker one (seen with
+ * engine 20.10: an OCI manifest sha256:cf97… was pushed as sha256:446d…), both under new digests.
+ */
+export function engineKeepsDigestGate(details: Pick<ImageDetails, 'mediaType' | 'isIndex' | 'platforms'>, digest: string): GateResult {
+  const name = 'digest survives the engine';
+  if (details.isIndex) {
+    const platforms = details.platforms.length ? `: ${details.platforms.join(', ')}` : '';
+    return failed(name, BUILTIN, `${shortDigest(digest)} is a multi-platform image (${describeMediaType(details.mediaType)}, ${details.platforms.length} platforms${platforms}). The Docker engine pulls and pushes one platform, so the target would get a different digest. Promoting indexes needs a registry-side copy`);
+  }
+  if (details.mediaType !== MediaTypes.dockerManifest) {
+    return failed(name, BUILTIN, `${shortDigest(digest)} is an ${describeMediaType(details.mediaType)}; the Docker engine would push it as a Docker manifest with a different digest. Promoting it needs a registry-side copy`);
+  }
+  return passed(name, BUILTIN, `single-platform Docker manifest${details.platforms[0] ? ` (${details.platforms[0]})` : ''}`);
+}
+
+/** The engine must answer before anyone is asked to confirm. */
+export function engineReachableGate(address: string, error: Error | undefined): GateResult {
+  const name = 'Docker engine';
+  return error ? failed(name, BUILTIN, error.message) : passed(name, BUILTIN, `reachable at ${address}`);
+}
