@@ -1,9 +1,10 @@
 import type * as vscode from 'vscode';
+import { createContainer, type ImagePromotionApi } from './vscode/container';
 
-export function activate(_context: vscode.ExtensionContext): void {
-  // Filled in by the composition root.
+export function activate(context: vscode.ExtensionContext): ImagePromotionApi {
+  return createContainer(context);
 }
 
 export function deactivate(): void {
-  // Disposables are owned by the context.
+  // Everything is owned by context.subscriptions.
 }

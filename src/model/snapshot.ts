@@ -37,9 +37,15 @@ export type BuildsResult =
   | { readonly state: 'ok'; readonly rows: readonly BuildRow[]; /** tags matching the pattern */ readonly matching: number; readonly scanned: number }
   | { readonly state: 'error'; readonly error: PromotionError };
 
+export type EngineStatus =
+  | { readonly state: 'ok'; readonly address: string }
+  | { readonly state: 'error'; readonly address: string; readonly error: PromotionError };
+
 export interface Snapshot {
   readonly environments: readonly EnvironmentRow[];
   readonly builds: BuildsResult;
+  /** Present when the snapshot checked the engine promotions go through. */
+  readonly engine?: EngineStatus;
   readonly takenAt: number;
   readonly durationMs: number;
 }
@@ -51,6 +57,7 @@ export interface SnapshotServices {
   /** Builds scanned at most per refresh (newest-first needs each one's creation time). */
   readonly maxScannedBuilds?: number;
   readonly concurrency?: number;
+  readonly checkEngine?: (signal?: AbortSignal) => Promise<EngineStatus>;
 }
 
 const DEFAULT_MAX_SCANNED = 200;
@@ -58,9 +65,10 @@ const DEFAULT_CONCURRENCY = 16;
 
 export async function takeSnapshot(config: PromotionConfig, services: SnapshotServices, signal?: AbortSignal): Promise<Snapshot> {
   const started = Date.now();
-  const [lookups, builds] = await Promise.all([
+  const [lookups, builds, engine] = await Promise.all([
     Promise.all(config.environments.map((env) => lookupEnvironment(services.registry, env, signal))),
     listBuilds(config, services, signal),
+    services.checkEngine?.(signal),
   ]);
   const environments = config.environments.map((env, index): EnvironmentRow => {
     const previous = config.environments[index - 1];
@@ -77,7 +85,7 @@ export async function takeSnapshot(config: PromotionConfig, services: SnapshotSe
   const held = heldBy(environments);
   const withHolders: BuildsResult =
     builds.state === 'ok' ? { ...builds, rows: builds.rows.map((row) => ({ ...row, heldBy: held.get(row.digest) ?? [] })) } : builds;
-  return { environments, builds: withHolders, takenAt: started, durationMs: Date.now() - started };
+  return { environments, builds: withHolders, ...(engine ? { engine } : {}), takenAt: started, durationMs: Date.now() - started };
 }
 
 export async function lookupEnvironment(registry: RegistryClient, env: EnvironmentConfig, signal?: AbortSignal): Promise<Lookup> {

@@ -1,0 +1,74 @@
+// The Builds view: tags matching the build pattern, newest first, with the environments holding each.
+import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
+import { repositoryName, shortDigest } from '../../core/reference';
+import type { PromotionModel } from '../../model/promotionModel';
+import type { DetailsLookup } from './environmentsTree';
+import { messageItem } from './messageItem';
+import { contextValue, type BuildNode, type PromotionNode } from './nodes';
+import { digestTooltip, relativeTime, repositoryLine } from './tooltips';
+
+export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: { dispose(): void };
+
+  constructor(private readonly model: PromotionModel, private readonly details: DetailsLookup) {
+    this.subscription = model.onDidChange(() => this.changed.fire());
+  }
+
+  getChildren(node?: PromotionNode): PromotionNode[] {
+    if (node) return [];
+    const state = this.model.config;
+    if (state.kind !== 'ready') return [];
+    const snapshot = this.model.snapshot;
+    if (!snapshot) return [{ kind: 'message', id: 'loading', label: 'Listing builds…', icon: 'loading' }];
+    const builds = snapshot.builds;
+    const config = state.config;
+    if (builds.state === 'error') {
+      return [{ kind: 'message', id: 'builds-error', label: 'Builds could not be listed', description: errorMessage(builds.error), tooltip: errorMessage(builds.error), icon: 'error', command: { command: 'imagePromotion.showLog', title: 'Show Log' } }];
+    }
+    if (!builds.rows.length) {
+      return [{ kind: 'message', id: 'no-builds', label: 'No builds yet', description: `no tag of ${config.image} matches ${config.builds.tagPattern.source}`, icon: 'info' }];
+    }
+    const nodes: PromotionNode[] = builds.rows.map((row): BuildNode => ({ kind: 'build', row, repository: config.repository, ...(config.environments[0] ? { next: config.environments[0] } : {}) }));
+    if (builds.matching > builds.rows.length) {
+      const scanned = builds.scanned < builds.matching ? ` (the first ${builds.scanned} tags were compared)` : '';
+      nodes.push({ kind: 'message', id: 'more-builds', label: `${builds.matching - builds.rows.length} older builds not shown`, description: `builds.limit is ${config.builds.limit}${scanned}`, icon: 'info' });
+    }
+    return nodes;
+  }
+
+  getTreeItem(node: PromotionNode): vscode.TreeItem {
+    if (node.kind === 'message') return messageItem(node);
+    if (node.kind !== 'build') throw new Error('environments are not shown in the Builds view');
+    const { row } = node;
+    const item = new vscode.TreeItem(row.tag, vscode.TreeItemCollapsibleState.None);
+    item.id = `build:${row.tag}`;
+    const parts = [shortDigest(row.digest)];
+    if (row.heldBy.length) parts.push(`in ${row.heldBy.join(', ')}`);
+    if (row.created && Number.isFinite(Date.parse(row.created))) parts.push(relativeTime(Date.parse(row.created)));
+    item.description = parts.join(' · ');
+    item.contextValue = contextValue('build', true, node.next);
+    item.iconPath = row.heldBy.length ? new vscode.ThemeIcon('tag', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon('tag');
+    item.accessibilityInformation = { label: `build ${row.tag}, ${item.description}` };
+    return item;
+  }
+
+  async resolveTreeItem(item: vscode.TreeItem, node: PromotionNode): Promise<vscode.TreeItem> {
+    if (node.kind !== 'build') return item;
+    const details = await this.details(node).catch(() => undefined);
+    const held = node.row.heldBy.length ? `Held by: ${node.row.heldBy.join(', ')}` : 'Not in any environment yet';
+    item.tooltip = digestTooltip(`build ${node.row.tag}`, node.repository, node.row.digest, details, [repositoryLine(node.repository, node.row.tag), held]);
+    return item;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
+
+export function buildReference(node: BuildNode): string {
+  return `${repositoryName(node.repository)}:${node.row.tag}`;
+}

@@ -1,0 +1,138 @@
+// The Environments view: one row per environment in promotion order, plus the engine they go through.
+import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
+import { shortDigest } from '../../core/reference';
+import type { ImageDetails } from '../../images/imageDetails';
+import type { PromotionModel } from '../../model/promotionModel';
+import type { EnvironmentRow, Snapshot } from '../../model/snapshot';
+import { contextValue, type EnvironmentNode, type MessageNode, type PromotionNode } from './nodes';
+import { messageItem } from './messageItem';
+import { digestTooltip, repositoryLine } from './tooltips';
+
+export type DetailsLookup = (node: PromotionNode) => Promise<ImageDetails | undefined>;
+
+export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: { dispose(): void };
+
+  constructor(
+    private readonly model: PromotionModel,
+    private readonly details: DetailsLookup,
+    private readonly promoting: (environment: string) => boolean,
+  ) {
+    this.subscription = model.onDidChange(() => this.changed.fire());
+  }
+
+  /** Redraws rows without a new lookup (e.g. a promotion started or ended). */
+  redraw(): void {
+    this.changed.fire();
+  }
+
+  getChildren(node?: PromotionNode): PromotionNode[] {
+    if (node) return [];
+    const state = this.model.config;
+    if (state.kind === 'no-workspace' || state.kind === 'no-config') return [];
+    if (state.kind === 'invalid') return [configErrorsNode(state.file, state.diagnostics)];
+    const snapshot = this.model.snapshot;
+    if (!snapshot) return [{ kind: 'message', id: 'loading', label: 'Looking up digests…', icon: 'loading' }];
+    return [...snapshot.environments.map((row): EnvironmentNode => ({ kind: 'environment', row })), ...engineNodes(snapshot)];
+  }
+
+  getTreeItem(node: PromotionNode): vscode.TreeItem {
+    if (node.kind === 'environment') return this.environmentItem(node.row);
+    if (node.kind === 'message') return messageItem(node);
+    throw new Error('builds are not shown in the Environments view');
+  }
+
+  async resolveTreeItem(item: vscode.TreeItem, node: PromotionNode): Promise<vscode.TreeItem> {
+    if (node.kind !== 'environment' || node.row.lookup.state !== 'present') return item;
+    const { env } = node.row;
+    const details = await this.details(node).catch(() => undefined);
+    item.tooltip = digestTooltip(`${env.name} (${env.tag})`, env.repository, node.row.lookup.digest, details, [repositoryLine(env.repository, env.tag), relationText(node.row) ?? ''].filter(Boolean));
+    return item;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+
+  private environmentItem(row: EnvironmentRow): vscode.TreeItem {
+    const { env, lookup } = row;
+    const item = new vscode.TreeItem(env.name, vscode.TreeItemCollapsibleState.None);
+    item.id = `environment:${env.name}`;
+    const parts = [env.tag];
+    if (lookup.state === 'present') parts.push(shortDigest(lookup.digest));
+    if (lookup.state === 'absent') parts.push('empty');
+    if (lookup.state === 'error') parts.push(errorMessage(lookup.error));
+    const relation = relationText(row);
+    if (relation) parts.push(relation);
+    const busy = this.promoting(env.name);
+    if (busy) parts.push('promoting…');
+    item.description = parts.join(' · ');
+    item.contextValue = contextValue('environment', lookup.state === 'present', row.next);
+    item.iconPath = busy ? new vscode.ThemeIcon('sync~spin') : environmentIcon(row);
+    item.accessibilityInformation = { label: `${env.name}, ${item.description}` };
+    if (lookup.state !== 'present') {
+      item.tooltip =
+        lookup.state === 'absent'
+          ? `${env.name}: the tag ${env.tag} does not exist in ${env.image} yet. Nothing has been promoted into it.`
+          : `${env.name}: ${errorMessage(lookup.error)}`;
+    }
+    return item;
+  }
+}
+
+function relationText(row: EnvironmentRow): string | undefined {
+  if (!row.previous) return undefined;
+  if (row.relation === 'in-step') return `in step with ${row.previous.name}`;
+  if (row.relation === 'behind') return `behind ${row.previous.name}`;
+  return undefined;
+}
+
+function environmentIcon(row: EnvironmentRow): vscode.ThemeIcon {
+  switch (row.lookup.state) {
+    case 'error':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+    case 'absent':
+      return new vscode.ThemeIcon('circle-large-outline', new vscode.ThemeColor('disabledForeground'));
+    case 'present':
+      if (row.relation === 'in-step') return new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
+      if (row.relation === 'behind') return new vscode.ThemeIcon('arrow-circle-up', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      return new vscode.ThemeIcon('package');
+  }
+}
+
+function engineNodes(snapshot: Snapshot): MessageNode[] {
+  const engine = snapshot.engine;
+  if (!engine) return [];
+  if (engine.state === 'ok') {
+    return [{ kind: 'message', id: 'engine', label: 'Docker engine', description: engine.address, tooltip: `Promotions retag and push through the Docker engine at ${engine.address}.`, icon: 'engine' }];
+  }
+  return [
+    {
+      kind: 'message',
+      id: 'engine',
+      label: 'Docker engine unreachable',
+      description: engine.address,
+      tooltip: `${errorMessage(engine.error)}\n\nPromotions need the engine. Set imagePromotion.dockerHost, DOCKER_HOST or a Docker context to use another one.`,
+      icon: 'engine-error',
+      command: { command: 'imagePromotion.showLog', title: 'Show Log' },
+    },
+  ];
+}
+
+function configErrorsNode(file: string, diagnostics: readonly { severity: string; message: string; range: { startLine: number } }[]): MessageNode {
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const first = errors[0];
+  return {
+    kind: 'message',
+    id: 'config-errors',
+    label: `Configuration has errors (${errors.length})`,
+    ...(first ? { description: `line ${first.range.startLine + 1}: ${first.message}` } : {}),
+    tooltip: `${file}\n\n${errors.map((d) => `line ${d.range.startLine + 1}: ${d.message}`).join('\n')}\n\nClick to open the file; the Problems panel lists every error.`,
+    icon: 'error',
+    command: { command: 'imagePromotion.openConfig', title: 'Open Promotion Config' },
+  };
+}

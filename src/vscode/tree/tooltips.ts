@@ -1,0 +1,53 @@
+// Tooltips are filled in lazily (resolveTreeItem): platforms and labels cost a manifest and a config read.
+import * as vscode from 'vscode';
+import { pullReference, repositoryName, type Repository } from '../../core/reference';
+import type { ImageDetails } from '../../images/imageDetails';
+import { describeMediaType } from '../../registry/mediaTypes';
+
+export function digestTooltip(heading: string, repo: Repository, digest: string, details: ImageDetails | undefined, extra: string[] = []): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${escape(heading)}**\n\n`);
+  md.appendMarkdown(`Digest: \`${digest}\`\n\n`);
+  md.appendMarkdown(`Pull: \`${pullReference(repo, digest)}\`\n\n`);
+  if (details) {
+    md.appendMarkdown(`Type: ${escape(describeMediaType(details.mediaType))}\n\n`);
+    if (details.platforms.length) md.appendMarkdown(`Platforms: ${details.platforms.map((p) => `\`${p}\``).join(', ')}\n\n`);
+    if (details.created) md.appendMarkdown(`Created: ${escape(formatTime(details.created))}\n\n`);
+    if (details.revision) md.appendMarkdown(`Revision: \`${details.revision}\`\n\n`);
+  }
+  for (const line of extra) md.appendMarkdown(`${line}\n\n`);
+  return md;
+}
+
+export function repositoryLine(repo: Repository, tag: string): string {
+  return `Tag: \`${repositoryName(repo)}:${tag}\``;
+}
+
+export function formatTime(iso: string): string {
+  const time = Date.parse(iso);
+  if (!Number.isFinite(time)) return iso;
+  return `${new Date(time).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (${relativeTime(time)})`;
+}
+
+export function relativeTime(time: number, now = Date.now()): string {
+  const seconds = Math.round((now - time) / 1000);
+  if (seconds < 60) return 'just now';
+  const units: [number, string][] = [
+    [60 * 60 * 24 * 365, 'year'],
+    [60 * 60 * 24 * 30, 'month'],
+    [60 * 60 * 24, 'day'],
+    [60 * 60, 'hour'],
+    [60, 'minute'],
+  ];
+  for (const [size, name] of units) {
+    if (seconds >= size) {
+      const n = Math.floor(seconds / size);
+      return `${n} ${name}${n === 1 ? '' : 's'} ago`;
+    }
+  }
+  return 'just now';
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
