@@ -1,0 +1,75 @@
+import * as assert from 'node:assert/strict';
+import type { EnvironmentConfig } from '../../src/config/types';
+import { parseRepository } from '../../src/core/reference';
+import { needsTypedApproval } from '../../src/gates/gate';
+import { engineKeepsDigestGate, orderingGate, sourceExistsGate } from '../../src/promotion/builtinGates';
+import { MediaTypes } from '../../src/registry/mediaTypes';
+
+const D1 = `sha256:${'1'.repeat(64)}`;
+const D2 = `sha256:${'2'.repeat(64)}`;
+
+function env(name: string, extra: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
+  return { name, tag: name, image: 'registry.example.com/app', repository: parseRepository('registry.example.com/app'), protected: false, gates: [], ...extra };
+}
+
+describe('built-in gates', () => {
+  describe('promotion order', () => {
+    it('lets the first environment take any build', () => {
+      const result = orderingGate(env('development'), undefined, undefined, D1);
+      assert.equal(result.status, 'passed');
+      assert.match(result.reason, /first environment/);
+    });
+
+    it('passes when the environment before holds the digest', () => {
+      assert.equal(orderingGate(env('staging'), env('development'), D1, D1).status, 'passed');
+    });
+
+    it('refuses a digest that skipped the environment before, naming both digests', () => {
+      const result = orderingGate(env('production'), env('staging'), D1, D2);
+      assert.equal(result.status, 'failed');
+      assert.match(result.reason, /production takes only what staging holds now \(sha256:111111111111\)/);
+      assert.match(result.reason, /sha256:222222222222 has not been through staging/);
+    });
+
+    it('refuses promotion after an empty environment', () => {
+      const result = orderingGate(env('staging'), env('development'), null, D1);
+      assert.equal(result.status, 'failed');
+      assert.match(result.reason, /development is empty/);
+    });
+  });
+
+  it('source exists: fails with the full reference when the digest is not in the registry', () => {
+    const repo = parseRepository('registry.example.com/app');
+    assert.equal(sourceExistsGate(repo, D1, true).status, 'passed');
+    const missing = sourceExistsGate(repo, D1, false);
+    assert.equal(missing.status, 'failed');
+    assert.ok(missing.reason.includes(`registry.example.com/app@${D1}`));
+    assert.match(missing.reason, /never builds/);
+  });
+
+  describe('digest survives the engine', () => {
+    it('passes a single-platform Docker manifest', () => {
+      assert.equal(engineKeepsDigestGate({ mediaType: MediaTypes.dockerManifest, isIndex: false, platforms: ['linux/amd64'] }, D1).status, 'passed');
+    });
+
+    it('refuses a multi-platform index and lists its platforms', () => {
+      const result = engineKeepsDigestGate({ mediaType: MediaTypes.ociIndex, isIndex: true, platforms: ['linux/amd64', 'linux/arm64'] }, D1);
+      assert.equal(result.status, 'failed');
+      assert.match(result.reason, /multi-platform/);
+      assert.match(result.reason, /2 platforms: linux\/amd64, linux\/arm64/);
+      assert.match(result.reason, /registry-side copy/);
+    });
+
+    it('refuses a single-platform OCI manifest, which the engine would rewrite', () => {
+      const result = engineKeepsDigestGate({ mediaType: MediaTypes.ociManifest, isIndex: false, platforms: ['linux/amd64'] }, D1);
+      assert.equal(result.status, 'failed');
+      assert.match(result.reason, /OCI image manifest/);
+    });
+  });
+
+  it('asks for a typed name for protected or approval-gated environments only', () => {
+    assert.equal(needsTypedApproval(env('staging')), false);
+    assert.equal(needsTypedApproval(env('production', { protected: true })), true);
+    assert.equal(needsTypedApproval(env('qa', { gates: [{ type: 'approval', name: 'approval' }] })), true);
+  });
+});
