@@ -84,6 +84,8 @@ export function parseRepository(text: string): Repository {
     registry = first;
     parts.shift();
     if (!DOMAIN.test(registry)) throw new ReferenceError(`"${registry}" is not a valid registry host`);
+    // Docker Hub's legacy name, normalised as distribution/reference does, so both spellings are one repository.
+    if (registry === 'index.docker.io') registry = DOCKER_HUB;
   }
   const last = parts[parts.length - 1] ?? '';
   if (parts.length >= 1 && /:[\w][\w.-]*$/.test(last)) {
