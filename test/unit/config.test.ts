@@ -1,0 +1,652 @@
+import * as assert from 'node:assert/strict';
+import { GATE_KINDS } from '../../src/config/gates';
+import { parsePromotionConfig } from '../../src/config/parseConfig';
+import { gateTypes, promotionSchema } from '../../src/config/schemaDiagnostics';
+import {
+  DEFAULT_BUILD_LIMIT,
+  DEFAULT_COMMAND_TIMEOUT_SECONDS,
+  DEFAULT_TAG_PATTERN,
+  type ConfigDiagnostic,
+  type ParsedConfig,
+  type PromotionConfig,
+} from '../../src/config/types';
+
+const yaml = (...lines: string[]): string => `${lines.join('\n')}\n`;
+
+/** Line and column (0-based) of the `occurrence`-th `needle` in `text`. */
+function positionOf(text: string, needle: string, occurrence = 0): { line: number; column: number; offset: number } {
+  let offset = -1;
+  for (let i = 0; i <= occurrence; i++) {
+    offset = text.indexOf(needle, offset + 1);
+    assert.ok(offset >= 0, `test text has no occurrence ${occurrence} of ${JSON.stringify(needle)}`);
+  }
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length - 1;
+  return { line, column: offset - (before.lastIndexOf('\n') + 1), offset };
+}
+
+/** Asserts the diagnostic covers exactly `needle` (its `occurrence`-th appearance) on one line. */
+function assertCovers(diagnostic: ConfigDiagnostic, text: string, needle: string, occurrence = 0): void {
+  const { line, column } = positionOf(text, needle, occurrence);
+  assert.deepEqual(
+    diagnostic.range,
+    { startLine: line, startColumn: column, endLine: line, endColumn: column + needle.length },
+    `range of ${JSON.stringify(diagnostic.message)}`,
+  );
+}
+
+function errorsOf(result: ParsedConfig): ConfigDiagnostic[] {
+  return result.diagnostics.filter((d) => d.severity === 'error');
+}
+
+function warningsOf(result: ParsedConfig): ConfigDiagnostic[] {
+  return result.diagnostics.filter((d) => d.severity === 'warning');
+}
+
+/** Parses text that must yield exactly one error, and returns it. */
+function onlyError(text: string): ConfigDiagnostic {
+  const result = parsePromotionConfig(text);
+  const errors = errorsOf(result);
+  assert.equal(errors.length, 1, `expected one error, got:\n${errors.map((e) => `  ${e.message}`).join('\n')}`);
+  assert.equal(result.config, undefined, 'no config when there is an error');
+  return errors[0]!;
+}
+
+function validConfig(text: string): PromotionConfig {
+  const result = parsePromotionConfig(text);
+  assert.deepEqual(errorsOf(result), [], 'no errors');
+  assert.ok(result.config, 'config present');
+  return result.config;
+}
+
+const EXAMPLE = yaml(
+  'image: registry.example.com/team/myapp      # repository; environments may override with their own',
+  'builds:',
+  "  tagPattern: '^[0-9a-f]{7,40}$'           # which tags are builds (default: git-SHA-like)",
+  '  limit: 20                                 # how many builds to show (default 20)',
+  'environments:                               # in promotion order',
+  '  - name: development',
+  '    tag: dev',
+  '  - name: staging',
+  '    tag: staging',
+  '    gates:',
+  '      - type: command                       # runs argv (no shell)',
+  '        name: smoke test                    # optional display name',
+  '        run: ["./scripts/smoke-test.sh", "--quick"]',
+  '        timeoutSeconds: 300                 # optional, default 300',
+  '        cwd: scripts                        # optional, relative to workspace folder',
+  '        env: { FOO: bar }                   # optional extra env, string values',
+  '  - name: production',
+  '    tag: production',
+  '    image: prod-registry.example.com/team/myapp   # optional: another repository or registry',
+  '    protected: true                         # approval required: the user types the environment name',
+  '    gates:',
+  '      - type: approval',
+);
+
+const MINIMAL = yaml('image: registry.example.com/team/myapp', 'environments:', '  - name: staging', '    tag: staging');
+
+describe('parsePromotionConfig', () => {
+  describe('valid configs', () => {
+    it('parses the documented example into the config with defaults filled', () => {
+      const result = parsePromotionConfig(EXAMPLE);
+      assert.deepEqual(result.diagnostics, []);
+      const main = { registry: 'registry.example.com', path: 'team/myapp' };
+      const expected: PromotionConfig = {
+        image: 'registry.example.com/team/myapp',
+        repository: main,
+        builds: { tagPattern: /^[0-9a-f]{7,40}$/, limit: 20 },
+        environments: [
+          { name: 'development', tag: 'dev', image: 'registry.example.com/team/myapp', repository: main, protected: false, gates: [] },
+          {
+            name: 'staging',
+            tag: 'staging',
+            image: 'registry.example.com/team/myapp',
+            repository: main,
+            protected: false,
+            gates: [
+              {
+                type: 'command',
+                name: 'smoke test',
+                run: ['./scripts/smoke-test.sh', '--quick'],
+                timeoutSeconds: 300,
+                cwd: 'scripts',
+                env: { FOO: 'bar' },
+              },
+            ],
+          },
+          {
+            name: 'production',
+            tag: 'production',
+            image: 'prod-registry.example.com/team/myapp',
+            repository: { registry: 'prod-registry.example.com', path: 'team/myapp' },
+            protected: true,
+            gates: [{ type: 'approval', name: 'approval' }],
+          },
+        ],
+      };
+      assert.deepEqual(result.config, expected);
+    });
+
+    it('fills defaults for builds, protection, gates, gate names and timeouts', () => {
+      const config = validConfig(
+        yaml(
+          'image: nginx',
+          'environments:',
+          '  - name: staging',
+          '    tag: staging',
+          '    gates:',
+          '      - type: command',
+          '        run: [./scripts/check.sh]',
+          '      - type: approval',
+        ),
+      );
+      assert.equal(config.builds.tagPattern.source, DEFAULT_TAG_PATTERN);
+      assert.equal(config.builds.limit, DEFAULT_BUILD_LIMIT);
+      assert.deepEqual(config.repository, { registry: 'docker.io', path: 'library/nginx' });
+      const [env] = config.environments;
+      assert.equal(env?.protected, false);
+      assert.equal(env?.image, 'nginx');
+      assert.deepEqual(env?.gates, [
+        { type: 'command', name: 'command ./scripts/check.sh', run: ['./scripts/check.sh'], timeoutSeconds: DEFAULT_COMMAND_TIMEOUT_SECONDS },
+        { type: 'approval', name: 'approval' },
+      ]);
+      assert.ok(!('cwd' in env!.gates[0]!), 'no cwd key when none is given');
+    });
+
+    it('gives an environment its own repository when it sets image, and the top-level one otherwise', () => {
+      const config = validConfig(
+        yaml(
+          'image: registry.example.com/team/app',
+          'environments:',
+          '  - name: staging',
+          '    tag: staging',
+          '  - name: production',
+          '    tag: staging',
+          '    image: localhost:5000/prod/app',
+        ),
+      );
+      assert.deepEqual(
+        config.environments.map((e) => [e.image, e.repository]),
+        [
+          ['registry.example.com/team/app', { registry: 'registry.example.com', path: 'team/app' }],
+          ['localhost:5000/prod/app', { registry: 'localhost:5000', path: 'prod/app' }],
+        ],
+      );
+    });
+
+    it('accepts a custom tagPattern and limit', () => {
+      const config = validConfig(yaml('image: ghcr.io/org/app', 'builds:', "  tagPattern: '^v\\d+\\.\\d+\\.\\d+$'", '  limit: 5', 'environments:', '  - {name: prod, tag: prod}'));
+      assert.ok(config.builds.tagPattern.test('v1.2.3'));
+      assert.ok(!config.builds.tagPattern.test('prod'));
+      assert.equal(config.builds.limit, 5);
+    });
+
+    it('accepts protected environments without an approval gate, and approval gates on unprotected ones', () => {
+      const config = validConfig(
+        yaml('image: app', 'environments:', '  - name: staging', '    tag: staging', '    gates: [{type: approval, name: ask}]', '  - name: production', '    tag: production', '    protected: true'),
+      );
+      assert.deepEqual(
+        config.environments.map((e) => [e.protected, e.gates.map((g) => g.name)]),
+        [
+          [false, ['ask']],
+          [true, []],
+        ],
+      );
+    });
+
+    it('reads YAML anchors kept under x- keys, and merge keys', () => {
+      const config = validConfig(
+        yaml(
+          'x-smoke: &smoke',
+          '  type: command',
+          '  run: ["./smoke.sh"]',
+          'image: app',
+          'environments:',
+          '  - name: staging',
+          '    tag: staging',
+          '    gates: [*smoke]',
+          '  - name: production',
+          '    tag: production',
+          '    gates:',
+          '      - <<: *smoke',
+          '        timeoutSeconds: 60',
+        ),
+      );
+      assert.deepEqual(
+        config.environments.map((e) => e.gates),
+        [
+          [{ type: 'command', name: 'command ./smoke.sh', run: ['./smoke.sh'], timeoutSeconds: DEFAULT_COMMAND_TIMEOUT_SECONDS }],
+          [{ type: 'command', name: 'command ./smoke.sh', run: ['./smoke.sh'], timeoutSeconds: 60 }],
+        ],
+      );
+    });
+
+    it('accepts a valid tag of exactly 128 characters', () => {
+      const tag = `a${'b'.repeat(127)}`;
+      const config = validConfig(yaml('image: app', 'environments:', `  - {name: x, tag: ${tag}}`));
+      assert.equal(config.environments[0]?.tag, tag);
+    });
+  });
+
+  describe('empty and malformed YAML', () => {
+    for (const [label, text] of [
+      ['an empty file', ''],
+      ['a blank file', '\n   \n'],
+      ['a file with only comments', '# promotion config\n# to do\n'],
+      ['a document marker alone', '---\n'],
+    ] as const) {
+      it(`reports ${label} once, at 0:0, saying what the config needs`, () => {
+        const result = parsePromotionConfig(text);
+        assert.equal(result.config, undefined);
+        assert.equal(result.diagnostics.length, 1);
+        const [d] = result.diagnostics;
+        assert.equal(d?.severity, 'error');
+        assert.deepEqual(d?.range, { startLine: 0, startColumn: 0, endLine: 0, endColumn: 0 });
+        assert.match(d!.message, /empty/);
+        assert.match(d!.message, /"image"/);
+        assert.match(d!.message, /"environments"/);
+      });
+    }
+
+    it('reports a YAML syntax error at its line and column and stops there', () => {
+      const text = yaml('image: app', 'environments:', '  - name: a', '    tag: b: c', '    bogus: 1');
+      const result = parsePromotionConfig(text);
+      assert.equal(result.config, undefined);
+      assert.equal(result.diagnostics.length, 1, 'no schema noise on top of a syntax error');
+      const d = result.diagnostics[0]!;
+      const { line, column } = positionOf(text, 'b: c');
+      assert.equal(d.range.startLine, line);
+      assert.equal(d.range.startColumn, column);
+      assert.match(d.message, /[Nn]ested mappings/);
+    });
+
+    it('reports an unterminated quote on the line where YAML gives up', () => {
+      const text = yaml('image: "app', 'environments: []');
+      const d = onlyError(text);
+      assert.ok(d.range.startLine >= 0 && d.range.startLine <= 2);
+      assert.match(d.message, /quote/i);
+    });
+
+    it('reports tabs used for indentation', () => {
+      const text = yaml('image: app', 'environments:', '\t- name: a');
+      const d = onlyError(text);
+      assert.equal(d.range.startLine, 2);
+      assert.match(d.message, /[Tt]ab/);
+    });
+
+    it('reports a duplicate key on the second key, naming it', () => {
+      const text = yaml('image: app', 'environments:', '  - name: a', '    tag: a', '    tag: b');
+      const d = onlyError(text);
+      assertCovers(d, text, 'tag', 1);
+      assert.match(d.message, /duplicate key "tag"/);
+    });
+
+    it('reports a second YAML document', () => {
+      const text = yaml(MINIMAL.trimEnd(), '---', 'image: other');
+      const d = onlyError(text);
+      assert.equal(d.range.startLine, positionOf(text, '---').line);
+      assert.match(d.message, /single YAML document/);
+    });
+
+    it('reports a top level that is not a map', () => {
+      const d = onlyError(yaml('- image: app'));
+      assert.match(d.message, /must be a map with image, builds, environments/);
+      assert.match(d.message, /found a list/);
+    });
+  });
+
+  describe('schema problems', () => {
+    it('reports a missing required top-level property on the first line', () => {
+      const text = yaml('image: app');
+      const d = onlyError(text);
+      assert.match(d.message, /^missing required property "environments"/);
+      assert.equal(d.range.startLine, 0);
+      assert.equal(d.range.startColumn, 0);
+    });
+
+    it('reports a missing tag on the environment it concerns, describing a tag', () => {
+      const text = yaml('image: app', 'environments:', '  - name: dev', '    tag: dev', '  - name: staging', '    protected: false');
+      const d = onlyError(text);
+      assert.equal(d.range.startLine, positionOf(text, 'name: staging').line);
+      assert.equal(d.range.startColumn, positionOf(text, 'name: staging').column);
+      assert.match(d.message, /^environments\[1\]: missing required property "tag"/);
+      assert.match(d.message, /image tag such as "staging"/);
+    });
+
+    it('points an unknown property at its key and suggests the near miss', () => {
+      const text = yaml('image: app', 'environments:', '  - name: staging', '    tga: staging');
+      const errors = errorsOf(parsePromotionConfig(text));
+      const unknown = errors.find((e) => e.message.includes('unknown property'));
+      assert.ok(unknown);
+      assertCovers(unknown, text, 'tga');
+      assert.match(unknown.message, /unknown property "tga" in an environment/);
+      assert.match(unknown.message, /did you mean "tag"\?/);
+      assert.ok(
+        errors.some((e) => e.message.includes('missing required property "tag"')),
+        'the missing tag is reported too',
+      );
+    });
+
+    it('suggests a longer property an unknown one starts', () => {
+      const text = yaml('image: app', 'environments:', '  - name: s', '    tag: s', '    gates:', '      - type: command', '        run: [./x]', '        timeout: 30');
+      const d = onlyError(text);
+      assertCovers(d, text, 'timeout');
+      assert.match(d.message, /in a command gate/);
+      assert.match(d.message, /did you mean "timeoutSeconds"\?/);
+    });
+
+    it('lists the allowed properties when nothing is close', () => {
+      const text = yaml(MINIMAL.trimEnd(), 'deploy: true');
+      const d = onlyError(text);
+      assertCovers(d, text, 'deploy');
+      assert.match(d.message, /unknown property "deploy" at the top level; expected one of image, builds, environments/);
+    });
+
+    it('says a string is expected, and how to quote it, when YAML reads a tag as a number', () => {
+      const text = yaml('image: app', 'environments:', '  - name: dev', '    tag: dev', '  - name: staging', '    tag: 1.0');
+      const d = onlyError(text);
+      assertCovers(d, text, '1.0');
+      assert.match(d.message, /^environments\[1\]\.tag: expected a string \(an image tag such as "staging"\), found the number 1\.0/);
+      assert.match(d.message, /quotes \("1\.0"\)/);
+    });
+
+    it('points an empty value at its key', () => {
+      const text = yaml('image: app', 'environments:', '  - name: dev', '    tag:');
+      const d = onlyError(text);
+      assertCovers(d, text, 'tag');
+      assert.match(d.message, /environments\[0\]\.tag: expected a string .* found nothing/);
+    });
+
+    it('reports an unknown gate type once, on the type, with the known types and a suggestion', () => {
+      const text = yaml('image: app', 'environments:', '  - name: production', '    tag: production', '    gates:', '      - type: aproval');
+      const d = onlyError(text);
+      assertCovers(d, text, 'aproval');
+      assert.match(d.message, /gates\[0\]\.type: unknown gate type "aproval"; expected one of command, approval/);
+      assert.match(d.message, /did you mean "approval"\?/);
+    });
+
+    it('reports a gate without a type', () => {
+      const text = yaml('image: app', 'environments:', '  - name: s', '    tag: s', '    gates:', '      - run: [./x]');
+      const d = onlyError(text);
+      assert.equal(d.range.startLine, positionOf(text, 'run:').line);
+      assert.match(d.message, /gates\[0\]: missing required property "type".*one of command, approval/);
+    });
+
+    it('reports a gate written as a bare string', () => {
+      const text = yaml('image: app', 'environments:', '  - name: s', '    tag: s', '    gates:', '      - approval');
+      const d = onlyError(text);
+      assertCovers(d, text, 'approval');
+      assert.match(d.message, /gates\[0\]: expected a gate: a map whose type is one of command, approval, found the string "approval"/);
+    });
+
+    it('reports properties that belong to another gate type', () => {
+      const text = yaml('image: app', 'environments:', '  - name: s', '    tag: s', '    gates:', '      - type: approval', '        run: [./x]');
+      const d = onlyError(text);
+      assertCovers(d, text, 'run');
+      assert.match(d.message, /unknown property "run" in an approval gate .*expected one of type, name/);
+    });
+
+    it('reports run written as one string, an empty run and a missing run', () => {
+      const text = yaml(
+        'image: app',
+        'environments:',
+        '  - name: s',
+        '    tag: s',
+        '    gates:',
+        '      - type: command',
+        '        run: ./smoke.sh --quick',
+        '      - type: command',
+        '        run: []',
+        '      - type: command',
+        '        name: nothing to run',
+      );
+      const errors = errorsOf(parsePromotionConfig(text));
+      assert.equal(errors.length, 3);
+      assertCovers(errors[0]!, text, './smoke.sh --quick');
+      assert.match(errors[0]!.message, /gates\[0\]\.run: expected a list of strings .*found the string/);
+      assertCovers(errors[1]!, text, '[]');
+      assert.match(errors[1]!.message, /gates\[1\]\.run: expected at least one string, found an empty list/);
+      assert.match(errors[2]!.message, /gates\[2\]: missing required property "run"/);
+      assert.equal(errors[2]!.range.startLine, positionOf(text, 'type: command', 2).line);
+    });
+
+    it('requires timeoutSeconds to be positive', () => {
+      for (const value of ['0', '-5']) {
+        const text = yaml('image: app', 'environments:', '  - name: s', '    tag: s', '    gates:', '      - type: command', '        run: [./x]', `        timeoutSeconds: ${value}`);
+        const d = onlyError(text);
+        assertCovers(d, text, value);
+        assert.match(d.message, new RegExp(`timeoutSeconds: expected a number greater than 0, found the number ${value}`));
+      }
+    });
+
+    it('requires env names to be variable names and env values to be strings', () => {
+      const text = yaml('image: app', 'environments:', '  - name: s', '    tag: s', '    gates:', '      - type: command', '        run: [./x]', '        env: { 1BAD: x, RETRIES: 3 }');
+      const errors = errorsOf(parsePromotionConfig(text));
+      assert.equal(errors.length, 2);
+      assertCovers(errors[0]!, text, '1BAD');
+      assert.match(errors[0]!.message, /"1BAD" is not a valid name here: an environment variable name/);
+      assertCovers(errors[1]!, text, '3');
+      assert.match(errors[1]!.message, /env\.RETRIES: expected a string, found the number 3; put it in quotes/);
+    });
+
+    it('requires at least one environment', () => {
+      const text = yaml('image: app', 'environments: []');
+      const d = onlyError(text);
+      assertCovers(d, text, '[]');
+      assert.match(d.message, /environments: expected at least one environment, found an empty list/);
+    });
+
+    it('requires environments to be a list', () => {
+      const text = yaml('image: app', 'environments:');
+      const d = onlyError(text);
+      assertCovers(d, text, 'environments');
+      assert.match(d.message, /environments: expected a list of environments, found nothing/);
+    });
+
+    it('checks builds.limit and protected types', () => {
+      const text = yaml('image: app', 'builds:', '  limit: 2.5', 'environments:', '  - name: s', '    tag: s', '    protected: yes');
+      const errors = errorsOf(parsePromotionConfig(text));
+      assert.equal(errors.length, 2);
+      assertCovers(errors[0]!, text, '2.5');
+      assert.match(errors[0]!.message, /builds\.limit: expected a whole number/);
+      assertCovers(errors[1]!, text, 'yes');
+      assert.match(errors[1]!.message, /protected: expected true or false, found the string "yes"/);
+    });
+  });
+
+  describe('checks beyond the schema', () => {
+    for (const [tag, reason] of [
+      ['-bad', /starts with "-"/],
+      ['.hidden', /starts with "\."/],
+      ['a'.repeat(129), /129 characters long/],
+      ["'feature/x'", /contains "\/"/],
+    ] as const) {
+      it(`rejects the tag ${tag.length > 20 ? `of ${tag.length} characters` : tag} with the reason, on the tag`, () => {
+        const text = yaml('image: app', 'environments:', '  - name: s', `    tag: ${tag}`);
+        const d = onlyError(text);
+        assertCovers(d, text, tag);
+        assert.match(d.message, /^environments\[0\]\.tag: ".*" is not a valid tag: /);
+        assert.match(d.message, reason);
+      });
+    }
+
+    for (const [image, reason] of [
+      ['Registry.Example.com/Team/App', /"Team" .* is not a valid repository path component/],
+      ['myapp:latest', /has a tag; give the repository alone/],
+      ['a//b', /is not a valid repository path component/],
+      ['app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', /has a digest/],
+      ['bad_host.example.com/app', /not a valid registry host/],
+    ] as const) {
+      it(`rejects the repository ${image.slice(0, 40)} with the reference parser's reason`, () => {
+        const text = yaml(`image: ${image}`, 'environments:', '  - {name: s, tag: s}');
+        const d = onlyError(text);
+        assertCovers(d, text, image);
+        assert.match(d.message, /^image: /);
+        assert.match(d.message, reason);
+      });
+    }
+
+    it('checks an environment image too', () => {
+      const text = yaml('image: app', 'environments:', '  - name: s', '    tag: s', '    image: other:1.0');
+      const d = onlyError(text);
+      assertCovers(d, text, 'other:1.0');
+      assert.match(d.message, /^environments\[0\]\.image: "other:1\.0" has a tag/);
+    });
+
+    it('reports a tagPattern that does not compile with the RegExp error', () => {
+      const text = yaml('image: app', 'builds:', "  tagPattern: '^(abc'", 'environments:', '  - {name: s, tag: s}');
+      const d = onlyError(text);
+      assertCovers(d, text, "'^(abc'");
+      let expected = '';
+      try {
+        new RegExp('^(abc');
+      } catch (error) {
+        expected = (error as Error).message;
+      }
+      const reason = expected.slice(expected.lastIndexOf(': ') + 2);
+      assert.ok(reason, 'this RegExp does not compile');
+      assert.match(d.message, /^builds\.tagPattern: not a valid JavaScript regular expression: /);
+      assert.ok(d.message.endsWith(reason), d.message);
+    });
+
+    it('reports a duplicate environment name on the second one, ignoring case', () => {
+      const text = yaml('image: app', 'environments:', '  - name: staging', '    tag: a', '  - name: Staging', '    tag: b');
+      const d = onlyError(text);
+      assertCovers(d, text, 'Staging');
+      assert.match(d.message, /environments\[1\]\.name: environment name "Staging" is already used by environments\[0\] on line 3/);
+    });
+
+    it('reports two environments that would share a repository and tag, on the second tag', () => {
+      const text = yaml('image: nginx', 'environments:', '  - name: staging', '    tag: live', '  - name: production', '    tag: live', '    image: docker.io/library/nginx');
+      const d = onlyError(text);
+      assertCovers(d, text, 'live', 1);
+      assert.match(d.message, /environments\[1\] \(production\) uses docker\.io\/library\/nginx:live, as environments\[0\] \(staging\) on line 4 does/);
+    });
+
+    it('allows the same tag in different repositories', () => {
+      const config = validConfig(yaml('image: registry.example.com/app', 'environments:', '  - {name: staging, tag: live}', '  - {name: production, tag: live, image: prod.example.com/app}'));
+      assert.equal(config.environments.length, 2);
+    });
+
+    it('warns when an environment tag would also count as a build, and still gives the config', () => {
+      const text = yaml('image: app', 'environments:', '  - name: staging', '    tag: cafe1234');
+      const result = parsePromotionConfig(text);
+      assert.ok(result.config);
+      const [warning, ...rest] = warningsOf(result);
+      assert.equal(rest.length, 0);
+      assertCovers(warning!, text, 'cafe1234');
+      assert.match(warning!.message, /"cafe1234" matches builds\.tagPattern/);
+    });
+
+    it('rejects an empty program and an absolute cwd in a command gate', () => {
+      const text = yaml('image: app', 'environments:', '  - name: s', '    tag: s', '    gates:', '      - type: command', '        run: ["", "--quick"]', '        cwd: /etc');
+      const errors = errorsOf(parsePromotionConfig(text));
+      assert.equal(errors.length, 2);
+      assertCovers(errors[0]!, text, '""');
+      assert.match(errors[0]!.message, /run\[0\]: the program to run is empty/);
+      assertCovers(errors[1]!, text, '/etc');
+      assert.match(errors[1]!.message, /cwd: "\/etc" is an absolute path/);
+    });
+
+    it('warns about a command line written as one argv element and about shell operators', () => {
+      const text = yaml(
+        'image: app',
+        'environments:',
+        '  - name: s',
+        '    tag: s',
+        '    gates:',
+        '      - type: command',
+        '        run: ["./smoke.sh --quick"]',
+        '      - type: command',
+        '        run: [make, test, "&&", ./deploy.sh]',
+      );
+      const result = parsePromotionConfig(text);
+      assert.ok(result.config, 'warnings only');
+      const warnings = warningsOf(result);
+      assert.equal(warnings.length, 2);
+      assertCovers(warnings[0]!, text, '"./smoke.sh --quick"');
+      assert.match(warnings[0]!.message, /run: \["\.\/smoke\.sh", "--quick"\]/);
+      assertCovers(warnings[1]!, text, '"&&"');
+      assert.match(warnings[1]!.message, /uses no shell/);
+    });
+
+    it('reports schema and semantic problems of one file together, in document order', () => {
+      const text = yaml('image: App', 'environments:', '  - name: s', '    tag: -s', '    tga: x');
+      const errors = errorsOf(parsePromotionConfig(text));
+      assert.deepEqual(
+        errors.map((e) => e.range.startLine),
+        [0, 3, 4],
+      );
+      const lines = errors.map((e) => e.range.startLine);
+      assert.deepEqual(lines, [...lines].sort((a, b) => a - b));
+    });
+
+    it('points at the text an alias or merge key brings in', () => {
+      const text = yaml(
+        'x-gate: &gate',
+        '  type: command',
+        '  run: [./smoke.sh]',
+        '  timeoutSeconds: -1',
+        'image: app',
+        'environments:',
+        '  - name: s',
+        '    tag: s',
+        '    gates:',
+        '      - <<: *gate',
+        '        name: merged',
+        '      - *gate',
+      );
+      const errors = errorsOf(parsePromotionConfig(text));
+      assert.deepEqual(
+        errors.map((e) => e.message.slice(0, e.message.indexOf(':'))),
+        ['environments[0].gates[0].timeoutSeconds', 'environments[0].gates[1].timeoutSeconds'],
+      );
+      for (const error of errors) assertCovers(error, text, '-1');
+    });
+
+    it('keeps every range inside the text', () => {
+      const texts = [
+        yaml('image: App', 'environments:', '  - name: s', '    tag: -s', '    tga: x'),
+        yaml('image: app'),
+        yaml('- a', '- b'),
+        yaml('image: app', 'environments:', '  -', '  - 3'),
+        'image: app\nenvironments: {}',
+      ];
+      for (const text of texts) {
+        const lines = text.split('\n');
+        for (const d of parsePromotionConfig(text).diagnostics) {
+          assert.ok(d.range.startLine < lines.length && d.range.endLine < lines.length, d.message);
+          assert.ok(d.range.startColumn <= lines[d.range.startLine]!.length, d.message);
+          assert.ok(d.range.endColumn <= lines[d.range.endLine]!.length, d.message);
+          assert.ok(d.range.endLine > d.range.startLine || d.range.endColumn >= d.range.startColumn, d.message);
+        }
+      }
+    });
+  });
+
+  describe('the schema', () => {
+    it('knows exactly the gate types that have a normaliser', () => {
+      assert.deepEqual([...gateTypes()].sort(), Object.keys(GATE_KINDS).sort());
+    });
+
+    it('describes every property for editor hovers', () => {
+      const missing: string[] = [];
+      const visit = (node: unknown, where: string): void => {
+        if (typeof node !== 'object' || node === null) return;
+        const schema = node as Record<string, unknown>;
+        for (const [name, property] of Object.entries((schema.properties as Record<string, Record<string, unknown>> | undefined) ?? {})) {
+          const described = property.$ref !== undefined || (typeof property.description === 'string' && typeof property.markdownDescription === 'string');
+          if (!described) missing.push(`${where}.${name}`);
+          visit(property, `${where}.${name}`);
+        }
+        for (const [name, definition] of Object.entries((schema.definitions as Record<string, Record<string, unknown>> | undefined) ?? {})) {
+          if (typeof definition.description !== 'string' || typeof definition.markdownDescription !== 'string') missing.push(`#${name}`);
+          visit(definition, `#${name}`);
+        }
+      };
+      visit(promotionSchema, '');
+      assert.deepEqual(missing, []);
+    });
+  });
+});
