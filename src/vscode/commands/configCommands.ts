@@ -1,9 +1,7 @@
 // "Create Promotion Config" (the empty view's button) and "Open Promotion Config".
 import * as vscode from 'vscode';
-import { guessImagesFromCompose, starterConfig } from '../../config/starterConfig';
+import { guessImagesFromCompose, isComposeFileName, starterConfig } from '../../config/starterConfig';
 import type { ConfigLoader } from '../configLoader';
-
-const COMPOSE_FILE = /^(docker-)?compose[\w.-]*\.ya?ml$/i;
 
 export async function createConfig(loader: ConfigLoader): Promise<vscode.Uri | undefined> {
   const file = loader.configUri;
@@ -42,7 +40,7 @@ async function readComposeFiles(folder: vscode.Uri): Promise<{ name: string; tex
   } catch {
     return [];
   }
-  const names = entries.filter(([name, type]) => type === vscode.FileType.File && COMPOSE_FILE.test(name)).map(([name]) => name).sort();
+  const names = entries.filter(([name, type]) => type === vscode.FileType.File && isComposeFileName(name)).map(([name]) => name).sort();
   return Promise.all(names.map(async (name) => ({ name, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, name))) })));
 }
 
