@@ -1,6 +1,7 @@
 // A gate is a check that must pass before a digest moves into an environment.
 import type { EnvironmentConfig } from '../config/types';
 import type { Logger } from '../core/log';
+import type { ImageDetails } from '../images/imageDetails';
 
 export type GateStatus = 'passed' | 'failed' | 'error';
 
@@ -22,10 +23,24 @@ export interface GateContext {
   /** Source environment name, or undefined for a build. */
   readonly sourceEnvironment?: string;
   readonly target: EnvironmentConfig;
+  /** The environment before the target in promotion order (undefined for the first). */
+  readonly previousEnvironment?: EnvironmentConfig;
   readonly workspaceDir: string | undefined;
   readonly trusted: boolean;
   readonly log: Logger;
   readonly signal?: AbortSignal;
+  /** Platforms, creation time and labels of the source digest (read from the registry, cached). */
+  readonly image?: () => Promise<ImageDetails>;
+  /** What the promotion history knows; undefined when no history is kept. */
+  readonly history?: HistoryView;
+  /** The clock, so time-based gates can be tested. */
+  readonly now?: () => number;
+}
+
+/** The part of the promotion history gates read. */
+export interface HistoryView {
+  /** When `digest` last arrived in `environment` by a successful promotion or rollback (ms since epoch). */
+  arrivedAt(environment: string, digest: string): number | undefined;
 }
 
 export function passed(name: string, type: string, reason: string, durationMs = 0): GateResult {
