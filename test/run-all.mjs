@@ -1,0 +1,252 @@
+#!/usr/bin/env node
+// The whole test run (`npm test`):
+//   1. compile the tests (tsc -p test/tsconfig.json) and build the extension (node esbuild.mjs);
+//   2. the unit suite, in this process (out/test/unit/**/*.test.js);
+//   3. private throwaway services (dockerd + registries, test/harness/services.ts), exported as
+//      IMGPROMO_TEST_* variables, and the integration suite (out/test/integration/**/*.test.js);
+//   4. the VS Code extension-host and UI suites (out/test/vscode-host/runHostSuites.js), if present;
+//   5. services stopped (always: also on failure, SIGINT, SIGTERM), one line per suite, and as the
+//      very last line `N passed, N failed` over every suite. Exit 1 if anything failed or crashed.
+//
+// Usage: node test/run-all.mjs [unit] [integration] [host] [electron] [--grep=<pattern>]
+//   no suite named: all of unit, integration, host (code-server + Chromium: runHostSuites.js).
+//   `electron` (alone): the extension-host suite in desktop VS Code via @vscode/test-electron
+//   (runElectron.js), for machines that can download VS Code.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const require = createRequire(import.meta.url);
+const out = join(root, 'out', 'test');
+const started = Date.now();
+
+// ---------- arguments ----------
+const SUITES = ['unit', 'integration', 'host'];
+const args = process.argv.slice(2);
+const grepArg = args.find((a) => a.startsWith('--grep='));
+const grep = grepArg ? grepArg.slice('--grep='.length) : process.env.IMGPROMO_TEST_GREP || undefined;
+const named = args.filter((a) => !a.startsWith('--'));
+const unknown = [...named.filter((a) => ![...SUITES, 'electron'].includes(a)), ...args.filter((a) => a.startsWith('--') && a !== grepArg)];
+const electron = named.includes('electron');
+const wanted = new Set(named.length === 0 ? SUITES : named.map((a) => (a === 'electron' ? 'host' : a)));
+if (electron && named.length > 1) unknown.push('electron (use it alone)');
+
+/** name -> { passed, failed, pending, note, ms } in the order the suites ran */
+const results = new Map();
+let services;
+let finishing = false;
+/** The mocha run in progress, so an interrupt can still report what it counted. */
+let currentRun;
+
+function record(name, counts) {
+  results.set(name, { passed: 0, failed: 0, pending: 0, ...counts });
+}
+
+function summaryLines() {
+  const lines = [];
+  let passed = 0;
+  let failed = 0;
+  const order = ['arguments', 'compile', 'build', 'unit', 'services', 'integration', 'host', 'electron'];
+  const rank = (name) => (order.includes(name) ? order.indexOf(name) : order.length);
+  for (const [name, r] of [...results].sort((a, b) => rank(a[0]) - rank(b[0]))) {
+    passed += r.passed;
+    failed += r.failed;
+    const extra = [r.pending ? `${r.pending} pending` : '', r.ms !== undefined ? `${(r.ms / 1000).toFixed(1)} s` : '', r.note ?? '']
+      .filter(Boolean)
+      .join(', ');
+    lines.push(r.skipped ? `${name}: skipped (${r.note})` : `${name}: ${r.passed} passed, ${r.failed} failed${extra ? ` (${extra})` : ''}`);
+  }
+  lines.push(`total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // The very last line, read by CI.
+  lines.push(`${passed} passed, ${failed} failed`);
+  return { lines, failed };
+}
+
+async function finish(extraFailure) {
+  if (finishing) return;
+  finishing = true;
+  if (currentRun) {
+    const { name, runner, t } = currentRun;
+    const stats = runner?.stats ?? {};
+    record(name, { passed: stats.passes ?? 0, failed: stats.failures ?? 0, pending: stats.pending ?? 0, ms: Date.now() - t, note: 'interrupted' });
+  }
+  if (extraFailure) record(extraFailure.name, { failed: 1, note: extraFailure.note });
+  await stopServices();
+  const { lines, failed } = summaryLines();
+  process.stdout.write('\n' + lines.join('\n') + '\n', () => process.exit(failed > 0 || extraFailure ? 1 : 0));
+}
+
+async function stopServices() {
+  const s = services;
+  services = undefined;
+  if (s) {
+    try {
+      await Promise.race([s.stop(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 60 s')), 60000).unref())]);
+    } catch (err) {
+      // Not a test failure, but say so: the harness's exit hook still removes what is left.
+      console.error(`run-all: stopping services: ${err.message}`);
+    }
+  }
+  // Whatever a suite started itself and left running (the harness's exit hook is the last resort).
+  try {
+    const cleanup = require.cache[join(out, 'harness', 'cleanup.js')]?.exports;
+    if (cleanup) await cleanup.stopAllResources();
+  } catch (err) {
+    console.error(`run-all: stopping leftover test services: ${err.message}`);
+  }
+}
+
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+  process.on(signal, () => {
+    if (finishing) {
+      // A second signal: leave now; the harness's exit hook stops what is still running.
+      process.exit(code);
+    }
+    console.error(`\nrun-all: ${signal} received, stopping services…`);
+    void finish({ name: 'interrupted', note: signal });
+  });
+}
+
+// ---------- helpers ----------
+function run(what, command, commandArgs) {
+  const t = Date.now();
+  const res = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' });
+  if (res.error || res.status !== 0) {
+    const why = res.error ? res.error.message : res.signal ? `signal ${res.signal}` : `exit code ${res.status}`;
+    console.error(`\nrun-all: ${what} failed (${why}); see the output above.`);
+    return false;
+  }
+  console.log(`run-all: ${what} ok (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  return true;
+}
+
+/** Compiled test files of a suite whose TypeScript source still exists (stale out/ files are ignored). */
+function testFiles(suite) {
+  const dir = join(out, suite);
+  const files = [];
+  const walk = (d) => {
+    if (!existsSync(d)) return;
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.test.js')) {
+        const source = join(root, 'test', relative(out, p)).replace(/\.js$/, '.ts');
+        if (existsSync(source)) files.push(p);
+      }
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+async function runMocha(name, files, timeout) {
+  const t = Date.now();
+  if (files.length === 0) {
+    record(name, { note: `no test files in out/test/${name}`, ms: 0 });
+    return;
+  }
+  const { default: Mocha } = await import(pathToFileURL(require.resolve('mocha')).href);
+  const mocha = new Mocha({ timeout, reporter: 'spec', ...(grep ? { grep } : {}) });
+  for (const f of files) mocha.addFile(f);
+  try {
+    await mocha.loadFilesAsync();
+  } catch (err) {
+    console.error(`\nrun-all: loading the ${name} suite failed:\n${err?.stack ?? err}`);
+    record(name, { failed: 1, note: 'could not load', ms: Date.now() - t });
+    return;
+  }
+  try {
+    const stats = await new Promise((resolve, reject) => {
+      try {
+        const runner = mocha.run(() => resolve(runner.stats));
+        currentRun = { name, runner, t };
+      } catch (err) {
+        reject(err);
+      }
+    });
+    currentRun = undefined;
+    record(name, { passed: stats.passes, failed: stats.failures, pending: stats.pending, ms: Date.now() - t });
+  } catch (err) {
+    currentRun = undefined;
+    console.error(`\nrun-all: the ${name} suite crashed:\n${err?.stack ?? err}`);
+    record(name, { failed: 1, note: 'crashed', ms: Date.now() - t });
+  } finally {
+    try { mocha.dispose(); } catch { /* already disposed */ }
+  }
+}
+
+// ---------- the run ----------
+async function main() {
+  if (unknown.length) {
+    console.error(`run-all: unknown argument(s) ${unknown.join(' ')}\nusage: node test/run-all.mjs [unit] [integration] [host] [electron] [--grep=<pattern>]`);
+    return finish({ name: 'arguments', note: `unknown ${unknown.join(' ')}` });
+  }
+  if (!run('compiling the tests (tsc -p test/tsconfig.json)', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join('test', 'tsconfig.json')])) {
+    return finish({ name: 'compile', note: 'tsc -p test/tsconfig.json failed' });
+  }
+  if (!run('building the extension (node esbuild.mjs)', process.execPath, ['esbuild.mjs'])) {
+    return finish({ name: 'build', note: 'node esbuild.mjs failed' });
+  }
+
+  for (const s of SUITES) if (!wanted.has(s) && !(electron && s === 'host')) record(s, { skipped: true, note: 'not requested' });
+  if (wanted.has('unit')) await runMocha('unit', testFiles('unit'), 10000);
+
+  const needServices = wanted.has('integration') || wanted.has('host');
+  if (needServices) {
+    const t = Date.now();
+    try {
+      const harness = require(join(out, 'harness', 'cleanup.js'));
+      harness.leaveSignalsToCaller();
+      const { startServices } = require(join(out, 'harness', 'services.js'));
+      services = await startServices();
+      if (finishing) return; // interrupted while starting
+      Object.assign(process.env, services.env);
+      console.log(`run-all: services up in ${((Date.now() - t) / 1000).toFixed(1)} s: engine ${services.dockerHost}, registry ${services.registry}, auth registry ${services.authRegistry}`);
+    } catch (err) {
+      console.error(`\nrun-all: starting the test services failed:\n${err?.stack ?? err}`);
+      record('services', { failed: 1, note: 'could not start dockerd/registries' });
+      for (const s of ['integration', 'host']) if (wanted.has(s)) record(s, { skipped: true, note: 'no services' });
+      return finish();
+    }
+  }
+
+  if (wanted.has('integration')) await runMocha('integration', testFiles('integration'), 60000);
+  if (finishing) return;
+
+  if (wanted.has('host')) {
+    // `electron`: the extension-host suite in desktop VS Code through @vscode/test-electron
+    // (runElectron.ts); otherwise the code-server host + UI suites (runHostSuites.ts).
+    const [file, fn, label] = electron ? ['runElectron', 'runElectron', 'electron'] : ['runHostSuites', 'runHostSuites', 'host'];
+    const entry = join(out, 'vscode-host', `${file}.js`);
+    if (!existsSync(entry) || !existsSync(join(root, 'test', 'vscode-host', `${file}.ts`))) {
+      console.log(`run-all: the VS Code ${label} suites were skipped: out/test/vscode-host/${file}.js not found`);
+      record(label, { skipped: true, note: `out/test/vscode-host/${file}.js not found` });
+    } else {
+      const t = Date.now();
+      try {
+        const runSuites = require(entry)[fn];
+        const options = { env: { ...services.env } };
+        const counts = await runSuites(options);
+        const passed = Number(counts?.passed) || 0;
+        let failed = Number(counts?.failed) || 0;
+        if (!counts || typeof counts.passed !== 'number' || typeof counts.failed !== 'number') {
+          console.error(`run-all: ${fn} returned ${JSON.stringify(counts)}, not { passed, failed }`);
+          failed = Math.max(1, failed);
+        }
+        record(label, { passed, failed, ms: Date.now() - t, note: electron ? 'desktop VS Code' : 'extension host + UI' });
+      } catch (err) {
+        console.error(`\nrun-all: the VS Code ${label} suites crashed:\n${err?.stack ?? err}`);
+        record(label, { failed: 1, note: 'crashed', ms: Date.now() - t });
+      }
+    }
+  }
+  return finish();
+}
+
+main().catch((err) => {
+  console.error(`\nrun-all: ${err?.stack ?? err}`);
+  return finish({ name: 'run-all', note: 'crashed' });
+});
