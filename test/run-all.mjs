@@ -149,7 +149,7 @@ async function runMocha(name, files, timeout) {
     return;
   }
   const { default: Mocha } = await import(pathToFileURL(require.resolve('mocha')).href);
-  const mocha = new Mocha({ timeout, reporter: 'spec', ...(grep ? { grep } : {}) });
+  const mocha = new Mocha({ timeout, reporter: 'spec', color: Boolean(process.stdout.isTTY), ...(grep ? { grep } : {}) });
   for (const f of files) mocha.addFile(f);
   try {
     await mocha.loadFilesAsync();
