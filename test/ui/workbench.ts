@@ -1,0 +1,430 @@
+// Drives a real VS Code workbench (code-server's server build) in headless Chromium for end-to-end UI tests.
+// No tests payload: only extensionDevelopmentPath, so the extension runs as a user would see it and real
+// dialogs show (an extension-test window refuses them).
+//
+//   const wb = await Workbench.open();                      // fixture workspace, trusted, this extension
+//   await wb.openViewContainer();                           // clicks "Image Promotion" in the activity bar
+//   const rows = await wb.waitForTreeRows('Environments', (rs) => rs.length === 3);
+//   await wb.runCommand('Image Promotion: Promote to Staging');
+//   await wb.clickDialogButton(/^Promote/);
+//   await wb.screenshot('after-promotion');
+//   await wb.close();
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launchChromium } from '../vscode-host/chromium';
+import { harnessClientEnv, repoRoot, startCodeServer, type CodeServer, type TrustMode } from '../vscode-host/codeServer';
+import { prepareWorkspace, type FixtureWorkspace, type WorkspaceOptions } from '../vscode-host/workspace';
+
+export const VIEW_CONTAINER_TITLE = 'Image Promotion';
+
+export interface OpenWorkbenchOptions {
+  /** Folder to open. Default: a copy of test/fixtures/workspace made with `workspace`. */
+  folder?: string;
+  /** How to make the default folder (template, ${NAME} values, extra files). Ignored when `folder` is given. */
+  workspace?: WorkspaceOptions;
+  /** Default: the repository root (this extension). `null`: open VS Code without it. */
+  extensionDevelopmentPath?: string | null;
+  /** Default `trusted`. See TrustMode in test/vscode-host/codeServer.ts. */
+  trust?: TrustMode;
+  /**
+   * Environment for the server and its extension host, over process.env. When the harness's IMGPROMO_TEST_*
+   * variables are set, DOCKER_HOST / DOCKER_CONFIG / PATH already point at its services (harnessClientEnv).
+   */
+  env?: Record<string, string | undefined>;
+  /** Extra user settings, e.g. `{ 'imagePromotion.refreshInterval': 0 }`. */
+  userSettings?: Record<string, unknown>;
+  /** Default 1280×800. */
+  viewport?: { width: number; height: number };
+  /** Reuse a running server instead of starting one (it is not stopped by close()). */
+  server?: CodeServer;
+  /** Print the server's output and the page's console. Default `IMGPROMO_VERBOSE=1`. */
+  verbose?: boolean;
+  /**
+   * The activity-bar item `open` waits for (it appears once the extensions are registered).
+   * Default "Image Promotion" when this extension is loaded, else none.
+   */
+  readyActivity?: string | null;
+  /** How long `open` waits for the workbench and that activity-bar item. Default 60 s. */
+  readyTimeoutMs?: number;
+}
+
+export interface TreeRow {
+  /** The row's accessible label (what a screen reader says; TreeItem.accessibilityInformation or label + description). */
+  ariaLabel: string;
+  /** TreeItem.label as shown. */
+  label: string;
+  /** TreeItem.description as shown ('' when none). */
+  description: string;
+  /** 1 for top-level rows. */
+  level: number;
+  /** undefined for leaves. */
+  expanded: boolean | undefined;
+  selected: boolean;
+}
+
+export interface ScreenshotOptions {
+  /** Element to capture instead of the whole page, e.g. `wb.viewContainer()`. */
+  locator?: Locator;
+  /**
+   * Also write this file (relative to the repository root, e.g. `media/screenshot-tree.png`) for the README,
+   * but only when IMGPROMO_README_SCREENSHOTS=1. Default off, so test runs never touch tracked files.
+   */
+  readme?: string;
+}
+
+/** test-results/ in the repository (gitignored). */
+export function resultsDir(): string {
+  const dir = join(repoRoot(), 'test-results');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * PNG of a page or element in test-results/<name>.png; with `options.readme` and IMGPROMO_README_SCREENSHOTS=1
+ * also copied there (the README's image). Returns the paths written.
+ */
+export async function screenshot(target: Page | Locator, name: string, options: ScreenshotOptions = {}): Promise<string[]> {
+  const file = join(resultsDir(), name.endsWith('.png') ? name : `${name}.png`);
+  const subject = options.locator ?? target;
+  await subject.screenshot({ path: file, animations: 'disabled' });
+  const written = [file];
+  if (options.readme && process.env.IMGPROMO_README_SCREENSHOTS === '1') {
+    const readme = isAbsolute(options.readme) ? options.readme : join(repoRoot(), options.readme);
+    mkdirSync(dirname(readme), { recursive: true });
+    copyFileSync(file, readme);
+    written.push(readme);
+  }
+  return written;
+}
+
+function exact(text: string | RegExp): RegExp {
+  return typeof text === 'string' ? new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) : text;
+}
+
+export class Workbench {
+  private constructor(
+    readonly page: Page,
+    readonly server: CodeServer,
+    /** Absolute path of the open folder. */
+    readonly folder: string,
+    readonly url: string,
+    private readonly browser: Browser,
+    private readonly owned: { server: boolean; workspace?: FixtureWorkspace },
+  ) {}
+
+  /** Starts code-server (unless given one), opens the folder in headless Chromium and waits until the workbench is ready. */
+  static async open(options: OpenWorkbenchOptions = {}): Promise<Workbench> {
+    const verbose = options.verbose ?? process.env.IMGPROMO_VERBOSE === '1';
+    const workspace = options.folder ? undefined : prepareWorkspace({ ...options.workspace, env: { ...options.env, ...options.workspace?.env } });
+    const folder = options.folder ?? (workspace as FixtureWorkspace).path;
+    let server = options.server;
+    let browser: Browser | undefined;
+    try {
+      server ??= await startCodeServer({
+        trust: options.trust,
+        env: { ...harnessClientEnv({ ...process.env, ...options.env }), ...options.env },
+        userSettings: options.userSettings,
+        log: verbose ? (line) => console.log(`[code-server] ${line}`) : undefined,
+      });
+      const extensionDevelopmentPath = options.extensionDevelopmentPath === undefined ? repoRoot() : options.extensionDevelopmentPath;
+      const url = server.workbenchUrl({ folder, ...(extensionDevelopmentPath ? { extensionDevelopmentPath } : {}) });
+      browser = await launchChromium();
+      const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 } });
+      if (verbose) page.on('console', (m) => console.log(`[browser ${m.type()}] ${m.text()}`));
+      const wb = new Workbench(page, server, folder, url, browser, { server: options.server === undefined, workspace });
+      await page.goto(url);
+      const activity = options.readyActivity === undefined ? (extensionDevelopmentPath ? VIEW_CONTAINER_TITLE : undefined) : options.readyActivity;
+      await wb.waitReady({ activity: activity ?? undefined, timeoutMs: options.readyTimeoutMs ?? 60_000 });
+      return wb;
+    } catch (error) {
+      await browser?.close().catch(() => undefined);
+      if (options.server === undefined) await server?.stop().catch(() => undefined);
+      workspace?.dispose();
+      throw error;
+    }
+  }
+
+  /** Waits for the workbench parts and (when given) an activity-bar item, which appears once extensions are registered. */
+  async waitReady(options: { activity?: string; timeoutMs?: number } = {}): Promise<void> {
+    const timeout = options.timeoutMs ?? 60_000;
+    await this.page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout });
+    await this.page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout });
+    if (options.activity) await this.activityItem(options.activity).waitFor({ state: 'attached', timeout });
+  }
+
+  /** The activity-bar entry whose title is `title` (its aria-label may add a keybinding: "Explorer (Ctrl+Shift+E)"). */
+  activityItem(title: string = VIEW_CONTAINER_TITLE): Locator {
+    return this.page.locator(`.part.activitybar a.action-label[aria-label="${title}"], .part.activitybar a.action-label[aria-label^="${title} ("]`).first();
+  }
+
+  /** Clicks the activity-bar item (unless its container is already showing) and waits for the side bar to show it. */
+  async openViewContainer(title: string = VIEW_CONTAINER_TITLE): Promise<void> {
+    const item = this.activityItem(title);
+    const checked = await item.locator('xpath=..').getAttribute('class');
+    if (!checked?.split(' ').includes('checked')) await item.click();
+    await this.parkMouse();
+    await this.page
+      .locator('.part.sidebar .composite.title h2', { hasText: new RegExp(title, 'i') })
+      .first()
+      .waitFor({ state: 'visible', timeout: 15_000 });
+  }
+
+  /** Drags the sash between the side bar and the editor so the side bar is `width` pixels wide (long descriptions fit). */
+  async resizeSideBar(width: number): Promise<void> {
+    const box = await this.viewContainer().boundingBox();
+    if (!box) throw new Error('the side bar is not showing');
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(box.x + box.width - 1, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 8 });
+    await this.page.mouse.up();
+    await this.parkMouse();
+  }
+
+  /** The side bar (the open view container). */
+  viewContainer(): Locator {
+    return this.page.locator('.part.sidebar');
+  }
+
+  /** The pane of the view titled `title` in the side bar ("Environments", "Builds"). */
+  view(title: string | RegExp): Locator {
+    return this.page
+      .locator('.part.sidebar .pane')
+      .filter({ has: this.page.locator('.pane-header h3.title', { hasText: exact(title) }) })
+      .first();
+  }
+
+  /** Expands the view's pane if it is collapsed. */
+  async expandView(title: string | RegExp): Promise<Locator> {
+    const pane = this.view(title);
+    const header = pane.locator('.pane-header').first();
+    await header.waitFor({ state: 'visible', timeout: 15_000 });
+    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+    return pane;
+  }
+
+  /** The rows the view's tree shows now (only rendered rows: expanded parents' children, within the viewport). */
+  async treeRows(viewTitle: string | RegExp): Promise<TreeRow[]> {
+    const pane = await this.expandView(viewTitle);
+    const rows = pane.locator('.pane-body .monaco-list-row');
+    const count = await rows.count();
+    const out: TreeRow[] = [];
+    for (let i = 0; i < count; i++) {
+      const row = rows.nth(i);
+      const [ariaLabel, level, expanded, selected, label, description] = await Promise.all([
+        row.getAttribute('aria-label'),
+        row.getAttribute('aria-level'),
+        row.getAttribute('aria-expanded'),
+        row.getAttribute('aria-selected'),
+        row.locator('.label-name').first().innerText().catch(() => ''),
+        row.locator('.label-description').first().innerText().catch(() => ''),
+      ]);
+      out.push({
+        ariaLabel: ariaLabel ?? '',
+        label: label.trim(),
+        description: description.trim(),
+        level: Number(level ?? 1),
+        expanded: expanded === null ? undefined : expanded === 'true',
+        selected: selected === 'true',
+      });
+    }
+    // The list renders rows in DOM order that may differ from their visual order; sort by position.
+    const tops = await rows.evaluateAll((els) => els.map((e) => Number.parseFloat((e as unknown as { style: { top: string } }).style.top) || 0));
+    return out.map((r, i) => ({ r, top: tops[i] ?? 0 })).sort((a, b) => a.top - b.top).map((x) => x.r);
+  }
+
+  /** Polls treeRows until `predicate` holds; returns those rows. Throws with the last rows seen on timeout. */
+  async waitForTreeRows(viewTitle: string | RegExp, predicate: (rows: TreeRow[]) => boolean, timeoutMs = 30_000): Promise<TreeRow[]> {
+    const deadline = Date.now() + timeoutMs;
+    let rows: TreeRow[] = [];
+    while (Date.now() < deadline) {
+      rows = await this.treeRows(viewTitle);
+      if (predicate(rows)) return rows;
+      await this.page.waitForTimeout(250);
+    }
+    throw new Error(`view "${String(viewTitle)}": rows never matched within ${timeoutMs} ms; last seen:\n${rows.map((r) => `  ${'  '.repeat(r.level - 1)}${r.ariaLabel}`).join('\n')}`);
+  }
+
+  /** The row of `viewTitle` whose label (or aria-label) matches. */
+  row(viewTitle: string | RegExp, label: string | RegExp): Locator {
+    const pane = this.view(viewTitle);
+    const byName = pane.locator('.monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: exact(label) }) });
+    return byName.first();
+  }
+
+  /** Expands a collapsed tree row. */
+  async expandRow(viewTitle: string | RegExp, label: string | RegExp): Promise<void> {
+    const row = this.row(viewTitle, label);
+    if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+  }
+
+  /** The text of the view's welcome content (viewsWelcome), '' when the view shows a tree instead. */
+  async welcomeText(viewTitle: string | RegExp): Promise<string> {
+    const pane = await this.expandView(viewTitle);
+    const welcome = pane.locator('.welcome-view-content');
+    return (await welcome.count()) > 0 ? (await welcome.first().innerText()).trim() : '';
+  }
+
+  /** Right-clicks a row and returns the labels of its context menu (separators left out). The menu stays open. */
+  async openContextMenu(viewTitle: string | RegExp, label: string | RegExp): Promise<string[]> {
+    const row = this.row(viewTitle, label);
+    await row.click({ button: 'right' });
+    const menu = this.page.locator('.context-view .monaco-menu');
+    await menu.first().waitFor({ state: 'visible', timeout: 10_000 });
+    return this.menuItems();
+  }
+
+  /** Labels of the open context menu. */
+  async menuItems(): Promise<string[]> {
+    const labels = await this.page.locator('.context-view .monaco-menu .action-menu-item .action-label').allInnerTexts();
+    return labels.map((l) => l.trim()).filter((l) => l !== '');
+  }
+
+  /** Clicks an entry of the open context menu. */
+  async clickMenuItem(label: string | RegExp): Promise<void> {
+    await this.page.locator('.context-view .monaco-menu .action-menu-item').filter({ has: this.page.locator('.action-label', { hasText: exact(label) }) }).first().click();
+  }
+
+  /** Hovers a row and clicks one of its inline actions by its title (e.g. "Promote to Next Environment…"). */
+  async clickInlineAction(viewTitle: string | RegExp, label: string | RegExp, actionTitle: string): Promise<void> {
+    const row = this.row(viewTitle, label);
+    await row.hover();
+    await row.locator(`.actions a.action-label[aria-label^="${actionTitle}"]`).first().click();
+  }
+
+  /** Clicks a view's title-bar action by its title ("Refresh"). */
+  async clickViewAction(viewTitle: string | RegExp, actionTitle: string): Promise<void> {
+    const pane = await this.expandView(viewTitle);
+    await pane.locator('.pane-header').hover();
+    await pane.locator(`.pane-header .actions a.action-label[aria-label^="${actionTitle}"]`).first().click();
+  }
+
+  /** The quick input (command palette, quick picks, input boxes). */
+  quickInput(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  /** Opens the command palette, types `title` and runs the entry whose label is exactly `title` ("Image Promotion: Refresh"). */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.quickInput().locator('.quick-input-box input');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+    } catch {
+      await this.page.keyboard.press('Control+Shift+P');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+    }
+    await input.fill(`>${title}`);
+    const entry = this.quickInput()
+      .locator('.monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: exact(title) }) })
+      .first();
+    try {
+      await entry.waitFor({ state: 'visible', timeout: 10_000 });
+    } catch {
+      const seen = await this.quickPickItems();
+      await this.page.keyboard.press('Escape');
+      throw new Error(`command palette: no entry "${title}"; it offered: ${seen.join(' | ') || '(nothing)'}`);
+    }
+    await entry.click();
+  }
+
+  /** Labels of the entries the quick input shows now. */
+  async quickPickItems(): Promise<string[]> {
+    const labels = await this.quickInput().locator('.monaco-list-row .label-name').allInnerTexts();
+    return labels.map((l) => l.replace(/\s+/g, ' ').trim());
+  }
+
+  /** Waits for a quick pick (showQuickPick) and picks the entry whose label matches. */
+  async pickQuickPickItem(label: string | RegExp, timeoutMs = 15_000): Promise<void> {
+    const entry = this.quickInput()
+      .locator('.monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: exact(label) }) })
+      .first();
+    await entry.waitFor({ state: 'visible', timeout: timeoutMs });
+    await entry.click();
+  }
+
+  /** Types into an input box (showInputBox) and presses Enter. */
+  async submitInputBox(text: string, timeoutMs = 15_000): Promise<void> {
+    const input = this.quickInput().locator('.quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: timeoutMs });
+    await input.fill(text);
+    await input.press('Enter');
+  }
+
+  /** The modal dialog (showInformationMessage/showWarningMessage with `modal: true`, the trust prompt). */
+  dialog(): Locator {
+    return this.page.locator('.monaco-dialog-box');
+  }
+
+  /** Waits for a modal dialog; returns its message, detail and button labels. */
+  async waitForDialog(timeoutMs = 15_000): Promise<{ message: string; detail: string; buttons: string[] }> {
+    const box = this.dialog();
+    await box.waitFor({ state: 'visible', timeout: timeoutMs });
+    const message = (await box.locator('.dialog-message-text').first().innerText().catch(() => '')).trim();
+    const detail = (await box.locator('.dialog-message-detail').first().innerText().catch(() => '')).trim();
+    const buttons = (await box.locator('.dialog-buttons .monaco-button').allInnerTexts()).map((b) => b.trim()).filter((b) => b !== '');
+    return { message, detail, buttons };
+  }
+
+  /** Clicks a button of the modal dialog by its label ("Promote", "Cancel"; a RegExp matches part of it). */
+  async clickDialogButton(label: string | RegExp, timeoutMs = 15_000): Promise<void> {
+    const box = this.dialog();
+    await box.waitFor({ state: 'visible', timeout: timeoutMs });
+    const button = box.locator('.dialog-buttons .monaco-button').filter({ hasText: exact(label) }).first();
+    try {
+      await button.waitFor({ state: 'visible', timeout: 2_000 });
+    } catch {
+      const { message, buttons } = await this.waitForDialog(1_000);
+      throw new Error(`dialog "${message}" has no button ${String(label)}; its buttons: ${buttons.join(' | ')}`);
+    }
+    await button.click();
+    await box.waitFor({ state: 'hidden', timeout: timeoutMs });
+  }
+
+  /** Texts of the notification toasts showing now. */
+  async notifications(): Promise<string[]> {
+    const texts = await this.page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
+    return texts.map((t) => t.replace(/\s+/g, ' ').trim());
+  }
+
+  /** Waits for a toast whose text matches; returns its text. */
+  async waitForNotification(text: string | RegExp, timeoutMs = 30_000): Promise<string> {
+    const pattern = typeof text === 'string' ? new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : text;
+    const toast = this.page.locator('.notifications-toasts .notification-list-item-message').filter({ hasText: pattern }).first();
+    await toast.waitFor({ state: 'visible', timeout: timeoutMs });
+    return (await toast.innerText()).replace(/\s+/g, ' ').trim();
+  }
+
+  /** Whether the window shows Restricted Mode (the status-bar entry). */
+  async isRestricted(): Promise<boolean> {
+    return (await this.page.locator('.part.statusbar').getByText('Restricted Mode').count()) > 0;
+  }
+
+  /** Moves the pointer to an empty spot of the editor area, so no hover or tooltip shows. */
+  async parkMouse(): Promise<void> {
+    const size = this.page.viewportSize() ?? { width: 1280, height: 800 };
+    await this.page.mouse.move(size.width - 40, size.height - 60);
+  }
+
+  /** test-results/<name>.png of the page (or `options.locator`), taken with the pointer parked; see the module-level `screenshot`. */
+  async screenshot(name: string, options: ScreenshotOptions = {}): Promise<string[]> {
+    await this.parkMouse();
+    await this.page.waitForTimeout(300); // let a hover tooltip fade
+    return screenshot(this.page, name, options);
+  }
+
+  /** Closes the browser, stops the server it started and removes the fixture workspace it made. */
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+    if (this.owned.server) await this.server.stop().catch(() => undefined);
+    this.owned.workspace?.dispose();
+  }
+}
+
+/** Same as Workbench.open. */
+export function openWorkbench(options: OpenWorkbenchOptions = {}): Promise<Workbench> {
+  return Workbench.open(options);
+}
