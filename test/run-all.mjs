@@ -40,9 +40,19 @@ let services;
 let finishing = false;
 /** The mocha run in progress, so an interrupt can still report what it counted. */
 let currentRun;
+/** The suite running now (unit, integration, host…), to charge stray errors to. */
+let phase;
+/** suite -> unhandled rejections / uncaught exceptions no test runner took (each one counts as a failure). */
+const strays = new Map();
 
 function record(name, counts) {
-  results.set(name, { passed: 0, failed: 0, pending: 0, ...counts });
+  const r = { passed: 0, failed: 0, pending: 0, ...counts };
+  const stray = strays.get(name) ?? 0;
+  if (stray) {
+    r.failed += stray;
+    r.note = [r.note, `${stray} unhandled error(s) outside tests`].filter(Boolean).join(', ');
+  }
+  results.set(name, r);
 }
 
 function summaryLines() {
@@ -110,6 +120,27 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]
   });
 }
 
+// Errors no test runner took. While a suite runs they count against it (mocha fails the running test
+// for an uncaught exception itself, but only re-emits unhandled rejections); outside suites they end the run.
+const seenRejections = new WeakSet();
+process.on('unhandledRejection', (reason, promise) => {
+  // A running mocha Runner re-emits the event it got, so the same promise can arrive twice.
+  if (promise && typeof promise === 'object') {
+    if (seenRejections.has(promise)) return;
+    seenRejections.add(promise);
+  }
+  console.error(`\nrun-all: unhandled promise rejection${phase ? ` during the ${phase} suite` : ''}:\n${reason?.stack ?? reason}`);
+  if (phase) strays.set(phase, (strays.get(phase) ?? 0) + 1);
+  else void finish({ name: 'run-all', note: 'unhandled rejection' });
+});
+process.on('uncaughtException', (err) => {
+  // Another listener is a running mocha Runner: it fails the current test with this error.
+  if (phase && process.listenerCount('uncaughtException') > 1) return;
+  console.error(`\nrun-all: uncaught exception${phase ? ` during the ${phase} suite` : ''}:\n${err?.stack ?? err}`);
+  if (phase) strays.set(phase, (strays.get(phase) ?? 0) + 1);
+  else void finish({ name: 'run-all', note: 'uncaught exception' });
+});
+
 // ---------- helpers ----------
 function run(what, command, commandArgs) {
   const t = Date.now();
@@ -143,6 +174,15 @@ function testFiles(suite) {
 }
 
 async function runMocha(name, files, timeout) {
+  phase = name;
+  try {
+    await runMochaSuite(name, files, timeout);
+  } finally {
+    phase = undefined;
+  }
+}
+
+async function runMochaSuite(name, files, timeout) {
   const t = Date.now();
   if (files.length === 0) {
     record(name, { note: `no test files in out/test/${name}`, ms: 0 });
@@ -226,6 +266,7 @@ async function main() {
       record(label, { skipped: true, note: `out/test/vscode-host/${file}.js not found` });
     } else {
       const t = Date.now();
+      phase = label;
       try {
         const runSuites = require(entry)[fn];
         const options = { env: { ...services.env } };
@@ -240,6 +281,8 @@ async function main() {
       } catch (err) {
         console.error(`\nrun-all: the VS Code ${label} suites crashed:\n${err?.stack ?? err}`);
         record(label, { failed: 1, note: 'crashed', ms: Date.now() - t });
+      } finally {
+        phase = undefined;
       }
     }
   }
