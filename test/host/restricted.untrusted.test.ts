@@ -1,9 +1,14 @@
 // Runs only in the runner's untrusted pass (IMGPROMO_HOST_TRUST=untrusted): the folder opens in Restricted Mode.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { digestOf, pushImage, servicesFromEnv, tagExisting, uniqueRepo } from '../harness';
+import type { PromotionOutcome } from '../../src/promotion/promote';
 import { EXTENSION_ID } from './constants';
+import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
 
-describe('Restricted Mode', () => {
+describe('Restricted Mode', function () {
+  this.timeout(120_000);
+
   it('the workspace is not trusted', () => {
     assert.equal(vscode.workspace.isTrusted, false);
   });
@@ -13,5 +18,45 @@ describe('Restricted Mode', () => {
     assert.ok(ext, `${EXTENSION_ID} is not installed`);
     await ext.activate();
     assert.equal(ext.isActive, true);
+  });
+
+  it('shows the environments but does not run command gates: the promotion is blocked saying how to trust the folder', async () => {
+    const svc = servicesFromEnv();
+    if (!svc) throw new Error('the harness services are not in the environment (IMGPROMO_TEST_*)');
+    const api = await extensionApi();
+    const original = await vscode.workspace.fs.readFile(configUri());
+    const repo = uniqueRepo();
+    const build = await pushImage(svc.registryUrl, repo, 'abcd123');
+    await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
+    const marker = `/tmp/imgpromo-untrusted-gate-ran-${Date.now()}`;
+    try {
+      await writeConfig(
+        api,
+        `image: ${svc.registry}/${repo}
+environments:
+  - name: development
+    tag: dev
+  - name: staging
+    tag: staging
+    gates:
+      - type: command
+        run: ["touch", "${marker}"]
+`,
+      );
+      const dev = api.model.snapshot?.environments[0]?.lookup;
+      assert.equal(dev?.state === 'present' && dev.digest, build.digest, 'lookups work in Restricted Mode');
+      const person = new ScriptedInteraction({ confirm: true });
+      api.useInteraction(person);
+      const outcome = (await vscode.commands.executeCommand('imagePromotion.promoteToStaging')) as PromotionOutcome;
+      assert.equal(outcome.status, 'blocked');
+      assert.match(outcome.message, /command gates run only in a trusted workspace.*Manage Workspace Trust/);
+      assert.equal(person.confirmations.length, 0);
+      assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), undefined);
+      const { existsSync } = await import('node:fs');
+      assert.equal(existsSync(marker), false, 'the gate command never ran');
+    } finally {
+      api.useInteraction(undefined);
+      await vscode.workspace.fs.writeFile(configUri(), original);
+    }
   });
 });

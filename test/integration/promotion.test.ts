@@ -173,9 +173,11 @@ describe('promotion through the Docker engine (real engine and registry)', funct
     const repo = uniqueRepo();
     await pushImage(svc.authRegistryUrl, repo, 'abcdef2', { auth: svc.auth });
     const cfg = threeEnvironments(`${svc.authRegistry}/${repo}`);
-    const { mkdtempSync } = await import('node:fs');
+    const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const core = makeCore(svc, { dockerConfig: mkdtempSync(`${tmpdir()}/imgpromo-empty-config-`) });
+    const emptyConfig = mkdtempSync(`${tmpdir()}/imgpromo-empty-config-`);
+    after(() => rmSync(emptyConfig, { recursive: true, force: true }));
+    const core = makeCore(svc, { dockerConfig: emptyConfig });
     const snapshot = await takeSnapshot(cfg, core.snapshotServices);
     const dev = snapshot.environments[0]!.lookup;
     assert.equal(dev.state, 'error');

@@ -1,0 +1,55 @@
+// Answers the extension's pickers and confirmations inside the extension host, where VS Code
+// refuses modal dialogs, through the extension's UserInteraction seam (Test mode only).
+import * as vscode from 'vscode';
+import type { ImagePromotionApi } from '../../src/vscode/container';
+import type { PickItem, UserInteraction } from '../../src/vscode/interaction';
+import type { Confirmation, MovedTarget } from '../../src/promotion/promote';
+import { EXTENSION_ID, waitFor } from './constants';
+
+export class ScriptedInteraction implements UserInteraction {
+  readonly picks: { title: string; labels: string[] }[] = [];
+  readonly confirmations: Confirmation[] = [];
+  readonly moved: MovedTarget[] = [];
+
+  constructor(private readonly answers: { pick?: string[]; confirm?: boolean; moved?: boolean } = {}) {}
+
+  async pick<T>(items: readonly PickItem<T>[], options: { title: string }): Promise<T | undefined> {
+    this.picks.push({ title: options.title, labels: items.map((i) => i.label) });
+    const wanted = this.answers.pick?.[this.picks.length - 1];
+    return items.find((i) => i.label === wanted)?.value;
+  }
+
+  async confirm(c: Confirmation): Promise<boolean> {
+    this.confirmations.push(c);
+    return this.answers.confirm ?? true;
+  }
+
+  async confirmMovedTarget(m: MovedTarget): Promise<boolean> {
+    this.moved.push(m);
+    return this.answers.moved ?? false;
+  }
+}
+
+export async function extensionApi(): Promise<ImagePromotionApi> {
+  const ext = vscode.extensions.getExtension<ImagePromotionApi>(EXTENSION_ID);
+  if (!ext) throw new Error(`${EXTENSION_ID} is not installed`);
+  return ext.activate();
+}
+
+export function configUri(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new Error('the test window has no folder');
+  return vscode.Uri.joinPath(folder.uri, '.promotion.yaml');
+}
+
+/** Writes the workspace's config and waits until the extension has loaded it (its watcher, not a call). */
+export async function writeConfig(api: ImagePromotionApi, text: string, expect: 'ready' | 'invalid' | 'no-config' = 'ready'): Promise<void> {
+  await vscode.workspace.fs.writeFile(configUri(), new TextEncoder().encode(text));
+  const loaded = await waitFor(() => {
+    const state = api.model.config;
+    if (state.kind !== expect) return false;
+    if (expect !== 'ready' || state.kind !== 'ready') return true;
+    return text.includes(state.config.image) && !!api.model.snapshot;
+  }, 20_000);
+  if (!loaded) throw new Error(`the extension did not load the new config (state ${api.model.config.kind})`);
+}
