@@ -176,17 +176,20 @@ describe('promotion through the Docker engine (real engine and registry)', funct
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const emptyConfig = mkdtempSync(`${tmpdir()}/imgpromo-empty-config-`);
-    after(() => rmSync(emptyConfig, { recursive: true, force: true }));
-    const core = makeCore(svc, { dockerConfig: emptyConfig });
-    const snapshot = await takeSnapshot(cfg, core.snapshotServices);
-    const dev = snapshot.environments[0]!.lookup;
-    assert.equal(dev.state, 'error');
-    assert.equal(dev.state === 'error' && dev.error.kind, 'unauthorized');
-    assert.match(dev.state === 'error' ? dev.error.message : '', /requires credentials and none were found/);
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'abcdef2' }, target: env(cfg, 'development') }, core.services, environmentFor(new ScriptedPrompts()));
-    assert.equal(outcome.status, 'failed');
-    assert.match(outcome.message, /requires credentials and none were found. Run "docker login/);
-    assert.equal(await digestOf(svc.authRegistryUrl, repo, 'dev', svc.auth), undefined);
+    try {
+      const core = makeCore(svc, { dockerConfig: emptyConfig });
+      const snapshot = await takeSnapshot(cfg, core.snapshotServices);
+      const dev = snapshot.environments[0]!.lookup;
+      assert.equal(dev.state, 'error');
+      assert.equal(dev.state === 'error' && dev.error.kind, 'unauthorized');
+      assert.match(dev.state === 'error' ? dev.error.message : '', /requires credentials and none were found/);
+      const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'abcdef2' }, target: env(cfg, 'development') }, core.services, environmentFor(new ScriptedPrompts()));
+      assert.equal(outcome.status, 'failed');
+      assert.match(outcome.message, /requires credentials and none were found. Run "docker login/);
+      assert.equal(await digestOf(svc.authRegistryUrl, repo, 'dev', svc.auth), undefined);
+    } finally {
+      rmSync(emptyConfig, { recursive: true, force: true });
+    }
   });
 
   it('asks again when the target moved since it was shown, and leaves it alone when told no', async () => {
