@@ -1,0 +1,254 @@
+// One line of the promotion history: what was attempted, by whom, what the gates said, how it ended.
+// Versioned so an older extension reading a newer file skips what it cannot understand.
+import { randomUUID } from 'node:crypto';
+import type { GateResult, GateStatus } from '../gates/gate';
+
+export const HISTORY_RECORD_VERSION = 1;
+
+export type HistoryKind = 'promotion' | 'rollback';
+export type HistoryOutcome = 'succeeded' | 'blocked' | 'failed' | 'cancelled';
+export type HistoryTransport = 'engine' | 'registry';
+
+export interface Who {
+  /** git `user.name` in the workspace, when set. */
+  readonly name?: string;
+  /** git `user.email` in the workspace, when set. */
+  readonly email?: string;
+  /** The OS account that ran the promotion. */
+  readonly user: string;
+}
+
+export interface HistorySource {
+  /** As the user saw it: `staging`, `build 3f9c2ab`. */
+  readonly label: string;
+  readonly environment?: string;
+  readonly buildTag?: string;
+  /** `registry/path`. */
+  readonly repository: string;
+}
+
+export interface HistoryTarget {
+  readonly environment: string;
+  readonly tag: string;
+  /** `registry/path`. */
+  readonly repository: string;
+}
+
+export interface HistoryOverride {
+  /** Who typed the environment name to go past the failed gates. */
+  readonly by: string;
+  readonly gates: readonly string[];
+}
+
+/** A gate result as recorded, with its supporting lines capped (they can be a command's output). */
+export type HistoryGateResult = GateResult & { readonly details?: readonly string[] };
+
+const MAX_DETAIL_LINES = 20;
+const MAX_DETAIL_CHARS = 400;
+
+export interface HistoryRecord {
+  readonly v: 1;
+  readonly id: string;
+  /** When the attempt started (ISO 8601). */
+  readonly time: string;
+  readonly durationMs: number;
+  readonly kind: HistoryKind;
+  readonly who: Who;
+  /** The target repository name: what a reader filters by. */
+  readonly image: string;
+  readonly source: HistorySource;
+  readonly target: HistoryTarget;
+  /** The digest being promoted (absent when it was never resolved). */
+  readonly digest?: string;
+  /** What the target held before (null: empty; absent: never read). */
+  readonly previousDigest?: string | null;
+  /** What the target held at the end, read back (null: empty; absent: could not read). */
+  readonly finalDigest?: string | null;
+  readonly transport: HistoryTransport;
+  readonly gates: readonly HistoryGateResult[];
+  readonly outcome: HistoryOutcome;
+  readonly message: string;
+  readonly override?: HistoryOverride;
+}
+
+/** The facts of a finished attempt. PromotionOutcome has this shape; so will a rollback's outcome. */
+export interface AttemptFacts {
+  readonly status: HistoryOutcome;
+  readonly message: string;
+  readonly digest?: string;
+  readonly previousDigest?: string | null;
+  readonly finalDigest?: string | null;
+  readonly gates: readonly GateResult[];
+  readonly durationMs: number;
+  readonly transport: HistoryTransport;
+}
+
+/** What the attempt was asked to do: plain values, so the history does not depend on the request types. */
+export interface AttemptInputs {
+  readonly kind?: HistoryKind;
+  readonly source: HistorySource;
+  readonly target: HistoryTarget;
+  readonly override?: HistoryOverride;
+  /** For tests; a random UUID otherwise. */
+  readonly id?: string;
+}
+
+/** Builds the record of an attempt that ended at `finishedAt` (ms since epoch). */
+export function recordFromOutcome(outcome: AttemptFacts, inputs: AttemptInputs, who: Who, finishedAt: number = Date.now()): HistoryRecord {
+  const durationMs = Math.max(0, Math.round(outcome.durationMs));
+  return {
+    v: HISTORY_RECORD_VERSION,
+    id: inputs.id ?? randomUUID(),
+    time: new Date(finishedAt - durationMs).toISOString(),
+    durationMs,
+    kind: inputs.kind ?? 'promotion',
+    who: copyWho(who),
+    image: inputs.target.repository,
+    source: { ...inputs.source },
+    target: { environment: inputs.target.environment, tag: inputs.target.tag, repository: inputs.target.repository },
+    ...(outcome.digest !== undefined ? { digest: outcome.digest } : {}),
+    ...(outcome.previousDigest !== undefined ? { previousDigest: outcome.previousDigest } : {}),
+    ...(outcome.finalDigest !== undefined ? { finalDigest: outcome.finalDigest } : {}),
+    transport: outcome.transport,
+    gates: outcome.gates.map(gateForRecord),
+    outcome: outcome.status,
+    message: outcome.message,
+    ...(inputs.override ? { override: { by: inputs.override.by, gates: [...inputs.override.gates] } } : {}),
+  };
+}
+
+/** Copied field by field: a gate result object may carry more than the record promises. */
+function gateForRecord(gate: HistoryGateResult): HistoryGateResult {
+  const details = gate.details?.slice(0, MAX_DETAIL_LINES).map((d) => (d.length > MAX_DETAIL_CHARS ? `${d.slice(0, MAX_DETAIL_CHARS)}…` : d));
+  if (details && gate.details!.length > MAX_DETAIL_LINES) details.push(`… ${gate.details!.length - MAX_DETAIL_LINES} more lines`);
+  return { name: gate.name, type: gate.type, status: gate.status, reason: gate.reason, durationMs: gate.durationMs, ...(details?.length ? { details } : {}) };
+}
+
+/** When the attempt finished (ms since epoch): what "arrived at" means. */
+export function finishedAt(record: HistoryRecord): number {
+  return Date.parse(record.time) + record.durationMs;
+}
+
+export type ParsedLine = { readonly record: HistoryRecord; readonly reason?: undefined } | { readonly record?: undefined; readonly reason: string };
+
+/**
+ * Validates one line. Strict about the fields the record promises (a wrong shape is skipped, not
+ * half-used); forgiving about what it cannot control: surrounding whitespace or a CR from a
+ * checkout with CRLF line endings, and fields a later v1 writer may add (kept, unused). Never throws.
+ * Checks the parsed object in place rather than copying it: reading 50k lines stays fast.
+ */
+export function parseRecord(line: string): ParsedLine {
+  const text = isSpace(line.charCodeAt(0)) || isSpace(line.charCodeAt(line.length - 1)) ? line.trim() : line;
+  if (!text) return { reason: 'empty line' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { reason: `not JSON (${(error as Error).message})${text.startsWith('{') && !text.endsWith('}') ? ', probably a truncated line' : ''}` };
+  }
+  if (!isObject(value)) return { reason: 'not a JSON object' };
+  if (typeof value.v === 'number' && Number.isInteger(value.v) && value.v > HISTORY_RECORD_VERSION) {
+    return { reason: `written by a newer version of the extension (v ${value.v}); update to read it` };
+  }
+  if (value.v !== HISTORY_RECORD_VERSION) return { reason: `unknown record version ${JSON.stringify(value.v)}` };
+  try {
+    checkRecord(value);
+    return { record: value as unknown as HistoryRecord };
+  } catch (error) {
+    return { reason: (error as Error).message };
+  }
+}
+
+type Json = Record<string, unknown>;
+
+const KINDS: readonly HistoryKind[] = ['promotion', 'rollback'];
+const TRANSPORTS: readonly HistoryTransport[] = ['engine', 'registry'];
+const OUTCOMES: readonly HistoryOutcome[] = ['succeeded', 'blocked', 'failed', 'cancelled'];
+const GATE_STATUSES: readonly GateStatus[] = ['passed', 'failed', 'error'];
+
+/** Throws saying which field is wrong. */
+function checkRecord(o: Json): void {
+  str(o, 'id');
+  if (Number.isNaN(Date.parse(str(o, 'time')))) throw new Error(`time is not a date: ${JSON.stringify(o.time)}`);
+  if (typeof o.durationMs !== 'number' || !(o.durationMs >= 0) || o.durationMs === Infinity) throw new Error('durationMs is not a non-negative number');
+  oneOf(o, 'kind', KINDS);
+  const who = obj(o, 'who');
+  optStr(who, 'name', 'who.name');
+  optStr(who, 'email', 'who.email');
+  str(who, 'user', 'who.user');
+  str(o, 'image');
+  const source = obj(o, 'source');
+  str(source, 'label', 'source.label');
+  optStr(source, 'environment', 'source.environment');
+  optStr(source, 'buildTag', 'source.buildTag');
+  str(source, 'repository', 'source.repository');
+  const target = obj(o, 'target');
+  str(target, 'environment', 'target.environment');
+  str(target, 'tag', 'target.tag');
+  str(target, 'repository', 'target.repository');
+  optStr(o, 'digest');
+  digestOrNull(o, 'previousDigest');
+  digestOrNull(o, 'finalDigest');
+  oneOf(o, 'transport', TRANSPORTS);
+  if (!Array.isArray(o.gates)) throw new Error('gates is not an array');
+  o.gates.forEach(checkGate);
+  oneOf(o, 'outcome', OUTCOMES);
+  str(o, 'message');
+  if (o.override !== undefined) {
+    const override = obj(o, 'override');
+    str(override, 'by', 'override.by');
+    if (!Array.isArray(override.gates) || !override.gates.every((g) => typeof g === 'string')) throw new Error('override.gates is not a list of names');
+  }
+}
+
+function checkGate(value: unknown, index: number): void {
+  const where = `gates[${index}]`;
+  if (!isObject(value)) throw new Error(`${where} is not an object`);
+  str(value, 'name', `${where}.name`);
+  str(value, 'type', `${where}.type`);
+  oneOf(value, 'status', GATE_STATUSES, `${where}.status`);
+  str(value, 'reason', `${where}.reason`);
+  if (typeof value.durationMs !== 'number' || !Number.isFinite(value.durationMs)) throw new Error(`${where}.durationMs is not a number`);
+  if (value.details !== undefined && (!Array.isArray(value.details) || !value.details.every((d) => typeof d === 'string'))) {
+    throw new Error(`${where}.details is not a list of lines`);
+  }
+}
+
+function copyWho(who: Who): Who {
+  return { ...(who.name ? { name: who.name } : {}), ...(who.email ? { email: who.email } : {}), user: who.user };
+}
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a || code === 0xfeff;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function obj(o: Json, key: string): Json {
+  const value = o[key];
+  if (!isObject(value)) throw new Error(`${key} is not an object`);
+  return value;
+}
+
+function str(o: Json, key: string, where = key): string {
+  const value = o[key];
+  if (typeof value !== 'string') throw new Error(`${where} is ${value === undefined ? 'missing' : 'not a string'}`);
+  return value;
+}
+
+function optStr(o: Json, key: string, where = key): void {
+  const value = o[key];
+  if (value !== undefined && typeof value !== 'string') throw new Error(`${where} is not a string`);
+}
+
+function digestOrNull(o: Json, key: string): void {
+  const value = o[key];
+  if (value !== undefined && value !== null && typeof value !== 'string') throw new Error(`${key} is neither a digest nor null`);
+}
+
+function oneOf<T extends string>(o: Json, key: string, allowed: readonly T[], where = key): void {
+  const value = o[key];
+  if (!allowed.includes(value as T)) throw new Error(`${where} is ${JSON.stringify(value)}, not one of ${allowed.join(', ')}`);
+}
