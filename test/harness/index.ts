@@ -13,3 +13,5 @@ export * from './tempdirs';
 export { registryRequest, registryBase, isIndexMediaType, expectStatus, headerOf } from './registry-http';
 export type { RegistryResponse } from './registry-http';
 export { isAliveSync } from './processes';
+export * from './tokenAuth';
+export * from './artifacts';
