@@ -63,6 +63,7 @@ export class HttpRegistryClient implements RegistryClient {
   /** How each registry asked us to authenticate, learnt from its first 401. */
   private readonly challenges = new Map<string, Challenge>();
   private readonly tokens = new Map<string, Token>();
+  private readonly pendingTokens = new Map<string, Promise<Token>>();
 
   constructor(private readonly options: HttpRegistryOptions) {}
 
@@ -196,14 +197,17 @@ export class HttpRegistryClient implements RegistryClient {
       const got = hasher ? `${digest.slice(0, digest.indexOf(':'))}:${hasher.digest('hex')}` : digest;
       if (got !== digest) throw new PromotionError('protocol', `${registry} returned a blob whose content does not match ${digest} (it hashes to ${got})`);
     }
+    const stream = verified();
     return {
       digest,
       size,
-      stream: verified(),
+      stream,
       cancel: async () => {
         if (cancelled) return;
         cancelled = true;
         idle.stop();
+        // Ends the iteration (which cancels the body it holds), or cancels a body never read.
+        await stream.return(undefined).catch(() => undefined);
         await body.cancel().catch(() => undefined);
       },
     };
@@ -392,7 +396,7 @@ export class HttpRegistryClient implements RegistryClient {
     const base = this.baseUrl(repo.registry);
     const url = /^https?:\/\//.test(pathAndQuery) ? pathAndQuery : pathAndQuery.startsWith('/') ? `${base}${pathAndQuery}` : `${base}/v2/${repo.path}/${pathAndQuery}`;
     const scopes = mergeScopes([repositoryScope(repo.path, access)], init.extraScopes ?? []);
-    const authorization = await this.authorizationFor(repo.registry, scopes, init.signal, false);
+    const authorization = await this.authorizationFor(repo.registry, scopes, init.signal, undefined);
     const res = await this.send(url, method, withAuth(init.headers, authorization), init.body ?? init.stream, init.signal, repo.registry, init.idle);
     if (res.status !== 401 || init.stream) return res;
     // First contact, a token that expired or was revoked early (`error="invalid_token"`), or one
@@ -402,11 +406,10 @@ export class HttpRegistryClient implements RegistryClient {
     this.challenges.set(repo.registry, challenge);
     let wanted = scopes;
     if (challenge.scheme === 'bearer') {
-      this.tokens.delete(tokenCacheKey(repo.registry, scopes));
       wanted = mergeScopes(scopes, splitScopes([challenge.params['scope']]));
       this.options.log.debug(`${repo.registry} answered 401${challenge.params['error'] ? ` (${challenge.params['error']})` : ''} to ${method} ${redactUrl(url)}: fetching a new token`);
     }
-    const renewed = await this.authorizationFor(repo.registry, wanted, init.signal, true);
+    const renewed = await this.authorizationFor(repo.registry, wanted, init.signal, authorization);
     if (!renewed || renewed === authorization) return res;
     await res.body?.cancel();
     return this.send(url, method, withAuth(init.headers, renewed), init.body, init.signal, repo.registry, init.idle);
@@ -463,21 +466,37 @@ export class HttpRegistryClient implements RegistryClient {
   }
 
   /** The Authorization header for some scopes, fetching a token when the registry wants one. */
-  private async authorizationFor(registry: string, scopes: readonly string[], signal: AbortSignal | undefined, afterChallenge: boolean): Promise<string | undefined> {
+  private async authorizationFor(registry: string, scopes: readonly string[], signal: AbortSignal | undefined, rejected: string | undefined): Promise<string | undefined> {
     const challenge = this.challenges.get(registry);
     if (!challenge) return undefined;
-    const credentials = await this.options.credentials.get(registry, signal);
     if (challenge.scheme === 'basic') {
+      const credentials = await this.options.credentials.get(registry, signal);
       if (!credentials?.username || credentials.password === undefined) return undefined;
       return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
     }
     const key = tokenCacheKey(registry, scopes);
     const now = (this.options.now ?? Date.now)();
     const cached = this.tokens.get(key);
-    if (cached && cached.expiresAt - cached.marginMs > now && !afterChallenge) return `Bearer ${cached.value}`;
-    const token = await this.fetchToken(registry, challenge, mergeScopes(scopes), credentials, signal);
-    this.tokens.set(key, token);
-    return `Bearer ${token.value}`;
+    // A token the registry just refused is not used again; one another request renewed meanwhile is.
+    if (cached && cached.expiresAt - cached.marginMs > now && `Bearer ${cached.value}` !== rejected) return `Bearer ${cached.value}`;
+    // Requests running side by side (blob mounts) share one token request per scope.
+    let pending = this.pendingTokens.get(key);
+    if (!pending) {
+      pending = (async () => {
+        // Only now ask for credentials: a credential helper is a process to start.
+        const credentials = await this.options.credentials.get(registry, signal);
+        return this.fetchToken(registry, challenge, mergeScopes(scopes), credentials, signal);
+      })();
+      this.pendingTokens.set(key, pending);
+      pending.then(
+        (token) => {
+          this.tokens.set(key, token);
+          this.pendingTokens.delete(key);
+        },
+        () => this.pendingTokens.delete(key),
+      );
+    }
+    return `Bearer ${(await pending).value}`;
   }
 
   private async fetchToken(registry: string, challenge: Challenge, scopes: readonly string[], credentials: RegistryCredentials | undefined, signal: AbortSignal | undefined): Promise<Token> {

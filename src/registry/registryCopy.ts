@@ -138,7 +138,7 @@ export async function copyImage(source: CopySource, target: CopyTarget, options:
 }
 
 /** One line: "a cosign signature and 2 OCI referrers", or "" when nothing came along. */
-export function describeExtras(extras: readonly CopiedExtra[]): string {
+export function describeExtras(extras: readonly Pick<CopiedExtra, 'kind'>[]): string {
   const counts = new Map<string, number>();
   const names: Record<ExtraKind, [string, string]> = {
     signature: ['cosign signature', 'cosign signatures'],
@@ -154,6 +154,49 @@ export function describeExtras(extras: readonly CopiedExtra[]): string {
   });
   if (parts.length <= 1) return parts.join('');
   return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+}
+
+interface Discovered {
+  readonly cosign: { readonly tag: string; readonly kind: CosignKind; readonly manifest: Manifest }[];
+  readonly referrers: readonly Descriptor[];
+  /** The source's `sha256-<hex>` index, when it has no referrers API. */
+  readonly fallback?: Manifest;
+}
+
+/** What would come along with an image (nothing is copied): for the confirmation, before anything moves. */
+export interface FoundExtra {
+  readonly kind: Exclude<ExtraKind, 'referrers-index'>;
+  readonly subject: string;
+  readonly digest: string;
+  readonly tag?: string;
+  readonly artifactType?: string;
+  readonly description: string;
+}
+
+/**
+ * Signatures, attestations, SBOMs and OCI referrers of the image and of its platform manifests in
+ * the source repository (one level: referrers of referrers are found when copying).
+ */
+export async function findExtras(source: CopySource, options: Pick<CopyOptions, 'registry' | 'signal'>): Promise<FoundExtra[]> {
+  const copier = new Copier(source.repository, source.repository, 'same-repository', options);
+  const top = await options.registry.getManifest(source.repository, source.digest, options.signal);
+  if (!top) throw new PromotionError('not-found', `${repositoryName(source.repository)}@${shortDigest(source.digest)} does not exist`);
+  const refs = parseManifestRefs(top.bytes, top.mediaType);
+  const subjects = [source.digest, ...refs.manifests.map((m) => m.digest)];
+  const found = await pool(subjects, 4, options.signal, async (subject) => {
+    const { cosign, referrers } = await copier.discoverExtras(subject);
+    return [
+      ...cosign.map((c): FoundExtra => ({ kind: c.kind, subject, digest: c.manifest.digest, tag: c.tag, description: `${COSIGN_NAMES[c.kind]} ${c.tag}` })),
+      ...referrers.map((d): FoundExtra => ({ kind: 'referrer', subject, digest: d.digest, ...(d.artifactType ? { artifactType: d.artifactType } : {}), description: referrerDescription(d) })),
+    ];
+  });
+  return found.flat();
+}
+
+const COSIGN_NAMES: Record<CosignKind, string> = { signature: 'cosign signature', attestation: 'cosign attestation', sbom: 'cosign SBOM' };
+
+function referrerDescription(d: Descriptor): string {
+  return `OCI referrer ${d.artifactType ?? describeMediaType(d.mediaType)} ${shortDigest(d.digest)}`;
 }
 
 interface Node {
@@ -387,25 +430,31 @@ class Copier {
     return copied;
   }
 
-  private async copyExtrasOf(subject: string): Promise<CopiedExtra[]> {
-    const out: CopiedExtra[] = [];
-    // cosign keeps them under tags named after the digest.
+  /** What lives beside `subject` in the source: cosign tags, and referrers (API, else the fallback tag). */
+  async discoverExtras(subject: string): Promise<Discovered> {
+    const cosign: Discovered['cosign'] = [];
     for (const { tag, kind } of cosignTags(subject)) {
       const manifest = await this.src.getManifest(this.from, tag, this.signal);
-      if (!manifest) continue;
-      out.push(await this.copyTagged(manifest, tag, kind, subject));
+      if (manifest) cosign.push({ tag, kind, manifest });
     }
-    // OCI referrers: the API, else the fallback tag schema.
     const listed = await this.src.listReferrers(this.from, subject, this.signal);
-    const fallbackTag = referrersFallbackTag(subject);
-    const fallback = listed === undefined ? await this.src.getManifest(this.from, fallbackTag, this.signal) : undefined;
+    const fallback = listed === undefined ? await this.src.getManifest(this.from, referrersFallbackTag(subject), this.signal) : undefined;
     const referrers: Descriptor[] = listed ?? (fallback && isIndexMediaType(fallback.mediaType || MediaTypes.ociIndex) ? [...parseManifestRefs(fallback.bytes, fallback.mediaType).manifests] : []);
+    return { cosign, referrers, ...(fallback ? { fallback } : {}) };
+  }
+
+  private async copyExtrasOf(subject: string): Promise<CopiedExtra[]> {
+    const out: CopiedExtra[] = [];
+    const { cosign, referrers, fallback } = await this.discoverExtras(subject);
+    const fallbackTag = referrersFallbackTag(subject);
+    for (const { tag, kind, manifest } of cosign) out.push(await this.copyTagged(manifest, tag, kind, subject));
     if (!referrers.length) return out;
+    const available: Descriptor[] = [];
     for (const d of referrers) {
       const present = await this.dst.resolve(this.to, d.digest, this.signal);
       if (!present) {
         const manifest = await this.src.getManifest(this.from, d.digest, this.signal);
-        if (!manifest) continue; // listed but gone (deleted since): nothing to copy
+        if (!manifest) continue; // listed but gone (deleted since): nothing to copy, nor to list
         const refs = parseManifestRefs(manifest.bytes, manifest.mediaType);
         const tree = await this.readTree({ ...manifest, mediaType: refs.mediaType }, refs, 0);
         await this.copyTree(tree, {});
@@ -416,17 +465,18 @@ class Copier {
         digest: d.digest,
         ...(d.artifactType ? { artifactType: d.artifactType } : {}),
         status: present ? 'present' : 'copied',
-        description: `OCI referrer ${d.artifactType ?? describeMediaType(d.mediaType)} ${shortDigest(d.digest)}`,
+        description: referrerDescription(d),
       });
+      available.push(d);
     }
     // A target without the referrers API finds them through the fallback tag: keep it up to date.
     const targetListed = await this.dst.listReferrers(this.to, subject, this.signal);
     if (targetListed === undefined) {
       const existing = await this.dst.getManifest(this.to, fallbackTag, this.signal);
       let bytes: Buffer | undefined;
-      if (!existing && fallback) bytes = fallback.bytes; // verbatim: the same digest as in the source
-      else {
-        const merged = mergeReferrersIndex(existing?.bytes, referrers);
+      if (!existing && fallback && available.length === referrers.length) bytes = fallback.bytes; // verbatim: the same digest as in the source
+      else if (available.length) {
+        const merged = mergeReferrersIndex(existing?.bytes, available);
         if (merged.added > 0 || !existing) bytes = merged.bytes;
       }
       if (bytes) {
@@ -442,8 +492,7 @@ class Copier {
   }
 
   private async copyTagged(manifest: Manifest, tag: string, kind: CosignKind, subject: string): Promise<CopiedExtra> {
-    const names: Record<CosignKind, string> = { signature: 'cosign signature', attestation: 'cosign attestation', sbom: 'cosign SBOM' };
-    const description = `${names[kind]} ${tag}`;
+    const description = `${COSIGN_NAMES[kind]} ${tag}`;
     const existing = await this.dst.resolve(this.to, tag, this.signal);
     if (existing?.digest === manifest.digest) return { kind, subject, digest: manifest.digest, tag, status: 'present', description };
     const refs = parseManifestRefs(manifest.bytes, manifest.mediaType);
