@@ -1,7 +1,10 @@
 // One entry per gate type: the checks the schema cannot express, and the normaliser that fills defaults.
 // Adding a gate type: a `oneOf` entry in promotion.schema.json, its config type in types.ts, and an entry here
-// (the mapped type below makes the compiler ask for it).
+// (the mapped type below makes the compiler ask for it); the larger kinds live in <type>GateKind.ts.
 import * as path from 'node:path';
+import { http } from './httpGateKind';
+import { label } from './labelGateKind';
+import { soak } from './soakGateKind';
 import { DEFAULT_COMMAND_TIMEOUT_SECONDS, type ApprovalGateConfig, type CommandGateConfig, type GateConfig } from './types';
 import { formatPath, type PathSegment, type Target } from './yamlSource';
 
@@ -13,12 +16,18 @@ export interface Reporter {
   warning(path: readonly PathSegment[], target: Target, message: string): void;
 }
 
+/** Where a gate sits, for checks that depend on its environment's place in the promotion order. */
+export interface GateScope {
+  /** Index of the gate's environment in `environments`: 0 for the first, which has none before it. */
+  readonly environmentIndex: number;
+}
+
 export interface GateKind<T extends GateType> {
   /**
    * Checks beyond the schema. Runs even when the schema found problems elsewhere, so it must not
    * assume the gate is valid: look at each field's type before using it.
    */
-  check?(gate: Readonly<Record<string, unknown>>, at: readonly PathSegment[], report: Reporter): void;
+  check?(gate: Readonly<Record<string, unknown>>, at: readonly PathSegment[], report: Reporter, scope: GateScope): void;
   /** The gate with defaults filled; only called on a gate the schema and `check` accepted. */
   normalise(gate: Readonly<Record<string, unknown>>): Extract<GateConfig, { type: T }>;
 }
@@ -87,7 +96,7 @@ const approval: GateKind<'approval'> = {
   },
 };
 
-export const GATE_KINDS: { readonly [T in GateType]: GateKind<T> } = { command, approval };
+export const GATE_KINDS: { readonly [T in GateType]: GateKind<T> } = { command, approval, http, soak, label };
 
 export function isGateType(value: unknown): value is GateType {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(GATE_KINDS, value);

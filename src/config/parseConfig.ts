@@ -3,6 +3,7 @@
 import { LineCounter, isScalar, parseDocument, type Document, type YAMLError } from 'yaml';
 import { ReferenceError, isValidTag, parseRepository, repositoryName, sameRepository, type Repository } from '../core/reference';
 import { GATE_KINDS, isGateType, type Reporter } from './gates';
+import { regexProblem } from './regexProblem';
 import { schemaProblems } from './schemaDiagnostics';
 import {
   DEFAULT_BUILD_LIMIT,
@@ -153,8 +154,9 @@ function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource)
     }
 
     if (Array.isArray(env.gates)) {
+      const scope = { environmentIndex: index };
       env.gates.forEach((gate: unknown, g) => {
-        if (isRecord(gate) && isGateType(gate.type)) GATE_KINDS[gate.type].check?.(gate, [...at, 'gates', g], report);
+        if (isRecord(gate) && isGateType(gate.type)) GATE_KINDS[gate.type].check?.(gate, [...at, 'gates', g], report, scope);
       });
     }
   });
@@ -195,15 +197,11 @@ function checkTagPattern(builds: unknown, report: Reporter): RegExp | undefined 
   const pattern = builds.tagPattern;
   if (pattern === undefined) return new RegExp(DEFAULT_TAG_PATTERN);
   if (typeof pattern !== 'string' || !pattern) return undefined;
-  try {
-    return new RegExp(pattern);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const reason = /^Invalid regular expression: \/.*\/[a-z]*: (.*)$/s.exec(message)?.[1] ?? message;
-    const path = ['builds', 'tagPattern'];
-    report.error(path, 'value', `${formatPath(path)}: not a valid JavaScript regular expression: ${reason}`);
-    return undefined;
-  }
+  const reason = regexProblem(pattern);
+  if (reason === undefined) return new RegExp(pattern);
+  const path = ['builds', 'tagPattern'];
+  report.error(path, 'value', `${formatPath(path)}: not a valid JavaScript regular expression: ${reason}`);
+  return undefined;
 }
 
 function environmentLabel(environments: readonly unknown[], index: number): string {

@@ -50,13 +50,17 @@ export function schemaProblems(value: unknown, source: YamlSource): SchemaProble
   if (validate(value)) return [];
   const errors = validate.errors ?? [];
   const alternatives = errors.filter((e) => (e.keyword === 'oneOf' || e.keyword === 'anyOf') && !e.parentSchema?.discriminator);
+  // When the value has the type of exactly one form (a list where a number or a list is allowed), that
+  // form's own errors say more than "expected a number or a list"; the other forms' type errors are noise.
+  const byForm = alternatives.filter((a) => formsOfItsType(a) === 1 && errors.some((e) => isFormDetail(e, a)));
   const problems: SchemaProblem[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
     // propertyNames reports once for the key and once for the pattern inside it; keep the first.
     if (error.propertyName !== undefined) continue;
+    if (byForm.includes(error)) continue;
     // A oneOf/anyOf without discriminator: one message for the value instead of one per alternative.
-    if (alternatives.some((a) => a !== error && isWithin(error.instancePath, a.instancePath))) continue;
+    if (alternatives.some((a) => a !== error && isWithin(error.instancePath, a.instancePath) && !(byForm.includes(a) && isFormDetail(error, a)))) continue;
     const problem = describeError(error, source);
     const id = `${JSON.stringify(problem.path)}\0${problem.message}`;
     if (!seen.has(id)) {
@@ -159,8 +163,11 @@ function describeError(error: ErrorObject, source: YamlSource): SchemaProblem {
       return { path, target: 'value', message: `${at}expected ${allowed.map((v) => JSON.stringify(v)).join(' or ')}, found ${found()}` };
     }
     case 'oneOf':
-    case 'anyOf':
+    case 'anyOf': {
+      const forms = alternativeForms(schema);
+      if (forms) return { path, target: 'value', message: `${at}expected ${forms}, found ${found()}` };
       return { path, target: 'value', message: `${at}expected ${expected(schema)}, found ${found()}, which matches none of its forms` };
+    }
     default:
       return { path, target: 'value', message: `${at}${error.message ?? `fails ${error.keyword}`}` };
   }
@@ -193,6 +200,15 @@ function expected(schema: SchemaNode): string {
       return `${bareType(schema.type)}${what ? ` (${what})` : ''}`;
     }
   }
+}
+
+/** `a whole number (a status code such as 200) or a list of status codes`: the forms of a oneOf/anyOf without a discriminator. */
+function alternativeForms(schema: SchemaNode): string | undefined {
+  const alternatives = schema.oneOf ?? schema.anyOf;
+  if (!Array.isArray(alternatives) || !alternatives.length) return undefined;
+  const forms = alternatives.map((alternative) => deref(asNode(alternative)));
+  if (forms.some((form) => !form || form.type === undefined)) return undefined;
+  return forms.map((form) => expected(form!)).join(' or ');
 }
 
 /** `an image tag such as "staging"`, from the schema's title and first example. */
@@ -269,6 +285,29 @@ function asNode(value: unknown): SchemaNode | undefined {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** How many forms of a failed oneOf/anyOf accept the type of the value it failed on. */
+function formsOfItsType(error: ErrorObject): number {
+  const forms = (error.parentSchema?.[error.keyword] ?? []) as unknown[];
+  const type = jsonType(error.data);
+  return forms.filter((form) => {
+    const accepted = deref(asNode(form))?.type;
+    return accepted === type || (accepted === 'number' && type === 'integer');
+  }).length;
+}
+
+/** An error of the form that accepts the value's type, rather than another form's type mismatch. */
+function isFormDetail(error: ErrorObject, alternative: ErrorObject): boolean {
+  if (error === alternative || !isWithin(error.instancePath, alternative.instancePath)) return false;
+  return error.instancePath !== alternative.instancePath || error.keyword !== 'type';
+}
+
+function jsonType(data: unknown): string {
+  if (data === null) return 'null';
+  if (Array.isArray(data)) return 'array';
+  if (typeof data === 'number') return Number.isInteger(data) ? 'integer' : 'number';
+  return typeof data;
 }
 
 function isWithin(path: string, ancestor: string): boolean {

@@ -6,6 +6,14 @@ export const DEFAULT_CONFIG_FILE = '.promotion.yaml';
 export const DEFAULT_TAG_PATTERN = '^[0-9a-f]{7,40}$';
 export const DEFAULT_BUILD_LIMIT = 20;
 export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 300;
+export const DEFAULT_HTTP_METHOD = 'GET';
+export const DEFAULT_HTTP_STATUS = 200;
+/** Per attempt. */
+export const DEFAULT_HTTP_TIMEOUT_SECONDS = 10;
+export const DEFAULT_HTTP_RETRIES = 0;
+/** Before the first retry; doubled before each next one, up to MAX_HTTP_RETRY_DELAY_SECONDS. */
+export const DEFAULT_HTTP_RETRY_DELAY_SECONDS = 2;
+export const MAX_HTTP_RETRY_DELAY_SECONDS = 30;
 
 export interface PromotionConfig {
   /** The default repository, as written and parsed. */
@@ -33,7 +41,7 @@ export interface EnvironmentConfig {
   readonly gates: readonly GateConfig[];
 }
 
-export type GateConfig = CommandGateConfig | ApprovalGateConfig;
+export type GateConfig = CommandGateConfig | ApprovalGateConfig | HttpGateConfig | SoakGateConfig | LabelGateConfig;
 
 interface GateBase {
   /** Shown in confirmations and logs; defaults to a description of the gate. */
@@ -52,6 +60,55 @@ export interface CommandGateConfig extends GateBase {
 
 export interface ApprovalGateConfig extends GateBase {
   readonly type: 'approval';
+}
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/**
+ * A request whose answer must be as expected. `url`, header values and `body.contains`/`body.equals`
+ * may hold `${digest}`, `${revision}`, `${environment}` and `${tag}`; `url` and header values also
+ * `${env:NAME}` (see placeholders.ts).
+ */
+export interface HttpGateConfig extends GateBase {
+  readonly type: 'http';
+  readonly url: string;
+  readonly method: HttpMethod;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Any of these passes the status check. */
+  readonly expectStatus: readonly number[];
+  readonly body?: HttpBodyCheck;
+  /** Per attempt, reading the body included. */
+  readonly timeoutSeconds: number;
+  /** Attempts after the first. */
+  readonly retries: number;
+  /** Before the first retry, doubled before each next one (capped at MAX_HTTP_RETRY_DELAY_SECONDS). */
+  readonly retryDelaySeconds: number;
+}
+
+/** Exactly one check on the response body. */
+export type HttpBodyCheck =
+  | { readonly contains: string }
+  /** A JavaScript regular expression, unanchored unless written with ^ and $. */
+  | { readonly regex: string }
+  /** The value at the path (see jsonPath.ts) must equal `equals` after placeholders. */
+  | { readonly jsonPath: string; readonly equals: string };
+
+/** The digest must have been in the previous environment for at least `duration`. */
+export interface SoakGateConfig extends GateBase {
+  readonly type: 'soak';
+  /** As written, e.g. `30m`, `1h30m`. */
+  readonly duration: string;
+  readonly durationMs: number;
+}
+
+/** Labels the image config must carry, and whether its revision label must be a commit of the workspace. */
+export interface LabelGateConfig extends GateBase {
+  readonly type: 'label';
+  /** Label → regular expression its value must match; `''` when present is enough. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The `org.opencontainers.image.revision` commit must exist in the workspace's git repository. */
+  readonly revision: boolean;
 }
 
 /** 0-based, like VS Code positions. */

@@ -3,14 +3,17 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import type { CommandGateConfig } from '../config/types';
-import { CancelledError } from '../core/errors';
+import { CancelledError, throwIfAborted } from '../core/errors';
 import { failed, passed, type GateContext, type GateResult } from './gate';
+import { untrustedReason } from './trust';
 
 const KEPT_LINES = 20;
-const KILL_GRACE_MS = 3_000;
+/** How many of the last output lines a failed gate's result carries in `details`. */
+export const REPORTED_LINES = 5;
+/** A process that ignores SIGTERM this long is killed. */
+export const KILL_GRACE_MS = 3_000;
 
-export const UNTRUSTED_REASON =
-  'command gates run only in a trusted workspace; this folder is in Restricted Mode. Trust it with "Workspaces: Manage Workspace Trust", then promote again';
+export const UNTRUSTED_REASON = untrustedReason('command gates run');
 
 /** The variables a command gate sees besides the extension host's own environment. */
 export function gateEnvironment(ctx: GateContext): Record<string, string> {
@@ -27,6 +30,7 @@ export function gateEnvironment(ctx: GateContext): Record<string, string> {
 
 export async function runCommandGate(gate: CommandGateConfig, ctx: GateContext): Promise<GateResult> {
   const started = Date.now();
+  throwIfAborted(ctx.signal);
   if (!ctx.trusted) return failed(gate.name, gate.type, UNTRUSTED_REASON);
   if (!ctx.workspaceDir) return failed(gate.name, gate.type, 'command gates need a workspace folder to run in');
   const cwd = path.resolve(ctx.workspaceDir, gate.cwd ?? '.');
@@ -110,11 +114,12 @@ export async function runCommandGate(gate: CommandGateConfig, ctx: GateContext):
       const durationMs = Date.now() - started;
       const seconds = (durationMs / 1000).toFixed(1);
       const last = tail[tail.length - 1];
+      const lastLines = tail.slice(-REPORTED_LINES);
       if (cancelled) return reject(new CancelledError(`${gate.name} cancelled`));
-      if (timedOut) return resolve(failed(gate.name, gate.type, `timed out after ${gate.timeoutSeconds} s and was stopped${last ? `; last output: ${last}` : ''}`, durationMs));
+      if (timedOut) return resolve(failed(gate.name, gate.type, `timed out after ${gate.timeoutSeconds} s and was stopped${last ? `; last output: ${last}` : ''}`, durationMs, lastLines));
       if (code === 0) return resolve(passed(gate.name, gate.type, `exited 0 after ${seconds} s`, durationMs));
       const how = code !== null ? `exited with code ${code}` : `was killed by ${signal}`;
-      resolve(failed(gate.name, gate.type, `${how} after ${seconds} s${last ? `: ${last}` : ''}`, durationMs));
+      resolve(failed(gate.name, gate.type, `${how} after ${seconds} s${last ? `: ${last}` : ''}`, durationMs, lastLines));
     });
   });
 }

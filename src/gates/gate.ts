@@ -13,6 +13,8 @@ export interface GateResult {
   /** One line a person can act on. */
   readonly reason: string;
   readonly durationMs: number;
+  /** Supporting lines for a details view and the history: a command's last output, a response excerpt, what is missing. */
+  readonly details?: readonly string[];
 }
 
 /** What a configured gate knows about the promotion it guards. */
@@ -43,12 +45,17 @@ export interface HistoryView {
   arrivedAt(environment: string, digest: string): number | undefined;
 }
 
-export function passed(name: string, type: string, reason: string, durationMs = 0): GateResult {
-  return { name, type, status: 'passed', reason, durationMs };
+export function passed(name: string, type: string, reason: string, durationMs = 0, details?: readonly string[]): GateResult {
+  return { name, type, status: 'passed', reason, durationMs, ...(details?.length ? { details } : {}) };
 }
 
-export function failed(name: string, type: string, reason: string, durationMs = 0): GateResult {
-  return { name, type, status: 'failed', reason, durationMs };
+export function failed(name: string, type: string, reason: string, durationMs = 0, details?: readonly string[]): GateResult {
+  return { name, type, status: 'failed', reason, durationMs, ...(details?.length ? { details } : {}) };
+}
+
+/** The gate could not decide (a tool or a service missing, not a check that said no). */
+export function errored(name: string, type: string, reason: string, durationMs = 0, details?: readonly string[]): GateResult {
+  return { name, type, status: 'error', reason, durationMs, ...(details?.length ? { details } : {}) };
 }
 
 export function allPassed(results: readonly GateResult[]): boolean {

@@ -5,6 +5,11 @@ import { gateTypes, promotionSchema } from '../../src/config/schemaDiagnostics';
 import {
   DEFAULT_BUILD_LIMIT,
   DEFAULT_COMMAND_TIMEOUT_SECONDS,
+  DEFAULT_HTTP_METHOD,
+  DEFAULT_HTTP_RETRIES,
+  DEFAULT_HTTP_RETRY_DELAY_SECONDS,
+  DEFAULT_HTTP_STATUS,
+  DEFAULT_HTTP_TIMEOUT_SECONDS,
   DEFAULT_TAG_PATTERN,
   type ConfigDiagnostic,
   type ParsedConfig,
@@ -362,7 +367,7 @@ describe('parsePromotionConfig', () => {
       const text = yaml('image: app', 'environments:', '  - name: production', '    tag: production', '    gates:', '      - type: aproval');
       const d = onlyError(text);
       assertCovers(d, text, 'aproval');
-      assert.match(d.message, /gates\[0\]\.type: unknown gate type "aproval"; expected one of command, approval/);
+      assert.match(d.message, /gates\[0\]\.type: unknown gate type "aproval"; expected one of command, approval, http, soak, label;/);
       assert.match(d.message, /did you mean "approval"\?/);
     });
 
@@ -377,7 +382,7 @@ describe('parsePromotionConfig', () => {
       const text = yaml('image: app', 'environments:', '  - name: s', '    tag: s', '    gates:', '      - approval');
       const d = onlyError(text);
       assertCovers(d, text, 'approval');
-      assert.match(d.message, /gates\[0\]: expected a gate: a map whose type is one of command, approval, found the string "approval"/);
+      assert.match(d.message, /gates\[0\]: expected a gate: a map whose type is one of command, approval, http, soak, label, found the string "approval"/);
     });
 
     it('reports properties that belong to another gate type', () => {
@@ -622,6 +627,319 @@ describe('parsePromotionConfig', () => {
           assert.ok(d.range.endLine > d.range.startLine || d.range.endColumn >= d.range.startColumn, d.message);
         }
       }
+    });
+  });
+
+  describe('http, soak and label gates', () => {
+    /** A config whose second environment (production) has these gate lines (indented as list items under gates). */
+    const withGates = (...lines: string[]): string =>
+      yaml('image: registry.example.com/app', 'environments:', '  - name: staging', '    tag: staging', '  - name: production', '    tag: production', '    gates:', ...lines.map((l) => `      ${l}`));
+
+    it('parses the three gate types with their defaults filled', () => {
+      const config = validConfig(
+        withGates(
+          '- type: http',
+          '  url: https://staging.example.com/version',
+          '  headers:',
+          '    Authorization: "Bearer ${env:STAGING_TOKEN}"',
+          '    Accept: application/json',
+          '  body:',
+          '    jsonPath: $.build.commit',
+          '    equals: "${revision}"',
+          '- type: http',
+          '  name: ready',
+          '  url: "https://${environment}.example.com/ready?digest=${digest}"',
+          '  method: HEAD',
+          '  expectStatus: [200, 204]',
+          '  timeoutSeconds: 3',
+          '  retries: 5',
+          '  retryDelaySeconds: 1',
+          '- type: soak',
+          '  duration: 1h30m',
+          '- type: label',
+          '  labels:',
+          '    org.opencontainers.image.revision: "^[0-9a-f]{40}$"',
+          '    org.opencontainers.image.source: ""',
+          '  revision: true',
+          '- type: label',
+          '  name: signed',
+          '  labels: { com.example.signed: "" }',
+        ),
+      );
+      assert.deepEqual(config.environments[1]?.gates, [
+        {
+          type: 'http',
+          name: 'http GET https://staging.example.com/version',
+          url: 'https://staging.example.com/version',
+          method: DEFAULT_HTTP_METHOD,
+          headers: { Authorization: 'Bearer ${env:STAGING_TOKEN}', Accept: 'application/json' },
+          expectStatus: [DEFAULT_HTTP_STATUS],
+          body: { jsonPath: '$.build.commit', equals: '${revision}' },
+          timeoutSeconds: DEFAULT_HTTP_TIMEOUT_SECONDS,
+          retries: DEFAULT_HTTP_RETRIES,
+          retryDelaySeconds: DEFAULT_HTTP_RETRY_DELAY_SECONDS,
+        },
+        {
+          type: 'http',
+          name: 'ready',
+          url: 'https://${environment}.example.com/ready?digest=${digest}',
+          method: 'HEAD',
+          headers: {},
+          expectStatus: [200, 204],
+          timeoutSeconds: 3,
+          retries: 5,
+          retryDelaySeconds: 1,
+        },
+        { type: 'soak', name: 'soak 1h30m', duration: '1h30m', durationMs: 90 * 60_000 },
+        {
+          type: 'label',
+          name: 'labels org.opencontainers.image.revision, org.opencontainers.image.source, revision in git',
+          labels: { 'org.opencontainers.image.revision': '^[0-9a-f]{40}$', 'org.opencontainers.image.source': '' },
+          revision: true,
+        },
+        { type: 'label', name: 'signed', labels: { 'com.example.signed': '' }, revision: false },
+      ]);
+    });
+
+    it('accepts a body check of each kind, and a url read from a variable', () => {
+      const config = validConfig(
+        withGates(
+          '- { type: http, url: "https://a.example.com/", body: { contains: "${digest}" } }',
+          '- { type: http, url: "https://a.example.com/", body: { regex: "^ok$" } }',
+          '- { type: http, url: "${env:STAGING_URL}/version", body: { jsonPath: "$[\'image.digest\']", equals: "${digest}" } }',
+          '- { type: label, revision: true }',
+        ),
+      );
+      assert.deepEqual(
+        config.environments[1]?.gates.map((g) => (g.type === 'http' ? g.body : g.name)),
+        [{ contains: '${digest}' }, { regex: '^ok$' }, { jsonPath: "$['image.digest']", equals: '${digest}' }, 'revision in git'],
+      );
+    });
+
+    describe('secrets in headers', () => {
+      for (const [header, value, suggestion] of [
+        ['Authorization', '"Bearer eyJhbGciOi.abc"', 'Bearer ${env:NAME}'],
+        ['Authorization', 'hunter2', '${env:NAME}'],
+        ['X-Api-Key', '0123456789abcdef', '${env:NAME}'],
+        ['PRIVATE-TOKEN', 'glpat-abcdefghijklmnopqrstu', '${env:NAME}'],
+        ['Cookie', '"session=abc123"', '${env:NAME}'],
+        ['X-Custom', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', '${env:NAME}'],
+        ['X-Forwarded-Auth', '"Basic dXNlcjpwYXNz"', 'Basic ${env:NAME}'],
+      ] as const) {
+        it(`refuses ${header} written in clear, on its value, telling to use \${env:NAME}`, () => {
+          const text = withGates('- type: http', '  url: https://staging.example.com/', '  headers:', `    ${header}: ${value}`);
+          const d = onlyError(text);
+          assertCovers(d, text, value);
+          assert.equal(
+            d.message,
+            `environments[1].gates[0].headers${/^[A-Za-z_$][\w$-]*$/.test(header) ? `.${header}` : `["${header}"]`}: a secret written in clear in the config; write "${suggestion}" and set the variable NAME in the environment VS Code is started from, so the secret stays out of the repository`,
+          );
+          const secret = value.replace(/^"|"$/g, '').replace(/^(Bearer|Basic) /, '');
+          assert.ok(!d.message.includes(secret), 'the message does not repeat the secret');
+        });
+      }
+
+      it('accepts secrets read from variables, and ordinary headers in clear', () => {
+        validConfig(
+          withGates(
+            '- type: http',
+            '  url: https://staging.example.com/',
+            '  headers:',
+            '    Authorization: "Bearer ${env:TOKEN}"',
+            '    X-Api-Key: "${env:API_KEY}"',
+            '    Accept: application/json',
+            '    X-Environment: "${environment}"',
+            '    User-Agent: promotion-gate/1.0',
+          ),
+        );
+      });
+
+      it('reports unknown placeholders and bad variable names, on the value', () => {
+        const text = withGates('- type: http', '  url: https://staging.example.com/', '  headers:', '    X-Digest: "${sha}"', '    Authorization: "Bearer ${env:1TOKEN}"');
+        const errors = errorsOf(parsePromotionConfig(text));
+        assert.equal(errors.length, 2, errors.map((e) => e.message).join('\n'));
+        assertCovers(errors[0]!, text, '"${sha}"');
+        assert.match(errors[0]!.message, /headers\.X-Digest: \$\{sha\} is not a placeholder; known ones are \$\{digest\}, \$\{revision\}, \$\{environment\}, \$\{tag\} and \$\{env:NAME\}/);
+        assertCovers(errors[1]!, text, '"Bearer ${env:1TOKEN}"');
+        assert.match(errors[1]!.message, /headers\.Authorization: \$\{env:1TOKEN\}: an environment variable name is letters, digits and _/);
+      });
+
+      it('reports a header name that is not a token, on the name', () => {
+        const text = withGates('- type: http', '  url: https://staging.example.com/', '  headers:', '    "X Bad": x');
+        const d = onlyError(text);
+        assertCovers(d, text, '"X Bad"');
+        assert.match(d.message, /"X Bad" is not a valid name here: a header name is letters, digits/);
+      });
+
+      it('warns when a secret header would travel over plain http to another host', () => {
+        const text = withGates('- type: http', '  url: http://staging.example.com/version', '  headers: { Authorization: "Bearer ${env:T}" }', '- type: http', '  url: http://127.0.0.1:8080/version', '  headers: { Authorization: "Bearer ${env:T}" }');
+        const result = parsePromotionConfig(text);
+        assert.ok(result.config, 'a warning only');
+        const warnings = warningsOf(result);
+        assert.equal(warnings.length, 1);
+        assertCovers(warnings[0]!, text, 'http://staging.example.com/version');
+        assert.match(warnings[0]!.message, /sends a secret header over plain http to staging\.example\.com; use https:\/\//);
+      });
+    });
+
+    describe('urls', () => {
+      for (const [url, reason] of [
+        ['ftp://files.example.com/x', /the URL must start with http:\/\/ or https:\/\/, not ftp:\/\//],
+        ['staging.example.com/version', /"staging\.example\.com\/version" is not a URL; write it in full, such as https:/],
+        ['https://admin:hunter2@staging.example.com/', /holds a user name or password in clear; remove it and send an Authorization header with "\$\{env:NAME\}"/],
+        ['"https://x.example.com/${commit}"', /\$\{commit\} is not a placeholder/],
+      ] as const) {
+        it(`refuses ${url}`, () => {
+          const text = withGates('- type: http', `  url: ${url}`);
+          const d = onlyError(text);
+          assertCovers(d, text, url);
+          assert.match(d.message, /^environments\[1\]\.gates\[0\]\.url: /);
+          assert.match(d.message, reason);
+        });
+      }
+
+      it('requires a url', () => {
+        const text = withGates('- type: http', '  name: nowhere');
+        const d = onlyError(text);
+        assert.equal(d.range.startLine, positionOf(text, 'type: http').line);
+        assert.match(d.message, /gates\[0\]: missing required property "url" \(an address such as "https:\/\/staging\.example\.com\/version"\)/);
+      });
+    });
+
+    describe('body checks', () => {
+      it('allows one check per gate, reported on the second one', () => {
+        const text = withGates('- type: http', '  url: https://a.example.com/', '  body:', '    contains: ok', '    regex: ok');
+        const d = onlyError(text);
+        assertCovers(d, text, 'regex');
+        assert.match(d.message, /body: one body check per gate, found contains and regex; add another http gate/);
+      });
+
+      it('pairs jsonPath with equals', () => {
+        const text = withGates('- type: http', '  url: https://a.example.com/', '  body: { jsonPath: $.commit }', '- type: http', '  url: https://a.example.com/', '  body: { equals: abc }');
+        const errors = errorsOf(parsePromotionConfig(text));
+        assert.equal(errors.length, 2);
+        assertCovers(errors[0]!, text, 'jsonPath');
+        assert.match(errors[0]!.message, /gates\[0\]\.body: jsonPath needs equals, the value to expect, such as equals: "\$\{revision\}"/);
+        assertCovers(errors[1]!, text, 'equals');
+        assert.match(errors[1]!.message, /gates\[1\]\.body: equals needs a jsonPath naming the value to compare/);
+      });
+
+      it('asks for a check in an empty body', () => {
+        const text = withGates('- type: http', '  url: https://a.example.com/', '  body: {}');
+        const d = onlyError(text);
+        assertCovers(d, text, 'body');
+        assert.match(d.message, /body: say what the body must hold: contains, regex, or jsonPath with equals/);
+      });
+
+      it('compiles the regex and parses the JSON path, reporting where they go wrong', () => {
+        const text = withGates('- type: http', '  url: https://a.example.com/', '  body: { regex: "(ok" }', '- type: http', '  url: https://a.example.com/', '  body: { jsonPath: "$.items[*].version", equals: "1" }', '- type: http', '  url: https://a.example.com/', '  body: { jsonPath: "version", equals: "1" }');
+        const errors = errorsOf(parsePromotionConfig(text));
+        assert.equal(errors.length, 3);
+        assertCovers(errors[0]!, text, '"(ok"');
+        assert.match(errors[0]!.message, /body\.regex: not a valid JavaScript regular expression: Unterminated group/);
+        assertCovers(errors[1]!, text, '"$.items[*].version"');
+        assert.match(errors[1]!.message, /body\.jsonPath: unexpected "\[\*\]\.version" at character 8: wildcards and recursive descent are not supported/);
+        assertCovers(errors[2]!, text, '"version"');
+        assert.match(errors[2]!.message, /body\.jsonPath: a JSON path starts with "\$"/);
+      });
+
+      it('keeps variables out of equals and contains', () => {
+        const text = withGates('- type: http', '  url: https://a.example.com/', '  body: { jsonPath: $.v, equals: "${env:EXPECTED}" }');
+        const d = onlyError(text);
+        assertCovers(d, text, '"${env:EXPECTED}"');
+        assert.match(d.message, /body\.equals: \$\{env:EXPECTED\}: environment variables are allowed only in url and header values/);
+      });
+
+      it('refuses a body check on a HEAD request', () => {
+        const text = withGates('- type: http', '  url: https://a.example.com/', '  method: HEAD', '  body: { contains: ok }');
+        const d = onlyError(text);
+        assertCovers(d, text, 'body');
+        assert.match(d.message, /a HEAD request gets no body to check/);
+      });
+    });
+
+    describe('http numbers and methods', () => {
+      it('reads expectStatus as one status or a list, and says which entry is wrong', () => {
+        const text = withGates('- { type: http, url: "https://a.example.com/", expectStatus: "200" }', '- { type: http, url: "https://a.example.com/", expectStatus: [200, 99] }', '- { type: http, url: "https://a.example.com/", expectStatus: [] }');
+        const errors = errorsOf(parsePromotionConfig(text));
+        assert.equal(errors.length, 3);
+        assertCovers(errors[0]!, text, '"200"');
+        assert.match(errors[0]!.message, /gates\[0\]\.expectStatus: expected a whole number \(a status code such as 200\) or a list of status codes, found the string "200"$/);
+        assertCovers(errors[1]!, text, '99');
+        assert.match(errors[1]!.message, /gates\[1\]\.expectStatus\[1\]: expected a whole number at least 100, found the number 99/);
+        assertCovers(errors[2]!, text, '[]', 0);
+        assert.match(errors[2]!.message, /gates\[2\]\.expectStatus: expected at least one status code, found an empty list/);
+      });
+
+      it('checks method, retries and delays', () => {
+        const text = withGates('- type: http', '  url: https://a.example.com/', '  method: get', '  retries: 1.5', '  retryDelaySeconds: 0', '  timeoutSeconds: 0');
+        const errors = errorsOf(parsePromotionConfig(text));
+        assert.deepEqual(
+          errors.map((e) => e.message),
+          [
+            'environments[1].gates[0].method: expected "GET" or "HEAD" or "POST" or "PUT" or "PATCH" or "DELETE" or "OPTIONS", found the string "get"',
+            'environments[1].gates[0].retries: expected a whole number (a number of retries such as 3), found the number 1.5',
+            'environments[1].gates[0].retryDelaySeconds: expected a number greater than 0, found the number 0',
+            'environments[1].gates[0].timeoutSeconds: expected a number greater than 0, found the number 0',
+          ],
+        );
+      });
+    });
+
+    describe('soak', () => {
+      it('refuses a soak gate on the first environment, on its type', () => {
+        const text = yaml('image: app', 'environments:', '  - name: staging', '    tag: staging', '    gates:', '      - type: soak', '        duration: 30m', '  - name: production', '    tag: production');
+        const d = onlyError(text);
+        assertCovers(d, text, 'soak');
+        assert.match(d.message, /^environments\[0\]\.gates\[0\]: a soak gate measures how long the digest has been in the environment before this one, and this is the first environment/);
+      });
+
+      for (const [duration, reason] of [
+        ['90', /"90" has no unit; write 90s, 90m or 90h/],
+        ['1.5h', /write 1h30m rather than 1\.5h/],
+        ['30min', /"min" in "30min" is not a unit/],
+        ['0m', /a soak of 0m always passes; give a duration above zero/],
+      ] as const) {
+        it(`refuses the duration ${duration}, on the value`, () => {
+          const text = withGates('- type: soak', `  duration: "${duration}"`);
+          const d = onlyError(text);
+          assertCovers(d, text, `"${duration}"`);
+          assert.match(d.message, /^environments\[1\]\.gates\[0\]\.duration: /);
+          assert.match(d.message, reason);
+        });
+      }
+
+      it('requires a duration, describing one', () => {
+        const d = onlyError(withGates('- type: soak'));
+        assert.match(d.message, /gates\[0\]: missing required property "duration" \(a duration such as "30m"\)/);
+      });
+    });
+
+    describe('label', () => {
+      it('compiles each label pattern, reporting on the pattern', () => {
+        const text = withGates('- type: label', '  labels:', '    org.opencontainers.image.version: "^v[0-9"', '    org.opencontainers.image.source: ""');
+        const d = onlyError(text);
+        assertCovers(d, text, '"^v[0-9"');
+        assert.match(d.message, /^environments\[1\]\.gates\[0\]\.labels\["org\.opencontainers\.image\.version"\]: not a valid JavaScript regular expression: /);
+      });
+
+      it('needs labels or revision: true', () => {
+        const text = withGates('- type: label', '  name: nothing', '- type: label', '  labels: {}', '  revision: false');
+        const errors = errorsOf(parsePromotionConfig(text));
+        assert.equal(errors.length, 2);
+        assert.equal(errors[0]!.range.startLine, positionOf(text, 'type: label').line);
+        assert.match(errors[0]!.message, /gates\[0\]: a label gate needs labels to require \(e\.g\. labels: \{ org\.opencontainers\.image\.revision: "" \}\) or revision: true/);
+      });
+
+      it('wants label values as strings and revision as true or false', () => {
+        const text = withGates('- type: label', '  labels: { com.example.build: 42 }', '  revision: yes');
+        const errors = errorsOf(parsePromotionConfig(text));
+        assert.equal(errors.length, 2);
+        assertCovers(errors[0]!, text, '42');
+        assert.match(errors[0]!.message, /labels\["com\.example\.build"\]: expected a string, found the number 42; put it in quotes/);
+        assertCovers(errors[1]!, text, 'yes');
+        assert.match(errors[1]!.message, /revision: expected true or false, found the string "yes"/);
+      });
     });
   });
 
