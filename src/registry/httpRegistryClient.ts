@@ -21,6 +21,7 @@ import { parseChallenges, type Challenge } from './authChallenge';
 import { MANIFEST_ACCEPT, MediaTypes } from './mediaTypes';
 import type { BlobReader, BlobUploadOptions, Manifest, ManifestDescriptor, ManifestWrite, ReferrerDescriptor, RegistryClient } from './registryClient';
 import { mergeScopes, repositoryScope, splitScopes, tokenCacheKey } from './scopes';
+import { sendStream } from './streamUpload';
 
 export interface HttpRegistryOptions {
   credentials: CredentialProvider;
@@ -29,6 +30,7 @@ export interface HttpRegistryOptions {
   timeoutMs?: () => number;
   /** Hosts (`host:port`) reached over plain HTTP besides loopback ones. */
   insecureRegistries?: () => readonly string[];
+  /** For every request but streamed blob uploads (those use node:http, see streamUpload.ts). */
   fetch?: typeof fetch;
   now?: () => number;
 }
@@ -429,12 +431,12 @@ export class HttpRegistryClient implements RegistryClient {
     const limit = idle?.signal ?? AbortSignal.timeout(timeoutMs);
     idle?.touch();
     try {
-      const res = await (this.options.fetch ?? fetch)(url, {
-        method,
-        headers,
-        ...(body ? { body, ...(Buffer.isBuffer(body) ? {} : { duplex: 'half' as const }) } : {}),
-        signal: signal ? AbortSignal.any([signal, limit]) : limit,
-      });
+      const combined = signal ? AbortSignal.any([signal, limit]) : limit;
+      // A streamed body goes through node:http (fetch would keep all of it in memory: see streamUpload.ts).
+      const res =
+        body && !Buffer.isBuffer(body)
+          ? await sendStream(url, method, headers, body, combined)
+          : await (this.options.fetch ?? fetch)(url, { method, headers, ...(body ? { body } : {}), signal: combined });
       this.options.log.trace(`${method} ${redactUrl(url)} → ${res.status}`);
       return res;
     } catch (error) {
