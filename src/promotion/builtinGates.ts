@@ -3,7 +3,8 @@ import type { EnvironmentConfig } from '../config/types';
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
 import { failed, passed, type GateResult } from '../gates/gate';
 import type { ImageDetails } from '../images/imageDetails';
-import { describeMediaType, MediaTypes } from '../registry/mediaTypes';
+import { describeMediaType } from '../registry/mediaTypes';
+import { engineKeepsDigest, type TransportChoice } from './transport';
 
 const BUILTIN = 'builtin';
 
@@ -27,20 +28,34 @@ export function sourceExistsGate(repo: Repository, digest: string, exists: boole
 }
 
 /**
- * (c) Through the Docker engine, only a single-platform Docker manifest keeps its digest:
- * an index comes back as one platform and an OCI manifest is rewritten as a Docker one (seen with
- * engine 20.10: an OCI manifest sha256:cf97… was pushed as sha256:446d…), both under new digests.
+ * (c) The way the digest travels must keep it. Through the Docker engine only a single-platform
+ * Docker manifest does: an index comes back as one platform and an OCI manifest is rewritten as a
+ * Docker one (seen with engine 20.10: an OCI manifest sha256:cf97… was pushed as sha256:446d…).
+ * A registry-side copy moves the manifest bytes themselves.
  */
-export function engineKeepsDigestGate(details: Pick<ImageDetails, 'mediaType' | 'isIndex' | 'platforms'>, digest: string): GateResult {
-  const name = 'digest survives the engine';
+export function transportKeepsDigestGate(choice: TransportChoice, details: Pick<ImageDetails, 'mediaType' | 'isIndex' | 'platforms'>, digest: string): GateResult {
+  const name = 'digest survives the transport';
+  if (choice.transport === 'registry') {
+    const what = details.isIndex ? `all ${details.platforms.length} platforms, ` : '';
+    return passed(name, BUILTIN, `registry-side copy: the manifest bytes move as they are (${what}${choice.reason})`);
+  }
+  const forced = 'imagePromotion.transport is "engine"; set it to "auto" or "registry" to copy registry-side';
   if (details.isIndex) {
     const platforms = details.platforms.length ? `: ${details.platforms.join(', ')}` : '';
-    return failed(name, BUILTIN, `${shortDigest(digest)} is a multi-platform image (${describeMediaType(details.mediaType)}, ${details.platforms.length} platforms${platforms}). The Docker engine pulls and pushes one platform, so the target would get a different digest. Promoting indexes needs a registry-side copy`);
+    return failed(name, BUILTIN, `${shortDigest(digest)} is a multi-platform image (${describeMediaType(details.mediaType)}, ${details.platforms.length} platforms${platforms}). The Docker engine pulls and pushes one platform, so the target would get a different digest. ${forced}`);
   }
-  if (details.mediaType !== MediaTypes.dockerManifest) {
-    return failed(name, BUILTIN, `${shortDigest(digest)} is an ${describeMediaType(details.mediaType)}; the Docker engine would push it as a Docker manifest with a different digest. Promoting it needs a registry-side copy`);
+  if (!engineKeepsDigest(details)) {
+    return failed(name, BUILTIN, `${shortDigest(digest)} is an ${describeMediaType(details.mediaType)}; the Docker engine would push it as a Docker manifest with a different digest. ${forced}`);
   }
-  return passed(name, BUILTIN, `single-platform Docker manifest${details.platforms[0] ? ` (${details.platforms[0]})` : ''}`);
+  return passed(name, BUILTIN, `single-platform Docker manifest${details.platforms[0] ? ` (${details.platforms[0]})` : ''} through the Docker engine (${choice.reason})`);
+}
+
+/** Rollback takes a digest the environment held before, instead of the promotion order. */
+export function heldBeforeGate(target: EnvironmentConfig, digest: string, arrivedAt: number | undefined): GateResult {
+  const name = 'held before';
+  return arrivedAt !== undefined
+    ? passed(name, BUILTIN, `${target.name} held ${shortDigest(digest)} (arrived ${new Date(arrivedAt).toISOString()})`)
+    : failed(name, BUILTIN, `the history has no record of ${target.name} holding ${shortDigest(digest)}: a rollback can only go back to a digest it held`);
 }
 
 /** The engine must answer before anyone is asked to confirm. */

@@ -1,22 +1,27 @@
-// One promotion, start to end: resolve → gates → confirm → re-read target → retag and push through
-// the engine → verify. Nothing here knows VS Code; prompts and progress come in as interfaces.
+// One promotion (or rollback), start to end: resolve → gates → confirm → prepare the transfer →
+// re-read the target → move the tag → verify. Nothing here knows VS Code; prompts and progress come
+// in as interfaces.
 import type { EnvironmentConfig, PromotionConfig } from '../config/types';
 import { CancelledError, errorMessage, isCancelled, PromotionError, throwIfAborted } from '../core/errors';
 import type { Logger } from '../core/log';
-import { pullReference, repositoryName, shortDigest, type Repository } from '../core/reference';
+import { repositoryName, shortDigest, type Repository } from '../core/reference';
 import type { CredentialProvider } from '../credentials/credentials';
 import type { ImageEngine } from '../engine/engine';
-import { allPassed, needsTypedApproval, passed, type GateContext, type GateResult } from '../gates/gate';
-import { runConfiguredGates, type GateRunner } from '../gates/runGates';
+import { needsTypedApproval, passed, type GateResult, type HistoryView } from '../gates/gate';
+import type { GateRunner } from '../gates/runGates';
 import type { ImageDetails } from '../images/imageDetails';
 import type { Manifest, RegistryClient } from '../registry/registryClient';
-import { engineKeepsDigestGate, engineReachableGate, orderingGate, sourceExistsGate } from './builtinGates';
-import { previousEnvironment } from './plan';
+import { evaluateGates, type Evaluation } from './gateEvaluation';
+import { restoreTarget } from './restore';
 import type { TargetLocks } from './targetLocks';
+import { engineTransfer, registryTransfer, type Transfer } from './transfer';
+import type { Transport, TransportSetting } from './transport';
 
 export type PromotionSource =
   | { readonly kind: 'environment'; readonly environment: EnvironmentConfig; /** the digest the user picked */ readonly digest?: string }
-  | { readonly kind: 'build'; readonly tag: string; readonly digest?: string };
+  | { readonly kind: 'build'; readonly tag: string; readonly digest?: string }
+  /** A digest by itself (a rollback's earlier digest), in the repository it lives in. */
+  | { readonly kind: 'digest'; readonly digest: string; readonly repository: Repository; readonly label: string };
 
 export interface PromotionRequest {
   readonly config: PromotionConfig;
@@ -24,9 +29,14 @@ export interface PromotionRequest {
   readonly target: EnvironmentConfig;
   /** The target digest the user saw (null: empty). Undefined when they were shown none. */
   readonly seenTargetDigest?: string | null;
+  /** A rollback takes a digest the target held before instead of the promotion order. */
+  readonly mode?: 'promotion' | 'rollback';
+  /** Rollback only: skip the configured gates. The confirmation then needs the name typed. */
+  readonly overrideGates?: boolean;
 }
 
 export interface Confirmation {
+  readonly mode: 'promotion' | 'rollback';
   readonly sourceLabel: string;
   readonly target: EnvironmentConfig;
   readonly digest: string;
@@ -34,10 +44,14 @@ export interface Confirmation {
   readonly targetRepository: string;
   readonly currentTargetDigest: string | null;
   readonly gates: readonly GateResult[];
-  /** Protected or approval-gated: the person types the environment name. */
+  /** Protected, approval-gated, or gates overridden: the person types the environment name. */
   readonly requireTypedName: boolean;
-  readonly transport: 'engine';
-  readonly platform?: string;
+  readonly transport: Transport;
+  readonly transportReason: string;
+  readonly platforms: readonly string[];
+  /** Signatures, attestations and referrers that travel with the image (registry-side copies). */
+  readonly extras?: string;
+  readonly overriddenGates?: readonly string[];
 }
 
 export interface MovedTarget {
@@ -60,6 +74,8 @@ export interface PromotionServices {
   readonly locks: TargetLocks;
   readonly log: Logger;
   readonly gateRunner?: GateRunner;
+  /** `auto` unless the user chose otherwise. */
+  readonly transport?: () => TransportSetting;
   readonly now?: () => number;
 }
 
@@ -69,15 +85,19 @@ export interface PromotionEnvironment {
   readonly prompts: PromotionPrompts;
   readonly progress: (message: string) => void;
   readonly signal?: AbortSignal;
+  /** What the promotion history knows (soak gates, rollback); undefined when none is kept. */
+  readonly history?: HistoryView;
 }
 
 export type PromotionStatus = 'succeeded' | 'blocked' | 'failed' | 'cancelled';
 
 export interface PromotionOutcome {
   readonly status: PromotionStatus;
+  readonly mode: 'promotion' | 'rollback';
   /** One line for the user. */
   readonly message: string;
   readonly sourceLabel: string;
+  readonly sourceRepository: string;
   readonly target: string;
   readonly digest?: string;
   readonly previousDigest?: string | null;
@@ -85,7 +105,8 @@ export interface PromotionOutcome {
   readonly finalDigest?: string | null;
   readonly gates: readonly GateResult[];
   readonly durationMs: number;
-  readonly transport: 'engine';
+  readonly transport: Transport;
+  readonly overriddenGates?: readonly string[];
   readonly error?: PromotionError;
 }
 
@@ -95,57 +116,59 @@ class Stop extends Error {
   }
 }
 
+export function sourceLabelOf(source: PromotionSource): string {
+  return source.kind === 'build' ? `build ${source.tag}` : source.kind === 'environment' ? source.environment.name : source.label;
+}
+
+export function sourceRepositoryOf(config: PromotionConfig, source: PromotionSource): Repository {
+  return source.kind === 'build' ? config.repository : source.kind === 'environment' ? source.environment.repository : source.repository;
+}
+
 export async function promote(request: PromotionRequest, services: PromotionServices, env: PromotionEnvironment): Promise<PromotionOutcome> {
   const now = services.now ?? Date.now;
   const started = now();
   const { config, target, source } = request;
+  const mode = request.mode ?? 'promotion';
   const log = services.log;
-  const sourceLabel = source.kind === 'build' ? `build ${source.tag}` : source.environment.name;
+  const sourceLabel = sourceLabelOf(source);
+  const sourceRepo = sourceRepositoryOf(config, source);
   const lockKey = `${repositoryName(target.repository)}:${target.tag}`;
   const gates: GateResult[] = [];
+  const overridden = mode === 'rollback' && request.overrideGates ? target.gates.filter((g) => g.type !== 'approval').map((g) => g.name) : [];
   let digest: string | undefined;
   let previousDigest: string | null | undefined;
   let finalDigest: string | null | undefined;
+  let transport: Transport = 'engine';
 
   const outcome = (status: PromotionStatus, message: string, error?: PromotionError): PromotionOutcome => ({
     status,
+    mode,
     message,
     sourceLabel,
+    sourceRepository: repositoryName(sourceRepo),
     target: target.name,
     gates,
     durationMs: now() - started,
-    transport: 'engine',
+    transport,
     ...(digest ? { digest } : {}),
     ...(previousDigest !== undefined ? { previousDigest } : {}),
     ...(finalDigest !== undefined ? { finalDigest } : {}),
+    ...(overridden.length ? { overriddenGates: overridden } : {}),
     ...(error ? { error } : {}),
   });
 
   const lock = services.locks.tryAcquire(lockKey, `${sourceLabel} → ${target.name}`);
   if ('busy' in lock) return outcome('blocked', `A promotion into ${target.name} is already running (${lock.busy}). Wait for it to finish.`);
-  log.info(`Promotion of ${sourceLabel} into ${target.name} (${lockKey}) started`);
-  let pushed = false;
+  log.info(`${mode === 'rollback' ? 'Rollback' : 'Promotion'} of ${sourceLabel} into ${target.name} (${lockKey}) started`);
+  let wrote = false;
   let previousManifest: Manifest | undefined;
   try {
     // 1. Resolve the source digest and the target's current digest.
     env.progress('Resolving digests…');
-    const sourceRepo = source.kind === 'build' ? config.repository : source.environment.repository;
-    const sourceRef = source.kind === 'build' ? source.tag : source.environment.tag;
-    const [sourceNow, targetNow] = await Promise.all([
-      services.registry.resolve(sourceRepo, sourceRef, env.signal),
-      services.registry.resolve(target.repository, target.tag, env.signal),
-    ]);
-    previousDigest = targetNow?.digest ?? null;
-    if (!source.digest && !sourceNow) {
-      throw new Stop('blocked', source.kind === 'build'
-        ? `There is no tag ${source.tag} in ${repositoryName(sourceRepo)}. Refresh the builds and pick one that exists.`
-        : `${source.environment.name} is empty: there is nothing to promote from it.`);
-    }
-    digest = source.digest ?? sourceNow!.digest;
-    if (source.digest && sourceNow && sourceNow.digest !== source.digest) {
-      log.warn(`${sourceLabel} now points at ${sourceNow.digest}, not the ${source.digest} that was picked; promoting the picked digest`);
-    }
-    log.info(`source ${repositoryName(sourceRepo)}@${digest}; ${target.name} holds ${previousDigest ?? 'nothing'}`);
+    const resolved = await resolveEnds(request, services, env.signal);
+    digest = resolved.digest;
+    previousDigest = resolved.targetDigest;
+    log.info(`source ${repositoryName(sourceRepo)}@${digest}; ${target.name} holds ${describe(previousDigest)}`);
 
     // (d) The target moved since the user looked at it.
     if (request.seenTargetDigest !== undefined && request.seenTargetDigest !== previousDigest) {
@@ -157,51 +180,15 @@ export async function promote(request: PromotionRequest, services: PromotionServ
 
     // 2. Gates: built-in ones first; configured ones only when those pass.
     env.progress('Checking gates…');
-    const previous = previousEnvironment(config, target);
-    const previousHolds =
-      previous && source.kind === 'environment' && source.environment.name === previous.name && !source.digest
-        ? digest
-        : previous
-          ? ((await services.registry.resolve(previous.repository, previous.tag, env.signal))?.digest ?? null)
-          : undefined;
-    gates.push(orderingGate(target, previous, previousHolds, digest));
-    const exists = (await services.registry.resolve(sourceRepo, digest, env.signal)) !== undefined;
-    gates.push(sourceExistsGate(sourceRepo, digest, exists));
-    let details: ImageDetails | undefined;
-    if (exists) {
-      details = await services.describe(sourceRepo, digest, env.signal);
-      gates.push(engineKeepsDigestGate(details, digest));
-    }
-    let engine: ImageEngine | undefined;
-    try {
-      engine = await services.engine();
-      await engine.ping(env.signal);
-      gates.push(engineReachableGate(engine.address, undefined));
-    } catch (error) {
-      if (isCancelled(error)) throw error;
-      gates.push(engineReachableGate('', error as Error));
-    }
-    logGates(log, gates);
-    if (!allPassed(gates)) throw new Stop('blocked', blockedMessage(target, gates));
+    const evaluation: Evaluation = await evaluateGates({ request, digest, sourceRepo, overridden }, services, env);
+    gates.push(...evaluation.gates);
+    transport = evaluation.transport.transport;
+    if (!evaluation.passed) throw new Stop('blocked', blockedMessage(target, evaluation.gates));
 
-    const context: GateContext = {
-      sourceDigest: digest,
-      sourceImage: repositoryName(sourceRepo),
-      ...(source.kind === 'environment' ? { sourceEnvironment: source.environment.name } : {}),
-      target,
-      workspaceDir: env.workspaceDir,
-      trusted: env.trusted,
-      log,
-      ...(env.signal ? { signal: env.signal } : {}),
-    };
-    const configured = await runConfiguredGates(target.gates, context, services.gateRunner);
-    gates.push(...configured);
-    logGates(log, configured);
-    if (!allPassed(configured)) throw new Stop('blocked', blockedMessage(target, configured));
-
-    // 3. The person confirms, seeing source, target, digest and what the gates said.
-    const requireTypedName = needsTypedApproval(target);
+    // 3. The person confirms, seeing source, target, digest, the transport and what the gates said.
+    const requireTypedName = needsTypedApproval(target) || overridden.length > 0;
     const confirmed = await env.prompts.confirm({
+      mode,
       sourceLabel,
       target,
       digest,
@@ -210,64 +197,65 @@ export async function promote(request: PromotionRequest, services: PromotionServ
       currentTargetDigest: previousDigest,
       gates,
       requireTypedName,
-      transport: 'engine',
-      ...(details?.platforms[0] ? { platform: details.platforms[0] } : {}),
+      transport,
+      transportReason: evaluation.transport.reason,
+      platforms: evaluation.details.platforms,
+      ...(evaluation.extras ? { extras: evaluation.extras } : {}),
+      ...(overridden.length ? { overriddenGates: overridden } : {}),
     });
-    if (!confirmed) throw new Stop('cancelled', `Cancelled: ${digest ? shortDigest(digest) : sourceLabel} was not promoted into ${target.name}.`);
+    if (!confirmed) throw new Stop('cancelled', `Cancelled: ${shortDigest(digest)} was not ${mode === 'rollback' ? 'rolled back' : 'promoted'} into ${target.name}.`);
     for (const gate of target.gates.filter((g) => g.type === 'approval')) {
       gates.push(passed(gate.name, gate.type, `approved by typing "${target.name}" in the confirmation`));
     }
     if (requireTypedName && !target.gates.some((g) => g.type === 'approval')) {
-      gates.push(passed('protected environment', 'approval', `approved by typing "${target.name}" in the confirmation`));
+      gates.push(passed(target.protected ? 'protected environment' : 'gate override', 'approval', `approved by typing "${target.name}" in the confirmation`));
     }
     throwIfAborted(env.signal);
+    if (previousDigest === digest) {
+      finalDigest = digest;
+      throw new Stop('succeeded', `${target.name} already holds ${shortDigest(digest)}: nothing to move.`);
+    }
 
-    // 4. Re-read the target just before writing: gates and the dialog can take minutes.
+    // 4. Prepare the transfer (pull and tag, or copy blobs), then re-read the target just before the
+    //    tag moves: gates, the dialog and a pull can take minutes.
+    const ends = { sourceRepository: sourceRepo, digest, targetRepository: target.repository, tag: target.tag };
+    const transfer: Transfer =
+      transport === 'engine'
+        ? engineTransfer(ends, { engine: evaluation.engine!, credentials: services.credentials, log, progress: env.progress })
+        : registryTransfer(ends, { registry: services.registry, log, progress: env.progress });
+    log.info(`transport: ${transport} (${evaluation.transport.reason})`);
+    await transfer.prepare(env.signal);
     const beforeWrite = (await services.registry.resolve(target.repository, target.tag, env.signal))?.digest ?? null;
     if (beforeWrite !== previousDigest) {
       log.warn(`${target.name} moved from ${describe(previousDigest)} to ${describe(beforeWrite)} while the promotion waited`);
       if (!(await env.prompts.confirmMovedTarget({ target, seen: previousDigest, now: beforeWrite }))) {
-        throw new Stop('cancelled', `Cancelled: ${target.name} changed to ${describe(beforeWrite)} while the promotion waited.`);
+        throw new Stop('cancelled', `Cancelled: ${target.name} changed to ${describe(beforeWrite)} while the promotion waited. Nothing was written.`);
       }
       previousDigest = beforeWrite;
     }
-    if (previousDigest === digest) {
-      finalDigest = digest;
-      throw new Stop('succeeded', `${target.name} already holds ${shortDigest(digest)}: nothing to push.`);
-    }
-    // Kept so a push that lands the wrong digest can be undone exactly.
+    // Kept so a write that lands the wrong digest can be undone exactly.
     previousManifest = previousDigest ? await services.registry.getManifest(target.repository, previousDigest, env.signal) : undefined;
+    wrote = true;
+    const committed = await transfer.commit(env.signal);
+    if (committed.note) log.info(committed.note);
 
-    const sourceImage = pullReference(sourceRepo, digest);
-    const targetImage = repositoryName(target.repository);
-    if (!(await engine!.hasImage(sourceImage, env.signal))) {
-      env.progress(`Pulling ${shortDigest(digest)}…`);
-      log.info(`engine: pull ${sourceImage}`);
-      await engine!.pull(sourceImage, await services.credentials.get(sourceRepo.registry, env.signal), (line) => log.debug(`pull: ${line}`), env.signal);
-    } else {
-      log.info(`engine: ${sourceImage} is already present, no pull`);
-    }
-    log.info(`engine: tag ${sourceImage} ${targetImage}:${target.tag}`);
-    await engine!.tag(sourceImage, targetImage, target.tag, env.signal);
-    env.progress(`Pushing ${target.tag}…`);
-    log.info(`engine: push ${targetImage}:${target.tag}`);
-    pushed = true;
-    const result = await engine!.push(targetImage, target.tag, await services.credentials.get(target.repository.registry, env.signal), (line) => log.info(`push: ${line}`), env.signal);
-
-    // 5. Verify: the pushed digest and a fresh lookup both equal the source digest.
+    // 5. Verify: the reported digest and a fresh lookup both equal the source digest.
     env.progress('Verifying…');
     finalDigest = (await services.registry.resolve(target.repository, target.tag))?.digest ?? null;
-    log.info(`verify: source ${digest}, pushed ${result.digest ?? '(no digest in the push stream)'}, ${target.name} now ${describe(finalDigest)}`);
-    if (result.digest !== digest || finalDigest !== digest) {
-      const restored = await restore(services, config, target, previousManifest, previousDigest, finalDigest, digest);
+    log.info(`verify: source ${digest}, reported ${committed.reportedDigest ?? '(none)'}, ${target.name} now ${describe(finalDigest)}`);
+    if (committed.reportedDigest !== digest || finalDigest !== digest) {
+      const restored = await restoreTarget(services, config, target, { previousManifest, previousDigest, current: finalDigest, chosen: digest });
+      finalDigest = restored.finalDigest;
       throw new Stop(
         'failed',
-        `Verification failed: ${target.name} should hold ${digest} but the push reported ${result.digest ?? 'no digest'} and the registry now has ${describe(finalDigest)}. ${restored}`,
-        new PromotionError('verification', 'digest mismatch after push'),
+        `Verification failed: ${target.name} should hold ${digest} but the ${transport === 'engine' ? 'push' : 'registry'} reported ${committed.reportedDigest ?? 'no digest'} and the registry had ${describe(restored.foundDigest)}. ${restored.message}`,
+        new PromotionError('verification', 'digest mismatch after the write'),
       );
     }
-    log.info(`Promotion of ${sourceLabel} into ${target.name} succeeded: ${digest}`);
-    return outcome('succeeded', `${target.name} now holds ${shortDigest(digest)} (from ${sourceLabel}), verified in the registry.`);
+    const along = committed.note ? ` ${committed.note}.` : '';
+    const verb = mode === 'rollback' ? 'rolled back to' : 'now holds';
+    log.info(`${mode === 'rollback' ? 'Rollback' : 'Promotion'} of ${sourceLabel} into ${target.name} succeeded: ${digest}`);
+    return outcome('succeeded', `${target.name} ${verb} ${shortDigest(digest)} (from ${sourceLabel}, ${transport === 'engine' ? 'through the Docker engine' : 'copied registry-side'}), verified in the registry.${along}`);
   } catch (error) {
     if (error instanceof Stop) {
       (error.status === 'succeeded' ? log.info : log.warn).call(log, error.message);
@@ -277,15 +265,18 @@ export async function promote(request: PromotionRequest, services: PromotionServ
     const promotionError = error instanceof PromotionError ? error : new PromotionError('internal', errorMessage(error), undefined, { cause: error });
     // After a failed or cancelled write, say what the target holds now, and undo a digest nobody chose.
     let after = '';
-    if (pushed && digest) {
-      finalDigest = await services.registry.resolve(target.repository, target.tag).then((d) => d?.digest ?? null, () => undefined);
-      if (finalDigest === previousDigest) after = ` ${target.name} still holds ${describe(previousDigest)}.`;
-      else if (finalDigest === digest) after = ` The push had completed: ${target.name} holds ${shortDigest(digest)}.`;
-      else if (finalDigest !== undefined) after = ` ${await restore(services, config, target, previousManifest, previousDigest ?? null, finalDigest, digest)}`;
-      else after = ` ${target.name} could not be read back; check it before promoting again.`;
+    if (wrote && digest) {
+      const current = await services.registry.resolve(target.repository, target.tag).then((d) => d?.digest ?? null, () => undefined);
+      if (current === undefined) {
+        after = ` ${target.name} could not be read back; check it before promoting again.`;
+      } else {
+        const restored = await restoreTarget(services, config, target, { previousManifest, previousDigest: previousDigest ?? null, current, chosen: digest });
+        finalDigest = restored.finalDigest;
+        after = ` ${restored.message}`;
+      }
     } else if (previousDigest !== undefined) {
       finalDigest = previousDigest;
-      after = ` Nothing was pushed; ${target.name} still holds ${describe(previousDigest)}.`;
+      after = ` Nothing was written; ${target.name} still holds ${describe(previousDigest)}.`;
     }
     if (cancelled) {
       log.warn(`Promotion into ${target.name} cancelled.${after}`);
@@ -298,48 +289,25 @@ export async function promote(request: PromotionRequest, services: PromotionServ
   }
 }
 
-/** Puts the target back where it was after it ended up on a digest nobody chose. Says what it did. */
-async function restore(
-  services: PromotionServices,
-  config: PromotionConfig,
-  target: EnvironmentConfig,
-  previousManifest: Manifest | undefined,
-  previousDigest: string | null,
-  current: string | null,
-  chosen: string,
-): Promise<string> {
-  if (current === previousDigest) return `${target.name} still holds ${describe(previousDigest)}.`;
-  if (current === chosen) return `${target.name} holds ${shortDigest(chosen)}.`;
-  const log = services.log;
-  try {
-    if (previousManifest && previousDigest) {
-      // Registry-side, byte for byte: the exact previous digest comes back.
-      const restored = await services.registry.putManifest(target.repository, target.tag, previousManifest);
-      log.warn(`restored ${target.name} to ${restored}`);
-      return `${target.name} was put back to its previous digest ${shortDigest(previousDigest)}.`;
-    }
-    if (current) {
-      // The target was empty: remove the manifest the push created so the tag is absent again —
-      // unless another environment's tag shares it (deleting a manifest untags it everywhere).
-      const sharing = await environmentsHolding(services, config, target, current);
-      if (sharing.length) {
-        return `${target.name} now points at ${current}, which nobody chose for it; ${sharing.join(', ')} hold${sharing.length === 1 ? 's' : ''} the same digest, so it was not deleted. Delete the tag ${target.tag} by hand.`;
-      }
-      await services.registry.deleteManifest(target.repository, current);
-      log.warn(`removed ${current} so that ${target.name} is empty again`);
-      return `${target.name} was emptied again (it held nothing before).`;
-    }
-  } catch (error) {
-    log.error(`could not restore ${target.name}: ${errorMessage(error)}`);
-    return `${target.name} now points at ${current}, which nobody chose, and could not be restored automatically (${errorMessage(error)}). Put it back by hand: ${previousDigest ? `retag ${previousDigest}` : `delete the tag ${target.tag}`}.`;
+/** The digest to move (what the user picked, or what the source holds now) and what the target holds. */
+export async function resolveEnds(request: PromotionRequest, services: Pick<PromotionServices, 'registry' | 'log'>, signal?: AbortSignal): Promise<{ digest: string; targetDigest: string | null }> {
+  const { source, target, config } = request;
+  const sourceRepo = sourceRepositoryOf(config, source);
+  const sourceRef = source.kind === 'build' ? source.tag : source.kind === 'environment' ? source.environment.tag : source.digest;
+  const [sourceNow, targetNow] = await Promise.all([services.registry.resolve(sourceRepo, sourceRef, signal), services.registry.resolve(target.repository, target.tag, signal)]);
+  if (!source.digest && !sourceNow) {
+    throw new Stop(
+      'blocked',
+      source.kind === 'build'
+        ? `There is no tag ${source.tag} in ${repositoryName(sourceRepo)}. Refresh the builds and pick one that exists.`
+        : `${sourceLabelOf(source)} is empty: there is nothing to promote from it.`,
+    );
   }
-  return '';
-}
-
-async function environmentsHolding(services: PromotionServices, config: PromotionConfig, except: EnvironmentConfig, digest: string): Promise<string[]> {
-  const others = config.environments.filter((e) => e.name !== except.name && e.repository.registry === except.repository.registry && e.repository.path === except.repository.path);
-  const held = await Promise.all(others.map((e) => services.registry.resolve(e.repository, e.tag).then((d) => d?.digest === digest, () => true)));
-  return others.filter((_, i) => held[i]).map((e) => e.name);
+  const digest = source.digest ?? sourceNow!.digest;
+  if (source.kind !== 'digest' && source.digest && sourceNow && sourceNow.digest !== source.digest) {
+    services.log.warn(`${sourceLabelOf(source)} now points at ${sourceNow.digest}, not the ${source.digest} that was picked; using the picked digest`);
+  }
+  return { digest, targetDigest: targetNow?.digest ?? null };
 }
 
 function describe(digest: string | null | undefined): string {
@@ -351,6 +319,4 @@ function blockedMessage(target: EnvironmentConfig, results: readonly GateResult[
   return `Not promoted into ${target.name}: ${failedOnes.map((r) => `${r.name}: ${r.reason}`).join('; ')}.`;
 }
 
-function logGates(log: Logger, results: readonly GateResult[]): void {
-  for (const r of results) (r.status === 'passed' ? log.info : log.warn).call(log, `gate ${r.name} (${r.type}): ${r.status}: ${r.reason}`);
-}
+export { Stop as PromotionStop };

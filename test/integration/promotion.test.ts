@@ -5,7 +5,10 @@ import { promote } from '../../src/promotion/promote';
 import { TargetLocks } from '../../src/promotion/targetLocks';
 import { takeSnapshot } from '../../src/model/snapshot';
 import { digestOf, pushImage, pushIndex, sharedServices, skopeoDigest, startRegistry, uniqueRepo, unreachableEngine, type TestServices } from '../harness';
-import { env, environmentFor, makeCore, ScriptedPrompts, threeEnvironments } from './support';
+import { env, environmentFor, makeCore as makeAnyCore, ScriptedPrompts, threeEnvironments } from './support';
+
+/** This file is about the engine path: the transport is forced to it. */
+const makeCore: typeof makeAnyCore = (svc, options = {}) => makeAnyCore(svc, { transport: 'engine', ...options });
 
 describe('promotion through the Docker engine (real engine and registry)', function () {
   this.timeout(120_000);
@@ -152,7 +155,7 @@ describe('promotion through the Docker engine (real engine and registry)', funct
     const cfg = threeEnvironments(`${svc.registry}/${repo}`);
     const outcome = await promote({ config: cfg, source: { kind: 'build', tag: '9999999' }, target: env(cfg, 'development') }, makeCore(svc).services, environmentFor(new ScriptedPrompts()));
     assert.equal(outcome.status, 'blocked');
-    assert.match(outcome.message, /OCI image manifest; the Docker engine would push it as a Docker manifest/);
+    assert.match(outcome.message, /OCI image manifest; the Docker engine would push it as a Docker manifest.*set it to "auto" or "registry"/);
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), undefined);
   });
 
@@ -249,7 +252,7 @@ describe('promotion through the Docker engine (real engine and registry)', funct
     setTimeout(() => abort.abort(), 500);
     const outcome = await promote({ config: cfg, source: { kind: 'build', tag: '3c3c3c3' }, target: withGate }, makeCore(svc).services, environmentFor(new ScriptedPrompts(), { signal: abort.signal }));
     assert.equal(outcome.status, 'cancelled');
-    assert.match(outcome.message, /Nothing was pushed; development still holds nothing/);
+    assert.match(outcome.message, /Nothing was written; development still holds nothing/);
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), undefined);
   });
 

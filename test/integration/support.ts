@@ -10,6 +10,7 @@ import type { ImageEngine } from '../../src/engine/engine';
 import { ImageDetailsCache } from '../../src/images/imageDetails';
 import type { Confirmation, MovedTarget, PromotionEnvironment, PromotionPrompts, PromotionServices } from '../../src/promotion/promote';
 import { TargetLocks } from '../../src/promotion/targetLocks';
+import type { TransportSetting } from '../../src/promotion/transport';
 import { HttpRegistryClient } from '../../src/registry/httpRegistryClient';
 import type { SnapshotServices } from '../../src/model/snapshot';
 import type { TestServices } from '../harness';
@@ -59,7 +60,7 @@ export interface Core {
   readonly engine: () => Promise<ImageEngine>;
 }
 
-export function makeCore(svc: TestServices, options: { dockerHost?: string; dockerConfig?: string; locks?: TargetLocks } = {}): Core {
+export function makeCore(svc: TestServices, options: { dockerHost?: string; dockerConfig?: string; locks?: TargetLocks; transport?: TransportSetting } = {}): Core {
   const log = new MemoryLog();
   const credentials = new DockerConfigCredentials({ configDir: () => options.dockerConfig ?? svc.dockerConfig, log, cacheMs: 0 });
   const registry = new HttpRegistryClient({ credentials, log, timeoutMs: () => 10_000 });
@@ -69,7 +70,7 @@ export function makeCore(svc: TestServices, options: { dockerHost?: string; dock
   return {
     log,
     engine,
-    services: { registry, engine, credentials, describe, locks: options.locks ?? new TargetLocks(), log },
+    services: { registry, engine, credentials, describe, locks: options.locks ?? new TargetLocks(), log, transport: () => options.transport ?? 'auto' },
     snapshotServices: { registry, describe, log },
   };
 }

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { parseRepository } from '../../src/core/reference';
 import { needsTypedApproval } from '../../src/gates/gate';
-import { engineKeepsDigestGate, orderingGate, sourceExistsGate } from '../../src/promotion/builtinGates';
+import { heldBeforeGate, orderingGate, sourceExistsGate, transportKeepsDigestGate } from '../../src/promotion/builtinGates';
+import { chooseTransport } from '../../src/promotion/transport';
 import { MediaTypes } from '../../src/registry/mediaTypes';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
@@ -47,24 +48,57 @@ describe('built-in gates', () => {
     assert.match(missing.reason, /never builds/);
   });
 
-  describe('digest survives the engine', () => {
-    it('passes a single-platform Docker manifest', () => {
-      assert.equal(engineKeepsDigestGate({ mediaType: MediaTypes.dockerManifest, isIndex: false, platforms: ['linux/amd64'] }, D1).status, 'passed');
+  describe('digest survives the transport', () => {
+    const engine = { transport: 'engine' as const, reason: 'the engine already has the image' };
+    const registry = { transport: 'registry' as const, reason: 'a multi-platform index keeps its digest only when copied registry-side' };
+
+    it('passes a single-platform Docker manifest through the engine', () => {
+      assert.equal(transportKeepsDigestGate(engine, { mediaType: MediaTypes.dockerManifest, isIndex: false, platforms: ['linux/amd64'] }, D1).status, 'passed');
     });
 
-    it('refuses a multi-platform index and lists its platforms', () => {
-      const result = engineKeepsDigestGate({ mediaType: MediaTypes.ociIndex, isIndex: true, platforms: ['linux/amd64', 'linux/arm64'] }, D1);
+    it('refuses a multi-platform index through the engine, listing its platforms and the way out', () => {
+      const result = transportKeepsDigestGate(engine, { mediaType: MediaTypes.ociIndex, isIndex: true, platforms: ['linux/amd64', 'linux/arm64'] }, D1);
       assert.equal(result.status, 'failed');
       assert.match(result.reason, /multi-platform/);
       assert.match(result.reason, /2 platforms: linux\/amd64, linux\/arm64/);
-      assert.match(result.reason, /registry-side copy/);
+      assert.match(result.reason, /set it to "auto" or "registry"/);
     });
 
-    it('refuses a single-platform OCI manifest, which the engine would rewrite', () => {
-      const result = engineKeepsDigestGate({ mediaType: MediaTypes.ociManifest, isIndex: false, platforms: ['linux/amd64'] }, D1);
+    it('refuses a single-platform OCI manifest through the engine, which would rewrite it', () => {
+      const result = transportKeepsDigestGate(engine, { mediaType: MediaTypes.ociManifest, isIndex: false, platforms: ['linux/amd64'] }, D1);
       assert.equal(result.status, 'failed');
       assert.match(result.reason, /OCI image manifest/);
     });
+
+    it('passes any manifest copied registry-side', () => {
+      const result = transportKeepsDigestGate(registry, { mediaType: MediaTypes.ociIndex, isIndex: true, platforms: ['linux/amd64', 'linux/arm64'] }, D1);
+      assert.equal(result.status, 'passed');
+      assert.match(result.reason, /all 2 platforms/);
+    });
+  });
+
+  describe('transport choice', () => {
+    const docker = { isIndex: false, mediaType: MediaTypes.dockerManifest, engineHasImage: true, engineReachable: true };
+    it('auto: the engine when it has a Docker manifest already', () => {
+      assert.equal(chooseTransport('auto', docker).transport, 'engine');
+    });
+    it('auto: registry-side for an index, an OCI manifest, an image the engine would pull, or no engine', () => {
+      assert.equal(chooseTransport('auto', { ...docker, isIndex: true, mediaType: MediaTypes.ociIndex }).transport, 'registry');
+      assert.equal(chooseTransport('auto', { ...docker, mediaType: MediaTypes.ociManifest }).transport, 'registry');
+      assert.match(chooseTransport('auto', { ...docker, engineHasImage: false }).reason, /does not have the image/);
+      assert.match(chooseTransport('auto', { ...docker, engineReachable: false, engineHasImage: undefined }).reason, /not reachable/);
+    });
+    it('a forced setting wins, even for an index (the transport gate then refuses it)', () => {
+      assert.equal(chooseTransport('engine', { ...docker, isIndex: true }).transport, 'engine');
+      assert.equal(chooseTransport('registry', docker).transport, 'registry');
+    });
+  });
+
+  it('held before: a rollback goes only to a digest the environment had', () => {
+    assert.equal(heldBeforeGate(env('staging'), D1, Date.UTC(2026, 0, 1)).status, 'passed');
+    const never = heldBeforeGate(env('staging'), D1, undefined);
+    assert.equal(never.status, 'failed');
+    assert.match(never.reason, /no record of staging holding sha256:111111111111/);
   });
 
   it('asks for a typed name for protected or approval-gated environments only', () => {

@@ -9,8 +9,10 @@ const FINISHED = Date.UTC(2025, 5, 1, 12, 0, 0);
 
 const outcome: PromotionOutcome = {
   status: 'blocked',
+  mode: 'promotion',
   message: 'staging is blocked: smoke failed',
   sourceLabel: 'development',
+  sourceRepository: 'registry.example.com/app',
   target: 'staging',
   digest: D1,
   previousDigest: D0,

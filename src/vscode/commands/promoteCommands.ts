@@ -7,7 +7,7 @@ import type { Logger } from '../../core/log';
 import type { PromotionModel } from '../../model/promotionModel';
 import type { BuildRow, Snapshot } from '../../model/snapshot';
 import { defaultTarget, findEnvironment, previousEnvironment } from '../../promotion/plan';
-import { promote, type PromotionOutcome, type PromotionRequest, type PromotionServices, type PromotionSource } from '../../promotion/promote';
+import { promote, sourceLabelOf, type PromotionOutcome, type PromotionRequest, type PromotionServices, type PromotionSource } from '../../promotion/promote';
 import type { PickItem, UserInteraction } from '../interaction';
 import { digestOf, type PromotionNode } from '../tree/nodes';
 import { showOutcome } from '../notifications';
@@ -84,7 +84,7 @@ export class PromoteCommands {
       target,
       ...(seen && seen.state !== 'error' ? { seenTargetDigest: seen.state === 'present' ? seen.digest : null } : {}),
     };
-    const label = source.kind === 'build' ? `build ${source.tag}` : source.environment.name;
+    const label = sourceLabelOf(source);
     this.running.add(target.name);
     this.deps.onBusyChanged();
     try {

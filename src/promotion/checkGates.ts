@@ -1,0 +1,37 @@
+// "Check Gates…": every gate of a promotion, run now, nothing confirmed or written.
+import { errorMessage, PromotionError } from '../core/errors';
+import { repositoryName } from '../core/reference';
+import type { GateResult } from '../gates/gate';
+import { evaluateGates } from './gateEvaluation';
+import { PromotionStop, resolveEnds, sourceLabelOf, sourceRepositoryOf, type PromotionEnvironment, type PromotionRequest, type PromotionServices } from './promote';
+import type { Transport } from './transport';
+
+export interface GateCheck {
+  readonly sourceLabel: string;
+  readonly target: string;
+  readonly digest?: string;
+  readonly targetDigest?: string | null;
+  readonly transport?: Transport;
+  readonly gates: readonly GateResult[];
+  /** All passed: the promotion would be offered for confirmation. */
+  readonly passed: boolean;
+  /** Why no gate could run (source missing, registry down). */
+  readonly problem?: string;
+  readonly checkedAt: number;
+  readonly durationMs: number;
+}
+
+export async function checkGates(request: PromotionRequest, services: PromotionServices, env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history'>): Promise<GateCheck> {
+  const started = Date.now();
+  const base = { sourceLabel: sourceLabelOf(request.source), target: request.target.name, checkedAt: started };
+  try {
+    const { digest, targetDigest } = await resolveEnds(request, services, env.signal);
+    const evaluation = await evaluateGates({ request, digest, sourceRepo: sourceRepositoryOf(request.config, request.source), overridden: [] }, services, env);
+    services.log.info(`checked the gates of ${base.sourceLabel} → ${base.target} (${repositoryName(request.target.repository)}): ${evaluation.passed ? 'all passed' : 'some failed'}`);
+    return { ...base, digest, targetDigest, transport: evaluation.transport.transport, gates: evaluation.gates, passed: evaluation.passed, durationMs: Date.now() - started };
+  } catch (error) {
+    if (error instanceof PromotionError && error.kind === 'cancelled') throw error;
+    const problem = error instanceof PromotionStop ? error.message : errorMessage(error);
+    return { ...base, gates: [], passed: false, problem, durationMs: Date.now() - started };
+  }
+}

@@ -1,0 +1,119 @@
+// Every check before a promotion is confirmed: the built-in gates (order or held-before, source
+// exists, a transport that keeps the digest, a reachable engine when it is used), then the
+// environment's configured gates. Shared by promote() and "Check Gates…".
+import { repositoryName, type Repository } from '../core/reference';
+import { isCancelled } from '../core/errors';
+import { allPassed, passed, type GateContext, type GateResult } from '../gates/gate';
+import { runConfiguredGates } from '../gates/runGates';
+import type { ImageEngine } from '../engine/engine';
+import type { ImageDetails } from '../images/imageDetails';
+import { copyMode, describeExtras, findExtras } from '../registry/registryCopy';
+import { engineReachableGate, heldBeforeGate, orderingGate, sourceExistsGate, transportKeepsDigestGate } from './builtinGates';
+import { previousEnvironment } from './plan';
+import type { PromotionEnvironment, PromotionRequest, PromotionServices } from './promote';
+import { chooseTransport, type TransportChoice } from './transport';
+
+export interface Evaluation {
+  readonly gates: readonly GateResult[];
+  readonly passed: boolean;
+  readonly transport: TransportChoice;
+  readonly details: ImageDetails;
+  /** Connected and answering, when the engine transport was chosen. */
+  readonly engine?: ImageEngine;
+  /** What would travel with a registry-side copy into another repository. */
+  readonly extras?: string;
+}
+
+export interface EvaluationInput {
+  readonly request: PromotionRequest;
+  readonly digest: string;
+  readonly sourceRepo: Repository;
+  /** Configured gates the person chose to skip (rollback override). */
+  readonly overridden: readonly string[];
+}
+
+export async function evaluateGates(input: EvaluationInput, services: PromotionServices, env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history'>): Promise<Evaluation> {
+  const { request, digest, sourceRepo } = input;
+  const { config, target, source } = request;
+  const signal = env.signal;
+  const gates: GateResult[] = [];
+  const previous = previousEnvironment(config, target);
+
+  if (request.mode === 'rollback') {
+    gates.push(heldBeforeGate(target, digest, env.history?.arrivedAt(target.name, digest)));
+  } else {
+    const previousHolds =
+      previous && source.kind === 'environment' && source.environment.name === previous.name && !source.digest
+        ? digest
+        : previous
+          ? ((await services.registry.resolve(previous.repository, previous.tag, signal))?.digest ?? null)
+          : undefined;
+    gates.push(orderingGate(target, previous, previousHolds, digest));
+  }
+
+  const exists = (await services.registry.resolve(sourceRepo, digest, signal)) !== undefined;
+  gates.push(sourceExistsGate(sourceRepo, digest, exists));
+  const details: ImageDetails = exists ? await services.describe(sourceRepo, digest, signal) : { digest, mediaType: '', isIndex: false, platforms: [], labels: {} };
+
+  // The engine is asked what it has only when it could be used; a registry-side setting never touches it.
+  const setting = services.transport?.() ?? 'auto';
+  let engine: ImageEngine | undefined;
+  let engineError: Error | undefined;
+  let engineHasImage: boolean | undefined;
+  if (setting !== 'registry') {
+    try {
+      engine = await services.engine();
+      await engine.ping(signal);
+      engineHasImage = await engine.hasImage(`${repositoryName(sourceRepo)}@${digest}`, signal);
+    } catch (error) {
+      if (isCancelled(error)) throw error;
+      engineError = error as Error;
+      engine = undefined;
+    }
+  }
+  const transport = chooseTransport(setting, { isIndex: details.isIndex, mediaType: details.mediaType, engineHasImage, engineReachable: !!engine });
+  if (exists) gates.push(transportKeepsDigestGate(transport, details, digest));
+  if (transport.transport === 'engine') gates.push(engineReachableGate(engine?.address ?? '', engineError));
+
+  let extras: string | undefined;
+  if (exists && transport.transport === 'registry' && copyMode(sourceRepo, target.repository) !== 'same-repository') {
+    try {
+      extras = describeExtras(await findExtras({ repository: sourceRepo, digest }, { registry: services.registry, ...(signal ? { signal } : {}) })) || undefined;
+    } catch (error) {
+      if (isCancelled(error)) throw error;
+      services.log.warn(`could not look for signatures and referrers of ${digest}: ${(error as Error).message}`);
+    }
+  }
+  logGates(services, gates);
+  const base = { transport, details, ...(engine && transport.transport === 'engine' ? { engine } : {}), ...(extras ? { extras } : {}) };
+  if (!allPassed(gates)) return { gates, passed: false, ...base };
+
+  if (input.overridden.length) {
+    const skipped = target.gates.filter((g) => input.overridden.includes(g.name)).map((g) => passed(g.name, g.type, 'not run: overridden for this rollback (the environment name must be typed)'));
+    gates.push(...skipped);
+    logGates(services, skipped);
+    return { gates, passed: true, ...base };
+  }
+  const context: GateContext = {
+    sourceDigest: digest,
+    sourceImage: repositoryName(sourceRepo),
+    ...(source.kind === 'environment' ? { sourceEnvironment: source.environment.name } : {}),
+    target,
+    ...(previous ? { previousEnvironment: previous } : {}),
+    workspaceDir: env.workspaceDir,
+    trusted: env.trusted,
+    log: services.log,
+    ...(signal ? { signal } : {}),
+    image: () => services.describe(sourceRepo, digest, signal),
+    ...(env.history ? { history: env.history } : {}),
+    now: services.now ?? Date.now,
+  };
+  const configured = await runConfiguredGates(target.gates, context, services.gateRunner);
+  gates.push(...configured);
+  logGates(services, configured);
+  return { gates, passed: allPassed(gates), ...base };
+}
+
+function logGates(services: PromotionServices, results: readonly GateResult[]): void {
+  for (const r of results) (r.status === 'passed' ? services.log.info : services.log.warn).call(services.log, `gate ${r.name} (${r.type}): ${r.status}: ${r.reason}`);
+}

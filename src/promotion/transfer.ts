@@ -1,0 +1,79 @@
+// The write itself, in two steps so the target can be re-read between them: prepare (pull and tag,
+// or copy blobs and child manifests) and commit (push, or PUT the tag). Both say what digest landed.
+import { PromotionError } from '../core/errors';
+import type { Logger } from '../core/log';
+import { pullReference, repositoryName, shortDigest, type Repository } from '../core/reference';
+import type { CredentialProvider } from '../credentials/credentials';
+import type { ImageEngine } from '../engine/engine';
+import { describeExtras, prepareCopy, type PreparedCopy } from '../registry/registryCopy';
+import type { RegistryClient } from '../registry/registryClient';
+import type { Transport } from './transport';
+
+export interface TransferEnds {
+  readonly sourceRepository: Repository;
+  readonly digest: string;
+  readonly targetRepository: Repository;
+  readonly tag: string;
+}
+
+export interface Transfer {
+  readonly transport: Transport;
+  prepare(signal?: AbortSignal): Promise<void>;
+  /** Moves the tag. Returns the digest the writer reported (push stream aux line, or PUT header). */
+  commit(signal?: AbortSignal): Promise<{ reportedDigest?: string; note?: string }>;
+}
+
+export function engineTransfer(ends: TransferEnds, deps: { engine: ImageEngine; credentials: CredentialProvider; log: Logger; progress: (m: string) => void }): Transfer {
+  const source = pullReference(ends.sourceRepository, ends.digest);
+  const targetName = repositoryName(ends.targetRepository);
+  return {
+    transport: 'engine',
+    async prepare(signal) {
+      if (!(await deps.engine.hasImage(source, signal))) {
+        deps.progress(`Pulling ${shortDigest(ends.digest)}…`);
+        deps.log.info(`engine: pull ${source}`);
+        await deps.engine.pull(source, await deps.credentials.get(ends.sourceRepository.registry, signal), (line) => deps.log.debug(`pull: ${line}`), signal);
+      } else {
+        deps.log.info(`engine: ${source} is already present, no pull`);
+      }
+      deps.log.info(`engine: tag ${source} ${targetName}:${ends.tag}`);
+      await deps.engine.tag(source, targetName, ends.tag, signal);
+    },
+    async commit(signal) {
+      deps.progress(`Pushing ${ends.tag}…`);
+      deps.log.info(`engine: push ${targetName}:${ends.tag}`);
+      const pushed = await deps.engine.push(targetName, ends.tag, await deps.credentials.get(ends.targetRepository.registry, signal), (line) => deps.log.info(`push: ${line}`), signal);
+      return pushed.digest ? { reportedDigest: pushed.digest } : {};
+    },
+  };
+}
+
+export function registryTransfer(ends: TransferEnds, deps: { registry: RegistryClient; log: Logger; progress: (m: string) => void }): Transfer {
+  let prepared: PreparedCopy | undefined;
+  return {
+    transport: 'registry',
+    async prepare(signal) {
+      deps.log.info(`registry: copy ${pullReference(ends.sourceRepository, ends.digest)} to ${repositoryName(ends.targetRepository)}:${ends.tag}`);
+      prepared = await prepareCopy(
+        { repository: ends.sourceRepository, digest: ends.digest },
+        { repository: ends.targetRepository, tag: ends.tag },
+        { registry: deps.registry, log: deps.log, ...(signal ? { signal } : {}), onProgress: (p) => deps.progress(p.message) },
+      );
+      const s = prepared.stats;
+      deps.log.info(`registry: ${prepared.mode}: ${s.blobs} blobs (${s.mounted} mounted, ${s.uploaded} uploaded, ${s.skipped} already there), ${s.bytesUploaded} bytes`);
+    },
+    async commit(signal) {
+      if (!prepared) throw new PromotionError('internal', 'registry copy committed before it was prepared');
+      deps.progress(`Tagging ${ends.tag}…`);
+      try {
+        const result = await prepared.commit(signal);
+        const extras = describeExtras(result.extras.filter((e) => e.status === 'copied'));
+        return { reportedDigest: result.digest, ...(extras ? { note: `${extras} came along` } : {}) };
+      } catch (error) {
+        // The registry stored the tag under another digest: report what it said, the caller restores.
+        if (error instanceof PromotionError && error.kind === 'verification') return { note: error.message };
+        throw error;
+      }
+    },
+  };
+}
