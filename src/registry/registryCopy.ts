@@ -99,6 +99,7 @@ export interface CopyResult extends CopyStats {
   /** Child manifests of an index (0 for a single image). */
   readonly platforms: number;
   readonly extras: readonly CopiedExtra[];
+  /** From the start of prepare to the end of commit (the wait in between included). */
   readonly durationMs: number;
 }
 
@@ -114,7 +115,9 @@ export interface PreparedCopy {
   readonly stats: CopyStats;
   /**
    * PUT the manifest under the target tag and check the registry's Docker-Content-Digest equals
-   * the source digest (PromotionError 'verification' otherwise). Call once, after re-reading the target.
+   * the source digest. Call after re-reading the target; once it succeeded, never again. On
+   * PromotionError 'verification' the tag HAS moved (to what the registry made of the bytes): the
+   * caller puts it back (promotion restores the previous manifest).
    */
   commit(signal?: AbortSignal): Promise<CopyResult>;
 }
@@ -236,10 +239,13 @@ export async function prepareCopy(source: CopySource, target: CopyTarget, option
     await copier.copyTree(tree, { skipTop: true });
     if (options.extras !== false) extras = await copier.copyExtras(digestsOf(tree));
   }
+  const st = copier.stats;
   options.log?.info(
-    `copy ${from} → ${to} (${mode}) prepared: ${describeMediaType(mediaType)}; ${copier.stats.blobs} blobs (${copier.stats.mounted} mounted, ${copier.stats.uploaded} uploaded, ${copier.stats.skipped} already there), ${copier.stats.bytesUploaded} bytes sent${extras.length ? `; came along: ${describeExtras(extras)}` : ''}`,
+    mode === 'same-repository'
+      ? `copy ${from} → ${to} (same repository) prepared: ${describeMediaType(mediaType)}, ${top.bytes.length} bytes of manifest to write under the tag`
+      : `copy ${from} → ${to} (${mode}) prepared: ${describeMediaType(mediaType)}; ${st.blobs} blobs (${st.mounted} mounted, ${st.uploaded} uploaded, ${st.skipped} already there), ${st.bytesUploaded} bytes sent, ${st.manifestsWritten} manifests written${extras.length ? `; came along: ${describeExtras(extras)}` : ''}`,
   );
-  let committed = false;
+  let state: 'ready' | 'committing' | 'done' = 'ready';
   const prepared: PreparedCopy = {
     mode,
     source,
@@ -252,36 +258,46 @@ export async function prepareCopy(source: CopySource, target: CopyTarget, option
       return { ...copier.stats };
     },
     commit: async (signal = options.signal) => {
-      if (committed) throw new PromotionError('internal', `the copy to ${to} was already committed`);
-      committed = true;
-      throwIfAborted(signal);
-      copier.progress('tag', `Writing ${to}…`);
-      const written = await copier.dst.writeManifest(target.repository, target.tag, { mediaType, bytes: top.bytes }, signal);
-      copier.stats.manifestsWritten++;
-      // No Docker-Content-Digest in the answer: ask (never assume).
-      const landed = written.reportedDigest ?? (await copier.dst.resolve(target.repository, target.tag, signal))?.digest;
-      if (landed !== source.digest) {
-        options.log?.error(`copy ${from} → ${to}: the registry reports ${landed ?? 'no digest'}, not ${source.digest}`);
-        throw new PromotionError(
-          'verification',
-          `${to} was written but the registry reports ${landed ?? 'no digest'} for it, not ${source.digest}`,
-          'The target registry changed the manifest; the digest is not the one that was validated.',
-        );
+      if (state !== 'ready') throw new PromotionError('internal', `the copy to ${to} was already ${state === 'done' ? 'committed' : 'being committed'}`);
+      state = 'committing';
+      try {
+        const result = await commit(signal);
+        state = 'done';
+        return result;
+      } catch (error) {
+        state = 'ready'; // the caller may try again (after a network error, say)
+        throw error;
       }
-      const durationMs = now() - started;
-      options.log?.info(`copy ${from} → ${to}: ${to} holds ${source.digest} (verified, ${durationMs} ms)`);
-      return {
-        ...copier.stats,
-        mode,
-        source,
-        target,
-        digest: source.digest,
-        mediaType,
-        platforms: refs.manifests.length,
-        extras,
-        durationMs,
-      };
     },
+  };
+  const commit = async (signal: AbortSignal | undefined): Promise<CopyResult> => {
+    throwIfAborted(signal);
+    copier.progress('tag', `Writing ${to}…`);
+    const written = await copier.dst.writeManifest(target.repository, target.tag, { mediaType, bytes: top.bytes }, signal);
+    copier.stats.manifestsWritten++;
+    // No Docker-Content-Digest in the answer: ask (never assume).
+    const landed = written.reportedDigest ?? (await copier.dst.resolve(target.repository, target.tag, signal))?.digest;
+    if (landed !== source.digest) {
+      options.log?.error(`copy ${from} → ${to}: the registry reports ${landed ?? 'no digest'}, not ${source.digest}`);
+      throw new PromotionError(
+        'verification',
+        `${to} was written but the registry reports ${landed ?? 'no digest'} for it, not ${source.digest}`,
+        'The target registry changed the manifest; the digest is not the one that was validated.',
+      );
+    }
+    const durationMs = now() - started;
+    options.log?.info(`copy ${from} → ${to}: ${to} holds ${source.digest} (verified, ${durationMs} ms)`);
+    return {
+      ...copier.stats,
+      mode,
+      source,
+      target,
+      digest: source.digest,
+      mediaType,
+      platforms: refs.manifests.length,
+      extras,
+      durationMs,
+    };
   };
   return prepared;
 }

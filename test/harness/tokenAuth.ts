@@ -9,8 +9,9 @@
 //
 // How Distribution 2.8.2 validates a token, as observed against this issuer (asserted in
 // test/integration/registryCopy.test.ts):
-// - the JOSE header needs `x5c` (a chain ending at a cert of rootcertbundle) or a `kid` naming a
-//   key of rootcertbundle in libtrust's key-id format; `x5c` alone is enough;
+// - the JOSE header carries `x5c` (the signing certificate, which is in rootcertbundle): that alone
+//   is enough (Distribution's source also accepts a libtrust `kid` of a rootcertbundle key; not
+//   used here);
 // - `iss` must equal auth.token.issuer and `aud` auth.token.service;
 // - `exp` is checked with 60 s of leeway: a token whose `exp` passed 30 s ago is still accepted. So
 //   the issuer writes `exp = now + registryLifetime - 60` when a test wants the registry itself to
@@ -18,7 +19,8 @@
 //   (longer) `expiresInSeconds`;
 // - a rejected token gets `401` with `WWW-Authenticate: Bearer realm=…,service=…,scope=…,
 //   error="invalid_token"`; a valid token without the needed access gets `error="insufficient_scope"`;
-// - an anonymous token (empty `access`) is accepted for `/v2/` but not for a repository (401).
+// - a token without access to the repository (what this issuer gives a client without
+//   credentials) gets 401 `error="insufficient_scope"`.
 import { execFileSync, execFile, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';

@@ -101,6 +101,7 @@ describe('registry-side copy keeps the digest (real registries)', function () {
     assert.equal(prepared.platforms, 3);
     assert.equal(await digestOf(svc.registryUrl, path, 'staging'), undefined, 'prepare does not move the tag');
     const result = await prepared.commit();
+    await assert.rejects(prepared.commit(), /already committed/);
 
     assert.deepEqual(requests, [`GET /v2/${path}/manifests/${index.digest}`, `PUT /v2/${path}/manifests/staging`]);
     assert.equal(result.digest, index.digest);
@@ -327,6 +328,20 @@ describe('registry-side copy keeps the digest (real registries)', function () {
       tokens.issuer.rejectCredentials = false;
     }
     assert.ok(tokens.issuer.requests().some((r) => r.outcome === 'rejected'));
+    assert.equal(await tokens.digestOf(to, 'production'), old.digest);
+
+    // No credentials at all: the issuer hands out a token without access, the registry refuses it.
+    const empty = makeDockerConfig([]);
+    try {
+      const { registry } = client({ configDir: empty.dir });
+      await assert.rejects(
+        copyImage({ repository: repoOf(svc.registry, staging), digest: image.digest }, { repository: repoOf(tokens.host, to), tag: 'production' }, { registry }),
+        (error: PromotionError) => error.kind === 'unauthorized' && error.message.startsWith(`${tokens.host} requires credentials and none were found`) && /docker login/.test(error.hint ?? ''),
+      );
+    } finally {
+      await empty.dispose();
+    }
+    assert.ok(tokens.issuer.issued().some((t) => t.grant === 'anonymous' && t.access.length === 0));
     assert.equal(await tokens.digestOf(to, 'production'), old.digest);
     assert.equal(await tokens.digestOf(to, image.digest), undefined, 'nothing of the new image arrived');
   });
