@@ -6,6 +6,8 @@ import type { ImageDetails } from '../images/imageDetails';
 import type { Repository } from '../core/reference';
 import type { RegistryClient } from '../registry/registryClient';
 import { mapLimit } from './mapLimit';
+import type { HistoryContents } from '../history/historyStore';
+import { isDrift } from '../history/queries';
 
 export type Lookup =
   | { readonly state: 'present'; readonly digest: string; readonly mediaType: string }
@@ -20,6 +22,8 @@ export interface EnvironmentRow {
   readonly index: number;
   readonly lookup: Lookup;
   readonly relation: Relation;
+  /** Its digest did not arrive by a recorded promotion and is not what the environment before holds. */
+  readonly drift?: boolean;
   readonly previous?: EnvironmentConfig;
   readonly next?: EnvironmentConfig;
 }
@@ -44,6 +48,8 @@ export type EngineStatus =
 export interface Snapshot {
   readonly environments: readonly EnvironmentRow[];
   readonly builds: BuildsResult;
+  /** The promotion history as read with this snapshot (undefined: none is kept). */
+  readonly history?: HistoryContents;
   /** Present when the snapshot checked the engine promotions go through. */
   readonly engine?: EngineStatus;
   readonly takenAt: number;
@@ -58,6 +64,7 @@ export interface SnapshotServices {
   readonly maxScannedBuilds?: number;
   readonly concurrency?: number;
   readonly checkEngine?: (signal?: AbortSignal) => Promise<EngineStatus>;
+  readonly readHistory?: () => Promise<HistoryContents | undefined>;
 }
 
 const DEFAULT_MAX_SCANNED = 200;
@@ -65,11 +72,16 @@ const DEFAULT_CONCURRENCY = 16;
 
 export async function takeSnapshot(config: PromotionConfig, services: SnapshotServices, signal?: AbortSignal): Promise<Snapshot> {
   const started = Date.now();
-  const [lookups, builds, engine] = await Promise.all([
+  const [lookups, builds, engine, history] = await Promise.all([
     Promise.all(config.environments.map((env) => lookupEnvironment(services.registry, env, signal))),
     listBuilds(config, services, signal),
     services.checkEngine?.(signal),
+    services.readHistory?.().catch((error: Error) => {
+      services.log.warn(`the promotion history could not be read: ${error.message}`);
+      return undefined;
+    }),
   ]);
+  const buildDigests = new Set(builds.state === 'ok' ? builds.rows.map((b) => b.digest) : []);
   const environments = config.environments.map((env, index): EnvironmentRow => {
     const previous = config.environments[index - 1];
     const next = config.environments[index + 1];
@@ -78,6 +90,7 @@ export async function takeSnapshot(config: PromotionConfig, services: SnapshotSe
       index,
       lookup: lookups[index]!,
       relation: relationTo(lookups[index]!, index > 0 ? lookups[index - 1] : undefined),
+      ...(driftOf(env, lookups[index]!, index > 0 ? lookups[index - 1] : undefined, history, buildDigests) ? { drift: true } : {}),
       ...(previous ? { previous } : {}),
       ...(next ? { next } : {}),
     };
@@ -85,7 +98,7 @@ export async function takeSnapshot(config: PromotionConfig, services: SnapshotSe
   const held = heldBy(environments);
   const withHolders: BuildsResult =
     builds.state === 'ok' ? { ...builds, rows: builds.rows.map((row) => ({ ...row, heldBy: held.get(row.digest) ?? [] })) } : builds;
-  return { environments, builds: withHolders, ...(engine ? { engine } : {}), takenAt: started, durationMs: Date.now() - started };
+  return { environments, builds: withHolders, ...(engine ? { engine } : {}), ...(history ? { history } : {}), takenAt: started, durationMs: Date.now() - started };
 }
 
 export async function lookupEnvironment(registry: RegistryClient, env: EnvironmentConfig, signal?: AbortSignal): Promise<Lookup> {
@@ -95,6 +108,18 @@ export async function lookupEnvironment(registry: RegistryClient, env: Environme
   } catch (error) {
     return { state: 'error', error: asPromotionError(error) };
   }
+}
+
+/**
+ * Drift is judged only where a history is kept (else every environment would be "changed outside
+ * promotion" on the day the tool is adopted). The first environment has no environment before it;
+ * a build's own digest arriving there (CI pushing :dev) is not drift either.
+ */
+function driftOf(env: EnvironmentConfig, current: Lookup, previous: Lookup | undefined, history: HistoryContents | undefined, buildDigests: ReadonlySet<string>): boolean {
+  if (!history?.records.length || current.state !== 'present') return false;
+  if (!previous && buildDigests.has(current.digest)) return false;
+  const previousDigest = previous?.state === 'present' ? previous.digest : null;
+  return isDrift(env.name, current.digest, previousDigest, history.records);
 }
 
 export function relationTo(current: Lookup, previous: Lookup | undefined): Relation {

@@ -15,6 +15,15 @@ import { PromoteCommands } from './commands/promoteCommands';
 import { ConfigLoader } from './configLoader';
 import { EngineProvider } from './engineProvider';
 import { VsCodeInteraction, type UserInteraction } from './interaction';
+import { HistoryService } from './historyService';
+import { HISTORY_SCHEME, HistoryDocuments } from './historyDocument';
+import { PromotionRunner } from './promotionRunner';
+import { rollBack } from './commands/rollbackCommand';
+import { checkGatesCommand } from './commands/checkGatesCommand';
+import { GateChecksTree } from './tree/gateChecksTree';
+import { HistoryTree } from './tree/historyTree';
+import type { HistoryContents } from '../history/historyStore';
+import type { HistoryRecord } from '../history/record';
 import { RefreshScheduler } from './refreshScheduler';
 import { settings } from './settings';
 import { BuildsTree } from './tree/buildsTree';
@@ -52,9 +61,12 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
       return { state: 'error', address, error: error instanceof PromotionError ? error : new PromotionError('engine-unreachable', errorMessage(error)) };
     }
   };
-  const model = new PromotionModel({ registry, describe: (repo, digest, signal) => details.get(repo, digest, signal), log, checkEngine });
+  let readHistory: () => Promise<HistoryContents | undefined> = async () => undefined;
+  const model = new PromotionModel({ registry, describe: (repo, digest, signal) => details.get(repo, digest, signal), log, checkEngine, readHistory: () => readHistory() });
   own({ dispose: () => model.dispose() });
 
+  const history = new HistoryService(settings, log);
+  const workspaceDir = (): string | undefined => (model.config.kind === 'ready' ? model.config.workspaceDir : undefined);
   const services: PromotionServices = {
     registry,
     engine: () => engines.get(),
@@ -62,22 +74,38 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     describe: (repo, digest, signal) => details.get(repo, digest, signal),
     locks: new TargetLocks(),
     log,
+    transport: settings.transport,
   };
   let interaction: UserInteraction = new VsCodeInteraction();
-  let environmentsTree: EnvironmentsTree | undefined;
-  const promoteCommands = new PromoteCommands({ model, services, interaction: () => interaction, log, onBusyChanged: () => environmentsTree?.redraw() });
+  const trees: { environments?: EnvironmentsTree } = {};
+  const runner = new PromotionRunner({ model, services, history, interaction: () => interaction, onBusyChanged: () => trees.environments?.redraw() });
+  const promoteCommands = new PromoteCommands({ model, runner, interaction: () => interaction });
 
   const lookupDetails = async (node: PromotionNode) => {
     const found = digestOf(node);
     return found ? details.get(found.repository, found.digest) : undefined;
   };
-  environmentsTree = own(new EnvironmentsTree(model, lookupDetails, (env) => promoteCommands.isPromoting(env)));
+  trees.environments = own(new EnvironmentsTree(model, lookupDetails, (env) => runner.isPromoting(env)));
   const buildsTree = own(new BuildsTree(model, lookupDetails));
+  const historyTree = own(new HistoryTree(model, () => {
+    const dir = workspaceDir();
+    return dir ? history.file(dir) : undefined;
+  }));
+  const gateChecks = own(new GateChecksTree());
   const views = [
-    own(vscode.window.createTreeView('imagePromotion.environments', { treeDataProvider: environmentsTree, showCollapseAll: false })),
+    own(vscode.window.createTreeView('imagePromotion.environments', { treeDataProvider: trees.environments, showCollapseAll: false })),
     own(vscode.window.createTreeView('imagePromotion.builds', { treeDataProvider: buildsTree, showCollapseAll: false })),
+    own(vscode.window.createTreeView('imagePromotion.history', { treeDataProvider: historyTree, showCollapseAll: true })),
   ];
+  own(vscode.window.createTreeView('imagePromotion.gateChecks', { treeDataProvider: gateChecks, showCollapseAll: true }));
   own(new RefreshScheduler(model, views, settings));
+  const historyDocuments = new HistoryDocuments();
+  own(vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, historyDocuments));
+
+  readHistory = async () => {
+    const dir = workspaceDir();
+    return dir ? history.read(dir) : undefined;
+  };
 
   const diagnostics = own(vscode.languages.createDiagnosticCollection('imagePromotion'));
   const setState = (state: ConfigState): void => {
@@ -87,7 +115,7 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
   const loader = own(new ConfigLoader(model, diagnostics, settings, log, setState));
   own(vscode.workspace.onDidGrantWorkspaceTrust(() => void loader.reload()));
   own(vscode.workspace.onDidChangeConfiguration((e) => {
-    if (e.affectsConfiguration('imagePromotion.dockerHost') || e.affectsConfiguration('imagePromotion.insecureRegistries')) void model.refresh();
+    if (['dockerHost', 'insecureRegistries', 'historyFile'].some((name) => e.affectsConfiguration(`imagePromotion.${name}`))) void model.refresh();
   }));
 
   const refresh = async (): Promise<void> => {
@@ -100,6 +128,18 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     'imagePromotion.promoteToProduction': (node?: PromotionNode) => promoteCommands.promoteTo('production', node),
     'imagePromotion.promote': (node?: PromotionNode) => promoteCommands.promotePick(node),
     'imagePromotion.promoteToNext': (node?: PromotionNode) => promoteCommands.promoteToNext(node),
+    'imagePromotion.rollBack': (node?: PromotionNode) => rollBack({ model, runner, history, interaction: () => interaction }, node),
+    'imagePromotion.checkGates': (node?: PromotionNode) =>
+      checkGatesCommand({ model, services, history, interaction: () => interaction, promote: promoteCommands, show: (check) => {
+        gateChecks.show(check);
+        void vscode.commands.executeCommand('imagePromotion.gateChecks.focus');
+      } }, node),
+    'imagePromotion.showHistoryEntry': async (record?: HistoryRecord) => {
+      if (!record) return undefined;
+      const document = await vscode.workspace.openTextDocument(historyDocuments.uriFor(record));
+      await vscode.languages.setTextDocumentLanguage(document, 'markdown');
+      return vscode.window.showTextDocument(document, { preview: true });
+    },
     'imagePromotion.copyDigest': (node?: PromotionNode) => copyDigest(node),
     'imagePromotion.copyPullReference': (node?: PromotionNode) => copyPullReference(node),
     'imagePromotion.createConfig': () => createConfig(loader),

@@ -1,6 +1,7 @@
 // Typed access to the extension's settings (contributes.configuration in package.json).
 import * as vscode from 'vscode';
 import { DEFAULT_CONFIG_FILE } from '../config/types';
+import type { TransportSetting } from '../promotion/transport';
 
 const SECTION = 'imagePromotion';
 
@@ -10,6 +11,8 @@ export interface Settings {
   refreshIntervalSeconds(): number;
   insecureRegistries(): readonly string[];
   lookupTimeoutMs(): number;
+  historyFile(): string | undefined;
+  transport(): TransportSetting;
 }
 
 export const settings: Settings = {
@@ -18,6 +21,11 @@ export const settings: Settings = {
   refreshIntervalSeconds: () => Math.max(0, vscode.workspace.getConfiguration(SECTION).get<number>('refreshInterval') ?? 60),
   insecureRegistries: () => vscode.workspace.getConfiguration(SECTION).get<string[]>('insecureRegistries') ?? [],
   lookupTimeoutMs: () => Math.max(1, vscode.workspace.getConfiguration(SECTION).get<number>('lookupTimeoutSeconds') ?? 15) * 1000,
+  historyFile: () => vscode.workspace.getConfiguration(SECTION).get<string>('historyFile')?.trim() || undefined,
+  transport: () => {
+    const value = vscode.workspace.getConfiguration(SECTION).get<string>('transport');
+    return value === 'engine' || value === 'registry' ? value : 'auto';
+  },
 };
 
 export function affectsSetting(event: vscode.ConfigurationChangeEvent, name: string): boolean {

@@ -3,32 +3,23 @@
 import * as vscode from 'vscode';
 import type { EnvironmentConfig, PromotionConfig } from '../../config/types';
 import { shortDigest } from '../../core/reference';
-import type { Logger } from '../../core/log';
 import type { PromotionModel } from '../../model/promotionModel';
 import type { BuildRow, Snapshot } from '../../model/snapshot';
 import { defaultTarget, findEnvironment, previousEnvironment } from '../../promotion/plan';
-import { promote, sourceLabelOf, type PromotionOutcome, type PromotionRequest, type PromotionServices, type PromotionSource } from '../../promotion/promote';
+import type { PromotionOutcome, PromotionRequest, PromotionSource } from '../../promotion/promote';
 import type { PickItem, UserInteraction } from '../interaction';
+import type { PromotionRunner } from '../promotionRunner';
 import { digestOf, type PromotionNode } from '../tree/nodes';
-import { showOutcome } from '../notifications';
+import { currentSnapshot, readyConfig, seenTarget, type ReadyConfig } from './commandContext';
 
 export interface PromoteCommandDeps {
   readonly model: PromotionModel;
-  readonly services: PromotionServices;
+  readonly runner: PromotionRunner;
   readonly interaction: () => UserInteraction;
-  readonly log: Logger;
-  /** Called when a promotion starts or ends, so trees can show it. */
-  readonly onBusyChanged: () => void;
 }
 
 export class PromoteCommands {
-  private readonly running = new Set<string>();
-
   constructor(private readonly deps: PromoteCommandDeps) {}
-
-  isPromoting(environment: string): boolean {
-    return this.running.has(environment);
-  }
 
   /** Palette "Promote to <name>", or a row's menu entry for that environment. */
   async promoteTo(targetName: string, node?: PromotionNode): Promise<PromotionOutcome | undefined> {
@@ -76,60 +67,13 @@ export class PromoteCommands {
     return this.run(ready, source, target);
   }
 
-  private async run(ready: { config: PromotionConfig; workspaceDir: string }, source: PromotionSource, target: EnvironmentConfig): Promise<PromotionOutcome> {
-    const seen = this.deps.model.snapshot?.environments.find((r) => r.env.name === target.name)?.lookup;
-    const request: PromotionRequest = {
-      config: ready.config,
-      source,
-      target,
-      ...(seen && seen.state !== 'error' ? { seenTargetDigest: seen.state === 'present' ? seen.digest : null } : {}),
-    };
-    const label = sourceLabelOf(source);
-    this.running.add(target.name);
-    this.deps.onBusyChanged();
-    try {
-      const outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Promoting ${label} to ${target.name}`, cancellable: true },
-        async (progress, token) => {
-          const abort = new AbortController();
-          const subscription = token.onCancellationRequested(() => abort.abort());
-          try {
-            return await promote(request, this.deps.services, {
-              trusted: vscode.workspace.isTrusted,
-              workspaceDir: ready.workspaceDir,
-              prompts: this.deps.interaction(),
-              progress: (message) => progress.report({ message }),
-              signal: abort.signal,
-            });
-          } finally {
-            subscription.dispose();
-          }
-        },
-      );
-      showOutcome(outcome);
-      return outcome;
-    } finally {
-      this.running.delete(target.name);
-      this.deps.onBusyChanged();
-      void this.deps.model.refresh();
-    }
+  private async run(ready: ReadyConfig, source: PromotionSource, target: EnvironmentConfig): Promise<PromotionOutcome> {
+    const request: PromotionRequest = { config: ready.config, source, target, ...seenTarget(this.deps.model, target) };
+    return this.deps.runner.run(request, ready.workspaceDir);
   }
 
-  private readyConfig(): { config: PromotionConfig; workspaceDir: string } | undefined {
-    const state = this.deps.model.config;
-    if (state.kind === 'ready') return state;
-    const why =
-      state.kind === 'invalid'
-        ? 'The promotion config has errors (see the Problems panel).'
-        : state.kind === 'no-config'
-          ? 'This workspace has no promotion config.'
-          : 'Open a folder with a promotion config first.';
-    const action = state.kind === 'no-workspace' ? undefined : state.kind === 'invalid' ? 'Open Config' : 'Create Config';
-    void (action ? vscode.window.showErrorMessage(why, action) : vscode.window.showErrorMessage(why)).then((choice) => {
-      if (choice === 'Open Config') void vscode.commands.executeCommand('imagePromotion.openConfig');
-      if (choice === 'Create Config') void vscode.commands.executeCommand('imagePromotion.createConfig');
-    });
-    return undefined;
+  private readyConfig(): ReadyConfig | undefined {
+    return readyConfig(this.deps.model);
   }
 
   /** The palette's source: what the environment before the target holds, or a build for the first one. */
@@ -139,7 +83,7 @@ export class PromoteCommands {
     return this.pickBuild(config, target, await this.snapshot());
   }
 
-  private async pickBuild(config: PromotionConfig, target: EnvironmentConfig, snapshot: Snapshot | undefined): Promise<PromotionSource | undefined> {
+  async pickBuild(config: PromotionConfig, target: EnvironmentConfig, snapshot: Snapshot | undefined): Promise<PromotionSource | undefined> {
     const builds = snapshot?.builds.state === 'ok' ? snapshot.builds.rows : [];
     const previous = previousEnvironment(config, target);
     const previousDigest = previous ? snapshot?.environments.find((r) => r.env.name === previous.name)?.lookup : undefined;
@@ -161,12 +105,11 @@ export class PromoteCommands {
   }
 
   private async snapshot(): Promise<Snapshot | undefined> {
-    if (!this.deps.model.snapshot) await this.deps.model.refresh();
-    return this.deps.model.snapshot;
+    return currentSnapshot(this.deps.model);
   }
 }
 
-function sourceFromNode(node: PromotionNode): PromotionSource | undefined {
+export function sourceFromNode(node: PromotionNode): PromotionSource | undefined {
   const picked = digestOf(node);
   if (!picked) return undefined;
   if (node.kind === 'environment') return { kind: 'environment', environment: node.row.env, digest: picked.digest };

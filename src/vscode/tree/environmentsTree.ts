@@ -49,7 +49,8 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     if (node.kind !== 'environment' || node.row.lookup.state !== 'present') return item;
     const { env } = node.row;
     const details = await this.details(node).catch(() => undefined);
-    item.tooltip = digestTooltip(`${env.name} (${env.tag})`, env.repository, node.row.lookup.digest, details, [repositoryLine(env.repository, env.tag), relationText(node.row) ?? ''].filter(Boolean));
+    const drift = node.row.drift ? '**Changed outside promotion:** no recorded promotion brought this digest here, and it is not what the environment before holds.' : '';
+    item.tooltip = digestTooltip(`${env.name} (${env.tag})`, env.repository, node.row.lookup.digest, details, [repositoryLine(env.repository, env.tag), relationText(node.row) ?? '', drift].filter(Boolean));
     return item;
   }
 
@@ -67,7 +68,8 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     if (lookup.state === 'absent') parts.push('empty');
     if (lookup.state === 'error') parts.push(errorMessage(lookup.error));
     const relation = relationText(row);
-    if (relation) parts.push(relation);
+    if (row.drift) parts.push('changed outside promotion');
+    else if (relation) parts.push(relation);
     const busy = this.promoting(env.name);
     if (busy) parts.push('promoting…');
     item.description = parts.join(' · ');
@@ -92,6 +94,7 @@ function relationText(row: EnvironmentRow): string | undefined {
 }
 
 function environmentIcon(row: EnvironmentRow): vscode.ThemeIcon {
+  if (row.drift) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   switch (row.lookup.state) {
     case 'error':
       return new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));

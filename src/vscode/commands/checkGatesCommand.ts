@@ -1,0 +1,60 @@
+// "Check Gates…": runs every gate of a promotion now, without promoting, and shows the results in the
+// Gate Checks view (not a stack of notifications).
+import * as vscode from 'vscode';
+import { arrivals } from '../../history/queries';
+import type { PromotionModel } from '../../model/promotionModel';
+import { checkGates, type GateCheck } from '../../promotion/checkGates';
+import { defaultTarget, previousEnvironment } from '../../promotion/plan';
+import type { PromotionServices, PromotionSource } from '../../promotion/promote';
+import type { HistoryService } from '../historyService';
+import type { UserInteraction } from '../interaction';
+import type { PromotionNode } from '../tree/nodes';
+import { currentSnapshot, readyConfig } from './commandContext';
+import { sourceFromNode, type PromoteCommands } from './promoteCommands';
+
+export interface CheckGatesDeps {
+  readonly model: PromotionModel;
+  readonly services: PromotionServices;
+  readonly history: HistoryService;
+  readonly interaction: () => UserInteraction;
+  readonly promote: PromoteCommands;
+  readonly show: (check: GateCheck) => void;
+}
+
+export async function checkGatesCommand(deps: CheckGatesDeps, node?: PromotionNode): Promise<GateCheck | undefined> {
+  const ready = readyConfig(deps.model);
+  if (!ready) return undefined;
+  const fromRow = node ? sourceFromNode(node) : undefined;
+  const suggested = fromRow ? defaultTarget(ready.config, fromRow.kind === 'environment' ? { environment: fromRow.environment } : {}) : undefined;
+  const target =
+    fromRow && suggested
+      ? suggested
+      : await deps.interaction().pick(
+          ready.config.environments.map((env) => ({ label: env.name, description: env.gates.map((g) => g.name).join(', ') || 'built-in gates only', value: env })),
+          { title: 'Check gates: target environment', placeholder: 'Environment whose gates to run' },
+        );
+  if (!target) return undefined;
+  const previous = previousEnvironment(ready.config, target);
+  const source: PromotionSource | undefined = fromRow ?? (previous ? { kind: 'environment', environment: previous } : await deps.promote.pickBuild(ready.config, target, await currentSnapshot(deps.model)));
+  if (!source) return undefined;
+  const check = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Checking the gates of ${target.name}`, cancellable: true },
+    async (_progress, token) => {
+      const abort = new AbortController();
+      const subscription = token.onCancellationRequested(() => abort.abort());
+      try {
+        const history = await deps.history.read(ready.workspaceDir).catch(() => undefined);
+        return await checkGates({ config: ready.config, source, target }, deps.services, {
+          trusted: vscode.workspace.isTrusted,
+          workspaceDir: ready.workspaceDir,
+          signal: abort.signal,
+          ...(history ? { history: arrivals(history.records) } : {}),
+        });
+      } finally {
+        subscription.dispose();
+      }
+    },
+  );
+  deps.show(check);
+  return check;
+}

@@ -1,0 +1,42 @@
+// The promotion history of the workspace: where it lives (imagePromotion.historyFile), reading it for
+// the trees and gates, and appending one line per attempt before the attempt is reported.
+import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
+import type { Logger } from '../core/log';
+import { HistoryStore, resolveHistoryFile, type HistoryContents } from '../history/historyStore';
+import { whoIsPromoting } from '../history/who';
+import { historyRecordFor } from '../promotion/historyEntry';
+import type { PromotionOutcome, PromotionRequest } from '../promotion/promote';
+import type { Settings } from './settings';
+
+export class HistoryService {
+  private store: HistoryStore | undefined;
+
+  constructor(private readonly settings: Settings, private readonly log: Logger) {}
+
+  /** The file for a workspace folder, re-resolved when the setting changes. */
+  file(workspaceDir: string): string {
+    return resolveHistoryFile(workspaceDir, this.settings.historyFile());
+  }
+
+  async read(workspaceDir: string): Promise<HistoryContents> {
+    return this.storeFor(workspaceDir).read();
+  }
+
+  /** Appends and flushes the attempt; a failure to write is shown, never swallowed. */
+  async record(workspaceDir: string, request: PromotionRequest, outcome: PromotionOutcome): Promise<void> {
+    const store = this.storeFor(workspaceDir);
+    try {
+      await store.append(historyRecordFor(request, outcome, await whoIsPromoting(workspaceDir)));
+    } catch (error) {
+      this.log.error(`the promotion history ${store.file} could not be written: ${errorMessage(error)}`);
+      void vscode.window.showErrorMessage(`The promotion was ${outcome.status}, but it could not be recorded in ${store.file}: ${errorMessage(error)}`);
+    }
+  }
+
+  private storeFor(workspaceDir: string): HistoryStore {
+    const file = this.file(workspaceDir);
+    if (this.store?.file !== file) this.store = new HistoryStore(file, this.log);
+    return this.store;
+  }
+}

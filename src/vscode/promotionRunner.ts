@@ -1,0 +1,65 @@
+// Runs one promotion or rollback the way every command does: a cancellable progress notification,
+// the history line written before the result is shown, the trees refreshed afterwards.
+import * as vscode from 'vscode';
+import { arrivals } from '../history/queries';
+import type { PromotionModel } from '../model/promotionModel';
+import { promote, sourceLabelOf, type PromotionOutcome, type PromotionRequest, type PromotionServices } from '../promotion/promote';
+import type { HistoryService } from './historyService';
+import type { UserInteraction } from './interaction';
+import { showOutcome } from './notifications';
+
+export class PromotionRunner {
+  private readonly running = new Set<string>();
+
+  constructor(
+    private readonly deps: {
+      readonly model: PromotionModel;
+      readonly services: PromotionServices;
+      readonly history: HistoryService;
+      readonly interaction: () => UserInteraction;
+      /** A promotion started or ended: trees redraw the environment's row. */
+      readonly onBusyChanged: () => void;
+    },
+  ) {}
+
+  isPromoting(environment: string): boolean {
+    return this.running.has(environment);
+  }
+
+  async run(request: PromotionRequest, workspaceDir: string): Promise<PromotionOutcome> {
+    const { target } = request;
+    const verb = request.mode === 'rollback' ? 'Rolling back' : 'Promoting';
+    const title = request.mode === 'rollback' ? `${verb} ${target.name}` : `${verb} ${sourceLabelOf(request.source)} to ${target.name}`;
+    this.running.add(target.name);
+    this.deps.onBusyChanged();
+    try {
+      const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+        const abort = new AbortController();
+        const subscription = token.onCancellationRequested(() => abort.abort());
+        try {
+          // Read fresh: another window may have promoted since the tree was drawn.
+          const history = await this.deps.history.read(workspaceDir).catch(() => undefined);
+          const result = await promote(request, this.deps.services, {
+            trusted: vscode.workspace.isTrusted,
+            workspaceDir,
+            prompts: this.deps.interaction(),
+            progress: (message) => progress.report({ message }),
+            signal: abort.signal,
+            ...(history ? { history: arrivals(history.records) } : {}),
+          });
+          progress.report({ message: 'Recording…' });
+          await this.deps.history.record(workspaceDir, request, result);
+          return result;
+        } finally {
+          subscription.dispose();
+        }
+      });
+      showOutcome(outcome);
+      return outcome;
+    } finally {
+      this.running.delete(target.name);
+      this.deps.onBusyChanged();
+      void this.deps.model.refresh();
+    }
+  }
+}

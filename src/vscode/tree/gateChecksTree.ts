@@ -1,0 +1,66 @@
+// The Gate Checks view: the last "Check Gates…" run, one row per gate with its reason; a gate's
+// details (a command's last output, a response excerpt) below it.
+import * as vscode from 'vscode';
+import { shortDigest } from '../../core/reference';
+import type { GateResult } from '../../gates/gate';
+import type { GateCheck } from '../../promotion/checkGates';
+import { relativeTime } from './tooltips';
+
+type Node = { kind: 'summary'; check: GateCheck } | { kind: 'gate'; gate: GateResult; index: number } | { kind: 'detail'; text: string; id: string };
+
+export class GateChecksTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private last: GateCheck | undefined;
+
+  get check(): GateCheck | undefined {
+    return this.last;
+  }
+
+  show(check: GateCheck): void {
+    this.last = check;
+    this.changed.fire();
+  }
+
+  getChildren(node?: Node): Node[] {
+    if (!this.last) return [];
+    if (!node) return [{ kind: 'summary', check: this.last }, ...this.last.gates.map((gate, index): Node => ({ kind: 'gate', gate, index }))];
+    if (node.kind === 'gate') return (node.gate.details ?? []).map((text, i) => ({ kind: 'detail', text, id: `${node.index}:${i}` }));
+    return [];
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (node.kind === 'summary') {
+      const c = node.check;
+      const item = new vscode.TreeItem(`${c.sourceLabel} → ${c.target}`);
+      item.id = 'check:summary';
+      const verdict = c.problem ? c.problem : c.passed ? 'all gates pass' : `${c.gates.filter((g) => g.status !== 'passed').length} of ${c.gates.length} gates do not pass`;
+      item.description = [c.digest ? shortDigest(c.digest) : '', verdict, `checked ${relativeTime(c.checkedAt)} in ${(c.durationMs / 1000).toFixed(1)} s`].filter(Boolean).join(' · ');
+      item.tooltip = `${c.sourceLabel} → ${c.target}\n${c.digest ?? ''}\n${verdict}${c.transport ? `\ntransport: ${c.transport}` : ''}\nNothing was promoted.`;
+      item.iconPath = c.passed ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')) : new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+      return item;
+    }
+    if (node.kind === 'gate') {
+      const g = node.gate;
+      const item = new vscode.TreeItem(g.name, g.details?.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+      item.id = `check:gate:${node.index}`;
+      item.description = `${g.reason}${g.durationMs >= 100 ? ` · ${(g.durationMs / 1000).toFixed(1)} s` : ''}`;
+      item.tooltip = new vscode.MarkdownString().appendText(`${g.name} (${g.type}): ${g.status}\n\n${g.reason}${g.details?.length ? `\n\n${g.details.join('\n')}` : ''}`);
+      item.iconPath =
+        g.status === 'passed'
+          ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
+          : g.status === 'failed'
+            ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
+            : new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      item.accessibilityInformation = { label: `${g.name}: ${g.status}: ${g.reason}` };
+      return item;
+    }
+    const item = new vscode.TreeItem(node.text);
+    item.id = `check:detail:${node.id}`;
+    return item;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
