@@ -1,0 +1,101 @@
+// Check Gates…, the History view's data and Roll Back… as commands in a real extension host.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { digestOf, pushImage, servicesFromEnv, tagExisting, uniqueRepo, type TestServices } from '../harness';
+import type { ImagePromotionApi } from '../../src/vscode/container';
+import type { GateCheck } from '../../src/promotion/checkGates';
+import type { PromotionOutcome } from '../../src/promotion/promote';
+import type { PromotionNode } from '../../src/vscode/tree/nodes';
+import { shortDigest } from '../../src/core/reference';
+import { waitFor } from './constants';
+import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
+
+describe('gate checks, history and rollback in the extension host', function () {
+  this.timeout(120_000);
+  let api: ImagePromotionApi;
+  let svc: TestServices;
+  let original: Uint8Array;
+  const historyFile = () => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, '.promotion', 'history.jsonl');
+
+  before(async () => {
+    svc = servicesFromEnv()!;
+    api = await extensionApi();
+    original = await vscode.workspace.fs.readFile(configUri());
+  });
+  afterEach(() => api.useInteraction(undefined));
+  after(async () => {
+    await vscode.workspace.fs.writeFile(configUri(), original);
+    await vscode.workspace.fs.delete(historyFile()).then(undefined, () => undefined);
+  });
+
+  it('"Check Gates…" runs every gate without promoting and says which fail', async () => {
+    const repo = uniqueRepo();
+    const build = await pushImage(svc.registryUrl, repo, 'c4ec4ec');
+    await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
+    await writeConfig(
+      api,
+      `image: ${svc.registry}/${repo}
+environments:
+  - name: development
+    tag: dev
+  - name: staging
+    tag: staging
+    gates:
+      - type: command
+        name: unit tests
+        run: ["node", "-e", "process.exit(0)"]
+      - type: command
+        name: smoke
+        run: ["node", "-e", "console.log('GET /health 503'); process.exit(1)"]
+`,
+    );
+    api.useInteraction(new ScriptedInteraction({ pick: ['staging'] }));
+    const check = (await vscode.commands.executeCommand('imagePromotion.checkGates')) as GateCheck;
+    assert.equal(check.passed, false);
+    assert.equal(check.digest, build.digest);
+    const byName = Object.fromEntries(check.gates.map((g) => [g.name, g.status]));
+    assert.equal(byName['promotion order'], 'passed');
+    assert.equal(byName['unit tests'], 'passed');
+    assert.equal(byName['smoke'], 'failed');
+    assert.deepEqual(check.gates.find((g) => g.name === 'smoke')?.details?.slice(-1), ['GET /health 503']);
+    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), undefined, 'nothing was promoted');
+  });
+
+  it('each promotion attempt lands in the history file, which the History view reads; Roll Back… restores the earlier digest', async () => {
+    const repo = uniqueRepo();
+    const first = await pushImage(svc.registryUrl, repo, 'aaa1111', { created: '2026-06-01T00:00:00Z' });
+    const second = await pushImage(svc.registryUrl, repo, 'bbb2222', { created: '2026-06-02T00:00:00Z' });
+    await writeConfig(api, `image: ${svc.registry}/${repo}\nenvironments:\n  - name: development\n    tag: dev\n  - name: staging\n    tag: staging\n`);
+    const builds = api.model.snapshot!.builds;
+    assert.equal(builds.state, 'ok');
+    const rows = builds.state === 'ok' ? builds.rows : [];
+    const cfg = api.model.config.kind === 'ready' ? api.model.config.config : undefined!;
+    api.useInteraction(new ScriptedInteraction({ confirm: true }));
+    for (const tag of ['aaa1111', 'bbb2222']) {
+      const node: PromotionNode = { kind: 'build', row: rows.find((r) => r.tag === tag)!, repository: cfg.repository, next: cfg.environments[0]! };
+      const outcome = (await vscode.commands.executeCommand('imagePromotion.promoteToNext', node)) as PromotionOutcome;
+      assert.equal(outcome.status, 'succeeded', outcome.message);
+      // The tree refreshes after each promotion; the next one compares against what it shows.
+      assert.ok(await waitFor(() => { const l = api.model.snapshot?.environments[0]?.lookup; return l?.state === 'present' && l.digest === outcome.digest; }, 10_000));
+    }
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(historyFile()));
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { target: { environment: string }; digest: string; outcome: string });
+    assert.deepEqual(lines.slice(-2).map((l) => [l.target.environment, l.digest, l.outcome]), [['development', first.digest, 'succeeded'], ['development', second.digest, 'succeeded']]);
+    assert.ok(await waitFor(() => (api.model.snapshot?.history?.records.length ?? 0) >= 2, 10_000), 'the History view has the records');
+
+    const person = new ScriptedInteraction({ pick: ['development', shortDigest(first.digest)], confirm: true });
+    api.useInteraction(person);
+    const rollback = (await vscode.commands.executeCommand('imagePromotion.rollBack')) as PromotionOutcome;
+    assert.equal(rollback.status, 'succeeded', rollback.message);
+    assert.equal(rollback.mode, 'rollback');
+    assert.equal(person.picks[1]?.labels[0], shortDigest(first.digest), 'the earlier digest is offered first');
+    assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), first.digest);
+    const last = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(historyFile())).trim().split('\n').at(-1)!) as { kind: string; digest: string; previousDigest: string };
+    assert.deepEqual([last.kind, last.digest, last.previousDigest], ['rollback', first.digest, second.digest]);
+
+    const record = api.model.snapshot?.history?.records.at(-1);
+    assert.ok(record);
+    const editor = (await vscode.commands.executeCommand('imagePromotion.showHistoryEntry', record)) as vscode.TextEditor;
+    assert.match(editor.document.getText(), /# (Promotion|Rollback) into development: succeeded/);
+  });
+});
