@@ -133,25 +133,36 @@ describe('commands in the extension host', function () {
     assert.equal(vscode.languages.getDiagnostics(configUri()).length, 0);
   });
 
-  it('an engine that is down shows in the tree with the address tried, and promotion says so', async () => {
+  it('an engine that is down shows in the tree with the address tried; "engine" transport blocks, "auto" copies registry-side', async () => {
     const repo = uniqueRepo();
-    await pushImage(svc.registryUrl, repo, '1212121');
+    const build = await pushImage(svc.registryUrl, repo, '1212121');
     await writeConfig(api, configText(svc.registry, repo));
     const dead = 'unix:///nonexistent/imgpromo/docker.sock';
     const settings = vscode.workspace.getConfiguration('imagePromotion');
     await settings.update('dockerHost', dead, vscode.ConfigurationTarget.Global);
+    await settings.update('transport', 'engine', vscode.ConfigurationTarget.Global);
     try {
       assert.ok(await waitFor(() => api.model.snapshot?.engine?.state === 'error', 15_000), 'the engine row turns into an error');
       const engine = api.model.snapshot!.engine!;
       assert.equal(engine.address, dead);
       assert.match(engine.state === 'error' ? engine.error.message : '', /cannot reach the Docker engine at unix:\/\/\/nonexistent\/imgpromo\/docker.sock/);
-      api.useInteraction(new ScriptedInteraction({ pick: ['1212121'] }));
-      const outcome = (await vscode.commands.executeCommand('imagePromotion.promoteToNext', { kind: 'build', row: api.model.snapshot!.builds.state === 'ok' ? api.model.snapshot!.builds.rows[0]! : undefined!, repository: api.model.config.kind === 'ready' ? api.model.config.config.repository : undefined!, next: api.model.config.kind === 'ready' ? api.model.config.config.environments[0] : undefined } as PromotionNode)) as PromotionOutcome;
-      assert.equal(outcome.status, 'blocked');
-      assert.match(outcome.message, /Docker engine: cannot reach the Docker engine/);
+      const config = api.model.config.kind === 'ready' ? api.model.config.config : undefined!;
+      const builds = api.model.snapshot!.builds;
+      const node = { kind: 'build', row: builds.state === 'ok' ? builds.rows[0]! : undefined!, repository: config.repository, next: config.environments[0] } as PromotionNode;
+      api.useInteraction(new ScriptedInteraction({ confirm: true }));
+      const blocked = (await vscode.commands.executeCommand('imagePromotion.promoteToNext', node)) as PromotionOutcome;
+      assert.equal(blocked.status, 'blocked');
+      assert.match(blocked.message, /Docker engine: cannot reach the Docker engine/);
       assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), undefined);
+
+      await settings.update('transport', undefined, vscode.ConfigurationTarget.Global);
+      const copied = (await vscode.commands.executeCommand('imagePromotion.promoteToNext', node)) as PromotionOutcome;
+      assert.equal(copied.status, 'succeeded', copied.message);
+      assert.equal(copied.transport, 'registry');
+      assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), build.digest);
     } finally {
       await settings.update('dockerHost', undefined, vscode.ConfigurationTarget.Global);
+      await settings.update('transport', undefined, vscode.ConfigurationTarget.Global);
     }
     assert.ok(await waitFor(() => api.model.snapshot?.engine?.state === 'ok', 15_000), 'back to the harness engine');
   });
