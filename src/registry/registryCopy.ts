@@ -90,7 +90,8 @@ export interface CopyStats {
   readonly manifestsWritten: number;
 }
 
-export interface CopyResult extends CopyStats {
+/** What is copied where: the same before and after the tag moves. */
+export interface CopyPlan {
   readonly mode: CopyMode;
   readonly source: CopySource;
   readonly target: CopyTarget;
@@ -98,20 +99,16 @@ export interface CopyResult extends CopyStats {
   readonly mediaType: string;
   /** Child manifests of an index (0 for a single image). */
   readonly platforms: number;
+  /** What came along (already in the target repository). */
   readonly extras: readonly CopiedExtra[];
+}
+
+export interface CopyResult extends CopyStats, CopyPlan {
   /** From the start of prepare to the end of commit (the wait in between included). */
   readonly durationMs: number;
 }
 
-export interface PreparedCopy {
-  readonly mode: CopyMode;
-  readonly source: CopySource;
-  readonly target: CopyTarget;
-  readonly digest: string;
-  readonly mediaType: string;
-  readonly platforms: number;
-  /** What came along (already in the target repository). */
-  readonly extras: readonly CopiedExtra[];
+export interface PreparedCopy extends CopyPlan {
   readonly stats: CopyStats;
   /**
    * PUT the manifest under the target tag and check the registry's Docker-Content-Digest equals

@@ -2,6 +2,7 @@
 // hands the model the result. Live diagnostics while typing; the model changes only on save.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { fileExists } from './fileExists';
 import { parsePromotionConfig } from '../config/parseConfig';
 import type { ConfigDiagnostic } from '../config/types';
 import type { Logger } from '../core/log';
@@ -57,7 +58,7 @@ export class ConfigLoader implements vscode.Disposable {
     const folders = vscode.workspace.workspaceFolders ?? [];
     for (const folder of folders) {
       const candidate = this.fileIn(folder.uri);
-      if (await exists(candidate)) return candidate;
+      if (await fileExists(candidate)) return candidate;
     }
     return folders[0] ? this.fileIn(folders[0].uri) : undefined;
   }
@@ -128,13 +129,4 @@ function toDiagnostic(d: ConfigDiagnostic): vscode.Diagnostic {
   const diagnostic = new vscode.Diagnostic(range, d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
   diagnostic.source = 'Image Promotion';
   return diagnostic;
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
 }

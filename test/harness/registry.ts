@@ -174,6 +174,20 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
 }
 
 function writeConfig(dir: string, storageDir: string, port: number, opts: RegistryOptions): string {
+  let auth: string[] = [];
+  if (opts.htpasswd) {
+    const htpasswdFile = join(dir, 'htpasswd');
+    writeFileSync(htpasswdFile, makeHtpasswdLine(opts.htpasswd.username, opts.htpasswd.password), { mode: 0o600 });
+    auth = ['auth:', '  htpasswd:', '    realm: imgpromo-test', `    path: ${JSON.stringify(htpasswdFile)}`];
+  }
+  return writeRegistryConfig(dir, { storageDir, port, logLevel: opts.logLevel, readOnly: opts.readOnly, auth });
+}
+
+/** Writes `config.yml` for Debian's docker-registry (Distribution 2.8) and returns its path. */
+export function writeRegistryConfig(
+  dir: string,
+  opts: { storageDir: string; port: number; logLevel?: string | undefined; readOnly?: boolean | undefined; auth?: readonly string[] },
+): string {
   const lines = [
     'version: 0.1',
     'log:',
@@ -182,7 +196,7 @@ function writeConfig(dir: string, storageDir: string, port: number, opts: Regist
     '    disabled: false',
     'storage:',
     '  filesystem:',
-    `    rootdirectory: ${JSON.stringify(storageDir)}`,
+    `    rootdirectory: ${JSON.stringify(opts.storageDir)}`,
     '  delete:',
     '    enabled: true',
     '  maintenance:',
@@ -191,16 +205,12 @@ function writeConfig(dir: string, storageDir: string, port: number, opts: Regist
     '    readonly:',
     `      enabled: ${opts.readOnly ? 'true' : 'false'}`,
     'http:',
-    `  addr: 127.0.0.1:${port}`,
+    `  addr: 127.0.0.1:${opts.port}`,
     `  secret: ${JSON.stringify(randomSecret())}`,
     '  headers:',
     '    X-Content-Type-Options: [nosniff]',
+    ...(opts.auth ?? []),
   ];
-  if (opts.htpasswd) {
-    const htpasswdFile = join(dir, 'htpasswd');
-    writeFileSync(htpasswdFile, makeHtpasswdLine(opts.htpasswd.username, opts.htpasswd.password), { mode: 0o600 });
-    lines.push('auth:', '  htpasswd:', '    realm: imgpromo-test', `    path: ${JSON.stringify(htpasswdFile)}`);
-  }
   const configFile = join(dir, 'config.yml');
   writeFileSync(configFile, lines.join('\n') + '\n');
   return configFile;

@@ -31,6 +31,7 @@ import { freePort } from './ports';
 import { delay, exited, serviceEnv, spawnService, tailOf, terminate, terminateSync } from './processes';
 import { BasicAuth, MANIFEST_ACCEPT, registryRequest, headerOf } from './registry-http';
 import { makeTempDir, recordChildren, removeTree, removeTreeSync } from './tempdirs';
+import { writeRegistryConfig } from './registry';
 
 /** Distribution 2.8 accepts a token this long after its `exp` (observed; see the header). */
 export const DISTRIBUTION_TOKEN_LEEWAY_S = 60;
@@ -385,33 +386,18 @@ export async function startTokenRegistry(opts: TokenRegistryOptions = {}): Promi
 function writeTokenConfig(dir: string, storageDir: string, port: number, issuer: TokenIssuer, service: string): string {
   const bundle = join(dir, 'rootcertbundle.pem');
   writeFileSync(bundle, issuer.certificatePem);
-  const lines = [
-    'version: 0.1',
-    'log:',
-    '  level: info',
-    '  accesslog:',
-    '    disabled: false',
-    'storage:',
-    '  filesystem:',
-    `    rootdirectory: ${JSON.stringify(storageDir)}`,
-    '  delete:',
-    '    enabled: true',
-    '  maintenance:',
-    '    uploadpurging:',
-    '      enabled: false',
-    'http:',
-    `  addr: 127.0.0.1:${port}`,
-    `  secret: ${JSON.stringify(randomBytes(16).toString('hex'))}`,
-    'auth:',
-    '  token:',
-    `    realm: ${JSON.stringify(issuer.realm)}`,
-    `    service: ${JSON.stringify(service)}`,
-    `    issuer: ${JSON.stringify(issuer.issuer)}`,
-    `    rootcertbundle: ${JSON.stringify(bundle)}`,
-  ];
-  const file = join(dir, 'config.yml');
-  writeFileSync(file, lines.join('\n') + '\n');
-  return file;
+  return writeRegistryConfig(dir, {
+    storageDir,
+    port,
+    auth: [
+      'auth:',
+      '  token:',
+      `    realm: ${JSON.stringify(issuer.realm)}`,
+      `    service: ${JSON.stringify(service)}`,
+      `    issuer: ${JSON.stringify(issuer.issuer)}`,
+      `    rootcertbundle: ${JSON.stringify(bundle)}`,
+    ],
+  });
 }
 
 function sizeOf(file: string): number {

@@ -8,6 +8,7 @@ import type { PromotionOutcome } from '../../src/promotion/promote';
 import type { PromotionNode } from '../../src/vscode/tree/nodes';
 import { shortDigest } from '../../src/core/reference';
 import { waitFor } from './constants';
+import { commandGate, promotionYaml } from '../fixtures/promotionYaml';
 import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
 
 describe('gate checks, history and rollback in the extension host', function () {
@@ -34,20 +35,10 @@ describe('gate checks, history and rollback in the extension host', function () 
     await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
     await writeConfig(
       api,
-      `image: ${svc.registry}/${repo}
-environments:
-  - name: development
-    tag: dev
-  - name: staging
-    tag: staging
-    gates:
-      - type: command
-        name: unit tests
-        run: ["node", "-e", "process.exit(0)"]
-      - type: command
-        name: smoke
-        run: ["node", "-e", "console.log('GET /health 503'); process.exit(1)"]
-`,
+      promotionYaml(`${svc.registry}/${repo}`, [
+        { name: 'development', tag: 'dev' },
+        { name: 'staging', gates: [commandGate('unit tests', ['node', '-e', 'process.exit(0)']), commandGate('smoke', ['node', '-e', "console.log('GET /health 503'); process.exit(1)"])] },
+      ]),
     );
     api.useInteraction(new ScriptedInteraction({ pick: ['staging'] }));
     const check = (await vscode.commands.executeCommand('imagePromotion.checkGates')) as GateCheck;
@@ -65,7 +56,7 @@ environments:
     const repo = uniqueRepo();
     const first = await pushImage(svc.registryUrl, repo, 'aaa1111', { created: '2026-06-01T00:00:00Z' });
     const second = await pushImage(svc.registryUrl, repo, 'bbb2222', { created: '2026-06-02T00:00:00Z' });
-    await writeConfig(api, `image: ${svc.registry}/${repo}\nenvironments:\n  - name: development\n    tag: dev\n  - name: staging\n    tag: staging\n`);
+    await writeConfig(api, promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }]));
     const builds = api.model.snapshot!.builds;
     assert.equal(builds.state, 'ok');
     const rows = builds.state === 'ok' ? builds.rows : [];

@@ -8,20 +8,11 @@ import type { ImagePromotionApi } from '../../src/vscode/container';
 import type { PromotionOutcome } from '../../src/promotion/promote';
 import type { PromotionNode } from '../../src/vscode/tree/nodes';
 import { waitFor } from './constants';
+import { commandGate, promotionYaml } from '../fixtures/promotionYaml';
 import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
 
-function configText(registry: string, repo: string, stagingGate = ''): string {
-  return `image: ${registry}/${repo}
-environments:
-  - name: development
-    tag: dev
-  - name: staging
-    tag: staging
-${stagingGate}
-  - name: production
-    tag: production
-    protected: true
-`;
+function configText(registry: string, repo: string, stagingGates: readonly string[] = []): string {
+  return promotionYaml(`${registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging', gates: stagingGates }, { name: 'production', protected: true }]);
 }
 
 describe('commands in the extension host', function () {
@@ -108,7 +99,7 @@ describe('commands in the extension host', function () {
     const build = await pushImage(svc.registryUrl, repo, 'cdcd888');
     await tagExisting(svc.registryUrl, repo, old.digest, 'staging');
     await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
-    await writeConfig(api, configText(svc.registry, repo, '    gates:\n      - type: command\n        name: smoke\n        run: ["node", "-e", "console.error(\'smoke: 2 checks failed\'); process.exit(2)"]'));
+    await writeConfig(api, configText(svc.registry, repo, [commandGate('smoke', ['node', '-e', "console.error('smoke: 2 checks failed'); process.exit(2)"])]));
     const person = new ScriptedInteraction({ confirm: true });
     api.useInteraction(person);
     const outcome = (await vscode.commands.executeCommand('imagePromotion.promoteToStaging')) as PromotionOutcome;

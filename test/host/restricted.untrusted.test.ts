@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { digestOf, pushImage, servicesFromEnv, tagExisting, uniqueRepo } from '../harness';
 import type { PromotionOutcome } from '../../src/promotion/promote';
 import { EXTENSION_ID } from './constants';
+import { commandGate, promotionYaml } from '../fixtures/promotionYaml';
 import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
 
 describe('Restricted Mode', function () {
@@ -30,19 +31,7 @@ describe('Restricted Mode', function () {
     await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
     const marker = `/tmp/imgpromo-untrusted-gate-ran-${Date.now()}`;
     try {
-      await writeConfig(
-        api,
-        `image: ${svc.registry}/${repo}
-environments:
-  - name: development
-    tag: dev
-  - name: staging
-    tag: staging
-    gates:
-      - type: command
-        run: ["touch", "${marker}"]
-`,
-      );
+      await writeConfig(api, promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging', gates: [commandGate('touch a marker', ['touch', marker])] }]));
       const dev = api.model.snapshot?.environments[0]?.lookup;
       assert.equal(dev?.state === 'present' && dev.digest, build.digest, 'lookups work in Restricted Mode');
       const person = new ScriptedInteraction({ confirm: true });

@@ -12,6 +12,7 @@ import { historyRecordFor } from '../../src/promotion/historyEntry';
 import { promote, type PromotionRequest } from '../../src/promotion/promote';
 import { digestOf, pushImage, sharedServices, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import { config, env, environmentFor, makeCore, MemoryLog, ScriptedPrompts } from './support';
+import { commandGate, promotionYaml } from '../fixtures/promotionYaml';
 
 const who = { name: 'Ada Tester', email: 'ada@example.com', user: 'ada' };
 
@@ -41,17 +42,7 @@ describe('gates that read the world and the history; rollback', function () {
   it('a soak gate blocks until the digest has been in the environment before long enough', async () => {
     const repo = uniqueRepo();
     await pushImage(svc.registryUrl, repo, '50a1c00');
-    const cfg = config(`
-image: ${svc.registry}/${repo}
-environments:
-  - name: development
-    tag: dev
-  - name: staging
-    tag: staging
-    gates:
-      - type: soak
-        duration: 2s
-`);
+    const cfg = config(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging', gates: ['{ type: soak, duration: 2s }'] }]));
     assert.equal((await promoteRecorded({ config: cfg, source: { kind: 'build', tag: '50a1c00' }, target: env(cfg, 'development') })).status, 'succeeded');
     const early = await promoteRecorded({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') });
     assert.equal(early.status, 'blocked');
@@ -108,18 +99,7 @@ environments:
     const repo = uniqueRepo();
     const first = await pushImage(svc.registryUrl, repo, '1111aaa', { created: '2026-05-01T00:00:00Z' });
     const second = await pushImage(svc.registryUrl, repo, '2222bbb', { created: '2026-05-02T00:00:00Z' });
-    const cfg = config(`
-image: ${svc.registry}/${repo}
-environments:
-  - name: development
-    tag: dev
-  - name: staging
-    tag: staging
-    gates:
-      - type: command
-        name: smoke
-        run: ["sh", "-c", "exit 3"]
-`);
+    const cfg = config(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging', gates: [commandGate('smoke', ['sh', '-c', 'exit 3'])] }]));
     const dev = env(cfg, 'development');
     assert.equal((await promoteRecorded({ config: cfg, source: { kind: 'build', tag: '1111aaa' }, target: dev })).status, 'succeeded');
     assert.equal((await promoteRecorded({ config: cfg, source: { kind: 'build', tag: '2222bbb' }, target: dev })).status, 'succeeded');
@@ -142,18 +122,9 @@ environments:
     const good = await pushImage(svc.registryUrl, repo, '3333ccc');
     const bad = await pushImage(svc.registryUrl, repo, '4444ddd');
     const stranger = await pushImage(svc.registryUrl, repo, '5555eee');
-    const cfg = config(`
-image: ${svc.registry}/${repo}
-environments:
-  - name: development
-    tag: dev
-  - name: staging
-    tag: staging
-    gates:
-      - type: command
-        name: smoke
-        run: ["sh", "-c", "echo staging smoke is red >&2; exit 3"]
-`);
+    const cfg = config(
+      promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging', gates: [commandGate('smoke', ['sh', '-c', 'echo staging smoke is red >&2; exit 3'])] }]),
+    );
     const staging = env(cfg, 'staging');
     // staging held `good` by a recorded promotion, then `bad` arrived (the smoke test is red now).
     await tagExisting(svc.registryUrl, repo, good.digest, 'dev');

@@ -5,6 +5,7 @@ import { promote } from '../../src/promotion/promote';
 import { TargetLocks } from '../../src/promotion/targetLocks';
 import { takeSnapshot } from '../../src/model/snapshot';
 import { digestOf, pushImage, pushIndex, sharedServices, skopeoDigest, startRegistry, uniqueRepo, unreachableEngine, type TestServices } from '../harness';
+import { commandGate } from '../fixtures/promotionYaml';
 import { env, environmentFor, makeCore as makeAnyCore, ScriptedPrompts, threeEnvironments } from './support';
 
 /** This file is about the engine path: the transport is forced to it. */
@@ -61,7 +62,7 @@ describe('promotion through the Docker engine (real engine and registry)', funct
     const repo = uniqueRepo();
     const first = await pushImage(svc.registryUrl, repo, '1111111');
     const second = await pushImage(svc.registryUrl, repo, '2222222');
-    const cfg = threeEnvironments(`${svc.registry}/${repo}`, { staging: '      - type: command\n        name: smoke test\n        run: ["sh", "-c", "echo smoke failed: 503 >&2; exit 4"]' });
+    const cfg = threeEnvironments(`${svc.registry}/${repo}`, { staging: [commandGate('smoke test', ['sh', '-c', 'echo smoke failed: 503 >&2; exit 4'])] });
     const core = makeCore(svc);
     const prompts = new ScriptedPrompts();
     // staging holds the first build (written registry-side, as another pipeline would), dev the second.

@@ -14,6 +14,7 @@ import type { TransportSetting } from '../../src/promotion/transport';
 import { HttpRegistryClient } from '../../src/registry/httpRegistryClient';
 import type { SnapshotServices } from '../../src/model/snapshot';
 import type { TestServices } from '../harness';
+import { promotionYaml } from '../fixtures/promotionYaml';
 
 export class MemoryLog implements Logger {
   readonly lines: string[] = [];
@@ -86,21 +87,15 @@ export function config(yaml: string): PromotionConfig {
   return parsed.config;
 }
 
-/** The usual three environments in one repository; gates per environment as YAML snippets. */
-export function threeEnvironments(image: string, gates: { staging?: string; production?: string } = {}): PromotionConfig {
-  return config(`
-image: ${image}
-environments:
-  - name: development
-    tag: dev
-  - name: staging
-    tag: staging
-${gates.staging ? `    gates:\n${gates.staging}` : ''}
-  - name: production
-    tag: production
-    protected: true
-${gates.production ? `    gates:\n${gates.production}` : ''}
-`);
+/** The usual three environments in one repository (production protected); gates as YAML entries. */
+export function threeEnvironments(image: string, gates: { staging?: readonly string[]; production?: readonly string[] } = {}): PromotionConfig {
+  return config(
+    promotionYaml(image, [
+      { name: 'development', tag: 'dev' },
+      { name: 'staging', ...(gates.staging ? { gates: gates.staging } : {}) },
+      { name: 'production', protected: true, ...(gates.production ? { gates: gates.production } : {}) },
+    ]),
+  );
 }
 
 export function env(cfg: PromotionConfig, name: string) {

@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { promote } from '../../src/promotion/promote';
 import { config, env, environmentFor, makeCore, ScriptedPrompts, threeEnvironments } from './support';
+import { promotionYaml } from '../fixtures/promotionYaml';
 import { digestOf, enginePull, pushCosignSignature, pushImage, pushIndex, sharedServices, skopeoRaw, startRegistry, tagExisting, uniqueRepo, digestTag, type TestServices } from '../harness';
 import { createHash } from 'node:crypto';
 
@@ -66,15 +67,7 @@ describe('transports: engine or registry-side, always the same digest', function
       const build = await pushImage(svc.registryUrl, repo, 'c0ffee1');
       await tagExisting(svc.registryUrl, repo, build.digest, 'staging');
       const signature = await pushCosignSignature(svc.registryUrl, repo, build.digest);
-      const cfg = config(`
-image: ${svc.registry}/${repo}
-environments:
-  - name: staging
-    tag: staging
-  - name: production
-    tag: production
-    image: ${prod.host}/${repo}
-`);
+      const cfg = config(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'staging' }, { name: 'production', image: `${prod.host}/${repo}` }]));
       const prompts = new ScriptedPrompts();
       const outcome = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') }, makeCore(svc, { transport: 'registry' }).services, environmentFor(prompts));
       assert.equal(outcome.status, 'succeeded', outcome.message);
@@ -92,15 +85,7 @@ environments:
     const prodRepo = uniqueRepo('prod');
     const build = await pushImage(svc.registryUrl, repo, 'b0b0b0b');
     await tagExisting(svc.registryUrl, repo, build.digest, 'staging');
-    const cfg = config(`
-image: ${svc.registry}/${repo}
-environments:
-  - name: staging
-    tag: staging
-  - name: production
-    tag: production
-    image: ${svc.registry}/${prodRepo}
-`);
+    const cfg = config(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'staging' }, { name: 'production', image: `${svc.registry}/${prodRepo}` }]));
     const core = makeCore(svc);
     const outcome = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') }, core.services, environmentFor(new ScriptedPrompts()));
     assert.equal(outcome.status, 'succeeded', outcome.message);
@@ -119,15 +104,7 @@ environments:
     const savedPath = process.env['PATH'];
     process.env['PATH'] = `${wrong.binDir}:${savedPath}`;
     try {
-      const cfg = config(`
-image: ${svc.registry}/${repo}
-environments:
-  - name: staging
-    tag: staging
-  - name: production
-    tag: production
-    image: ${svc.authRegistry}/${repo}
-`);
+      const cfg = config(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'staging' }, { name: 'production', image: `${svc.authRegistry}/${repo}` }]));
       const core = makeCore(svc, { dockerConfig: wrong.dir, transport: 'registry' });
       const outcome = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') }, core.services, environmentFor(new ScriptedPrompts()));
       assert.equal(outcome.status, 'failed');

@@ -5,7 +5,7 @@
 // extensionTestsPath from the page URL (`payload`), see `workbenchUrl`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../harness/ports';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 
@@ -117,18 +117,7 @@ export function assertInstalled(prefix: string = defaultPrefix()): void {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+export { freePort };
 
 /** Settings that keep a test window quiet and deterministic. */
 export const QUIET_USER_SETTINGS: Readonly<Record<string, unknown>> = {

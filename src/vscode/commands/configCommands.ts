@@ -1,5 +1,6 @@
 // "Create Promotion Config" (the empty view's button) and "Open Promotion Config".
 import * as vscode from 'vscode';
+import { fileExists } from '../fileExists';
 import { guessImagesFromCompose, isComposeFileName, starterConfig } from '../../config/starterConfig';
 import type { ConfigLoader } from '../configLoader';
 
@@ -9,7 +10,7 @@ export async function createConfig(loader: ConfigLoader): Promise<vscode.Uri | u
     void vscode.window.showErrorMessage('Open a folder first: the promotion config lives in the workspace folder.');
     return undefined;
   }
-  if (await exists(file)) {
+  if (await fileExists(file)) {
     await vscode.window.showTextDocument(file);
     return file;
   }
@@ -26,7 +27,7 @@ export async function createConfig(loader: ConfigLoader): Promise<vscode.Uri | u
 
 export async function openConfig(loader: ConfigLoader): Promise<void> {
   const file = loader.configUri;
-  if (file && (await exists(file))) {
+  if (file && (await fileExists(file))) {
     await vscode.window.showTextDocument(file);
     return;
   }
@@ -42,13 +43,4 @@ async function readComposeFiles(folder: vscode.Uri): Promise<{ name: string; tex
   }
   const names = entries.filter(([name, type]) => type === vscode.FileType.File && isComposeFileName(name)).map(([name]) => name).sort();
   return Promise.all(names.map(async (name) => ({ name, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, name))) })));
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
 }
