@@ -4,7 +4,7 @@ import { repositoryName, shortDigest, type Repository } from '../core/reference'
 import { failed, passed, type GateResult } from '../gates/gate';
 import type { ImageDetails } from '../images/imageDetails';
 import { describeMediaType } from '../registry/mediaTypes';
-import { engineKeepsDigest, type TransportChoice } from './transport';
+import { ENGINE_RECOMPRESSES, engineKeepsDigest, type TransportChoice } from './transport';
 
 const BUILTIN = 'builtin';
 
@@ -33,7 +33,7 @@ export function sourceExistsGate(repo: Repository, digest: string, exists: boole
  * Docker one (seen with engine 20.10: an OCI manifest sha256:cf97… was pushed as sha256:446d…).
  * A registry-side copy moves the manifest bytes themselves.
  */
-export function transportKeepsDigestGate(choice: TransportChoice, details: Pick<ImageDetails, 'mediaType' | 'isIndex' | 'platforms'>, digest: string): GateResult {
+export function transportKeepsDigestGate(choice: TransportChoice, details: Pick<ImageDetails, 'mediaType' | 'isIndex' | 'platforms'>, digest: string, crossRegistry = false): GateResult {
   const name = 'digest survives the transport';
   if (choice.transport === 'registry') {
     const what = details.isIndex ? `all ${details.platforms.length} platforms, ` : '';
@@ -47,7 +47,8 @@ export function transportKeepsDigestGate(choice: TransportChoice, details: Pick<
   if (!engineKeepsDigest(details)) {
     return failed(name, BUILTIN, `${shortDigest(digest)} is an ${describeMediaType(details.mediaType)}; the Docker engine would push it as a Docker manifest with a different digest. ${forced}`);
   }
-  return passed(name, BUILTIN, `single-platform Docker manifest${details.platforms[0] ? ` (${details.platforms[0]})` : ''} through the Docker engine (${choice.reason})`);
+  const risk = crossRegistry ? `; into another registry ${ENGINE_RECOMPRESSES.replace(/^the engine would/, 'the engine may')}: the digest is verified afterwards and the target put back if it changed` : '';
+  return passed(name, BUILTIN, `single-platform Docker manifest${details.platforms[0] ? ` (${details.platforms[0]})` : ''} through the Docker engine (${choice.reason})${risk}`);
 }
 
 /** Rollback takes a digest the environment held before, instead of the promotion order. */

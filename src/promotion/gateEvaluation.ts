@@ -71,8 +71,9 @@ export async function evaluateGates(input: EvaluationInput, services: PromotionS
       engine = undefined;
     }
   }
-  const transport = chooseTransport(setting, { isIndex: details.isIndex, mediaType: details.mediaType, engineHasImage, engineReachable: !!engine });
-  if (exists) gates.push(transportKeepsDigestGate(transport, details, digest));
+  const crossRegistry = sourceRepo.registry !== target.repository.registry;
+  const transport = chooseTransport(setting, { isIndex: details.isIndex, mediaType: details.mediaType, engineHasImage, engineReachable: !!engine, crossRegistry });
+  if (exists) gates.push(transportKeepsDigestGate(transport, details, digest, crossRegistry));
   if (transport.transport === 'engine') gates.push(engineReachableGate(engine?.address ?? '', engineError));
 
   let extras: string | undefined;

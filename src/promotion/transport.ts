@@ -11,6 +11,8 @@ export interface TransportFacts {
   /** undefined: the engine could not be asked (unreachable). */
   readonly engineHasImage: boolean | undefined;
   readonly engineReachable: boolean;
+  /** The target is in another registry than the source. */
+  readonly crossRegistry: boolean;
 }
 
 export interface TransportChoice {
@@ -24,11 +26,19 @@ export function engineKeepsDigest(facts: Pick<TransportFacts, 'isIndex' | 'media
   return !facts.isIndex && facts.mediaType === MediaTypes.dockerManifest;
 }
 
+/**
+ * Seen with engine 20.10: pushing to another registry, the engine uploads the layers it holds
+ * uncompressed and compresses them again, so layer and manifest digests change (within one registry it
+ * mounts the original blobs and the digest survives).
+ */
+export const ENGINE_RECOMPRESSES = 'the engine would compress the layers again for another registry, which changes the digest';
+
 export function chooseTransport(setting: TransportSetting, facts: TransportFacts): TransportChoice {
   if (setting === 'engine') return { transport: 'engine', reason: 'imagePromotion.transport is "engine"' };
   if (setting === 'registry') return { transport: 'registry', reason: 'imagePromotion.transport is "registry"' };
   if (facts.isIndex) return { transport: 'registry', reason: 'a multi-platform index keeps its digest only when copied registry-side' };
   if (!engineKeepsDigest(facts)) return { transport: 'registry', reason: 'the engine would rewrite this OCI manifest under another digest' };
+  if (facts.crossRegistry) return { transport: 'registry', reason: ENGINE_RECOMPRESSES };
   if (!facts.engineReachable) return { transport: 'registry', reason: 'the Docker engine is not reachable' };
   if (facts.engineHasImage === false) return { transport: 'registry', reason: 'the engine does not have the image, and a registry-side copy needs no pull' };
   return { transport: 'engine', reason: 'the engine already has the image' };

@@ -78,7 +78,7 @@ describe('built-in gates', () => {
   });
 
   describe('transport choice', () => {
-    const docker = { isIndex: false, mediaType: MediaTypes.dockerManifest, engineHasImage: true, engineReachable: true };
+    const docker = { isIndex: false, mediaType: MediaTypes.dockerManifest, engineHasImage: true, engineReachable: true, crossRegistry: false };
     it('auto: the engine when it has a Docker manifest already', () => {
       assert.equal(chooseTransport('auto', docker).transport, 'engine');
     });
@@ -87,6 +87,7 @@ describe('built-in gates', () => {
       assert.equal(chooseTransport('auto', { ...docker, mediaType: MediaTypes.ociManifest }).transport, 'registry');
       assert.match(chooseTransport('auto', { ...docker, engineHasImage: false }).reason, /does not have the image/);
       assert.match(chooseTransport('auto', { ...docker, engineReachable: false, engineHasImage: undefined }).reason, /not reachable/);
+      assert.match(chooseTransport('auto', { ...docker, crossRegistry: true }).reason, /compress the layers again for another registry/);
     });
     it('a forced setting wins, even for an index (the transport gate then refuses it)', () => {
       assert.equal(chooseTransport('engine', { ...docker, isIndex: true }).transport, 'engine');
