@@ -42,7 +42,8 @@ describe('UI: the packaged .vsix installs into VS Code 1.100 and works there', f
     });
     wb = await Workbench.open({ server, env: services.env, extensionDevelopmentPath: null, readyActivity: 'Image Promotion', workspace: { env: { IMGPROMO_TEST_REPOSITORY: repo } } });
     await wb.openViewContainer();
-    const rows = await wb.waitForTreeRows('Environments', (rs) => rs.some((r) => r.label === 'development' && r.description.includes(short(build.digest))));
+    const rows = await wb.waitForTreeRows('Environments', (rs) => rs.some((r) => r.label === 'development' && r.description.includes(short(build.digest))) && rs.length >= 3);
     assert.deepEqual(rows.map((r) => r.label).slice(0, 3), ['development', 'staging', 'production']);
+    assert.match(rows[1]!.description, /\bempty\b/);
   });
 });
