@@ -243,14 +243,9 @@ export async function prepareCopy(source: CopySource, target: CopyTarget, option
       : `copy ${from} → ${to} (${mode}) prepared: ${describeMediaType(mediaType)}; ${st.blobs} blobs (${st.mounted} mounted, ${st.uploaded} uploaded, ${st.skipped} already there), ${st.bytesUploaded} bytes sent, ${st.manifestsWritten} manifests written${extras.length ? `; came along: ${describeExtras(extras)}` : ''}`,
   );
   let state: 'ready' | 'committing' | 'done' = 'ready';
+  const plan: CopyPlan = { mode, source, target, digest: source.digest, mediaType, platforms: refs.manifests.length, extras };
   const prepared: PreparedCopy = {
-    mode,
-    source,
-    target,
-    digest: source.digest,
-    mediaType,
-    platforms: refs.manifests.length,
-    extras,
+    ...plan,
     get stats(): CopyStats {
       return { ...copier.stats };
     },
@@ -284,17 +279,7 @@ export async function prepareCopy(source: CopySource, target: CopyTarget, option
     }
     const durationMs = now() - started;
     options.log?.info(`copy ${from} → ${to}: ${to} holds ${source.digest} (verified, ${durationMs} ms)`);
-    return {
-      ...copier.stats,
-      mode,
-      source,
-      target,
-      digest: source.digest,
-      mediaType,
-      platforms: refs.manifests.length,
-      extras,
-      durationMs,
-    };
+    return { ...copier.stats, ...plan, durationMs };
   };
   return prepared;
 }
