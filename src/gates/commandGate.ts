@@ -124,5 +124,3 @@ export async function runCommandGate(gate: CommandGateConfig, ctx: GateContext):
   });
 }
 
-/** The last lines a failed command printed, for a details view. */
-export const COMMAND_GATE_KEPT_LINES = KEPT_LINES;

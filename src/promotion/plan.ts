@@ -24,8 +24,3 @@ export function findEnvironment(config: PromotionConfig, name: string): Environm
 export function defaultTarget(config: PromotionConfig, source: { environment?: EnvironmentConfig }): EnvironmentConfig | undefined {
   return source.environment ? nextEnvironment(config, source.environment) : config.environments[0];
 }
-
-/** The environment whose current digest gates promotion into `target` (none for the first). */
-export function gatingEnvironment(config: PromotionConfig, target: EnvironmentConfig): EnvironmentConfig | undefined {
-  return previousEnvironment(config, target);
-}

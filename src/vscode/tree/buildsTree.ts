@@ -1,7 +1,7 @@
 // The Builds view: tags matching the build pattern, newest first, with the environments holding each.
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
-import { repositoryName, shortDigest } from '../../core/reference';
+import { shortDigest } from '../../core/reference';
 import type { PromotionModel } from '../../model/promotionModel';
 import type { DetailsLookup } from './environmentsTree';
 import { messageItem } from './messageItem';
@@ -67,8 +67,4 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
     this.subscription.dispose();
     this.changed.dispose();
   }
-}
-
-export function buildReference(node: BuildNode): string {
-  return `${repositoryName(node.repository)}:${node.row.tag}`;
 }
