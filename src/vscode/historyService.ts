@@ -1,5 +1,6 @@
 // The promotion history of the workspace: where it lives (imagePromotion.historyFile), reading it for
 // the trees and gates, and appending one line per attempt before the attempt is reported.
+import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/log';
@@ -11,6 +12,8 @@ import type { Settings } from './settings';
 
 export class HistoryService {
   private store: HistoryStore | undefined;
+  /** The last read, kept while the file's size and mtime are unchanged: every refresh asks. */
+  private cached: { file: string; size: number; mtimeMs: number; contents: HistoryContents } | undefined;
 
   constructor(private readonly settings: Settings, private readonly log: Logger) {}
 
@@ -20,7 +23,13 @@ export class HistoryService {
   }
 
   async read(workspaceDir: string): Promise<HistoryContents> {
-    return this.storeFor(workspaceDir).read();
+    const store = this.storeFor(workspaceDir);
+    const stats = await stat(store.file).catch(() => undefined);
+    const c = this.cached;
+    if (stats && c?.file === store.file && c.size === stats.size && c.mtimeMs === stats.mtimeMs) return c.contents;
+    const contents = await store.read();
+    this.cached = stats ? { file: store.file, size: stats.size, mtimeMs: stats.mtimeMs, contents } : undefined;
+    return contents;
   }
 
   /** Appends and flushes the attempt; a failure to write is shown, never swallowed. */
