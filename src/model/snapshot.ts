@@ -8,6 +8,7 @@ import type { RegistryClient } from '../registry/registryClient';
 import { mapLimit } from './mapLimit';
 import type { HistoryContents } from '../history/historyStore';
 import { isDrift } from '../history/queries';
+import { disagreement } from '../history/teamHistory';
 
 export type Lookup =
   | { readonly state: 'present'; readonly digest: string; readonly mediaType: string }
@@ -65,6 +66,8 @@ export interface SnapshotServices {
   readonly concurrency?: number;
   readonly checkEngine?: (signal?: AbortSignal) => Promise<EngineStatus>;
   readonly readHistory?: () => Promise<HistoryContents | undefined>;
+  /** Adds the registry's promotion records of the digests the environments hold (teamHistory.ts). */
+  readonly withRecords?: (history: HistoryContents | undefined, environments: readonly { env: EnvironmentConfig; digest?: string | null }[], signal?: AbortSignal) => Promise<HistoryContents | undefined>;
 }
 
 const DEFAULT_MAX_SCANNED = 200;
@@ -72,7 +75,7 @@ const DEFAULT_CONCURRENCY = 16;
 
 export async function takeSnapshot(config: PromotionConfig, services: SnapshotServices, signal?: AbortSignal): Promise<Snapshot> {
   const started = Date.now();
-  const [lookups, builds, engine, history] = await Promise.all([
+  const [lookups, builds, engine, fileHistory] = await Promise.all([
     Promise.all(config.environments.map((env) => lookupEnvironment(services.registry, env, signal))),
     listBuilds(config, services, signal),
     services.checkEngine?.(signal),
@@ -81,6 +84,9 @@ export async function takeSnapshot(config: PromotionConfig, services: SnapshotSe
       return undefined;
     }),
   ]);
+  // After the lookups: the registry's records hang on the digests the tags hold now.
+  const held = config.environments.map((env, i) => ({ env, digest: digestOf(lookups[i]!) }));
+  const history = services.withRecords ? await services.withRecords(fileHistory, held, signal) : fileHistory;
   const buildDigests = new Set(builds.state === 'ok' ? builds.rows.map((b) => b.digest) : []);
   const environments = config.environments.map((env, index): EnvironmentRow => {
     const previous = config.environments[index - 1];
@@ -95,9 +101,9 @@ export async function takeSnapshot(config: PromotionConfig, services: SnapshotSe
       ...(next ? { next } : {}),
     };
   });
-  const held = heldBy(environments);
+  const holders = heldBy(environments);
   const withHolders: BuildsResult =
-    builds.state === 'ok' ? { ...builds, rows: builds.rows.map((row) => ({ ...row, heldBy: held.get(row.digest) ?? [] })) } : builds;
+    builds.state === 'ok' ? { ...builds, rows: builds.rows.map((row) => ({ ...row, heldBy: holders.get(row.digest) ?? [] })) } : builds;
   return { environments, builds: withHolders, ...(engine ? { engine } : {}), ...(history ? { history } : {}), takenAt: started, durationMs: Date.now() - started };
 }
 
@@ -119,7 +125,13 @@ function driftOf(env: EnvironmentConfig, current: Lookup, previous: Lookup | und
   if (!history?.records.length || current.state !== 'present') return false;
   if (!previous && buildDigests.has(current.digest)) return false;
   const previousDigest = previous?.state === 'present' ? previous.digest : null;
-  return isDrift(env.name, current.digest, previousDigest, history.records);
+  if (isDrift(env.name, current.digest, previousDigest, history.records)) return true;
+  // The last recorded move left another digest there: the tag moved outside promotion since.
+  return current.digest !== previousDigest && disagreement(history.records, env.name, current.digest) !== undefined;
+}
+
+function digestOf(lookup: Lookup): string | null | undefined {
+  return lookup.state === 'present' ? lookup.digest : lookup.state === 'absent' ? null : undefined;
 }
 
 export function relationTo(current: Lookup, previous: Lookup | undefined): Relation {

@@ -9,6 +9,10 @@ import type { EngineStatus } from '../model/snapshot';
 import type { PromotionServices } from '../promotion/promote';
 import { TargetLocks } from '../promotion/targetLocks';
 import { HttpRegistryClient } from '../registry/httpRegistryClient';
+import type { EnvironmentConfig } from '../config/types';
+import { ofEnvironments, recordSubjects, withRegistryRecords } from '../history/teamHistory';
+import { PromotionRecords, usesRegistry } from '../records/promotionRecords';
+import { RegistryRecords } from '../records/registryRecords';
 import { createConfig, openConfig } from './commands/configCommands';
 import { copyDigest, copyPullReference } from './commands/copyCommands';
 import { PromoteCommands } from './commands/promoteCommands';
@@ -62,10 +66,18 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     }
   };
   let readHistory: () => Promise<HistoryContents | undefined> = async () => undefined;
-  const model = new PromotionModel({ registry, describe: (repo, digest, signal) => details.get(repo, digest, signal), log, checkEngine, readHistory: () => readHistory() });
+  const registryRecords = new RegistryRecords({ registry, log });
+  const records = new PromotionRecords({ registry: registryRecords, setting: settings.records, log, warn: (message) => void vscode.window.showWarningMessage(message) });
+  const withRecords = (file: HistoryContents | undefined, environments: readonly { env: EnvironmentConfig; digest?: string | null }[], signal?: AbortSignal) =>
+    usesRegistry(settings.records())
+      ? withRegistryRecords(file, recordSubjects(environments, file?.records ?? []), { read: (repo, digest, s) => registryRecords.read(repo, digest, s), log, accept: ofEnvironments(environments.map((e) => e.env)) }, signal)
+      : Promise.resolve(file);
+  const model = new PromotionModel({ registry, describe: (repo, digest, signal) => details.get(repo, digest, signal), log, checkEngine, readHistory: () => readHistory(), withRecords });
   own({ dispose: () => model.dispose() });
 
   const history = new HistoryService(settings, log);
+  // Gates, rollback and the runner read between refreshes: the digests the last snapshot saw.
+  history.useRecords((file) => withRecords(file, model.snapshot?.environments.map((row) => ({ env: row.env, digest: row.lookup.state === 'present' ? row.lookup.digest : null })) ?? []));
   const workspaceDir = (): string | undefined => (model.config.kind === 'ready' ? model.config.workspaceDir : undefined);
   const services: PromotionServices = {
     registry,
@@ -78,7 +90,7 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
   };
   let interaction: UserInteraction = new VsCodeInteraction();
   const trees: { environments?: EnvironmentsTree } = {};
-  const runner = new PromotionRunner({ model, services, history, interaction: () => interaction, onBusyChanged: () => trees.environments?.redraw() });
+  const runner = new PromotionRunner({ model, services, history, records, interaction: () => interaction, onBusyChanged: () => trees.environments?.redraw() });
   const promoteCommands = new PromoteCommands({ model, runner, interaction: () => interaction });
 
   const lookupDetails = async (node: PromotionNode) => {
@@ -104,7 +116,7 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
 
   readHistory = async () => {
     const dir = workspaceDir();
-    return dir ? history.read(dir) : undefined;
+    return dir ? history.readFile(dir) : undefined;
   };
 
   const diagnostics = own(vscode.languages.createDiagnosticCollection('imagePromotion'));
@@ -115,7 +127,7 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
   const loader = own(new ConfigLoader(model, diagnostics, settings, log, setState));
   own(vscode.workspace.onDidGrantWorkspaceTrust(() => void loader.reload()));
   own(vscode.workspace.onDidChangeConfiguration((e) => {
-    if (['dockerHost', 'insecureRegistries', 'historyFile'].some((name) => e.affectsConfiguration(`imagePromotion.${name}`))) void model.refresh();
+    if (['dockerHost', 'insecureRegistries', 'historyFile', 'records'].some((name) => e.affectsConfiguration(`imagePromotion.${name}`))) void model.refresh();
   }));
 
   const refresh = async (): Promise<void> => {

@@ -5,7 +5,9 @@ import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/log';
 import { HistoryStore, resolveHistoryFile, type HistoryContents } from '../history/historyStore';
+import type { HistoryRecord } from '../history/record';
 import { whoIsPromoting } from '../history/who';
+import { writesFile } from '../records/promotionRecords';
 import { historyRecordFor } from '../promotion/historyEntry';
 import type { PromotionOutcome, PromotionRequest } from '../promotion/promote';
 import type { Settings } from './settings';
@@ -15,14 +17,28 @@ export class HistoryService {
   /** The last read, kept while the file's size and mtime are unchanged: every refresh asks. */
   private cached: { file: string; size: number; mtimeMs: number; contents: HistoryContents } | undefined;
 
+  /** Adds the registry's promotion records (set by the container when records are read from it). */
+  private withRecords: ((file: HistoryContents) => Promise<HistoryContents | undefined>) | undefined;
+
   constructor(private readonly settings: Settings, private readonly log: Logger) {}
+
+  useRecords(merge: (file: HistoryContents) => Promise<HistoryContents | undefined>): void {
+    this.withRecords = merge;
+  }
+
+  /** The team's history: the file and the registry's records together (what gates, rollback and the runner read). */
+  async read(workspaceDir: string): Promise<HistoryContents> {
+    const file = await this.readFile(workspaceDir);
+    return (await this.withRecords?.(file)) ?? file;
+  }
 
   /** The file for a workspace folder, re-resolved when the setting changes. */
   file(workspaceDir: string): string {
     return resolveHistoryFile(workspaceDir, this.settings.historyFile());
   }
 
-  async read(workspaceDir: string): Promise<HistoryContents> {
+  /** The history file alone. */
+  async readFile(workspaceDir: string): Promise<HistoryContents> {
     const store = this.storeFor(workspaceDir);
     const stats = await stat(store.file).catch(() => undefined);
     const c = this.cached;
@@ -32,15 +48,21 @@ export class HistoryService {
     return contents;
   }
 
-  /** Appends and flushes the attempt; a failure to write is shown, never swallowed. */
-  async record(workspaceDir: string, request: PromotionRequest, outcome: PromotionOutcome): Promise<void> {
+  /**
+   * Appends and flushes the attempt (unless records go to the registry only); a failure to write is
+   * shown, never swallowed. Returns the record, for the registry.
+   */
+  async record(workspaceDir: string, request: PromotionRequest, outcome: PromotionOutcome): Promise<HistoryRecord> {
     const store = this.storeFor(workspaceDir);
+    const record = historyRecordFor(request, outcome, await whoIsPromoting(workspaceDir));
+    if (!writesFile(this.settings.records())) return record;
     try {
-      await store.append(historyRecordFor(request, outcome, await whoIsPromoting(workspaceDir)));
+      await store.append(record);
     } catch (error) {
       this.log.error(`the promotion history ${store.file} could not be written: ${errorMessage(error)}`);
       void vscode.window.showErrorMessage(`The promotion was ${outcome.status}, but it could not be recorded in ${store.file}: ${errorMessage(error)}`);
     }
+    return record;
   }
 
   private storeFor(workspaceDir: string): HistoryStore {

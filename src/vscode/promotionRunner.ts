@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { arrivals } from '../history/queries';
 import type { PromotionModel } from '../model/promotionModel';
 import { promote, sourceLabelOf, type PromotionOutcome, type PromotionRequest, type PromotionServices } from '../promotion/promote';
+import type { PromotionRecords } from '../records/promotionRecords';
 import type { HistoryService } from './historyService';
 import type { UserInteraction } from './interaction';
 import { showOutcome } from './notifications';
@@ -16,6 +17,8 @@ export class PromotionRunner {
       readonly model: PromotionModel;
       readonly services: PromotionServices;
       readonly history: HistoryService;
+      /** The promotion record in the registry, after a move; reports (never throws) when it is refused. */
+      readonly records: PromotionRecords;
       readonly interaction: () => UserInteraction;
       /** A promotion started or ended: trees redraw the environment's row. */
       readonly onBusyChanged: () => void;
@@ -48,7 +51,8 @@ export class PromotionRunner {
             ...(history ? { history: arrivals(history.records) } : {}),
           });
           progress.report({ message: 'Recording…' });
-          await this.deps.history.record(workspaceDir, request, result);
+          const record = await this.deps.history.record(workspaceDir, request, result);
+          await this.deps.records.write(result, record);
           return result;
         } finally {
           subscription.dispose();

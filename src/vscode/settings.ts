@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { DEFAULT_CONFIG_FILE } from '../config/types';
 import type { TransportSetting } from '../promotion/transport';
+import { parseRecordsSetting, type RecordsSetting } from '../records/promotionRecords';
 
 const SECTION = 'imagePromotion';
 
@@ -13,6 +14,7 @@ export interface Settings {
   lookupTimeoutMs(): number;
   historyFile(): string | undefined;
   transport(): TransportSetting;
+  records(): RecordsSetting;
 }
 
 export const settings: Settings = {
@@ -26,6 +28,7 @@ export const settings: Settings = {
     const value = vscode.workspace.getConfiguration(SECTION).get<string>('transport');
     return value === 'engine' || value === 'registry' ? value : 'auto';
   },
+  records: () => parseRecordsSetting(vscode.workspace.getConfiguration(SECTION).get<string>('records')),
 };
 
 export function affectsSetting(event: vscode.ConfigurationChangeEvent, name: string): boolean {

@@ -1,0 +1,75 @@
+// Where promotion records go (`imagePromotion.records`) and the one call that records an attempt in
+// the registry after it ran. A registry that refuses the record never fails a promotion that already
+// moved the tag: the person is told the record is missing, and it is logged.
+import { errorMessage } from '../core/errors';
+import type { Logger } from '../core/log';
+import { parseRepository, shortDigest } from '../core/reference';
+import { landedDigest } from '../history/queries';
+import type { HistoryRecord } from '../history/record';
+import type { RecordWritePath, RegistryRecords } from './registryRecords';
+
+export type RecordsSetting = 'registry' | 'file' | 'both';
+
+/**
+ * Both: the file keeps every attempt (blocked and failed ones too, which move nothing and so have
+ * no registry record) and works when the registry refuses; the registry makes tag moves visible to
+ * every editor and pipeline. Neither alone loses nothing the other keeps.
+ */
+export const DEFAULT_RECORDS_SETTING: RecordsSetting = 'both';
+
+export function parseRecordsSetting(value: unknown): RecordsSetting {
+  return value === 'registry' || value === 'file' || value === 'both' ? value : DEFAULT_RECORDS_SETTING;
+}
+
+export function writesFile(setting: RecordsSetting): boolean {
+  return setting !== 'registry';
+}
+
+export function usesRegistry(setting: RecordsSetting): boolean {
+  return setting !== 'file';
+}
+
+/** The attempt moved its target's tag to a digest it did not hold: that is what the registry records. */
+export function movedTag(record: HistoryRecord): boolean {
+  const digest = landedDigest(record);
+  return digest !== undefined && record.previousDigest !== digest;
+}
+
+export type RecordWrite =
+  | { readonly state: 'written'; readonly path: RecordWritePath }
+  | { readonly state: 'skipped'; readonly reason: string }
+  | { readonly state: 'missing'; readonly reason: string };
+
+export interface PromotionRecordsDeps {
+  readonly registry: RegistryRecords;
+  readonly setting: () => RecordsSetting;
+  readonly log: Logger;
+  /** Tells the person (a notification, stderr). */
+  readonly warn: (message: string) => void;
+}
+
+export class PromotionRecords {
+  constructor(private readonly deps: PromotionRecordsDeps) {}
+
+  /** Never throws: a record that cannot be written is reported, not raised. */
+  async write(outcome: { readonly status: string }, record: HistoryRecord, signal?: AbortSignal): Promise<RecordWrite> {
+    const setting = this.deps.setting();
+    if (!usesRegistry(setting)) return { state: 'skipped', reason: 'imagePromotion.records is "file"' };
+    if (!movedTag(record) || !record.digest) return { state: 'skipped', reason: 'the attempt moved no tag' };
+    const where = `${record.target.repository}@${shortDigest(record.digest)}`;
+    try {
+      const path = await this.deps.registry.write(parseRepository(record.target.repository), record.digest, record, signal);
+      this.deps.log.info(`promotion record ${record.id} written to ${where} (${path === 'referrers-api' ? 'referrers API' : `referrers tag ${record.digest.replace(':', '-')}`})`);
+      return { state: 'written', path };
+    } catch (error) {
+      const reason = errorMessage(error);
+      const elsewhere = writesFile(setting) ? 'It is in the history file only' : 'It is recorded nowhere (imagePromotion.records is "registry")';
+      this.deps.log.error(`the promotion record ${record.id} could not be written to ${where}: ${reason}`);
+      this.deps.warn(
+        `The ${record.kind} to ${record.target.environment} ${outcome.status}, but its record is missing from the registry (${record.target.repository}): ${reason}. ${elsewhere}; other editors and pipelines will not see it.`,
+      );
+      return { state: 'missing', reason };
+    }
+  }
+}
+

@@ -1,0 +1,214 @@
+// Promotion records kept in the registry beside the promoted digest, where every editor and pipeline
+// can read them. Written as OCI artifacts (recordArtifact.ts): through the referrers API when the
+// registry indexes `subject` (its PUT answers OCI-Subject), else listed in the `sha256-<hex>` index
+// of the OCI referrers tag schema, which this client maintains (read, add, write, re-read: two writers
+// race on it). Read back capped in count and bytes; artifacts cached by digest (immutable), the
+// index never (it changes with every write).
+import { PromotionError, errorMessage, throwIfAborted } from '../core/errors';
+import type { Logger } from '../core/log';
+import { repositoryName, type Repository } from '../core/reference';
+import type { HistoryRecord } from '../history/record';
+import { mapLimit } from '../model/mapLimit';
+import { mergeReferrersIndex, referrersFallbackTag } from '../registry/manifestRefs';
+import { isIndexMediaType, MediaTypes } from '../registry/mediaTypes';
+import type { ReferrerDescriptor, RegistryClient } from '../registry/registryClient';
+import { ANNOTATION_CREATED, RECORD_ARTIFACT_TYPE, recordArtifact, recordFromStatement, statementLayerOf } from './recordArtifact';
+
+export interface RegistryRecordsOptions {
+  readonly registry: RegistryClient;
+  readonly log: Logger;
+  /** Attempts at the fallback index before giving up (default 5). */
+  readonly indexAttempts?: number;
+  /** Pause before attempt `n` (1-based) and before the second look after a write; jittered by default. */
+  readonly pauseMs?: (attempt: number) => number;
+  /** Records read per digest at most, newest first (default 100). */
+  readonly maxRecordsPerDigest?: number;
+  /** Bytes of one record's manifest / statement at most (default 64 KiB / 256 KiB). */
+  readonly maxManifestBytes?: number;
+  readonly maxStatementBytes?: number;
+  /** Bytes a fallback index may have (default 1 MiB: ~4000 entries). */
+  readonly maxIndexBytes?: number;
+  /** Artifacts remembered (default 5000). */
+  readonly cacheEntries?: number;
+}
+
+export type RecordWritePath = 'referrers-api' | 'fallback-tag';
+
+export interface DigestRecords {
+  readonly records: HistoryRecord[];
+  /** Artifacts listed but not read: too many, too large, unreadable, not valid records. */
+  readonly skipped: string[];
+}
+
+type CachedArtifact = { readonly record: HistoryRecord } | { readonly reason: string };
+
+export class RegistryRecords {
+  private readonly cache = new Map<string, CachedArtifact>();
+
+  constructor(private readonly options: RegistryRecordsOptions) {}
+
+  /** Writes `record` as an artifact attached to `digest` in `repo`; resolves with how it was indexed. Throws PromotionError. */
+  async write(repo: Repository, digest: string, record: HistoryRecord, signal?: AbortSignal): Promise<RecordWritePath> {
+    const { registry } = this.options;
+    const subject = await registry.resolve(repo, digest, signal);
+    if (!subject) throw new PromotionError('not-found', `${repositoryName(repo)}@${digest} is not in the registry: there is nothing to attach the record to`);
+    const artifact = recordArtifact(record, { name: repositoryName(repo), digest, mediaType: subject.mediaType || MediaTypes.ociManifest, size: subject.size });
+    for (const blob of artifact.blobs) {
+      if (await registry.blobExists(repo, blob.digest, signal)) continue;
+      await registry.uploadBlob(repo, blob.digest, blob.size, once(blob.bytes), signal ? { signal } : {});
+    }
+    // By digest, never under a tag: a record must not show up as a build or move anything.
+    const written = await registry.writeManifest(repo, artifact.manifest.digest, artifact.manifest, signal);
+    if (written.reportedDigest && written.reportedDigest !== artifact.manifest.digest) {
+      throw new PromotionError('protocol', `${repo.registry} stored the record as ${written.reportedDigest}, not ${artifact.manifest.digest}`);
+    }
+    this.cache.set(artifact.manifest.digest, { record });
+    if (written.subjectDigest === digest) return 'referrers-api';
+    await this.addToFallbackIndex(repo, digest, artifact.descriptor, signal);
+    return 'fallback-tag';
+  }
+
+  /** The records attached to `digest` in `repo`, newest first as listed. Throws PromotionError when the listing itself fails. */
+  async read(repo: Repository, digest: string, signal?: AbortSignal): Promise<DigestRecords> {
+    const listed = await this.listRecordArtifacts(repo, digest, signal);
+    const max = this.options.maxRecordsPerDigest ?? 100;
+    const newestFirst = [...listed].sort((a, b) => createdOf(b).localeCompare(createdOf(a)));
+    const skipped = newestFirst.slice(max).map((d) => `${d.digest}: more than ${max} records on ${digest}`);
+    const results = await mapLimit(newestFirst.slice(0, max), 4, (d) => this.artifact(repo, digest, d, signal));
+    const records: HistoryRecord[] = [];
+    results.forEach((r, i) => ('record' in r ? records.push(r.record) : skipped.push(`${newestFirst[i]!.digest}: ${r.reason}`)));
+    return { records, skipped };
+  }
+
+  private async listRecordArtifacts(repo: Repository, digest: string, signal?: AbortSignal): Promise<ReferrerDescriptor[]> {
+    const { registry } = this.options;
+    const listed = await registry.listReferrers(repo, digest, signal);
+    const all = listed ?? (await this.readFallbackIndex(repo, digest, signal))?.manifests ?? [];
+    return all.filter((d) => d.artifactType === RECORD_ARTIFACT_TYPE && typeof d.digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(d.digest));
+  }
+
+  private async readFallbackIndex(repo: Repository, digest: string, signal?: AbortSignal): Promise<{ bytes: Buffer; mediaType: string; manifests: ReferrerDescriptor[] } | undefined> {
+    const tag = referrersFallbackTag(digest);
+    const found = await this.options.registry.getManifest(repo, tag, signal);
+    if (!found) return undefined;
+    const limit = this.options.maxIndexBytes ?? 1024 * 1024;
+    if (found.bytes.length > limit) throw new PromotionError('protocol', `${repositoryName(repo)}:${tag} is ${found.bytes.length} bytes, more than the ${limit} a referrers index may have here`);
+    let json: { manifests?: unknown } | undefined;
+    try {
+      json = JSON.parse(found.bytes.toString('utf8')) as typeof json;
+    } catch {
+      json = undefined;
+    }
+    const mediaType = found.mediaType || MediaTypes.ociIndex;
+    // Something else under that tag (not an index): never read as records, never overwritten.
+    if (!isIndexMediaType(mediaType) || !json || !Array.isArray(json.manifests)) {
+      throw new PromotionError('protocol', `${repositoryName(repo)}:${tag} is not an OCI index of referrers (${mediaType}); it is left alone`);
+    }
+    return { bytes: found.bytes, mediaType, manifests: (json.manifests as ReferrerDescriptor[]).filter((m) => m && typeof m === 'object') };
+  }
+
+  /**
+   * Read, add, write, look again. Another writer may have replaced the index between our read and
+   * our write (its entry stays, ours is lost) or right after it (ours is lost): the entry is checked
+   * twice, a pause apart, and the whole step repeated when it is gone. Bounded; the referrers API is
+   * the cure (the OCI spec leaves the race to clients).
+   */
+  private async addToFallbackIndex(repo: Repository, subject: string, entry: ReferrerDescriptor, signal?: AbortSignal): Promise<void> {
+    const { registry, log } = this.options;
+    const tag = referrersFallbackTag(subject);
+    const attempts = this.options.indexAttempts ?? 5;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      throwIfAborted(signal);
+      if (attempt > 1) await pause(this.pauseMs(attempt), signal);
+      const existing = await this.readFallbackIndex(repo, subject, signal);
+      if (!existing?.manifests.some((m) => m.digest === entry.digest)) {
+        const merged = mergeReferrersIndex(existing?.bytes, [entry]);
+        await registry.writeManifest(repo, tag, { mediaType: existing?.mediaType ?? MediaTypes.ociIndex, bytes: merged.bytes }, signal);
+      }
+      if (await this.listedIn(repo, subject, entry.digest, signal)) {
+        await pause(this.pauseMs(attempt), signal);
+        if (await this.listedIn(repo, subject, entry.digest, signal)) return;
+      }
+      log.warn(`the record ${entry.digest} went missing from ${repositoryName(repo)}:${tag} (another writer replaced the index); adding it again (${attempt}/${attempts})`);
+    }
+    throw new PromotionError('protocol', `the record could not be kept in ${repositoryName(repo)}:${tag}: other writers replaced the index ${attempts} times`);
+  }
+
+  private async listedIn(repo: Repository, subject: string, digest: string, signal?: AbortSignal): Promise<boolean> {
+    return (await this.readFallbackIndex(repo, subject, signal))?.manifests.some((m) => m.digest === digest) ?? false;
+  }
+
+  private pauseMs(attempt: number): number {
+    return this.options.pauseMs?.(attempt) ?? Math.round((20 + Math.random() * 80) * Math.min(attempt, 4));
+  }
+
+  private async artifact(repo: Repository, subject: string, d: ReferrerDescriptor, signal?: AbortSignal): Promise<CachedArtifact> {
+    const cached = this.cache.get(d.digest);
+    if (cached) return cached;
+    const result = await this.fetchArtifact(repo, subject, d, signal).catch((error: unknown): CachedArtifact | undefined => {
+      // A network failure is not the artifact's fault: not cached, tried again at the next read.
+      this.options.log.debug(`the record ${d.digest} on ${subject} could not be read: ${errorMessage(error)}`);
+      return undefined;
+    });
+    if (!result) return { reason: 'could not be read now' };
+    this.remember(d.digest, result);
+    return result;
+  }
+
+  private async fetchArtifact(repo: Repository, subject: string, d: ReferrerDescriptor, signal?: AbortSignal): Promise<CachedArtifact> {
+    const { registry } = this.options;
+    const maxManifest = this.options.maxManifestBytes ?? 64 * 1024;
+    const maxStatement = this.options.maxStatementBytes ?? 256 * 1024;
+    if (typeof d.size === 'number' && d.size > maxManifest) return { reason: `its manifest is ${d.size} bytes, more than ${maxManifest}` };
+    const manifest = await registry.getManifest(repo, d.digest, signal);
+    if (!manifest) return { reason: 'listed, but the registry no longer has it' };
+    if (manifest.bytes.length > maxManifest) return { reason: `its manifest is ${manifest.bytes.length} bytes, more than ${maxManifest}` };
+    const parsed = statementLayerOf(manifest.bytes, subject);
+    if (!parsed.layer) return { reason: parsed.reason };
+    if (parsed.layer.size > maxStatement) return { reason: `its statement is ${parsed.layer.size} bytes, more than ${maxStatement}` };
+    const blob = await registry.openBlob(repo, parsed.layer.digest, signal);
+    const chunks: Uint8Array[] = [];
+    let read = 0;
+    try {
+      if (blob.size > maxStatement) return { reason: `its statement is ${blob.size} bytes, more than ${maxStatement}` };
+      for await (const chunk of blob.stream) {
+        read += chunk.length;
+        if (read > maxStatement) return { reason: `its statement is more than ${maxStatement} bytes` };
+        chunks.push(chunk);
+      }
+    } finally {
+      await blob.cancel();
+    }
+    const statement = recordFromStatement(Buffer.concat(chunks), subject);
+    return statement.record ? { record: statement.record } : { reason: statement.reason };
+  }
+
+  private remember(digest: string, value: CachedArtifact): void {
+    const max = this.options.cacheEntries ?? 5000;
+    if (this.cache.size >= max) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(digest, value);
+  }
+}
+
+function createdOf(d: ReferrerDescriptor): string {
+  return d.annotations?.[ANNOTATION_CREATED] ?? '';
+}
+
+async function* once(bytes: Buffer): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
