@@ -4,7 +4,7 @@
 // of the OCI referrers tag schema, which this client maintains (read, add, write, re-read: two writers
 // race on it). Read back capped in count and bytes; artifacts cached by digest (immutable), the
 // index never (it changes with every write).
-import { PromotionError, errorMessage, throwIfAborted } from '../core/errors';
+import { PromotionError, errorMessage, isCancelled, throwIfAborted } from '../core/errors';
 import type { Logger } from '../core/log';
 import { repositoryName, type Repository } from '../core/reference';
 import type { HistoryRecord } from '../history/record';
@@ -102,7 +102,7 @@ export class RegistryRecords {
     const mediaType = found.mediaType || MediaTypes.ociIndex;
     // Something else under that tag (not an index): never read as records, never overwritten.
     if (!isIndexMediaType(mediaType) || !json || !Array.isArray(json.manifests)) {
-      throw new PromotionError('protocol', `${repositoryName(repo)}:${tag} is not an OCI index of referrers (${mediaType}); it is left alone`);
+      throw new NotAnIndexError('protocol', `${repositoryName(repo)}:${tag} is not an OCI index of referrers (${mediaType}); it is left alone`);
     }
     return { bytes: found.bytes, mediaType, manifests: (json.manifests as ReferrerDescriptor[]).filter((m) => m && typeof m === 'object') };
   }
@@ -117,20 +117,31 @@ export class RegistryRecords {
     const { registry, log } = this.options;
     const tag = referrersFallbackTag(subject);
     const attempts = this.options.indexAttempts ?? 5;
+    let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       throwIfAborted(signal);
       if (attempt > 1) await pause(this.pauseMs(attempt), signal);
-      const existing = await this.readFallbackIndex(repo, subject, signal);
-      if (!existing?.manifests.some((m) => m.digest === entry.digest)) {
-        const merged = mergeReferrersIndex(existing?.bytes, [entry]);
-        await registry.writeManifest(repo, tag, { mediaType: existing?.mediaType ?? MediaTypes.ociIndex, bytes: merged.bytes }, signal);
+      try {
+        const existing = await this.readFallbackIndex(repo, subject, signal);
+        if (!existing?.manifests.some((m) => m.digest === entry.digest)) {
+          const merged = mergeReferrersIndex(existing?.bytes, [entry]);
+          await registry.writeManifest(repo, tag, { mediaType: existing?.mediaType ?? MediaTypes.ociIndex, bytes: merged.bytes }, signal);
+        }
+        if (await this.listedIn(repo, subject, entry.digest, signal)) {
+          await pause(this.pauseMs(attempt), signal);
+          if (await this.listedIn(repo, subject, entry.digest, signal)) return;
+        }
+        log.warn(`the record ${entry.digest} went missing from ${repositoryName(repo)}:${tag} (another writer replaced the index); adding it again (${attempt}/${attempts})`);
+        lastError = undefined;
+      } catch (error) {
+        // Distribution 2.8 answered 500 UNKNOWN reading the tag while other writers wrote it (seen with
+        // six at once): worth another go. What is not an index, or a refusal, is not.
+        if (error instanceof NotAnIndexError || isCancelled(error) || !(error instanceof PromotionError) || !['protocol', 'timeout', 'registry-unreachable'].includes(error.kind)) throw error;
+        lastError = error;
+        log.warn(`the referrers index ${repositoryName(repo)}:${tag} could not be updated (${errorMessage(error)}); trying again (${attempt}/${attempts})`);
       }
-      if (await this.listedIn(repo, subject, entry.digest, signal)) {
-        await pause(this.pauseMs(attempt), signal);
-        if (await this.listedIn(repo, subject, entry.digest, signal)) return;
-      }
-      log.warn(`the record ${entry.digest} went missing from ${repositoryName(repo)}:${tag} (another writer replaced the index); adding it again (${attempt}/${attempts})`);
     }
+    if (lastError) throw lastError;
     throw new PromotionError('protocol', `the record could not be kept in ${repositoryName(repo)}:${tag}: other writers replaced the index ${attempts} times`);
   }
 
@@ -189,6 +200,9 @@ export class RegistryRecords {
     this.cache.set(digest, value);
   }
 }
+
+/** Something else lives under the fallback tag: never overwritten, never retried. */
+class NotAnIndexError extends PromotionError {}
 
 function createdOf(d: ReferrerDescriptor): string {
   return d.annotations?.[ANNOTATION_CREATED] ?? '';
