@@ -35,6 +35,16 @@ export function movedTag(record: HistoryRecord): boolean {
   return digest !== undefined && record.previousDigest !== digest;
 }
 
+/**
+ * The record as the registry gets it: every field of the history line but the gates' output lines
+ * (a command gate's stdout may print anything, tokens included, and a repository's readers are
+ * more people than a workspace's). The gates' names, results and reasons stay.
+ */
+export function sharedRecord(record: HistoryRecord): HistoryRecord {
+  if (!record.gates.some((g) => g.details)) return record;
+  return { ...record, gates: record.gates.map(({ details: _details, ...gate }) => gate) };
+}
+
 export type RecordWrite =
   | { readonly state: 'written'; readonly path: RecordWritePath }
   | { readonly state: 'skipped'; readonly reason: string }
@@ -58,7 +68,7 @@ export class PromotionRecords {
     if (!movedTag(record) || !record.digest) return { state: 'skipped', reason: 'the attempt moved no tag' };
     const where = `${record.target.repository}@${shortDigest(record.digest)}`;
     try {
-      const path = await this.deps.registry.write(parseRepository(record.target.repository), record.digest, record, signal);
+      const path = await this.deps.registry.write(parseRepository(record.target.repository), record.digest, sharedRecord(record), signal);
       this.deps.log.info(`promotion record ${record.id} written to ${where} (${path === 'referrers-api' ? 'referrers API' : `referrers tag ${record.digest.replace(':', '-')}`})`);
       return { state: 'written', path };
     } catch (error) {

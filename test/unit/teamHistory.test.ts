@@ -140,8 +140,9 @@ describe('where records go', () => {
   function recordsWith(setting: RecordsSetting, write: RegistryRecords['write']) {
     const warnings: string[] = [];
     const calls: string[] = [];
-    const registry = { write: async (...args: Parameters<RegistryRecords['write']>) => (calls.push(args[1]), write(...args)) } as unknown as RegistryRecords;
-    return { records: new PromotionRecords({ registry, setting: () => setting, log, warn: (m) => warnings.push(m) }), warnings, calls };
+    const written: HistoryRecord[] = [];
+    const registry = { write: async (...args: Parameters<RegistryRecords['write']>) => (calls.push(args[1]), written.push(args[2]), write(...args)) } as unknown as RegistryRecords;
+    return { records: new PromotionRecords({ registry, setting: () => setting, log, warn: (m) => warnings.push(m) }), warnings, calls, written };
   }
 
   it('writes nothing to the registry with "file", or for an attempt that moved nothing', async () => {
@@ -150,6 +151,14 @@ describe('where records go', () => {
     const noop = recordsWith('both', async () => 'fallback-tag');
     assert.equal((await noop.records.write({ status: 'blocked' }, { ...record, outcome: 'blocked' })).state, 'skipped');
     assert.deepEqual([...file.calls, ...noop.calls], []);
+  });
+
+  it('sends the registry every field but the gates’ output lines', async () => {
+    const gated = { ...record, gates: [{ name: 'smoke', type: 'command', status: 'passed' as const, reason: 'exit 0', durationMs: 5, details: ['TOKEN=s3cr3t'] }] };
+    const sent = recordsWith('both', async () => 'referrers-api');
+    assert.deepEqual(await sent.records.write({ status: 'succeeded' }, gated), { state: 'written', path: 'referrers-api' });
+    assert.deepEqual(sent.written, [{ ...gated, gates: [{ name: 'smoke', type: 'command', status: 'passed', reason: 'exit 0', durationMs: 5 }] }]);
+    assert.doesNotMatch(JSON.stringify(sent.written), /s3cr3t/);
   });
 
   it('a refused record is reported, never thrown, and says where the record still is', async () => {
