@@ -6,8 +6,8 @@ import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/log';
 import { HistoryStore, resolveHistoryFile, type HistoryContents } from '../history/historyStore';
 import { whoIsPromoting } from '../history/who';
-import { historyRecordFor } from '../promotion/historyEntry';
-import type { PromotionOutcome, PromotionRequest } from '../promotion/promote';
+import { historyRecordFor, startedRecordFor } from '../promotion/historyEntry';
+import type { PromotionOutcome, PromotionRequest, StartedWrite } from '../promotion/promote';
 import type { Settings } from './settings';
 
 export class HistoryService {
@@ -33,10 +33,15 @@ export class HistoryService {
   }
 
   /** Appends and flushes the attempt; a failure to write is shown, never swallowed. */
-  async record(workspaceDir: string, request: PromotionRequest, outcome: PromotionOutcome): Promise<void> {
+  /** Right before the tag moves: the attempt's start, which its end record names (startedId). Rejects when it could not be written. */
+  async recordStart(workspaceDir: string, request: PromotionRequest, write: StartedWrite, startedId: string): Promise<void> {
+    await this.storeFor(workspaceDir).append(startedRecordFor(request, write, await whoIsPromoting(workspaceDir), startedId));
+  }
+
+  async record(workspaceDir: string, request: PromotionRequest, outcome: PromotionOutcome, startedId?: string): Promise<void> {
     const store = this.storeFor(workspaceDir);
     try {
-      await store.append(historyRecordFor(request, outcome, await whoIsPromoting(workspaceDir)));
+      await store.append(historyRecordFor(request, outcome, await whoIsPromoting(workspaceDir), Date.now(), startedId));
     } catch (error) {
       this.log.error(`the promotion history ${store.file} could not be written: ${errorMessage(error)}`);
       void vscode.window.showErrorMessage(`The promotion was ${outcome.status}, but it could not be recorded in ${store.file}: ${errorMessage(error)}`);
