@@ -181,6 +181,7 @@ class Promotion {
       if (held) return held;
     }
     const transfer = await this.prepare(evaluation);
+    await this.journalStart(); // before the re-read: nothing slow between it and the write
     const moved = await this.reread('while the promotion waited');
     if (moved) return moved;
     const committed = await this.write(transfer);
@@ -290,12 +291,15 @@ class Promotion {
     return undefined;
   }
 
+  /** A trace that outlives this process: if it dies during the write, the history says so. */
+  private async journalStart(): Promise<void> {
+    if (!this.env.journal) return;
+    await this.env.journal
+      .started({ digest: this.digest!, previousDigest: this.previousDigest ?? null, transport: this.transport, gates: this.gates })
+      .catch((error: unknown) => this.log.warn(`could not record the start of the write in the history: ${errorMessage(error)}`));
+  }
+
   private async write(transfer: Transfer): Promise<{ reportedDigest?: string; note?: string }> {
-    if (this.env.journal) {
-      await this.env.journal
-        .started({ digest: this.digest!, previousDigest: this.previousDigest ?? null, transport: this.transport, gates: this.gates })
-        .catch((error: unknown) => this.log.warn(`could not record the start of the write in the history: ${errorMessage(error)}`));
-    }
     this.writing = true;
     const committed = await transfer.commit(this.env.signal);
     this.wrote = committed.reportedDigest;

@@ -11,6 +11,7 @@ import { promote, type PromotionServices } from '../../src/promotion/promote';
 import { TargetLocks } from '../../src/promotion/targetLocks';
 import { parsePromotionConfig } from '../../src/config/parseConfig';
 import { tally } from '../faults/tally';
+import { promotionYaml } from '../fixtures/promotionYaml';
 
 const holderScript = path.join(__dirname, 'fixtures', 'lockHolder.js');
 
@@ -85,7 +86,7 @@ describe('cross-process promotion lock', function () {
   });
 
   it('promote() is refused while another process holds the environment, before touching the registry, and releases on every exit', async () => {
-    const parsed = parsePromotionConfig(['version: 1', 'image: 127.0.0.1:9/app', 'environments:', '  - name: development', '    tag: dev', '  - name: staging'].join('\n') + '\n');
+    const parsed = parsePromotionConfig(promotionYaml('127.0.0.1:9/app', [{ name: 'development', tag: 'dev' }, { name: 'staging' }]));
     const cfg = parsed.config!;
     assert.ok(cfg, JSON.stringify(parsed.diagnostics));
     const target = cfg.environments[1]!;
