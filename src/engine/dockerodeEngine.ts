@@ -9,10 +9,19 @@ import type { EngineAddress } from './engineAddress';
 import { followJsonStream } from './jsonStream';
 
 const QUICK_CALL_MS = 20_000;
+/** A pull or push that sends no progress line for this long has stalled (a layer of 1 GB still reports progress). */
+export const DEFAULT_ENGINE_IDLE_MS = 120_000;
 
-export async function connectDockerode(address: EngineAddress): Promise<ImageEngine> {
+export interface EngineOptions {
+  /** Pull and push fail after this long without a byte from the engine. */
+  readonly idleMs?: number;
+  /** A longer progress line fails the operation (1 MiB by default). */
+  readonly maxLineBytes?: number;
+}
+
+export async function connectDockerode(address: EngineAddress, options: EngineOptions = {}): Promise<ImageEngine> {
   const { default: Docker } = await import('dockerode');
-  return new DockerodeEngine(new Docker(dockerodeOptions(address)), address);
+  return new DockerodeEngine(new Docker(dockerodeOptions(address)), address, options);
 }
 
 function dockerodeOptions(address: EngineAddress): Dockerode.DockerOptions {
@@ -48,8 +57,13 @@ class DockerodeEngine implements ImageEngine {
   constructor(
     private readonly docker: Dockerode,
     private readonly where: EngineAddress,
+    private readonly options: EngineOptions = {},
   ) {
     this.address = where.display;
+  }
+
+  private get limits(): { idleMs: number; maxLineBytes?: number } {
+    return { idleMs: this.options.idleMs ?? DEFAULT_ENGINE_IDLE_MS, ...(this.options.maxLineBytes ? { maxLineBytes: this.options.maxLineBytes } : {}) };
   }
 
   async ping(signal?: AbortSignal): Promise<void> {
@@ -68,13 +82,12 @@ class DockerodeEngine implements ImageEngine {
 
   async pull(reference: string, auth: RegistryCredentials | undefined, onProgress: ProgressLine, signal?: AbortSignal): Promise<void> {
     const { repository, tagOrDigest } = splitReference(reference);
-    const stream = await this.call(
+    const stream = await this.openStream(
       `pull ${reference}`,
       (abortSignal) => this.docker.createImage(authconfig(auth, registryOf(repository)), { fromImage: repository, tag: tagOrDigest, abortSignal }),
       signal,
-      0,
     );
-    await followJsonStream(stream as unknown as Readable, `pull of ${reference}`, onProgress, signal);
+    await followJsonStream(stream as unknown as Readable, `pull of ${reference}`, onProgress, signal, this.limits);
   }
 
   async tag(source: string, repository: string, tag: string, signal?: AbortSignal): Promise<void> {
@@ -82,22 +95,40 @@ class DockerodeEngine implements ImageEngine {
   }
 
   async push(repository: string, tag: string, auth: RegistryCredentials | undefined, onProgress: ProgressLine, signal?: AbortSignal): Promise<PushResult> {
-    const stream = await this.call(
+    const stream = await this.openStream(
       `push ${repository}:${tag}`,
       (abortSignal) => this.docker.getImage(repository).push({ tag, authconfig: authconfig(auth, registryOf(repository)), abortSignal }),
       signal,
-      0,
     );
-    const outcome = await followJsonStream(stream as unknown as Readable, `push of ${repository}:${tag}`, onProgress, signal);
+    const outcome = await followJsonStream(stream as unknown as Readable, `push of ${repository}:${tag}`, onProgress, signal, this.limits);
     return {
       ...(outcome.aux?.Digest ? { digest: outcome.aux.Digest } : {}),
       ...(outcome.aux?.Size !== undefined ? { size: outcome.aux.Size } : {}),
     };
   }
 
+  /**
+   * Starts a streaming call: the engine must answer within the idle time, after which the stream's
+   * own idle timer takes over (the signal handed to dockerode lives as long as the stream does, so
+   * no time limit may be in it).
+   */
+  private async openStream(what: string, run: (signal: AbortSignal) => Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
+    const idleMs = this.limits.idleMs;
+    const answered = new AbortController();
+    const timer = idleMs > 0 ? setTimeout(() => answered.abort(), idleMs) : undefined;
+    try {
+      return await this.call(what, (callSignal) => run(AbortSignal.any([callSignal, answered.signal])), signal, 0, answered.signal);
+    } catch (error) {
+      if (answered.signal.aborted && !signal?.aborted) throw new PromotionError('timeout', `the Docker engine at ${this.address} did not start the ${what} within ${idleMs / 1000} s`);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Runs one engine call with cancellation and, for quick calls, a time limit; translates errors. */
-  private async call<T>(what: string, run: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined, timeoutMs = QUICK_CALL_MS): Promise<T> {
-    const signals = [signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter((s): s is AbortSignal => !!s);
+  private async call<T>(what: string, run: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined, timeoutMs = QUICK_CALL_MS, until?: AbortSignal): Promise<T> {
+    const signals = [signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined, until].filter((s): s is AbortSignal => !!s);
     const combined = signals.length ? AbortSignal.any(signals) : new AbortController().signal;
     // Not every dockerode call honours abortSignal (inspect does not): race it as well.
     const aborted = new Promise<never>((_, reject) => {

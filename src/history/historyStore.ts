@@ -3,7 +3,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../core/log';
 import { withFileLock, type FileLockOptions } from './fileLock';
-import { parseRecord, type HistoryRecord } from './record';
+import * as os from 'node:os';
+import { isAlive } from './promotionLock';
+import { interruptedRecord, parseRecord, type HistoryRecord } from './record';
 
 /** In the workspace, so a team can commit and share it. */
 export const DEFAULT_HISTORY_FILE = '.promotion/history.jsonl';
@@ -55,7 +57,7 @@ export class HistoryStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], problems: [] };
       throw error;
     }
-    const contents = parseHistory(text);
+    const contents = parseHistory(text, stillRunning);
     if (contents.problems.length) this.log.warn(problemSummary(this.file, contents.problems));
     return contents;
   }
@@ -95,8 +97,17 @@ export class HistoryStore {
   }
 }
 
-/** Parses the whole file; bad lines become problems, never exceptions. */
-export function parseHistory(text: string): HistoryContents {
+/** A start written by a process on this host that is still alive: that promotion is still running. */
+function stillRunning(start: HistoryRecord): boolean {
+  return !!start.process && start.process.host === os.hostname() && isAlive(start.process.pid);
+}
+
+/**
+ * Parses the whole file; bad lines become problems, never exceptions. A `started` record is paired
+ * with the end record that names it and then dropped; one without an end becomes `interrupted`,
+ * unless `isRunning` says its promotion is still under way (then it is left out).
+ */
+export function parseHistory(text: string, isRunning: (start: HistoryRecord) => boolean = () => false): HistoryContents {
   const records: HistoryRecord[] = [];
   const problems: HistoryProblem[] = [];
   const seen = new Map<string, number>();
@@ -121,7 +132,18 @@ export function parseHistory(text: string): HistoryContents {
     seen.set(parsed.record.id, i + 1);
     records.push(parsed.record);
   }
-  return { records, problems };
+  return { records: pairStarts(records, isRunning), problems };
+}
+
+function pairStarts(records: readonly HistoryRecord[], isRunning: (start: HistoryRecord) => boolean): HistoryRecord[] {
+  const ended = new Set<string>();
+  for (const r of records) if (r.started) ended.add(r.started);
+  const out: HistoryRecord[] = [];
+  for (const r of records) {
+    if (r.outcome !== 'started') out.push(r);
+    else if (!ended.has(r.id) && !isRunning(r)) out.push(interruptedRecord(r));
+  }
+  return out;
 }
 
 function problemSummary(file: string, problems: readonly HistoryProblem[]): string {

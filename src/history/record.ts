@@ -6,7 +6,11 @@ import type { GateResult, GateStatus } from '../gates/gate';
 export const HISTORY_RECORD_VERSION = 1;
 
 export type HistoryKind = 'promotion' | 'rollback';
-export type HistoryOutcome = 'succeeded' | 'blocked' | 'failed' | 'cancelled';
+/**
+ * `started` is written right before the tag moves and paired with the attempt's end record (its
+ * `started` field); a start with no end is shown as `interrupted`: the process died mid-write.
+ */
+export type HistoryOutcome = 'succeeded' | 'blocked' | 'failed' | 'cancelled' | 'started' | 'interrupted';
 export type HistoryTransport = 'engine' | 'registry';
 
 export interface Who {
@@ -69,6 +73,10 @@ export interface HistoryRecord {
   readonly outcome: HistoryOutcome;
   readonly message: string;
   readonly override?: HistoryOverride;
+  /** On an end record: the id of the `started` record of the same attempt. */
+  readonly started?: string;
+  /** On a `started` record: the process writing, to tell a running attempt from a dead one. */
+  readonly process?: { readonly pid: number; readonly host: string };
 }
 
 /** The facts of a finished attempt. PromotionOutcome has this shape; so will a rollback's outcome. */
@@ -91,6 +99,8 @@ export interface AttemptInputs {
   readonly override?: HistoryOverride;
   /** For tests; a random UUID otherwise. */
   readonly id?: string;
+  /** The id of the attempt's `started` record, when one was written. */
+  readonly startedId?: string;
 }
 
 /** Builds the record of an attempt that ended at `finishedAt` (ms since epoch). */
@@ -114,6 +124,31 @@ export function recordFromOutcome(outcome: AttemptFacts, inputs: AttemptInputs, 
     outcome: outcome.status,
     message: outcome.message,
     ...(inputs.override ? { override: { by: inputs.override.by, gates: [...inputs.override.gates] } } : {}),
+    ...(inputs.startedId ? { started: inputs.startedId } : {}),
+  };
+}
+
+/** The record written right before the tag moves (its end record names it in `started`). */
+export function startedRecord(
+  write: { digest: string; previousDigest: string | null; transport: HistoryTransport; gates: readonly GateResult[] },
+  inputs: AttemptInputs & { readonly id: string },
+  who: Who,
+  process: { pid: number; host: string },
+  at: number = Date.now(),
+): HistoryRecord {
+  return {
+    ...recordFromOutcome({ ...write, status: 'started', message: `writing ${write.digest} into ${inputs.target.environment}`, durationMs: 0 }, { ...inputs, startedId: '' }, who, at),
+    process: { pid: process.pid, host: process.host },
+  };
+}
+
+/** A start nobody ended, as the history shows it. */
+export function interruptedRecord(start: HistoryRecord): HistoryRecord {
+  const { process: _process, ...rest } = start;
+  return {
+    ...rest,
+    outcome: 'interrupted',
+    message: `Interrupted: the process ended while writing ${start.digest ? start.digest : 'the digest'} into ${start.target.environment} (it held ${start.previousDigest ?? 'nothing'} before). The registry shows what it holds now.`,
   };
 }
 
@@ -163,7 +198,7 @@ type Json = Record<string, unknown>;
 
 const KINDS: readonly HistoryKind[] = ['promotion', 'rollback'];
 const TRANSPORTS: readonly HistoryTransport[] = ['engine', 'registry'];
-const OUTCOMES: readonly HistoryOutcome[] = ['succeeded', 'blocked', 'failed', 'cancelled'];
+const OUTCOMES: readonly HistoryOutcome[] = ['succeeded', 'blocked', 'failed', 'cancelled', 'started', 'interrupted'];
 const GATE_STATUSES: readonly GateStatus[] = ['passed', 'failed', 'error'];
 
 /** Throws saying which field is wrong. */
@@ -198,6 +233,12 @@ function checkRecord(o: Json): void {
     const override = obj(o, 'override');
     str(override, 'by', 'override.by');
     if (!Array.isArray(override.gates) || !override.gates.every((g) => typeof g === 'string')) throw new Error('override.gates is not a list of names');
+  }
+  optStr(o, 'started');
+  if (o.process !== undefined) {
+    const p = obj(o, 'process');
+    if (typeof p.pid !== 'number') throw new Error('process.pid is not a number');
+    str(p, 'host', 'process.host');
   }
 }
 

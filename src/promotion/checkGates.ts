@@ -3,7 +3,7 @@ import { errorMessage, PromotionError } from '../core/errors';
 import { repositoryName } from '../core/reference';
 import type { GateResult } from '../gates/gate';
 import { evaluateGates } from './gateEvaluation';
-import { PromotionStop, resolveEnds, sourceLabelOf, sourceRepositoryOf, type PromotionEnvironment, type PromotionRequest, type PromotionServices } from './promote';
+import { Ended, resolveEnds, sourceLabelOf, sourceRepositoryOf, type PromotionEnvironment, type PromotionRequest, type PromotionServices } from './promote';
 import type { Transport } from './transport';
 
 export interface GateCheck {
@@ -25,13 +25,15 @@ export async function checkGates(request: PromotionRequest, services: PromotionS
   const started = Date.now();
   const base = { sourceLabel: sourceLabelOf(request.source), target: request.target.name, checkedAt: started };
   try {
-    const { digest, targetDigest } = await resolveEnds(request, services, env.signal);
-    const evaluation = await evaluateGates({ request, digest, sourceRepo: sourceRepositoryOf(request.config, request.source), overridden: [] }, services, env);
+    const ends = await resolveEnds(request, services, env.signal);
+    if (ends instanceof Ended) return { ...base, gates: [], passed: false, problem: ends.message, durationMs: Date.now() - started };
+    const { digest, targetDigest, previousHolds } = ends;
+    const evaluation = await evaluateGates({ request, digest, sourceRepo: sourceRepositoryOf(request.config, request.source), overridden: [], ...(previousHolds !== undefined ? { previousHolds } : {}) }, services, env);
     services.log.info(`checked the gates of ${base.sourceLabel} → ${base.target} (${repositoryName(request.target.repository)}): ${evaluation.passed ? 'all passed' : 'some failed'}`);
     return { ...base, digest, targetDigest, transport: evaluation.transport.transport, gates: evaluation.gates, passed: evaluation.passed, durationMs: Date.now() - started };
   } catch (error) {
     if (error instanceof PromotionError && error.kind === 'cancelled') throw error;
-    const problem = error instanceof PromotionStop ? error.message : errorMessage(error);
+    const problem = errorMessage(error);
     return { ...base, gates: [], passed: false, problem, durationMs: Date.now() - started };
   }
 }

@@ -30,6 +30,8 @@ export interface EvaluationInput {
   readonly sourceRepo: Repository;
   /** Configured gates the person chose to skip (rollback override). */
   readonly overridden: readonly string[];
+  /** What the environment before the target holds, when it was read with the ends (null: empty). */
+  readonly previousHolds?: string | null;
 }
 
 export async function evaluateGates(input: EvaluationInput, services: PromotionServices, env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history'>): Promise<Evaluation> {
@@ -45,7 +47,9 @@ export async function evaluateGates(input: EvaluationInput, services: PromotionS
     const previousHolds =
       previous && source.kind === 'environment' && source.environment.name === previous.name && !source.digest
         ? digest
-        : previous
+        : input.previousHolds !== undefined
+          ? input.previousHolds
+          : previous
           ? ((await services.registry.resolve(previous.repository, previous.tag, signal))?.digest ?? null)
           : undefined;
     gates.push(orderingGate(target, previous, previousHolds, digest));

@@ -1,313 +1,329 @@
-// One promotion (or rollback), start to end: resolve → gates → confirm → prepare the transfer →
-// re-read the target → move the tag → verify. Nothing here knows VS Code; prompts and progress come
-// in as interfaces.
-import type { EnvironmentConfig, PromotionConfig } from '../config/types';
+// One promotion (or rollback), start to end, in phases that each return either what the next one
+// needs or how the promotion ended:
+//
+//   lock → resolve → gates → confirm → (already there? re-read) → prepare → re-read → write → verify
+//
+// Nothing here knows VS Code; prompts and progress come in as interfaces. Every fact is read once
+// (readOnce) and passed along; independent reads run together.
+import type { EnvironmentConfig } from '../config/types';
 import { CancelledError, errorMessage, isCancelled, PromotionError, throwIfAborted } from '../core/errors';
-import type { Logger } from '../core/log';
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
-import type { CredentialProvider } from '../credentials/credentials';
-import type { ImageEngine } from '../engine/engine';
-import { needsTypedApproval, passed, type GateResult, type HistoryView } from '../gates/gate';
-import type { GateRunner } from '../gates/runGates';
-import type { ImageDetails } from '../images/imageDetails';
-import type { Manifest, RegistryClient } from '../registry/registryClient';
+import { needsTypedApproval, passed, type GateResult } from '../gates/gate';
+import { promotionLockPath, tryPromotionLock } from '../history/promotionLock';
+import { describeImage } from '../images/imageDetails';
 import { evaluateGates, type Evaluation } from './gateEvaluation';
+import { Ended, sourceLabelOf, sourceRepositoryOf } from './ended';
+import type { PromotionEnvironment, PromotionOutcome, PromotionRequest, PromotionServices } from './promotionTypes';
+import { resolveEnds, type Ends } from './resolveEnds';
+import { readOnce } from './readOnce';
 import { restoreTarget } from './restore';
-import type { TargetLocks } from './targetLocks';
 import { engineTransfer, registryTransfer, type Transfer } from './transfer';
-import type { Transport, TransportSetting } from './transport';
+import type { Transport } from './transport';
 
-export type PromotionSource =
-  | { readonly kind: 'environment'; readonly environment: EnvironmentConfig; /** the digest the user picked */ readonly digest?: string }
-  | { readonly kind: 'build'; readonly tag: string; readonly digest?: string }
-  /** A digest by itself (a rollback's earlier digest), in the repository it lives in. */
-  | { readonly kind: 'digest'; readonly digest: string; readonly repository: Repository; readonly label: string };
+export type * from './promotionTypes';
+export { Ended, sourceLabelOf, sourceRepositoryOf } from './ended';
+export { resolveEnds, type Ends } from './resolveEnds';
 
-export interface PromotionRequest {
-  readonly config: PromotionConfig;
-  readonly source: PromotionSource;
-  readonly target: EnvironmentConfig;
-  /** The target digest the user saw (null: empty). Undefined when they were shown none. */
-  readonly seenTargetDigest?: string | null;
-  /** A rollback takes a digest the target held before instead of the promotion order. */
-  readonly mode?: 'promotion' | 'rollback';
-  /** Rollback only: skip the configured gates. The confirmation then needs the name typed. */
-  readonly overrideGates?: boolean;
-}
-
-export interface Confirmation {
-  readonly mode: 'promotion' | 'rollback';
-  readonly sourceLabel: string;
-  readonly target: EnvironmentConfig;
-  readonly digest: string;
-  readonly sourceRepository: string;
-  readonly targetRepository: string;
-  readonly currentTargetDigest: string | null;
-  readonly gates: readonly GateResult[];
-  /** Protected, approval-gated, or gates overridden: the person types the environment name. */
-  readonly requireTypedName: boolean;
-  readonly transport: Transport;
-  readonly transportReason: string;
-  readonly platforms: readonly string[];
-  /** Signatures, attestations and referrers that travel with the image (registry-side copies). */
-  readonly extras?: string;
-  readonly overriddenGates?: readonly string[];
-}
-
-export interface MovedTarget {
-  readonly target: EnvironmentConfig;
-  readonly seen: string | null;
-  readonly now: string | null;
-}
-
-export interface PromotionPrompts {
-  confirm(confirmation: Confirmation): Promise<boolean>;
-  /** The target changed since the user looked: overwrite what they did not see? */
-  confirmMovedTarget(moved: MovedTarget): Promise<boolean>;
-}
-
-export interface PromotionServices {
-  readonly registry: RegistryClient;
-  readonly engine: () => Promise<ImageEngine>;
-  readonly credentials: CredentialProvider;
-  readonly describe: (repo: Repository, digest: string, signal?: AbortSignal) => Promise<ImageDetails>;
-  readonly locks: TargetLocks;
-  readonly log: Logger;
-  readonly gateRunner?: GateRunner;
-  /** `auto` unless the user chose otherwise. */
-  readonly transport?: () => TransportSetting;
-  readonly now?: () => number;
-}
-
-export interface PromotionEnvironment {
-  readonly trusted: boolean;
-  readonly workspaceDir: string | undefined;
-  readonly prompts: PromotionPrompts;
-  readonly progress: (message: string) => void;
-  readonly signal?: AbortSignal;
-  /** What the promotion history knows (soak gates, rollback); undefined when none is kept. */
-  readonly history?: HistoryView;
-}
-
-export type PromotionStatus = 'succeeded' | 'blocked' | 'failed' | 'cancelled';
-
-export interface PromotionOutcome {
-  readonly status: PromotionStatus;
-  readonly mode: 'promotion' | 'rollback';
-  /** One line for the user. */
-  readonly message: string;
-  readonly sourceLabel: string;
-  readonly sourceRepository: string;
-  readonly target: string;
-  readonly digest?: string;
-  readonly previousDigest?: string | null;
-  /** What the target holds at the end, read back from the registry (undefined: could not read). */
-  readonly finalDigest?: string | null;
-  readonly gates: readonly GateResult[];
-  readonly durationMs: number;
-  readonly transport: Transport;
-  readonly overriddenGates?: readonly string[];
-  readonly error?: PromotionError;
-}
-
-class Stop extends Error {
-  constructor(readonly status: PromotionStatus, message: string, readonly error?: PromotionError) {
-    super(message);
+export async function promote(request: PromotionRequest, services: PromotionServices, env: PromotionEnvironment): Promise<PromotionOutcome> {
+  const run = new Promotion(request, services, env);
+  const release = await run.lock();
+  if (release instanceof Ended) return run.outcome(release);
+  try {
+    return run.outcome(await run.phases());
+  } catch (error) {
+    return run.outcome(await run.stopped(error));
+  } finally {
+    await release();
   }
 }
 
-export function sourceLabelOf(source: PromotionSource): string {
-  return source.kind === 'build' ? `build ${source.tag}` : source.kind === 'environment' ? source.environment.name : source.label;
-}
+class Promotion {
+  private readonly started: number;
+  private readonly now: () => number;
+  private readonly mode: 'promotion' | 'rollback';
+  private readonly sourceLabel: string;
+  private readonly sourceRepo: Repository;
+  private readonly target: EnvironmentConfig;
+  private readonly registry: ReturnType<typeof readOnce>;
+  private readonly overridden: readonly string[];
+  private readonly gates: GateResult[] = [];
+  private digest: string | undefined;
+  private previousDigest: string | null | undefined;
+  private finalDigest: string | null | undefined;
+  private transport: Transport = 'engine';
+  private transfer: Transfer | undefined;
+  /** The tag write started: from here on a failure must say what the target holds. */
+  private writing = false;
+  /** What the registry reported for our write: the proof of what we wrote. */
+  private wrote: string | undefined;
 
-export function sourceRepositoryOf(config: PromotionConfig, source: PromotionSource): Repository {
-  return source.kind === 'build' ? config.repository : source.kind === 'environment' ? source.environment.repository : source.repository;
-}
+  constructor(
+    private readonly request: PromotionRequest,
+    private readonly services: PromotionServices,
+    private readonly env: PromotionEnvironment,
+  ) {
+    this.now = services.now ?? Date.now;
+    this.started = this.now();
+    this.mode = request.mode ?? 'promotion';
+    this.sourceLabel = sourceLabelOf(request.source);
+    this.sourceRepo = sourceRepositoryOf(request.config, request.source);
+    this.target = request.target;
+    this.registry = readOnce(services.registry, this.sourceRepo, { repository: this.target.repository, tag: this.target.tag });
+    this.overridden = this.mode === 'rollback' && request.overrideGates ? this.target.gates.filter((g) => g.type !== 'approval').map((g) => g.name) : [];
+  }
 
-export async function promote(request: PromotionRequest, services: PromotionServices, env: PromotionEnvironment): Promise<PromotionOutcome> {
-  const now = services.now ?? Date.now;
-  const started = now();
-  const { config, target, source } = request;
-  const mode = request.mode ?? 'promotion';
-  const log = services.log;
-  const sourceLabel = sourceLabelOf(source);
-  const sourceRepo = sourceRepositoryOf(config, source);
-  const lockKey = `${repositoryName(target.repository)}:${target.tag}`;
-  const gates: GateResult[] = [];
-  const overridden = mode === 'rollback' && request.overrideGates ? target.gates.filter((g) => g.type !== 'approval').map((g) => g.name) : [];
-  let digest: string | undefined;
-  let previousDigest: string | null | undefined;
-  let finalDigest: string | null | undefined;
-  let transport: Transport = 'engine';
+  private get log(): PromotionServices['log'] {
+    return this.services.log;
+  }
 
-  const outcome = (status: PromotionStatus, message: string, error?: PromotionError): PromotionOutcome => ({
-    status,
-    mode,
-    message,
-    sourceLabel,
-    sourceRepository: repositoryName(sourceRepo),
-    target: target.name,
-    gates,
-    durationMs: now() - started,
-    transport,
-    ...(digest ? { digest } : {}),
-    ...(previousDigest !== undefined ? { previousDigest } : {}),
-    ...(finalDigest !== undefined ? { finalDigest } : {}),
-    ...(overridden.length ? { overriddenGates: overridden } : {}),
-    ...(error ? { error } : {}),
-  });
-
-  const lock = services.locks.tryAcquire(lockKey, `${sourceLabel} → ${target.name}`);
-  if ('busy' in lock) return outcome('blocked', `A promotion into ${target.name} is already running (${lock.busy}). Wait for it to finish.`);
-  log.info(`${mode === 'rollback' ? 'Rollback' : 'Promotion'} of ${sourceLabel} into ${target.name} (${lockKey}) started`);
-  let wrote = false;
-  let previousManifest: Manifest | undefined;
-  try {
-    // 1. Resolve the source digest and the target's current digest.
-    env.progress('Resolving digests…');
-    const resolved = await resolveEnds(request, services, env.signal);
-    digest = resolved.digest;
-    previousDigest = resolved.targetDigest;
-    log.info(`source ${repositoryName(sourceRepo)}@${digest}; ${target.name} holds ${describe(previousDigest)}`);
-
-    // (d) The target moved since the user looked at it.
-    if (request.seenTargetDigest !== undefined && request.seenTargetDigest !== previousDigest) {
-      if (!(await env.prompts.confirmMovedTarget({ target, seen: request.seenTargetDigest, now: previousDigest }))) {
-        throw new Stop('cancelled', `Cancelled: ${target.name} changed since it was shown (now ${describe(previousDigest)}).`);
+  /** In this window, then across processes (beside the history file). Returns the release, or why not. */
+  async lock(): Promise<(() => Promise<void>) | Ended> {
+    const key = `${repositoryName(this.target.repository)}:${this.target.tag}`;
+    const what = `${this.sourceLabel} → ${this.target.name}`;
+    const busy = (holder: string): Ended => new Ended('blocked', `A promotion into ${this.target.name} is already running (${holder}). Wait for it to finish.`);
+    const local = this.services.locks.tryAcquire(key, what);
+    if ('busy' in local) return busy(local.busy);
+    let shared: Awaited<ReturnType<typeof tryPromotionLock>> | undefined;
+    if (this.env.historyFile) {
+      try {
+        shared = await tryPromotionLock(promotionLockPath(this.env.historyFile, this.target.name, key), what);
+      } catch (error) {
+        local.release();
+        return new Ended('failed', `Could not take the promotion lock beside ${this.env.historyFile}: ${errorMessage(error)}. Nothing was written.`);
+      }
+      if ('busy' in shared) {
+        local.release();
+        return busy(shared.busy);
       }
     }
-    throwIfAborted(env.signal);
+    this.log.info(`${this.mode === 'rollback' ? 'Rollback' : 'Promotion'} of ${this.sourceLabel} into ${this.target.name} (${key}) started`);
+    const sharedRelease = shared && 'release' in shared ? shared.release : undefined;
+    return async () => {
+      local.release();
+      await sharedRelease?.().catch((error: unknown) => this.log.warn(`could not remove the promotion lock: ${errorMessage(error)}`));
+    };
+  }
 
-    // 2. Gates: built-in ones first; configured ones only when those pass.
-    env.progress('Checking gates…');
-    const evaluation: Evaluation = await evaluateGates({ request, digest, sourceRepo, overridden }, services, env);
-    gates.push(...evaluation.gates);
-    transport = evaluation.transport.transport;
-    if (!evaluation.passed) throw new Stop('blocked', blockedMessage(target, evaluation.gates));
+  async phases(): Promise<Ended> {
+    const ends = await this.resolve();
+    if (ends instanceof Ended) return ends;
+    const evaluation = await this.checkGates(ends);
+    if (evaluation instanceof Ended) return evaluation;
+    const confirmed = await this.confirm(evaluation);
+    if (confirmed) return confirmed;
+    if (this.previousDigest === this.digest) {
+      const held = await this.alreadyThere();
+      if (held) return held;
+    }
+    const transfer = await this.prepare(evaluation);
+    await this.journalStart(); // before the re-read: nothing slow between it and the write
+    const moved = await this.reread('while the promotion waited');
+    if (moved) return moved;
+    const committed = await this.write(transfer);
+    return this.verify(committed);
+  }
 
-    // 3. The person confirms, seeing source, target, digest, the transport and what the gates said.
+  private async resolve(): Promise<Ends | Ended> {
+    this.env.progress('Resolving digests…');
+    const ends = await resolveEnds(this.request, { registry: this.registry, log: this.log, remember: (m) => this.registry.remember(m) }, this.env.signal);
+    if (ends instanceof Ended) return ends;
+    this.digest = ends.digest;
+    this.previousDigest = ends.targetDigest;
+    this.log.info(`source ${repositoryName(this.sourceRepo)}@${ends.digest}; ${this.target.name} holds ${describe(ends.targetDigest)}`);
+    const seen = this.request.seenTargetDigest;
+    if (seen !== undefined && seen !== ends.targetDigest) {
+      if (!(await this.env.prompts.confirmMovedTarget({ target: this.target, seen, now: ends.targetDigest }))) {
+        return new Ended('cancelled', `Cancelled: ${this.target.name} changed since it was shown (now ${describe(ends.targetDigest)}).`);
+      }
+    }
+    throwIfAborted(this.env.signal);
+    return ends;
+  }
+
+  /** Built-in gates first; configured ones only when those pass. */
+  private async checkGates(ends: Ends): Promise<Evaluation | Ended> {
+    this.env.progress('Checking gates…');
+    const registry = this.registry;
+    const services: PromotionServices = {
+      ...this.services,
+      registry,
+      // The manifest is already here: describing the source costs only its config.
+      describe: (repo, digest, signal) => (repositoryName(repo) === repositoryName(this.sourceRepo) ? describeImage(registry, repo, digest, signal) : this.services.describe(repo, digest, signal)),
+    };
+    const input = { request: this.request, digest: ends.digest, sourceRepo: this.sourceRepo, overridden: this.overridden, ...(ends.previousHolds !== undefined ? { previousHolds: ends.previousHolds } : {}) };
+    const evaluation = await evaluateGates(input, services, this.env);
+    this.gates.push(...evaluation.gates);
+    this.transport = evaluation.transport.transport;
+    if (!evaluation.passed) return new Ended('blocked', blockedMessage(this.target, evaluation.gates));
+    return evaluation;
+  }
+
+  /** The person sees source, target, digest, the transport and what the gates said. */
+  private async confirm(evaluation: Evaluation): Promise<Ended | undefined> {
+    const { target, mode, overridden } = this;
+    const digest = this.digest!;
     const requireTypedName = needsTypedApproval(target) || overridden.length > 0;
-    const confirmed = await env.prompts.confirm({
+    const confirmed = await this.env.prompts.confirm({
       mode,
-      sourceLabel,
+      sourceLabel: this.sourceLabel,
       target,
       digest,
-      sourceRepository: repositoryName(sourceRepo),
+      sourceRepository: repositoryName(this.sourceRepo),
       targetRepository: repositoryName(target.repository),
-      currentTargetDigest: previousDigest,
-      gates,
+      currentTargetDigest: this.previousDigest ?? null,
+      gates: this.gates,
       requireTypedName,
-      transport,
+      transport: this.transport,
       transportReason: evaluation.transport.reason,
       platforms: evaluation.details.platforms,
       ...(evaluation.extras ? { extras: evaluation.extras } : {}),
       ...(overridden.length ? { overriddenGates: overridden } : {}),
     });
-    if (!confirmed) throw new Stop('cancelled', `Cancelled: ${shortDigest(digest)} was not ${mode === 'rollback' ? 'rolled back' : 'promoted'} into ${target.name}.`);
-    for (const gate of target.gates.filter((g) => g.type === 'approval')) {
-      gates.push(passed(gate.name, gate.type, `approved by typing "${target.name}" in the confirmation`));
-    }
+    if (!confirmed) return new Ended('cancelled', `Cancelled: ${shortDigest(digest)} was not ${mode === 'rollback' ? 'rolled back' : 'promoted'} into ${target.name}.`);
+    const approval = `approved by typing "${target.name}" in the confirmation`;
+    for (const gate of target.gates.filter((g) => g.type === 'approval')) this.gates.push(passed(gate.name, gate.type, approval));
     if (requireTypedName && !target.gates.some((g) => g.type === 'approval')) {
-      gates.push(passed(target.protected ? 'protected environment' : 'gate override', 'approval', `approved by typing "${target.name}" in the confirmation`));
+      this.gates.push(passed(target.protected ? 'protected environment' : 'gate override', 'approval', approval));
     }
-    throwIfAborted(env.signal);
-    if (previousDigest === digest) {
-      finalDigest = digest;
-      throw new Stop('succeeded', `${target.name} already holds ${shortDigest(digest)}: nothing to move.`);
-    }
+    throwIfAborted(this.env.signal);
+    return undefined;
+  }
 
-    // 4. Prepare the transfer (pull and tag, or copy blobs), then re-read the target just before the
-    //    tag moves: gates, the dialog and a pull can take minutes.
-    const ends = { sourceRepository: sourceRepo, digest, targetRepository: target.repository, tag: target.tag };
-    const transfer: Transfer =
-      transport === 'engine'
-        ? engineTransfer(ends, { engine: evaluation.engine!, credentials: services.credentials, log, progress: env.progress })
-        : registryTransfer(ends, { registry: services.registry, log, progress: env.progress });
-    log.info(`transport: ${transport} (${evaluation.transport.reason})`);
-    await transfer.prepare(env.signal);
-    const beforeWrite = (await services.registry.resolve(target.repository, target.tag, env.signal))?.digest ?? null;
-    if (beforeWrite !== previousDigest) {
-      log.warn(`${target.name} moved from ${describe(previousDigest)} to ${describe(beforeWrite)} while the promotion waited`);
-      if (!(await env.prompts.confirmMovedTarget({ target, seen: previousDigest, now: beforeWrite }))) {
-        throw new Stop('cancelled', `Cancelled: ${target.name} changed to ${describe(beforeWrite)} while the promotion waited. Nothing was written.`);
-      }
-      previousDigest = beforeWrite;
-    }
-    // Kept so a write that lands the wrong digest can be undone exactly.
-    previousManifest = previousDigest ? await services.registry.getManifest(target.repository, previousDigest, env.signal) : undefined;
-    wrote = true;
-    const committed = await transfer.commit(env.signal);
-    if (committed.note) log.info(committed.note);
+  /** "Nothing to move" is checked, not assumed: the target is read again after the confirmation. */
+  private async alreadyThere(): Promise<Ended | undefined> {
+    const moved = await this.reread('while the confirmation was open');
+    if (moved) return moved;
+    if (this.previousDigest !== this.digest) return undefined; // it moved, the person said overwrite: write
+    this.finalDigest = this.digest;
+    return new Ended('succeeded', `${this.target.name} already holds ${shortDigest(this.digest!)} (read again just now): nothing to move.`);
+  }
 
-    // 5. Verify: the reported digest and a fresh lookup both equal the source digest.
-    env.progress('Verifying…');
-    finalDigest = (await services.registry.resolve(target.repository, target.tag))?.digest ?? null;
-    log.info(`verify: source ${digest}, reported ${committed.reportedDigest ?? '(none)'}, ${target.name} now ${describe(finalDigest)}`);
-    if (committed.reportedDigest !== digest || finalDigest !== digest) {
-      const restored = await restoreTarget(services, config, target, { previousManifest, previousDigest, current: finalDigest, chosen: digest });
-      finalDigest = restored.finalDigest;
-      throw new Stop(
+  /** Pull and tag, or copy blobs and child manifests: everything but moving the tag. */
+  private async prepare(evaluation: Evaluation): Promise<Transfer> {
+    const ends = { sourceRepository: this.sourceRepo, digest: this.digest!, targetRepository: this.target.repository, tag: this.target.tag };
+    const deps = { log: this.log, progress: this.env.progress };
+    const transfer =
+      this.transport === 'engine'
+        ? engineTransfer(ends, { ...deps, engine: evaluation.engine!, credentials: this.services.credentials })
+        : registryTransfer(ends, { ...deps, registry: this.registry });
+    this.transfer = transfer;
+    this.log.info(`transport: ${this.transport} (${evaluation.transport.reason})`);
+    await transfer.prepare(this.env.signal);
+    return transfer;
+  }
+
+  /** Gates, the dialog and a pull can take minutes: read the target again just before the tag moves. */
+  private async reread(when: string): Promise<Ended | undefined> {
+    const now = (await this.services.registry.resolve(this.target.repository, this.target.tag, this.env.signal))?.digest ?? null;
+    if (now === this.previousDigest) return undefined;
+    this.log.warn(`${this.target.name} moved from ${describe(this.previousDigest)} to ${describe(now)} ${when}`);
+    if (!(await this.env.prompts.confirmMovedTarget({ target: this.target, seen: this.previousDigest ?? null, now }))) {
+      this.finalDigest = now;
+      return new Ended('cancelled', `Cancelled: ${this.target.name} changed to ${describe(now)} ${when}. Nothing was written.${this.along()}`);
+    }
+    this.previousDigest = now;
+    throwIfAborted(this.env.signal);
+    return undefined;
+  }
+
+  /** A trace that outlives this process: if it dies during the write, the history says so. */
+  private async journalStart(): Promise<void> {
+    if (!this.env.journal) return;
+    await this.env.journal
+      .started({ digest: this.digest!, previousDigest: this.previousDigest ?? null, transport: this.transport, gates: this.gates })
+      .catch((error: unknown) => this.log.warn(`could not record the start of the write in the history: ${errorMessage(error)}`));
+  }
+
+  private async write(transfer: Transfer): Promise<{ reportedDigest?: string; note?: string }> {
+    this.writing = true;
+    const committed = await transfer.commit(this.env.signal);
+    this.wrote = committed.reportedDigest;
+    if (committed.note) this.log.info(committed.note);
+    return committed;
+  }
+
+  /** The reported digest and a fresh lookup both equal the source digest. */
+  private async verify(committed: { reportedDigest?: string; note?: string }): Promise<Ended> {
+    const { target, transport } = this;
+    const digest = this.digest!;
+    this.env.progress('Verifying…');
+    this.finalDigest = (await this.services.registry.resolve(target.repository, target.tag))?.digest ?? null;
+    this.log.info(`verify: source ${digest}, reported ${committed.reportedDigest ?? '(none)'}, ${target.name} now ${describe(this.finalDigest)}`);
+    if (committed.reportedDigest !== digest || this.finalDigest !== digest) {
+      const restored = await this.restore(this.finalDigest);
+      return new Ended(
         'failed',
         `Verification failed: ${target.name} should hold ${digest} but the ${transport === 'engine' ? 'push' : 'registry'} reported ${committed.reportedDigest ?? 'no digest'} and the registry had ${describe(restored.foundDigest)}. ${restored.message}`,
         new PromotionError('verification', 'digest mismatch after the write'),
       );
     }
     const along = committed.note ? ` ${committed.note}.` : '';
-    const verb = mode === 'rollback' ? 'rolled back to' : 'now holds';
-    log.info(`${mode === 'rollback' ? 'Rollback' : 'Promotion'} of ${sourceLabel} into ${target.name} succeeded: ${digest}`);
-    return outcome('succeeded', `${target.name} ${verb} ${shortDigest(digest)} (from ${sourceLabel}, ${transport === 'engine' ? 'through the Docker engine' : 'copied registry-side'}), verified in the registry.${along}`);
-  } catch (error) {
-    if (error instanceof Stop) {
-      (error.status === 'succeeded' ? log.info : log.warn).call(log, error.message);
-      return outcome(error.status, error.message, error.error);
-    }
+    const verb = this.mode === 'rollback' ? 'rolled back to' : 'now holds';
+    this.log.info(`${this.mode === 'rollback' ? 'Rollback' : 'Promotion'} of ${this.sourceLabel} into ${target.name} succeeded: ${digest}`);
+    return new Ended('succeeded', `${target.name} ${verb} ${shortDigest(digest)} (from ${this.sourceLabel}, ${transport === 'engine' ? 'through the Docker engine' : 'copied registry-side'}), verified in the registry.${along}`);
+  }
+
+  private async restore(current: string | null): Promise<{ foundDigest: string | null; message: string }> {
+    const restored = await restoreTarget({ registry: this.services.registry, log: this.log }, this.request.config, this.target, {
+      previousDigest: this.previousDigest ?? null,
+      current,
+      chosen: this.digest!,
+      wrote: this.wrote,
+    });
+    this.finalDigest = restored.finalDigest;
+    return restored;
+  }
+
+  /** An exception ended it (cancelled, a registry or engine error): say what the target holds now. */
+  async stopped(error: unknown): Promise<Ended> {
     const cancelled = isCancelled(error);
     const promotionError = error instanceof PromotionError ? error : new PromotionError('internal', errorMessage(error), undefined, { cause: error });
-    // After a failed or cancelled write, say what the target holds now, and undo a digest nobody chose.
     let after = '';
-    if (wrote && digest) {
-      const current = await services.registry.resolve(target.repository, target.tag).then((d) => d?.digest ?? null, () => undefined);
+    if (this.writing && this.digest) {
+      const current = await this.services.registry.resolve(this.target.repository, this.target.tag).then((d) => d?.digest ?? null, () => undefined);
       if (current === undefined) {
-        after = ` ${target.name} could not be read back; check it before promoting again.`;
+        this.finalDigest = undefined;
+        after = ` ${this.target.name} could not be read back; check it before promoting again.`;
       } else {
-        const restored = await restoreTarget(services, config, target, { previousManifest, previousDigest: previousDigest ?? null, current, chosen: digest });
-        finalDigest = restored.finalDigest;
-        after = ` ${restored.message}`;
+        after = ` ${(await this.restore(current)).message}`;
       }
-    } else if (previousDigest !== undefined) {
-      finalDigest = previousDigest;
-      after = ` Nothing was written; ${target.name} still holds ${describe(previousDigest)}.`;
+    } else if (this.previousDigest !== undefined) {
+      this.finalDigest = this.previousDigest;
+      after = ` Nothing was written; ${this.target.name} still holds ${describe(this.previousDigest)}.`;
     }
+    after += this.along();
     if (cancelled) {
-      log.warn(`Promotion into ${target.name} cancelled.${after}`);
-      return outcome('cancelled', `Cancelled.${after}`, error instanceof PromotionError ? error : new CancelledError());
+      return new Ended('cancelled', `Cancelled.${after}`, error instanceof PromotionError ? error : new CancelledError());
     }
-    log.error(`Promotion into ${target.name} failed: ${errorMessage(promotionError)}${after}`);
-    return outcome('failed', `${errorMessage(promotionError)}.${after}`.replace(/\.\./g, '.'), promotionError);
-  } finally {
-    lock.release();
+    this.log.error(`Promotion into ${this.target.name} failed: ${errorMessage(promotionError)}`);
+    return new Ended('failed', `${errorMessage(promotionError)}.${after}`.replace(/\.\./g, '.'), promotionError);
   }
-}
 
-/** The digest to move (what the user picked, or what the source holds now) and what the target holds. */
-export async function resolveEnds(request: PromotionRequest, services: Pick<PromotionServices, 'registry' | 'log'>, signal?: AbortSignal): Promise<{ digest: string; targetDigest: string | null }> {
-  const { source, target, config } = request;
-  const sourceRepo = sourceRepositoryOf(config, source);
-  const sourceRef = source.kind === 'build' ? source.tag : source.kind === 'environment' ? source.environment.tag : source.digest;
-  const [sourceNow, targetNow] = await Promise.all([services.registry.resolve(sourceRepo, sourceRef, signal), services.registry.resolve(target.repository, target.tag, signal)]);
-  if (!source.digest && !sourceNow) {
-    throw new Stop(
-      'blocked',
-      source.kind === 'build'
-        ? `There is no tag ${source.tag} in ${repositoryName(sourceRepo)}. Refresh the builds and pick one that exists.`
-        : `${sourceLabelOf(source)} is empty: there is nothing to promote from it.`,
-    );
+  /** Signatures and referrers a registry-side copy wrote before it stopped. */
+  private along(): string {
+    const written = this.transfer?.writtenAlong();
+    return written ? ` ${written[0]!.toUpperCase()}${written.slice(1)}.` : '';
   }
-  const digest = source.digest ?? sourceNow!.digest;
-  if (source.kind !== 'digest' && source.digest && sourceNow && sourceNow.digest !== source.digest) {
-    services.log.warn(`${sourceLabelOf(source)} now points at ${sourceNow.digest}, not the ${source.digest} that was picked; using the picked digest`);
+
+  outcome(ended: Ended): PromotionOutcome {
+    (ended.status === 'succeeded' ? this.log.info : this.log.warn).call(this.log, ended.message);
+    return {
+      status: ended.status,
+      mode: this.mode,
+      message: ended.message,
+      sourceLabel: this.sourceLabel,
+      sourceRepository: repositoryName(this.sourceRepo),
+      target: this.target.name,
+      gates: this.gates,
+      durationMs: this.now() - this.started,
+      transport: this.transport,
+      ...(this.digest ? { digest: this.digest } : {}),
+      ...(this.previousDigest !== undefined ? { previousDigest: this.previousDigest } : {}),
+      ...(this.finalDigest !== undefined ? { finalDigest: this.finalDigest } : {}),
+      ...(this.overridden.length ? { overriddenGates: this.overridden } : {}),
+      ...(ended.error ? { error: ended.error } : {}),
+    };
   }
-  return { digest, targetDigest: targetNow?.digest ?? null };
 }
 
 function describe(digest: string | null | undefined): string {
@@ -318,5 +334,3 @@ function blockedMessage(target: EnvironmentConfig, results: readonly GateResult[
   const failedOnes = results.filter((r) => r.status !== 'passed');
   return `Not promoted into ${target.name}: ${failedOnes.map((r) => `${r.name}: ${r.reason}`).join('; ')}.`;
 }
-
-export { Stop as PromotionStop };

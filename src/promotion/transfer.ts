@@ -5,7 +5,7 @@ import type { Logger } from '../core/log';
 import { pullReference, repositoryName, shortDigest, type Repository } from '../core/reference';
 import type { CredentialProvider } from '../credentials/credentials';
 import type { ImageEngine } from '../engine/engine';
-import { describeExtras, prepareCopy, type PreparedCopy } from '../registry/registryCopy';
+import { describeExtras, prepareCopy, type CopiedExtra, type PreparedCopy } from '../registry/registryCopy';
 import type { RegistryClient } from '../registry/registryClient';
 import type { Transport } from './transport';
 
@@ -21,6 +21,8 @@ export interface Transfer {
   prepare(signal?: AbortSignal): Promise<void>;
   /** Moves the tag. Returns the digest the writer reported (push stream aux line, or PUT header). */
   commit(signal?: AbortSignal): Promise<{ reportedDigest?: string; note?: string }>;
+  /** What was written into the target before the tag (signatures, referrers), for a promotion that stops: "" when nothing. */
+  writtenAlong(): string;
 }
 
 export function engineTransfer(ends: TransferEnds, deps: { engine: ImageEngine; credentials: CredentialProvider; log: Logger; progress: (m: string) => void }): Transfer {
@@ -28,6 +30,7 @@ export function engineTransfer(ends: TransferEnds, deps: { engine: ImageEngine; 
   const targetName = repositoryName(ends.targetRepository);
   return {
     transport: 'engine',
+    writtenAlong: () => '',
     async prepare(signal) {
       if (!(await deps.engine.hasImage(source, signal))) {
         deps.progress(`Pulling ${shortDigest(ends.digest)}…`);
@@ -50,14 +53,16 @@ export function engineTransfer(ends: TransferEnds, deps: { engine: ImageEngine; 
 
 export function registryTransfer(ends: TransferEnds, deps: { registry: RegistryClient; log: Logger; progress: (m: string) => void }): Transfer {
   let prepared: PreparedCopy | undefined;
+  const written: CopiedExtra[] = [];
   return {
     transport: 'registry',
+    writtenAlong: () => (written.length ? `${describeExtras(written)} (${written.map((e) => e.tag ?? shortDigest(e.digest)).join(', ')}) ${written.length === 1 ? 'was' : 'were'} already written into ${repositoryName(ends.targetRepository)} and left there` : ''),
     async prepare(signal) {
       deps.log.info(`registry: copy ${pullReference(ends.sourceRepository, ends.digest)} to ${repositoryName(ends.targetRepository)}:${ends.tag}`);
       prepared = await prepareCopy(
         { repository: ends.sourceRepository, digest: ends.digest },
         { repository: ends.targetRepository, tag: ends.tag },
-        { registry: deps.registry, log: deps.log, ...(signal ? { signal } : {}), onProgress: (p) => deps.progress(p.message) },
+        { registry: deps.registry, log: deps.log, ...(signal ? { signal } : {}), onProgress: (p) => deps.progress(p.message), onWritten: (e) => written.push(e) },
       );
       const s = prepared.stats;
       deps.log.info(`registry: ${prepared.mode}: ${s.blobs} blobs (${s.mounted} mounted, ${s.uploaded} uploaded, ${s.skipped} already there), ${s.bytesUploaded} bytes`);

@@ -55,6 +55,8 @@ export interface CopyOptions {
   /** Upload in PATCH chunks of this size instead of one streamed PUT per blob. */
   readonly chunkSize?: number;
   readonly onProgress?: (progress: CopyProgress) => void;
+  /** Each signature, referrer or referrers tag as it lands in the target (before the tag moves): a cancelled copy can say what it wrote. */
+  readonly onWritten?: (extra: CopiedExtra) => void;
   readonly signal?: AbortSignal;
   readonly log?: Logger;
   readonly now?: () => number;
@@ -445,7 +447,11 @@ class Copier {
     const out: CopiedExtra[] = [];
     const { cosign, referrers, fallback } = await this.discoverExtras(subject);
     const fallbackTag = referrersFallbackTag(subject);
-    for (const { tag, kind, manifest } of cosign) out.push(await this.copyTagged(manifest, tag, kind, subject));
+    const push = (e: CopiedExtra): void => {
+      out.push(e);
+      if (e.status === 'copied') this.options.onWritten?.(e);
+    };
+    for (const { tag, kind, manifest } of cosign) push(await this.copyTagged(manifest, tag, kind, subject));
     if (!referrers.length) return out;
     const available: Descriptor[] = [];
     for (const d of referrers) {
@@ -457,7 +463,7 @@ class Copier {
         const tree = await this.readTree({ ...manifest, mediaType: refs.mediaType }, refs, 0);
         await this.copyTree(tree, {});
       }
-      out.push({
+      push({
         kind: 'referrer',
         subject,
         digest: d.digest,
@@ -481,7 +487,7 @@ class Copier {
         const mediaType = existing?.mediaType || fallback?.mediaType || MediaTypes.ociIndex;
         const digest = await this.dst.putManifest(this.to, fallbackTag, { mediaType, bytes }, this.signal);
         this.stats.manifestsWritten++;
-        out.push({ kind: 'referrers-index', subject, digest, tag: fallbackTag, status: 'copied', ...(existing ? { replaced: existing.digest } : {}), description: `referrers tag ${fallbackTag}` });
+        push({ kind: 'referrers-index', subject, digest, tag: fallbackTag, status: 'copied', ...(existing ? { replaced: existing.digest } : {}), description: `referrers tag ${fallbackTag}` });
       } else if (existing) {
         out.push({ kind: 'referrers-index', subject, digest: existing.digest, tag: fallbackTag, status: 'present', description: `referrers tag ${fallbackTag}` });
       }

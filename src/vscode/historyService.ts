@@ -8,8 +8,8 @@ import { HistoryStore, resolveHistoryFile, type HistoryContents } from '../histo
 import type { HistoryRecord } from '../history/record';
 import { whoIsPromoting } from '../history/who';
 import { writesFile } from '../records/promotionRecords';
-import { historyRecordFor } from '../promotion/historyEntry';
-import type { PromotionOutcome, PromotionRequest } from '../promotion/promote';
+import { historyRecordFor, startedRecordFor } from '../promotion/historyEntry';
+import type { PromotionOutcome, PromotionRequest, StartedWrite } from '../promotion/promote';
 import type { Settings } from './settings';
 
 export class HistoryService {
@@ -49,12 +49,22 @@ export class HistoryService {
   }
 
   /**
+   * Right before the tag moves: the attempt's start, which its end record names (startedId), so a
+   * killed host's attempt reads as interrupted. Rejects when it could not be written. Not kept when
+   * records go to the registry only (a start with no end in the file would read as interrupted).
+   */
+  async recordStart(workspaceDir: string, request: PromotionRequest, write: StartedWrite, startedId: string): Promise<void> {
+    if (!writesFile(this.settings.records())) return;
+    await this.storeFor(workspaceDir).append(startedRecordFor(request, write, await whoIsPromoting(workspaceDir), startedId));
+  }
+
+  /**
    * Appends and flushes the attempt (unless records go to the registry only); a failure to write is
    * shown, never swallowed. Returns the record, for the registry.
    */
-  async record(workspaceDir: string, request: PromotionRequest, outcome: PromotionOutcome): Promise<HistoryRecord> {
+  async record(workspaceDir: string, request: PromotionRequest, outcome: PromotionOutcome, startedId?: string): Promise<HistoryRecord> {
     const store = this.storeFor(workspaceDir);
-    const record = historyRecordFor(request, outcome, await whoIsPromoting(workspaceDir));
+    const record = historyRecordFor(request, outcome, await whoIsPromoting(workspaceDir), Date.now(), startedId);
     if (!writesFile(this.settings.records())) return record;
     try {
       await store.append(record);

@@ -1,5 +1,6 @@
 // Runs one promotion or rollback the way every command does: a cancellable progress notification,
 // the history line written before the result is shown, the trees refreshed afterwards.
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { arrivals } from '../history/queries';
 import type { PromotionModel } from '../model/promotionModel';
@@ -42,6 +43,7 @@ export class PromotionRunner {
         try {
           // Read fresh: another window may have promoted since the tree was drawn.
           const history = await this.deps.history.read(workspaceDir).catch(() => undefined);
+          let startedId: string | undefined;
           const result = await promote(request, this.deps.services, {
             trusted: vscode.workspace.isTrusted,
             workspaceDir,
@@ -49,9 +51,19 @@ export class PromotionRunner {
             progress: (message) => progress.report({ message }),
             signal: abort.signal,
             ...(history ? { history: arrivals(history.records) } : {}),
+            // Other windows and processes promoting into the same environment are kept out, and a
+            // start line before the write shows a killed host's attempt as interrupted on restart.
+            historyFile: this.deps.history.file(workspaceDir),
+            journal: {
+              started: async (write) => {
+                const id = randomUUID();
+                await this.deps.history.recordStart(workspaceDir, request, write, id);
+                startedId = id;
+              },
+            },
           });
           progress.report({ message: 'Recording…' });
-          const record = await this.deps.history.record(workspaceDir, request, result);
+          const record = await this.deps.history.record(workspaceDir, request, result, startedId);
           await this.deps.records.write(result, record);
           return result;
         } finally {

@@ -70,7 +70,8 @@ describe('gate checks, history and rollback in the extension host', function () 
       assert.ok(await waitFor(() => { const l = api.model.snapshot?.environments[0]?.lookup; return l?.state === 'present' && l.digest === outcome.digest; }, 10_000));
     }
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(historyFile()));
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { target: { environment: string }; digest: string; outcome: string });
+    // Each write is preceded by its `started` line (paired with the end by the reader): the ends are what this checks.
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { target: { environment: string }; digest: string; outcome: string }).filter((l) => l.outcome !== 'started');
     assert.deepEqual(lines.slice(-2).map((l) => [l.target.environment, l.digest, l.outcome]), [['development', first.digest, 'succeeded'], ['development', second.digest, 'succeeded']]);
     assert.ok(await waitFor(() => (api.model.snapshot?.history?.records.length ?? 0) >= 2, 10_000), 'the History view has the records');
 

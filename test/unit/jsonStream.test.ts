@@ -47,4 +47,47 @@ describe('engine JSON streams', () => {
     stream.destroy();
     await assert.rejects(done, /closed the stream before it finished/);
   });
+
+  it('fails a stream that goes silent for the idle time, and stops reading it', async () => {
+    const stream = new Readable({ read() {} });
+    const started = Date.now();
+    const done = followJsonStream(stream, 'push of app:staging', () => undefined, undefined, { idleMs: 200 });
+    stream.push('{"status":"The push refers to repository [127.0.0.1:5000/app]"}\n');
+    setTimeout(() => stream.push('{"status":"Preparing","id":"a"}\n'), 120); // progress resets the timer
+    await assert.rejects(done, (error: unknown) => {
+      assert.ok(error instanceof PromotionError && error.kind === 'timeout', String(error));
+      assert.match(error.message, /push of app:staging: the engine sent nothing for 0\.2 s/);
+      return true;
+    });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 300 && elapsed < 2000, `timed out after ${elapsed} ms`);
+    assert.ok(stream.destroyed, 'the stalled stream is closed');
+  });
+
+  it('fails on a line past the cap without keeping it: memory stays flat', async () => {
+    const chunk = 'x'.repeat(64 * 1024);
+    let pushed = 0;
+    const stream = new Readable({
+      read() {
+        // An endless line: without a cap the buffer grows until the process runs out of memory.
+        pushed += chunk.length;
+        this.push(pushed === chunk.length ? `{"status":"${chunk}` : chunk);
+      },
+    });
+    const before = process.memoryUsage().heapUsed;
+    await assert.rejects(followJsonStream(stream, 'pull of app@sha256:1', () => undefined, undefined, { maxLineBytes: 1024 * 1024 }), (error: unknown) => {
+      assert.ok(error instanceof PromotionError && error.kind === 'protocol', String(error));
+      assert.match(error.message, /a line longer than 1048576 characters/);
+      return true;
+    });
+    assert.ok(pushed < 4 * 1024 * 1024, `read ${pushed} bytes before giving up`);
+    assert.ok(process.memoryUsage().heapUsed - before < 64 * 1024 * 1024);
+  });
+
+  it('keeps lines up to the cap', async () => {
+    const long = `{"status":"${'y'.repeat(1000)}"}\n`;
+    const lines: string[] = [];
+    await followJsonStream(Readable.from([long, '{"aux":{"Digest":"sha256:ab"}}\n']), 'push', (l) => lines.push(l), undefined, { maxLineBytes: 2000 });
+    assert.equal(lines[0]?.length, 1000);
+  });
 });

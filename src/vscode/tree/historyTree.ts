@@ -79,5 +79,8 @@ function outcomeIcon(r: HistoryRecord): vscode.ThemeIcon {
       return new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
     case 'cancelled':
       return new vscode.ThemeIcon('circle-large-outline');
+    case 'started':
+    case 'interrupted':
+      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   }
 }

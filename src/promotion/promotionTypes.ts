@@ -1,0 +1,124 @@
+// What a promotion is asked (request), what it needs (services, environment) and what it says at the end (outcome).
+import type { EnvironmentConfig, PromotionConfig } from '../config/types';
+import type { PromotionError } from '../core/errors';
+import type { Logger } from '../core/log';
+import type { Repository } from '../core/reference';
+import type { CredentialProvider } from '../credentials/credentials';
+import type { ImageEngine } from '../engine/engine';
+import type { GateResult, HistoryView } from '../gates/gate';
+import type { GateRunner } from '../gates/runGates';
+import type { ImageDetails } from '../images/imageDetails';
+import type { RegistryClient } from '../registry/registryClient';
+import type { TargetLocks } from './targetLocks';
+import type { Transport, TransportSetting } from './transport';
+
+export type PromotionSource =
+  | { readonly kind: 'environment'; readonly environment: EnvironmentConfig; /** the digest the user picked */ readonly digest?: string }
+  | { readonly kind: 'build'; readonly tag: string; readonly digest?: string }
+  /** A digest by itself (a rollback's earlier digest), in the repository it lives in. */
+  | { readonly kind: 'digest'; readonly digest: string; readonly repository: Repository; readonly label: string };
+
+export interface PromotionRequest {
+  readonly config: PromotionConfig;
+  readonly source: PromotionSource;
+  readonly target: EnvironmentConfig;
+  /** The target digest the user saw (null: empty). Undefined when they were shown none. */
+  readonly seenTargetDigest?: string | null;
+  /** A rollback takes a digest the target held before instead of the promotion order. */
+  readonly mode?: 'promotion' | 'rollback';
+  /** Rollback only: skip the configured gates. The confirmation then needs the name typed. */
+  readonly overrideGates?: boolean;
+}
+
+export interface Confirmation {
+  readonly mode: 'promotion' | 'rollback';
+  readonly sourceLabel: string;
+  readonly target: EnvironmentConfig;
+  readonly digest: string;
+  readonly sourceRepository: string;
+  readonly targetRepository: string;
+  readonly currentTargetDigest: string | null;
+  readonly gates: readonly GateResult[];
+  /** Protected, approval-gated, or gates overridden: the person types the environment name. */
+  readonly requireTypedName: boolean;
+  readonly transport: Transport;
+  readonly transportReason: string;
+  readonly platforms: readonly string[];
+  /** Signatures, attestations and referrers that travel with the image (registry-side copies). */
+  readonly extras?: string;
+  readonly overriddenGates?: readonly string[];
+}
+
+export interface MovedTarget {
+  readonly target: EnvironmentConfig;
+  readonly seen: string | null;
+  readonly now: string | null;
+}
+
+export interface PromotionPrompts {
+  confirm(confirmation: Confirmation): Promise<boolean>;
+  /** The target changed since the user looked: overwrite what they did not see? */
+  confirmMovedTarget(moved: MovedTarget): Promise<boolean>;
+}
+
+export interface PromotionServices {
+  readonly registry: RegistryClient;
+  readonly engine: () => Promise<ImageEngine>;
+  readonly credentials: CredentialProvider;
+  readonly describe: (repo: Repository, digest: string, signal?: AbortSignal) => Promise<ImageDetails>;
+  readonly locks: TargetLocks;
+  readonly log: Logger;
+  readonly gateRunner?: GateRunner;
+  /** `auto` unless the user chose otherwise. */
+  readonly transport?: () => TransportSetting;
+  readonly now?: () => number;
+}
+
+export interface PromotionEnvironment {
+  readonly trusted: boolean;
+  readonly workspaceDir: string | undefined;
+  readonly prompts: PromotionPrompts;
+  readonly progress: (message: string) => void;
+  readonly signal?: AbortSignal;
+  /** What the promotion history knows (soak gates, rollback); undefined when none is kept. */
+  readonly history?: HistoryView;
+  /**
+   * The history file: a promotion locks a file beside it for its whole run, so that other windows
+   * and processes cannot promote into the same environment meanwhile. Undefined: no such lock.
+   */
+  readonly historyFile?: string;
+  /** Told right before the tag is written, so a process that dies mid-write leaves a trace. */
+  readonly journal?: PromotionJournal;
+}
+
+export interface StartedWrite {
+  readonly digest: string;
+  readonly previousDigest: string | null;
+  readonly transport: Transport;
+  readonly gates: readonly GateResult[];
+}
+
+export interface PromotionJournal {
+  started(write: StartedWrite): Promise<void>;
+}
+
+export type PromotionStatus = 'succeeded' | 'blocked' | 'failed' | 'cancelled';
+
+export interface PromotionOutcome {
+  readonly status: PromotionStatus;
+  readonly mode: 'promotion' | 'rollback';
+  /** One line for the user. */
+  readonly message: string;
+  readonly sourceLabel: string;
+  readonly sourceRepository: string;
+  readonly target: string;
+  readonly digest?: string;
+  readonly previousDigest?: string | null;
+  /** What the target holds at the end, read back from the registry (undefined: could not read). */
+  readonly finalDigest?: string | null;
+  readonly gates: readonly GateResult[];
+  readonly durationMs: number;
+  readonly transport: Transport;
+  readonly overriddenGates?: readonly string[];
+  readonly error?: PromotionError;
+}
