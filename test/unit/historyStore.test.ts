@@ -220,18 +220,15 @@ describe('history store', () => {
     });
   });
 
-  it('reads 50,000 lines well under a second', async function () {
+  // Its speed is a benchmark's to show (npm run bench prints history read times), not a timed test's.
+  it('reads 50,000 lines, every one of them', async function () {
     this.timeout(30_000);
     await fsp.mkdir(path.dirname(file), { recursive: true });
     const lines: string[] = [];
     for (let i = 0; i < 50_000; i++) lines.push(JSON.stringify(record(String(i))));
     writeFileSync(file, `${lines.join('\n')}\n`);
-    const started = process.hrtime.bigint();
     const { records, problems } = await new HistoryStore(file, silentLogger).read();
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
     assert.equal(records.length, 50_000);
     assert.equal(problems.length, 0);
-    // Generous for slow CI machines; measured ~0.2 s here.
-    assert.ok(ms < 2_000, `read took ${ms.toFixed(0)} ms`);
   });
 });
