@@ -4,19 +4,24 @@
 //   2. the unit suite, in this process (out/test/unit/**/*.test.js);
 //   3. private throwaway services (dockerd + registries, test/harness/services.ts), exported as
 //      IMGPROMO_TEST_* variables, and the integration suite (out/test/integration/**/*.test.js);
-//   4. the VS Code extension-host and UI suites (out/test/vscode-host/runHostSuites.js), if present;
-//   5. services stopped (always: also on failure, SIGINT, SIGTERM), one line per suite, and as the
+//   4. the fault suite (out/test/faults/**/*.test.js: faults injected into the real engine and
+//      registries, hostile configs), counting into IMGPROMO_FAULT_TALLY (a temp file unless set) and
+//      printing the tally line (test/faults/tallyLine.mjs) just before the last line;
+//   5. the VS Code extension-host and UI suites (out/test/vscode-host/runHostSuites.js), if present;
+//   6. services stopped (always: also on failure, SIGINT, SIGTERM), one line per suite, and as the
 //      very last line `N passed, N failed` over every suite. Exit 1 if anything failed or crashed.
 //
-// Usage: node test/run-all.mjs [unit] [integration] [host] [electron] [--grep=<pattern>]
-//   no suite named: all of unit, integration, host (code-server + Chromium: runHostSuites.js).
+// Usage: node test/run-all.mjs [unit] [integration] [faults] [host] [electron] [--grep=<pattern>]
+//   no suite named: all of unit, integration, faults, host (code-server + Chromium: runHostSuites.js).
 //   `electron` (alone): the extension-host suite in desktop VS Code via @vscode/test-electron
 //   (runElectron.js), for machines that can download VS Code.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { tallyLine } from './faults/tallyLine.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
@@ -24,7 +29,7 @@ const out = join(root, 'out', 'test');
 const started = Date.now();
 
 // ---------- arguments ----------
-const SUITES = ['unit', 'integration', 'host'];
+const SUITES = ['unit', 'integration', 'faults', 'host'];
 const args = process.argv.slice(2);
 const grepArg = args.find((a) => a.startsWith('--grep='));
 const grep = grepArg ? grepArg.slice('--grep='.length) : process.env.IMGPROMO_TEST_GREP || undefined;
@@ -37,6 +42,8 @@ if (electron && named.length > 1) unknown.push('electron (use it alone)');
 /** name -> { passed, failed, pending, note, ms } in the order the suites ran */
 const results = new Map();
 let services;
+/** The fault tally ({ file, dir if we made it }) when the fault suite runs. */
+let tally;
 let finishing = false;
 /** The mocha run in progress, so an interrupt can still report what it counted. */
 let currentRun;
@@ -59,7 +66,7 @@ function summaryLines() {
   const lines = [];
   let passed = 0;
   let failed = 0;
-  const order = ['arguments', 'compile', 'build', 'unit', 'services', 'integration', 'host', 'electron'];
+  const order = ['arguments', 'compile', 'build', 'unit', 'services', 'integration', 'faults', 'host', 'electron'];
   const rank = (name) => (order.includes(name) ? order.indexOf(name) : order.length);
   for (const [name, r] of [...results].sort((a, b) => rank(a[0]) - rank(b[0]))) {
     passed += r.passed;
@@ -70,6 +77,7 @@ function summaryLines() {
     lines.push(r.skipped ? `${name}: skipped (${r.note})` : `${name}: ${r.passed} passed, ${r.failed} failed${extra ? ` (${extra})` : ''}`);
   }
   lines.push(`total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (tally) lines.push(tallyLine(tally.file));
   // The very last line, read by CI.
   lines.push(`${passed} passed, ${failed} failed`);
   return { lines, failed };
@@ -86,6 +94,7 @@ async function finish(extraFailure) {
   if (extraFailure) record(extraFailure.name, { failed: 1, note: extraFailure.note });
   await stopServices();
   const { lines, failed } = summaryLines();
+  if (tally?.dir) rmSync(tally.dir, { recursive: true, force: true });
   process.stdout.write('\n' + lines.join('\n') + '\n', () => process.exit(failed > 0 || extraFailure ? 1 : 0));
 }
 
@@ -221,7 +230,7 @@ async function runMochaSuite(name, files, timeout) {
 // ---------- the run ----------
 async function main() {
   if (unknown.length) {
-    console.error(`run-all: unknown argument(s) ${unknown.join(' ')}\nusage: node test/run-all.mjs [unit] [integration] [host] [electron] [--grep=<pattern>]`);
+    console.error(`run-all: unknown argument(s) ${unknown.join(' ')}\nusage: node test/run-all.mjs [unit] [integration] [faults] [host] [electron] [--grep=<pattern>]`);
     return finish({ name: 'arguments', note: `unknown ${unknown.join(' ')}` });
   }
   if (!run('compiling the tests (tsc -p test/tsconfig.json)', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join('test', 'tsconfig.json')])) {
@@ -234,7 +243,16 @@ async function main() {
   for (const s of SUITES) if (!wanted.has(s) && !(electron && s === 'host')) record(s, { skipped: true, note: 'not requested' });
   if (wanted.has('unit')) await runMocha('unit', testFiles('unit'), 10000);
 
-  const needServices = wanted.has('integration') || wanted.has('host');
+  if (wanted.has('faults')) {
+    // Set before any suite runs, so every suite (and child processes) adds to the same figures.
+    if (process.env.IMGPROMO_FAULT_TALLY) tally = { file: process.env.IMGPROMO_FAULT_TALLY };
+    else {
+      const dir = mkdtempSync(join(tmpdir(), 'imgpromo-tally-'));
+      tally = { file: join(dir, 'tally.jsonl'), dir };
+      process.env.IMGPROMO_FAULT_TALLY = tally.file;
+    }
+  }
+  const needServices = wanted.has('integration') || wanted.has('faults') || wanted.has('host');
   if (needServices) {
     const t = Date.now();
     try {
@@ -248,12 +266,14 @@ async function main() {
     } catch (err) {
       console.error(`\nrun-all: starting the test services failed:\n${err?.stack ?? err}`);
       record('services', { failed: 1, note: 'could not start dockerd/registries' });
-      for (const s of ['integration', 'host']) if (wanted.has(s)) record(s, { skipped: true, note: 'no services' });
+      for (const s of ['integration', 'faults', 'host']) if (wanted.has(s)) record(s, { skipped: true, note: 'no services' });
       return finish();
     }
   }
 
   if (wanted.has('integration')) await runMocha('integration', testFiles('integration'), 60000);
+  if (finishing) return;
+  if (wanted.has('faults')) await runMocha('faults', testFiles('faults'), 120000);
   if (finishing) return;
 
   if (wanted.has('host')) {

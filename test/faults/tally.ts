@@ -23,3 +23,15 @@ export function tallyOutcome(what: string, before: string | null, promoted: stri
     throw new Error(`${what}: the target was left on ${after ?? 'nothing'} (before: ${before ?? 'nothing'}, promoted: ${promoted})`);
   }
 }
+
+/**
+ * The same check when more than one digest was chosen by someone (two writers racing, another
+ * writer landing a digest of its own): the target must hold one of `chosen` (null: empty).
+ */
+export function tallyOutcomeAmong(what: string, chosen: readonly (string | null)[], after: string | null): void {
+  tally('promotion', what);
+  if (!chosen.includes(after)) {
+    tally('unchosen-state', `${what}: held ${after ?? 'nothing'}, chosen ${chosen.map((c) => c ?? 'nothing').join(', ')}`);
+    throw new Error(`${what}: the target was left on ${after ?? 'nothing'}, which nobody chose (chosen: ${chosen.map((c) => c ?? 'nothing').join(', ')})`);
+  }
+}
