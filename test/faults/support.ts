@@ -28,6 +28,7 @@ export function assertToldWhich(outcome: PromotionOutcome, after: string | null)
 /** Old or promoted, never a third or nothing; the person told which. Returns what it holds. */
 export async function expectKept(what: string, outcome: PromotionOutcome, target: Target, before: string | null, promoted: string): Promise<string | null> {
   const after = await held(target);
+  report(what, outcome, after);
   tallyOutcome(what, before, promoted, after);
   assertToldWhich(outcome, after);
   if (outcome.status === 'succeeded') assert.equal(after, promoted, `${what}: reported success but the target holds ${after}`);
@@ -41,7 +42,13 @@ export async function expectKept(what: string, outcome: PromotionOutcome, target
 /** As expectKept, when several digests were chosen by someone (racing writers). */
 export async function expectOneOf(what: string, outcome: PromotionOutcome | undefined, target: Target, chosen: readonly (string | null)[]): Promise<string | null> {
   const after = await held(target);
+  if (outcome) report(what, outcome, after);
   tallyOutcomeAmong(what, chosen, after);
   if (outcome) assertToldWhich(outcome, after);
   return after;
+}
+
+/** One line per promotion under a fault in the suite's output: what the person was told. */
+function report(what: string, outcome: PromotionOutcome, after: string | null): void {
+  console.log(`      ${what} → ${outcome.status}, holds ${after ? shortDigest(after) : 'nothing'}: ${outcome.message}`);
 }
