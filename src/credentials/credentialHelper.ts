@@ -39,6 +39,9 @@ export const runCredentialHelper: HelperRunner = (helper, serverUrl, signal) => 
         reject(new Error(`${program} printed something that is not JSON`));
       }
     });
+    // A helper that exits without reading stdin makes this write fail with EPIPE; the exit code
+    // above says what went wrong, and an unhandled stream error would crash the extension host.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(serverUrl);
   });
 };

@@ -110,10 +110,10 @@ describe('faults: engine and credentials (real engine and registries)', function
         },
       });
       const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'new0001' }, target: env(cfg, 'development') }, core.services, environmentFor(prompts));
+      await expectKept(what, outcome, { url: registry.url, repo, tag: 'dev', auth: changed }, old.digest, build.digest);
       assert.notEqual(outcome.status, 'succeeded', outcome.message);
       assert.match(outcome.message, /401|unauthori[sz]ed|authentication|credentials|denied/i, 'the message says the registry refused the credentials');
       assert.ok(!outcome.message.includes(user.password) && !core.log.text().includes(user.password), 'no password in the message or the log');
-      await expectKept(what, outcome, { url: registry.url, repo, tag: 'dev', auth: changed }, old.digest, build.digest);
     });
   }
 
@@ -174,10 +174,11 @@ describe('faults: engine and credentials (real engine and registries)', function
       const core = makeCore(svc, { dockerConfig: join(dir, 'config') });
       tally('fault', what);
       const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'new0001' }, target: env(cfg, 'development') }, core.services, environmentFor(new ScriptedPrompts()));
-      assert.notEqual(outcome.status, 'succeeded', outcome.message);
-      assert.match(outcome.message, h.expect);
-      assert.ok(!/LEAKED-s3cr3t/.test(outcome.message + core.log.text()), `the helper's output is not repeated: ${outcome.message}`);
       await expectKept(what, outcome, { url: registry.url, repo, tag: 'dev', auth: user }, old.digest, build.digest);
+      assert.notEqual(outcome.status, 'succeeded', outcome.message);
+      // The helper's failure is named (in the message, or the log the message points to).
+      assert.match(`${outcome.message}\n${core.log.text()}`, h.expect);
+      assert.ok(!/LEAKED-s3cr3t/.test(outcome.message + core.log.text()), `the helper's output is not repeated: ${outcome.message}`);
     });
   }
 });

@@ -137,7 +137,7 @@ describe('faults: network between the tool, the engine and the registry (fault p
         return { answer: { status: 503, headers: { 'Retry-After': '1' }, body: 'busy', connections: { from, to: from + 1 } } };
       };
       const outcome = await promoteUnder(s, transport, 'confirm', next, what);
-      assert.ok(s.proxy.stats.answered >= 1, 'a 503 was answered');
+      assert.ok(s.proxy.stats.answered >= 1, `a 503 was answered (${JSON.stringify(s.proxy.stats)}); log:\n${outcome.message}`);
       await expectKept(what, outcome, s.target, s.old, s.build);
     });
 
