@@ -7,13 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shortDigest } from '../../src/core/reference';
-import { parseHistory } from '../../src/history/historyStore';
+import { HistoryStore, parseHistory } from '../../src/history/historyStore';
+import { takeSnapshot } from '../../src/model/snapshot';
 import { promote } from '../../src/promotion/promote';
 import type { RegistryClient } from '../../src/registry/registryClient';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { digestOf, makeTempDir, pushImage, removeTree, sharedServices, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import { config, env, environmentFor, makeCore, ScriptedPrompts } from '../integration/support';
 import { expectKept, expectOneOf, held } from './support';
+import { tallyOutcome } from './tally';
 import { tally } from './tally';
 
 interface ChildOutcome {
@@ -75,6 +77,46 @@ describe('faults: races and cancellation (real engine and registry)', function (
     assert.equal(winner.status, 'succeeded', winner.message);
     assert.equal(after, winner.digest);
   });
+
+  for (const [transport, killAt] of [['engine', '^Pushing'], ['registry', '^Tagging']] as const) {
+    const what = `${transport}: the promoting process killed at "${killAt.slice(1)}"`;
+    it(`${what}: the history shows the attempt as interrupted, the snapshot the registry's truth, the next promotion works`, async () => {
+      const s = await scene([`k${randomBytes(3).toString('hex')}`]);
+      const build = s.builds[0]!;
+      const dir = makeTempDir('killed');
+      dirs.push(dir);
+      const historyFile = join(dir, '.promotion', 'history.jsonl');
+      const yaml = promotionYaml(`${svc.registry}/${s.repo}`, [{ name: 'development', tag: 'dev' }]);
+      tally('fault', what);
+      const died = await runChild({ yaml, buildTag: build.tag, historyFile, barrier: dir, name: 'killed', peers: [], transport, killAt }).then(
+        () => false,
+        (error: Error) => /SIGKILL/.test(error.message),
+      );
+      assert.ok(died, 'the child was killed mid-promotion');
+      // The engine may finish a push its dead client started: wait until the registry is still.
+      let after = await held(s.target);
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const again = await held(s.target);
+        if (again === after) break;
+        after = again;
+      }
+      tallyOutcome(what, s.old, build.digest, after);
+      // What a restarted window shows: the history's interrupted attempt, and the registry's truth.
+      const core = makeCore(svc, { transport });
+      const history = await new HistoryStore(historyFile, core.log).read();
+      const records = history.records as ReadonlyArray<{ outcome: string; target?: { environment?: string } }>;
+      assert.ok(records.some((r) => r.outcome === 'interrupted'), `the history shows the attempt as interrupted: ${JSON.stringify(records.map((r) => r.outcome))}`);
+      const snapshot = await takeSnapshot(s.cfg, core.snapshotServices);
+      const row = snapshot.environments[0]!;
+      assert.equal(row.lookup.state === 'present' ? row.lookup.digest : null, after, "the snapshot shows what the registry holds");
+      // The dead process's lock does not keep the environment blocked.
+      const withHistory = { ...({ historyFile } as object) };
+      const next = await promote({ config: s.cfg, source: { kind: 'build', tag: build.tag }, target: env(s.cfg, 'development') }, core.services, environmentFor(new ScriptedPrompts(), withHistory));
+      await expectKept(`${what} (promoted again)`, next, s.target, after, build.digest);
+      assert.equal(next.status, 'succeeded', next.message);
+    });
+  }
 
   for (const transport of ['engine', 'registry'] as const) {
     for (const overwrite of [false, true]) {
@@ -172,10 +214,10 @@ describe('faults: races and cancellation (real engine and registry)', function (
   }
 });
 
-function runChild(input: { yaml: string; buildTag: string; historyFile: string; barrier: string; name: string; peers: readonly string[] }): Promise<ChildOutcome> {
+function runChild(input: { yaml: string; buildTag: string; historyFile: string; barrier: string; name: string; peers: readonly string[]; transport?: 'engine' | 'registry'; killAt?: string }): Promise<ChildOutcome> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [join(__dirname, 'promoteChild.js')], { env: { ...process.env, IMGPROMO_CHILD: JSON.stringify(input) }, timeout: 90_000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`child ${input.name} failed: ${error.message}\n${stderr}`));
+      if (error) return reject(new Error(`child ${input.name} failed: ${error.message}${error.signal ? ` (${error.signal})` : ''}\n${stderr}`));
       const last = stdout.trim().split('\n').at(-1) ?? '';
       try {
         resolve(JSON.parse(last) as ChildOutcome);
