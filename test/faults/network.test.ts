@@ -9,6 +9,9 @@ import type { TransportSetting } from '../../src/promotion/transport';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { pushImage, sharedServices, startRegistry, tagExisting, uniqueRepo, type Registry, type TestServices } from '../harness';
 import { startFaultProxy, type FaultPlan, type FaultProxy } from '../harness/faultProxy';
+import { connectDockerode } from '../../src/engine/dockerodeEngine';
+import { parseHost } from '../../src/engine/engineAddress';
+import type { ImageEngine } from '../../src/engine/engine';
 import { config, env, environmentFor, makeCore, ScriptedPrompts } from '../integration/support';
 import { expectKept, type Target } from './support';
 import { tally } from './tally';
@@ -127,6 +130,36 @@ describe('faults: network between the tool, the engine and the registry (fault p
       await expectKept(what, outcome, s.target, s.old, build.digest);
     });
   }
+
+  it('engine: the registry stalls in the middle of the push (the engine idle timeout ends it)', async function () {
+    this.timeout(60_000);
+    const what = 'engine: registry stalls during the push';
+    const s = await scene();
+    const cfg = config(promotionYaml(`${s.proxy.host}/${s.target.repo}`, [{ name: 'development', tag: 'dev' }]));
+    const core = makeCore(svc, { transport: 'engine' });
+    // The engine with a short idle time (the promotion flow's EngineOptions.idleMs; 120 s by default).
+    const connect = connectDockerode as (address: ReturnType<typeof parseHost>, options?: { idleMs?: number }) => Promise<ImageEngine>;
+    const engine = () => connect(parseHost(svc.dockerHost, 'the test harness'), { idleMs: 5_000 });
+    let injected = false;
+    const progress = (m: string): void => {
+      if (!injected && /^Pushing/.test(m)) {
+        injected = true;
+        s.proxy.set({ stall: { direction: 'down', afterBytes: 0, times: Number.MAX_SAFE_INTEGER } });
+        s.proxy.dropAll();
+        tally('fault', what);
+        // Connections opened from now on for 4 s (the engine's push) stay stalled for good; the
+        // tool's read-back after the engine gives up opens a fresh one and gets through.
+        setTimeout(() => s.proxy.set({}), 4_000);
+      }
+    };
+    const started = Date.now();
+    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: s.buildTag }, target: env(cfg, 'development') }, { ...core.services, engine }, environmentFor(new ScriptedPrompts(), { progress }));
+    const ms = Date.now() - started;
+    assert.ok(injected);
+    assert.notEqual(outcome.status, 'succeeded', outcome.message);
+    assert.ok(ms < 40_000, `the stalled push ended after ${ms} ms`);
+    await expectKept(what, outcome, s.target, s.old, s.build);
+  });
 
   for (const transport of ['engine', 'registry'] as const) {
     it(`${transport}: two 503 answers with Retry-After after the confirmation`, async () => {
