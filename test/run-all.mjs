@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { tallyLine } from './faults/tallyLine.mjs';
+import { readTally, tallyLine } from './faults/tallyLine.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
@@ -93,6 +93,9 @@ async function finish(extraFailure) {
   }
   if (extraFailure) record(extraFailure.name, { failed: 1, note: extraFailure.note });
   await stopServices();
+  // A state nobody chose fails the run even when the test that saw it did not (a child process).
+  const unchosen = tally ? readTally(tally.file)['unchosen-state'] : 0;
+  if (unchosen > 0) record('fault tally', { failed: unchosen, note: 'environments left in a state nobody chose' });
   const { lines, failed } = summaryLines();
   if (tally?.dir) rmSync(tally.dir, { recursive: true, force: true });
   process.stdout.write('\n' + lines.join('\n') + '\n', () => process.exit(failed > 0 || extraFailure ? 1 : 0));
