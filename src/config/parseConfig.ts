@@ -18,9 +18,12 @@ import { formatPath, YamlSource, type PathSegment, type Target } from './yamlSou
 
 const MAX_TAG_LENGTH = 128;
 /** A config lists an image and a few environments; beyond this, parsing would only cost time and memory. */
-export const MAX_CONFIG_BYTES = 128 * 1024;
+export const MAX_CONFIG_BYTES = 64 * 1024;
 /** Enough to show every problem of a real config; a generated one with thousands gets a last line saying so. */
 const MAX_DIAGNOSTICS = 100;
+
+/** C0 and C1 controls (escape sequences, bells, NUL): never part of a name a person reads and types. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 const EMPTY_MESSAGE =
   'the promotion config is empty: it needs "image" (the image repository, such as registry.example.com/team/myapp) ' +
@@ -34,7 +37,9 @@ export function parsePromotionConfig(text: string): ParsedConfig {
     return { diagnostics: [{ severity: 'error', range, message: `the config is ${text.length} characters long; a promotion config may be at most ${MAX_CONFIG_BYTES} (it lists an image and a few environments)` }] };
   }
   try {
-    return parseText(text);
+    // YAML and editors take a lone CR as a line break, the yaml library's line counter does not:
+    // as LF (same length, so offsets hold) the positions are the ones the editor shows.
+    return parseText(text.replace(/\r(?!\n)/g, '\n'));
   } catch (error) {
     // A document the parser or a check cannot handle (nesting deep enough to exhaust the stack, say)
     // is still only a bad config: say so where the editor can show it.
@@ -142,6 +147,12 @@ function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource)
     const at = ['environments', index];
     const label = environmentLabel(environments, index);
 
+    const control = typeof env.name === 'string' ? CONTROL_CHARACTER.exec(env.name) : null;
+    if (control) {
+      const namePath = [...at, 'name'];
+      const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+      report.error(namePath, 'value', `${formatPath(namePath)}: the name holds the control character ${code}; names are shown in the views and typed to confirm, so use visible characters`);
+    }
     if (typeof env.name === 'string' && env.name) {
       const key = env.name.toLowerCase();
       const first = names.get(key);
