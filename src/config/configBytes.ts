@@ -62,7 +62,8 @@ function positionOf(bytes: Uint8Array, offset: number): SourceRange {
   let lineStart = 0;
   let line = 0;
   for (let i = 0; i < offset; i++) {
-    if (bytes[i] === 0x0a) {
+    // LF, CRLF and a lone CR each end a line, as in the editor.
+    if (bytes[i] === 0x0a || (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a)) {
       line++;
       lineStart = i + 1;
     }

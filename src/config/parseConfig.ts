@@ -1,6 +1,6 @@
 // Parses `.promotion.yaml`: YAML syntax, then the JSON Schema, then the checks a schema cannot express,
 // each problem as a diagnostic on the exact key or value it concerns; then the config with defaults filled.
-import { LineCounter, isScalar, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { isScalar, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { ReferenceError, isValidTag, parseRepository, repositoryName, sameRepository, type Repository } from '../core/reference';
 import { GATE_KINDS, isGateType, type Reporter } from './gates';
 import { schemaProblems } from './schemaDiagnostics';
@@ -58,11 +58,10 @@ function parseText(text: string): ParsedConfig {
     const range = { startLine: line, startColumn: column, endLine: line, endColumn: column + 1 };
     return { diagnostics: [{ severity: 'error', range, message: `the config nests "[" and "{" more than ${MAX_FLOW_DEPTH} levels deep here; a promotion config needs a few` }] };
   }
-  const lineCounter = new LineCounter();
   // yaml's own duplicate-key check compares each key with every earlier one (quadratic: 100,000 keys
   // took minutes); duplicateKeys below does it with a set.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false });
-  const source = new YamlSource(doc, lineCounter, text);
+  const doc = parseDocument(text, { prettyErrors: false, merge: true, uniqueKeys: false });
+  const source = new YamlSource(doc, text);
   const diagnostics = new Diagnostics(source);
 
   duplicateKeys(doc, diagnostics, source);
