@@ -18,7 +18,7 @@ import { formatPath, YamlSource, type PathSegment, type Target } from './yamlSou
 
 const MAX_TAG_LENGTH = 128;
 /** A config lists an image and a few environments; beyond this, parsing would only cost time and memory. */
-export const MAX_CONFIG_BYTES = 64 * 1024;
+export const MAX_CONFIG_BYTES = 32 * 1024;
 /** Enough to show every problem of a real config; a generated one with thousands gets a last line saying so. */
 const MAX_DIAGNOSTICS = 100;
 
