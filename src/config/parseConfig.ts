@@ -23,6 +23,7 @@ export const MAX_CONFIG_BYTES = 32 * 1024;
 const MAX_DIAGNOSTICS = 100;
 
 /** C0 and C1 controls (escape sequences, bells, NUL): never part of a name a person reads and types. */
+// oxlint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 const EMPTY_MESSAGE =
@@ -329,7 +330,7 @@ function tooDeep(text: string): number | undefined {
       if (c === '\\' && quote === '"') i++;
       else if (c === quote) quote = '';
     } else if (c === '"' || c === "'") {
-      if (i === 0 || /[\s\[{,:]/.test(text[i - 1]!)) quote = c;
+      if (i === 0 || /[\s[{,:]/.test(text[i - 1]!)) quote = c;
     } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
       const newline = text.indexOf('\n', i);
       i = newline < 0 ? text.length : newline;
