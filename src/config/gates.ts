@@ -74,6 +74,9 @@ const command: GateKind<'command'> = {
     if (typeof cwd === 'string' && (path.posix.isAbsolute(cwd) || path.win32.isAbsolute(cwd))) {
       const where = [...at, 'cwd'];
       report.error(where, 'value', `${formatPath(where)}: "${cwd}" is an absolute path; cwd is relative to the workspace folder (e.g. "scripts")`);
+    } else if (typeof cwd === 'string' && cwd.split(/[\\/]/).includes('..')) {
+      const where = [...at, 'cwd'];
+      report.error(where, 'value', `${formatPath(where)}: "${cwd}" has a ".." segment, which may lead out of the workspace folder; cwd is a folder inside it (e.g. "scripts")`);
     }
   },
   normalise(gate): CommandGateConfig {

@@ -2,7 +2,6 @@
 import type { GateKind, Reporter } from './gates';
 import { jsonPathProblem } from './jsonPath';
 import { expandPlaceholders, placeholderProblems } from './placeholders';
-import { regexProblem } from './regexProblem';
 import { hasClearSecret, isSecretHeaderName, suggestedSecretValue } from './secretHeaders';
 import {
   DEFAULT_HTTP_METHOD,
@@ -14,6 +13,7 @@ import {
   type HttpGateConfig,
   type HttpMethod,
 } from './types';
+import { compileWorkspacePattern } from './workspacePattern';
 import { formatPath, type PathSegment } from './yamlSource';
 
 interface RawHttpGate {
@@ -118,8 +118,8 @@ function checkBody(body: Readonly<Record<string, unknown>>, where: readonly Path
     report.error(second, 'key', `${formatPath(where)}: one body check per gate, found ${given.join(' and ')}; add another http gate for the second check`);
   }
   if (typeof body.regex === 'string') {
-    const problem = regexProblem(body.regex);
-    if (problem) report.error([...where, 'regex'], 'value', `${formatPath([...where, 'regex'])}: not a valid JavaScript regular expression: ${problem}`);
+    const result = compileWorkspacePattern(body.regex);
+    if (!result.ok) report.error([...where, 'regex'], 'value', `${formatPath([...where, 'regex'])}: not a usable regular expression: ${result.problem}`);
   }
   if (typeof body.jsonPath === 'string') {
     const problem = jsonPathProblem(body.jsonPath);

@@ -1,6 +1,6 @@
 // The label gate's checks beyond the schema, and its defaults.
 import type { GateKind } from './gates';
-import { regexProblem } from './regexProblem';
+import { compileWorkspacePattern } from './workspacePattern';
 import type { LabelGateConfig } from './types';
 import { formatPath } from './yamlSource';
 
@@ -18,8 +18,8 @@ export const label: GateKind<'label'> = {
     for (const [name, pattern] of Object.entries(labels ?? {})) {
       if (typeof pattern !== 'string' || !pattern) continue;
       const where = [...at, 'labels', name];
-      const problem = regexProblem(pattern);
-      if (problem) report.error(where, 'value', `${formatPath(where)}: not a valid JavaScript regular expression: ${problem}`);
+      const result = compileWorkspacePattern(pattern);
+      if (!result.ok) report.error(where, 'value', `${formatPath(where)}: not a usable regular expression: ${result.problem}`);
     }
     if ((!labels || Object.keys(labels).length === 0) && gate.revision !== true) {
       report.error(at, 'head', `${formatPath(at)}: a label gate needs labels to require (e.g. labels: { ${REVISION_LABEL}: "" }) or revision: true`);

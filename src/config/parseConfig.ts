@@ -1,9 +1,8 @@
 // Parses `.promotion.yaml`: YAML syntax, then the JSON Schema, then the checks a schema cannot express,
 // each problem as a diagnostic on the exact key or value it concerns; then the config with defaults filled.
-import { LineCounter, isScalar, parseDocument, type Document, type YAMLError } from 'yaml';
+import { isScalar, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { ReferenceError, isValidTag, parseRepository, repositoryName, sameRepository, type Repository } from '../core/reference';
 import { GATE_KINDS, isGateType, type Reporter } from './gates';
-import { regexProblem } from './regexProblem';
 import { schemaProblems } from './schemaDiagnostics';
 import {
   DEFAULT_BUILD_LIMIT,
@@ -14,9 +13,18 @@ import {
   type ParsedConfig,
   type PromotionConfig,
 } from './types';
+import { compileWorkspacePattern, type WorkspacePattern } from './workspacePattern';
 import { formatPath, YamlSource, type PathSegment, type Target } from './yamlSource';
 
 const MAX_TAG_LENGTH = 128;
+/** A config lists an image and a few environments; beyond this, parsing would only cost time and memory. */
+export const MAX_CONFIG_BYTES = 32 * 1024;
+/** Enough to show every problem of a real config; a generated one with thousands gets a last line saying so. */
+const MAX_DIAGNOSTICS = 100;
+
+/** C0 and C1 controls (escape sequences, bells, NUL): never part of a name a person reads and types. */
+// oxlint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 const EMPTY_MESSAGE =
   'the promotion config is empty: it needs "image" (the image repository, such as registry.example.com/team/myapp) ' +
@@ -24,15 +32,44 @@ const EMPTY_MESSAGE =
 
 /** Parses and validates the text of a promotion config. Never throws. */
 export function parsePromotionConfig(text: string): ParsedConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
-  const source = new YamlSource(doc, lineCounter, text);
+  // Characters, not bytes: a bound on the work, checked before the YAML parser sees the text.
+  if (text.length > MAX_CONFIG_BYTES) {
+    const range = { startLine: 0, startColumn: 0, endLine: 0, endColumn: 0 };
+    return { diagnostics: [{ severity: 'error', range, message: `the config is ${text.length} characters long; a promotion config may be at most ${MAX_CONFIG_BYTES} (it lists an image and a few environments)` }] };
+  }
+  try {
+    // YAML and editors take a lone CR as a line break, the yaml library's line counter does not:
+    // as LF (same length, so offsets hold) the positions are the ones the editor shows.
+    return parseText(text.replace(/\r(?!\n)/g, '\n'));
+  } catch (error) {
+    // A document the parser or a check cannot handle (nesting deep enough to exhaust the stack, say)
+    // is still only a bad config: say so where the editor can show it.
+    const range = { startLine: 0, startColumn: 0, endLine: 0, endColumn: 0 };
+    const reason = error instanceof RangeError ? 'it is nested too deeply' : error instanceof Error ? error.message : String(error);
+    return { diagnostics: [{ severity: 'error', range, message: `the config cannot be read: ${reason}` }] };
+  }
+}
+
+function parseText(text: string): ParsedConfig {
+  const deep = tooDeep(text);
+  if (deep !== undefined) {
+    const before = text.slice(0, deep);
+    const line = before.split('\n').length - 1;
+    const column = deep - (before.lastIndexOf('\n') + 1);
+    const range = { startLine: line, startColumn: column, endLine: line, endColumn: column + 1 };
+    return { diagnostics: [{ severity: 'error', range, message: `the config nests "[" and "{" more than ${MAX_FLOW_DEPTH} levels deep here; a promotion config needs a few` }] };
+  }
+  // yaml's own duplicate-key check compares each key with every earlier one (quadratic: 100,000 keys
+  // took minutes); duplicateKeys below does it with a set.
+  const doc = parseDocument(text, { prettyErrors: false, merge: true, uniqueKeys: false });
+  const source = new YamlSource(doc, text);
   const diagnostics = new Diagnostics(source);
 
-  for (const error of doc.errors) diagnostics.yaml('error', error, text);
-  for (const warning of doc.warnings) diagnostics.yaml('warning', warning, text);
+  duplicateKeys(doc, diagnostics, source);
+  for (const error of doc.errors) diagnostics.yaml('error', error);
+  for (const warning of doc.warnings) diagnostics.yaml('warning', warning);
   // The structure of a document with syntax errors is a guess; checking it would mostly add noise.
-  if (doc.errors.length) return { diagnostics: diagnostics.sorted() };
+  if (doc.errors.length || diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
 
   if (isEmpty(doc)) {
     diagnostics.at('error', source.fromOffsets(0, 0), EMPTY_MESSAGE);
@@ -88,7 +125,7 @@ function normalise(raw: RawConfig): PromotionConfig {
     image: raw.image,
     repository,
     builds: {
-      tagPattern: new RegExp(raw.builds?.tagPattern ?? DEFAULT_TAG_PATTERN),
+      tagPattern: compiledPattern(raw.builds?.tagPattern ?? DEFAULT_TAG_PATTERN),
       limit: raw.builds?.limit ?? DEFAULT_BUILD_LIMIT,
     },
     environments,
@@ -110,6 +147,12 @@ function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource)
     const at = ['environments', index];
     const label = environmentLabel(environments, index);
 
+    const control = typeof env.name === 'string' ? CONTROL_CHARACTER.exec(env.name) : null;
+    if (control) {
+      const namePath = [...at, 'name'];
+      const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+      report.error(namePath, 'value', `${formatPath(namePath)}: the name holds the control character ${code}; names are shown in the views and typed to confirm, so use visible characters`);
+    }
     if (typeof env.name === 'string' && env.name) {
       const key = env.name.toLowerCase();
       const first = names.get(key);
@@ -191,17 +234,24 @@ function tagProblem(tag: string): string {
 }
 
 /** The compiled `builds.tagPattern` (or the default); undefined when there is no usable pattern. */
-function checkTagPattern(builds: unknown, report: Reporter): RegExp | undefined {
-  if (builds === undefined) return new RegExp(DEFAULT_TAG_PATTERN);
+function checkTagPattern(builds: unknown, report: Reporter): WorkspacePattern | undefined {
+  if (builds === undefined) return compiledPattern(DEFAULT_TAG_PATTERN);
   if (!isRecord(builds)) return undefined;
   const pattern = builds.tagPattern;
-  if (pattern === undefined) return new RegExp(DEFAULT_TAG_PATTERN);
+  if (pattern === undefined) return compiledPattern(DEFAULT_TAG_PATTERN);
   if (typeof pattern !== 'string' || !pattern) return undefined;
-  const reason = regexProblem(pattern);
-  if (reason === undefined) return new RegExp(pattern);
+  const result = compileWorkspacePattern(pattern);
+  if (result.ok) return result.pattern;
   const path = ['builds', 'tagPattern'];
-  report.error(path, 'value', `${formatPath(path)}: not a valid JavaScript regular expression: ${reason}`);
+  report.error(path, 'value', `${formatPath(path)}: not a usable regular expression: ${result.problem}`);
   return undefined;
+}
+
+/** Only called on a pattern checkTagPattern accepted. */
+function compiledPattern(source: string): WorkspacePattern {
+  const result = compileWorkspacePattern(source);
+  if (!result.ok) throw new Error(`builds.tagPattern was accepted but does not compile: ${result.problem}`);
+  return result.pattern;
 }
 
 function environmentLabel(environments: readonly unknown[], index: number): string {
@@ -215,6 +265,7 @@ function environmentLabel(environments: readonly unknown[], index: number): stri
 class Diagnostics implements Reporter {
   private readonly list: ConfigDiagnostic[] = [];
   private readonly seen = new Set<string>();
+  private dropped = 0;
 
   constructor(private readonly source: YamlSource) {}
 
@@ -230,21 +281,22 @@ class Diagnostics implements Reporter {
     this.at('warning', this.source.range(path, target), message);
   }
 
-  yaml(severity: ConfigDiagnostic['severity'], problem: YAMLError, text: string): void {
-    let [start, end] = problem.pos;
-    // yaml marks the first character of a duplicate key; the whole key reads better.
-    const key = problem.code === 'DUPLICATE_KEY' ? /^(?:"[^"\n]*"|'[^'\n]*'|[^\s:#][^:\n#]*?)(?=\s*:(?:\s|$))/.exec(text.slice(start)) : null;
-    if (key) end = start + key[0].length;
+  yaml(severity: ConfigDiagnostic['severity'], problem: YAMLError): void {
+    const [start, end] = problem.pos;
     const message =
-      problem.code === 'DUPLICATE_KEY'
-        ? `duplicate key ${JSON.stringify(key ? key[0].replace(/^(["'])(.*)\1$/, '$2') : text.slice(start, end))}: keys in a map must be unique`
-        : problem.code === 'MULTIPLE_DOCS'
-          ? 'the config must be a single YAML document: remove the "---" line and what follows it'
+      problem.code === 'MULTIPLE_DOCS'
+        ? 'the config must be a single YAML document: remove the "---" line and what follows it'
+        : /call stack/i.test(problem.message)
+          ? 'the config is nested too deeply here; a promotion config needs a few levels'
           : problem.message;
     this.at(severity, this.source.fromOffsets(start, end), message);
   }
 
   at(severity: ConfigDiagnostic['severity'], range: ConfigDiagnostic['range'], message: string): void {
+    if (this.list.length >= MAX_DIAGNOSTICS) {
+      this.dropped++;
+      return;
+    }
     const id = `${severity}\0${range.startLine}:${range.startColumn}\0${message}`;
     if (this.seen.has(id)) return;
     this.seen.add(id);
@@ -253,8 +305,57 @@ class Diagnostics implements Reporter {
 
   /** In document order (the sort is stable, so problems at one place keep the order they were found in). */
   sorted(): ConfigDiagnostic[] {
-    return [...this.list].sort((a, b) => a.range.startLine - b.range.startLine || a.range.startColumn - b.range.startColumn);
+    const list = [...this.list].sort((a, b) => a.range.startLine - b.range.startLine || a.range.startColumn - b.range.startColumn);
+    if (this.dropped) {
+      const range = list[list.length - 1]!.range;
+      list.push({ severity: 'error', range, message: `${this.dropped} more problem(s) not shown; fix the ones above first` });
+    }
+    return list;
   }
+}
+
+/** Deeper flow nesting than any config needs; the YAML parser's recursion would cost seconds first. */
+const MAX_FLOW_DEPTH = 64;
+
+/**
+ * Offset of the first "[" or "{" past MAX_FLOW_DEPTH, outside quotes and comments. Brackets inside
+ * plain scalars (a tagPattern) count too, which only matters at a depth no config has.
+ */
+function tooDeep(text: string): number | undefined {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") {
+      if (i === 0 || /[\s[{,:]/.test(text[i - 1]!)) quote = c;
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const newline = text.indexOf('\n', i);
+      i = newline < 0 ? text.length : newline;
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_FLOW_DEPTH) return i;
+    } else if (c === ']' || c === '}') {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
+}
+
+/** Every key that repeats an earlier scalar key of the same map, reported on the whole repeated key. */
+function duplicateKeys(doc: Document, report: Diagnostics, source: YamlSource): void {
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key) || typeof pair.key.value === 'symbol') continue; // `<<` merges may repeat
+        const name = String(pair.key.value);
+        if (!seen.has(name)) seen.add(name);
+        else if (pair.key.range) report.at('error', source.fromOffsets(pair.key.range[0], pair.key.range[1]), `duplicate key ${JSON.stringify(name)}: keys in a map must be unique`);
+      }
+    },
+  });
 }
 
 function isEmpty(doc: Document): boolean {

@@ -1,5 +1,6 @@
 // The promotion config after parsing and validation: what the rest of the extension consumes.
 import type { Repository } from '../core/reference';
+import type { WorkspacePattern } from './workspacePattern';
 
 export const DEFAULT_CONFIG_FILE = '.promotion.yaml';
 /** Git-SHA-like tags are builds unless the config says otherwise. */
@@ -25,7 +26,8 @@ export interface PromotionConfig {
 }
 
 export interface BuildsConfig {
-  readonly tagPattern: RegExp;
+  /** Compiled with RE2 (linear time): it runs on every listed tag. */
+  readonly tagPattern: WorkspacePattern;
   /** How many builds the tree shows, newest first. */
   readonly limit: number;
 }
@@ -89,7 +91,7 @@ export interface HttpGateConfig extends GateBase {
 /** Exactly one check on the response body. */
 export type HttpBodyCheck =
   | { readonly contains: string }
-  /** A JavaScript regular expression, unanchored unless written with ^ and $. */
+  /** An RE2 regular expression (see workspacePattern.ts), unanchored unless written with ^ and $. */
   | { readonly regex: string }
   /** The value at the path (see jsonPath.ts) must equal `equals` after placeholders. */
   | { readonly jsonPath: string; readonly equals: string };
@@ -105,7 +107,7 @@ export interface SoakGateConfig extends GateBase {
 /** Labels the image config must carry, and whether its revision label must be a commit of the workspace. */
 export interface LabelGateConfig extends GateBase {
   readonly type: 'label';
-  /** Label → regular expression its value must match; `''` when present is enough. */
+  /** Label → RE2 regular expression its value must match; `''` when present is enough. */
   readonly labels: Readonly<Record<string, string>>;
   /** The `org.opencontainers.image.revision` commit must exist in the workspace's git repository. */
   readonly revision: boolean;

@@ -1,5 +1,5 @@
 // Finds the YAML nodes a path into the parsed value refers to, and turns them into editor ranges.
-import { isAlias, isMap, isNode, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
 import type { SourceRange } from './types';
 
 export type PathSegment = string | number;
@@ -44,11 +44,18 @@ export function pointerToPath(pointer: string): PathSegment[] {
 }
 
 export class YamlSource {
+  /**
+   * Offsets where each line starts, from the text itself: yaml's LineCounter learns only the line
+   * breaks its lexer passes over, and misses those inside a token it gave up on (a broken scalar).
+   */
+  private readonly lineStarts: number[] = [0];
+
   constructor(
     private readonly doc: Document,
-    private readonly lineCounter: LineCounter,
     private readonly text: string,
-  ) {}
+  ) {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+  }
 
   locate(path: readonly PathSegment[]): Located {
     let node: Node | null = this.resolve(this.doc.contents);
@@ -103,9 +110,22 @@ export class YamlSource {
   }
 
   fromOffsets(start: number, end: number): SourceRange {
-    const from = this.lineCounter.linePos(start);
-    const to = this.lineCounter.linePos(Math.max(start, end));
-    return { startLine: from.line - 1, startColumn: from.col - 1, endLine: to.line - 1, endColumn: to.col - 1 };
+    const from = this.position(start);
+    const to = this.position(Math.max(start, end));
+    return { startLine: from.line, startColumn: from.column, endLine: to.line, endColumn: to.column };
+  }
+
+  /** 0-based line and column of an offset (clamped to the text). */
+  private position(offset: number): { line: number; column: number } {
+    const at = Math.max(0, Math.min(offset, this.text.length));
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.lineStarts[mid]! <= at) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low, column: at - this.lineStarts[low]! };
   }
 
   private firstEntryRange(entry: unknown): SourceRange {

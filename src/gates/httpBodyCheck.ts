@@ -1,6 +1,7 @@
 // The body check of an http gate: contains, regex, or the value at a JSON path equal to a text.
 import { lookupJsonPath, parseJsonPath } from '../config/jsonPath';
 import type { HttpBodyCheck } from '../config/types';
+import { compileWorkspacePattern } from '../config/workspacePattern';
 import { MAX_BODY_BYTES } from './httpRequest';
 
 export type BodyVerdict = { readonly ok: true; readonly says: string } | { readonly ok: false; readonly says: string };
@@ -12,7 +13,9 @@ export function checkBody(check: HttpBodyCheck, body: string, truncated: boolean
     return body.includes(wanted) ? { ok: true, says: `the body contains ${quote(wanted)}` } : { ok: false, says: `the body does not contain ${quote(wanted)}${cut(truncated)}` };
   }
   if ('regex' in check) {
-    return new RegExp(check.regex).test(body)
+    const compiled = compileWorkspacePattern(check.regex);
+    if (!compiled.ok) return { ok: false, says: `the body regex /${check.regex}/ cannot be used: ${compiled.problem}` };
+    return compiled.pattern.test(body)
       ? { ok: true, says: `the body matches /${check.regex}/` }
       : { ok: false, says: `the body does not match /${check.regex}/${cut(truncated)}` };
   }

@@ -13,6 +13,18 @@ import { resolveHttpValues, type HttpValues } from './httpValues';
 import { untrustedReason } from './trust';
 
 export const HTTP_UNTRUSTED_REASON = untrustedReason('http gates that send secrets (${env:…} values or headers such as Authorization) run');
+/** A cloned config must not make the person's machine change things elsewhere (POST to an internal service, say). */
+export const HTTP_UNTRUSTED_METHOD_REASON = untrustedReason('http gates with a method other than GET or HEAD run');
+
+/** The methods an http gate may use in Restricted Mode: they only read. */
+const UNTRUSTED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
+/** Why the gate cannot run in Restricted Mode; undefined when it can. */
+export function untrustedHttpGateProblem(gate: HttpGateConfig): string | undefined {
+  if (!UNTRUSTED_METHODS.has(gate.method)) return HTTP_UNTRUSTED_METHOD_REASON;
+  if (httpGateSendsSecrets(gate)) return HTTP_UNTRUSTED_REASON;
+  return undefined;
+}
 
 /** Whether running the gate hands out something secret: a variable's value, or a secret header. */
 export function httpGateSendsSecrets(gate: HttpGateConfig): boolean {
@@ -29,7 +41,8 @@ interface Verdict {
 export async function runHttpGate(gate: HttpGateConfig, ctx: GateContext): Promise<GateResult> {
   const started = Date.now();
   throwIfAborted(ctx.signal);
-  if (!ctx.trusted && httpGateSendsSecrets(gate)) return failed(gate.name, gate.type, HTTP_UNTRUSTED_REASON);
+  const untrusted = ctx.trusted ? undefined : untrustedHttpGateProblem(gate);
+  if (untrusted) return failed(gate.name, gate.type, untrusted);
 
   const resolved = await resolveHttpValues(gate, ctx);
   if (!resolved.ok) return result(gate, resolved.status, resolved.reason, started);

@@ -2,6 +2,7 @@
 // with `revision: true`, the revision label must name a commit of the workspace's git repository.
 import type { LabelGateConfig } from '../config/types';
 import { isCancelled, throwIfAborted } from '../core/errors';
+import { workspacePatternOrUndefined } from '../config/workspacePattern';
 import { REVISION_LABEL, type ImageDetails } from '../images/imageDetails';
 import { untilAborted } from './abortable';
 import { errored, failed, passed, type GateContext, type GateResult } from './gate';
@@ -42,9 +43,14 @@ export function labelProblems(required: Readonly<Record<string, string>>, labels
   for (const [name, pattern] of Object.entries(required)) {
     const value = labels[name];
     if (value === undefined) problems.push(`missing label ${name}`);
-    else if (pattern && !new RegExp(pattern).test(value)) problems.push(`label ${name} is ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}, which does not match /${pattern}/`);
+    else if (pattern && !matches(pattern, value)) problems.push(`label ${name} is ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}, which does not match /${pattern}/`);
   }
   return problems;
+}
+
+/** A pattern that does not compile matches nothing (the config check has reported it). */
+function matches(pattern: string, value: string): boolean {
+  return workspacePatternOrUndefined(pattern)?.test(value) ?? false;
 }
 
 async function checkRevision(label: string | undefined, ctx: GateContext): Promise<{ status: 'passed' | 'failed' | 'error'; reason: string }> {

@@ -3,8 +3,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { fileExists } from './fileExists';
-import { parsePromotionConfig } from '../config/parseConfig';
-import type { ConfigDiagnostic } from '../config/types';
+import { parsePromotionConfigBytes, tooLarge } from '../config/configBytes';
+import { MAX_CONFIG_BYTES, parsePromotionConfig } from '../config/parseConfig';
+import type { ConfigDiagnostic, ParsedConfig } from '../config/types';
 import type { Logger } from '../core/log';
 import type { ConfigState, PromotionModel } from '../model/promotionModel';
 import { affectsSetting, type Settings } from './settings';
@@ -93,14 +94,15 @@ export class ConfigLoader implements vscode.Disposable {
   private async load(): Promise<void> {
     const file = this.file;
     if (!file) return this.publish({ kind: 'no-workspace' });
-    let text: string;
+    let parsed: ParsedConfig;
     try {
-      text = new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
+      // The size first: a cloned repository's 50 MB "config" is not read into memory at all.
+      const { size } = await vscode.workspace.fs.stat(file);
+      parsed = size > MAX_CONFIG_BYTES ? { diagnostics: [tooLarge(size)] } : parsePromotionConfigBytes(await vscode.workspace.fs.readFile(file));
     } catch {
       this.diagnostics.delete(file);
       return this.publish({ kind: 'no-config', file: file.fsPath });
     }
-    const parsed = parsePromotionConfig(text);
     this.diagnostics.set(file, parsed.diagnostics.map(toDiagnostic));
     if (!parsed.config) {
       this.log.warn(`${file.fsPath} has ${parsed.diagnostics.filter((d) => d.severity === 'error').length} error(s); see the Problems panel`);

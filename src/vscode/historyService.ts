@@ -2,15 +2,18 @@
 // the trees and gates, and appending one line per attempt before the attempt is reported.
 import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
+import { resolveWorkspaceFile, type WorkspaceFileResult } from '../config/workspaceFile';
 import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/log';
-import { HistoryStore, resolveHistoryFile, type HistoryContents } from '../history/historyStore';
+import { DEFAULT_HISTORY_FILE, HistoryStore, type HistoryContents } from '../history/historyStore';
 import type { HistoryRecord } from '../history/record';
 import { whoIsPromoting } from '../history/who';
 import { writesFile } from '../records/promotionRecords';
 import { historyRecordFor, startedRecordFor } from '../promotion/historyEntry';
 import type { PromotionOutcome, PromotionRequest, StartedWrite } from '../promotion/promote';
 import type { Settings } from './settings';
+
+const SETTING = 'imagePromotion.historyFile';
 
 export class HistoryService {
   private store: HistoryStore | undefined;
@@ -19,6 +22,9 @@ export class HistoryService {
 
   /** Adds the registry's promotion records (set by the container when records are read from it). */
   private withRecords: ((file: HistoryContents) => Promise<HistoryContents | undefined>) | undefined;
+
+  /** Problems already shown, so a refresh every minute does not repeat the warning. */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly settings: Settings, private readonly log: Logger) {}
 
@@ -32,9 +38,24 @@ export class HistoryService {
     return (await this.withRecords?.(file)) ?? file;
   }
 
-  /** The file for a workspace folder, re-resolved when the setting changes. */
+  /**
+   * Where the history of a workspace folder is kept: the setting when it stays inside the folder,
+   * else the default (with a warning saying why), else nowhere.
+   */
+  location(workspaceDir: string): WorkspaceFileResult {
+    const configured = this.settings.historyFile();
+    const chosen = configured === undefined ? undefined : resolveWorkspaceFile(workspaceDir, configured, SETTING);
+    if (chosen?.ok) return chosen;
+    const fallback = resolveWorkspaceFile(workspaceDir, DEFAULT_HISTORY_FILE, SETTING);
+    if (chosen && fallback.ok) this.warnOnce(`${chosen.problem}. Until then promotions are recorded in ${fallback.file}.`);
+    if (!fallback.ok) this.warnOnce(`No promotion history is kept: ${fallback.problem}.`);
+    return fallback;
+  }
+
+  /** The file for a workspace folder, re-resolved when the setting changes; what is wrong when there is none. */
   file(workspaceDir: string): string {
-    return resolveHistoryFile(workspaceDir, this.settings.historyFile());
+    const where = this.location(workspaceDir);
+    return where.ok ? where.file : `no history file (${where.problem})`;
   }
 
   /** The history file alone. */
@@ -63,21 +84,34 @@ export class HistoryService {
    * shown, never swallowed. Returns the record, for the registry.
    */
   async record(workspaceDir: string, request: PromotionRequest, outcome: PromotionOutcome, startedId?: string): Promise<HistoryRecord> {
-    const store = this.storeFor(workspaceDir);
     const record = historyRecordFor(request, outcome, await whoIsPromoting(workspaceDir), Date.now(), startedId);
     if (!writesFile(this.settings.records())) return record;
+    let store: HistoryStore | undefined;
     try {
+      store = this.storeFor(workspaceDir);
       await store.append(record);
     } catch (error) {
-      this.log.error(`the promotion history ${store.file} could not be written: ${errorMessage(error)}`);
-      void vscode.window.showErrorMessage(`The promotion was ${outcome.status}, but it could not be recorded in ${store.file}: ${errorMessage(error)}`);
+      const where = store?.file ?? 'the promotion history';
+      this.log.error(`the promotion history ${where} could not be written: ${errorMessage(error)}`);
+      void vscode.window.showErrorMessage(`The promotion was ${outcome.status}, but it could not be recorded in ${where}: ${errorMessage(error)}`);
     }
     return record;
   }
 
+  /** Throws, saying what to do, when the history has no place inside the folder. */
   private storeFor(workspaceDir: string): HistoryStore {
-    const file = this.file(workspaceDir);
-    if (this.store?.file !== file) this.store = new HistoryStore(file, this.log);
+    const where = this.location(workspaceDir);
+    if (!where.ok) throw new Error(where.problem);
+    if (this.store?.file !== where.file) this.store = new HistoryStore(where.file, this.log);
     return this.store;
+  }
+
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.log.warn(message);
+    void vscode.window.showWarningMessage(message, 'Open Settings').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', SETTING);
+    });
   }
 }

@@ -1,10 +1,21 @@
 // Typed access to the extension's settings (contributes.configuration in package.json).
 import * as vscode from 'vscode';
+import { userLevel } from '../config/restrictedSetting';
 import { DEFAULT_CONFIG_FILE } from '../config/types';
 import type { TransportSetting } from '../promotion/transport';
 import { parseRecordsSetting, type RecordsSetting } from '../records/promotionRecords';
 
 const SECTION = 'imagePromotion';
+
+/**
+ * Settings that decide which files are read or written, which engine is used, or where credentials
+ * travel in clear. They are `capabilities.untrustedWorkspaces.restrictedConfigurations` in
+ * package.json, and in Restricted Mode only the user's own value counts (see userLevel).
+ */
+export const RESTRICTED_SETTINGS = ['configFile', 'dockerHost', 'historyFile', 'insecureRegistries'] as const;
+
+/** A workspace cannot make the extension hammer a registry with the user's credentials. */
+export const MIN_REFRESH_INTERVAL_SECONDS = 5;
 
 export interface Settings {
   configFile(folder?: vscode.Uri): string;
@@ -18,18 +29,35 @@ export interface Settings {
 }
 
 export const settings: Settings = {
-  configFile: (folder) => vscode.workspace.getConfiguration(SECTION, folder).get<string>('configFile')?.trim() || DEFAULT_CONFIG_FILE,
-  dockerHost: () => vscode.workspace.getConfiguration(SECTION).get<string>('dockerHost')?.trim() ?? '',
-  refreshIntervalSeconds: () => Math.max(0, vscode.workspace.getConfiguration(SECTION).get<number>('refreshInterval') ?? 60),
-  insecureRegistries: () => vscode.workspace.getConfiguration(SECTION).get<string[]>('insecureRegistries') ?? [],
+  configFile: (folder) => asString(restricted('configFile', folder))?.trim() || DEFAULT_CONFIG_FILE,
+  dockerHost: () => asString(restricted('dockerHost'))?.trim() ?? '',
+  refreshIntervalSeconds: () => {
+    const seconds = vscode.workspace.getConfiguration(SECTION).get<number>('refreshInterval') ?? 60;
+    // 0 means "only on demand"; anything else at least the minimum.
+    return typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0 ? 0 : Math.max(MIN_REFRESH_INTERVAL_SECONDS, seconds);
+  },
+  insecureRegistries: () => {
+    const value = restricted('insecureRegistries');
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  },
   lookupTimeoutMs: () => Math.max(1, vscode.workspace.getConfiguration(SECTION).get<number>('lookupTimeoutSeconds') ?? 15) * 1000,
-  historyFile: () => vscode.workspace.getConfiguration(SECTION).get<string>('historyFile')?.trim() || undefined,
+  historyFile: () => asString(restricted('historyFile'))?.trim() || undefined,
   transport: () => {
     const value = vscode.workspace.getConfiguration(SECTION).get<string>('transport');
     return value === 'engine' || value === 'registry' ? value : 'auto';
   },
   records: () => parseRecordsSetting(vscode.workspace.getConfiguration(SECTION).get<string>('records')),
 };
+
+/** A restricted setting's value: all levels in a trusted workspace, the user's own otherwise. */
+function restricted(name: (typeof RESTRICTED_SETTINGS)[number], folder?: vscode.Uri): unknown {
+  const configuration = vscode.workspace.getConfiguration(SECTION, folder);
+  return userLevel(configuration.inspect(name), vscode.workspace.isTrusted, () => configuration.get(name));
+}
+
+function asString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
 
 export function affectsSetting(event: vscode.ConfigurationChangeEvent, name: string): boolean {
   return event.affectsConfiguration(`${SECTION}.${name}`);

@@ -8,7 +8,7 @@ import { isCancelled } from '../../src/core/errors';
 import { silentLogger, type Logger } from '../../src/core/log';
 import { parseRepository } from '../../src/core/reference';
 import type { GateContext } from '../../src/gates/gate';
-import { HTTP_UNTRUSTED_REASON, runHttpGate } from '../../src/gates/httpGate';
+import { HTTP_UNTRUSTED_METHOD_REASON, HTTP_UNTRUSTED_REASON, runHttpGate } from '../../src/gates/httpGate';
 import { runConfiguredGates } from '../../src/gates/runGates';
 import { REVISION_LABEL, type ImageDetails } from '../../src/images/imageDetails';
 
@@ -276,6 +276,30 @@ describe('http gates (real HTTP server)', () => {
         server.seen.map((s) => s.url),
         ['/healthz'],
       );
+    });
+
+    it('in an untrusted workspace, sends only GET and HEAD: a cloned config cannot POST from this machine', async () => {
+      const methods = ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+      const results = await runConfiguredGates(
+        [...methods.map((method) => gate('/change', { name: method, method })), gate('/healthz', { name: 'GET' }), gate('/healthz', { name: 'HEAD', method: 'HEAD' })],
+        ctx({ trusted: false }),
+      );
+      assert.deepEqual(
+        results.map((r) => [r.name, r.status]),
+        [...methods.map((m) => [m, 'failed']), ['GET', 'passed'], ['HEAD', 'passed']],
+      );
+      for (const r of results.slice(0, methods.length)) assert.equal(r.reason, HTTP_UNTRUSTED_METHOD_REASON);
+      assert.match(HTTP_UNTRUSTED_METHOD_REASON, /other than GET or HEAD run only in a trusted workspace.*Manage Workspace Trust/);
+      assert.deepEqual(
+        server.seen.map((s) => s.method).sort(),
+        ['GET', 'HEAD'],
+      );
+    });
+
+    it('in a trusted workspace, sends the other methods', async () => {
+      const result = await runHttpGate(gate('/change', { method: 'POST' }), ctx());
+      assert.equal(result.status, 'passed', result.reason);
+      assert.equal(server.seen[0]!.method, 'POST');
     });
 
     it('treats a secret header name as secret in an untrusted workspace even without a variable', async () => {
