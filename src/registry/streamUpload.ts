@@ -6,13 +6,14 @@
 // grew external memory by ~97 MiB even after a GC, with or without Content-Length, with an async
 // iterable or a ReadableStream body). A layer of several GiB must not become several GiB of memory.
 // The answer is returned as a fetch Response (its body is small: registries answer uploads with
-// headers and at most a short JSON error), so callers treat both alike.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+// headers and at most a short JSON error), so callers treat both alike. `agent` keeps connections
+// alive between uploads (transport/connections.ts).
+import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-export async function sendStream(url: string, method: string, headers: Record<string, string>, body: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<Response> {
+export async function sendStream(url: string, method: string, headers: Record<string, string>, body: AsyncIterable<Uint8Array>, signal: AbortSignal, agent?: Agent): Promise<Response> {
   const target = new URL(url);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<Response>((resolve, reject) => {
@@ -24,7 +25,7 @@ export async function sendStream(url: string, method: string, headers: Record<st
       settled = true;
       reject(error);
     };
-    const req = send(target, { method, headers, signal });
+    const req = send(target, { method, headers, signal, ...(agent ? { agent } : {}) });
     req.on('error', fail);
     req.on('response', (res: IncomingMessage) => {
       answered = true;

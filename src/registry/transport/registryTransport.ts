@@ -1,0 +1,261 @@
+// The registry transport: every request the registry client makes goes through here, and so do the
+// policies — credentials only to the registry's origin and a validated token realm, redirects
+// followed by hand (bounded, credentials never carried to another origin), retries of idempotent
+// requests, per-request and idle timeouts, capped body reads, kept connections. The operations
+// above (httpRegistryClient.ts) say what to ask; this says how.
+import { PromotionError, throwIfAborted } from '../../core/errors';
+import { repositoryName, type Repository } from '../../core/reference';
+import type { Logger } from '../../core/log';
+import type { CredentialProvider } from '../../credentials/credentials';
+import { parseChallenges } from '../authChallenge';
+import { mergeScopes, repositoryScope, splitScopes } from '../scopes';
+import { sendStream } from '../streamUpload';
+import { RegistryAuth, unauthorized } from './auth';
+import { keepAliveConnections, type Connections } from './connections';
+import { IdleTimer } from './idleTimer';
+import { BodyLimits, readCapped, readPrefix } from './limits';
+import { isRegistryOrigin, redactUrl, registryEndpoint, registryUrl, type RegistryEndpoint } from './origin';
+import { backoffMs, DEFAULT_RETRY, isConnectionReset, isIdempotent, isRetryableStatus, retryAfterMs, sleep, type RetryPolicy } from './retry';
+
+export interface TransportOptions {
+  credentials: CredentialProvider;
+  log: Logger;
+  /** Per-request limit; the caller's signal can cut it shorter. */
+  timeoutMs?: () => number;
+  /** Hosts (`host:port`) reached over plain HTTP besides loopback ones. */
+  insecureRegistries?: () => readonly string[];
+  /** For every request but streamed blob uploads; default: keep-alive connections (connections.ts). */
+  fetch?: typeof fetch;
+  now?: () => number;
+  retry?: RetryPolicy;
+}
+
+export type Access = 'pull' | 'pull,push' | 'delete';
+
+export interface TransportRequest {
+  headers?: Record<string, string>;
+  body?: Buffer;
+  /** A body that can be sent once only: never retried, never redirected, a 401 returned as it is. */
+  stream?: AsyncIterable<Uint8Array>;
+  signal?: AbortSignal | undefined;
+  /** More scopes the token needs besides the repository's own (a mount reads its source). */
+  extraScopes?: readonly string[];
+  /** Blob transfers: a timeout that restarts whenever bytes move, instead of one for the whole request. */
+  idle?: IdleTimer;
+}
+
+const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+export class RegistryTransport {
+  private readonly auth: RegistryAuth;
+  private connections: Connections | undefined;
+
+  constructor(private readonly options: TransportOptions) {
+    this.auth = new RegistryAuth(options.credentials, options.log, (url, method, headers, body, signal) => this.send(url, method, headers, body, signal, url.host, undefined, true), () => this.now());
+  }
+
+  timeoutMs(): number {
+    return this.options.timeoutMs?.() ?? 15_000;
+  }
+
+  now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  endpoint(registry: string): RegistryEndpoint {
+    return registryEndpoint(registry, this.options.insecureRegistries?.() ?? []);
+  }
+
+  /** `manifests/x` (under the repository), `/v2/…` (under the registry) or an absolute Location. */
+  url(repo: Repository, pathOrUrl: string): URL {
+    const endpoint = this.endpoint(repo.registry);
+    if (/^https?:\/\//i.test(pathOrUrl) || pathOrUrl.startsWith('/')) return registryUrl(endpoint, pathOrUrl);
+    return registryUrl(endpoint, `/v2/${repo.path}/${pathOrUrl}`);
+  }
+
+  /** Releases kept connections (idle ones never hold the process open anyway). */
+  async close(): Promise<void> {
+    const c = this.connections;
+    this.connections = undefined;
+    await c?.close();
+  }
+
+  async request(repo: Repository, access: Access, method: string, pathOrUrl: string, init: TransportRequest): Promise<Response> {
+    const endpoint = this.endpoint(repo.registry);
+    let url = this.url(repo, pathOrUrl);
+    let current = method;
+    let body = init.body;
+    for (let hop = 0; ; hop++) {
+      const res = await this.authorizedSend(endpoint, repo, access, url, current, { ...init, body });
+      const location = res.headers.get('location');
+      if (!REDIRECTS.has(res.status) || !location || init.stream) return res;
+      // A write's redirect is followed only when its body can be sent again as it was (307/308).
+      const resend = res.status === 307 || res.status === 308;
+      if (!isIdempotent(current) && !(resend && body)) return res;
+      await res.body?.cancel().catch(() => undefined);
+      if (hop >= MAX_REDIRECTS) throw new PromotionError('protocol', `${repo.registry} redirected ${method} ${redactUrl(this.url(repo, pathOrUrl))} more than ${MAX_REDIRECTS} times`);
+      const next = registryUrl(endpoint, new URL(location, url).toString());
+      if (url.protocol === 'https:' && next.protocol === 'http:' && !endpoint.insecure) {
+        throw new PromotionError('protocol', `${repo.registry} redirected ${method} ${redactUrl(url)} to plain http (${next.host}); refused`, 'A redirect from https to http would expose the request. Check the registry and any proxy in front of it.');
+      }
+      this.options.log.debug(`${method} ${redactUrl(url)} → ${res.status}: following to ${redactUrl(next)}${isRegistryOrigin(endpoint, next) ? '' : ' (another origin: without credentials)'}`);
+      if (!resend && current !== 'HEAD') {
+        current = 'GET';
+        body = undefined;
+      }
+      url = next;
+    }
+  }
+
+  /** One request to one URL: credentials and the 401 challenge dance only on the registry's own origin. */
+  private async authorizedSend(endpoint: RegistryEndpoint, repo: Repository, access: Access, url: URL, method: string, init: TransportRequest): Promise<Response> {
+    const payload = init.body ?? init.stream;
+    const retryable = isIdempotent(method) && !init.stream;
+    if (!isRegistryOrigin(endpoint, url)) return this.send(url, method, { ...init.headers }, payload, init.signal, repo.registry, init.idle, retryable);
+    const scopes = mergeScopes([repositoryScope(repo.path, access)], init.extraScopes ?? []);
+    const authorization = await this.auth.authorizationFor(endpoint, scopes, init.signal, undefined);
+    const res = await this.send(url, method, withAuth(init.headers, authorization), payload, init.signal, repo.registry, init.idle, retryable);
+    if (res.status !== 401 || init.stream) return res;
+    // First contact, a token that expired or was revoked early (`error="invalid_token"`), or one
+    // with too little access (`error="insufficient_scope"`): learn the challenge and try once more.
+    const challenge = parseChallenges(res.headers.get('www-authenticate')).find((c) => c.scheme === 'bearer' || c.scheme === 'basic');
+    if (!challenge) return res;
+    this.auth.learn(repo.registry, challenge);
+    let wanted = scopes;
+    if (challenge.scheme === 'bearer') {
+      wanted = mergeScopes(scopes, splitScopes([challenge.params['scope']]));
+      this.options.log.debug(`${repo.registry} answered 401${challenge.params['error'] ? ` (${challenge.params['error']})` : ''} to ${method} ${redactUrl(url)}: fetching a new token`);
+    }
+    const renewed = await this.auth.authorizationFor(endpoint, wanted, init.signal, authorization);
+    if (!renewed || renewed === authorization) return res;
+    await res.body?.cancel().catch(() => undefined);
+    return this.send(url, method, withAuth(init.headers, renewed), init.body, init.signal, repo.registry, init.idle, retryable);
+  }
+
+  /** Sends, retrying what may be retried. Answers 429/5xx as they are once the tries are used up. */
+  private async send(url: URL, method: string, headers: Record<string, string>, body: Buffer | AsyncIterable<Uint8Array> | undefined, signal: AbortSignal | undefined, registry: string, idle: IdleTimer | undefined, retryable: boolean): Promise<Response> {
+    const policy = this.options.retry ?? DEFAULT_RETRY;
+    const attempts = retryable ? Math.max(1, policy.attempts) : 1;
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt + 1 >= attempts;
+      let res: Response;
+      try {
+        res = await this.sendOnce(url, method, headers, body, signal, registry, idle);
+      } catch (error) {
+        const failure = error as PromotionError;
+        if (last || failure.kind !== 'registry-unreachable' || !isConnectionReset(failure)) throw failure;
+        const wait = backoffMs(attempt, policy);
+        this.options.log.debug(`${method} ${redactUrl(url)}: connection reset; trying again in ${wait} ms`);
+        await this.pause(wait, signal);
+        continue;
+      }
+      if (last || !isRetryableStatus(res.status)) return res;
+      const wait = retryAfterMs(res.headers.get('retry-after'), this.now(), policy) ?? backoffMs(attempt, policy);
+      await res.body?.cancel().catch(() => undefined);
+      this.options.log.debug(`${method} ${redactUrl(url)} → ${res.status}; trying again in ${wait} ms`);
+      await this.pause(wait, signal);
+    }
+  }
+
+  private async pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await sleep(ms, signal);
+    } catch {
+      throw new PromotionError('cancelled', 'cancelled');
+    }
+  }
+
+  /** One try; every failure comes out as a PromotionError (its cause the network error, for isConnectionReset). */
+  private async sendOnce(url: URL, method: string, headers: Record<string, string>, body: Buffer | AsyncIterable<Uint8Array> | undefined, signal: AbortSignal | undefined, registry: string, idle: IdleTimer | undefined): Promise<Response> {
+    throwIfAborted(signal);
+    const limit = idle?.signal ?? AbortSignal.timeout(this.timeoutMs());
+    idle?.touch();
+    const combined = signal ? AbortSignal.any([signal, limit]) : limit;
+    const connections = this.options.fetch ? undefined : (this.connections ??= keepAliveConnections());
+    try {
+      // A streamed body goes through node:http (fetch would keep all of it in memory: see streamUpload.ts).
+      const res =
+        body && !Buffer.isBuffer(body)
+          ? await sendStream(url.toString(), method, headers, body, combined, connections && (url.protocol === 'https:' ? connections.httpsAgent : connections.httpAgent))
+          : await (this.options.fetch ?? connections!.fetch)(url.toString(), { method, headers, redirect: 'manual', ...(body ? { body } : {}), signal: combined });
+      this.options.log.trace(`${method} ${redactUrl(url)} → ${res.status}`);
+      return res;
+    } catch (error) {
+      throw this.networkError(error, registry, url, signal, idle, limit);
+    }
+  }
+
+  /** A body, whole, refused past `cap` bytes; a connection lost while reading is reported as such. */
+  async read(res: Response, cap: number, repo: Repository, what: string, signal?: AbortSignal): Promise<Buffer> {
+    try {
+      return await readCapped(res, cap, repo.registry, what);
+    } catch (error) {
+      throw this.networkError(error, repo.registry, new URL(res.url || this.endpoint(repo.registry).origin), signal, undefined);
+    }
+  }
+
+  networkError(error: unknown, registry: string, url: URL | string, signal: AbortSignal | undefined, idle: IdleTimer | undefined, limit?: AbortSignal): PromotionError {
+    if (error instanceof PromotionError) return error;
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof PromotionError) return cause;
+    if (signal?.aborted) return new PromotionError('cancelled', 'cancelled');
+    const hint = 'Check the network, or raise imagePromotion.lookupTimeoutSeconds.';
+    if (idle?.timedOut) return new PromotionError('timeout', `registry ${registry} stalled: nothing moved for ${Math.round(idle.lastMs / 1000)} s`, hint);
+    const name = (error as { name?: string }).name;
+    if (!idle && (limit?.aborted || name === 'TimeoutError')) {
+      return new PromotionError('timeout', `registry ${registry} did not answer within ${Math.round(this.timeoutMs() / 1000)} s`, hint);
+    }
+    const detailOf = cause as { code?: string; message?: string } | undefined;
+    const code = detailOf?.code ?? (error as NodeJS.ErrnoException).code;
+    let origin = String(url);
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      // keep the text
+    }
+    const detail = code ?? detailOf?.message ?? (error as Error).message;
+    return new PromotionError('registry-unreachable', `registry ${registry} is unreachable at ${origin} (${detail})`, 'Is the registry running, and is the address right?', { cause: error });
+  }
+
+  /** A non-2xx answer as a PromotionError of the right kind, with the registry's own error text. */
+  async failure(res: Response, repo: Repository, what: string): Promise<PromotionError> {
+    const detail = await errorDetail(res);
+    const name = repositoryName(repo);
+    if (res.status === 401) {
+      const credentials = await this.options.credentials.get(repo.registry).catch(() => undefined);
+      return unauthorized(repo.registry, credentials, detail);
+    }
+    if (res.status === 403) return new PromotionError('denied', `${repo.registry} denied the request to ${what} in ${name}${detail}`, 'The credentials are valid but lack permission for this repository.');
+    if (res.status === 404) return new PromotionError('not-found', `${name}: could not ${what}: not found${detail}`);
+    if (res.status === 405 && what.startsWith('delete')) return new PromotionError('denied', `${repo.registry} does not allow deleting manifests${detail}`);
+    if (res.status === 503 && /read-?only/i.test(detail)) return new PromotionError('denied', `${repo.registry} is in read-only mode${detail}`);
+    return new PromotionError('protocol', `${repo.registry} answered ${res.status} ${res.statusText} when asked to ${what} in ${name}${detail}`);
+  }
+
+  async expectOk(res: Response, repo: Repository, what: string): Promise<void> {
+    if (!res.ok) throw await this.failure(res, repo, what);
+  }
+}
+
+function withAuth(headers: Record<string, string> | undefined, authorization: string | undefined): Record<string, string> {
+  return authorization ? { ...headers, Authorization: authorization } : { ...headers };
+}
+
+/** The registry's first error (`{"errors":[{code,message}]}`), else the start of the body; read capped. */
+async function errorDetail(res: Response): Promise<string> {
+  if (/html/i.test(res.headers.get('content-type') ?? '')) {
+    await res.body?.cancel().catch(() => undefined);
+    return '';
+  }
+  const text = await readPrefix(res, BodyLimits.errorBody);
+  try {
+    const body = JSON.parse(text) as { errors?: { code?: unknown; message?: unknown }[] };
+    const first = Array.isArray(body?.errors) ? body.errors[0] : undefined;
+    if (first) return `: ${[first.code, first.message].filter((v) => typeof v === 'string' && v).join(' ').slice(0, 300)}`;
+  } catch {
+    // not JSON: the text itself
+  }
+  const plain = text.replace(/\s+/g, ' ').trim();
+  return plain ? `: ${plain.slice(0, 200)}` : '';
+}
