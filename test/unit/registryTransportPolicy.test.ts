@@ -43,7 +43,8 @@ describe('registry transport policies', () => {
       assert.throws(() => validateRealm(secure, 'not a url'), /not a URL/);
       assert.equal(validateRealm(loopback, 'http://127.0.0.1:5001/token').port, '5001');
       assert.throws(() => validateRealm(loopback, 'http://localhost:5001/token'), /another host/);
-      assert.equal(validateRealm(marked, 'http://auth.internal/token').host, 'auth.internal');
+      assert.equal(validateRealm(marked, 'http://build.internal:5001/token').host, 'build.internal:5001');
+      assert.throws(() => validateRealm(marked, 'http://auth.internal/token'), /another host/);
     });
 
     it('trust domains are the last two labels; addresses stand for themselves', () => {

@@ -42,6 +42,8 @@ export function retryAfterMs(header: string | null, now: number, policy: RetryPo
   let ms: number;
   if (/^\d+$/.test(value)) ms = Number(value) * 1000;
   else {
+    // An HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`); Date.parse alone would read "-5" as a year.
+    if (!/^[A-Za-z]{3}, /.test(value)) return undefined;
     const at = Date.parse(value);
     if (!Number.isFinite(at)) return undefined;
     ms = at - now;
