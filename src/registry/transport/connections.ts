@@ -3,10 +3,11 @@
 // (and TLS) handshake. Registries do not send bodies to HEADs: requests here go through an undici
 // Agent that keeps connections alive, HEADs included (`reset: false`), a bounded pool per origin,
 // and HTTP/2 where a registry offers it over TLS. Streamed uploads (node:http, streamUpload.ts)
-// get keep-alive agents of their own.
+// get keep-alive agents of their own. HTTP(S)_PROXY / NO_PROXY are honoured, as the Docker CLI
+// does (undici's EnvHttpProxyAgent, only when one is set: it warns that it is experimental).
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
 
 export interface Connections {
   readonly fetch: typeof fetch;
@@ -20,7 +21,10 @@ const CONNECTIONS_PER_ORIGIN = 8;
 const KEEP_ALIVE_MS = 30_000;
 
 export function keepAliveConnections(): Connections {
-  const agent = new Agent({ keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: 60_000, connections: CONNECTIONS_PER_ORIGIN, allowH2: true });
+  const options = { keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: 60_000, connections: CONNECTIONS_PER_ORIGIN, allowH2: true };
+  const env = process.env;
+  const proxied = !!(env['HTTPS_PROXY'] || env['https_proxy'] || env['HTTP_PROXY'] || env['http_proxy']);
+  const agent: Dispatcher = proxied ? new EnvHttpProxyAgent(options) : new Agent(options);
   const dispatcher: Dispatcher = agent.compose(
     (dispatch) => (options, handler) => dispatch(options.method === 'HEAD' ? { ...options, reset: false } : options, handler),
   );
