@@ -224,7 +224,9 @@ export class RegistryTransport {
     const name = repositoryName(repo);
     if (res.status === 401) {
       const credentials = await this.options.credentials.get(repo.registry).catch(() => undefined);
-      return unauthorized(repo.registry, credentials, detail);
+      // Without credentials the registry's text ("authentication required") adds nothing, and a HEAD
+      // has none: the same message whichever request met the 401 first.
+      return unauthorized(repo.registry, credentials, credentials ? detail : '');
     }
     if (res.status === 403) return new PromotionError('denied', `${repo.registry} denied the request to ${what} in ${name}${detail}`, 'The credentials are valid but lack permission for this repository.');
     if (res.status === 404) return new PromotionError('not-found', `${name}: could not ${what}: not found${detail}`);
