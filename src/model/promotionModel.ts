@@ -64,7 +64,13 @@ export class PromotionModel {
     this.running = (async () => {
       this.fire();
       try {
-        const snapshot = await takeSnapshot(state.config, this.services, abort.signal);
+        // Partial snapshots show the environments and the first builds while the rest are described.
+        const snapshot = await takeSnapshot(state.config, this.services, abort.signal, (partial) => {
+          // Only while nothing complete is shown: a later refresh replaces what is shown at once.
+          if (generation !== this.generation || (this.current && this.current.builds.state === 'ok' && this.current.builds.complete !== false)) return;
+          this.current = partial;
+          this.fire();
+        });
         if (generation !== this.generation) return;
         this.current = snapshot;
         this.services.log.debug(`refreshed ${snapshot.environments.length} environments and ${snapshot.builds.state === 'ok' ? snapshot.builds.rows.length : 0} builds in ${snapshot.durationMs} ms`);
