@@ -129,11 +129,13 @@ export async function listBuilds(config: PromotionConfig, s: BuildsServices, sig
 
     // 3. The shown rows: digests, then details.
     const shown = () => order.ordered.filter((tag) => !gone.has(tag)).slice(0, config.builds.limit);
-    for (;;) {
-      // Each pass settles every missing tag (found or gone); deleted tags make room for the next ones.
+    // Each pass settles every missing tag (found or gone); deleted tags make room for the next ones,
+    // within the lookup budget (rows whose tags were all deleted just leave the list shorter).
+    for (let lookups = 0; lookups < config.builds.limit + (s.headBudget ?? DEFAULT_HEAD_BUDGET); ) {
       const missing = shown().filter((t) => !digests.has(t));
       if (!missing.length) break;
       await mapLimit(missing, concurrency, lookUp);
+      lookups += missing.length;
     }
     const undescribed = [...new Set(shown().flatMap((t) => { const d = digests.get(t)?.digest; return d && !detailsOf(d) ? [d] : []; }))];
     if (undescribed.length) {
