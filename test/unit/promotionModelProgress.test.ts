@@ -39,11 +39,12 @@ describe('promotion model: progressive snapshots', () => {
       log: new MemoryLog(),
     });
     const seen: (Snapshot | undefined)[] = [];
-    model.onDidChange(() => seen.push(model.snapshot));
+    model.onDidChange(() => seen.push(model.shown));
     model.setConfig({ kind: 'ready', file: 'f', config: cfg, workspaceDir: '.' });
-    for (let i = 0; i < 50 && !(describing && model.snapshot); i++) await new Promise((r) => setTimeout(r, 10));
-    const partial = model.snapshot;
+    for (let i = 0; i < 50 && !(describing && model.shown); i++) await new Promise((r) => setTimeout(r, 10));
+    const partial = model.shown;
     assert.ok(partial, 'a snapshot is shown before the details arrive');
+    assert.equal(model.snapshot, undefined, 'commands still see no snapshot: only complete ones');
     assert.equal(model.isRefreshing, true);
     assert.equal(partial.environments[0]?.lookup.state, 'present');
     assert.deepEqual(partial.builds.state === 'ok' && [partial.builds.rows.map((r) => r.tag), partial.builds.complete], [['3', '2', '1'], false]);

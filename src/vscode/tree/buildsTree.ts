@@ -21,7 +21,7 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
     if (node) return [];
     const state = this.model.config;
     if (state.kind !== 'ready') return [];
-    const snapshot = this.model.snapshot;
+    const snapshot = this.model.shown;
     if (!snapshot) return [{ kind: 'message', id: 'loading', label: 'Listing builds…', icon: 'loading' }];
     const builds = snapshot.builds;
     const config = state.config;
