@@ -1,6 +1,8 @@
 // What the tree's tooltips and the builds list need to know about a digest: platforms, creation
-// time, labels. Content-addressed, so answers are cached by digest for the life of the session.
+// time, labels. Content-addressed, so answers are cached by digest: for the session in memory, and
+// across sessions in a DetailsStore when one is given.
 import type { Repository } from '../core/reference';
+import type { DetailsStore } from './detailsStore';
 import { isIndexMediaType } from '../registry/mediaTypes';
 import type { RegistryClient } from '../registry/registryClient';
 
@@ -32,22 +34,46 @@ interface ConfigJson {
   config?: { Labels?: Record<string, string> | null };
 }
 
+/** Index details whose first platform could not be read (a passing failure, not the content). */
+const incomplete = new WeakSet<ImageDetails>();
+
 export class ImageDetailsCache {
   private readonly cache = new Map<string, Promise<ImageDetails>>();
 
-  constructor(private readonly registry: RegistryClient, private readonly maxEntries = 2000) {}
+  constructor(private readonly registry: RegistryClient, private readonly maxEntries = 2000, readonly store?: DetailsStore) {}
 
-  get(repo: Repository, digest: string, signal?: AbortSignal): Promise<ImageDetails> {
+  /**
+   * The details of a digest: from memory, the store, or the registry (through `via` when given, e.g.
+   * a client that counts requests).
+   */
+  get(repo: Repository, digest: string, signal?: AbortSignal, via?: RegistryClient): Promise<ImageDetails> {
     const key = `${repo.registry}/${repo.path}@${digest}`;
     let pending = this.cache.get(key);
     if (!pending) {
-      pending = describeImage(this.registry, repo, digest, signal);
+      pending = this.lookup(repo, digest, signal, via ?? this.registry);
       // A failed lookup is not remembered: the next refresh tries again.
       pending.catch(() => this.cache.delete(key));
       if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(key, pending);
     }
     return pending;
+  }
+
+  /** What is known without a request (the store must have been loaded). */
+  peek(digest: string): ImageDetails | undefined {
+    return this.store?.getDetails(digest);
+  }
+
+  private async lookup(repo: Repository, digest: string, signal: AbortSignal | undefined, registry: RegistryClient): Promise<ImageDetails> {
+    if (this.store) {
+      await this.store.load();
+      const known = this.store.getDetails(digest);
+      if (known) return known;
+    }
+    const details = await describeImage(registry, repo, digest, signal);
+    // A platform that could not be read may be readable later: only complete answers are kept.
+    if (!incomplete.has(details)) this.store?.putDetails(details);
+    return details;
   }
 }
 
@@ -62,7 +88,7 @@ export async function describeImage(registry: RegistryClient, repo: Repository, 
     // Creation time and labels come from the first platform's config: builds of one index share them.
     const first = images[0];
     const firstDetails = first ? await describeImage(registry, repo, first.digest, signal).catch(() => undefined) : undefined;
-    return {
+    const details: ImageDetails = {
       digest,
       mediaType,
       isIndex: true,
@@ -71,6 +97,8 @@ export async function describeImage(registry: RegistryClient, repo: Repository, 
       ...(firstDetails?.created ? { created: firstDetails.created } : {}),
       ...(firstDetails?.revision ? { revision: firstDetails.revision } : {}),
     };
+    if (first && !firstDetails) incomplete.add(details);
+    return details;
   }
   const configDigest = json.config?.digest;
   const config = configDigest ? (JSON.parse((await registry.getBlob(repo, configDigest, signal)).toString('utf8')) as ConfigJson) : {};

@@ -14,6 +14,8 @@ export class PromotionModel {
   private readonly listeners = new Set<() => void>();
   private state: ConfigState = { kind: 'no-workspace' };
   private current: Snapshot | undefined;
+  /** A partial snapshot of the first refresh, shown until a complete one exists. */
+  private partial: Snapshot | undefined;
   private generation = 0;
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
@@ -25,8 +27,14 @@ export class PromotionModel {
     return this.state;
   }
 
+  /** The latest complete snapshot: what commands act on. */
   get snapshot(): Snapshot | undefined {
     return this.current;
+  }
+
+  /** What the trees draw: the complete snapshot, or while there is none yet the parts already known. */
+  get shown(): Snapshot | undefined {
+    return this.current ?? this.partial;
   }
 
   get isRefreshing(): boolean {
@@ -43,6 +51,7 @@ export class PromotionModel {
     this.abort?.abort();
     this.state = state;
     this.current = undefined;
+    this.partial = undefined;
     this.fire();
     if (state.kind === 'ready') void this.refresh();
   }
@@ -64,9 +73,16 @@ export class PromotionModel {
     this.running = (async () => {
       this.fire();
       try {
-        const snapshot = await takeSnapshot(state.config, this.services, abort.signal);
+        // Partial snapshots show the environments and the first builds while the rest are described.
+        const snapshot = await takeSnapshot(state.config, this.services, abort.signal, (partial) => {
+          // Only while nothing complete is shown: a later refresh replaces what is shown at once.
+          if (generation !== this.generation || this.current) return;
+          this.partial = partial;
+          this.fire();
+        });
         if (generation !== this.generation) return;
         this.current = snapshot;
+        this.partial = undefined;
         this.services.log.debug(`refreshed ${snapshot.environments.length} environments and ${snapshot.builds.state === 'ok' ? snapshot.builds.rows.length : 0} builds in ${snapshot.durationMs} ms`);
       } catch (error) {
         this.services.log.error(`refresh failed: ${(error as Error).message}`);

@@ -2,10 +2,12 @@
 import type { EnvironmentConfig, PromotionConfig } from '../config/types';
 import { PromotionError } from '../core/errors';
 import type { Logger } from '../core/log';
-import type { ImageDetails } from '../images/imageDetails';
+import type { ImageDetails, ImageDetailsCache } from '../images/imageDetails';
 import type { Repository } from '../core/reference';
 import type { RegistryClient } from '../registry/registryClient';
-import { mapLimit } from './mapLimit';
+import type { GitHistory } from '../builds/gitHistory';
+import { listBuilds, type BuildsResult } from './buildsList';
+import { countingRegistry, describeCounts, type RequestCounts } from './countingRegistry';
 import type { HistoryContents } from '../history/historyStore';
 import { isDrift } from '../history/queries';
 import { disagreement } from '../history/teamHistory';
@@ -29,18 +31,7 @@ export interface EnvironmentRow {
   readonly next?: EnvironmentConfig;
 }
 
-export interface BuildRow {
-  readonly tag: string;
-  readonly digest: string;
-  readonly mediaType: string;
-  readonly created?: string;
-  /** Names of the environments that hold this digest now. */
-  readonly heldBy: readonly string[];
-}
-
-export type BuildsResult =
-  | { readonly state: 'ok'; readonly rows: readonly BuildRow[]; /** tags matching the pattern */ readonly matching: number; readonly scanned: number }
-  | { readonly state: 'error'; readonly error: PromotionError };
+export type { BuildRow, BuildsResult } from './buildsList';
 
 export type EngineStatus =
   | { readonly state: 'ok'; readonly address: string }
@@ -55,14 +46,21 @@ export interface Snapshot {
   readonly engine?: EngineStatus;
   readonly takenAt: number;
   readonly durationMs: number;
+  /** What this snapshot asked the registry (environments and builds). */
+  readonly requests?: Readonly<RequestCounts>;
 }
 
 export interface SnapshotServices {
   readonly registry: RegistryClient;
   readonly describe: (repo: Repository, digest: string, signal?: AbortSignal) => Promise<ImageDetails>;
   readonly log: Logger;
-  /** Builds scanned at most per refresh (newest-first needs each one's creation time). */
-  readonly maxScannedBuilds?: number;
+  /** The details cache (memory and disk) behind `describe`: lets a refresh order builds without requests. */
+  readonly details?: ImageDetailsCache;
+  /** The workspace's git history, to order commit-SHA builds without requests. */
+  readonly gitHistory?: () => Promise<GitHistory | undefined>;
+  /** Per refresh: unplaced build tags looked up, and new digests described, at most. */
+  readonly headBudget?: number;
+  readonly describeBudget?: number;
   readonly concurrency?: number;
   readonly checkEngine?: (signal?: AbortSignal) => Promise<EngineStatus>;
   readonly readHistory?: () => Promise<HistoryContents | undefined>;
@@ -70,23 +68,76 @@ export interface SnapshotServices {
   readonly withRecords?: (history: HistoryContents | undefined, environments: readonly { env: EnvironmentConfig; digest?: string | null }[], signal?: AbortSignal) => Promise<HistoryContents | undefined>;
 }
 
-const DEFAULT_MAX_SCANNED = 200;
-const DEFAULT_CONCURRENCY = 16;
-
-export async function takeSnapshot(config: PromotionConfig, services: SnapshotServices, signal?: AbortSignal): Promise<Snapshot> {
+/**
+ * Takes a snapshot. `onProgress` receives partial snapshots as parts arrive (the environments, then
+ * the first builds while the rest are still being described); the returned one is complete.
+ */
+export async function takeSnapshot(config: PromotionConfig, services: SnapshotServices, signal?: AbortSignal, onProgress?: (partial: Snapshot) => void): Promise<Snapshot> {
   const started = Date.now();
+  const { registry, counts } = countingRegistry(services.registry);
+  const details = services.details;
+  const settled: { lookups?: Lookup[]; builds?: BuildsResult; engine?: EngineStatus; history?: HistoryContents } = {};
+  const progress = (): void => {
+    if (!onProgress || !settled.lookups) return;
+    const builds = settled.builds ?? { state: 'ok', rows: [], matching: 0, scanned: 0, complete: false };
+    onProgress(compose(config, settled.lookups, builds, settled.engine, settled.history, started, counts));
+  };
   const [lookups, builds, engine, fileHistory] = await Promise.all([
-    Promise.all(config.environments.map((env) => lookupEnvironment(services.registry, env, signal))),
-    listBuilds(config, services, signal),
-    services.checkEngine?.(signal),
-    services.readHistory?.().catch((error: Error) => {
-      services.log.warn(`the promotion history could not be read: ${error.message}`);
-      return undefined;
+    Promise.all(config.environments.map((env) => lookupEnvironment(registry, env, signal))).then((l) => {
+      settled.lookups = l;
+      progress();
+      return l;
     }),
+    listBuilds(
+      config,
+      {
+        registry,
+        describe: details ? (repo, digest, sig) => details.get(repo, digest, sig, registry) : services.describe,
+        ...(details ? { peek: (digest: string) => details.peek(digest) } : {}),
+        ...(details?.store ? { store: details.store } : {}),
+        ...(services.gitHistory ? { gitHistory: services.gitHistory } : {}),
+        ...(services.headBudget !== undefined ? { headBudget: services.headBudget } : {}),
+        ...(services.describeBudget !== undefined ? { describeBudget: services.describeBudget } : {}),
+        ...(services.concurrency !== undefined ? { concurrency: services.concurrency } : {}),
+        log: services.log,
+      },
+      signal,
+      (partial) => {
+        settled.builds = partial;
+        progress();
+      },
+    ),
+    services.checkEngine?.(signal).then((e) => (settled.engine = e)),
+    services.readHistory?.().then(
+      (h) => (h ? (settled.history = h) : undefined),
+      (error: Error) => {
+        services.log.warn(`the promotion history could not be read: ${error.message}`);
+        return undefined;
+      },
+    ),
   ]);
   // After the lookups: the registry's records hang on the digests the tags hold now.
   const held = config.environments.map((env, i) => ({ env, digest: digestOf(lookups[i]!) }));
   const history = services.withRecords ? await services.withRecords(fileHistory, held, signal) : fileHistory;
+  const snapshot = compose(config, lookups, builds, engine, history, started, counts);
+  const gets = counts.manifestGets + counts.blobGets;
+  const summary =
+    builds.state === 'ok'
+      ? `${builds.rows.length} of ${builds.matching} builds (newest by ${builds.order ?? 'creation time'}, ${builds.scanned} placed)`
+      : 'builds not listed';
+  (gets ? services.log.info : services.log.debug).call(services.log, `refresh: ${config.environments.length} environments, ${summary} in ${snapshot.durationMs} ms; requests: ${describeCounts(counts)}`);
+  return snapshot;
+}
+
+function compose(
+  config: PromotionConfig,
+  lookups: readonly Lookup[],
+  builds: BuildsResult,
+  engine: EngineStatus | undefined,
+  history: HistoryContents | undefined,
+  started: number,
+  counts: RequestCounts,
+): Snapshot {
   const buildDigests = new Set(builds.state === 'ok' ? builds.rows.map((b) => b.digest) : []);
   const environments = config.environments.map((env, index): EnvironmentRow => {
     const previous = config.environments[index - 1];
@@ -104,7 +155,7 @@ export async function takeSnapshot(config: PromotionConfig, services: SnapshotSe
   const holders = heldBy(environments);
   const withHolders: BuildsResult =
     builds.state === 'ok' ? { ...builds, rows: builds.rows.map((row) => ({ ...row, heldBy: holders.get(row.digest) ?? [] })) } : builds;
-  return { environments, builds: withHolders, ...(engine ? { engine } : {}), ...(history ? { history } : {}), takenAt: started, durationMs: Date.now() - started };
+  return { environments, builds: withHolders, ...(engine ? { engine } : {}), ...(history ? { history } : {}), takenAt: started, durationMs: Date.now() - started, requests: { ...counts } };
 }
 
 export async function lookupEnvironment(registry: RegistryClient, env: EnvironmentConfig, signal?: AbortSignal): Promise<Lookup> {
@@ -139,35 +190,6 @@ export function relationTo(current: Lookup, previous: Lookup | undefined): Relat
   if (current.state === 'error' || previous.state !== 'present') return 'unknown';
   if (current.state === 'present' && current.digest === previous.digest) return 'in-step';
   return 'behind';
-}
-
-async function listBuilds(config: PromotionConfig, services: SnapshotServices, signal?: AbortSignal): Promise<BuildsResult> {
-  try {
-    const tags = (await services.registry.listTags(config.repository, signal)).filter((t) => config.builds.tagPattern.test(t));
-    const scanned = tags.slice(0, services.maxScannedBuilds ?? DEFAULT_MAX_SCANNED);
-    const concurrency = services.concurrency ?? DEFAULT_CONCURRENCY;
-    const resolved = await mapLimit(scanned, concurrency, async (tag) => {
-      const descriptor = await services.registry.resolve(config.repository, tag, signal);
-      if (!descriptor) return undefined; // deleted between the listing and the lookup
-      const details = await services.describe(config.repository, descriptor.digest, signal).catch((error: Error) => {
-        services.log.debug(`no details for ${tag}: ${error.message}`);
-        return undefined;
-      });
-      return { tag, digest: descriptor.digest, mediaType: descriptor.mediaType, ...(details?.created ? { created: details.created } : {}), heldBy: [] };
-    });
-    const rows = resolved.filter((r): r is NonNullable<typeof r> => !!r).sort(newestFirst).slice(0, config.builds.limit);
-    return { state: 'ok', rows, matching: tags.length, scanned: scanned.length };
-  } catch (error) {
-    return { state: 'error', error: asPromotionError(error) };
-  }
-}
-
-function newestFirst(a: BuildRow, b: BuildRow): number {
-  const ta = a.created ? Date.parse(a.created) : NaN;
-  const tb = b.created ? Date.parse(b.created) : NaN;
-  if (Number.isFinite(ta) && Number.isFinite(tb) && ta !== tb) return tb - ta;
-  if (Number.isFinite(ta) !== Number.isFinite(tb)) return Number.isFinite(ta) ? -1 : 1;
-  return a.tag.localeCompare(b.tag);
 }
 
 function heldBy(rows: readonly EnvironmentRow[]): Map<string, string[]> {

@@ -3,6 +3,8 @@
 import * as vscode from 'vscode';
 import { errorMessage, PromotionError } from '../core/errors';
 import { DockerConfigCredentials, dockerConfigDir } from '../credentials/dockerConfig';
+import { cachedGitHistory } from '../builds/gitHistory';
+import { DetailsStore } from '../images/detailsStore';
 import { ImageDetailsCache } from '../images/imageDetails';
 import { PromotionModel, type ConfigState } from '../model/promotionModel';
 import type { EngineStatus } from '../model/snapshot';
@@ -52,7 +54,9 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
 
   const credentials = new DockerConfigCredentials({ configDir: () => dockerConfigDir(), log });
   const registry = new HttpRegistryClient({ credentials, log, timeoutMs: settings.lookupTimeoutMs, insecureRegistries: settings.insecureRegistries });
-  const details = new ImageDetailsCache(registry);
+  // Digests' details and build tags' digests never change: kept across sessions, bounded.
+  const store = new DetailsStore({ file: vscode.Uri.joinPath(context.globalStorageUri, 'image-details.json').fsPath, log });
+  const details = new ImageDetailsCache(registry, undefined, store);
   const engines = new EngineProvider(settings, log);
   const checkEngine = async (signal?: AbortSignal): Promise<EngineStatus> => {
     let address = '(no address)';
@@ -72,7 +76,8 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     usesRegistry(settings.records())
       ? withRegistryRecords(file, recordSubjects(environments, file?.records ?? []), { read: (repo, digest, s) => registryRecords.read(repo, digest, s), log, accept: ofEnvironments(environments.map((e) => e.env)) }, signal)
       : Promise.resolve(file);
-  const model = new PromotionModel({ registry, describe: (repo, digest, signal) => details.get(repo, digest, signal), log, checkEngine, readHistory: () => readHistory(), withRecords });
+  const gitHistory = cachedGitHistory(() => (model.config.kind === 'ready' ? model.config.workspaceDir : undefined));
+  const model: PromotionModel = new PromotionModel({ registry, describe: (repo, digest, signal) => details.get(repo, digest, signal), details, gitHistory, log, checkEngine, readHistory: () => readHistory(), withRecords });
   own({ dispose: () => model.dispose() });
 
   const history = new HistoryService(settings, log);

@@ -21,20 +21,23 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
     if (node) return [];
     const state = this.model.config;
     if (state.kind !== 'ready') return [];
-    const snapshot = this.model.snapshot;
+    const snapshot = this.model.shown;
     if (!snapshot) return [{ kind: 'message', id: 'loading', label: 'Listing builds…', icon: 'loading' }];
     const builds = snapshot.builds;
     const config = state.config;
     if (builds.state === 'error') {
       return [{ kind: 'message', id: 'builds-error', label: 'Builds could not be listed', description: errorMessage(builds.error), tooltip: errorMessage(builds.error), icon: 'error', command: { command: 'imagePromotion.showLog', title: 'Show Log' } }];
     }
+    if (!builds.rows.length && builds.complete === false) return [{ kind: 'message', id: 'loading', label: 'Listing builds…', icon: 'loading' }];
     if (!builds.rows.length) {
       return [{ kind: 'message', id: 'no-builds', label: 'No builds yet', description: `no tag of ${config.image} matches ${config.builds.tagPattern.source}`, icon: 'info' }];
     }
     const nodes: PromotionNode[] = builds.rows.map((row): BuildNode => ({ kind: 'build', row, repository: config.repository, ...(config.environments[0] ? { next: config.environments[0] } : {}) }));
+    if (builds.complete === false) nodes.push({ kind: 'message', id: 'describing', label: 'Reading the builds\' details…', icon: 'loading' });
     if (builds.matching > builds.rows.length) {
-      const scanned = builds.scanned < builds.matching ? ` (the first ${builds.scanned} tags were compared)` : '';
-      nodes.push({ kind: 'message', id: 'more-builds', label: `${builds.matching - builds.rows.length} older builds not shown`, description: `builds.limit is ${config.builds.limit}${scanned}`, icon: 'info' });
+      const unplaced = builds.matching - builds.scanned;
+      const note = unplaced > 0 ? `; ${unplaced} not placed yet (their creation time is read a few per refresh)` : '';
+      nodes.push({ kind: 'message', id: 'more-builds', label: `${builds.matching - builds.rows.length} older builds not shown`, description: `builds.limit is ${config.builds.limit}${note}`, icon: 'info', tooltip: orderTooltip(builds.order) });
     }
     return nodes;
   }
@@ -66,5 +69,20 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
   dispose(): void {
     this.subscription.dispose();
     this.changed.dispose();
+  }
+}
+
+function orderTooltip(order: string | undefined): string {
+  switch (order) {
+    case 'git':
+      return 'Newest first by the commit time of each build\'s commit in this workspace\'s git history, else by its image creation time.';
+    case 'semver':
+      return 'Newest first by semantic version (the tags are versions).';
+    case 'numerical':
+      return 'Newest first by number (the tags are numbers).';
+    case 'date':
+      return 'Newest first by the date in the tag.';
+    default:
+      return 'Newest first by the image creation time.';
   }
 }

@@ -34,7 +34,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     const state = this.model.config;
     if (state.kind === 'no-workspace' || state.kind === 'no-config') return [];
     if (state.kind === 'invalid') return [configErrorsNode(state.file, state.diagnostics)];
-    const snapshot = this.model.snapshot;
+    const snapshot = this.model.shown;
     if (!snapshot) return [{ kind: 'message', id: 'loading', label: 'Looking up digests…', icon: 'loading' }];
     return [...snapshot.environments.map((row): EnvironmentNode => ({ kind: 'environment', row })), ...engineNodes(snapshot)];
   }
