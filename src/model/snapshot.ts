@@ -7,16 +7,16 @@ import type { Repository } from '../core/reference';
 import type { RegistryClient } from '../registry/registryClient';
 import { mapLimit } from './mapLimit';
 import type { HistoryContents } from '../history/historyStore';
-import { isDrift } from '../history/queries';
+import { firstArrivals, isDrift } from '../history/queries';
 import { disagreement } from '../history/teamHistory';
+import { ageLookup, relationOf, type AgeOf, type Relation } from './relations';
 
 export type Lookup =
   | { readonly state: 'present'; readonly digest: string; readonly mediaType: string }
   | { readonly state: 'absent' }
   | { readonly state: 'error'; readonly error: PromotionError };
 
-/** How an environment stands against the one before it. */
-export type Relation = 'first' | 'in-step' | 'behind' | 'unknown';
+export type { Relation } from './relations';
 
 export interface EnvironmentRow {
   readonly env: EnvironmentConfig;
@@ -88,6 +88,7 @@ export async function takeSnapshot(config: PromotionConfig, services: SnapshotSe
   const held = config.environments.map((env, i) => ({ env, digest: digestOf(lookups[i]!) }));
   const history = services.withRecords ? await services.withRecords(fileHistory, held, signal) : fileHistory;
   const buildDigests = new Set(builds.state === 'ok' ? builds.rows.map((b) => b.digest) : []);
+  const ageOf = ageLookup(builds.state === 'ok' ? builds.rows : [], firstArrivals(history?.records ?? []));
   const environments = config.environments.map((env, index): EnvironmentRow => {
     const previous = config.environments[index - 1];
     const next = config.environments[index + 1];
@@ -95,7 +96,7 @@ export async function takeSnapshot(config: PromotionConfig, services: SnapshotSe
       env,
       index,
       lookup: lookups[index]!,
-      relation: relationTo(lookups[index]!, index > 0 ? lookups[index - 1] : undefined),
+      relation: relationTo(lookups[index]!, index > 0 ? lookups[index - 1] : undefined, ageOf),
       ...(driftOf(env, lookups[index]!, index > 0 ? lookups[index - 1] : undefined, history, buildDigests) ? { drift: true } : {}),
       ...(previous ? { previous } : {}),
       ...(next ? { next } : {}),
@@ -134,11 +135,8 @@ function digestOf(lookup: Lookup): string | null | undefined {
   return lookup.state === 'present' ? lookup.digest : lookup.state === 'absent' ? null : undefined;
 }
 
-export function relationTo(current: Lookup, previous: Lookup | undefined): Relation {
-  if (!previous) return 'first';
-  if (current.state === 'error' || previous.state !== 'present') return 'unknown';
-  if (current.state === 'present' && current.digest === previous.digest) return 'in-step';
-  return 'behind';
+export function relationTo(current: Lookup, previous: Lookup | undefined, ageOf?: AgeOf): Relation {
+  return relationOf(current, previous, ageOf);
 }
 
 async function listBuilds(config: PromotionConfig, services: SnapshotServices, signal?: AbortSignal): Promise<BuildsResult> {
