@@ -1,9 +1,9 @@
 // The History view: per environment, every recorded attempt newest first; a row opens its details.
 import * as vscode from 'vscode';
-import { shortDigest } from '../../core/reference';
 import { finishedAt, type HistoryRecord } from '../../history/record';
 import { recordsFor } from '../../history/queries';
 import type { PromotionModel } from '../../model/promotionModel';
+import { historyHeadline } from '../text/historyHeadline';
 import { relativeTime } from './tooltips';
 
 export type HistoryNode =
@@ -52,11 +52,12 @@ export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode
       return item;
     }
     const r = node.record;
-    const item = new vscode.TreeItem(`${r.digest ? shortDigest(r.digest) : '(no digest)'} ${r.kind === 'rollback' ? 'rolled back' : r.outcome === 'succeeded' ? 'promoted' : r.outcome} from ${r.source.label}`);
+    const item = new vscode.TreeItem(historyHeadline(r));
     item.id = `history:record:${r.id}`;
     const who = r.who.name ?? r.who.user;
     item.description = [relativeTime(finishedAt(r)), who, r.transport, r.override ? 'gates overridden' : ''].filter(Boolean).join(' · ');
-    item.tooltip = `${r.message}\n\n${new Date(finishedAt(r)).toISOString()} by ${who}${r.who.email ? ` <${r.who.email}>` : ''}`;
+    item.tooltip = `${r.message}\n\n${r.digest ?? ''}\n${new Date(finishedAt(r)).toISOString()} by ${who}${r.who.email ? ` <${r.who.email}>` : ''}`;
+    item.accessibilityInformation = { label: `${historyHeadline(r)}, ${item.description}` };
     item.iconPath = outcomeIcon(r);
     item.contextValue = 'historyRecord';
     item.command = { command: 'imagePromotion.showHistoryEntry', title: 'Show Details', arguments: [r] };
