@@ -14,6 +14,7 @@ export class PromotionModel {
   private readonly listeners = new Set<() => void>();
   private state: ConfigState = { kind: 'no-workspace' };
   private current: Snapshot | undefined;
+  private kept: { readonly config: Extract<ConfigState, { kind: 'ready' }>; readonly snapshot: Snapshot } | undefined;
   private generation = 0;
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
@@ -29,6 +30,11 @@ export class PromotionModel {
     return this.current;
   }
 
+  /** While the config is broken: the last valid config and its snapshot, so the trees stay under an error row. */
+  get lastGood(): { readonly config: Extract<ConfigState, { kind: 'ready' }>; readonly snapshot: Snapshot } | undefined {
+    return this.state.kind === 'invalid' ? this.kept : undefined;
+  }
+
   get isRefreshing(): boolean {
     return this.running !== undefined;
   }
@@ -41,6 +47,8 @@ export class PromotionModel {
   setConfig(state: ConfigState): void {
     this.generation++;
     this.abort?.abort();
+    if (state.kind === 'invalid' && this.state.kind === 'ready' && this.current) this.kept = { config: this.state, snapshot: this.current };
+    else if (state.kind !== 'invalid') this.kept = undefined;
     this.state = state;
     this.current = undefined;
     this.fire();

@@ -24,3 +24,9 @@ export function buildLabel(build: BuildIdentity | undefined, digest: string | un
   if (rev) return `rev ${rev}`;
   return digest ? shortDigest(digest) : '(no digest)';
 }
+
+/** The build tag a snapshot lists for a digest (the first, newest-first order), if any. */
+export function buildTagOf(builds: { readonly state: string; readonly rows?: readonly { readonly tag: string; readonly digest: string }[] } | undefined, digest: string | undefined): string | undefined {
+  if (!digest || builds?.state !== 'ok') return undefined;
+  return builds.rows?.find((b) => b.digest === digest)?.tag;
+}

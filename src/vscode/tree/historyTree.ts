@@ -21,9 +21,12 @@ export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode
   }
 
   getChildren(node?: HistoryNode): HistoryNode[] {
-    const state = this.model.config;
-    const history = this.model.snapshot?.history;
-    if (state.kind !== 'ready' || !this.model.snapshot) return [];
+    // While the config is broken, the history of the last valid one stays.
+    const kept = this.model.lastGood;
+    const state = kept?.config ?? this.model.config;
+    const snapshot = kept?.snapshot ?? this.model.snapshot;
+    const history = snapshot?.history;
+    if (state.kind !== 'ready' || !snapshot) return [];
     if (node?.kind === 'environment') return node.records.map((record) => ({ kind: 'record', record }));
     if (node) return [];
     const notes: HistoryNode[] = [];
