@@ -44,7 +44,11 @@ export class GateChecksTree implements vscode.TreeDataProvider<Node>, vscode.Dis
       const verdict = checkVerdict(c);
       item.description = [c.digest ? shortDigest(c.digest) : '', verdict, `checked ${relativeTime(c.checkedAt)} in ${(c.durationMs / 1000).toFixed(1)} s`].filter(Boolean).join(' · ');
       item.tooltip = `${c.sourceLabel} → ${c.target}\n${c.digest ?? ''}\n${verdict}${c.transport ? `\ntransport: ${c.transport}` : ''}\nNothing was promoted.`;
-      item.iconPath = c.passed ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')) : new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+      item.iconPath = !c.passed
+        ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'))
+        : c.approvals.length
+          ? new vscode.ThemeIcon('person', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+          : new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
       return item;
     }
     if (node.kind === 'gate') {
