@@ -41,7 +41,7 @@ export async function rollBack(deps: RollbackDeps, node?: PromotionNode): Promis
     return undefined;
   }
   const builds = deps.model.snapshot?.builds;
-  const labelOf = (digest: string): string => buildLabel({ ...optionalTag(buildTagOf(builds, digest)) }, digest);
+  const labelOf = (digest: string): string => buildLabel({ tag: buildTagOf(builds, digest) }, digest);
   const chosen = await ui.pick(
     held.map((h, i) => ({ label: labelOf(h.digest), description: heldDescription(h), detail: h.digest, value: h, picked: i === 0 })),
     { title: `Roll back ${target.name}: earlier digest`, placeholder: 'Digests it held before, most recent first' },
@@ -82,8 +82,4 @@ function heldDescription(h: HeldDigest): string {
   if (h.arrivedBy) parts.push(`by ${h.arrivedBy.name ?? h.arrivedBy.user}`);
   if (h.leftAt !== undefined) parts.push(`replaced ${relativeTime(h.leftAt)}`);
   return parts.join(' · ') || 'held before the history began';
-}
-
-function optionalTag(tag: string | undefined): { tag?: string } {
-  return tag ? { tag } : {};
 }

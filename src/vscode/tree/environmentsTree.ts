@@ -9,10 +9,6 @@ import { messageItem } from './messageItem';
 import { buildLabel, buildTagOf } from '../text/buildLabel';
 import { digestTooltip, repositoryLine } from './tooltips';
 
-function optionalTag(tag: string | undefined): { tag?: string } {
-  return tag ? { tag } : {};
-}
-
 export type DetailsLookup = (node: PromotionNode) => Promise<ImageDetails | undefined>;
 
 export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>, vscode.Disposable {
@@ -60,7 +56,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     const drift = node.row.drift ? '**Changed outside promotion:** this is not what the history last saw here, nor what the environment before holds.' : '';
     const stale = node.stale ? '_As of the last valid config: fix the config to refresh._' : '';
     const tag = buildTagOf(node.builds, node.row.lookup.digest);
-    const heading = `${env.name} (${env.tag}): ${buildLabel({ ...(tag ? { tag } : {}), ...(details?.revision ? { revision: details.revision } : {}) }, node.row.lookup.digest)}`;
+    const heading = `${env.name} (${env.tag}): ${buildLabel({ tag, revision: details?.revision }, node.row.lookup.digest)}`;
     item.tooltip = digestTooltip(heading, env.repository, node.row.lookup.digest, details, [stale, repositoryLine(env.repository, env.tag), relationText(node.row) ?? '', drift].filter(Boolean));
     return item;
   }
@@ -77,7 +73,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     item.id = `environment:${env.name}${node.stale ? ':stale' : ''}`;
     const parts = [env.tag];
     // Lead with the build a person knows; the digest is in the tooltip.
-    if (lookup.state === 'present') parts.push(buildLabel({ ...optionalTag(buildTagOf(node.builds, lookup.digest)) }, lookup.digest));
+    if (lookup.state === 'present') parts.push(buildLabel({ tag: buildTagOf(node.builds, lookup.digest) }, lookup.digest));
     if (lookup.state === 'absent') parts.push('empty');
     if (lookup.state === 'error') parts.push(errorMessage(lookup.error));
     const relation = relationText(row);
