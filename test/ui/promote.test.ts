@@ -32,7 +32,7 @@ describe('UI: promote to staging from the command palette', function () {
     assert.match(row(rows, 'staging'), /\bempty\b/);
   });
 
-  it('promotes after the dialog is confirmed; staging then shows the digest of development', async () => {
+  it('promotes after the dialog is confirmed; staging then shows the build of development', async () => {
     await wb.runCommand('Image Promotion: Promote to Staging');
     const dialog = await wb.waitForDialog();
     assert.equal(dialog.message, 'Promote abc1234 from development into staging?');
