@@ -9,6 +9,7 @@ import type { Confirmation } from '../../src/promotion/promote';
 import { buildLabel } from '../../src/vscode/text/buildLabel';
 import { confirmationButton, confirmationDetail, confirmationTitle } from '../../src/vscode/text/confirmationText';
 import { historyHeadline } from '../../src/vscode/text/historyHeadline';
+import { outcomeText } from '../../src/vscode/text/outcomeText';
 
 const D = `sha256:${'4'.repeat(64)}`;
 const repository = parseRepository('registry.example.com/app');
@@ -43,6 +44,8 @@ describe('what a person reads', () => {
     assert.match(confirmationDetail(c), new RegExp(`Digest: ${D}`));
     assert.equal(confirmationTitle(confirmation({ mode: 'rollback' })), `Roll production back to sha256:${'4'.repeat(12)}?`);
     assert.equal(buildLabel({ tag: 'c52a9f1', revision: 'c52a9f1e0e0e0e0e0e0e' }, D), 'c52a9f1', 'a commit tag is not repeated');
+    assert.equal(outcomeText({ message: 'staging now holds sha256:444444444444.', digest: D }, { tag: 'c52a9f1' }), 'c52a9f1: staging now holds sha256:444444444444.');
+    assert.equal(outcomeText({ message: 'Cancelled.', digest: D }, undefined), 'Cancelled.', 'no build known: the message as it is');
   });
 
   it('a History row words only a succeeded attempt as done', () => {
