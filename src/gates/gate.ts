@@ -43,6 +43,8 @@ export interface GateContext {
 export interface HistoryView {
   /** When `digest` last arrived in `environment` by a successful promotion or rollback (ms since epoch). */
   arrivedAt(environment: string, digest: string): number | undefined;
+  /** When the history last saw `environment` holding `digest`, arrived by it or read before a write (rollback evidence). */
+  heldAt?(environment: string, digest: string): number | undefined;
 }
 
 export function passed(name: string, type: string, reason: string, durationMs = 0, details?: readonly string[]): GateResult {

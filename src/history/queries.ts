@@ -27,7 +27,10 @@ function key(environment: string, digest: string): string {
   return `${environment}\u0000${digest}`;
 }
 
-/** The HistoryView gates read: when a digest last arrived in an environment. */
+/**
+ * The HistoryView gates read: when a digest last arrived in an environment, and when the history last
+ * saw the environment holding it at all (rollback evidence).
+ */
 export function arrivals(records: readonly HistoryRecord[]): HistoryView {
   const arrived = new Map<string, number>();
   for (const record of chronological(records)) {
@@ -38,7 +41,29 @@ export function arrivals(records: readonly HistoryRecord[]): HistoryView {
     const noop = record.previousDigest === digest;
     if (!(noop && arrived.has(k))) arrived.set(k, finishedAt(record));
   }
-  return { arrivedAt: (environment, digest) => arrived.get(key(environment, digest)) };
+  const held = heldTimes(records);
+  return { arrivedAt: (environment, digest) => arrived.get(key(environment, digest)), heldAt: (environment, digest) => held.get(key(environment, digest)) };
+}
+
+/**
+ * Every time the history saw an environment holding a digest: what it read just before a write
+ * (`previousDigest`, the evidence for what was there before the tool was adopted), what a write left
+ * there, what it read back afterwards. The latest time per environment and digest.
+ */
+function heldTimes(records: readonly HistoryRecord[]): Map<string, number> {
+  const held = new Map<string, number>();
+  const saw = (environment: string, digest: string | null | undefined, at: number): void => {
+    if (!digest) return;
+    const k = key(environment, digest);
+    held.set(k, Math.max(held.get(k) ?? -Infinity, at));
+  };
+  for (const record of records) {
+    const env = record.target.environment;
+    saw(env, record.previousDigest, Date.parse(record.time));
+    saw(env, landedDigest(record), finishedAt(record));
+    saw(env, record.finalDigest, finishedAt(record));
+  }
+  return held;
 }
 
 /** One digest an environment held, for the rollback offer. */
@@ -85,18 +110,39 @@ export function recordsFor(records: readonly HistoryRecord[], environment: strin
 }
 
 /**
- * "Changed outside promotion": the environment holds a digest that no recorded promotion or rollback
- * brought into it and that is not what the environment before it holds. An empty environment is never
- * drift. Pass the records, or an `arrivals` view already built from them.
+ * What the history last saw `environment` holding (null: empty), or undefined when no record ever
+ * read it: the digest read back after the last attempt, else what that attempt landed, else what it
+ * read before writing.
  */
-export function isDrift(
-  environment: string,
-  currentDigest: string | null | undefined,
-  previousEnvironmentDigest: string | null | undefined,
-  history: readonly HistoryRecord[] | HistoryView,
-): boolean {
+export function lastKnownDigest(records: readonly HistoryRecord[], environment: string): string | null | undefined {
+  let known: string | null | undefined;
+  for (const record of chronological(records)) {
+    if (record.target.environment !== environment) continue;
+    const seen = record.finalDigest !== undefined ? record.finalDigest : (landedDigest(record) ?? record.previousDigest);
+    if (seen !== undefined) known = seen;
+  }
+  return known;
+}
+
+/**
+ * "Changed outside promotion": the environment holds something else than the history last saw there
+ * (every write through the tool is recorded, so a difference came from elsewhere), and not what the
+ * environment before it holds. An environment the history never looked at has not changed since the
+ * history began, as far as anyone can tell: no drift. An empty environment is never drift.
+ */
+export function isDrift(environment: string, currentDigest: string | null | undefined, previousEnvironmentDigest: string | null | undefined, records: readonly HistoryRecord[]): boolean {
   if (!currentDigest) return false;
   if (currentDigest === previousEnvironmentDigest) return false;
-  const view = 'arrivedAt' in history ? history : arrivals(history);
-  return view.arrivedAt(environment, currentDigest) === undefined;
+  const known = lastKnownDigest(records, environment);
+  return known !== undefined && known !== currentDigest;
+}
+
+/** When each digest first entered the pipeline by a recorded promotion (any environment): the history's build order. */
+export function firstArrivals(records: readonly HistoryRecord[]): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const record of chronological(records)) {
+    const digest = landedDigest(record);
+    if (digest && !first.has(digest)) first.set(digest, finishedAt(record));
+  }
+  return first;
 }

@@ -26,7 +26,10 @@ export interface HistorySource {
   /** As the user saw it: `staging`, `build 3f9c2ab`. */
   readonly label: string;
   readonly environment?: string;
+  /** The build tag the digest is known by (a build source's own tag, or the build an environment held). */
   readonly buildTag?: string;
+  /** The image's org.opencontainers.image.revision, when it carries one. */
+  readonly revision?: string;
   /** `registry/path`. */
   readonly repository: string;
 }
@@ -216,6 +219,7 @@ function checkRecord(o: Json): void {
   str(source, 'label', 'source.label');
   optStr(source, 'environment', 'source.environment');
   optStr(source, 'buildTag', 'source.buildTag');
+  optStr(source, 'revision', 'source.revision');
   str(source, 'repository', 'source.repository');
   const target = obj(o, 'target');
   str(target, 'environment', 'target.environment');

@@ -16,6 +16,7 @@ export class PromotionModel {
   private current: Snapshot | undefined;
   /** A partial snapshot of the first refresh, shown until a complete one exists. */
   private partial: Snapshot | undefined;
+  private kept: { readonly config: Extract<ConfigState, { kind: 'ready' }>; readonly snapshot: Snapshot } | undefined;
   private generation = 0;
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
@@ -37,6 +38,11 @@ export class PromotionModel {
     return this.current ?? this.partial;
   }
 
+  /** While the config is broken: the last valid config and its snapshot, so the trees stay under an error row. */
+  get lastGood(): { readonly config: Extract<ConfigState, { kind: 'ready' }>; readonly snapshot: Snapshot } | undefined {
+    return this.state.kind === 'invalid' ? this.kept : undefined;
+  }
+
   get isRefreshing(): boolean {
     return this.running !== undefined;
   }
@@ -49,6 +55,8 @@ export class PromotionModel {
   setConfig(state: ConfigState): void {
     this.generation++;
     this.abort?.abort();
+    if (state.kind === 'invalid' && this.state.kind === 'ready' && this.current) this.kept = { config: this.state, snapshot: this.current };
+    else if (state.kind !== 'invalid') this.kept = undefined;
     this.state = state;
     this.current = undefined;
     this.partial = undefined;

@@ -9,16 +9,16 @@ import type { GitHistory } from '../builds/gitHistory';
 import { listBuilds, type BuildsResult } from './buildsList';
 import { countingRegistry, describeCounts, type RequestCounts } from './countingRegistry';
 import type { HistoryContents } from '../history/historyStore';
-import { isDrift } from '../history/queries';
+import { firstArrivals, isDrift } from '../history/queries';
 import { disagreement } from '../history/teamHistory';
+import { ageLookup, relationOf, type AgeOf, type Relation } from './relations';
 
 export type Lookup =
   | { readonly state: 'present'; readonly digest: string; readonly mediaType: string }
   | { readonly state: 'absent' }
   | { readonly state: 'error'; readonly error: PromotionError };
 
-/** How an environment stands against the one before it. */
-export type Relation = 'first' | 'in-step' | 'behind' | 'unknown';
+export type { Relation } from './relations';
 
 export interface EnvironmentRow {
   readonly env: EnvironmentConfig;
@@ -139,6 +139,7 @@ function compose(
   counts: RequestCounts,
 ): Snapshot {
   const buildDigests = new Set(builds.state === 'ok' ? builds.rows.map((b) => b.digest) : []);
+  const ageOf = ageLookup(builds.state === 'ok' ? builds.rows : [], firstArrivals(history?.records ?? []));
   const environments = config.environments.map((env, index): EnvironmentRow => {
     const previous = config.environments[index - 1];
     const next = config.environments[index + 1];
@@ -146,7 +147,7 @@ function compose(
       env,
       index,
       lookup: lookups[index]!,
-      relation: relationTo(lookups[index]!, index > 0 ? lookups[index - 1] : undefined),
+      relation: relationTo(lookups[index]!, index > 0 ? lookups[index - 1] : undefined, ageOf),
       ...(driftOf(env, lookups[index]!, index > 0 ? lookups[index - 1] : undefined, history, buildDigests) ? { drift: true } : {}),
       ...(previous ? { previous } : {}),
       ...(next ? { next } : {}),
@@ -185,11 +186,8 @@ function digestOf(lookup: Lookup): string | null | undefined {
   return lookup.state === 'present' ? lookup.digest : lookup.state === 'absent' ? null : undefined;
 }
 
-export function relationTo(current: Lookup, previous: Lookup | undefined): Relation {
-  if (!previous) return 'first';
-  if (current.state === 'error' || previous.state !== 'present') return 'unknown';
-  if (current.state === 'present' && current.digest === previous.digest) return 'in-step';
-  return 'behind';
+export function relationTo(current: Lookup, previous: Lookup | undefined, ageOf?: AgeOf): Relation {
+  return relationOf(current, previous, ageOf);
 }
 
 function heldBy(rows: readonly EnvironmentRow[]): Map<string, string[]> {

@@ -51,12 +51,16 @@ export function transportKeepsDigestGate(choice: TransportChoice, details: Pick<
   return passed(name, BUILTIN, `single-platform Docker manifest${details.platforms[0] ? ` (${details.platforms[0]})` : ''} through the Docker engine (${choice.reason})${risk}`);
 }
 
-/** Rollback takes a digest the environment held before, instead of the promotion order. */
-export function heldBeforeGate(target: EnvironmentConfig, digest: string, arrivedAt: number | undefined): GateResult {
+/**
+ * Rollback takes a digest the environment held before, instead of the promotion order. Evidence is a
+ * recorded arrival, or a record that read it there before a write: what was there before the tool was
+ * adopted is the rollback people need most.
+ */
+export function heldBeforeGate(target: EnvironmentConfig, digest: string, arrivedAt: number | undefined, heldAt?: number): GateResult {
   const name = 'held before';
-  return arrivedAt !== undefined
-    ? passed(name, BUILTIN, `${target.name} held ${shortDigest(digest)} (arrived ${new Date(arrivedAt).toISOString()})`)
-    : failed(name, BUILTIN, `the history has no record of ${target.name} holding ${shortDigest(digest)}: a rollback can only go back to a digest it held`);
+  if (arrivedAt !== undefined) return passed(name, BUILTIN, `${target.name} held ${shortDigest(digest)} (arrived ${new Date(arrivedAt).toISOString()})`);
+  if (heldAt !== undefined) return passed(name, BUILTIN, `${target.name} held ${shortDigest(digest)} (recorded there ${new Date(heldAt).toISOString()}, before a promotion replaced it)`);
+  return failed(name, BUILTIN, `the history has no record of ${target.name} holding ${shortDigest(digest)}: a rollback can only go back to a digest it held`);
 }
 
 /** The engine must answer before anyone is asked to confirm. */

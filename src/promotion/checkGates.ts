@@ -1,6 +1,7 @@
 // "Check Gates…": every gate of a promotion, run now, nothing confirmed or written.
 import { errorMessage, PromotionError } from '../core/errors';
 import { repositoryName } from '../core/reference';
+import type { EnvironmentConfig } from '../config/types';
 import type { GateResult } from '../gates/gate';
 import { evaluateGates } from './gateEvaluation';
 import { Ended, resolveEnds, sourceLabelOf, sourceRepositoryOf, type PromotionEnvironment, type PromotionRequest, type PromotionServices } from './promote';
@@ -13,6 +14,8 @@ export interface GateCheck {
   readonly targetDigest?: string | null;
   readonly transport?: Transport;
   readonly gates: readonly GateResult[];
+  /** Approvals given only in the confirmation, by typing the name: listed, never "passed". */
+  readonly approvals: readonly PendingApproval[];
   /** All passed: the promotion would be offered for confirmation. */
   readonly passed: boolean;
   /** Why no gate could run (source missing, registry down). */
@@ -21,9 +24,21 @@ export interface GateCheck {
   readonly durationMs: number;
 }
 
+export interface PendingApproval {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/** Every approval the target needs: its approval gates, or its protection when it has none. */
+export function pendingApprovals(target: EnvironmentConfig): PendingApproval[] {
+  const reason = `needs approval by typing "${target.name}" in the confirmation`;
+  const gates = target.gates.filter((g) => g.type === 'approval').map((g) => ({ name: g.name, reason }));
+  return gates.length || !target.protected ? gates : [{ name: 'protected environment', reason }];
+}
+
 export async function checkGates(request: PromotionRequest, services: PromotionServices, env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history'>): Promise<GateCheck> {
   const started = Date.now();
-  const base = { sourceLabel: sourceLabelOf(request.source), target: request.target.name, checkedAt: started };
+  const base = { sourceLabel: sourceLabelOf(request.source), target: request.target.name, approvals: pendingApprovals(request.target), checkedAt: started };
   try {
     const ends = await resolveEnds(request, services, env.signal);
     if (ends instanceof Ended) return { ...base, gates: [], passed: false, problem: ends.message, durationMs: Date.now() - started };

@@ -42,7 +42,7 @@ export async function evaluateGates(input: EvaluationInput, services: PromotionS
   const previous = previousEnvironment(config, target);
 
   if (request.mode === 'rollback') {
-    gates.push(heldBeforeGate(target, digest, env.history?.arrivedAt(target.name, digest)));
+    gates.push(heldBeforeGate(target, digest, env.history?.arrivedAt(target.name, digest), env.history?.heldAt?.(target.name, digest)));
   } else {
     const previousHolds =
       previous && source.kind === 'environment' && source.environment.name === previous.name && !source.digest

@@ -132,6 +132,7 @@ class Promotion {
     this.log.info(`source ${repositoryName(this.sourceRepo)}@${ends.digest}; ${this.target.name} holds ${describe(ends.targetDigest)}`);
     const seen = this.request.seenTargetDigest;
     if (seen !== undefined && seen !== ends.targetDigest) {
+      this.env.progress(`Waiting for your answer: ${this.target.name} changed since it was shown…`);
       if (!(await this.env.prompts.confirmMovedTarget({ target: this.target, seen, now: ends.targetDigest }))) {
         return new Ended('cancelled', `Cancelled: ${this.target.name} changed since it was shown (now ${describe(ends.targetDigest)}).`);
       }
@@ -163,6 +164,8 @@ class Promotion {
     const { target, mode, overridden } = this;
     const digest = this.digest!;
     const requireTypedName = needsTypedApproval(target) || overridden.length > 0;
+    // Not "Checking gates…" while the dialog is open: say what the notification waits for.
+    this.env.progress(requireTypedName ? `Waiting for your confirmation (you type "${target.name}")…` : 'Waiting for your confirmation…');
     const confirmed = await this.env.prompts.confirm({
       mode,
       sourceLabel: this.sourceLabel,
@@ -178,6 +181,7 @@ class Promotion {
       platforms: evaluation.details.platforms,
       ...(evaluation.extras ? { extras: evaluation.extras } : {}),
       ...(overridden.length ? { overriddenGates: overridden } : {}),
+      ...(this.request.build ? { build: this.request.build } : {}),
     });
     if (!confirmed) return new Ended('cancelled', `Cancelled: ${shortDigest(digest)} was not ${mode === 'rollback' ? 'rolled back' : 'promoted'} into ${target.name}.`);
     const approval = `approved by typing "${target.name}" in the confirmation`;
@@ -185,6 +189,7 @@ class Promotion {
     if (requireTypedName && !target.gates.some((g) => g.type === 'approval')) {
       this.gates.push(passed(target.protected ? 'protected environment' : 'gate override', 'approval', approval));
     }
+    this.env.progress('Confirmed; preparing the transfer…');
     throwIfAborted(this.env.signal);
     return undefined;
   }
@@ -217,6 +222,7 @@ class Promotion {
     const now = (await this.services.registry.resolve(this.target.repository, this.target.tag, this.env.signal))?.digest ?? null;
     if (now === this.previousDigest) return undefined;
     this.log.warn(`${this.target.name} moved from ${describe(this.previousDigest)} to ${describe(now)} ${when}`);
+    this.env.progress(`Waiting for your answer: ${this.target.name} changed ${when}…`);
     if (!(await this.env.prompts.confirmMovedTarget({ target: this.target, seen: this.previousDigest ?? null, now }))) {
       this.finalDigest = now;
       return new Ended('cancelled', `Cancelled: ${this.target.name} changed to ${describe(now)} ${when}. Nothing was written.${this.along()}`);

@@ -28,6 +28,8 @@ export interface PromotionRequest {
   readonly mode?: 'promotion' | 'rollback';
   /** Rollback only: skip the configured gates. The confirmation then needs the name typed. */
   readonly overrideGates?: boolean;
+  /** The build the person knows the digest as, recorded in the history. */
+  readonly build?: { readonly tag?: string; readonly revision?: string };
 }
 
 export interface Confirmation {
@@ -47,6 +49,8 @@ export interface Confirmation {
   /** Signatures, attestations and referrers that travel with the image (registry-side copies). */
   readonly extras?: string;
   readonly overriddenGates?: readonly string[];
+  /** The build the person knows the digest as (from the request). */
+  readonly build?: { readonly tag?: string; readonly revision?: string };
 }
 
 export interface MovedTarget {

@@ -96,7 +96,7 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
   let interaction: UserInteraction = new VsCodeInteraction();
   const trees: { environments?: EnvironmentsTree } = {};
   const runner = new PromotionRunner({ model, services, history, records, interaction: () => interaction, onBusyChanged: () => trees.environments?.redraw() });
-  const promoteCommands = new PromoteCommands({ model, runner, interaction: () => interaction });
+  const promoteCommands = new PromoteCommands({ model, runner, interaction: () => interaction, memory: context.workspaceState, describe: (repo, digest) => details.get(repo, digest) });
 
   const lookupDetails = async (node: PromotionNode) => {
     const found = digestOf(node);

@@ -30,6 +30,7 @@ export function renderRecord(r: HistoryRecord): string {
     `|---|---|`,
     `| When | ${r.time} (took ${(r.durationMs / 1000).toFixed(1)} s, finished ${new Date(finishedAt(r)).toISOString()}) |`,
     `| Who | ${who} |`,
+    ...(r.source.buildTag || r.source.revision ? [`| Build | ${[r.source.buildTag, r.source.revision ? `revision \`${r.source.revision}\`` : ''].filter(Boolean).join(', ')} |`] : []),
     `| Source | ${r.source.label} (${r.source.repository}) |`,
     `| Target | ${r.target.environment} → ${r.target.repository}:${r.target.tag} |`,
     `| Digest | \`${r.digest ?? '—'}\` |`,

@@ -1,8 +1,9 @@
 // Everything the commands ask a person, behind one interface so extension-host tests can answer.
 import * as vscode from 'vscode';
-import { shortDigest } from '../core/reference';
-import type { GateResult } from '../gates/gate';
 import type { Confirmation, MovedTarget, PromotionPrompts } from '../promotion/promote';
+import { confirmationButton, confirmationDetail, confirmationTitle, typedNamePrompt } from './text/confirmationText';
+
+export { confirmationDetail, gateLine } from './text/confirmationText';
 
 export interface PickItem<T> {
   readonly label: string;
@@ -14,6 +15,10 @@ export interface PickItem<T> {
 
 export interface UserInteraction extends PromotionPrompts {
   pick<T>(items: readonly PickItem<T>[], options: { title: string; placeholder: string }): Promise<T | undefined>;
+  /** A modal warning with one action; true when the person chose it. */
+  warn(message: string, detail: string, action: string): Promise<boolean>;
+  /** A short note that needs no answer (never awaited). */
+  inform(message: string): void;
 }
 
 export class VsCodeInteraction implements UserInteraction {
@@ -25,18 +30,22 @@ export class VsCodeInteraction implements UserInteraction {
     return chosen?.item.value;
   }
 
+  async warn(message: string, detail: string, action: string): Promise<boolean> {
+    return (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action;
+  }
+
+  inform(message: string): void {
+    void vscode.window.showInformationMessage(message);
+  }
+
   async confirm(c: Confirmation): Promise<boolean> {
-    const action = c.requireTypedName ? 'Continue…' : 'Promote';
-    const answer = await vscode.window.showWarningMessage(
-      c.mode === 'rollback' ? `Roll ${c.target.name} back to ${shortDigest(c.digest)}?` : `Promote ${shortDigest(c.digest)} from ${c.sourceLabel} into ${c.target.name}?`,
-      { modal: true, detail: confirmationDetail(c) },
-      action,
-    );
+    const action = confirmationButton(c);
+    const answer = await vscode.window.showWarningMessage(confirmationTitle(c), { modal: true, detail: confirmationDetail(c) }, action);
     if (answer !== action) return false;
     if (!c.requireTypedName) return true;
     const typed = await vscode.window.showInputBox({
-      title: `Approve promotion into ${c.target.name}`,
-      prompt: `${c.target.name} is protected. Type "${c.target.name}" to push ${shortDigest(c.digest)} to ${c.targetRepository}:${c.target.tag}.`,
+      title: `Approve ${c.mode === 'rollback' ? 'rollback' : 'promotion'} into ${c.target.name}`,
+      prompt: typedNamePrompt(c),
       placeHolder: c.target.name,
       ignoreFocusOut: true,
       validateInput: (value) => (value === c.target.name || value === '' ? undefined : `Type exactly "${c.target.name}"`),
@@ -56,29 +65,4 @@ export class VsCodeInteraction implements UserInteraction {
     );
     return answer === action;
   }
-}
-
-export function confirmationDetail(c: Confirmation): string {
-  const how =
-    c.transport === 'engine'
-      ? 'retag and push through the local Docker engine'
-      : 'copy registry-side (the manifest bytes themselves; blobs mounted or streamed)';
-  const lines = [
-    `Source: ${c.sourceLabel} (${c.sourceRepository})`,
-    `Target: ${c.target.name} → ${c.targetRepository}:${c.target.tag}`,
-    `Digest: ${c.digest}${c.platforms.length ? ` (${c.platforms.join(', ')})` : ''}`,
-    `${c.target.name} now holds: ${c.currentTargetDigest ?? 'nothing (empty)'}`,
-    `Transport: ${how}, then verify the digest — ${c.transportReason}`,
-  ];
-  if (c.extras) lines.push(`Coming along: ${c.extras}`);
-  lines.push('', 'Gates:', ...c.gates.map(gateLine));
-  if (c.overriddenGates?.length) lines.push('', `Overridden for this rollback (recorded in the history): ${c.overriddenGates.join(', ')}`);
-  if (c.requireTypedName) lines.push('', `${c.target.name} needs approval: you will type its name next.`);
-  return lines.join('\n');
-}
-
-export function gateLine(g: GateResult): string {
-  const mark = g.status === 'passed' ? '✓' : g.status === 'failed' ? '✗' : '!';
-  const details = g.status !== 'passed' && g.details?.length ? `\n    ${g.details.slice(-3).join('\n    ')}` : '';
-  return `${mark} ${g.name}: ${g.reason}${details}`;
 }

@@ -1,17 +1,19 @@
 // Results shown short, with the log one click away. Never awaited: a command must not wait for a toast.
 import * as vscode from 'vscode';
 import type { PromotionOutcome } from '../promotion/promote';
+import type { BuildIdentity } from './text/buildLabel';
+import { outcomeText } from './text/outcomeText';
 
 const SHOW_LOG = 'Show Log';
 
-export function showOutcome(outcome: PromotionOutcome): void {
+export function showOutcome(outcome: PromotionOutcome, build?: BuildIdentity): void {
   const show =
     outcome.status === 'succeeded' || outcome.status === 'cancelled'
       ? vscode.window.showInformationMessage
       : outcome.status === 'blocked'
         ? vscode.window.showWarningMessage
         : vscode.window.showErrorMessage;
-  void show(outcome.message, SHOW_LOG).then(openLogIf);
+  void show(outcomeText(outcome, build), SHOW_LOG).then(openLogIf);
 }
 
 export function showError(message: string): void {

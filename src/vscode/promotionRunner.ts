@@ -70,7 +70,7 @@ export class PromotionRunner {
           subscription.dispose();
         }
       });
-      showOutcome(outcome);
+      showOutcome(outcome, request.build);
       return outcome;
     } finally {
       this.running.delete(target.name);

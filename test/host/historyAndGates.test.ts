@@ -6,7 +6,6 @@ import type { ImagePromotionApi } from '../../src/vscode/container';
 import type { GateCheck } from '../../src/promotion/checkGates';
 import type { PromotionOutcome } from '../../src/promotion/promote';
 import type { PromotionNode } from '../../src/vscode/tree/nodes';
-import { shortDigest } from '../../src/core/reference';
 import { waitFor } from './constants';
 import { commandGate, promotionYaml } from '../fixtures/promotionYaml';
 import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
@@ -75,12 +74,13 @@ describe('gate checks, history and rollback in the extension host', function () 
     assert.deepEqual(lines.slice(-2).map((l) => [l.target.environment, l.digest, l.outcome]), [['development', first.digest, 'succeeded'], ['development', second.digest, 'succeeded']]);
     assert.ok(await waitFor(() => (api.model.snapshot?.history?.records.length ?? 0) >= 2, 10_000), 'the History view has the records');
 
-    const person = new ScriptedInteraction({ pick: ['development', shortDigest(first.digest)], confirm: true });
+    // The rollback picker names each earlier digest by its build tag.
+    const person = new ScriptedInteraction({ pick: ['development', 'aaa1111'], confirm: true });
     api.useInteraction(person);
     const rollback = (await vscode.commands.executeCommand('imagePromotion.rollBack')) as PromotionOutcome;
     assert.equal(rollback.status, 'succeeded', rollback.message);
     assert.equal(rollback.mode, 'rollback');
-    assert.equal(person.picks[1]?.labels[0], shortDigest(first.digest), 'the earlier digest is offered first');
+    assert.equal(person.picks[1]?.labels[0], 'aaa1111', 'the earlier build is offered first');
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), first.digest);
     const last = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(historyFile())).trim().split('\n').at(-1)!) as { kind: string; digest: string; previousDigest: string };
     assert.deepEqual([last.kind, last.digest, last.previousDigest], ['rollback', first.digest, second.digest]);

@@ -7,16 +7,27 @@ import type { Confirmation, MovedTarget } from '../../src/promotion/promote';
 import { EXTENSION_ID, waitFor } from './constants';
 
 export class ScriptedInteraction implements UserInteraction {
-  readonly picks: { title: string; labels: string[] }[] = [];
+  readonly picks: { title: string; labels: string[]; picked: string[] }[] = [];
   readonly confirmations: Confirmation[] = [];
   readonly moved: MovedTarget[] = [];
+  readonly warnings: { message: string; action: string }[] = [];
+  readonly notes: string[] = [];
 
-  constructor(private readonly answers: { pick?: string[]; confirm?: boolean; moved?: boolean } = {}) {}
+  constructor(private readonly answers: { pick?: string[]; confirm?: boolean; moved?: boolean; warn?: boolean } = {}) {}
 
   async pick<T>(items: readonly PickItem<T>[], options: { title: string }): Promise<T | undefined> {
-    this.picks.push({ title: options.title, labels: items.map((i) => i.label) });
+    this.picks.push({ title: options.title, labels: items.map((i) => i.label), picked: items.filter((i) => i.picked).map((i) => i.label) });
     const wanted = this.answers.pick?.[this.picks.length - 1];
     return items.find((i) => i.label === wanted)?.value;
+  }
+
+  async warn(message: string, _detail: string, action: string): Promise<boolean> {
+    this.warnings.push({ message, action });
+    return this.answers.warn ?? false;
+  }
+
+  inform(message: string): void {
+    this.notes.push(message);
   }
 
   async confirm(c: Confirmation): Promise<boolean> {

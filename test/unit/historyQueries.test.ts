@@ -1,6 +1,6 @@
 // Questions answered from the history: arrivals (soak time), rollback offers, drift.
 import * as assert from 'node:assert/strict';
-import { arrivals, isDrift, previousDigests, recordsFor } from '../../src/history/queries';
+import { arrivals, firstArrivals, isDrift, lastKnownDigest, previousDigests, recordsFor } from '../../src/history/queries';
 import type { HistoryOutcome, HistoryRecord } from '../../src/history/record';
 
 const D = (n: number) => `sha256:${String(n).repeat(64)}`;
@@ -99,7 +99,7 @@ describe('history queries', () => {
     assert.deepEqual(recordsFor(records, 'staging').map((r) => r.id), [records[2]!.id, records[0]!.id]);
   });
 
-  it('drift: a digest that came neither by a recorded promotion nor from the environment before', () => {
+  it('drift: a digest other than what the history last saw there, and not what the environment before holds', () => {
     const records = [
       rec({ env: 'staging', digest: D(1), previous: null, at: 10 }),
       rec({ env: 'production', digest: D(2), previous: null, at: 20, outcome: 'blocked' }),
@@ -108,9 +108,56 @@ describe('history queries', () => {
     assert.equal(isDrift('staging', D(6), D(6), records), false, 'same as the environment before it');
     assert.equal(isDrift('staging', null, D(6), records), false, 'empty is never drift');
     assert.equal(isDrift('staging', D(6), D(5), records), true);
-    assert.equal(isDrift('production', D(2), D(1), records), true, 'a blocked attempt did not bring it');
-    assert.equal(isDrift('development', D(3), undefined, records), true, 'first environment, pushed outside promotion');
-    assert.equal(isDrift('staging', D(6), null, arrivals(records)), true, 'accepts a prebuilt view');
-    assert.equal(isDrift('staging', D(1), null, arrivals(records)), false);
+    assert.equal(isDrift('production', D(2), D(1), records), true, 'a blocked attempt did not bring it: production was read empty');
+    assert.equal(isDrift('staging', D(6), null, records), true);
+  });
+
+  it('drift: an environment nobody promoted into has not drifted (the fresh-demo case)', () => {
+    // Fresh demo: production holds D(8) from before the tool; one promotion into staging only.
+    const records = [rec({ env: 'staging', digest: D(1), previous: D(7), at: 10 })];
+    assert.equal(isDrift('production', D(8), D(1), records), false, 'no record ever read production');
+    assert.equal(isDrift('development', D(3), undefined, records), false);
+  });
+
+  it('drift: unchanged since the last record read it, even when that record did not bring it', () => {
+    // Blocked and cancelled attempts read production as D(8); it still holds D(8).
+    const records = [
+      rec({ env: 'production', digest: D(1), previous: D(8), at: 10, outcome: 'blocked' }),
+      rec({ env: 'production', digest: D(1), previous: D(8), at: 20, outcome: 'cancelled', final: D(8) }),
+    ];
+    assert.equal(lastKnownDigest(records, 'production'), D(8));
+    assert.equal(isDrift('production', D(8), D(1), records), false);
+    assert.equal(isDrift('production', D(9), D(1), records), true, 'someone retagged it since');
+    // A digest that once arrived by promotion but was replaced since, then put back by hand, is drift.
+    const later = [rec({ env: 'staging', digest: D(1), previous: null, at: 10 }), rec({ env: 'staging', digest: D(2), previous: D(1), at: 20 })];
+    assert.equal(isDrift('staging', D(1), D(5), later), true);
+    assert.equal(lastKnownDigest(later, 'development'), undefined);
+  });
+
+  it('rollback evidence: a digest read there before a write was held, though no record brought it', () => {
+    const records = [
+      rec({ env: 'staging', digest: D(1), previous: D(7), at: 10 }),
+      rec({ env: 'production', digest: D(1), previous: D(8), at: 20 }),
+      rec({ env: 'production', digest: D(2), previous: D(3), at: 30, outcome: 'blocked' }),
+    ];
+    const view = arrivals(records);
+    assert.equal(view.arrivedAt('production', D(8)), undefined, 'never arrived by the tool');
+    assert.equal(view.heldAt?.('production', D(8)), minutes(20) - 30_000, 'read there when the promotion started');
+    assert.equal(view.heldAt?.('production', D(1)), minutes(20));
+    assert.equal(view.heldAt?.('production', D(3)), minutes(30) - 30_000, 'a blocked attempt read it too');
+    assert.equal(view.heldAt?.('production', D(2)), undefined, 'a blocked attempt never put it there');
+    assert.equal(view.heldAt?.('staging', D(8)), undefined, 'another environment');
+    // And it is what Roll Back offers first.
+    assert.deepEqual(previousDigests(records, 'production', D(1)).map((o) => o.digest), [D(8)]);
+  });
+
+  it('first arrivals: when each digest first entered the pipeline', () => {
+    const first = firstArrivals([
+      rec({ env: 'development', digest: D(2), previous: null, at: 20 }),
+      rec({ env: 'development', digest: D(1), previous: null, at: 10 }),
+      rec({ env: 'staging', digest: D(1), previous: null, at: 30 }),
+      rec({ env: 'staging', digest: D(3), previous: null, at: 5, outcome: 'blocked' }),
+    ]);
+    assert.deepEqual([...first.entries()], [[D(1), minutes(10)], [D(2), minutes(20)]]);
   });
 });

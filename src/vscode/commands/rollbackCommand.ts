@@ -3,7 +3,6 @@
 // there before); the other gates run unless the person overrides them, typing the name (recorded).
 import * as vscode from 'vscode';
 import type { EnvironmentConfig } from '../../config/types';
-import { shortDigest } from '../../core/reference';
 import { previousDigests, type HeldDigest } from '../../history/queries';
 import type { PromotionModel } from '../../model/promotionModel';
 import type { PromotionOutcome } from '../../promotion/promote';
@@ -12,6 +11,7 @@ import type { UserInteraction } from '../interaction';
 import type { PromotionRunner } from '../promotionRunner';
 import { relativeTime } from '../tree/tooltips';
 import type { PromotionNode } from '../tree/nodes';
+import { buildLabel, buildTagOf } from '../text/buildLabel';
 import { readyConfig, seenTarget } from './commandContext';
 
 export interface RollbackDeps {
@@ -40,8 +40,10 @@ export async function rollBack(deps: RollbackDeps, node?: PromotionNode): Promis
     void vscode.window.showInformationMessage(`The promotion history (${deps.history.file(ready.workspaceDir)}) has no earlier digest of ${target.name} to roll back to.`);
     return undefined;
   }
+  const builds = deps.model.snapshot?.builds;
+  const labelOf = (digest: string): string => buildLabel({ tag: buildTagOf(builds, digest) }, digest);
   const chosen = await ui.pick(
-    held.map((h, i) => ({ label: shortDigest(h.digest), description: heldDescription(h), detail: h.digest, value: h, picked: i === 0 })),
+    held.map((h, i) => ({ label: labelOf(h.digest), description: heldDescription(h), detail: h.digest, value: h, picked: i === 0 })),
     { title: `Roll back ${target.name}: earlier digest`, placeholder: 'Digests it held before, most recent first' },
   );
   if (!chosen) return undefined;
@@ -52,8 +54,9 @@ export async function rollBack(deps: RollbackDeps, node?: PromotionNode): Promis
       config: ready.config,
       mode: 'rollback',
       overrideGates,
-      source: { kind: 'digest', digest: chosen.digest, repository: target.repository, label: `${target.name}'s earlier ${shortDigest(chosen.digest)}` },
+      source: { kind: 'digest', digest: chosen.digest, repository: target.repository, label: `${target.name}'s earlier ${labelOf(chosen.digest)}` },
       target,
+      ...(buildTagOf(builds, chosen.digest) ? { build: { tag: buildTagOf(builds, chosen.digest)! } } : {}),
       ...seenTarget(deps.model, target),
     },
     ready.workspaceDir,

@@ -1,12 +1,12 @@
 // The Environments view: one row per environment in promotion order, plus the engine they go through.
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
-import { shortDigest } from '../../core/reference';
 import type { ImageDetails } from '../../images/imageDetails';
 import type { PromotionModel } from '../../model/promotionModel';
 import type { EnvironmentRow, Snapshot } from '../../model/snapshot';
 import { contextValue, type EnvironmentNode, type MessageNode, type PromotionNode } from './nodes';
 import { messageItem } from './messageItem';
+import { buildLabel, buildTagOf } from '../text/buildLabel';
 import { digestTooltip, repositoryLine } from './tooltips';
 
 export type DetailsLookup = (node: PromotionNode) => Promise<ImageDetails | undefined>;
@@ -33,14 +33,18 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     if (node) return [];
     const state = this.model.config;
     if (state.kind === 'no-workspace' || state.kind === 'no-config') return [];
-    if (state.kind === 'invalid') return [configErrorsNode(state.file, state.diagnostics)];
+    if (state.kind === 'invalid') {
+      // The last good tree stays visible under the error row (marked as such), not a blank view.
+      const kept = this.model.lastGood?.snapshot;
+      return [configErrorsNode(state.file, state.diagnostics), ...(kept ? kept.environments.map((row): EnvironmentNode => ({ kind: 'environment', row, stale: true, builds: kept.builds })) : [])];
+    }
     const snapshot = this.model.shown;
     if (!snapshot) return [{ kind: 'message', id: 'loading', label: 'Looking up digests…', icon: 'loading' }];
-    return [...snapshot.environments.map((row): EnvironmentNode => ({ kind: 'environment', row })), ...engineNodes(snapshot)];
+    return [...snapshot.environments.map((row): EnvironmentNode => ({ kind: 'environment', row, builds: snapshot.builds })), ...engineNodes(snapshot)];
   }
 
   getTreeItem(node: PromotionNode): vscode.TreeItem {
-    if (node.kind === 'environment') return this.environmentItem(node.row);
+    if (node.kind === 'environment') return this.environmentItem(node);
     if (node.kind === 'message') return messageItem(node);
     throw new Error('builds are not shown in the Environments view');
   }
@@ -49,8 +53,11 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     if (node.kind !== 'environment' || node.row.lookup.state !== 'present') return item;
     const { env } = node.row;
     const details = await this.details(node).catch(() => undefined);
-    const drift = node.row.drift ? '**Changed outside promotion:** no recorded promotion brought this digest here, and it is not what the environment before holds.' : '';
-    item.tooltip = digestTooltip(`${env.name} (${env.tag})`, env.repository, node.row.lookup.digest, details, [repositoryLine(env.repository, env.tag), relationText(node.row) ?? '', drift].filter(Boolean));
+    const drift = node.row.drift ? '**Changed outside promotion:** this is not what the history last saw here, nor what the environment before holds.' : '';
+    const stale = node.stale ? '_As of the last valid config: fix the config to refresh._' : '';
+    const tag = buildTagOf(node.builds, node.row.lookup.digest);
+    const heading = `${env.name} (${env.tag}): ${buildLabel({ tag, revision: details?.revision }, node.row.lookup.digest)}`;
+    item.tooltip = digestTooltip(heading, env.repository, node.row.lookup.digest, details, [stale, repositoryLine(env.repository, env.tag), relationText(node.row) ?? '', drift].filter(Boolean));
     return item;
   }
 
@@ -59,12 +66,14 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     this.changed.dispose();
   }
 
-  private environmentItem(row: EnvironmentRow): vscode.TreeItem {
+  private environmentItem(node: EnvironmentNode): vscode.TreeItem {
+    const { row } = node;
     const { env, lookup } = row;
     const item = new vscode.TreeItem(env.name, vscode.TreeItemCollapsibleState.None);
-    item.id = `environment:${env.name}`;
+    item.id = `environment:${env.name}${node.stale ? ':stale' : ''}`;
     const parts = [env.tag];
-    if (lookup.state === 'present') parts.push(shortDigest(lookup.digest));
+    // Lead with the build a person knows; the digest is in the tooltip.
+    if (lookup.state === 'present') parts.push(buildLabel({ tag: buildTagOf(node.builds, lookup.digest) }, lookup.digest));
     if (lookup.state === 'absent') parts.push('empty');
     if (lookup.state === 'error') parts.push(errorMessage(lookup.error));
     const relation = relationText(row);
@@ -72,8 +81,10 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     else if (relation) parts.push(relation);
     const busy = this.promoting(env.name);
     if (busy) parts.push('promoting…');
+    if (node.stale) parts.push('as of the last valid config');
     item.description = parts.join(' · ');
-    item.contextValue = contextValue('environment', lookup.state === 'present', row.next);
+    // A row of a broken config offers no commands: they would act on a config that no longer loads.
+    item.contextValue = node.stale ? 'environment stale' : contextValue('environment', lookup.state === 'present', row.next);
     item.iconPath = busy ? new vscode.ThemeIcon('sync~spin') : environmentIcon(row);
     item.accessibilityInformation = { label: `${env.name}, ${item.description}` };
     if (lookup.state !== 'present') {
@@ -90,6 +101,8 @@ function relationText(row: EnvironmentRow): string | undefined {
   if (!row.previous) return undefined;
   if (row.relation === 'in-step') return `in step with ${row.previous.name}`;
   if (row.relation === 'behind') return `behind ${row.previous.name}`;
+  if (row.relation === 'ahead') return `ahead of ${row.previous.name}`;
+  if (row.relation === 'differs') return `differs from ${row.previous.name}`;
   return undefined;
 }
 
@@ -103,6 +116,8 @@ function environmentIcon(row: EnvironmentRow): vscode.ThemeIcon {
     case 'present':
       if (row.relation === 'in-step') return new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
       if (row.relation === 'behind') return new vscode.ThemeIcon('arrow-circle-up', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      if (row.relation === 'ahead') return new vscode.ThemeIcon('arrow-circle-down');
+      if (row.relation === 'differs') return new vscode.ThemeIcon('diff');
       return new vscode.ThemeIcon('package');
   }
 }

@@ -3,10 +3,14 @@
 import * as vscode from 'vscode';
 import { shortDigest } from '../../core/reference';
 import type { GateResult } from '../../gates/gate';
-import type { GateCheck } from '../../promotion/checkGates';
+import type { GateCheck, PendingApproval } from '../../promotion/checkGates';
 import { relativeTime } from './tooltips';
 
-type Node = { kind: 'summary'; check: GateCheck } | { kind: 'gate'; gate: GateResult; index: number } | { kind: 'detail'; text: string; id: string };
+type Node =
+  | { kind: 'summary'; check: GateCheck }
+  | { kind: 'gate'; gate: GateResult; index: number }
+  | { kind: 'approval'; approval: PendingApproval; index: number }
+  | { kind: 'detail'; text: string; id: string };
 
 export class GateChecksTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -24,7 +28,10 @@ export class GateChecksTree implements vscode.TreeDataProvider<Node>, vscode.Dis
 
   getChildren(node?: Node): Node[] {
     if (!this.last) return [];
-    if (!node) return [{ kind: 'summary', check: this.last }, ...this.last.gates.map((gate, index): Node => ({ kind: 'gate', gate, index }))];
+    if (!node) {
+      const approvals = this.last.problem ? [] : this.last.approvals.map((approval, index): Node => ({ kind: 'approval', approval, index }));
+      return [{ kind: 'summary', check: this.last }, ...this.last.gates.map((gate, index): Node => ({ kind: 'gate', gate, index })), ...approvals];
+    }
     if (node.kind === 'gate') return (node.gate.details ?? []).map((text, i) => ({ kind: 'detail', text, id: `${node.index}:${i}` }));
     return [];
   }
@@ -34,10 +41,14 @@ export class GateChecksTree implements vscode.TreeDataProvider<Node>, vscode.Dis
       const c = node.check;
       const item = new vscode.TreeItem(`${c.sourceLabel} → ${c.target}`);
       item.id = 'check:summary';
-      const verdict = c.problem ? c.problem : c.passed ? 'all gates pass' : `${c.gates.filter((g) => g.status !== 'passed').length} of ${c.gates.length} gates do not pass`;
+      const verdict = checkVerdict(c);
       item.description = [c.digest ? shortDigest(c.digest) : '', verdict, `checked ${relativeTime(c.checkedAt)} in ${(c.durationMs / 1000).toFixed(1)} s`].filter(Boolean).join(' · ');
       item.tooltip = `${c.sourceLabel} → ${c.target}\n${c.digest ?? ''}\n${verdict}${c.transport ? `\ntransport: ${c.transport}` : ''}\nNothing was promoted.`;
-      item.iconPath = c.passed ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')) : new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+      item.iconPath = !c.passed
+        ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'))
+        : c.approvals.length
+          ? new vscode.ThemeIcon('person', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+          : new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
       return item;
     }
     if (node.kind === 'gate') {
@@ -55,6 +66,14 @@ export class GateChecksTree implements vscode.TreeDataProvider<Node>, vscode.Dis
       item.accessibilityInformation = { label: `${g.name}: ${g.status}: ${g.reason}` };
       return item;
     }
+    if (node.kind === 'approval') {
+      const item = new vscode.TreeItem(node.approval.name);
+      item.id = `check:approval:${node.index}`;
+      item.description = node.approval.reason;
+      item.iconPath = new vscode.ThemeIcon('person', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      item.accessibilityInformation = { label: `${node.approval.name}: not passed: ${node.approval.reason}` };
+      return item;
+    }
     const item = new vscode.TreeItem(node.text);
     item.id = `check:detail:${node.id}`;
     return item;
@@ -63,4 +82,12 @@ export class GateChecksTree implements vscode.TreeDataProvider<Node>, vscode.Dis
   dispose(): void {
     this.changed.dispose();
   }
+}
+
+/** The summary line: an approval still to give is never "all gates pass". */
+export function checkVerdict(c: GateCheck): string {
+  if (c.problem) return c.problem;
+  const approvals = c.approvals.length ? `; ${c.approvals.length === 1 ? c.approvals[0]!.name : `${c.approvals.length} approvals`} ${c.approvals[0]!.reason}` : '';
+  if (c.passed) return `${c.approvals.length ? 'automated gates pass' : 'all gates pass'}${approvals}`;
+  return `${c.gates.filter((g) => g.status !== 'passed').length} of ${c.gates.length} gates do not pass${approvals}`;
 }

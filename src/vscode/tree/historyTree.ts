@@ -1,9 +1,9 @@
 // The History view: per environment, every recorded attempt newest first; a row opens its details.
 import * as vscode from 'vscode';
-import { shortDigest } from '../../core/reference';
 import { finishedAt, type HistoryRecord } from '../../history/record';
 import { recordsFor } from '../../history/queries';
 import type { PromotionModel } from '../../model/promotionModel';
+import { historyHeadline } from '../text/historyHeadline';
 import { relativeTime } from './tooltips';
 
 export type HistoryNode =
@@ -21,9 +21,12 @@ export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode
   }
 
   getChildren(node?: HistoryNode): HistoryNode[] {
-    const state = this.model.config;
-    const history = this.model.snapshot?.history;
-    if (state.kind !== 'ready' || !this.model.snapshot) return [];
+    // While the config is broken, the history of the last valid one stays.
+    const kept = this.model.lastGood;
+    const state = kept?.config ?? this.model.config;
+    const snapshot = kept?.snapshot ?? this.model.snapshot;
+    const history = snapshot?.history;
+    if (state.kind !== 'ready' || !snapshot) return [];
     if (node?.kind === 'environment') return node.records.map((record) => ({ kind: 'record', record }));
     if (node) return [];
     const notes: HistoryNode[] = [];
@@ -52,11 +55,12 @@ export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode
       return item;
     }
     const r = node.record;
-    const item = new vscode.TreeItem(`${r.digest ? shortDigest(r.digest) : '(no digest)'} ${r.kind === 'rollback' ? 'rolled back' : r.outcome === 'succeeded' ? 'promoted' : r.outcome} from ${r.source.label}`);
+    const item = new vscode.TreeItem(historyHeadline(r));
     item.id = `history:record:${r.id}`;
     const who = r.who.name ?? r.who.user;
     item.description = [relativeTime(finishedAt(r)), who, r.transport, r.override ? 'gates overridden' : ''].filter(Boolean).join(' · ');
-    item.tooltip = `${r.message}\n\n${new Date(finishedAt(r)).toISOString()} by ${who}${r.who.email ? ` <${r.who.email}>` : ''}`;
+    item.tooltip = `${r.message}\n\n${r.digest ?? ''}\n${new Date(finishedAt(r)).toISOString()} by ${who}${r.who.email ? ` <${r.who.email}>` : ''}`;
+    item.accessibilityInformation = { label: `${historyHeadline(r)}, ${item.description}` };
     item.iconPath = outcomeIcon(r);
     item.contextValue = 'historyRecord';
     item.command = { command: 'imagePromotion.showHistoryEntry', title: 'Show Details', arguments: [r] };

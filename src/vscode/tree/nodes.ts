@@ -1,11 +1,15 @@
 // The rows of both trees. Each node knows its digest (if any) so commands can act on it.
 import type { EnvironmentConfig } from '../../config/types';
 import type { Repository } from '../../core/reference';
-import type { BuildRow, EnvironmentRow } from '../../model/snapshot';
+import type { BuildRow, BuildsResult, EnvironmentRow } from '../../model/snapshot';
 
 export interface EnvironmentNode {
   readonly kind: 'environment';
   readonly row: EnvironmentRow;
+  /** The builds listed with the row, to name its digest by its build tag. */
+  readonly builds?: BuildsResult;
+  /** Shown from the last valid config while the current one has errors. */
+  readonly stale?: boolean;
 }
 
 export interface BuildNode {

@@ -14,6 +14,10 @@ export function digestTooltip(heading: string, repo: Repository, digest: string,
     if (details.platforms.length) md.appendMarkdown(`Platforms: ${details.platforms.map((p) => `\`${p}\``).join(', ')}\n\n`);
     if (details.created) md.appendMarkdown(`Created: ${escape(formatTime(details.created))}\n\n`);
     if (details.revision) md.appendMarkdown(`Revision: \`${details.revision}\`\n\n`);
+    const title = details.labels['org.opencontainers.image.title'];
+    const description = details.labels['org.opencontainers.image.description'];
+    if (title) md.appendMarkdown(`Title: ${escape(title)}\n\n`);
+    if (description && description !== title) md.appendMarkdown(`Description: ${escape(description)}\n\n`);
   }
   for (const line of extra) md.appendMarkdown(`${line}\n\n`);
   return md;
