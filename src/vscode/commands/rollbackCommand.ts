@@ -7,7 +7,7 @@ import { shortDigest } from '../../core/reference';
 import { previousDigests, type HeldDigest } from '../../history/queries';
 import type { PromotionModel } from '../../model/promotionModel';
 import type { PromotionOutcome } from '../../promotion/promote';
-import type { HistoryService } from '../historyService';
+import type { HistoryService } from '../../app/historyService';
 import type { UserInteraction } from '../interaction';
 import type { PromotionRunner } from '../promotionRunner';
 import { relativeTime } from '../tree/tooltips';

@@ -1,7 +1,7 @@
 // The Environments view: one row per environment in promotion order, plus the engine they go through.
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
-import { shortDigest } from '../../core/reference';
+import { environmentDescriptionParts, relationText } from '../../app/statusText';
 import type { ImageDetails } from '../../images/imageDetails';
 import type { PromotionModel } from '../../model/promotionModel';
 import type { EnvironmentRow, Snapshot } from '../../model/snapshot';
@@ -63,13 +63,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     const { env, lookup } = row;
     const item = new vscode.TreeItem(env.name, vscode.TreeItemCollapsibleState.None);
     item.id = `environment:${env.name}`;
-    const parts = [env.tag];
-    if (lookup.state === 'present') parts.push(shortDigest(lookup.digest));
-    if (lookup.state === 'absent') parts.push('empty');
-    if (lookup.state === 'error') parts.push(errorMessage(lookup.error));
-    const relation = relationText(row);
-    if (row.drift) parts.push('changed outside promotion');
-    else if (relation) parts.push(relation);
+    const parts = environmentDescriptionParts(row);
     const busy = this.promoting(env.name);
     if (busy) parts.push('promoting…');
     item.description = parts.join(' · ');
@@ -84,13 +78,6 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     }
     return item;
   }
-}
-
-function relationText(row: EnvironmentRow): string | undefined {
-  if (!row.previous) return undefined;
-  if (row.relation === 'in-step') return `in step with ${row.previous.name}`;
-  if (row.relation === 'behind') return `behind ${row.previous.name}`;
-  return undefined;
 }
 
 function environmentIcon(row: EnvironmentRow): vscode.ThemeIcon {
