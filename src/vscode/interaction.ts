@@ -1,7 +1,7 @@
 // Everything the commands ask a person, behind one interface so extension-host tests can answer.
 import * as vscode from 'vscode';
 import { shortDigest } from '../core/reference';
-import type { GateResult } from '../gates/gate';
+import { confirmationDetail, confirmationQuestion } from '../app/confirmationText';
 import type { Confirmation, MovedTarget, PromotionPrompts } from '../promotion/promote';
 
 export interface PickItem<T> {
@@ -28,7 +28,7 @@ export class VsCodeInteraction implements UserInteraction {
   async confirm(c: Confirmation): Promise<boolean> {
     const action = c.requireTypedName ? 'Continue…' : 'Promote';
     const answer = await vscode.window.showWarningMessage(
-      c.mode === 'rollback' ? `Roll ${c.target.name} back to ${shortDigest(c.digest)}?` : `Promote ${shortDigest(c.digest)} from ${c.sourceLabel} into ${c.target.name}?`,
+      confirmationQuestion(c),
       { modal: true, detail: confirmationDetail(c) },
       action,
     );
@@ -56,29 +56,4 @@ export class VsCodeInteraction implements UserInteraction {
     );
     return answer === action;
   }
-}
-
-export function confirmationDetail(c: Confirmation): string {
-  const how =
-    c.transport === 'engine'
-      ? 'retag and push through the local Docker engine'
-      : 'copy registry-side (the manifest bytes themselves; blobs mounted or streamed)';
-  const lines = [
-    `Source: ${c.sourceLabel} (${c.sourceRepository})`,
-    `Target: ${c.target.name} → ${c.targetRepository}:${c.target.tag}`,
-    `Digest: ${c.digest}${c.platforms.length ? ` (${c.platforms.join(', ')})` : ''}`,
-    `${c.target.name} now holds: ${c.currentTargetDigest ?? 'nothing (empty)'}`,
-    `Transport: ${how}, then verify the digest — ${c.transportReason}`,
-  ];
-  if (c.extras) lines.push(`Coming along: ${c.extras}`);
-  lines.push('', 'Gates:', ...c.gates.map(gateLine));
-  if (c.overriddenGates?.length) lines.push('', `Overridden for this rollback (recorded in the history): ${c.overriddenGates.join(', ')}`);
-  if (c.requireTypedName) lines.push('', `${c.target.name} needs approval: you will type its name next.`);
-  return lines.join('\n');
-}
-
-export function gateLine(g: GateResult): string {
-  const mark = g.status === 'passed' ? '✓' : g.status === 'failed' ? '✗' : '!';
-  const details = g.status !== 'passed' && g.details?.length ? `\n    ${g.details.slice(-3).join('\n    ')}` : '';
-  return `${mark} ${g.name}: ${g.reason}${details}`;
 }
