@@ -3,6 +3,7 @@
 import { runPromotion } from '../../app/runPromotion';
 import { gateLine } from '../../app/confirmationText';
 import type { EnvironmentConfig } from '../../config/types';
+import { errorMessage } from '../../core/errors';
 import { shortDigest } from '../../core/reference';
 import { needsTypedApproval } from '../../gates/gate';
 import { previousDigests } from '../../history/queries';
@@ -63,6 +64,11 @@ async function run(ctx: CliContext, request: PromotionRequest, choices: PromptCh
   // Refused before anything runs: a pipeline cannot be asked, and gates need not run for nothing.
   const problem = approvalProblem(request.target, needsTypedApproval(request.target) || overriding, choices);
   if (problem) throw new CliError(problem, EXIT.blocked);
+  // Through the engine only: an engine that is down is an engine error (3), not a gate saying no.
+  if (ctx.app.promotion.transport?.() === 'engine') {
+    const engine = await ctx.app.checkEngine(interrupt.signal);
+    if (engine.state === 'error') throw new CliError(`The Docker engine at ${engine.address} does not answer: ${errorMessage(engine.error)}`, EXIT.infrastructure);
+  }
   const prompts = new CliPrompts(choices, out);
   const { outcome, recordProblem } = await runPromotion(ctx.app, request, {
     trusted: ctx.trusted,
