@@ -1,7 +1,7 @@
 // Bundles the extension into dist/extension.js and the command-line front end into dist/cli.js.
 // Type checking is its own step (`npm run typecheck`).
 import * as esbuild from 'esbuild';
-import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -53,6 +53,7 @@ const cli = {
   outfile: 'dist/cli.js',
   external: ['cpu-features', '*.node'],
   banner: { js: '#!/usr/bin/env node' },
+  define: { IMAGE_PROMOTION_VERSION: JSON.stringify(JSON.parse(await readFile('package.json', 'utf8')).version) },
 };
 
 /** Fails when a file of the CLI's bundle is the VS Code layer or imports `vscode`. */

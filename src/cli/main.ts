@@ -2,7 +2,6 @@
 // Arguments by commander; exit codes in exitCodes.ts; results on stdout, messages on stderr.
 import { Command, CommanderError, Option } from 'commander';
 import { errorMessage, PromotionError } from '../core/errors';
-import { version } from '../../package.json';
 import { check } from './commands/check';
 import { history } from './commands/history';
 import { promoteCommand, rollbackCommand } from './commands/promote';
@@ -12,6 +11,10 @@ import { CliError, EXIT, exitForFailure, type ExitCode } from './exitCodes';
 import { cancelOnSignals, type Interrupt } from './interrupt';
 import { Output } from './output';
 import { approverFromEnv, APPROVER_VARIABLES, type PromptChoices } from './prompts';
+
+/** Set by esbuild from package.json (importing the JSON would make tsc copy package.json into out/). */
+declare const IMAGE_PROMOTION_VERSION: string | undefined;
+const version = typeof IMAGE_PROMOTION_VERSION === 'string' ? IMAGE_PROMOTION_VERSION : '0.0.0-dev';
 
 const EXIT_HELP = `
 Exit codes:

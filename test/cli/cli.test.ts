@@ -177,6 +177,23 @@ describe('image-promotion CLI', function () {
     }
   });
 
+  it('SIGTERM while a gate runs: 130, the gate stopped, nothing written, recorded as cancelled', async () => {
+    const { repo, dir } = await threeEnvironments({ staging: [commandGate('slow', [process.execPath, '-e', 'console.log("gate started"); setTimeout(() => {}, 60000)'])] });
+    assert.equal((await runCli(['promote', 'development', '--build', 'a1b2c3d'], { cwd: dir, env })).code, 0);
+    const cli = startCli(['promote', 'staging', '--verbose'], { cwd: dir, env });
+    const started = Date.now();
+    while (!/gate started|slow/.test(cli.stderrSoFar())) {
+      if (Date.now() - started > 30_000) throw new Error(`the gate never started:\n${cli.stderrSoFar()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    cli.child.kill('SIGTERM');
+    const run = await cli.done;
+    assert.equal(run.code, 130, describeRun(run));
+    assert.ok(Date.now() - started < 30_000, 'it did not wait for the gate to finish');
+    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), undefined);
+    assert.equal(historyOf(dir).at(-1)!.outcome, 'cancelled');
+  });
+
   describe('against a second registry', () => {
     let second: Registry;
     before(async () => {
