@@ -6,12 +6,14 @@ import { promotionYaml } from '../fixtures/promotionYaml';
 import { pushImage, startServices, tagExisting, uniqueRepo } from '../harness';
 import { CLI, cliEnv, workspace } from './support';
 
-function timed(command: string, args: string[], options: { cwd?: string; env: NodeJS.ProcessEnv }): number {
+/** Wall time, and CPU time (user + system, from GNU time: less at the mercy of a shared machine's load). */
+function timed(command: string, args: string[], options: { cwd?: string; env: NodeJS.ProcessEnv }): { wall: number; cpu: number } {
   const started = process.hrtime.bigint();
-  const run = spawnSync(command, args, { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const run = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', command, ...args], { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
+  const wall = Number(process.hrtime.bigint() - started) / 1e6;
   if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${run.status}: ${run.stderr}`);
-  return ms;
+  const [, user, system] = /CPU (\S+) (\S+)/.exec(run.stderr.toString()) ?? [];
+  return { wall, cpu: (Number(user) + Number(system)) * 1000 };
 }
 
 const median = (xs: number[]): number => {
@@ -29,15 +31,17 @@ async function main(): Promise<void> {
     const dir = workspace(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }, { name: 'production' }]));
     const env = cliEnv(svc);
     console.log(execFileSync('docker', ['version', '--format', 'docker client {{.Client.Version}}, engine {{.Server.Version}}'], { env }).toString().trim());
-    const cli: number[] = [];
-    const docker: number[] = [];
+    const cli: { wall: number; cpu: number }[] = [];
+    const docker: { wall: number; cpu: number }[] = [];
     for (let i = 0; i < 10; i++) {
       cli.push(timed(process.execPath, [CLI, 'status'], { cwd: dir, env }));
       docker.push(timed('docker', ['manifest', 'inspect', '--insecure', `${svc.registry}/${repo}:dev`], { env }));
     }
     const fmt = (xs: number[]): string => `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
-    console.log(`image-promotion status (3 environments, 1 build, engine ping): ${fmt(cli)}`);
-    console.log(`docker manifest inspect (one tag):                           ${fmt(docker)}`);
+    const report = (runs: { wall: number; cpu: number }[]): string => `wall ${fmt(runs.map((r) => r.wall))}; cpu ${fmt(runs.map((r) => r.cpu))}`;
+    console.log(`load average ${execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ')}`);
+    console.log(`image-promotion status (3 environments, 1 build, engine ping): ${report(cli)}`);
+    console.log(`docker manifest inspect (one tag):                           ${report(docker)}`);
   } finally {
     await svc.stop();
   }
