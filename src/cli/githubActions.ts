@@ -17,13 +17,15 @@ export function errorAnnotation(message: string, title?: string): string {
 export function summaryTable(outcome: PromotionOutcome): string {
   const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
   const digest = (d: string | null | undefined): string => (d === undefined ? '—' : d === null ? 'empty' : `\`${shortDigest(d)}\``);
+  // A blocked promotion stops before anything is written: its target is what it was.
+  const after = outcome.finalDigest === undefined && outcome.status === 'blocked' ? 'unchanged' : digest(outcome.finalDigest);
   const gates = outcome.gates.map((g) => `${g.status === 'passed' ? '✓' : '✗'} ${g.name}`).join('<br>') || '—';
   return [
     `### ${outcome.mode === 'rollback' ? 'Rollback' : 'Promotion'} into ${cell(outcome.target)}: ${outcome.status}`,
     '',
     '| Source | Target | Digest | Before | After | Transport | Gates | Outcome |',
     '|---|---|---|---|---|---|---|---|',
-    `| ${cell(outcome.sourceLabel)} | ${cell(outcome.target)} | ${digest(outcome.digest)} | ${digest(outcome.previousDigest)} | ${digest(outcome.finalDigest)} | ${outcome.transport} | ${gates} | ${outcome.status} |`,
+    `| ${cell(outcome.sourceLabel)} | ${cell(outcome.target)} | ${digest(outcome.digest)} | ${digest(outcome.previousDigest)} | ${after} | ${outcome.transport} | ${gates} | ${outcome.status} |`,
     '',
     cell(outcome.message),
     '',

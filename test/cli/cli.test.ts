@@ -100,7 +100,7 @@ describe('image-promotion CLI', function () {
     assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), undefined);
     const table = readFileSync(summary, 'utf8');
     assert.match(table, /### Promotion into staging: blocked/);
-    assert.match(table, /\| development \| staging \| `sha256:\w{12}` \| empty \| empty \| \w+ \| ✓ promotion order<br>.*✗ smoke \| blocked \|/);
+    assert.match(table, /\| development \| staging \| `sha256:\w{12}` \| empty \| unchanged \| \w+ \| ✓ promotion order<br>.*✗ smoke \| blocked \|/);
     assert.deepEqual(historyOf(dir).map((r) => [r.target.environment, r.outcome]), [['development', 'succeeded'], ['staging', 'blocked']]);
     void build;
   });
