@@ -6,7 +6,9 @@ import { composeServices, type AppServices } from '../app/services';
 import type { EnvironmentConfig, PromotionConfig } from '../config/types';
 import { DEFAULT_CONFIG_FILE } from '../config/types';
 import { isDigest, repositoryName, shortDigest } from '../core/reference';
+import { lookupEnvironment, type Lookup } from '../model/snapshot';
 import { findEnvironment } from '../promotion/plan';
+import { parseRecordsSetting, type RecordsSetting } from '../records/promotionRecords';
 import type { PromotionSource } from '../promotion/promote';
 import type { TransportSetting } from '../promotion/transport';
 import { CliError, EXIT } from './exitCodes';
@@ -22,6 +24,7 @@ export interface CommonOptions {
   readonly historyFile?: string;
   readonly restricted?: boolean;
   readonly transport?: string;
+  readonly records?: string;
 }
 
 export interface CliContext {
@@ -36,6 +39,7 @@ export interface CliContext {
 }
 
 const TRANSPORTS: readonly TransportSetting[] = ['auto', 'engine', 'registry'];
+const RECORDS: readonly RecordsSetting[] = ['registry', 'file', 'both'];
 
 export async function openContext(options: CommonOptions, out: Output = new Output(!!options.json, !!options.verbose)): Promise<CliContext> {
   const file = options.config ?? [DEFAULT_CONFIG_FILE, '.promotion.yml'].find((name) => existsSync(name)) ?? DEFAULT_CONFIG_FILE;
@@ -43,6 +47,8 @@ export async function openContext(options: CommonOptions, out: Output = new Outp
   if (!TRANSPORTS.includes(transport)) throw new CliError(`--transport must be one of ${TRANSPORTS.join(', ')}, not "${options.transport}".`, EXIT.usage);
   const timeoutSeconds = options.timeout === undefined ? 15 : Number(options.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new CliError(`--timeout takes seconds (a positive number), not "${options.timeout}".`, EXIT.usage);
+  if (options.records !== undefined && !RECORDS.includes(options.records as RecordsSetting)) throw new CliError(`--records must be one of ${RECORDS.join(', ')}, not "${options.records}".`, EXIT.usage);
+  const records = parseRecordsSetting(options.records);
   const state = await loadConfigFile(file);
   if (state.kind === 'no-config') {
     throw new CliError(`No promotion config at ${state.file}. Run in the folder that holds ${DEFAULT_CONFIG_FILE}, or pass --config <file>.`, EXIT.usage);
@@ -57,8 +63,20 @@ export async function openContext(options: CommonOptions, out: Output = new Outp
     lookupTimeoutMs: () => timeoutSeconds * 1000,
     transport: () => transport,
     historyFile: () => options.historyFile,
+    records: () => records,
+    warn: (message) => out.error(message, 'promotion record missing'),
+  });
+  const config = state.config;
+  // Gates, rollback and history read the registry's records of what the environments hold now.
+  app.history.useRecords(async (history) => {
+    const held = await Promise.all(config.environments.map(async (env) => ({ env, ...heldDigest(await lookupEnvironment(app.registry, env)) })));
+    return app.withRecords(history, held);
   });
   return { out, app, config: state.config, configFile: state.file, workspaceDir: state.workspaceDir, trusted: !options.restricted };
+}
+
+function heldDigest(lookup: Lookup): { digest?: string | null } {
+  return lookup.state === 'present' ? { digest: lookup.digest } : lookup.state === 'absent' ? { digest: null } : {};
 }
 
 export function environmentNamed(config: PromotionConfig, name: string): EnvironmentConfig {

@@ -37,6 +37,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .option('--insecure-registry <host:port>', 'a registry reached over plain HTTP (repeatable; loopback always is)', (value: string, all: string[] = []) => [...all, value])
     .option('--timeout <seconds>', 'limit for one registry or engine lookup', '15')
     .option('--history-file <path>', 'the history file, relative to the config\'s folder (default: .promotion/history.jsonl)')
+    .addOption(new Option('--records <where>', 'where promotion records go and are read from (default: both, as imagePromotion.records)').choices(['registry', 'file', 'both']))
     .option('--restricted', 'as VS Code\'s Restricted Mode: command gates and http gates with secrets do not run')
     .addHelpText('after', EXIT_HELP)
     .showHelpAfterError()

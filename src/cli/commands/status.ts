@@ -11,7 +11,7 @@ import { EXIT, type ExitCode } from '../exitCodes';
 
 export async function status(ctx: CliContext, signal: AbortSignal): Promise<ExitCode> {
   const { app, config, workspaceDir, out } = ctx;
-  const snapshot = await takeSnapshot(config, app.snapshotServices(() => app.history.read(workspaceDir)), signal);
+  const snapshot = await takeSnapshot(config, app.snapshotServices(() => app.history.readFile(workspaceDir)), signal);
   const records = snapshot.history?.records ?? [];
   const last = (name: string): HistoryRecord | undefined => recordsFor(records, name).find((r) => r.outcome === 'succeeded');
   const environments = snapshot.environments.map((row) => {
