@@ -19,7 +19,9 @@ interface HistoryLine {
 
 function historyOf(dir: string): HistoryLine[] {
   try {
-    return readFileSync(path.join(dir, '.promotion', 'history.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as HistoryLine);
+    return readFileSync(path.join(dir, '.promotion', 'history.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as HistoryLine)
+      // A start line precedes every write (the journal that shows a killed attempt as interrupted).
+      .filter((r) => r.outcome !== 'started');
   } catch {
     return [];
   }
@@ -79,7 +81,7 @@ describe('image-promotion CLI', function () {
 
     const again = await runCli(['promote', 'development', '--build', 'a1b2c3d'], { cwd: dir, env });
     assert.equal(again.code, 0, describeRun(again));
-    assert.match(again.stdout, /already holds sha256:\w{12}: nothing to move/);
+    assert.match(again.stdout, /already holds sha256:\w{12}.*: nothing to move/);
   });
 
   it('check and promote blocked by a gate: 1, nothing written, the attempt recorded; on GitHub Actions an annotation and a summary', async () => {
