@@ -1,6 +1,7 @@
-// Bundles the extension into dist/extension.js. Type checking is its own step (`npm run typecheck`).
+// Bundles the extension into dist/extension.js and the command-line front end into dist/cli.js.
+// Type checking is its own step (`npm run typecheck`).
 import * as esbuild from 'esbuild';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -24,7 +25,7 @@ const noBuildKitSession = {
 };
 
 /** @type {import('esbuild').BuildOptions} */
-const options = {
+const extension = {
   entryPoints: ['src/extension.ts'],
   bundle: true,
   format: 'cjs',
@@ -41,16 +42,42 @@ const options = {
   logLevel: 'warning',
 };
 
+/**
+ * The CLI must run where VS Code is not: `vscode` is not external here, so an import of it anywhere on
+ * the CLI's path fails the build (it cannot be resolved), and the check below names the culprit.
+ * @type {import('esbuild').BuildOptions}
+ */
+const cli = {
+  ...extension,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/cli.js',
+  external: ['cpu-features', '*.node'],
+  banner: { js: '#!/usr/bin/env node' },
+  define: { IMAGE_PROMOTION_VERSION: JSON.stringify(JSON.parse(await readFile('package.json', 'utf8')).version) },
+};
+
+/** Fails when a file of the CLI's bundle is the VS Code layer or imports `vscode`. */
+function assertNoVscode(metafile) {
+  const offenders = Object.entries(metafile.inputs)
+    .filter(([file, input]) => file.startsWith('src/vscode/') || file === 'src/extension.ts' || input.imports.some((i) => i.path === 'vscode'))
+    .map(([file]) => file);
+  if (offenders.length) throw new Error(`dist/cli.js must not depend on VS Code, but it bundles ${offenders.join(', ')}`);
+}
+
 await rm('dist', { recursive: true, force: true });
 await mkdir('dist', { recursive: true });
 // The JSON Schema is bundled for validation and shipped as a file for `contributes.yamlValidation`.
 await copyFile('src/config/promotion.schema.json', 'dist/promotion.schema.json');
 
 if (watch) {
-  const ctx = await esbuild.context(options);
-  await ctx.watch();
+  const contexts = await Promise.all([esbuild.context(extension), esbuild.context(cli)]);
+  await Promise.all(contexts.map((ctx) => ctx.watch()));
 } else {
-  const result = await esbuild.build(options);
-  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-  console.log(`dist/extension.js ${(bytes / 1024).toFixed(0)} KiB${production ? ' (minified)' : ''}`);
+  const [ext, cliResult] = await Promise.all([esbuild.build(extension), esbuild.build(cli)]);
+  assertNoVscode(cliResult.metafile);
+  await chmod('dist/cli.js', 0o755);
+  for (const [file, result] of [['dist/extension.js', ext], ['dist/cli.js', cliResult]]) {
+    const bytes = Object.entries(result.metafile.outputs).filter(([name]) => name.endsWith('.js')).reduce((n, [, o]) => n + o.bytes, 0);
+    console.log(`${file} ${(bytes / 1024).toFixed(0)} KiB${production ? ' (minified)' : ''}`);
+  }
 }

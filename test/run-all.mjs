@@ -3,7 +3,8 @@
 //   1. compile the tests (tsc -p test/tsconfig.json) and build the extension (node esbuild.mjs);
 //   2. the unit suite, in this process (out/test/unit/**/*.test.js);
 //   3. private throwaway services (dockerd + registries, test/harness/services.ts), exported as
-//      IMGPROMO_TEST_* variables, and the integration suite (out/test/integration/**/*.test.js);
+//      IMGPROMO_TEST_* variables, the integration suite (out/test/integration/**/*.test.js) and the
+//      command-line suite (out/test/cli/**/*.test.js: dist/cli.js as a separate process);
 //   4. the fault suite (out/test/faults/**/*.test.js: faults injected into the real engine and
 //      registries, hostile configs), counting into IMGPROMO_FAULT_TALLY (a temp file unless set) and
 //      printing the tally line (test/faults/tallyLine.mjs) just before the last line;
@@ -11,8 +12,8 @@
 //   6. services stopped (always: also on failure, SIGINT, SIGTERM), one line per suite, and as the
 //      very last line `N passed, N failed` over every suite. Exit 1 if anything failed or crashed.
 //
-// Usage: node test/run-all.mjs [unit] [integration] [faults] [host] [electron] [--grep=<pattern>]
-//   no suite named: all of unit, integration, faults, host (code-server + Chromium: runHostSuites.js).
+// Usage: node test/run-all.mjs [unit] [integration] [cli] [faults] [host] [electron] [--grep=<pattern>]
+//   no suite named: all of unit, integration, cli, faults, host (code-server + Chromium: runHostSuites.js).
 //   `electron` (alone): the extension-host suite in desktop VS Code via @vscode/test-electron
 //   (runElectron.js), for machines that can download VS Code.
 import { spawnSync } from 'node:child_process';
@@ -29,7 +30,7 @@ const out = join(root, 'out', 'test');
 const started = Date.now();
 
 // ---------- arguments ----------
-const SUITES = ['unit', 'integration', 'faults', 'host'];
+const SUITES = ['unit', 'integration', 'cli', 'faults', 'host'];
 const args = process.argv.slice(2);
 const grepArg = args.find((a) => a.startsWith('--grep='));
 const grep = grepArg ? grepArg.slice('--grep='.length) : process.env.IMGPROMO_TEST_GREP || undefined;
@@ -66,7 +67,7 @@ function summaryLines() {
   const lines = [];
   let passed = 0;
   let failed = 0;
-  const order = ['arguments', 'compile', 'build', 'unit', 'services', 'integration', 'faults', 'host', 'electron'];
+  const order = ['arguments', 'compile', 'build', 'unit', 'services', 'integration', 'cli', 'faults', 'host', 'electron'];
   const rank = (name) => (order.includes(name) ? order.indexOf(name) : order.length);
   for (const [name, r] of [...results].sort((a, b) => rank(a[0]) - rank(b[0]))) {
     passed += r.passed;
@@ -233,7 +234,7 @@ async function runMochaSuite(name, files, timeout) {
 // ---------- the run ----------
 async function main() {
   if (unknown.length) {
-    console.error(`run-all: unknown argument(s) ${unknown.join(' ')}\nusage: node test/run-all.mjs [unit] [integration] [faults] [host] [electron] [--grep=<pattern>]`);
+    console.error(`run-all: unknown argument(s) ${unknown.join(' ')}\nusage: node test/run-all.mjs [unit] [integration] [cli] [faults] [host] [electron] [--grep=<pattern>]`);
     return finish({ name: 'arguments', note: `unknown ${unknown.join(' ')}` });
   }
   if (!run('compiling the tests (tsc -p test/tsconfig.json)', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join('test', 'tsconfig.json')])) {
@@ -255,7 +256,7 @@ async function main() {
       process.env.IMGPROMO_FAULT_TALLY = tally.file;
     }
   }
-  const needServices = wanted.has('integration') || wanted.has('faults') || wanted.has('host');
+  const needServices = wanted.has('integration') || wanted.has('cli') || wanted.has('faults') || wanted.has('host');
   if (needServices) {
     const t = Date.now();
     try {
@@ -269,12 +270,13 @@ async function main() {
     } catch (err) {
       console.error(`\nrun-all: starting the test services failed:\n${err?.stack ?? err}`);
       record('services', { failed: 1, note: 'could not start dockerd/registries' });
-      for (const s of ['integration', 'faults', 'host']) if (wanted.has(s)) record(s, { skipped: true, note: 'no services' });
+      for (const s of ['integration', 'cli', 'faults', 'host']) if (wanted.has(s)) record(s, { skipped: true, note: 'no services' });
       return finish();
     }
   }
 
   if (wanted.has('integration')) await runMocha('integration', testFiles('integration'), 60000);
+  if (!finishing && wanted.has('cli')) await runMocha('cli', testFiles('cli'), 60000);
   if (finishing) return;
   if (wanted.has('faults')) await runMocha('faults', testFiles('faults'), 120000);
   if (finishing) return;

@@ -184,7 +184,7 @@ class Promotion {
       ...(this.request.build ? { build: this.request.build } : {}),
     });
     if (!confirmed) return new Ended('cancelled', `Cancelled: ${shortDigest(digest)} was not ${mode === 'rollback' ? 'rolled back' : 'promoted'} into ${target.name}.`);
-    const approval = `approved by typing "${target.name}" in the confirmation`;
+    const approval = this.env.prompts.approvalReason?.(target) ?? `approved by typing "${target.name}" in the confirmation`;
     for (const gate of target.gates.filter((g) => g.type === 'approval')) this.gates.push(passed(gate.name, gate.type, approval));
     if (requireTypedName && !target.gates.some((g) => g.type === 'approval')) {
       this.gates.push(passed(target.protected ? 'protected environment' : 'gate override', 'approval', approval));

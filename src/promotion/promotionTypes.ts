@@ -63,6 +63,8 @@ export interface PromotionPrompts {
   confirm(confirmation: Confirmation): Promise<boolean>;
   /** The target changed since the user looked: overwrite what they did not see? */
   confirmMovedTarget(moved: MovedTarget): Promise<boolean>;
+  /** How the approval of a confirmed promotion is recorded, when not by typing the name (the CLI's --approved-by). */
+  approvalReason?(target: EnvironmentConfig): string | undefined;
 }
 
 export interface PromotionServices {

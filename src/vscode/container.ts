@@ -1,27 +1,13 @@
 // The composition root: builds the services in order, registers views and commands, owns disposal.
 // Nothing here awaits Docker or the network: activation stays fast.
 import * as vscode from 'vscode';
-import { errorMessage, PromotionError } from '../core/errors';
-import { DockerConfigCredentials, dockerConfigDir } from '../credentials/dockerConfig';
-import { cachedGitHistory } from '../builds/gitHistory';
-import { DetailsStore } from '../images/detailsStore';
-import { ImageDetailsCache } from '../images/imageDetails';
+import { composeServices } from '../app/services';
 import { PromotionModel, type ConfigState } from '../model/promotionModel';
-import type { EngineStatus } from '../model/snapshot';
-import type { PromotionServices } from '../promotion/promote';
-import { TargetLocks } from '../promotion/targetLocks';
-import { HttpRegistryClient } from '../registry/httpRegistryClient';
-import type { EnvironmentConfig } from '../config/types';
-import { ofEnvironments, recordSubjects, withRegistryRecords } from '../history/teamHistory';
-import { PromotionRecords, usesRegistry } from '../records/promotionRecords';
-import { RegistryRecords } from '../records/registryRecords';
 import { createConfig, openConfig } from './commands/configCommands';
 import { copyDigest, copyPullReference } from './commands/copyCommands';
 import { PromoteCommands } from './commands/promoteCommands';
 import { ConfigLoader } from './configLoader';
-import { EngineProvider } from './engineProvider';
 import { VsCodeInteraction, type UserInteraction } from './interaction';
-import { HistoryService } from './historyService';
 import { HISTORY_SCHEME, HistoryDocuments } from './historyDocument';
 import { PromotionRunner } from './promotionRunner';
 import { rollBack } from './commands/rollbackCommand';
@@ -52,50 +38,27 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
   };
   own(log);
 
-  const credentials = new DockerConfigCredentials({ configDir: () => dockerConfigDir(), log });
-  const registry = new HttpRegistryClient({ credentials, log, timeoutMs: settings.lookupTimeoutMs, insecureRegistries: settings.insecureRegistries });
-  // Digests' details and build tags' digests never change: kept across sessions, bounded.
-  const store = new DetailsStore({ file: vscode.Uri.joinPath(context.globalStorageUri, 'image-details.json').fsPath, log });
-  const details = new ImageDetailsCache(registry, undefined, store);
-  const engines = new EngineProvider(settings, log);
-  const checkEngine = async (signal?: AbortSignal): Promise<EngineStatus> => {
-    let address = '(no address)';
-    try {
-      address = engines.address().display;
-      const engine = await engines.get();
-      await engine.ping(signal);
-      return { state: 'ok', address };
-    } catch (error) {
-      return { state: 'error', address, error: error instanceof PromotionError ? error : new PromotionError('engine-unreachable', errorMessage(error)) };
-    }
-  };
+  const app = composeServices({
+    log,
+    ...settings,
+    warn: (message) => void vscode.window.showWarningMessage(message),
+    // Digests' details and build tags' digests never change: kept across sessions, bounded.
+    detailsFile: vscode.Uri.joinPath(context.globalStorageUri, 'image-details.json').fsPath,
+    workspaceDir: () => workspaceDir(),
+  });
+  const { credentials, details, history } = app;
   let readHistory: () => Promise<HistoryContents | undefined> = async () => undefined;
-  const registryRecords = new RegistryRecords({ registry, log });
-  const records = new PromotionRecords({ registry: registryRecords, setting: settings.records, log, warn: (message) => void vscode.window.showWarningMessage(message) });
-  const withRecords = (file: HistoryContents | undefined, environments: readonly { env: EnvironmentConfig; digest?: string | null }[], signal?: AbortSignal) =>
-    usesRegistry(settings.records())
-      ? withRegistryRecords(file, recordSubjects(environments, file?.records ?? []), { read: (repo, digest, s) => registryRecords.read(repo, digest, s), log, accept: ofEnvironments(environments.map((e) => e.env)) }, signal)
-      : Promise.resolve(file);
-  const gitHistory = cachedGitHistory(() => (model.config.kind === 'ready' ? model.config.workspaceDir : undefined));
-  const model: PromotionModel = new PromotionModel({ registry, describe: (repo, digest, signal) => details.get(repo, digest, signal), details, gitHistory, log, checkEngine, readHistory: () => readHistory(), withRecords });
+  const model = new PromotionModel(app.snapshotServices(() => readHistory()));
+  function workspaceDir(): string | undefined {
+    return model.config.kind === 'ready' ? model.config.workspaceDir : undefined;
+  }
   own({ dispose: () => model.dispose() });
 
-  const history = new HistoryService(settings, log);
   // Gates, rollback and the runner read between refreshes: the digests the last snapshot saw.
-  history.useRecords((file) => withRecords(file, model.snapshot?.environments.map((row) => ({ env: row.env, digest: row.lookup.state === 'present' ? row.lookup.digest : null })) ?? []));
-  const workspaceDir = (): string | undefined => (model.config.kind === 'ready' ? model.config.workspaceDir : undefined);
-  const services: PromotionServices = {
-    registry,
-    engine: () => engines.get(),
-    credentials,
-    describe: (repo, digest, signal) => details.get(repo, digest, signal),
-    locks: new TargetLocks(),
-    log,
-    transport: settings.transport,
-  };
+  history.useRecords((file) => app.withRecords(file, model.snapshot?.environments.map((row) => ({ env: row.env, digest: row.lookup.state === 'present' ? row.lookup.digest : null })) ?? []));
   let interaction: UserInteraction = new VsCodeInteraction();
   const trees: { environments?: EnvironmentsTree } = {};
-  const runner = new PromotionRunner({ model, services, history, records, interaction: () => interaction, onBusyChanged: () => trees.environments?.redraw() });
+  const runner = new PromotionRunner({ model, app, interaction: () => interaction, onBusyChanged: () => trees.environments?.redraw() });
   const promoteCommands = new PromoteCommands({ model, runner, interaction: () => interaction, memory: context.workspaceState, describe: (repo, digest) => details.get(repo, digest) });
 
   const lookupDetails = async (node: PromotionNode) => {
@@ -147,7 +110,7 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     'imagePromotion.promoteToNext': (node?: PromotionNode) => promoteCommands.promoteToNext(node),
     'imagePromotion.rollBack': (node?: PromotionNode) => rollBack({ model, runner, history, interaction: () => interaction }, node),
     'imagePromotion.checkGates': (node?: PromotionNode) =>
-      checkGatesCommand({ model, services, history, interaction: () => interaction, promote: promoteCommands, show: (check) => {
+      checkGatesCommand({ model, app, interaction: () => interaction, promote: promoteCommands, show: (check) => {
         gateChecks.show(check);
         void vscode.commands.executeCommand('imagePromotion.gateChecks.focus');
       } }, node),

@@ -1,9 +1,9 @@
 // Everything the commands ask a person, behind one interface so extension-host tests can answer.
 import * as vscode from 'vscode';
 import type { Confirmation, MovedTarget, PromotionPrompts } from '../promotion/promote';
-import { confirmationButton, confirmationDetail, confirmationTitle, typedNamePrompt } from './text/confirmationText';
+import { confirmationButton, confirmationDetail, confirmationTitle, typedNamePrompt } from '../app/text/confirmationText';
 
-export { confirmationDetail, gateLine } from './text/confirmationText';
+export { confirmationDetail, gateLine } from '../app/text/confirmationText';
 
 export interface PickItem<T> {
   readonly label: string;

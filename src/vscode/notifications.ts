@@ -1,8 +1,8 @@
 // Results shown short, with the log one click away. Never awaited: a command must not wait for a toast.
 import * as vscode from 'vscode';
 import type { PromotionOutcome } from '../promotion/promote';
-import type { BuildIdentity } from './text/buildLabel';
-import { outcomeText } from './text/outcomeText';
+import type { BuildIdentity } from '../app/text/buildLabel';
+import { outcomeText } from '../app/text/outcomeText';
 
 const SHOW_LOG = 'Show Log';
 

@@ -1,12 +1,10 @@
 // Runs one promotion or rollback the way every command does: a cancellable progress notification,
 // the history line written before the result is shown, the trees refreshed afterwards.
-import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { arrivals } from '../history/queries';
+import { runPromotion } from '../app/runPromotion';
+import type { AppServices } from '../app/services';
 import type { PromotionModel } from '../model/promotionModel';
-import { promote, sourceLabelOf, type PromotionOutcome, type PromotionRequest, type PromotionServices } from '../promotion/promote';
-import type { PromotionRecords } from '../records/promotionRecords';
-import type { HistoryService } from './historyService';
+import { sourceLabelOf, type PromotionOutcome, type PromotionRequest } from '../promotion/promote';
 import type { UserInteraction } from './interaction';
 import { showOutcome } from './notifications';
 
@@ -16,10 +14,7 @@ export class PromotionRunner {
   constructor(
     private readonly deps: {
       readonly model: PromotionModel;
-      readonly services: PromotionServices;
-      readonly history: HistoryService;
-      /** The promotion record in the registry, after a move; reports (never throws) when it is refused. */
-      readonly records: PromotionRecords;
+      readonly app: Pick<AppServices, 'promotion' | 'history' | 'records'>;
       readonly interaction: () => UserInteraction;
       /** A promotion started or ended: trees redraw the environment's row. */
       readonly onBusyChanged: () => void;
@@ -41,31 +36,15 @@ export class PromotionRunner {
         const abort = new AbortController();
         const subscription = token.onCancellationRequested(() => abort.abort());
         try {
-          // Read fresh: another window may have promoted since the tree was drawn.
-          const history = await this.deps.history.read(workspaceDir).catch(() => undefined);
-          let startedId: string | undefined;
-          const result = await promote(request, this.deps.services, {
+          const { outcome, recordProblem } = await runPromotion(this.deps.app, request, {
             trusted: vscode.workspace.isTrusted,
             workspaceDir,
             prompts: this.deps.interaction(),
             progress: (message) => progress.report({ message }),
             signal: abort.signal,
-            ...(history ? { history: arrivals(history.records) } : {}),
-            // Other windows and processes promoting into the same environment are kept out, and a
-            // start line before the write shows a killed host's attempt as interrupted on restart.
-            historyFile: this.deps.history.file(workspaceDir),
-            journal: {
-              started: async (write) => {
-                const id = randomUUID();
-                await this.deps.history.recordStart(workspaceDir, request, write, id);
-                startedId = id;
-              },
-            },
           });
-          progress.report({ message: 'Recording…' });
-          const record = await this.deps.history.record(workspaceDir, request, result, startedId);
-          await this.deps.records.write(result, record);
-          return result;
+          if (recordProblem) void vscode.window.showErrorMessage(recordProblem);
+          return outcome;
         } finally {
           subscription.dispose();
         }

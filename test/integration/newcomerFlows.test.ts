@@ -5,7 +5,7 @@ import { arrivals, isDrift } from '../../src/history/queries';
 import type { HistoryRecord } from '../../src/history/record';
 import { historyRecordFor } from '../../src/promotion/historyEntry';
 import { promote, type PromotionRequest } from '../../src/promotion/promote';
-import { historyHeadline } from '../../src/vscode/text/historyHeadline';
+import { historyHeadline } from '../../src/app/text/historyHeadline';
 import { digestOf, pushImage, sharedServices, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import { env, environmentFor, makeCore, ScriptedPrompts, threeEnvironments } from './support';
 

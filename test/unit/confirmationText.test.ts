@@ -6,10 +6,10 @@ import type { EnvironmentConfig } from '../../src/config/types';
 import { parseRepository } from '../../src/core/reference';
 import type { HistoryRecord } from '../../src/history/record';
 import type { Confirmation } from '../../src/promotion/promote';
-import { buildLabel } from '../../src/vscode/text/buildLabel';
-import { confirmationButton, confirmationDetail, confirmationTitle } from '../../src/vscode/text/confirmationText';
-import { historyHeadline } from '../../src/vscode/text/historyHeadline';
-import { outcomeText } from '../../src/vscode/text/outcomeText';
+import { buildLabel } from '../../src/app/text/buildLabel';
+import { confirmationButton, confirmationDetail, confirmationTitle } from '../../src/app/text/confirmationText';
+import { historyHeadline } from '../../src/app/text/historyHeadline';
+import { outcomeText } from '../../src/app/text/outcomeText';
 
 const D = `sha256:${'4'.repeat(64)}`;
 const repository = parseRepository('registry.example.com/app');

@@ -1,12 +1,12 @@
 // "Check Gates…": runs every gate of a promotion now, without promoting, and shows the results in the
 // Gate Checks view (not a stack of notifications).
 import * as vscode from 'vscode';
-import { arrivals } from '../../history/queries';
+import { runCheck } from '../../app/runCheck';
+import type { AppServices } from '../../app/services';
 import type { PromotionModel } from '../../model/promotionModel';
-import { checkGates, type GateCheck } from '../../promotion/checkGates';
+import type { GateCheck } from '../../promotion/checkGates';
 import { defaultTarget, previousEnvironment } from '../../promotion/plan';
-import type { PromotionServices, PromotionSource } from '../../promotion/promote';
-import type { HistoryService } from '../historyService';
+import type { PromotionSource } from '../../promotion/promote';
 import type { UserInteraction } from '../interaction';
 import type { PromotionNode } from '../tree/nodes';
 import { currentSnapshot, readyConfig } from './commandContext';
@@ -14,8 +14,7 @@ import { sourceFromNode, type PromoteCommands } from './promoteCommands';
 
 export interface CheckGatesDeps {
   readonly model: PromotionModel;
-  readonly services: PromotionServices;
-  readonly history: HistoryService;
+  readonly app: Pick<AppServices, 'promotion' | 'history'>;
   readonly interaction: () => UserInteraction;
   readonly promote: PromoteCommands;
   readonly show: (check: GateCheck) => void;
@@ -43,12 +42,10 @@ export async function checkGatesCommand(deps: CheckGatesDeps, node?: PromotionNo
       const abort = new AbortController();
       const subscription = token.onCancellationRequested(() => abort.abort());
       try {
-        const history = await deps.history.read(ready.workspaceDir).catch(() => undefined);
-        return await checkGates({ config: ready.config, source, target }, deps.services, {
+        return await runCheck(deps.app, { config: ready.config, source, target }, {
           trusted: vscode.workspace.isTrusted,
           workspaceDir: ready.workspaceDir,
           signal: abort.signal,
-          ...(history ? { history: arrivals(history.records) } : {}),
         });
       } finally {
         subscription.dispose();

@@ -13,7 +13,7 @@ import type { PromotionOutcome, PromotionRequest, PromotionSource } from '../../
 import type { PickItem, UserInteraction } from '../interaction';
 import type { PromotionRunner } from '../promotionRunner';
 import { digestOf, type PromotionNode } from '../tree/nodes';
-import { buildLabel, buildTagOf, type BuildIdentity } from '../text/buildLabel';
+import { buildLabel, buildTagOf, type BuildIdentity } from '../../app/text/buildLabel';
 import { currentSnapshot, readyConfig, seenTarget, type ReadyConfig } from './commandContext';
 import { aliasKey, likelyEnvironment, type NamedRole } from './environmentAliases';
 

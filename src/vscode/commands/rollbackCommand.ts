@@ -6,12 +6,12 @@ import type { EnvironmentConfig } from '../../config/types';
 import { previousDigests, type HeldDigest } from '../../history/queries';
 import type { PromotionModel } from '../../model/promotionModel';
 import type { PromotionOutcome } from '../../promotion/promote';
-import type { HistoryService } from '../historyService';
+import type { HistoryService } from '../../app/historyService';
 import type { UserInteraction } from '../interaction';
 import type { PromotionRunner } from '../promotionRunner';
 import { relativeTime } from '../tree/tooltips';
 import type { PromotionNode } from '../tree/nodes';
-import { buildLabel, buildTagOf } from '../text/buildLabel';
+import { buildLabel, buildTagOf } from '../../app/text/buildLabel';
 import { readyConfig, seenTarget } from './commandContext';
 
 export interface RollbackDeps {

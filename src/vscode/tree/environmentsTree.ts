@@ -1,12 +1,13 @@
 // The Environments view: one row per environment in promotion order, plus the engine they go through.
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
+import { environmentDescriptionParts, relationText } from '../../app/statusText';
 import type { ImageDetails } from '../../images/imageDetails';
 import type { PromotionModel } from '../../model/promotionModel';
 import type { EnvironmentRow, Snapshot } from '../../model/snapshot';
 import { contextValue, type EnvironmentNode, type MessageNode, type PromotionNode } from './nodes';
 import { messageItem } from './messageItem';
-import { buildLabel, buildTagOf } from '../text/buildLabel';
+import { buildLabel, buildTagOf } from '../../app/text/buildLabel';
 import { digestTooltip, repositoryLine } from './tooltips';
 
 export type DetailsLookup = (node: PromotionNode) => Promise<ImageDetails | undefined>;
@@ -71,14 +72,8 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     const { env, lookup } = row;
     const item = new vscode.TreeItem(env.name, vscode.TreeItemCollapsibleState.None);
     item.id = `environment:${env.name}${node.stale ? ':stale' : ''}`;
-    const parts = [env.tag];
     // Lead with the build a person knows; the digest is in the tooltip.
-    if (lookup.state === 'present') parts.push(buildLabel({ tag: buildTagOf(node.builds, lookup.digest) }, lookup.digest));
-    if (lookup.state === 'absent') parts.push('empty');
-    if (lookup.state === 'error') parts.push(errorMessage(lookup.error));
-    const relation = relationText(row);
-    if (row.drift) parts.push('changed outside promotion');
-    else if (relation) parts.push(relation);
+    const parts = environmentDescriptionParts(row, node.builds);
     const busy = this.promoting(env.name);
     if (busy) parts.push('promoting…');
     if (node.stale) parts.push('as of the last valid config');
@@ -95,15 +90,6 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     }
     return item;
   }
-}
-
-function relationText(row: EnvironmentRow): string | undefined {
-  if (!row.previous) return undefined;
-  if (row.relation === 'in-step') return `in step with ${row.previous.name}`;
-  if (row.relation === 'behind') return `behind ${row.previous.name}`;
-  if (row.relation === 'ahead') return `ahead of ${row.previous.name}`;
-  if (row.relation === 'differs') return `differs from ${row.previous.name}`;
-  return undefined;
 }
 
 function environmentIcon(row: EnvironmentRow): vscode.ThemeIcon {

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { finishedAt, type HistoryRecord } from '../../history/record';
 import { recordsFor } from '../../history/queries';
 import type { PromotionModel } from '../../model/promotionModel';
-import { historyHeadline } from '../text/historyHeadline';
+import { historyHeadline } from '../../app/text/historyHeadline';
 import { relativeTime } from './tooltips';
 
 export type HistoryNode =

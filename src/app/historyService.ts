@@ -1,32 +1,38 @@
-// The promotion history of the workspace: where it lives (imagePromotion.historyFile), reading it for
-// the trees and gates, and appending one line per attempt before the attempt is reported.
+// The promotion history of a workspace folder: where it lives (inside the folder), reading it (with
+// the registry's records, when a front end adds them) for views, gates and rollback, and appending
+// one line per attempt (and its start, before the tag moves) before the attempt is reported.
 import { stat } from 'node:fs/promises';
-import * as vscode from 'vscode';
 import { resolveWorkspaceFile, type WorkspaceFileResult } from '../config/workspaceFile';
 import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/log';
 import { DEFAULT_HISTORY_FILE, HistoryStore, type HistoryContents } from '../history/historyStore';
 import type { HistoryRecord } from '../history/record';
 import { whoIsPromoting } from '../history/who';
-import { writesFile } from '../records/promotionRecords';
 import { historyRecordFor, startedRecordFor } from '../promotion/historyEntry';
 import type { PromotionOutcome, PromotionRequest, StartedWrite } from '../promotion/promote';
-import type { Settings } from './settings';
+import { writesFile, type RecordsSetting } from '../records/promotionRecords';
 
 const SETTING = 'imagePromotion.historyFile';
+
+export interface HistoryServiceOptions {
+  /** The configured path (relative to the workspace folder), undefined for the default. */
+  readonly historyFile: () => string | undefined;
+  readonly records: () => RecordsSetting;
+  readonly log: Logger;
+  /** Tells the person once about a history file that cannot be where it was configured. */
+  readonly warn: (message: string) => void;
+}
 
 export class HistoryService {
   private store: HistoryStore | undefined;
   /** The last read, kept while the file's size and mtime are unchanged: every refresh asks. */
   private cached: { file: string; size: number; mtimeMs: number; contents: HistoryContents } | undefined;
-
-  /** Adds the registry's promotion records (set by the container when records are read from it). */
+  /** Adds the registry's promotion records (set by the front end when records are read from it). */
   private withRecords: ((file: HistoryContents) => Promise<HistoryContents | undefined>) | undefined;
-
   /** Problems already shown, so a refresh every minute does not repeat the warning. */
   private readonly warned = new Set<string>();
 
-  constructor(private readonly settings: Settings, private readonly log: Logger) {}
+  constructor(private readonly options: HistoryServiceOptions) {}
 
   useRecords(merge: (file: HistoryContents) => Promise<HistoryContents | undefined>): void {
     this.withRecords = merge;
@@ -43,7 +49,7 @@ export class HistoryService {
    * else the default (with a warning saying why), else nowhere.
    */
   location(workspaceDir: string): WorkspaceFileResult {
-    const configured = this.settings.historyFile();
+    const configured = this.options.historyFile();
     const chosen = configured === undefined ? undefined : resolveWorkspaceFile(workspaceDir, configured, SETTING);
     if (chosen?.ok) return chosen;
     const fallback = resolveWorkspaceFile(workspaceDir, DEFAULT_HISTORY_FILE, SETTING);
@@ -71,47 +77,45 @@ export class HistoryService {
 
   /**
    * Right before the tag moves: the attempt's start, which its end record names (startedId), so a
-   * killed host's attempt reads as interrupted. Rejects when it could not be written. Not kept when
+   * killed process's attempt reads as interrupted. Rejects when it could not be written. Not kept when
    * records go to the registry only (a start with no end in the file would read as interrupted).
    */
   async recordStart(workspaceDir: string, request: PromotionRequest, write: StartedWrite, startedId: string): Promise<void> {
-    if (!writesFile(this.settings.records())) return;
+    if (!writesFile(this.options.records())) return;
     await this.storeFor(workspaceDir).append(startedRecordFor(request, write, await whoIsPromoting(workspaceDir), startedId));
   }
 
   /**
-   * Appends and flushes the attempt (unless records go to the registry only); a failure to write is
-   * shown, never swallowed. Returns the record, for the registry.
+   * Appends and flushes the attempt (unless records go to the registry only). Returns the record, for
+   * the registry, and a failure to write as the sentence to show (never swallowed: the front end shows it).
    */
-  async record(workspaceDir: string, request: PromotionRequest, outcome: PromotionOutcome, startedId?: string): Promise<HistoryRecord> {
+  async record(workspaceDir: string, request: PromotionRequest, outcome: PromotionOutcome, startedId?: string): Promise<{ record: HistoryRecord; problem?: string }> {
     const record = historyRecordFor(request, outcome, await whoIsPromoting(workspaceDir), Date.now(), startedId);
-    if (!writesFile(this.settings.records())) return record;
+    if (!writesFile(this.options.records())) return { record };
     let store: HistoryStore | undefined;
     try {
       store = this.storeFor(workspaceDir);
       await store.append(record);
+      return { record };
     } catch (error) {
       const where = store?.file ?? 'the promotion history';
-      this.log.error(`the promotion history ${where} could not be written: ${errorMessage(error)}`);
-      void vscode.window.showErrorMessage(`The promotion was ${outcome.status}, but it could not be recorded in ${where}: ${errorMessage(error)}`);
+      this.options.log.error(`the promotion history ${where} could not be written: ${errorMessage(error)}`);
+      return { record, problem: `The promotion was ${outcome.status}, but it could not be recorded in ${where}: ${errorMessage(error)}` };
     }
-    return record;
   }
 
   /** Throws, saying what to do, when the history has no place inside the folder. */
   private storeFor(workspaceDir: string): HistoryStore {
     const where = this.location(workspaceDir);
     if (!where.ok) throw new Error(where.problem);
-    if (this.store?.file !== where.file) this.store = new HistoryStore(where.file, this.log);
+    if (this.store?.file !== where.file) this.store = new HistoryStore(where.file, this.options.log);
     return this.store;
   }
 
   private warnOnce(message: string): void {
     if (this.warned.has(message)) return;
     this.warned.add(message);
-    this.log.warn(message);
-    void vscode.window.showWarningMessage(message, 'Open Settings').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', SETTING);
-    });
+    this.options.log.warn(message);
+    this.options.warn(message);
   }
 }

@@ -1,0 +1,43 @@
+// The one way a front end runs a promotion or rollback and records it: read the history fresh (another
+// window or pipeline may have promoted since), promote under the cross-process lock beside the history
+// file, journal the start before the tag moves, append the attempt, then the registry's record.
+// Both the extension and the CLI call this.
+import { randomUUID } from 'node:crypto';
+import { arrivals } from '../history/queries';
+import { promote, type PromotionEnvironment, type PromotionOutcome, type PromotionRequest } from '../promotion/promote';
+import type { AppServices } from './services';
+
+export interface RunEnvironment extends Omit<PromotionEnvironment, 'history' | 'workspaceDir' | 'historyFile' | 'journal'> {
+  readonly workspaceDir: string;
+}
+
+export interface RecordedOutcome {
+  readonly outcome: PromotionOutcome;
+  /** Set when the attempt could not be recorded: the sentence to show. */
+  readonly recordProblem?: string;
+}
+
+export async function runPromotion(app: Pick<AppServices, 'promotion' | 'history' | 'records'>, request: PromotionRequest, env: RunEnvironment): Promise<RecordedOutcome> {
+  const { workspaceDir } = env;
+  const history = await app.history.read(workspaceDir).catch(() => undefined);
+  let startedId: string | undefined;
+  const outcome = await promote(request, app.promotion, {
+    ...env,
+    ...(history ? { history: arrivals(history.records) } : {}),
+    // Other windows and processes promoting into the same environment are kept out, and a start line
+    // before the write shows a killed process's attempt as interrupted afterwards.
+    historyFile: app.history.file(workspaceDir),
+    journal: {
+      started: async (write) => {
+        const id = randomUUID();
+        await app.history.recordStart(workspaceDir, request, write, id);
+        startedId = id;
+      },
+    },
+  });
+  env.progress('Recording…');
+  const { record, problem } = await app.history.record(workspaceDir, request, outcome, startedId);
+  // After the file: a registry that refuses the record never fails a move that already happened.
+  await app.records.write(outcome, record);
+  return { outcome, ...(problem ? { recordProblem: problem } : {}) };
+}

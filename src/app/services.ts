@@ -1,0 +1,108 @@
+// Composes the core's services the same way for every front end: registry client, credentials, the
+// engine from the front end's choice / DOCKER_HOST / the Docker context, image details, history.
+import type { EnvironmentConfig } from '../config/types';
+import { errorMessage, PromotionError } from '../core/errors';
+import type { Logger } from '../core/log';
+import { DockerConfigCredentials, dockerConfigDir } from '../credentials/dockerConfig';
+import { cachedGitHistory } from '../builds/gitHistory';
+import { DetailsStore } from '../images/detailsStore';
+import { ImageDetailsCache } from '../images/imageDetails';
+import type { EngineStatus, SnapshotServices } from '../model/snapshot';
+import type { PromotionServices } from '../promotion/promote';
+import { TargetLocks } from '../promotion/targetLocks';
+import type { TransportSetting } from '../promotion/transport';
+import { HttpRegistryClient } from '../registry/httpRegistryClient';
+import type { HistoryContents } from '../history/historyStore';
+import { ofEnvironments, recordSubjects, withRegistryRecords } from '../history/teamHistory';
+import { PromotionRecords, usesRegistry, type RecordsSetting } from '../records/promotionRecords';
+import { RegistryRecords } from '../records/registryRecords';
+import { EngineProvider } from './engineProvider';
+import { HistoryService } from './historyService';
+
+/** What a front end decides (VS Code: its settings; the CLI: flags). Functions: settings change live. */
+export interface AppOptions {
+  readonly log: Logger;
+  readonly dockerHost: () => string;
+  readonly insecureRegistries: () => readonly string[];
+  readonly lookupTimeoutMs: () => number;
+  readonly transport: () => TransportSetting;
+  readonly historyFile: () => string | undefined;
+  /** Where promotion records go and are read from (imagePromotion.records, --records). */
+  readonly records: () => RecordsSetting;
+  /** Tells the person something went wrong after the fact (a record the registry refused). */
+  readonly warn: (message: string) => void;
+  /** Where digests' details and build tags' digests are kept across sessions (they never change); none: memory only. */
+  readonly detailsFile?: string;
+  /** The workspace folder whose git history orders commit-SHA builds without requests. */
+  readonly workspaceDir?: () => string | undefined;
+}
+
+/** The environments and the digests their tags hold (null: empty; undefined: could not read). */
+export type HeldDigests = readonly { env: EnvironmentConfig; digest?: string | null }[];
+
+export interface AppServices {
+  readonly log: Logger;
+  readonly credentials: DockerConfigCredentials;
+  readonly registry: HttpRegistryClient;
+  readonly details: ImageDetailsCache;
+  readonly engines: EngineProvider;
+  readonly history: HistoryService;
+  readonly promotion: PromotionServices;
+  /** Writes an attempt's record to the registry after a move; reports, never throws. */
+  readonly records: PromotionRecords;
+  /** The history file's records plus the registry's records of the digests the environments hold. */
+  withRecords(file: HistoryContents | undefined, environments: HeldDigests, signal?: AbortSignal): Promise<HistoryContents | undefined>;
+  /** Pings the engine promotions would go through; never rejects. */
+  checkEngine(signal?: AbortSignal): Promise<EngineStatus>;
+  /** For takeSnapshot; `readHistory` reads the folder's history (undefined: none kept). */
+  snapshotServices(readHistory: SnapshotServices['readHistory']): SnapshotServices;
+}
+
+export function composeServices(options: AppOptions): AppServices {
+  const { log } = options;
+  const credentials = new DockerConfigCredentials({ configDir: () => dockerConfigDir(), log });
+  const registry = new HttpRegistryClient({ credentials, log, timeoutMs: options.lookupTimeoutMs, insecureRegistries: options.insecureRegistries });
+  const store = options.detailsFile ? new DetailsStore({ file: options.detailsFile, log }) : undefined;
+  const details = new ImageDetailsCache(registry, undefined, store);
+  const gitHistory = cachedGitHistory(options.workspaceDir ?? (() => undefined));
+  const engines = new EngineProvider(options.dockerHost, log);
+  const describe: PromotionServices['describe'] = (repo, digest, signal) => details.get(repo, digest, signal);
+  const checkEngine = async (signal?: AbortSignal): Promise<EngineStatus> => {
+    let address = '(no address)';
+    try {
+      address = engines.address().display;
+      const engine = await engines.get();
+      await engine.ping(signal);
+      return { state: 'ok', address };
+    } catch (error) {
+      return { state: 'error', address, error: error instanceof PromotionError ? error : new PromotionError('engine-unreachable', errorMessage(error)) };
+    }
+  };
+  const registryRecords = new RegistryRecords({ registry, log });
+  const withRecords = (file: HistoryContents | undefined, environments: HeldDigests, signal?: AbortSignal): Promise<HistoryContents | undefined> =>
+    usesRegistry(options.records())
+      ? withRegistryRecords(file, recordSubjects(environments, file?.records ?? []), { read: (repo, digest, s) => registryRecords.read(repo, digest, s), log, accept: ofEnvironments(environments.map((e) => e.env)) }, signal)
+      : Promise.resolve(file);
+  const promotion: PromotionServices = {
+    registry,
+    engine: () => engines.get(),
+    credentials,
+    describe,
+    locks: new TargetLocks(),
+    log,
+    transport: options.transport,
+  };
+  return {
+    log,
+    credentials,
+    registry,
+    details,
+    engines,
+    history: new HistoryService({ historyFile: options.historyFile, records: options.records, log, warn: options.warn }),
+    promotion,
+    records: new PromotionRecords({ registry: registryRecords, setting: options.records, log, warn: options.warn }),
+    withRecords,
+    checkEngine,
+    snapshotServices: (readHistory) => ({ registry, describe, details, gitHistory, log, checkEngine, withRecords, ...(readHistory ? { readHistory } : {}) }),
+  };
+}

@@ -1,0 +1,46 @@
+// How an environment row reads, in words both front ends show: its tag, build, and where it stands.
+import { errorMessage } from '../core/errors';
+import type { BuildsResult, EnvironmentRow } from '../model/snapshot';
+import { buildLabel, buildTagOf } from './text/buildLabel';
+
+/** One word for scripts: the row's state. */
+export type EnvironmentState = 'in-step' | 'behind' | 'ahead' | 'differs' | 'empty' | 'error' | 'drift' | 'present';
+
+export function environmentState(row: EnvironmentRow): EnvironmentState {
+  if (row.lookup.state === 'error') return 'error';
+  if (row.lookup.state === 'absent') return 'empty';
+  if (row.drift) return 'drift';
+  if (row.relation === 'in-step' || row.relation === 'behind' || row.relation === 'ahead' || row.relation === 'differs') return row.relation;
+  return 'present';
+}
+
+/** `in step with staging`, `behind staging`, `ahead of staging`, `differs from staging`, or nothing (the first environment, or unknown). */
+export function relationText(row: EnvironmentRow): string | undefined {
+  if (!row.previous) return undefined;
+  switch (row.relation) {
+    case 'in-step':
+      return `in step with ${row.previous.name}`;
+    case 'behind':
+      return `behind ${row.previous.name}`;
+    case 'ahead':
+      return `ahead of ${row.previous.name}`;
+    case 'differs':
+      return `differs from ${row.previous.name}`;
+    default:
+      return undefined;
+  }
+}
+
+/** The row's description: tag · build (or empty, or the error) · drift or relation. */
+export function environmentDescriptionParts(row: EnvironmentRow, builds?: BuildsResult): string[] {
+  const { env, lookup } = row;
+  const parts = [env.tag];
+  // Lead with the build a person knows; the digest stays one hover away.
+  if (lookup.state === 'present') parts.push(buildLabel({ tag: buildTagOf(builds, lookup.digest) }, lookup.digest));
+  if (lookup.state === 'absent') parts.push('empty');
+  if (lookup.state === 'error') parts.push(errorMessage(lookup.error));
+  const relation = relationText(row);
+  if (row.drift) parts.push('changed outside promotion');
+  else if (relation) parts.push(relation);
+  return parts;
+}

@@ -1,0 +1,67 @@
+// `status`: each environment's digest and state, the builds, and who promoted what last.
+import { environmentDescriptionParts, environmentState } from '../../app/statusText';
+import { errorMessage } from '../../core/errors';
+import { repositoryName, shortDigest } from '../../core/reference';
+import { recordsFor } from '../../history/queries';
+import type { HistoryRecord } from '../../history/record';
+import { takeSnapshot } from '../../model/snapshot';
+import type { CliContext } from '../context';
+import { displayPath } from '../context';
+import { EXIT, type ExitCode } from '../exitCodes';
+
+export async function status(ctx: CliContext, signal: AbortSignal): Promise<ExitCode> {
+  const { app, config, workspaceDir, out } = ctx;
+  const snapshot = await takeSnapshot(config, app.snapshotServices(() => app.history.readFile(workspaceDir)), signal);
+  const records = snapshot.history?.records ?? [];
+  const last = (name: string): HistoryRecord | undefined => recordsFor(records, name).find((r) => r.outcome === 'succeeded');
+  const environments = snapshot.environments.map((row) => {
+    const lastPromotion = last(row.env.name);
+    return {
+      name: row.env.name,
+      tag: row.env.tag,
+      repository: repositoryName(row.env.repository),
+      state: environmentState(row),
+      ...(row.lookup.state === 'present' ? { digest: row.lookup.digest, mediaType: row.lookup.mediaType } : {}),
+      ...(row.lookup.state === 'error' ? { error: { kind: row.lookup.error.kind, message: errorMessage(row.lookup.error) } } : {}),
+      description: environmentDescriptionParts(row).join(' · '),
+      ...(lastPromotion ? { lastPromotion: lastSummary(lastPromotion) } : {}),
+    };
+  });
+  const builds = snapshot.builds.state === 'ok' ? snapshot.builds.rows : [];
+  const value = {
+    config: ctx.configFile,
+    image: repositoryName(config.repository),
+    historyFile: app.history.file(workspaceDir),
+    environments,
+    builds:
+      snapshot.builds.state === 'ok'
+        ? { state: 'ok', rows: builds.map((b) => ({ tag: b.tag, digest: b.digest, ...(b.created ? { created: b.created } : {}), heldBy: b.heldBy })) }
+        : { state: 'error', error: { kind: snapshot.builds.error.kind, message: errorMessage(snapshot.builds.error) } },
+    ...(snapshot.engine ? { engine: snapshot.engine.state === 'ok' ? snapshot.engine : { state: 'error', address: snapshot.engine.address, error: errorMessage(snapshot.engine.error) } } : {}),
+  };
+
+  const width = Math.max(...environments.map((e) => e.name.length));
+  const lines = [`${repositoryName(config.repository)} (${displayPath(ctx.configFile)})`];
+  for (const e of environments) {
+    const lastLine = e.lastPromotion ? `   last: ${e.lastPromotion.digest ? shortDigest(e.lastPromotion.digest) : '?'} ${e.lastPromotion.kind === 'rollback' ? 'rolled back' : 'promoted'} by ${e.lastPromotion.by} at ${e.lastPromotion.time}` : '';
+    lines.push(`  ${e.name.padEnd(width)}  ${e.description}${lastLine}`);
+  }
+  if (snapshot.builds.state === 'ok') {
+    lines.push(`builds (${builds.length} of ${snapshot.builds.matching} matching ${config.builds.tagPattern.source}):`);
+    for (const b of builds) lines.push(`  ${b.tag}  ${shortDigest(b.digest)}${b.heldBy.length ? `  in ${b.heldBy.join(', ')}` : ''}`);
+  } else {
+    lines.push(`builds: ${errorMessage(snapshot.builds.error)}`);
+  }
+  if (snapshot.engine) lines.push(snapshot.engine.state === 'ok' ? `engine: ${snapshot.engine.address}` : `engine unreachable at ${snapshot.engine.address}: ${errorMessage(snapshot.engine.error)}`);
+  out.result(lines.join('\n'), value);
+  if (snapshot.history?.problems.length) out.message(`${snapshot.history.problems.length} line(s) of ${displayPath(app.history.file(workspaceDir))} could not be read and were skipped.`);
+
+  const failures = snapshot.environments.filter((r) => r.lookup.state === 'error').map((r) => `${r.env.name}: ${r.lookup.state === 'error' ? errorMessage(r.lookup.error) : ''}`);
+  if (snapshot.builds.state === 'error') failures.push(`builds: ${errorMessage(snapshot.builds.error)}`);
+  for (const failure of failures) out.error(failure, 'image-promotion status');
+  return failures.length ? EXIT.infrastructure : EXIT.ok;
+}
+
+function lastSummary(r: HistoryRecord): { kind: string; digest?: string; by: string; time: string; source: string } {
+  return { kind: r.kind, ...(r.digest ? { digest: r.digest } : {}), by: r.who.name ?? r.who.user, time: r.time, source: r.source.label };
+}

@@ -1,0 +1,122 @@
+// image-promotion: the command-line front end on the same core as the extension (src/app).
+// Arguments by commander; exit codes in exitCodes.ts; results on stdout, messages on stderr.
+import { Command, CommanderError, Option } from 'commander';
+import { errorMessage, PromotionError } from '../core/errors';
+import { check } from './commands/check';
+import { history } from './commands/history';
+import { promoteCommand, rollbackCommand } from './commands/promote';
+import { status } from './commands/status';
+import { openContext, type CliContext, type CommonOptions } from './context';
+import { CliError, EXIT, exitForFailure, type ExitCode } from './exitCodes';
+import { cancelOnSignals, type Interrupt } from './interrupt';
+import { Output } from './output';
+import { approverFromEnv, APPROVER_VARIABLES, type PromptChoices } from './prompts';
+
+/** Set by esbuild from package.json (importing the JSON would make tsc copy package.json into out/). */
+declare const IMAGE_PROMOTION_VERSION: string | undefined;
+const version = typeof IMAGE_PROMOTION_VERSION === 'string' ? IMAGE_PROMOTION_VERSION : '0.0.0-dev';
+
+const EXIT_HELP = `
+Exit codes:
+  0    done, or nothing to move
+  1    blocked by a gate (or an approval not given)
+  2    usage or config error
+  3    registry, engine or credential error
+  4    verification mismatch: the target did not end up with the source digest (it was put back)
+  130  interrupted (Ctrl+C or SIGTERM): cancelled, the target untouched or put back, and recorded`;
+
+export async function main(argv: readonly string[]): Promise<ExitCode> {
+  let code: ExitCode = EXIT.ok;
+  const program = new Command('image-promotion')
+    .description('Promote one container image digest from environment to environment, gated and verified (the same rules as the VS Code extension).')
+    .version(version)
+    .option('-c, --config <file>', 'the promotion config (default: .promotion.yaml in the current folder); its folder is the workspace folder')
+    .option('--json', 'results as JSON on stdout, for scripts')
+    .option('-v, --verbose', 'the core\'s log on stderr')
+    .option('--docker-host <address>', 'Docker engine (default: DOCKER_HOST, else the Docker context, else the platform socket)')
+    .option('--insecure-registry <host:port>', 'a registry reached over plain HTTP (repeatable; loopback always is)', (value: string, all: string[] = []) => [...all, value])
+    .option('--timeout <seconds>', 'limit for one registry or engine lookup', '15')
+    .option('--history-file <path>', 'the history file, relative to the config\'s folder (default: .promotion/history.jsonl)')
+    .addOption(new Option('--records <where>', 'where promotion records go and are read from (default: both, as imagePromotion.records)').choices(['registry', 'file', 'both']))
+    .option('--restricted', 'as VS Code\'s Restricted Mode: command gates and http gates with secrets do not run')
+    .addHelpText('after', EXIT_HELP)
+    .showHelpAfterError()
+    .exitOverride();
+
+  const transportOption = (): Option => new Option('--transport <how>', 'how the digest travels').choices(['auto', 'engine', 'registry']).default('auto');
+  const approvalOptions = (command: Command): Command =>
+    command
+      .option('-y, --yes', 'do not ask; with --approved-by also approves approval gates and protected environments')
+      .option('--approved-by <name>', `who approves (recorded); default: ${APPROVER_VARIABLES.join(', ')}`);
+
+  const act = (command: Command, fn: (ctx: CliContext, interrupt: Interrupt, choices: PromptChoices) => Promise<ExitCode>) => async (): Promise<void> => {
+    const options = command.optsWithGlobals<CommonOptions & { yes?: boolean; approvedBy?: string }>();
+    const out = new Output(!!options.json, !!options.verbose);
+    const interrupt = cancelOnSignals(out);
+    try {
+      const ctx = await openContext(options, out);
+      const choices: PromptChoices = { yes: !!options.yes, approvedBy: options.approvedBy ?? approverFromEnv(), interactive: !!process.stdin.isTTY && !!process.stderr.isTTY };
+      code = await fn(ctx, interrupt, choices);
+    } catch (error) {
+      code = error instanceof CliError ? error.code : interrupt.interrupted() ? EXIT.interrupted : exitForFailure(error instanceof PromotionError ? error.kind : undefined);
+      const message = errorMessage(error);
+      out.error(message, `image-promotion ${command.name()}`);
+      if (out.json) out.result('', { error: { message, ...(error instanceof PromotionError ? { kind: error.kind } : {}) }, exitCode: code });
+      if (!(error instanceof CliError || error instanceof PromotionError) && options.verbose) out.message((error as Error).stack ?? '');
+    } finally {
+      interrupt.dispose();
+    }
+  };
+
+  const statusCommand = program.command('status').description('each environment\'s digest and state, the builds, and who promoted what last');
+  statusCommand.action(act(statusCommand, (ctx, i) => status(ctx, i.signal)));
+
+  const checkCommand = program
+    .command('check <environment>')
+    .description('run the gates of a promotion into <environment> without promoting, one line each')
+    .option('--build <tag|digest>', 'the build to check (default: what the environment before holds)')
+    .addOption(transportOption());
+  checkCommand.action(act(checkCommand, (ctx, i) => check(ctx, checkCommand.args[0]!, checkCommand.opts(), i.signal)));
+
+  const promote = approvalOptions(
+    program
+      .command('promote <environment>')
+      .description('the whole verified promotion into <environment>')
+      .option('--build <tag|digest>', 'the build to promote (default: what the environment before holds; required for the first)')
+      .addOption(transportOption()),
+  );
+  promote.action(act(promote, (ctx, i, choices) => promoteCommand(ctx, promote.args[0]!, promote.opts(), choices, i)));
+
+  const historyCommand = program.command('history [environment]').description('recorded attempts, newest first');
+  historyCommand.action(act(historyCommand, (ctx) => history(ctx, historyCommand.args[0])));
+
+  const rollback = approvalOptions(
+    program
+      .command('rollback <environment>')
+      .description('move <environment> back to a digest it held before (default: the most recent one)')
+      .option('--to <digest>', 'the earlier digest to go back to')
+      .option('--override-gates', 'skip the environment\'s gates (needs approval; recorded)')
+      .addOption(transportOption()),
+  );
+  rollback.action(act(rollback, (ctx, i, choices) => rollbackCommand(ctx, rollback.args[0]!, rollback.opts(), choices, i)));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+    }
+    throw error;
+  }
+  return code;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.stdout.write('', () => process.exit(code)),
+    (error: unknown) => {
+      process.stderr.write(`image-promotion: ${errorMessage(error)}\n`);
+      process.exit(EXIT.infrastructure);
+    },
+  );
+}

@@ -1,0 +1,57 @@
+// Runs the built CLI (dist/cli.js, as `npm run build` makes it) as a separate process against the
+// harness's engine and registries, in a workspace folder of its own.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { makeTempDir, type TestServices } from '../harness';
+
+export const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Variables a developer's or CI's shell may carry that would change what the CLI does. */
+const AMBIENT = ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'GITHUB_ACTOR', 'GITLAB_USER_LOGIN', 'IMAGE_PROMOTION_APPROVED_BY', 'DOCKER_CONTEXT'];
+
+export function cliEnv(svc: TestServices, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...svc.clientEnv(process.env) };
+  for (const name of AMBIENT) delete env[name];
+  for (const [name, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
+}
+
+export function startCli(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): { child: ChildProcess; done: Promise<CliRun>; stderrSoFar: () => string } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<CliRun>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done, stderrSoFar: () => stderr };
+}
+
+export function runCli(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliRun> {
+  return startCli(args, options).done;
+}
+
+/** A folder holding `.promotion.yaml` (and a git repo, so the recorded identity is known). */
+export function workspace(yaml: string): string {
+  const dir = makeTempDir('cli-ws');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, '.promotion.yaml'), yaml);
+  return dir;
+}
+
+export function describeRun(run: CliRun): string {
+  return `exit ${run.code}${run.signal ? ` (${run.signal})` : ''}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+}
