@@ -245,10 +245,8 @@ async function main() {
   }
 
   for (const s of SUITES) if (!wanted.has(s) && !(electron && s === 'host')) record(s, { skipped: true, note: 'not requested' });
-  if (wanted.has('unit')) await runMocha('unit', testFiles('unit'), 10000);
-
   if (wanted.has('faults')) {
-    // Set before any suite runs, so every suite (and child processes) adds to the same figures.
+    // Set before any suite runs (the unit suite holds the config corpus), so every suite (and child processes) adds to the same figures.
     if (process.env.IMGPROMO_FAULT_TALLY) tally = { file: process.env.IMGPROMO_FAULT_TALLY };
     else {
       const dir = mkdtempSync(join(tmpdir(), 'imgpromo-tally-'));
@@ -256,6 +254,8 @@ async function main() {
       process.env.IMGPROMO_FAULT_TALLY = tally.file;
     }
   }
+  if (wanted.has('unit')) await runMocha('unit', testFiles('unit'), 10000);
+
   const needServices = wanted.has('integration') || wanted.has('cli') || wanted.has('faults') || wanted.has('host');
   if (needServices) {
     const t = Date.now();
