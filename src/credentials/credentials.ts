@@ -12,6 +12,19 @@ export interface RegistryCredentials {
 export interface CredentialProvider {
   /** Credentials for a registry host (`docker.io`, `host:port`), or undefined to go anonymous. */
   get(registry: string, signal?: AbortSignal): Promise<RegistryCredentials | undefined>;
+  /**
+   * Why the last lookup for this registry found nothing usable although the Docker config names a
+   * source (a credential helper that is missing, crashed, printed garbage, was killed): for the
+   * message a refused request ends with. Never holds anything the helper printed beyond a safe line.
+   */
+  problem?(registry: string): CredentialProblem | undefined;
+}
+
+export interface CredentialProblem {
+  /** e.g. `docker-credential-osxkeychain exited with 1`, with where it is configured. */
+  readonly message: string;
+  /** What to do about it. */
+  readonly hint: string;
 }
 
 export const anonymous: CredentialProvider = { get: async () => undefined };

@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DOCKER_HUB, DOCKER_HUB_AUTH_KEY } from '../core/reference';
 import type { Logger } from '../core/log';
-import type { CredentialProvider, RegistryCredentials } from './credentials';
-import { runCredentialHelper, type HelperRunner } from './credentialHelper';
+import type { CredentialProblem, CredentialProvider, RegistryCredentials } from './credentials';
+import { CredentialHelperError, runCredentialHelper, type HelperRunner } from './credentialHelper';
 
 interface ConfigFile {
   auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>;
@@ -30,6 +30,7 @@ function keyHost(key: string): string {
 
 export class DockerConfigCredentials implements CredentialProvider {
   private readonly cache = new Map<string, { at: number; value: RegistryCredentials | undefined }>();
+  private readonly problems = new Map<string, CredentialProblem>();
 
   constructor(
     private readonly options: {
@@ -54,6 +55,11 @@ export class DockerConfigCredentials implements CredentialProvider {
   /** Forget cached answers, e.g. after the user ran `docker login`. */
   clear(): void {
     this.cache.clear();
+    this.problems.clear();
+  }
+
+  problem(registry: string): CredentialProblem | undefined {
+    return this.problems.get(registry);
   }
 
   private async lookup(registry: string, signal?: AbortSignal): Promise<RegistryCredentials | undefined> {
@@ -69,12 +75,18 @@ export class DockerConfigCredentials implements CredentialProvider {
     }
     const key = credentialKey(registry);
     const helper = config.credHelpers?.[registry] ?? config.credHelpers?.[key] ?? config.credsStore;
+    this.problems.delete(registry);
     if (helper) {
       try {
         const found = await (this.options.runHelper ?? runCredentialHelper)(helper, key, signal);
         if (found) return found;
       } catch (error) {
+        if (signal?.aborted) throw error;
         this.options.log.warn(`Credential helper docker-credential-${helper} failed for ${registry}: ${(error as Error).message}`);
+        const fallback = fromAuths(config.auths ?? {}, key, registry);
+        // Remembered for the message of a refused request, which would otherwise say only "none were found".
+        if (!fallback) this.problems.set(registry, helperProblem(error, helper, registry, file, (config.credHelpers?.[registry] ?? config.credHelpers?.[key]) ? 'credHelpers' : 'credsStore'));
+        return fallback;
       }
       // The CLI also falls back to `auths` when a store has nothing (e.g. after a plain-text login).
     }
@@ -94,4 +106,14 @@ function fromAuths(auths: NonNullable<ConfigFile['auths']>, key: string, registr
   }
   if (entry.username && entry.password) return { serverAddress: entryKey, username: entry.username, password: entry.password };
   return undefined;
+}
+
+function helperProblem(error: unknown, helper: string, registry: string, file: string, setting: 'credHelpers' | 'credsStore'): CredentialProblem {
+  const program = `docker-credential-${helper}`;
+  const where = `${setting} in ${file}`;
+  const message = `${(error as Error).message} (named by ${where})`;
+  if (error instanceof CredentialHelperError && error.failure === 'missing') {
+    return { message, hint: `Install ${program}, or change ${where}; then run "docker login ${registry}".` };
+  }
+  return { message, hint: `Fix or reinstall ${program} (or change ${where}), then run "docker login ${registry}" again.` };
 }

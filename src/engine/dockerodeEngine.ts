@@ -86,6 +86,7 @@ class DockerodeEngine implements ImageEngine {
       `pull ${reference}`,
       (abortSignal) => this.docker.createImage(authconfig(auth, registryOf(repository)), { fromImage: repository, tag: tagOrDigest, abortSignal }),
       signal,
+      { registry: registryOf(repository), hadCredentials: auth !== undefined },
     );
     await followJsonStream(stream as unknown as Readable, `pull of ${reference}`, onProgress, signal, this.limits);
   }
@@ -99,6 +100,7 @@ class DockerodeEngine implements ImageEngine {
       `push ${repository}:${tag}`,
       (abortSignal) => this.docker.getImage(repository).push({ tag, authconfig: authconfig(auth, registryOf(repository)), abortSignal }),
       signal,
+      { registry: registryOf(repository), hadCredentials: auth !== undefined },
     );
     const outcome = await followJsonStream(stream as unknown as Readable, `push of ${repository}:${tag}`, onProgress, signal, this.limits);
     return {
@@ -112,12 +114,12 @@ class DockerodeEngine implements ImageEngine {
    * own idle timer takes over (the signal handed to dockerode lives as long as the stream does, so
    * no time limit may be in it).
    */
-  private async openStream(what: string, run: (signal: AbortSignal) => Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
+  private async openStream(what: string, run: (signal: AbortSignal) => Promise<unknown>, signal: AbortSignal | undefined, auth?: RegistryAuthUsed): Promise<unknown> {
     const idleMs = this.limits.idleMs;
     const answered = new AbortController();
     const timer = idleMs > 0 ? setTimeout(() => answered.abort(), idleMs) : undefined;
     try {
-      return await this.call(what, (callSignal) => run(AbortSignal.any([callSignal, answered.signal])), signal, 0, answered.signal);
+      return await this.call(what, (callSignal) => run(AbortSignal.any([callSignal, answered.signal])), signal, 0, answered.signal, auth);
     } catch (error) {
       if (answered.signal.aborted && !signal?.aborted) throw new PromotionError('timeout', `the Docker engine at ${this.address} did not start the ${what} within ${idleMs / 1000} s`);
       throw error;
@@ -127,7 +129,7 @@ class DockerodeEngine implements ImageEngine {
   }
 
   /** Runs one engine call with cancellation and, for quick calls, a time limit; translates errors. */
-  private async call<T>(what: string, run: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined, timeoutMs = QUICK_CALL_MS, until?: AbortSignal): Promise<T> {
+  private async call<T>(what: string, run: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined, timeoutMs = QUICK_CALL_MS, until?: AbortSignal, auth?: RegistryAuthUsed): Promise<T> {
     const signals = [signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined, until].filter((s): s is AbortSignal => !!s);
     const combined = signals.length ? AbortSignal.any(signals) : new AbortController().signal;
     // Not every dockerode call honours abortSignal (inspect does not): race it as well.
@@ -139,11 +141,11 @@ class DockerodeEngine implements ImageEngine {
     try {
       return await Promise.race([run(combined), aborted]);
     } catch (error) {
-      throw this.translate(error, what, signal, timeoutMs);
+      throw this.translate(error, what, signal, timeoutMs, auth);
     }
   }
 
-  private translate(error: unknown, what: string, signal: AbortSignal | undefined, timeoutMs: number): PromotionError {
+  private translate(error: unknown, what: string, signal: AbortSignal | undefined, timeoutMs: number, auth?: RegistryAuthUsed): PromotionError {
     if (error instanceof PromotionError) return error;
     if (signal?.aborted) return new PromotionError('cancelled', `${what}: cancelled`);
     const e = error as { code?: string; statusCode?: number; json?: { message?: string } | null; reason?: string; message?: string; name?: string };
@@ -154,11 +156,45 @@ class DockerodeEngine implements ImageEngine {
       const hint = e.code === 'EACCES' ? 'Is your user allowed to use the Docker socket (the docker group)?' : 'Is Docker installed and running?';
       return new PromotionError('engine-unreachable', `cannot reach the Docker engine at ${this.address} (from ${this.where.source}; ${e.code})`, hint, { cause: error });
     }
-    const message = (typeof e.json === 'object' && e.json?.message) || e.reason || e.message || String(error);
+    const message = engineErrorText(e) || String(error);
     if (e.statusCode === 404) return new PromotionError('not-found', `${what}: ${message}`);
-    if (e.statusCode === 401 || /unauthorized|authentication required/i.test(message)) return new PromotionError('unauthorized', `${what}: ${message}`);
+    if (e.statusCode === 401 || /unauthorized|authentication required/i.test(message)) {
+      // The engine relays the registry's refusal as a 500 ("server error"): say whose credentials failed and what to do.
+      if (!auth) return new PromotionError('unauthorized', `${what}: ${message}`);
+      return auth.hadCredentials
+        ? new PromotionError('unauthorized', `${auth.registry} rejected the credentials found for it (${what}: ${message})`, `Run "docker login ${auth.registry}" again.`)
+        : new PromotionError('unauthorized', `${auth.registry} requires credentials and none were found (${what}: ${message})`, `Run "docker login ${auth.registry}" (credentials are read from the Docker config, as the Docker CLI does).`);
+    }
     return new PromotionError('internal', `${what}: ${message}`, undefined, { cause: error });
   }
+}
+
+/** Which registry a streaming call authenticated against, and whether it sent credentials. */
+interface RegistryAuthUsed {
+  readonly registry: string;
+  readonly hadCredentials: boolean;
+}
+
+/**
+ * The engine's own words for a failed call. For a streaming call docker-modem leaves `json` empty
+ * and puts the body in the message (`(HTTP code 500) server error - <engine message> `); its
+ * `reason` is only the status's generic name, which says nothing.
+ */
+export function engineErrorText(e: { json?: unknown; reason?: string; message?: string }): string {
+  const json = e.json as { message?: unknown } | null | undefined;
+  if (json && typeof json === 'object' && typeof json.message === 'string' && json.message) return json.message;
+  const modem = /^\(HTTP code \d+\) [^-]*- ([\s\S]*)$/.exec(e.message ?? '');
+  const body = modem?.[1]?.trim();
+  if (body) {
+    try {
+      const parsed = JSON.parse(body) as { message?: unknown };
+      if (typeof parsed.message === 'string' && parsed.message) return parsed.message;
+    } catch {
+      // plain text
+    }
+    return body;
+  }
+  return e.reason || e.message || '';
 }
 
 /** `host/path@sha256:…` → (`host/path`, `sha256:…`); `host/path:tag` → (`host/path`, `tag`). */

@@ -6,6 +6,7 @@
 // Nothing here knows VS Code; prompts and progress come in as interfaces. Every fact is read once
 // (readOnce) and passed along; independent reads run together.
 import type { EnvironmentConfig } from '../config/types';
+import type { CredentialProblem, CredentialProvider } from '../credentials/credentials';
 import { CancelledError, errorMessage, isCancelled, PromotionError, throwIfAborted } from '../core/errors';
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
 import { needsTypedApproval, passed, type GateResult } from '../gates/gate';
@@ -283,7 +284,10 @@ class Promotion {
   /** An exception ended it (cancelled, a registry or engine error): say what the target holds now. */
   async stopped(error: unknown): Promise<Ended> {
     const cancelled = isCancelled(error);
-    const promotionError = error instanceof PromotionError ? error : new PromotionError('internal', errorMessage(error), undefined, { cause: error });
+    const promotionError = withCredentialProblem(error instanceof PromotionError ? error : new PromotionError('internal', errorMessage(error), undefined, { cause: error }), this.services.credentials, [
+      this.sourceRepo.registry,
+      this.target.repository.registry,
+    ]);
     let after = '';
     if (this.writing && this.digest) {
       const current = await this.services.registry.resolve(this.target.repository, this.target.tag).then((d) => d?.digest ?? null, () => undefined);
@@ -296,6 +300,10 @@ class Promotion {
     } else if (this.previousDigest !== undefined) {
       this.finalDigest = this.previousDigest;
       after = ` Nothing was written; ${this.target.name} still holds ${describe(this.previousDigest)}.`;
+    } else {
+      // Stopped before the target was even read (cancelled or refused during the lookup): no write
+      // was attempted, so it holds what it held — say so rather than leave the person guessing.
+      after = ` Nothing was written; ${this.target.name} holds what it held before.`;
     }
     after += this.along();
     if (cancelled) {
@@ -330,6 +338,22 @@ class Promotion {
       ...(ended.error ? { error: ended.error } : {}),
     };
   }
+}
+
+/**
+ * A registry that refused us when the credential helper for it is broken: the message names the
+ * helper and what it did, and the hint is about fixing it (not "docker login", which would not help).
+ */
+function withCredentialProblem(error: PromotionError, credentials: CredentialProvider, registries: readonly string[]): PromotionError {
+  if (error.kind !== 'unauthorized' || !credentials.problem) return error;
+  const problems = [...new Set(registries)].map((r) => credentials.problem!(r)).filter((p): p is CredentialProblem => p !== undefined);
+  if (problems.length === 0) return error;
+  return new PromotionError(
+    'unauthorized',
+    `${error.message}; no credentials could be read: ${problems.map((p) => p.message).join('; ')}`,
+    problems.map((p) => p.hint).join(' '),
+    { cause: error },
+  );
 }
 
 function describe(digest: string | null | undefined): string {

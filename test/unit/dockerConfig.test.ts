@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DockerConfigCredentials } from '../../src/credentials/dockerConfig';
+import { safeHelperText } from '../../src/credentials/credentialHelper';
 import { silentLogger, type Logger } from '../../src/core/log';
 
 describe('Docker config credentials', () => {
@@ -70,6 +71,41 @@ process.stdin.on('data', (c) => (input += c)).on('end', () => {
     assert.equal(await provider().get('x.example.com'), undefined);
     assert.match(warnings[0] ?? '', /docker-credential-unit failed for broken.example.com: .*keychain locked/);
     assert.match(warnings[1] ?? '', /docker-credential-missing is not installed/);
+  });
+
+  it('names a broken helper, what it did and what to do, for the message of a refused request; never what it printed on stdout', async () => {
+    const script = (name: string, body: string): void => {
+      writeFileSync(path.join(dir, `docker-credential-${name}`), `#!/bin/sh\n${body}\n`);
+      chmodSync(path.join(dir, `docker-credential-${name}`), 0o755);
+    };
+    script('crash', `echo '{"Username":"u","Secret":"LEAKED-s3cr3t"}'; exit 3`);
+    script('garbage', 'echo "Username=u Secret=LEAKED-s3cr3t"');
+    script('killed', 'kill -9 $$');
+    writeConfig({ credHelpers: { 'a.example.com': 'crash', 'b.example.com': 'garbage', 'c.example.com': 'killed', 'd.example.com': 'gone' } });
+    const p = provider();
+    for (const host of ['a.example.com', 'b.example.com', 'c.example.com', 'd.example.com']) assert.equal(await p.get(host), undefined);
+    const problems = ['a', 'b', 'c', 'd'].map((h) => p.problem(`${h}.example.com`));
+    assert.match(problems[0]?.message ?? '', /^docker-credential-crash exited with 3 \(named by credHelpers in .*config\.json\)$/);
+    assert.match(problems[1]?.message ?? '', /^docker-credential-garbage printed something that is not JSON/);
+    assert.match(problems[2]?.message ?? '', /^docker-credential-killed exited with a signal \(SIGKILL\)/);
+    assert.match(problems[3]?.message ?? '', /^docker-credential-gone is not installed or not on PATH/);
+    assert.match(problems[3]?.hint ?? '', /Install docker-credential-gone, or change credHelpers in .*; then run "docker login d\.example\.com"/);
+    assert.match(problems[0]?.hint ?? '', /Fix or reinstall docker-credential-crash/);
+    assert.ok(!/LEAKED/.test(JSON.stringify(problems) + warnings.join('\n')), `no secret repeated: ${warnings.join(' | ')}`);
+    // A working helper afterwards clears the problem.
+    writeConfig({ credHelpers: { 'a.example.com': 'unit' } });
+    await p.get('a.example.com');
+    assert.equal(p.problem('a.example.com'), undefined);
+  });
+
+  it('keeps a helper\'s own error line only when it cannot be a secret', () => {
+    assert.equal(safeHelperText('keychain locked\n'), 'keychain locked');
+    assert.equal(safeHelperText('\n  error: no such file\nsecond'), 'error: no such file');
+    assert.equal(safeHelperText('{"Username":"u","Secret":"s"}'), '');
+    assert.equal(safeHelperText('Secret=abc'), '');
+    assert.equal(safeHelperText('token ghp_abcdefghijklmnopqrstuvwxyz0123'), '');
+    assert.equal(safeHelperText('failed: c2VjcmV0LXBhc3N3b3JkLWJhc2U2NA=='), '');
+    assert.equal(safeHelperText('x'.repeat(300)), '');
   });
 
   it('refuses helper names that are paths', async () => {
