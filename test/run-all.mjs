@@ -12,8 +12,8 @@
 //   6. services stopped (always: also on failure, SIGINT, SIGTERM), one line per suite, and as the
 //      very last line `N passed, N failed` over every suite. Exit 1 if anything failed or crashed.
 //
-// Usage: node test/run-all.mjs [unit] [integration] [cli] [faults] [host] [electron] [--grep=<pattern>]
-//   no suite named: all of unit, integration, cli, faults, host (code-server + Chromium: runHostSuites.js).
+// Usage: node test/run-all.mjs [lint] [unit] [integration] [cli] [faults] [host] [electron] [--grep=<pattern>]
+//   no suite named: all of lint, unit, integration, cli, faults, host (code-server + Chromium: runHostSuites.js).
 //   `electron` (alone): the extension-host suite in desktop VS Code via @vscode/test-electron
 //   (runElectron.js), for machines that can download VS Code.
 import { spawnSync } from 'node:child_process';
@@ -30,7 +30,7 @@ const out = join(root, 'out', 'test');
 const started = Date.now();
 
 // ---------- arguments ----------
-const SUITES = ['unit', 'integration', 'cli', 'faults', 'host'];
+const SUITES = ['lint', 'unit', 'integration', 'cli', 'faults', 'host'];
 const args = process.argv.slice(2);
 const grepArg = args.find((a) => a.startsWith('--grep='));
 const grep = grepArg ? grepArg.slice('--grep='.length) : process.env.IMGPROMO_TEST_GREP || undefined;
@@ -67,7 +67,7 @@ function summaryLines() {
   const lines = [];
   let passed = 0;
   let failed = 0;
-  const order = ['arguments', 'compile', 'build', 'unit', 'services', 'integration', 'cli', 'faults', 'host', 'electron'];
+  const order = ['arguments', 'compile', 'build', 'lint', 'unit', 'services', 'integration', 'cli', 'faults', 'host', 'electron'];
   const rank = (name) => (order.includes(name) ? order.indexOf(name) : order.length);
   for (const [name, r] of [...results].sort((a, b) => rank(a[0]) - rank(b[0]))) {
     passed += r.passed;
@@ -234,7 +234,7 @@ async function runMochaSuite(name, files, timeout) {
 // ---------- the run ----------
 async function main() {
   if (unknown.length) {
-    console.error(`run-all: unknown argument(s) ${unknown.join(' ')}\nusage: node test/run-all.mjs [unit] [integration] [cli] [faults] [host] [electron] [--grep=<pattern>]`);
+    console.error(`run-all: unknown argument(s) ${unknown.join(' ')}\nusage: node test/run-all.mjs [lint] [unit] [integration] [cli] [faults] [host] [electron] [--grep=<pattern>]`);
     return finish({ name: 'arguments', note: `unknown ${unknown.join(' ')}` });
   }
   if (!run('compiling the tests (tsc -p test/tsconfig.json)', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join('test', 'tsconfig.json')])) {
@@ -245,6 +245,16 @@ async function main() {
   }
 
   for (const s of SUITES) if (!wanted.has(s) && !(electron && s === 'host')) record(s, { skipped: true, note: 'not requested' });
+  if (wanted.has('lint')) {
+    // Each check counts as one test: the layer rule and the linter (oxlint, .oxlintrc.json), the formatter (prettier --check).
+    const bin = (pkg, file) => join(dirname(require.resolve(`${pkg}/package.json`)), file);
+    const t = Date.now();
+    const checks = [
+      run('linting (oxlint: no vscode import outside src/vscode, correctness rules)', process.execPath, [bin('oxlint', 'bin/oxlint'), '-c', '.oxlintrc.json', 'src', 'test', 'esbuild.mjs']),
+      run('checking the formatting (prettier --check)', process.execPath, [bin('prettier', 'bin/prettier.cjs'), '--check', '--log-level', 'warn', 'src', 'test', 'esbuild.mjs']),
+    ];
+    record('lint', { passed: checks.filter(Boolean).length, failed: checks.filter((ok) => !ok).length, ms: Date.now() - t });
+  }
   if (wanted.has('faults')) {
     // Set before any suite runs (the unit suite holds the config corpus), so every suite (and child processes) adds to the same figures.
     if (process.env.IMGPROMO_FAULT_TALLY) tally = { file: process.env.IMGPROMO_FAULT_TALLY };
