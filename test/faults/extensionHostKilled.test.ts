@@ -151,7 +151,7 @@ describe('faults: the extension host killed mid-promotion (real VS Code, real re
     const history = await wb.waitForTreeRows('History', (rs) => rs.some((r) => /interrupted/.test(r.label)), 60_000);
     const interrupted = history.find((r) => /interrupted/.test(r.label))!;
     console.log(`      ${what} → interrupted; staging holds ${truth ? shortDigest(truth) : 'nothing'} (${row(environments, 'staging')}); history: "${interrupted.label}" ${interrupted.description}`);
-    assert.ok(shows(interrupted.label, build.digest) && /from development: interrupted$/.test(interrupted.label), `the interrupted row names the build: ${interrupted.label}`);
+    assert.ok(shows(interrupted.label, build.digest) && interrupted.label.endsWith('from development: interrupted'), `the interrupted row names the build: ${interrupted.label}`);
     await wb.screenshot('extension-host-killed');
 
     // The dead host's promotion lock does not block the next promotion, which lands and is verified.

@@ -142,7 +142,7 @@ describe('faults: network between the tool, the engine and the registry (fault p
     const engine = () => connect(parseHost(svc.dockerHost, 'the test harness'), { idleMs: 5_000 });
     let injected = false;
     const progress = (m: string): void => {
-      if (!injected && /^Pushing/.test(m)) {
+      if (!injected && m.startsWith('Pushing')) {
         injected = true;
         s.proxy.set({ stall: { direction: 'down', afterBytes: 0, times: Number.MAX_SAFE_INTEGER } });
         s.proxy.dropAll();

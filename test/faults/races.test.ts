@@ -160,7 +160,7 @@ describe('faults: races and cancellation (real engine and registry)', function (
         return core.services.registry.resolve(...args);
       };
       const progress = (m: string): void => {
-        if (/^Verifying/.test(m)) written = true;
+        if (m.startsWith('Verifying')) written = true;
       };
       const outcome = await promote({ config: s.cfg, source: { kind: 'build', tag: build.tag }, target: env(s.cfg, 'development') }, { ...core.services, registry }, environmentFor(new ScriptedPrompts(), { progress }));
       assert.ok(landed, `the other writer never landed; log:\n${core.log.text()}`);

@@ -49,7 +49,7 @@ export function parseEngineHost(host: string): { socketPath?: string; hostname?:
 function send(host: string, method: string, path: string, opts: EngineRequestOptions, onResponse: (res: import('node:http').IncomingMessage) => void, reject: (err: Error) => void): void {
   const target = parseEngineHost(host);
   let payload: Buffer | undefined;
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  const headers: Record<string, string> = { ...opts.headers };
   if (Buffer.isBuffer(opts.body) || typeof opts.body === 'string') {
     payload = Buffer.from(opts.body);
   } else if (opts.body !== undefined) {

@@ -203,7 +203,7 @@ export async function pushIndex(registryUrl: string, repo: string, tag: string, 
         mediaType: opts.kind,
         auth: opts.auth,
         created: opts.created,
-        labels: { ...(opts.labels ?? {}), ...(p.labels ?? {}) },
+        labels: { ...opts.labels, ...p.labels },
         files: p.files ?? { 'platform.txt': `${id} ${randomBytes(8).toString('hex')}\n` },
       }),
     );

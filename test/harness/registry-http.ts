@@ -54,7 +54,7 @@ export function registryRequest(
   opts: { method?: string; headers?: Record<string, string>; body?: Buffer; auth?: BasicAuth; timeoutMs?: number } = {},
 ): Promise<RegistryResponse> {
   const target = new URL(url);
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  const headers: Record<string, string> = { ...opts.headers };
   if (opts.auth) headers.Authorization = 'Basic ' + Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64');
   if (opts.body) headers['Content-Length'] = String(opts.body.length);
   else if (opts.method === 'PUT' || opts.method === 'POST') headers['Content-Length'] = '0';

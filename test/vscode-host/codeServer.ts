@@ -264,7 +264,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   mkdirSync(join(dirs.userData, 'User'), { recursive: true });
   writeFileSync(
     join(dirs.userData, 'User', 'settings.json'),
-    JSON.stringify({ ...QUIET_USER_SETTINGS, ...trustSettings(trust), ...(options.userSettings ?? {}) }, null, 2),
+    JSON.stringify({ ...QUIET_USER_SETTINGS, ...trustSettings(trust), ...options.userSettings }, null, 2),
   );
 
   const args = [
