@@ -47,10 +47,10 @@ function environmentGlance(row: EnvironmentRow, snapshot: Snapshot): Environment
 }
 
 function isBehind(row: EnvironmentRow): boolean {
-  return (row.relation as string) === 'behind';
+  return row.relation === 'behind';
 }
 
-function relationWords(relation: string, previous: string): string {
+function relationWords(relation: EnvironmentRow['relation'], previous: string): string {
   if (relation === 'ahead') return `ahead of ${previous}`;
   if (relation === 'differs') return `differs from ${previous}`;
   return `not compared with ${previous}`;
