@@ -40,7 +40,8 @@ describe('UI: status at a glance and the walkthrough', function () {
   });
 
   it('the activity-bar badge counts the environment that needs a look; rows say their state in their accessible labels', async () => {
-    const badge = wb.page.locator('.part.activitybar .action-item').filter({ has: wb.activityItem() }).locator('.badge-content');
+    // The badge is a sibling of the icon's label, inside the same activity-bar item.
+    const badge = wb.activityItem().locator('xpath=..').locator('.badge-content');
     await badge.waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal((await badge.innerText()).trim(), '1');
     const rows = await wb.waitForTreeRows('Environments', (rs) => rs.some((r) => r.label === 'production' && r.description.includes('behind')));
