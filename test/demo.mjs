@@ -192,6 +192,10 @@ async function main() {
       });
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onSignal);
+  // `npm run demo` runs this through `sh -c`: a SIGTERM sent to npm kills that shell, which does not
+  // pass it on, and this process would live on as an orphan. Losing the parent counts as the signal.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && onSignal('SIGTERM'), 250).unref();
 
   try {
     say('building the extension and the test helpers (tsc + esbuild)…');
