@@ -38,9 +38,9 @@ describe('engine choices (Select Docker Engine…)', () => {
   it('DOCKER_HOST wins over the current context, as in the Docker CLI; the setting over both', () => {
     context('remote', 'tcp://10.1.2.3:2375');
     current('remote');
-    const env = { DOCKER_HOST: 'unix:///tmp/harness.sock' };
+    const env = { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' };
     const fromEnv = listEngineChoices({ env, dockerConfigDir: config, platform: 'linux' });
-    assert.deepEqual(summary(fromEnv), ['docker-host:DOCKER_HOST=unix:///tmp/harness.sock [in use]', 'context:default=unix:///tmp/harness.sock', 'context:remote=tcp://10.1.2.3:2375 [current]']);
+    assert.deepEqual(summary(fromEnv), ['docker-host:DOCKER_HOST=unix:///run/user/1000/docker.sock [in use]', 'context:default=unix:///run/user/1000/docker.sock', 'context:remote=tcp://10.1.2.3:2375 [current]']);
     const fromSetting = listEngineChoices({ setting: 'ssh://me@build-box', env, dockerConfigDir: config, platform: 'linux' });
     assert.equal(fromSetting.choices.filter((c) => c.inUse).map((c) => c.name).join(), 'imagePromotion.dockerHost');
     assert.equal(fromSetting.used?.display, 'ssh://me@build-box');
@@ -48,7 +48,7 @@ describe('engine choices (Select Docker Engine…)', () => {
 
   it('a context chosen through the setting (context:<name>) is the one in use, with its own address', () => {
     context('colima', 'unix:///home/me/.colima/docker.sock');
-    const result = listEngineChoices({ setting: 'context:colima', env: { DOCKER_HOST: 'unix:///tmp/x.sock' }, dockerConfigDir: config, platform: 'linux' });
+    const result = listEngineChoices({ setting: 'context:colima', env: { DOCKER_HOST: 'unix:///run/other/docker.sock' }, dockerConfigDir: config, platform: 'linux' });
     assert.equal(result.choices.filter((c) => c.inUse).map((c) => c.name).join(), 'colima');
     assert.equal(resolveEngineAddress({ setting: 'context:colima', env: {}, dockerConfigDir: config }).socketPath, '/home/me/.colima/docker.sock');
   });
