@@ -3,16 +3,19 @@
 //
 // Starts a private Docker engine and registry (test/harness), pushes a few sample builds of
 // `demo/shop` (one of them a multi-platform index) and points dev/staging/production at them,
+// pulls staging's build into the demo's engine (so Promote to Production goes through the engine
+// transport, the others registry-side),
 // writes a sample workspace whose .promotion.yaml names that registry, builds the extension, and
 // serves VS Code (code-server) with the extension loaded and the workspace open. Prints the URL;
 // on a desktop it opens it, otherwise it also saves a headless screenshot to test-results/demo.png.
-// Runs until Ctrl+C, then stops and removes everything it started.
+// Runs until Ctrl+C (SIGINT) or SIGTERM, also when sent to `npm run demo`, then stops and removes
+// everything it started, whatever it was doing.
 //
 //   npm run demo [-- --port 8080] [-- --once] [-- --no-open]
 //     --port N   serve VS Code on 127.0.0.1:N (default: a free port)
 //     --once     take the screenshot, clean up and exit (a smoke test of the demo)
 //     --no-open  never launch a desktop browser
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -36,17 +39,35 @@ function parseArgs(argv) {
   return args;
 }
 
+/** The build step running now, so a signal stops it at once rather than after tsc's minute. */
+let building;
+
+function run(args, options) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: repo, ...options });
+    building = child;
+    let output = '';
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      building = undefined;
+      resolve({ status, output });
+    });
+  });
+}
+
 /** tsc for the test helpers (harness, code-server runner, Playwright helpers), esbuild for the extension. */
-function build() {
-  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'test/tsconfig.json'], { cwd: repo, encoding: 'utf8' });
+async function build() {
+  const tsc = await run([require.resolve('typescript/bin/tsc'), '-p', 'test/tsconfig.json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const needed = ['out/test/harness/index.js', 'out/test/vscode-host/codeServer.js', 'out/test/ui/workbench.js'];
   const missing = needed.filter((f) => !existsSync(join(repo, f)));
   if (tsc.status !== 0) {
-    const errors = `${tsc.stdout}${tsc.stderr}`.trim().split('\n');
+    const errors = tsc.output.trim().split('\n');
     console.warn(`[demo] tsc reported ${errors.length} line(s) of errors; continuing with what it emitted:\n${errors.slice(0, 10).join('\n')}`);
   }
   if (missing.length) throw new Error(`compiling the tests did not produce ${missing.join(', ')}`);
-  const esbuild = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: repo, stdio: 'inherit' });
+  const esbuild = await run(['esbuild.mjs'], { stdio: 'inherit' });
   if (esbuild.status !== 0) throw new Error('building the extension (node esbuild.mjs) failed');
 }
 
@@ -120,8 +141,18 @@ async function pushSampleBuilds(harness, services) {
   await harness.tagExisting(services.registryUrl, repoName, '3f9c2ab', 'production');
   await harness.tagExisting(services.registryUrl, repoName, '8d41e07', 'staging');
   await harness.tagExisting(services.registryUrl, repoName, 'c52a9f1', 'dev');
+  // One build already in the engine: transport "auto" then retags and pushes it through the engine
+  // (staging → production); the multi-platform index still goes registry-side (dev → staging).
+  await harness.enginePull(services.dockerHost, `${services.registry}/${repoName}:8d41e07`);
   return { repoName, builds };
 }
+
+/** code-server would offer to forward every port the harness's registries and engine listen on. */
+const NO_PORT_POPUPS = {
+  'remote.autoForwardPorts': false,
+  'remote.restoreForwardedPorts': false,
+  'remote.otherPortsAttributes': { onAutoForward: 'ignore' },
+};
 
 function canOpenDesktopBrowser() {
   if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return undefined;
@@ -144,22 +175,35 @@ async function main() {
       }
     })());
   let interrupted = false;
+  let harnessForSignals;
   const onSignal = (signal) => {
     if (interrupted) return;
     interrupted = true;
     say(`${signal}: stopping VS Code, the registry and the Docker engine…`);
-    void cleanup().finally(() => {
-      say('cleaned up');
-      process.exit(0);
-    });
+    building?.kill('SIGTERM');
+    // Also what is still starting: the harness registers each service before it answers.
+    const deadline = new Promise((resolve) => setTimeout(resolve, 30_000).unref());
+    void Promise.race([cleanup().then(() => harnessForSignals?.stopAllResources()), deadline])
+      .catch((error) => console.error(`[demo] cleanup: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => {
+        say('cleaned up');
+        // 128 + the signal's number, as a shell reports a process stopped by it.
+        process.exit(signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
+      });
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onSignal);
+  // `npm run demo` runs this through `sh -c`: a SIGTERM sent to npm kills that shell, which does not
+  // pass it on, and this process would live on as an orphan. Losing the parent counts as the signal.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && onSignal('SIGTERM'), 250).unref();
 
   try {
     say('building the extension and the test helpers (tsc + esbuild)…');
-    build();
+    await build();
+    if (interrupted) return;
 
     const harness = require(join(repo, 'out/test/harness/index.js'));
+    harnessForSignals = harness;
     const { startCodeServer } = require(join(repo, 'out/test/vscode-host/codeServer.js'));
     const { Workbench } = require(join(repo, 'out/test/ui/workbench.js'));
     // This script stops the services itself on Ctrl+C (the harness's own hook would exit first).
@@ -172,7 +216,7 @@ async function main() {
 
     const { repoName, builds } = await pushSampleBuilds(harness, services);
     for (const b of builds) say(`pushed ${services.registry}/${repoName}:${b.sha}  ${b.digest}`);
-    say('production → 3f9c2ab, staging → 8d41e07, dev → c52a9f1 (multi-platform)');
+    say('production → 3f9c2ab, staging → 8d41e07, dev → c52a9f1 (multi-platform); 8d41e07 is also in the engine');
 
     const workspace = writeWorkspace(services.registry);
     cleanups.push(() => workspace.dispose());
@@ -182,7 +226,7 @@ async function main() {
       trust: 'trusted',
       // The extension host inherits these: the demo engine, and a DOCKER_CONFIG with the harness's credential helper.
       env: services.clientEnv(),
-      userSettings: { 'imagePromotion.refreshInterval': 0 },
+      userSettings: { 'imagePromotion.refreshInterval': 0, ...NO_PORT_POPUPS },
     });
     cleanups.push(() => server.stop());
     const url = server.workbenchUrl({ folder: workspace.folder, extensionDevelopmentPath: repo });

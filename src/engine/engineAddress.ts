@@ -31,25 +31,44 @@ export function resolveEngineAddress(inputs: EngineAddressInputs): EngineAddress
   const read = inputs.readFile ?? ((f: string) => readFileSync(f, 'utf8'));
   const certDir = inputs.env['DOCKER_CERT_PATH'] || inputs.dockerConfigDir;
   const envTls = inputs.env['DOCKER_TLS_VERIFY'] ? tlsFiles(certDir, true) : inputs.env['DOCKER_TLS'] ? tlsFiles(certDir, false) : undefined;
-  if (inputs.setting?.trim()) return parseHost(inputs.setting.trim(), 'setting imagePromotion.dockerHost', envTls);
+  const setting = inputs.setting?.trim();
+  // `context:<name>` names a Docker context (Select Docker Engine… writes it): its TLS files come along.
+  if (setting?.startsWith(CONTEXT_PREFIX)) return namedContextAddress(inputs, setting.slice(CONTEXT_PREFIX.length).trim(), read, 'setting imagePromotion.dockerHost');
+  if (setting) return parseHost(setting, 'setting imagePromotion.dockerHost', envTls);
   if (inputs.env['DOCKER_HOST']?.trim()) return parseHost(inputs.env['DOCKER_HOST'].trim(), 'DOCKER_HOST', envTls);
-  const fromContext = contextAddress(inputs, read);
-  if (fromContext) return fromContext;
-  return (inputs.platform ?? process.platform) === 'win32'
+  return contextAddress(inputs, read) ?? platformDefault(inputs.platform);
+}
+
+export function platformDefault(platform: NodeJS.Platform = process.platform): EngineAddress {
+  return platform === 'win32'
     ? { display: 'npipe:////./pipe/docker_engine', source: 'the platform default', socketPath: '//./pipe/docker_engine' }
     : { display: 'unix:///var/run/docker.sock', source: 'the platform default', socketPath: '/var/run/docker.sock' };
 }
 
-function contextAddress(inputs: EngineAddressInputs, read: (f: string) => string): EngineAddress | undefined {
-  let name = inputs.env['DOCKER_CONTEXT']?.trim();
-  if (!name) {
-    try {
-      name = (JSON.parse(read(path.join(inputs.dockerConfigDir, 'config.json'))) as { currentContext?: string }).currentContext;
-    } catch {
-      return undefined;
-    }
+/** The value of imagePromotion.dockerHost that selects a Docker context by name. */
+export const CONTEXT_PREFIX = 'context:';
+
+/** The context the Docker CLI would use: DOCKER_CONTEXT, else config.json's currentContext (undefined: none or unreadable). */
+export function currentContextName(inputs: EngineAddressInputs, read: (f: string) => string = (f) => readFileSync(f, 'utf8')): string | undefined {
+  const fromEnv = inputs.env['DOCKER_CONTEXT']?.trim();
+  if (fromEnv) return fromEnv;
+  try {
+    return (JSON.parse(read(path.join(inputs.dockerConfigDir, 'config.json'))) as { currentContext?: string }).currentContext || undefined;
+  } catch {
+    return undefined;
   }
+}
+
+function contextAddress(inputs: EngineAddressInputs, read: (f: string) => string): EngineAddress | undefined {
+  const name = currentContextName(inputs, read);
   if (!name || name === 'default') return undefined;
+  return namedContextAddress(inputs, name, read);
+}
+
+function namedContextAddress(inputs: EngineAddressInputs, name: string, read: (f: string) => string, via?: string): EngineAddress {
+  const source = via ? `Docker context "${name}" (${via})` : `Docker context "${name}"`;
+  // The CLI's built-in context is DOCKER_HOST, else the platform's socket.
+  if (name === 'default') return inputs.env['DOCKER_HOST']?.trim() ? parseHost(inputs.env['DOCKER_HOST'].trim(), 'DOCKER_HOST') : platformDefault(inputs.platform);
   // The CLI stores each context under the sha256 of its name.
   const id = createHash('sha256').update(name).digest('hex');
   let meta: { Endpoints?: { docker?: { Host?: string; SkipTLSVerify?: boolean } } };
@@ -62,7 +81,7 @@ function contextAddress(inputs: EngineAddressInputs, read: (f: string) => string
   if (!endpoint?.Host) throw new EngineAddressError(`Docker context "${name}" has no Docker endpoint`);
   const tlsDir = path.join(inputs.dockerConfigDir, 'contexts', 'tls', id, 'docker');
   const tls = endpoint.Host.startsWith('tcp://') ? tlsFiles(tlsDir, !endpoint.SkipTLSVerify, read) : undefined;
-  return parseHost(endpoint.Host, `Docker context "${name}"`, tls);
+  return parseHost(endpoint.Host, source, tls);
 }
 
 function tlsFiles(dir: string, verify: boolean, read?: (f: string) => string): EngineAddress['tls'] {

@@ -21,6 +21,9 @@ import { settings } from './settings';
 import { BuildsTree } from './tree/buildsTree';
 import { EnvironmentsTree } from './tree/environmentsTree';
 import { digestOf, type PromotionNode } from './tree/nodes';
+import { PromotionStatusBar, type StatusBarState } from './statusBar';
+import { AttentionBadge } from './viewBadge';
+import { selectEngine } from './commands/selectEngineCommand';
 
 /** What activate() returns: read-only state for other extensions and tests, and a test-only seam. */
 export interface ImagePromotionApi {
@@ -28,6 +31,8 @@ export interface ImagePromotionApi {
   refresh(): Promise<void>;
   /** Extension tests only: answer pickers and confirmations without a person. */
   useInteraction(interaction: UserInteraction | undefined): void;
+  /** What the status bar and the view badge show now (tests read them here). */
+  readonly glance: { statusBar(): StatusBarState; badge(): vscode.ViewBadge | undefined };
 }
 
 export function createContainer(context: vscode.ExtensionContext): ImagePromotionApi {
@@ -79,6 +84,8 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
   ];
   own(vscode.window.createTreeView('imagePromotion.gateChecks', { treeDataProvider: gateChecks, showCollapseAll: true }));
   own(new RefreshScheduler(model, views, settings));
+  const statusBar = own(new PromotionStatusBar(model, settings.statusBar));
+  const badge = own(new AttentionBadge(model, views[0]!));
   const historyDocuments = new HistoryDocuments();
   own(vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, historyDocuments));
 
@@ -125,6 +132,8 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     'imagePromotion.createConfig': () => createConfig(loader),
     'imagePromotion.openConfig': () => openConfig(loader),
     'imagePromotion.showLog': () => log.show(true),
+    'imagePromotion.selectEngine': () => selectEngine({ settings, interaction: () => interaction }),
+    'imagePromotion.openWalkthrough': () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#imagePromotion.gettingStarted`, false),
   };
   for (const [id, handler] of Object.entries(commands)) own(vscode.commands.registerCommand(id, handler));
 
@@ -137,5 +146,6 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
       if (context.extensionMode !== vscode.ExtensionMode.Test) throw new Error('useInteraction is for extension tests only');
       interaction = replacement ?? new VsCodeInteraction();
     },
+    glance: { statusBar: () => statusBar.state, badge: () => badge.badge },
   };
 }

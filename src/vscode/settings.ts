@@ -26,6 +26,8 @@ export interface Settings {
   historyFile(): string | undefined;
   transport(): TransportSetting;
   records(): RecordsSetting;
+  /** The status bar item (statusBar.ts); on unless turned off. */
+  statusBar(): boolean;
 }
 
 export const settings: Settings = {
@@ -47,6 +49,7 @@ export const settings: Settings = {
     return value === 'engine' || value === 'registry' ? value : 'auto';
   },
   records: () => parseRecordsSetting(vscode.workspace.getConfiguration(SECTION).get<string>('records')),
+  statusBar: () => vscode.workspace.getConfiguration(SECTION).get<boolean>('statusBar') !== false,
 };
 
 /** A restricted setting's value: all levels in a trusted workspace, the user's own otherwise. */

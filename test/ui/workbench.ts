@@ -153,9 +153,9 @@ export class Workbench {
     if (options.activity) await this.activityItem(options.activity).waitFor({ state: 'attached', timeout });
   }
 
-  /** The activity-bar entry whose title is `title` (its aria-label may add a keybinding: "Explorer (Ctrl+Shift+E)"). */
+  /** The activity-bar entry whose title is `title` (its aria-label may add a keybinding, "Explorer (Ctrl+Shift+E)", or a badge's tooltip, "Image Promotion - …"). */
   activityItem(title: string = VIEW_CONTAINER_TITLE): Locator {
-    return this.page.locator(`.part.activitybar a.action-label[aria-label="${title}"], .part.activitybar a.action-label[aria-label^="${title} ("]`).first();
+    return this.page.locator(`.part.activitybar a.action-label[aria-label="${title}"], .part.activitybar a.action-label[aria-label^="${title} ("], .part.activitybar a.action-label[aria-label^="${title}"]`).first();
   }
 
   /** Clicks the activity-bar item (unless its container is already showing) and waits for the side bar to show it. */

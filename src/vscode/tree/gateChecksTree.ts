@@ -49,6 +49,7 @@ export class GateChecksTree implements vscode.TreeDataProvider<Node>, vscode.Dis
         : c.approvals.length
           ? new vscode.ThemeIcon('person', new vscode.ThemeColor('problemsWarningIcon.foreground'))
           : new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
+      item.accessibilityInformation = { label: `Gate check ${c.sourceLabel} to ${c.target}: ${verdict}` };
       return item;
     }
     if (node.kind === 'gate') {

@@ -45,6 +45,7 @@ export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode
       item.description = node.records.length ? `${node.records.length} attempt${node.records.length === 1 ? '' : 's'}` : 'no attempts';
       item.contextValue = 'historyEnvironment';
       item.iconPath = new vscode.ThemeIcon('layers');
+      item.accessibilityInformation = { label: `History of ${node.name}, ${item.description}` };
       return item;
     }
     if (node.kind === 'note') {
@@ -52,6 +53,7 @@ export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode
       item.id = `history:note:${node.id}`;
       if (node.description) item.description = node.description;
       item.iconPath = new vscode.ThemeIcon(node.warning ? 'warning' : 'info');
+      item.accessibilityInformation = { label: `${node.warning ? 'Warning: ' : ''}${node.label}${node.description ? `, ${node.description}` : ''}` };
       return item;
     }
     const r = node.record;

@@ -1,0 +1,57 @@
+// Status at a glance: what the last environment holds, and which environments need a look (behind the
+// one before, or changed outside promotion). Read by the status bar and the view badge; words, not
+// colours, carry each state.
+import { shortDigest } from '../core/reference';
+import type { EnvironmentRow, Snapshot } from './snapshot';
+
+export type GlanceState = 'in-step' | 'behind' | 'drift' | 'empty' | 'error' | 'other';
+
+export interface EnvironmentGlance {
+  readonly environment: string;
+  /** The build tag the builds list names for the digest, else the short digest; undefined when empty or unreadable. */
+  readonly build?: string;
+  readonly state: GlanceState;
+  /** A short phrase for the state: "behind staging", "changed outside promotion", "empty", … */
+  readonly words: string;
+}
+
+export interface Glance {
+  /** The last environment (usually production): what the status bar shows. */
+  readonly last: EnvironmentGlance;
+  readonly environments: readonly EnvironmentGlance[];
+  /** Environments behind the one before or changed outside promotion: what the badge counts. */
+  readonly attention: readonly EnvironmentGlance[];
+}
+
+export function glanceOf(snapshot: Snapshot): Glance | undefined {
+  const rows = snapshot.environments.map((row) => environmentGlance(row, snapshot));
+  const last = rows[rows.length - 1];
+  if (!last) return undefined;
+  return { last, environments: rows, attention: rows.filter((r) => r.state === 'behind' || r.state === 'drift') };
+}
+
+function environmentGlance(row: EnvironmentRow, snapshot: Snapshot): EnvironmentGlance {
+  const environment = row.env.name;
+  if (row.lookup.state === 'absent') {
+    // Nothing promoted into it yet while the environment before holds a build: that is behind too.
+    return row.previous && isBehind(row) ? { environment, state: 'behind', words: `empty, behind ${row.previous.name}` } : { environment, state: 'empty', words: 'empty' };
+  }
+  if (row.lookup.state === 'error') return { environment, state: 'error', words: 'could not be read' };
+  const digest = row.lookup.digest;
+  const tag = snapshot.builds.state === 'ok' ? snapshot.builds.rows.find((b) => b.digest === digest)?.tag : undefined;
+  const build = tag ?? shortDigest(digest);
+  if (row.drift) return { environment, build, state: 'drift', words: 'changed outside promotion' };
+  if (isBehind(row)) return { environment, build, state: 'behind', words: `behind ${row.previous?.name ?? 'the environment before'}` };
+  if (row.relation === 'in-step') return { environment, build, state: 'in-step', words: `in step with ${row.previous?.name ?? ''}`.trim() };
+  return { environment, build, state: 'other', words: row.previous ? relationWords(row.relation, row.previous.name) : 'first environment' };
+}
+
+function isBehind(row: EnvironmentRow): boolean {
+  return row.relation === 'behind';
+}
+
+function relationWords(relation: EnvironmentRow['relation'], previous: string): string {
+  if (relation === 'ahead') return `ahead of ${previous}`;
+  if (relation === 'differs') return `differs from ${previous}`;
+  return `not compared with ${previous}`;
+}

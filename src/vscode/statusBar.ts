@@ -1,0 +1,93 @@
+// The workspace's image at a glance in the status bar: what the last environment holds, and a warning
+// state when it is behind the environment before or changed outside promotion. Hidden without a
+// valid config and when imagePromotion.statusBar is off; a click reveals the Environments view.
+import * as vscode from 'vscode';
+import { glanceOf, type Glance } from '../model/glance';
+import type { PromotionModel } from '../model/promotionModel';
+import { affectsSetting } from './settings';
+
+export const REVEAL_COMMAND = 'imagePromotion.environments.focus';
+
+/** What the status bar shows, for tests (a StatusBarItem cannot be read from outside the extension). */
+export interface StatusBarState {
+  readonly visible: boolean;
+  readonly text: string;
+  readonly tooltip: string;
+  readonly warning: boolean;
+  readonly accessibilityLabel: string;
+}
+
+export class PromotionStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('imagePromotion.status', vscode.StatusBarAlignment.Left, 10);
+  private readonly disposables: vscode.Disposable[] = [];
+  private shown = false;
+
+  constructor(private readonly model: PromotionModel, private readonly enabled: () => boolean) {
+    this.item.name = 'Image Promotion';
+    this.item.command = { command: REVEAL_COMMAND, title: 'Show the environments' };
+    const subscription = model.onDidChange(() => this.update());
+    this.disposables.push(
+      { dispose: () => subscription.dispose() },
+      vscode.workspace.onDidChangeConfiguration((e) => affectsSetting(e, 'statusBar') && this.update()),
+    );
+    this.update();
+  }
+
+  get state(): StatusBarState {
+    return {
+      visible: this.shown,
+      text: this.item.text,
+      tooltip: typeof this.item.tooltip === 'string' ? this.item.tooltip : (this.item.tooltip?.value ?? ''),
+      warning: this.item.backgroundColor !== undefined,
+      accessibilityLabel: this.item.accessibilityInformation?.label ?? '',
+    };
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    this.item.dispose();
+  }
+
+  private update(): void {
+    const config = this.model.config;
+    if (!this.enabled() || config.kind !== 'ready') return this.hide();
+    const snapshot = this.model.snapshot;
+    const glance = snapshot ? glanceOf(snapshot) : undefined;
+    if (!glance) {
+      const last = config.config.environments[config.config.environments.length - 1];
+      this.render(`$(sync~spin) ${last?.name ?? 'Image Promotion'}`, 'Image Promotion: looking up what each environment holds…', `${last?.name ?? 'Image Promotion'}: looking up`, false);
+      return;
+    }
+    const { last } = glance;
+    const warning = last.state === 'behind' || last.state === 'drift' || last.state === 'error';
+    // The icon repeats what the words say; the words alone carry the state (screen readers, no colour).
+    const icon = warning ? '$(warning)' : last.state === 'in-step' ? '$(pass)' : '$(package)';
+    const what = last.build ?? last.words;
+    const suffix = warning && last.build ? ` · ${last.words}` : '';
+    this.render(`${icon} ${last.environment}: ${what}${suffix}`, tooltipOf(glance), `Image Promotion: ${last.environment} holds ${last.build ?? 'nothing'}, ${last.words}${attentionWords(glance)}`, warning);
+  }
+
+  private render(text: string, tooltip: string, label: string, warning: boolean): void {
+    this.item.text = text;
+    this.item.tooltip = tooltip;
+    this.item.accessibilityInformation = { label, role: 'button' };
+    this.item.backgroundColor = warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    if (!this.shown) this.item.show();
+    this.shown = true;
+  }
+
+  private hide(): void {
+    this.item.hide();
+    this.shown = false;
+  }
+}
+
+function tooltipOf(glance: Glance): string {
+  const lines = glance.environments.map((e) => `${e.environment}: ${e.build ? `${e.build}, ` : ''}${e.words}`);
+  return ['Image Promotion', ...lines, '', 'Click to show the environments.'].join('\n');
+}
+
+function attentionWords(glance: Glance): string {
+  const n = glance.attention.length;
+  return n ? `; ${n} environment${n === 1 ? '' : 's'} need${n === 1 ? 's' : ''} a look` : '';
+}
