@@ -8,6 +8,7 @@ import type { ImageEngine } from '../engine/engine';
 import type { GateResult, HistoryView } from '../gates/gate';
 import type { GateRunner } from '../gates/runGates';
 import type { ImageDetails } from '../images/imageDetails';
+import type { Shipped } from '../model/compare';
 import type { RegistryClient } from '../registry/registryClient';
 import type { TargetLocks } from './targetLocks';
 import type { Transport, TransportSetting } from './transport';
@@ -51,6 +52,8 @@ export interface Confirmation {
   readonly overriddenGates?: readonly string[];
   /** The build the person knows the digest as (from the request). */
   readonly build?: { readonly tag?: string; readonly revision?: string };
+  /** The commits this move ships (filled in by the editor before it asks; model/compare.ts). */
+  readonly shipped?: Shipped;
 }
 
 export interface MovedTarget {

@@ -7,7 +7,10 @@ import { createConfig, openConfig } from './commands/configCommands';
 import { copyDigest, copyPullReference } from './commands/copyCommands';
 import { PromoteCommands } from './commands/promoteCommands';
 import { ConfigLoader } from './configLoader';
-import { VsCodeInteraction, type UserInteraction } from './interaction';
+import { VsCodeInteraction, withShippedCommits, type UserInteraction } from './interaction';
+import { compareCommand, viewCommit } from './commands/compareCommand';
+import { shippedBetween, shippedByConfirmation } from './shippedLookup';
+import type { Repository } from '../core/reference';
 import { HISTORY_SCHEME, HistoryDocuments } from './historyDocument';
 import { PromotionRunner } from './promotionRunner';
 import { rollBack } from './commands/rollbackCommand';
@@ -63,14 +66,16 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
   history.useRecords((file) => app.withRecords(file, model.snapshot?.environments.map((row) => ({ env: row.env, digest: row.lookup.state === 'present' ? row.lookup.digest : null })) ?? []));
   let interaction: UserInteraction = new VsCodeInteraction();
   const trees: { environments?: EnvironmentsTree } = {};
-  const runner = new PromotionRunner({ model, app, interaction: () => interaction, onBusyChanged: () => trees.environments?.redraw() });
+  const shipDeps = { describe: (repo: Repository, digest: string, signal?: AbortSignal) => details.get(repo, digest, signal), workspaceDir };
+  const confirming = (): UserInteraction => withShippedCommits(interaction, (c, signal) => shippedByConfirmation(shipDeps, c, signal));
+  const runner = new PromotionRunner({ model, app, interaction: confirming, onBusyChanged: () => trees.environments?.redraw() });
   const promoteCommands = new PromoteCommands({ model, runner, interaction: () => interaction, memory: context.workspaceState, describe: (repo, digest) => details.get(repo, digest) });
 
   const lookupDetails = async (node: PromotionNode) => {
     const found = digestOf(node);
     return found ? details.get(found.repository, found.digest) : undefined;
   };
-  trees.environments = own(new EnvironmentsTree(model, lookupDetails, (env) => runner.isPromoting(env)));
+  trees.environments = own(new EnvironmentsTree(model, lookupDetails, (env) => runner.isPromoting(env), (target, source) => shippedBetween(shipDeps, target, source)));
   const buildsTree = own(new BuildsTree(model, lookupDetails));
   const historyTree = own(new HistoryTree(model, () => {
     const dir = workspaceDir();
@@ -121,12 +126,10 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
         gateChecks.show(check);
         void vscode.commands.executeCommand('imagePromotion.gateChecks.focus');
       } }, node),
-    'imagePromotion.showHistoryEntry': async (record?: HistoryRecord) => {
-      if (!record) return undefined;
-      const document = await vscode.workspace.openTextDocument(historyDocuments.uriFor(record));
-      await vscode.languages.setTextDocumentLanguage(document, 'markdown');
-      return vscode.window.showTextDocument(document, { preview: true });
-    },
+    'imagePromotion.showHistoryEntry': (record?: HistoryRecord) => (record ? historyDocuments.open(record) : undefined),
+    'imagePromotion.compareEnvironments': () => compareCommand({ model, registry: app.registry, describe: shipDeps.describe, interaction: () => interaction }),
+    'imagePromotion.compareWithPrevious': (node?: PromotionNode) => compareCommand({ model, registry: app.registry, describe: shipDeps.describe, interaction: () => interaction }, node),
+    'imagePromotion.viewCommit': (sha?: string) => viewCommit(workspaceDir(), sha),
     'imagePromotion.copyDigest': (node?: PromotionNode) => copyDigest(node),
     'imagePromotion.copyPullReference': (node?: PromotionNode) => copyPullReference(node),
     'imagePromotion.createConfig': () => createConfig(loader),

@@ -1,4 +1,5 @@
-// A history record's details as a read-only Markdown document (image-promotion-history:/<id>.md).
+// A history record's details as a read-only Markdown document (image-promotion-history:/<id>.md),
+// opened in the Markdown preview: people read the entry rendered, not as its source.
 import * as vscode from 'vscode';
 import type { HistoryRecord } from '../history/record';
 import { finishedAt } from '../history/record';
@@ -13,6 +14,13 @@ export class HistoryDocuments implements vscode.TextDocumentContentProvider {
     return vscode.Uri.from({ scheme: HISTORY_SCHEME, path: `/${record.target.environment}-${record.id.slice(0, 8)}.md`, query: record.id });
   }
 
+  /** Opens the entry rendered; the preview locks to this document (it does not follow the editor). */
+  async open(record: HistoryRecord): Promise<vscode.Uri> {
+    const uri = this.uriFor(record);
+    await vscode.commands.executeCommand('markdown.showPreview', uri, { locked: true });
+    return uri;
+  }
+
   provideTextDocumentContent(uri: vscode.Uri): string {
     const record = this.records.get(uri.query);
     return record ? renderRecord(record) : 'This history entry is no longer loaded; open it again from the History view.';
@@ -20,30 +28,42 @@ export class HistoryDocuments implements vscode.TextDocumentContentProvider {
 }
 
 export function renderRecord(r: HistoryRecord): string {
-  const who = `${r.who.name ?? r.who.user}${r.who.email ? ` <${r.who.email}>` : ''}`;
+  // Records also come from the registry (anyone with push rights): their text is escaped, never markup.
+  const who = t(`${r.who.name ?? r.who.user}${r.who.email ? ` <${r.who.email}>` : ''}`);
   const lines = [
-    `# ${r.kind === 'rollback' ? 'Rollback' : 'Promotion'} into ${r.target.environment}: ${r.outcome}`,
+    `# ${r.kind === 'rollback' ? 'Rollback' : 'Promotion'} into ${t(r.target.environment)}: ${t(r.outcome)}`,
     '',
-    r.message,
+    t(r.message),
     '',
     `| | |`,
     `|---|---|`,
-    `| When | ${r.time} (took ${(r.durationMs / 1000).toFixed(1)} s, finished ${new Date(finishedAt(r)).toISOString()}) |`,
+    `| When | ${t(r.time)} (took ${(r.durationMs / 1000).toFixed(1)} s, finished ${new Date(finishedAt(r)).toISOString()}) |`,
     `| Who | ${who} |`,
-    ...(r.source.buildTag || r.source.revision ? [`| Build | ${[r.source.buildTag, r.source.revision ? `revision \`${r.source.revision}\`` : ''].filter(Boolean).join(', ')} |`] : []),
-    `| Source | ${r.source.label} (${r.source.repository}) |`,
-    `| Target | ${r.target.environment} → ${r.target.repository}:${r.target.tag} |`,
-    `| Digest | \`${r.digest ?? '—'}\` |`,
-    `| Before | \`${r.previousDigest ?? 'empty'}\` |`,
-    `| After | \`${r.finalDigest === undefined ? 'not read' : (r.finalDigest ?? 'empty')}\` |`,
-    `| Transport | ${r.transport} |`,
+    ...(r.source.buildTag || r.source.revision ? [`| Build | ${[r.source.buildTag ? t(r.source.buildTag) : '', r.source.revision ? `revision ${code(r.source.revision)}` : ''].filter(Boolean).join(', ')} |`] : []),
+    `| Source | ${t(r.source.label)} (${t(r.source.repository)}) |`,
+    `| Target | ${t(r.target.environment)} → ${t(`${r.target.repository}:${r.target.tag}`)} |`,
+    `| Digest | ${code(r.digest ?? '—')} |`,
+    `| Before | ${code(r.previousDigest ?? 'empty')} |`,
+    `| After | ${code(r.finalDigest === undefined ? 'not read' : (r.finalDigest ?? 'empty'))} |`,
+    `| Transport | ${t(r.transport)} |`,
   ];
-  if (r.override) lines.push(`| Gates overridden | ${r.override.gates.join(', ')} (by ${r.override.by}) |`);
+  if (r.override) lines.push(`| Gates overridden | ${t(r.override.gates.join(', '))} (by ${t(r.override.by)}) |`);
   lines.push('', '## Gates', '');
+  if (!r.gates.length) lines.push('_No gate ran._');
   for (const g of r.gates) {
-    lines.push(`- **${g.name}** (${g.type}) — ${g.status}: ${g.reason}${g.durationMs >= 100 ? ` (${(g.durationMs / 1000).toFixed(1)} s)` : ''}`);
-    for (const d of g.details ?? []) lines.push(`  - \`${d.replace(/`/g, "'")}\``);
+    lines.push(`- **${t(g.name)}** (${t(g.type)}) — ${t(g.status)}: ${t(g.reason)}${g.durationMs >= 100 ? ` (${(g.durationMs / 1000).toFixed(1)} s)` : ''}`);
+    for (const d of g.details ?? []) lines.push(`  - ${code(d)}`);
   }
-  lines.push('', `Record ${r.id}`, '');
+  lines.push('', `Record ${code(r.id)}`, '');
   return lines.join('\n');
+}
+
+/** Plain text inside Markdown: markup characters (and a table's `|`) escaped, lines joined. */
+function t(text: string): string {
+  return text.replace(/\r?\n/g, ' ').replace(/[\\`*_{}[\]()#+!|<>~]/g, '\\$&').replace(/&/g, '&amp;');
+}
+
+/** A code span: backticks and table pipes cannot end it early. */
+function code(text: string): string {
+  return `\`${text.replace(/\r?\n/g, ' ').replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
 }

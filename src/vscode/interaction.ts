@@ -1,6 +1,9 @@
 // Everything the commands ask a person, behind one interface so extension-host tests can answer.
 import * as vscode from 'vscode';
+import type { Commit } from '../git/commitRange';
+import type { Shipped } from '../model/compare';
 import type { Confirmation, MovedTarget, PromotionPrompts } from '../promotion/promote';
+import { shippedCommits } from '../app/text/shippedText';
 import { confirmationButton, confirmationDetail, confirmationTitle, typedNamePrompt } from '../app/text/confirmationText';
 
 export { confirmationDetail, gateLine } from '../app/text/confirmationText';
@@ -40,8 +43,18 @@ export class VsCodeInteraction implements UserInteraction {
 
   async confirm(c: Confirmation): Promise<boolean> {
     const action = confirmationButton(c);
-    const answer = await vscode.window.showWarningMessage(confirmationTitle(c), { modal: true, detail: confirmationDetail(c) }, action);
-    if (answer !== action) return false;
+    const { commits, more } = c.shipped ? shippedCommits(c.shipped) : { commits: [], more: 0 };
+    // The full list is a click away; reading it comes back to the same question.
+    const list = commits.length ? `Show ${commits.length + more} Commits…` : undefined;
+    for (;;) {
+      const answer = await vscode.window.showWarningMessage(confirmationTitle(c), { modal: true, detail: confirmationDetail(c) }, ...[action, ...(list ? [list] : [])]);
+      if (answer === list) {
+        await showCommitList(c, commits, more);
+        continue;
+      }
+      if (answer !== action) return false;
+      break;
+    }
     if (!c.requireTypedName) return true;
     const typed = await vscode.window.showInputBox({
       title: `Approve ${c.mode === 'rollback' ? 'rollback' : 'promotion'} into ${c.target.name}`,
@@ -65,4 +78,38 @@ export class VsCodeInteraction implements UserInteraction {
     );
     return answer === action;
   }
+}
+
+async function showCommitList(c: Confirmation, commits: readonly Commit[], more: number): Promise<void> {
+  const verb = c.shipped?.kind === 'takes-back' ? 'takes back' : 'ships';
+  await vscode.window.showQuickPick(
+    [
+      ...commits.map((commit) => ({ label: commit.subject, description: `${commit.sha.slice(0, 7)} · ${commit.author} · ${commit.date.slice(0, 10)}${commit.merge ? ' · merge' : ''}` })),
+      ...(more > 0 ? [{ label: `… and ${more} more`, description: 'run Compare Environments… for the whole range' }] : []),
+    ],
+    { title: `What ${confirmationTitle(c).replace(/\?$/, '')} ${verb} (${commits.length + more})`, placeHolder: 'Press Escape to return to the confirmation', matchOnDescription: true },
+  );
+}
+
+/**
+ * Fills in what a confirmation ships before the person is asked (both the dialog and extension tests
+ * see it). A lookup that fails or takes too long costs the list, never the promotion.
+ */
+export function withShippedCommits(inner: UserInteraction, ships: (c: Confirmation, signal: AbortSignal) => Promise<Shipped | undefined>, timeoutMs = 8_000): UserInteraction {
+  return {
+    pick: (items, options) => inner.pick(items, options),
+    warn: (message, detail, action) => inner.warn(message, detail, action),
+    inform: (message) => inner.inform(message),
+    confirmMovedTarget: (m) => inner.confirmMovedTarget(m),
+    confirm: async (c) => {
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), timeoutMs);
+      const shipped = await ships(c, abort.signal).then(
+        (s) => s,
+        (error: Error): Shipped => ({ kind: 'note', note: 'failed', message: abort.signal.aborted ? `git and the registry did not answer within ${timeoutMs / 1000} s` : error.message }),
+      );
+      clearTimeout(timer);
+      return inner.confirm(shipped ? { ...c, shipped } : c);
+    },
+  };
 }

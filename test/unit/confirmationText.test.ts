@@ -40,7 +40,7 @@ describe('what a person reads', () => {
   it('confirmations lead with the build tag and revision; the digest stays one line below', () => {
     const c = confirmation({ build: { tag: '1.4.2', revision: '3f9c2ab0c0ffee0000000000000000000000dead' } });
     assert.equal(confirmationTitle(c), 'Promote 1.4.2 (rev 3f9c2ab) from staging into production?');
-    assert.match(confirmationDetail(c), /^Build: 1\.4\.2 \(rev 3f9c2ab\)\n/);
+    assert.match(confirmationDetail(c), /^1\.4\.2 \(rev 3f9c2ab\): staging → production \(production is empty\)\n/);
     assert.match(confirmationDetail(c), new RegExp(`Digest: ${D}`));
     assert.equal(confirmationTitle(confirmation({ mode: 'rollback' })), `Roll production back to sha256:${'4'.repeat(12)}?`);
     assert.equal(buildLabel({ tag: 'c52a9f1', revision: 'c52a9f1e0e0e0e0e0e0e' }, D), 'c52a9f1', 'a commit tag is not repeated');

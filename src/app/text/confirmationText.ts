@@ -3,7 +3,8 @@
 import { shortDigest } from '../../core/reference';
 import type { GateResult } from '../../gates/gate';
 import type { Confirmation } from '../../promotion/promote';
-import { buildLabel } from './buildLabel';
+import { buildLabel, shortRevision } from './buildLabel';
+import { shippedSummary } from './shippedText';
 
 export function confirmationTitle(c: Confirmation): string {
   const what = buildLabel(c.build, c.digest);
@@ -16,13 +17,27 @@ export function confirmationButton(c: Confirmation): string {
   return c.mode === 'rollback' ? 'Roll Back' : 'Promote';
 }
 
+/**
+ * Read in five seconds: the build, from → to, the commits and the gates first; below a blank line,
+ * the details (where it goes, digests, platforms, transport and why, what comes along, each gate).
+ */
 export function confirmationDetail(c: Confirmation): string {
+  return [...confirmationSummary(c), '', 'Details', ...confirmationDetails(c)].join('\n');
+}
+
+export function confirmationSummary(c: Confirmation): string[] {
+  const lines = [`${buildLabel(c.build, c.digest)}: ${c.sourceLabel} → ${c.target.name} (${targetNow(c)})`];
+  if (c.shipped) lines.push(shippedSummary(c.shipped, c.target.name));
+  lines.push(gateSummary(c));
+  return lines;
+}
+
+function confirmationDetails(c: Confirmation): string[] {
   const how =
     c.transport === 'engine'
       ? 'retag and push through the local Docker engine'
       : 'copy registry-side (the manifest bytes themselves; blobs mounted or streamed)';
   const lines = [
-    ...(c.build?.tag || c.build?.revision ? [`Build: ${buildLabel(c.build, c.digest)}`] : []),
     `Source: ${c.sourceLabel} (${c.sourceRepository})`,
     `Target: ${c.target.name} → ${c.targetRepository}:${c.target.tag}`,
     `Digest: ${c.digest}${c.platforms.length ? ` (${c.platforms.join(', ')})` : ''}`,
@@ -30,10 +45,24 @@ export function confirmationDetail(c: Confirmation): string {
     `Transport: ${how}, then verify the digest — ${c.transportReason}`,
   ];
   if (c.extras) lines.push(`Coming along: ${c.extras}`);
-  lines.push('', 'Gates:', ...c.gates.map(gateLine));
-  if (c.overriddenGates?.length) lines.push('', `Overridden for this rollback (recorded in the history): ${c.overriddenGates.join(', ')}`);
-  if (c.requireTypedName) lines.push('', `${c.target.name} needs approval: you will type its name next.`);
-  return lines.join('\n');
+  lines.push('Gates:', ...c.gates.map(gateLine));
+  if (c.overriddenGates?.length) lines.push(`Overridden for this rollback (recorded in the history): ${c.overriddenGates.join(', ')}`);
+  return lines;
+}
+
+/** What the target runs now, as briefly as it can be said. */
+function targetNow(c: Confirmation): string {
+  if (c.currentTargetDigest === null) return `${c.target.name} is empty`;
+  const from = c.shipped && (c.shipped.kind === 'ships' || c.shipped.kind === 'takes-back') ? c.shipped.from : undefined;
+  return from ? `now rev ${shortRevision(from)}` : `now ${shortDigest(c.currentTargetDigest)}`;
+}
+
+function gateSummary(c: Confirmation): string {
+  const failed = c.gates.filter((g) => g.status !== 'passed');
+  const parts = [failed.length ? `${c.gates.length - failed.length} passed, ${failed.length} not passed (${failed.map((g) => g.name).join(', ')})` : c.gates.length ? `all ${c.gates.length} passed` : 'none'];
+  if (c.overriddenGates?.length) parts.push(`${c.overriddenGates.length} overridden`);
+  if (c.requireTypedName) parts.push(`you type "${c.target.name}" next to approve`);
+  return `Gates: ${parts.join(' · ')}`;
 }
 
 export function typedNamePrompt(c: Confirmation): string {

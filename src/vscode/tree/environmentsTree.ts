@@ -9,8 +9,14 @@ import { contextValue, type EnvironmentNode, type MessageNode, type PromotionNod
 import { messageItem } from './messageItem';
 import { buildLabel, buildTagOf } from '../../app/text/buildLabel';
 import { digestTooltip, repositoryLine } from './tooltips';
+import type { Repository } from '../../core/reference';
+import type { Shipped } from '../../model/compare';
+import { commitLine, shippedCommits, shippedSummary } from '../../app/text/shippedText';
 
 export type DetailsLookup = (node: PromotionNode) => Promise<ImageDetails | undefined>;
+type Held = { readonly name: string; readonly repository: Repository; readonly digest: string };
+/** The commits promoting the environment before into this one would ship (for a *behind* row's tooltip). */
+export type ShippedLookup = (target: Held, source: Held) => Promise<Shipped>;
 
 export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -21,6 +27,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     private readonly model: PromotionModel,
     private readonly details: DetailsLookup,
     private readonly promoting: (environment: string) => boolean,
+    private readonly shipped?: ShippedLookup,
   ) {
     this.subscription = model.onDidChange(() => this.changed.fire());
   }
@@ -58,8 +65,24 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     const stale = node.stale ? '_As of the last valid config: fix the config to refresh._' : '';
     const tag = buildTagOf(node.builds, node.row.lookup.digest);
     const heading = `${env.name} (${env.tag}): ${buildLabel({ tag, revision: details?.revision }, node.row.lookup.digest)}`;
-    item.tooltip = digestTooltip(heading, env.repository, node.row.lookup.digest, details, [stale, repositoryLine(env.repository, env.tag), relationText(node.row) ?? '', drift].filter(Boolean));
+    const ships = await this.shippedLines(node);
+    item.tooltip = digestTooltip(heading, env.repository, node.row.lookup.digest, details, [stale, repositoryLine(env.repository, env.tag), relationText(node.row) ?? '', drift, ...ships].filter(Boolean));
     return item;
+  }
+
+  private async shippedLines(node: EnvironmentNode): Promise<string[]> {
+    const { row } = node;
+    const before = this.model.snapshot?.environments[row.index - 1];
+    if (!this.shipped || node.stale || row.relation !== 'behind' || row.lookup.state !== 'present' || before?.lookup.state !== 'present') return [];
+    const shipped = await this.shipped({ name: row.env.name, repository: row.env.repository, digest: row.lookup.digest }, { name: before.env.name, repository: before.env.repository, digest: before.lookup.digest }).catch(
+      (error: Error): Shipped => ({ kind: 'note', note: 'failed', message: error.message }),
+    );
+    const { commits, more } = shippedCommits(shipped);
+    const escapeMd = (text: string): string => text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+    return [
+      `**Promoting ${escapeMd(before.env.name)}:** ${escapeMd(shippedSummary(shipped, row.env.name))}`,
+      ...(commits.length ? [commits.slice(0, 10).map((c) => `- ${escapeMd(commitLine(c))}`).join('\n') + (more + commits.length > 10 ? `\n- … ${more + commits.length - 10} more (Compare with Previous Environment)` : '')] : []),
+    ];
   }
 
   dispose(): void {

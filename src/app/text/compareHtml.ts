@@ -1,0 +1,79 @@
+// The Compare Environments page: a static HTML table (no scripts) in the editor's theme colours.
+// Commits link to a command URI the webview allows, which opens them in VS Code's git view.
+import type { Comparison, ComparedSide } from '../../model/compare';
+import { formatBytes } from '../../model/compare';
+import { shippedCommits, shippedSummary } from './shippedText';
+
+export const VIEW_COMMIT_COMMAND = 'imagePromotion.viewCommit';
+
+export function compareTitle(c: Comparison): string {
+  return `${c.left.env.name} ↔ ${c.right.env.name}`;
+}
+
+export function compareHtml(c: Comparison): string {
+  const { commits, more } = shippedCommits(c.shipped);
+  const rows = c.rows
+    .map((r) => `<tr class="${r.same ? 'same' : 'differs'}"><th scope="row">${esc(r.label)}</th><td>${cell(r.left)}</td><td>${cell(r.right)}</td></tr>`)
+    .join('\n');
+  const list = commits.length
+    ? `<ol class="commits">\n${commits
+        .map((commit) => `<li><a href="${commandUri(commit.sha)}" title="Open ${esc(commit.sha)} in the git view"><code>${esc(commit.sha.slice(0, 7))}</code></a> ${esc(commit.subject)}${commit.merge ? ' <span class="tag">merge</span>' : ''} <span class="meta">— ${esc(commit.author)}, ${esc(commit.date.slice(0, 10))}</span></li>`)
+        .join('\n')}\n</ol>${more > 0 ? `<p class="meta">… and ${more} more (the list stops at ${commits.length}).</p>` : ''}`
+    : '';
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline';">
+<title>${esc(compareTitle(c))}</title>
+<style>
+  body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 0 16px 16px; }
+  table { border-collapse: collapse; width: 100%; margin: 12px 0; }
+  th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid var(--vscode-panel-border, #8884); word-break: break-all; }
+  thead th { font-weight: 600; }
+  tr.differs td { background: var(--vscode-diffEditor-insertedLineBackground, #8882); }
+  tr.differs th::after { content: ' ≠'; color: var(--vscode-descriptionForeground); }
+  .meta { color: var(--vscode-descriptionForeground); }
+  .tag { border: 1px solid var(--vscode-descriptionForeground); border-radius: 3px; padding: 0 3px; font-size: 0.85em; }
+  a { color: var(--vscode-textLink-foreground); }
+  code { font-family: var(--vscode-editor-font-family); }
+</style>
+</head>
+<body>
+<h1>${esc(c.left.env.name)} and ${esc(c.right.env.name)}</h1>
+<p>${esc(headline(c))}</p>
+<table>
+<thead><tr><th></th><th scope="col">${esc(sideHeading(c.left))}</th><th scope="col">${esc(sideHeading(c.right))}</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+<h2>Commits</h2>
+<p>${esc(shippedSummary(c.shipped, c.left.env.name))}</p>
+${list}
+</body>
+</html>
+`;
+}
+
+function headline(c: Comparison): string {
+  if (c.left.state === 'present' && c.right.state === 'present' && c.left.digest === c.right.digest) return `Both hold the same digest: ${c.left.env.name} is in step with ${c.right.env.name}.`;
+  return `Promoting ${c.right.env.name} into ${c.left.env.name} would replace the left column with the right one.`;
+}
+
+function sideHeading(s: ComparedSide): string {
+  const size = s.size?.platforms?.length ? ` · ${s.size.platforms.map((p) => `${p.platform} ${formatBytes(p.bytes)}`).join(', ')}` : '';
+  return `${s.env.name} (${s.env.tag})${size}`;
+}
+
+function cell(text: string): string {
+  return /^sha256:[0-9a-f]{64}$/.test(text) || /^[0-9a-f]{40,64}$/.test(text) ? `<code>${esc(text)}</code>` : esc(text);
+}
+
+function commandUri(sha: string): string {
+  return esc(`command:${VIEW_COMMIT_COMMAND}?${encodeURIComponent(JSON.stringify([sha]))}`);
+}
+
+export function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+}

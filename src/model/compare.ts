@@ -1,0 +1,162 @@
+// Two environments side by side — build, revision, created, platforms, size, labels — and the commits
+// that moving the later one to what the earlier one holds would ship. Plain TypeScript: the editor
+// renders it, a CLI could print it.
+import type { EnvironmentConfig } from '../config/types';
+import { errorMessage } from '../core/errors';
+import type { Repository } from '../core/reference';
+import { commitsBetween, short, type CommitRange } from '../git/commitRange';
+import type { ImageDetails } from '../images/imageDetails';
+import type { RegistryClient } from '../registry/registryClient';
+import type { Lookup } from './snapshot';
+
+/** The commits a move ships, or why they cannot be listed. */
+export type Shipped = CommitRange | { readonly kind: 'note'; readonly note: 'no-revision' | 'empty'; readonly message: string };
+
+export interface ShipEnd {
+  /** "production", "staging", "build 3f9c2ab". */
+  readonly label: string;
+  readonly revision?: string;
+  /** The environment holds nothing yet. */
+  readonly empty?: boolean;
+}
+
+export interface ShipOptions {
+  readonly limit?: number;
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Commits between what `from` holds and what `to` would bring, read in the workspace's repository. */
+export async function whatShips(dir: string | undefined, from: ShipEnd, to: ShipEnd, options: ShipOptions = {}): Promise<Shipped> {
+  if (!to.revision) return { kind: 'note', note: 'no-revision', message: `the image of ${to.label} carries no org.opencontainers.image.revision label, so its commits cannot be listed` };
+  if (from.empty) return { kind: 'note', note: 'empty', message: `${from.label} is empty: everything up to ${short(to.revision)} arrives` };
+  if (!from.revision) return { kind: 'note', note: 'no-revision', message: `the image ${from.label} holds carries no org.opencontainers.image.revision label, so the commits between them cannot be listed` };
+  if (!dir) return { kind: 'note', note: 'not-a-repository', message: 'no workspace folder is open, so the commits between the builds cannot be listed' };
+  return commitsBetween(dir, from.revision, to.revision, { limit: options.limit ?? 200, timeoutMs: options.timeoutMs ?? 10_000, ...(options.signal ? { signal: options.signal } : {}) }, { from: from.label, to: to.label });
+}
+
+export interface ImageSize {
+  /** Compressed bytes (config and layers) as the manifests declare them; for an index, of every platform. */
+  readonly total: number;
+  readonly platforms?: readonly { readonly platform: string; readonly bytes: number }[];
+}
+
+export interface ComparedSide {
+  readonly env: EnvironmentConfig;
+  readonly state: 'present' | 'absent' | 'error';
+  readonly digest?: string;
+  readonly error?: string;
+  readonly buildTag?: string;
+  readonly details?: ImageDetails;
+  readonly size?: ImageSize;
+}
+
+export interface CompareRow {
+  readonly label: string;
+  readonly left: string;
+  readonly right: string;
+  readonly same: boolean;
+}
+
+export interface Comparison {
+  /** The later environment in promotion order: what it holds now. */
+  readonly left: ComparedSide;
+  /** The earlier environment: what would arrive in the later one. */
+  readonly right: ComparedSide;
+  readonly rows: readonly CompareRow[];
+  readonly shipped: Shipped;
+}
+
+export interface CompareServices {
+  readonly registry: RegistryClient;
+  readonly describe: (repo: Repository, digest: string, signal?: AbortSignal) => Promise<ImageDetails>;
+  /** The build tag the builds list knows a digest by. */
+  readonly buildTagOf: (digest: string) => string | undefined;
+  /** The workspace folder (the git repository the images are built from, if it is one). */
+  readonly workspaceDir: string | undefined;
+}
+
+const MAX_PLATFORMS = 16;
+
+export async function compareEnvironments(services: CompareServices, later: { env: EnvironmentConfig; lookup: Lookup }, earlier: { env: EnvironmentConfig; lookup: Lookup }, signal?: AbortSignal): Promise<Comparison> {
+  const [left, right] = await Promise.all([side(services, later, signal), side(services, earlier, signal)]);
+  const shipped =
+    right.state !== 'present'
+      ? ({ kind: 'note', note: 'empty', message: `${right.env.name} ${right.state === 'absent' ? 'is empty' : `could not be read (${right.error})`}: nothing would arrive from it` } as const)
+      : left.state === 'error'
+        ? ({ kind: 'note', note: 'failed', message: `${left.env.name} could not be read (${left.error})` } as const)
+        : await whatShips(services.workspaceDir, { label: left.env.name, ...(left.details?.revision ? { revision: left.details.revision } : {}), empty: left.state === 'absent' }, { label: right.env.name, ...(right.details?.revision ? { revision: right.details.revision } : {}) }, { ...(signal ? { signal } : {}) });
+  return { left, right, rows: compareRows(left, right), shipped };
+}
+
+async function side(services: CompareServices, at: { env: EnvironmentConfig; lookup: Lookup }, signal?: AbortSignal): Promise<ComparedSide> {
+  const { env, lookup } = at;
+  if (lookup.state === 'absent') return { env, state: 'absent' };
+  if (lookup.state === 'error') return { env, state: 'error', error: errorMessage(lookup.error) };
+  const digest = lookup.digest;
+  const [details, size] = await Promise.all([
+    services.describe(env.repository, digest, signal).catch(() => undefined),
+    imageSize(services.registry, env.repository, digest, signal).catch(() => undefined),
+  ]);
+  const buildTag = services.buildTagOf(digest);
+  return { env, state: 'present', digest, ...(buildTag ? { buildTag } : {}), ...(details ? { details } : {}), ...(size ? { size } : {}) };
+}
+
+export function compareRows(left: ComparedSide, right: ComparedSide): CompareRow[] {
+  const row = (label: string, of: (s: ComparedSide) => string): CompareRow => {
+    const l = of(left);
+    const r = of(right);
+    return { label, left: l, right: r, same: l === r };
+  };
+  const held = (s: ComparedSide, value: string | undefined): string => (s.state === 'absent' ? 'empty' : s.state === 'error' ? `not read: ${s.error}` : (value ?? '—'));
+  const rows = [
+    row('Build', (s) => held(s, s.buildTag)),
+    row('Revision', (s) => held(s, s.details?.revision)),
+    row('Created', (s) => held(s, s.details?.created)),
+    row('Platforms', (s) => held(s, s.details?.platforms.join(', ') || undefined)),
+    row('Size', (s) => held(s, s.size ? formatBytes(s.size.total) : undefined)),
+    row('Digest', (s) => held(s, s.digest)),
+  ];
+  const keys = [...new Set([...Object.keys(left.details?.labels ?? {}), ...Object.keys(right.details?.labels ?? {})])].sort();
+  for (const key of keys) rows.push(row(`Label ${key}`, (s) => held(s, s.details?.labels[key])));
+  return rows;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value >= 10 ? 0 : 1)} ${units[unit]}`;
+}
+
+interface SizedManifest {
+  config?: { size?: number };
+  layers?: { size?: number }[];
+  manifests?: { digest: string; platform?: { os?: string; architecture?: string; variant?: string } }[];
+}
+
+/** What pulling the image costs, from the manifests alone (no blob is read). */
+export async function imageSize(registry: RegistryClient, repo: Repository, digest: string, signal?: AbortSignal): Promise<ImageSize | undefined> {
+  const manifest = await registry.getManifest(repo, digest, signal);
+  if (!manifest) return undefined;
+  const json = JSON.parse(manifest.bytes.toString('utf8')) as SizedManifest;
+  if (!Array.isArray(json.manifests)) return { total: ownSize(json) };
+  const children = json.manifests.filter((m) => m.platform && m.platform.os !== 'unknown').slice(0, MAX_PLATFORMS);
+  const platforms = await Promise.all(
+    children.map(async (m) => {
+      const child = await registry.getManifest(repo, m.digest, signal);
+      const bytes = child ? ownSize(JSON.parse(child.bytes.toString('utf8')) as SizedManifest) : 0;
+      return { platform: [m.platform!.os, m.platform!.architecture, m.platform!.variant].filter(Boolean).join('/'), bytes };
+    }),
+  );
+  return { total: platforms.reduce((sum, p) => sum + p.bytes, 0), platforms };
+}
+
+function ownSize(m: SizedManifest): number {
+  return (m.config?.size ?? 0) + (m.layers ?? []).reduce((sum, l) => sum + (l.size ?? 0), 0);
+}
