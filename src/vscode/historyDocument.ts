@@ -2,7 +2,9 @@
 // opened in the Markdown preview: people read the entry rendered, not as its source.
 import * as vscode from 'vscode';
 import type { HistoryRecord } from '../history/record';
-import { finishedAt } from '../history/record';
+import { renderRecord } from '../app/text/historyMarkdown';
+
+export { renderRecord } from '../app/text/historyMarkdown';
 
 export const HISTORY_SCHEME = 'image-promotion-history';
 
@@ -25,45 +27,4 @@ export class HistoryDocuments implements vscode.TextDocumentContentProvider {
     const record = this.records.get(uri.query);
     return record ? renderRecord(record) : 'This history entry is no longer loaded; open it again from the History view.';
   }
-}
-
-export function renderRecord(r: HistoryRecord): string {
-  // Records also come from the registry (anyone with push rights): their text is escaped, never markup.
-  const who = t(`${r.who.name ?? r.who.user}${r.who.email ? ` <${r.who.email}>` : ''}`);
-  const lines = [
-    `# ${r.kind === 'rollback' ? 'Rollback' : 'Promotion'} into ${t(r.target.environment)}: ${t(r.outcome)}`,
-    '',
-    t(r.message),
-    '',
-    `| | |`,
-    `|---|---|`,
-    `| When | ${t(r.time)} (took ${(r.durationMs / 1000).toFixed(1)} s, finished ${new Date(finishedAt(r)).toISOString()}) |`,
-    `| Who | ${who} |`,
-    ...(r.source.buildTag || r.source.revision ? [`| Build | ${[r.source.buildTag ? t(r.source.buildTag) : '', r.source.revision ? `revision ${code(r.source.revision)}` : ''].filter(Boolean).join(', ')} |`] : []),
-    `| Source | ${t(r.source.label)} (${t(r.source.repository)}) |`,
-    `| Target | ${t(r.target.environment)} → ${t(`${r.target.repository}:${r.target.tag}`)} |`,
-    `| Digest | ${code(r.digest ?? '—')} |`,
-    `| Before | ${code(r.previousDigest ?? 'empty')} |`,
-    `| After | ${code(r.finalDigest === undefined ? 'not read' : (r.finalDigest ?? 'empty'))} |`,
-    `| Transport | ${t(r.transport)} |`,
-  ];
-  if (r.override) lines.push(`| Gates overridden | ${t(r.override.gates.join(', '))} (by ${t(r.override.by)}) |`);
-  lines.push('', '## Gates', '');
-  if (!r.gates.length) lines.push('_No gate ran._');
-  for (const g of r.gates) {
-    lines.push(`- **${t(g.name)}** (${t(g.type)}) — ${t(g.status)}: ${t(g.reason)}${g.durationMs >= 100 ? ` (${(g.durationMs / 1000).toFixed(1)} s)` : ''}`);
-    for (const d of g.details ?? []) lines.push(`  - ${code(d)}`);
-  }
-  lines.push('', `Record ${code(r.id)}`, '');
-  return lines.join('\n');
-}
-
-/** Plain text inside Markdown: markup characters (and a table's `|`) escaped, lines joined. */
-function t(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replace(/[\\`*_{}[\]()#+!|<>~]/g, '\\$&').replace(/&/g, '&amp;');
-}
-
-/** A code span: backticks and table pipes cannot end it early. */
-function code(text: string): string {
-  return `\`${text.replace(/\r?\n/g, ' ').replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
 }
