@@ -87,7 +87,8 @@ describe('gate checks, history and rollback in the extension host', function () 
 
     const record = api.model.snapshot?.history?.records.at(-1);
     assert.ok(record);
-    const editor = (await vscode.commands.executeCommand('imagePromotion.showHistoryEntry', record)) as vscode.TextEditor;
-    assert.match(editor.document.getText(), /# (Promotion|Rollback) into development: succeeded/);
+    // The entry opens rendered (Markdown preview); its document holds the Markdown.
+    const uri = (await vscode.commands.executeCommand('imagePromotion.showHistoryEntry', record)) as vscode.Uri;
+    assert.match((await vscode.workspace.openTextDocument(uri)).getText(), /# (Promotion|Rollback) into development: succeeded/);
   });
 });

@@ -111,9 +111,10 @@ describe('what a promotion ships (git fixture repository, images with revisions)
       const html = result.panel.webview.html;
       assert.match(html, /Ships 3 commits to staging/);
       for (const sha of revs.slice(1)) assert.ok(html.includes(`command:imagePromotion.viewCommit?${encodeURIComponent(JSON.stringify([sha]))}`), `a link for ${sha}`);
-      const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Compare staging ↔ development');
-      assert.ok(tab, `tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')}`);
-      assert.ok(tab.input instanceof vscode.TabInputWebview);
+      const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+      const tab = () => tabs().find((t) => t.label === 'Compare staging ↔ development');
+      assert.ok(await waitFor(() => !!tab(), 10_000), `tabs: ${tabs().map((t) => t.label).join(', ')}`);
+      assert.ok(tab()!.input instanceof vscode.TabInputWebview);
     } finally {
       result.panel.dispose();
     }
