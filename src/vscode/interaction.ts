@@ -87,7 +87,7 @@ async function showCommitList(c: Confirmation, commits: readonly Commit[], more:
       ...commits.map((commit) => ({ label: commit.subject, description: `${commit.sha.slice(0, 7)} · ${commit.author} · ${commit.date.slice(0, 10)}${commit.merge ? ' · merge' : ''}` })),
       ...(more > 0 ? [{ label: `… and ${more} more`, description: 'run Compare Environments… for the whole range' }] : []),
     ],
-    { title: `What ${confirmationTitle(c).replace(/\?$/, '')} ${verb} (${commits.length + more})`, placeHolder: 'Press Escape to return to the confirmation', matchOnDescription: true },
+    { title: `${c.sourceLabel} → ${c.target.name} ${verb} ${commits.length + more} commit${commits.length + more === 1 ? '' : 's'}`, placeHolder: 'Press Escape to return to the confirmation', matchOnDescription: true },
   );
 }
 
