@@ -77,6 +77,7 @@ async function main(): Promise<void> {
         const cases = [];
         for (const spec of specs) cases.push(await runCase(quick ? { ...spec, rounds: 1 } : spec, meter, say));
         results.push({ profile: profile.name, cases });
+        say(markdownTable(rows(results))); // what is measured so far, in case a later profile fails
       } finally {
         await shaped.stop();
       }
