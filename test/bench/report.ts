@@ -1,0 +1,73 @@
+// One table of medians and ratios (ours / peer, per pair) with requests, connections and round
+// trips beside the times, and the same as JSON.
+import { summarize, type SideSummary } from './stats';
+import type { CaseResult } from './rounds';
+
+export interface ProfileResults {
+  readonly profile: string;
+  readonly cases: readonly CaseResult[];
+}
+
+export interface Figure {
+  readonly name: string;
+  readonly value: string;
+  readonly command?: string;
+}
+
+export interface Row {
+  readonly profile: string;
+  readonly case: string;
+  readonly ours: SideSummary;
+  readonly peer: SideSummary;
+  /** ours / peer, of the medians */
+  readonly ratio: number;
+  readonly note?: string;
+}
+
+export function rows(results: readonly ProfileResults[]): Row[] {
+  const out: Row[] = [];
+  for (const p of results) {
+    for (const c of p.cases) {
+      const ours = summarize(c.ours);
+      for (const peerResult of c.peers) {
+        const peer = summarize(peerResult);
+        if (!peer.n) {
+          out.push({ profile: p.profile, case: c.name, ours, peer, ratio: NaN, note: c.note ?? 'not run on this profile' });
+          continue;
+        }
+        out.push({ profile: p.profile, case: c.name, ours, peer, ratio: ours.medianMs / peer.medianMs, ...(c.note ? { note: c.note } : {}) });
+      }
+    }
+  }
+  return out;
+}
+
+function ms(v: number): string {
+  if (!Number.isFinite(v)) return '—';
+  return v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(v < 10 ? 1 : 0)} ms`;
+}
+
+function counts(s: SideSummary): string {
+  if (!s.n) return '—';
+  const parts = [`${s.requests} req`];
+  if (s.connections !== undefined) parts.push(`${s.connections} conn`);
+  if (s.roundTrips !== undefined) parts.push(`${s.roundTrips} RT`);
+  return parts.join(', ');
+}
+
+export function markdownTable(all: readonly Row[]): string {
+  const lines = [
+    '| profile | case | ours | ours: requests, connections, round trips | peer | peer | peer: requests, connections | ours / peer | n (ours/peer) |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of all) {
+    const ratio = Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : '—';
+    const note = r.note ? ` (${r.note})` : '';
+    lines.push(`| ${r.profile} | ${r.case}${note} | ${ms(r.ours.medianMs)} | ${counts(r.ours)} | ${r.peer.label} | ${ms(r.peer.medianMs)} | ${counts(r.peer)} | ${ratio} | ${r.ours.n}/${r.peer.n} |`);
+  }
+  return lines.join('\n');
+}
+
+export function figuresTable(figures: readonly Figure[]): string {
+  return ['| figure | value |', '|---|---|', ...figures.map((f) => `| ${f.name} | ${f.value} |`)].join('\n');
+}

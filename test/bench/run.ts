@@ -1,0 +1,132 @@
+// `npm run bench`: the extension side by side with the command-line peers, on its own engine,
+// registries and images (the test harness), on loopback and through the harness's fault proxy
+// shaping latency and bandwidth. Prints one table of medians and ratios (ours / peer) with requests,
+// connections and round trips, a few single figures, and the same as JSON (test-results/bench.json).
+//
+//   npm run bench [-- --profiles=loopback,50 --cases=refresh,same,local,cross,index --no-host --quick]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { sharedServices, startRegistry, tagExisting, uniqueRepo, type Registry } from '../harness';
+import { repoRoot } from '../vscode-host/codeServer';
+import { bundleFigures } from './bundle';
+import { benchCore } from './core';
+import { historyReadMs } from './historyRead';
+import { hostFigures } from './host';
+import { imageOn, makeLayer } from './images';
+import { PROFILES, shape } from './network';
+import { crossRegistryCase, indexCase, localImageCase, sameRepoCase, type Sources } from './promotionCases';
+import { makeRefreshRepo, refreshCase, type RefreshRepo } from './refreshCases';
+import { figuresTable, markdownTable, rows, type Figure, type ProfileResults } from './report';
+import { runCase, type CaseSpec } from './rounds';
+import { AccessLog } from './wire';
+
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const wantedProfiles = option('profiles')?.split(',');
+const wantedCases = new Set(option('cases')?.split(',') ?? ['refresh', 'same', 'local', 'cross', 'index']);
+const quick = args.includes('--quick');
+
+function say(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const began = performance.now();
+  const root = repoRoot();
+  const figures: Figure[] = [];
+  const bundle = bundleFigures(root);
+  figures.push({ name: 'bundle dist/extension.js (production build)', value: `${(bundle.bytes / 1024).toFixed(0)} KiB (${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped)` });
+  figures.push({ name: 'bundle load (require in a fresh Node process, vscode stubbed), median of 7', value: `${bundle.loadMs.toFixed(1)} ms` });
+  const history = await historyReadMs();
+  figures.push({ name: 'history file read, 50,000 lines', value: `${history.medianMs.toFixed(0)} ms median of ${history.runs.length} (${(history.bytes / 1e6).toFixed(1)} MB)` });
+  say(figures.map((f) => `${f.name}: ${f.value}`).join('\n'));
+
+  const svc = await sharedServices();
+  let other: Registry | undefined;
+  try {
+    other = await startRegistry();
+    const a = svc.handles!.registry;
+    say('setting up images…');
+    const small = { repo: uniqueRepo('small'), layer: makeLayer(10e6) };
+    const large = { repo: uniqueRepo('large'), layer: makeLayer(quick ? 50e6 : 500e6) };
+    const crossLayer = makeLayer(quick ? 20e6 : 100e6);
+    const cross = { repo: uniqueRepo('crosssrc'), layer: crossLayer, tag: 'c0ffee1' };
+    await imageOn(a.url, cross.repo, cross.tag, cross.layer, new Date().toISOString());
+    const sources: Sources = { small, large, cross, index: { repo: uniqueRepo('index') } };
+    const refresh = wantedCases.has('refresh') ? [await makeRefreshRepo(a.url, 3, 20), await makeRefreshRepo(a.url, 10, 200)] : [];
+    say(`  ready after ${((performance.now() - began) / 1000).toFixed(0)} s`);
+
+    const results: ProfileResults[] = [];
+    for (const profile of PROFILES) {
+      if (wantedProfiles && !wantedProfiles.some((w) => profile.name.startsWith(w))) continue;
+      say(`profile ${profile.name}`);
+      const shaped = await shape(profile, [a.port, other.port]);
+      try {
+        const [ra, rb] = shaped.routes as [typeof shaped.routes[0], typeof shaped.routes[0]];
+        const meter = { logs: [new AccessLog(a.logFile), new AccessLog(other.logFile)], routes: shaped.routes };
+        const core = benchCore(svc);
+        const ctx = { svc, profile, a: ra, b: rb, aUrl: a.url, core, sources };
+        const specs: CaseSpec[] = [
+          ...refresh.map((r) => refreshCase(r, ra, core, profile)),
+          ...(wantedCases.has('same') ? [sameRepoCase(ctx, 'small'), sameRepoCase(ctx, 'large')] : []),
+          ...(wantedCases.has('local') ? [localImageCase(ctx)] : []),
+          ...(wantedCases.has('index') ? [indexCase(ctx, 'same'), indexCase(ctx, 'cross')] : []),
+          ...(wantedCases.has('cross') ? [crossRegistryCase(ctx)] : []),
+        ];
+        const cases = [];
+        for (const spec of specs) cases.push(await runCase(quick ? { ...spec, rounds: 1 } : spec, meter, say));
+        results.push({ profile: profile.name, cases });
+        say(markdownTable(rows(results))); // what is measured so far, in case a later profile fails
+      } finally {
+        await shaped.stop();
+      }
+    }
+
+    if (!args.includes('--no-host')) await hostCases(a, refresh[0], svc.env, figures).catch((error: unknown) => figures.push({ name: 'VS Code host', value: `failed: ${(error as Error).message.split('\n')[0]}` }));
+    const table = rows(results);
+    const text = [
+      `Image Promotion benchmark — ${new Date().toISOString()}, ${((performance.now() - began) / 60_000).toFixed(1)} min`,
+      '',
+      markdownTable(table),
+      '',
+      figuresTable(figures),
+    ].join('\n');
+    process.stdout.write(`${text}\n`);
+    const dir = join(root, 'test-results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'bench.json'), `${JSON.stringify({ at: new Date().toISOString(), rows: table, figures, raw: results }, null, 1)}\n`);
+    writeFileSync(join(dir, 'bench.md'), `${text}\n`);
+    process.stdout.write(`\nJSON: test-results/bench.json\n${JSON.stringify({ rows: table.map((r) => ({ profile: r.profile, case: r.case, peer: r.peer.label, oursMs: r.ours.medianMs, peerMs: r.peer.medianMs, ratio: r.ratio, ours: { requests: r.ours.requests, connections: r.ours.connections, roundTrips: r.ours.roundTrips }, peerCounts: { requests: r.peer.requests, connections: r.peer.connections } })), figures })}\n`);
+  } finally {
+    await other?.stop();
+    await svc.stop();
+  }
+}
+
+/** In the real VS Code host, on loopback: the environments of the 3 + 20 repository, then a Builds view over 2,000 tags. */
+async function hostCases(a: Registry, envRepo: RefreshRepo | undefined, env: Record<string, string>, figures: Figure[]): Promise<void> {
+  say('VS Code host (code-server + Chromium)…');
+  const repo = envRepo ?? (await makeRefreshRepo(a.url, 3, 20));
+  const envs = await hostFigures({ registry: a.host, repository: repo.repo, view: 'Environments', rows: 3, env });
+  figures.push({ name: 'VS Code host: workbench page opened → 3 environment rows with digests (loopback registry)', value: `${envs.toRowsMs.toFixed(0)} ms, of which ${envs.workbenchMs.toFixed(0)} ms until the workbench showed (code-server started ${envs.serverStartMs.toFixed(0)} ms before)` });
+  const many = await manyTags(a.url, 2000);
+  const builds = await hostFigures({ registry: a.host, repository: many, view: 'Builds', rows: 1, env });
+  figures.push({ name: 'VS Code host: Builds view over 2,000 tags → first build row with a digest', value: `${builds.toRowsMs.toFixed(0)} ms from page open (workbench showed after ${builds.workbenchMs.toFixed(0)} ms); extension host RSS ${builds.extensionHostRssMiB?.toFixed(0) ?? '?'} MiB (with the 3 + 20 repository: ${envs.extensionHostRssMiB?.toFixed(0) ?? '?'} MiB)` });
+}
+
+/** 2,000 commit-like tags over 40 images (tags PUT side by side, 8 at a time). */
+async function manyTags(registryUrl: string, count: number): Promise<string> {
+  const repo = uniqueRepo('many');
+  const layer = makeLayer(1024);
+  const digests: string[] = [];
+  for (let i = 0; i < 40; i++) digests.push(await imageOn(registryUrl, repo, (0x2000000 + i).toString(16), layer, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString()));
+  const tags = Array.from({ length: count - 40 }, (_, i) => (0x3000000 + i).toString(16));
+  for (let i = 0; i < tags.length; i += 8) await Promise.all(tags.slice(i, i + 8).map((t, j) => tagExisting(registryUrl, repo, digests[(i + j) % digests.length]!, t)));
+  return repo;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
