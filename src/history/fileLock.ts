@@ -80,7 +80,7 @@ async function staleness(lockPath: string, staleMs: number): Promise<{ content: 
  * judged it stale only one wins), then checks that what it moved is the lock it judged; if a
  * fresh lock was taken in between, it is put back. True when the caller should retry at once.
  */
-async function breakLock(lockPath: string, judged: string): Promise<boolean> {
+export async function breakLock(lockPath: string, judged: string): Promise<boolean> {
   const aside = `${lockPath}.${process.pid}.${randomUUID()}.stale`;
   try {
     await fs.rename(lockPath, aside);

@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { breakLock } from './fileLock';
 
 export interface LockOwner {
   readonly pid: number;
@@ -57,32 +58,11 @@ export async function tryPromotionLock(lockPath: string, what: string): Promise<
       return { busy: `an unreadable lock file ${lockPath}; delete it if no promotion is running` };
     }
     if (holder.host === os.hostname() && !isAlive(holder.pid)) {
-      if (await takeOver(lockPath, held)) continue;
+      if (await breakLock(lockPath, held)) continue; // the same careful takeover as the history file's lock
     }
     return { busy: `${holder.what}, by process ${holder.pid} on ${holder.host} since ${holder.started}`, owner: holder };
   }
   return { busy: `the lock ${lockPath} keeps changing hands; try again` };
-}
-
-/**
- * Moves the dead owner's lock aside (rename is atomic: of several processes that judged it stale
- * only one moves it), and puts back what it moved if that was not the lock it judged.
- */
-async function takeOver(lockPath: string, judged: string): Promise<boolean> {
-  const aside = `${lockPath}.${process.pid}.${randomUUID()}.stale`;
-  try {
-    await fs.rename(lockPath, aside);
-  } catch (error) {
-    if (code(error) === 'ENOENT') return true;
-    throw error;
-  }
-  try {
-    const moved = await fs.readFile(aside, 'utf8');
-    if (moved !== judged) await fs.link(aside, lockPath).catch(() => undefined);
-  } finally {
-    await fs.unlink(aside).catch(() => undefined);
-  }
-  return true;
 }
 
 /** Deletes the lock only while it is still ours. */

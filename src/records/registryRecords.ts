@@ -9,6 +9,7 @@ import type { Logger } from '../core/log';
 import { repositoryName, type Repository } from '../core/reference';
 import type { HistoryRecord } from '../history/record';
 import { mapLimit } from '../model/mapLimit';
+import { sleep } from '../registry/transport/retry';
 import { mergeReferrersIndex, referrersFallbackTag } from '../registry/manifestRefs';
 import { isIndexMediaType, MediaTypes } from '../registry/mediaTypes';
 import type { ReferrerDescriptor, RegistryClient } from '../registry/registryClient';
@@ -120,7 +121,7 @@ export class RegistryRecords {
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       throwIfAborted(signal);
-      if (attempt > 1) await pause(this.pauseMs(attempt), signal);
+      if (attempt > 1) await sleep(this.pauseMs(attempt), signal);
       try {
         const existing = await this.readFallbackIndex(repo, subject, signal);
         if (!existing?.manifests.some((m) => m.digest === entry.digest)) {
@@ -128,7 +129,7 @@ export class RegistryRecords {
           await registry.writeManifest(repo, tag, { mediaType: existing?.mediaType ?? MediaTypes.ociIndex, bytes: merged.bytes }, signal);
         }
         if (await this.listedIn(repo, subject, entry.digest, signal)) {
-          await pause(this.pauseMs(attempt), signal);
+          await sleep(this.pauseMs(attempt), signal);
           if (await this.listedIn(repo, subject, entry.digest, signal)) return;
         }
         log.warn(`the record ${entry.digest} went missing from ${repositoryName(repo)}:${tag} (another writer replaced the index); adding it again (${attempt}/${attempts})`);
@@ -212,17 +213,3 @@ async function* once(bytes: Buffer): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
 
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
