@@ -3,22 +3,17 @@
 import * as vscode from 'vscode';
 import { composeServices } from '../app/services';
 import { PromotionModel, type ConfigState } from '../model/promotionModel';
-import { createConfig, openConfig } from './commands/configCommands';
-import { copyDigest, copyPullReference } from './commands/copyCommands';
 import { PromoteCommands } from './commands/promoteCommands';
+import { commandHandlers, commandTitles, registerCommands } from './commands/registerCommands';
 import { ConfigLoader } from './configLoader';
 import { VsCodeInteraction, withShippedCommits, type UserInteraction } from './interaction';
-import { compareCommand, viewCommit } from './commands/compareCommand';
 import { shippedBetween, shippedByConfirmation } from './shippedLookup';
 import type { Repository } from '../core/reference';
 import { HISTORY_SCHEME, HistoryDocuments } from './historyDocument';
 import { PromotionRunner } from './promotionRunner';
-import { rollBack } from './commands/rollbackCommand';
-import { checkGatesCommand } from './commands/checkGatesCommand';
 import { GateChecksTree } from './tree/gateChecksTree';
 import { HistoryTree } from './tree/historyTree';
 import type { HistoryContents } from '../history/historyStore';
-import type { HistoryRecord } from '../history/record';
 import { RefreshScheduler } from './refreshScheduler';
 import { settings } from './settings';
 import { BuildsTree } from './tree/buildsTree';
@@ -26,7 +21,6 @@ import { EnvironmentsTree } from './tree/environmentsTree';
 import { digestOf, type PromotionNode } from './tree/nodes';
 import { PromotionStatusBar, type StatusBarState } from './statusBar';
 import { AttentionBadge } from './viewBadge';
-import { selectEngine } from './commands/selectEngineCommand';
 
 /** What activate() returns: read-only state for other extensions and tests, and a test-only seam. */
 export interface ImagePromotionApi {
@@ -36,6 +30,8 @@ export interface ImagePromotionApi {
   useInteraction(interaction: UserInteraction | undefined): void;
   /** What the status bar and the view badge show now (tests read them here). */
   readonly glance: { statusBar(): StatusBarState; badge(): vscode.ViewBadge | undefined };
+  /** This extension's log folder (context.logUri): the log channel's file is "Image Promotion.log" in it. */
+  readonly logUri: vscode.Uri;
 }
 
 export function createContainer(context: vscode.ExtensionContext): ImagePromotionApi {
@@ -114,36 +110,24 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     credentials.clear();
     await vscode.window.withProgress({ location: { viewId: 'imagePromotion.environments' } }, () => model.refresh());
   };
-  const commands: Record<string, (...args: never[]) => unknown> = {
-    'imagePromotion.refresh': refresh,
-    'imagePromotion.promoteToStaging': (node?: PromotionNode) => promoteCommands.promoteTo('staging', node),
-    'imagePromotion.promoteToProduction': (node?: PromotionNode) => promoteCommands.promoteTo('production', node),
-    'imagePromotion.promote': (node?: PromotionNode) => promoteCommands.promotePick(node),
-    'imagePromotion.promoteToNext': (node?: PromotionNode) => promoteCommands.promoteToNext(node),
-    'imagePromotion.rollBack': (node?: PromotionNode) => rollBack({ model, runner, history, interaction: () => interaction }, node),
-    'imagePromotion.checkGates': (node?: PromotionNode) =>
-      checkGatesCommand({ model, app, interaction: () => interaction, promote: promoteCommands, show: (check) => {
-        gateChecks.show(check);
-        void vscode.commands.executeCommand('imagePromotion.gateChecks.focus');
-      } }, node),
-    'imagePromotion.showHistoryEntry': (record?: HistoryRecord) => (record ? historyDocuments.open(record) : undefined),
-    'imagePromotion.compareEnvironments': () => compareCommand({ model, registry: app.registry, describe: shipDeps.describe, interaction: () => interaction }),
-    'imagePromotion.compareWithPrevious': (node?: PromotionNode) => compareCommand({ model, registry: app.registry, describe: shipDeps.describe, interaction: () => interaction }, node),
-    'imagePromotion.viewCommit': (sha?: string) => viewCommit(workspaceDir(), sha),
-    'imagePromotion.copyDigest': (node?: PromotionNode) => copyDigest(node),
-    'imagePromotion.copyPullReference': (node?: PromotionNode) => copyPullReference(node),
-    'imagePromotion.createConfig': () => createConfig(loader),
-    'imagePromotion.openConfig': () => openConfig(loader),
-    'imagePromotion.showLog': () => log.show(true),
-    'imagePromotion.selectEngine': () => selectEngine({ settings, interaction: () => interaction }),
-    'imagePromotion.openWalkthrough': () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#imagePromotion.gettingStarted`, false),
-  };
-  for (const [id, handler] of Object.entries(commands)) own(vscode.commands.registerCommand(id, handler));
+  const handlers = commandHandlers({
+    model, app, history, runner, promote: promoteCommands, loader, historyDocuments, log, refresh,
+    interaction: () => interaction,
+    extensionId: context.extension.id,
+    compare: { model, registry: app.registry, describe: shipDeps.describe, interaction: () => interaction },
+    workspaceDir,
+    showGateCheck: (check) => {
+      gateChecks.show(check);
+      void vscode.commands.executeCommand('imagePromotion.gateChecks.focus');
+    },
+  });
+  for (const registration of registerCommands(handlers, { log, interaction: () => interaction, titles: commandTitles(context.extension.packageJSON) })) own(registration);
 
   void loader.reload();
 
   return {
     model,
+    logUri: context.logUri,
     refresh: () => model.refresh(),
     useInteraction: (replacement) => {
       if (context.extensionMode !== vscode.ExtensionMode.Test) throw new Error('useInteraction is for extension tests only');

@@ -22,6 +22,8 @@ export interface UserInteraction extends PromotionPrompts {
   warn(message: string, detail: string, action: string): Promise<boolean>;
   /** A short note that needs no answer (never awaited). */
   inform(message: string): void;
+  /** An error notification with one action; the action when the person chose it. */
+  showError(message: string, action: string): Promise<string | undefined>;
 }
 
 export class VsCodeInteraction implements UserInteraction {
@@ -39,6 +41,10 @@ export class VsCodeInteraction implements UserInteraction {
 
   inform(message: string): void {
     void vscode.window.showInformationMessage(message);
+  }
+
+  async showError(message: string, action: string): Promise<string | undefined> {
+    return vscode.window.showErrorMessage(message, action);
   }
 
   async confirm(c: Confirmation): Promise<boolean> {
@@ -100,6 +106,7 @@ export function withShippedCommits(inner: UserInteraction, ships: (c: Confirmati
     pick: (items, options) => inner.pick(items, options),
     warn: (message, detail, action) => inner.warn(message, detail, action),
     inform: (message) => inner.inform(message),
+    showError: (message, action) => inner.showError(message, action),
     confirmMovedTarget: (m) => inner.confirmMovedTarget(m),
     confirm: async (c) => {
       const abort = new AbortController();

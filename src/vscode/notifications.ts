@@ -1,10 +1,12 @@
-// Results shown short, with the log one click away. Never awaited: a command must not wait for a toast.
+// Results and errors shown short, with the log one click away. Never awaited: a command must not wait for a toast.
 import * as vscode from 'vscode';
 import type { PromotionOutcome } from '../promotion/promote';
 import type { BuildIdentity } from '../app/text/buildLabel';
 import { outcomeText } from '../app/text/outcomeText';
+import { runCommand } from './commands/runCommand';
+import type { UserInteraction } from './interaction';
 
-const SHOW_LOG = 'Show Log';
+export const SHOW_LOG = 'Show Log';
 
 export function showOutcome(outcome: PromotionOutcome, build?: BuildIdentity): void {
   const show =
@@ -16,10 +18,11 @@ export function showOutcome(outcome: PromotionOutcome, build?: BuildIdentity): v
   void show(outcomeText(outcome, build), SHOW_LOG).then(openLogIf);
 }
 
-export function showError(message: string): void {
-  void vscode.window.showErrorMessage(message, SHOW_LOG).then(openLogIf);
+/** An error notification with "Show Log", through the person's interaction (extension tests answer it). */
+export function showError(message: string, ui: Pick<UserInteraction, 'showError'>): void {
+  void ui.showError(message, SHOW_LOG).then(openLogIf);
 }
 
 function openLogIf(choice: string | undefined): void {
-  if (choice === SHOW_LOG) void vscode.commands.executeCommand('imagePromotion.showLog');
+  if (choice === SHOW_LOG) void runCommand('imagePromotion.showLog');
 }

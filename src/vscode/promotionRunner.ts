@@ -7,6 +7,7 @@ import type { PromotionModel } from '../model/promotionModel';
 import { sourceLabelOf, type PromotionOutcome, type PromotionRequest } from '../promotion/promote';
 import type { UserInteraction } from './interaction';
 import { showOutcome } from './notifications';
+import { withCancellableProgress } from './progress';
 
 export class PromotionRunner {
   private readonly running = new Set<string>();
@@ -32,22 +33,16 @@ export class PromotionRunner {
     this.running.add(target.name);
     this.deps.onBusyChanged();
     try {
-      const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-        const abort = new AbortController();
-        const subscription = token.onCancellationRequested(() => abort.abort());
-        try {
-          const { outcome, recordProblem } = await runPromotion(this.deps.app, request, {
-            trusted: vscode.workspace.isTrusted,
-            workspaceDir,
-            prompts: this.deps.interaction(),
-            progress: (message) => progress.report({ message }),
-            signal: abort.signal,
-          });
-          if (recordProblem) void vscode.window.showErrorMessage(recordProblem);
-          return outcome;
-        } finally {
-          subscription.dispose();
-        }
+      const outcome = await withCancellableProgress(title, async (report, signal) => {
+        const { outcome, recordProblem } = await runPromotion(this.deps.app, request, {
+          trusted: vscode.workspace.isTrusted,
+          workspaceDir,
+          prompts: this.deps.interaction(),
+          progress: report,
+          signal,
+        });
+        if (recordProblem) void vscode.window.showErrorMessage(recordProblem);
+        return outcome;
       });
       showOutcome(outcome, request.build);
       return outcome;

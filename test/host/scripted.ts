@@ -12,8 +12,9 @@ export class ScriptedInteraction implements UserInteraction {
   readonly moved: MovedTarget[] = [];
   readonly warnings: { message: string; action: string }[] = [];
   readonly notes: string[] = [];
+  readonly errors: { message: string; action: string }[] = [];
 
-  constructor(private readonly answers: { pick?: string[]; confirm?: boolean; moved?: boolean; warn?: boolean } = {}) {}
+  constructor(private readonly answers: { pick?: string[]; confirm?: boolean; moved?: boolean; warn?: boolean; error?: string } = {}) {}
 
   async pick<T>(items: readonly PickItem<T>[], options: { title: string }): Promise<T | undefined> {
     this.picks.push({ title: options.title, labels: items.map((i) => i.label), picked: items.filter((i) => i.picked).map((i) => i.label) });
@@ -28,6 +29,11 @@ export class ScriptedInteraction implements UserInteraction {
 
   inform(message: string): void {
     this.notes.push(message);
+  }
+
+  async showError(message: string, action: string): Promise<string | undefined> {
+    this.errors.push({ message, action });
+    return this.answers.error;
   }
 
   async confirm(c: Confirmation): Promise<boolean> {

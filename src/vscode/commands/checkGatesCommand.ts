@@ -8,6 +8,7 @@ import type { GateCheck } from '../../promotion/checkGates';
 import { defaultTarget, previousEnvironment } from '../../promotion/plan';
 import type { PromotionSource } from '../../promotion/promote';
 import type { UserInteraction } from '../interaction';
+import { withCancellableProgress } from '../progress';
 import type { PromotionNode } from '../tree/nodes';
 import { currentSnapshot, readyConfig } from './commandContext';
 import { sourceFromNode, type PromoteCommands } from './promoteCommands';
@@ -36,21 +37,8 @@ export async function checkGatesCommand(deps: CheckGatesDeps, node?: PromotionNo
   const previous = previousEnvironment(ready.config, target);
   const source: PromotionSource | undefined = fromRow ?? (previous ? { kind: 'environment', environment: previous } : await deps.promote.pickBuild(ready.config, target, await currentSnapshot(deps.model)));
   if (!source) return undefined;
-  const check = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Checking the gates of ${target.name}`, cancellable: true },
-    async (_progress, token) => {
-      const abort = new AbortController();
-      const subscription = token.onCancellationRequested(() => abort.abort());
-      try {
-        return await runCheck(deps.app, { config: ready.config, source, target }, {
-          trusted: vscode.workspace.isTrusted,
-          workspaceDir: ready.workspaceDir,
-          signal: abort.signal,
-        });
-      } finally {
-        subscription.dispose();
-      }
-    },
+  const check = await withCancellableProgress(`Checking the gates of ${target.name}`, (_report, signal) =>
+    runCheck(deps.app, { config: ready.config, source, target }, { trusted: vscode.workspace.isTrusted, workspaceDir: ready.workspaceDir, signal }),
   );
   deps.show(check);
   return check;

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { EnvironmentConfig, PromotionConfig } from '../../config/types';
 import type { PromotionModel } from '../../model/promotionModel';
 import type { Snapshot } from '../../model/snapshot';
+import { runCommand } from './runCommand';
 
 export interface ReadyConfig {
   readonly config: PromotionConfig;
@@ -21,8 +22,8 @@ export function readyConfig(model: PromotionModel): ReadyConfig | undefined {
         : 'Open a folder with a promotion config first.';
   const action = state.kind === 'no-workspace' ? undefined : state.kind === 'invalid' ? 'Open Config' : 'Create Config';
   void (action ? vscode.window.showErrorMessage(why, action) : vscode.window.showErrorMessage(why)).then((choice) => {
-    if (choice === 'Open Config') void vscode.commands.executeCommand('imagePromotion.openConfig');
-    if (choice === 'Create Config') void vscode.commands.executeCommand('imagePromotion.createConfig');
+    if (choice === 'Open Config') void runCommand('imagePromotion.openConfig');
+    if (choice === 'Create Config') void runCommand('imagePromotion.createConfig');
   });
   return undefined;
 }
