@@ -67,6 +67,9 @@ describe('command boundary', () => {
     assert.equal(shortFailure('Promote…', new Error('x'.repeat(1000))).length, 'Promote failed: '.length + 240);
     assert.equal(shortFailure('Promote…', new Error('')), 'Promote failed: unknown error');
     assert.equal(describeError('a string'), 'a string');
+    const system = Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR', syscall: 'read', errno: -21 });
+    system.stack = `Error: ${system.message}`; // as Node's fs/promises gives it: no frames
+    assert.equal(describeError(system), 'Error: EISDIR: illegal operation on a directory, read\ncode: EISDIR, syscall: read');
     const a = new Error('a');
     const b = new Error('b', { cause: a });
     (a as { cause?: unknown }).cause = b;

@@ -65,7 +65,11 @@ function describeOne(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const kind = 'kind' in error && typeof error.kind === 'string' ? `[${error.kind}] ` : '';
   const hint = 'hint' in error && typeof error.hint === 'string' ? `\nhint: ${error.hint}` : '';
+  // Node's system errors (EISDIR, ECONNREFUSED…) often come without stack frames: their fields say where.
+  const fields = ['code', 'syscall', 'path', 'address', 'port']
+    .filter((key) => key in error && ['string', 'number'].includes(typeof (error as unknown as Record<string, unknown>)[key]))
+    .map((key) => `${key}: ${String((error as unknown as Record<string, unknown>)[key])}`);
   // The stack starts with "Name: message"; without one, say it.
   const body = error.stack ?? `${error.name}: ${error.message}`;
-  return `${kind}${body}${hint}`;
+  return `${kind}${body}${hint}${fields.length ? `\n${fields.join(', ')}` : ''}`;
 }
