@@ -76,8 +76,13 @@ if (watch) {
   const [ext, cliResult] = await Promise.all([esbuild.build(extension), esbuild.build(cli)]);
   assertNoVscode(cliResult.metafile);
   await chmod('dist/cli.js', 0o755);
-  for (const [file, result] of [['dist/extension.js', ext], ['dist/cli.js', cliResult]]) {
-    const bytes = Object.entries(result.metafile.outputs).filter(([name]) => name.endsWith('.js')).reduce((n, [, o]) => n + o.bytes, 0);
+  for (const [file, result] of [
+    ['dist/extension.js', ext],
+    ['dist/cli.js', cliResult],
+  ]) {
+    const bytes = Object.entries(result.metafile.outputs)
+      .filter(([name]) => name.endsWith('.js'))
+      .reduce((n, [, o]) => n + o.bytes, 0);
     console.log(`${file} ${(bytes / 1024).toFixed(0)} KiB${production ? ' (minified)' : ''}`);
   }
 }

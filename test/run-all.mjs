@@ -72,9 +72,7 @@ function summaryLines() {
   for (const [name, r] of [...results].sort((a, b) => rank(a[0]) - rank(b[0]))) {
     passed += r.passed;
     failed += r.failed;
-    const extra = [r.pending ? `${r.pending} pending` : '', r.ms !== undefined ? `${(r.ms / 1000).toFixed(1)} s` : '', r.note ?? '']
-      .filter(Boolean)
-      .join(', ');
+    const extra = [r.pending ? `${r.pending} pending` : '', r.ms !== undefined ? `${(r.ms / 1000).toFixed(1)} s` : '', r.note ?? ''].filter(Boolean).join(', ');
     lines.push(r.skipped ? `${name}: skipped (${r.note})` : `${name}: ${r.passed} passed, ${r.failed} failed${extra ? ` (${extra})` : ''}`);
   }
   lines.push(`total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -122,7 +120,11 @@ async function stopServices() {
   }
 }
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+]) {
   process.on(signal, () => {
     if (finishing) {
       // A second signal: leave now; the harness's exit hook stops what is still running.
@@ -227,14 +229,20 @@ async function runMochaSuite(name, files, timeout) {
     console.error(`\nrun-all: the ${name} suite crashed:\n${err?.stack ?? err}`);
     record(name, { failed: 1, note: 'crashed', ms: Date.now() - t });
   } finally {
-    try { mocha.dispose(); } catch { /* already disposed */ }
+    try {
+      mocha.dispose();
+    } catch {
+      /* already disposed */
+    }
   }
 }
 
 // ---------- the run ----------
 async function main() {
   if (unknown.length) {
-    console.error(`run-all: unknown argument(s) ${unknown.join(' ')}\nusage: node test/run-all.mjs [lint] [unit] [integration] [cli] [faults] [host] [electron] [--grep=<pattern>]`);
+    console.error(
+      `run-all: unknown argument(s) ${unknown.join(' ')}\nusage: node test/run-all.mjs [lint] [unit] [integration] [cli] [faults] [host] [electron] [--grep=<pattern>]`,
+    );
     return finish({ name: 'arguments', note: `unknown ${unknown.join(' ')}` });
   }
   if (!run('compiling the tests (tsc -p test/tsconfig.json)', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join('test', 'tsconfig.json')])) {
@@ -250,8 +258,23 @@ async function main() {
     const bin = (pkg, file) => join(dirname(require.resolve(`${pkg}/package.json`)), file);
     const t = Date.now();
     const checks = [
-      run('linting (oxlint: no vscode import outside src/vscode, correctness rules)', process.execPath, [bin('oxlint', 'bin/oxlint'), '-c', '.oxlintrc.json', 'src', 'test', 'esbuild.mjs']),
-      run('checking the formatting (prettier --check)', process.execPath, [bin('prettier', 'bin/prettier.cjs'), '--check', '--log-level', 'warn', 'src', 'test', 'esbuild.mjs']),
+      run('linting (oxlint: no vscode import outside src/vscode, correctness rules)', process.execPath, [
+        bin('oxlint', 'bin/oxlint'),
+        '-c',
+        '.oxlintrc.json',
+        'src',
+        'test',
+        'esbuild.mjs',
+      ]),
+      run('checking the formatting (prettier --check)', process.execPath, [
+        bin('prettier', 'bin/prettier.cjs'),
+        '--check',
+        '--log-level',
+        'warn',
+        'src',
+        'test',
+        'esbuild.mjs',
+      ]),
     ];
     record('lint', { passed: checks.filter(Boolean).length, failed: checks.filter((ok) => !ok).length, ms: Date.now() - t });
   }
@@ -276,7 +299,9 @@ async function main() {
       services = await startServices();
       if (finishing) return; // interrupted while starting
       Object.assign(process.env, services.env);
-      console.log(`run-all: services up in ${((Date.now() - t) / 1000).toFixed(1)} s: engine ${services.dockerHost}, registry ${services.registry}, auth registry ${services.authRegistry}`);
+      console.log(
+        `run-all: services up in ${((Date.now() - t) / 1000).toFixed(1)} s: engine ${services.dockerHost}, registry ${services.registry}, auth registry ${services.authRegistry}`,
+      );
     } catch (err) {
       console.error(`\nrun-all: starting the test services failed:\n${err?.stack ?? err}`);
       record('services', { failed: 1, note: 'could not start dockerd/registries' });

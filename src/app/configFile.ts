@@ -9,7 +9,11 @@ import type { ConfigState } from '../model/promotionModel';
 export type LoadedConfig = Exclude<ConfigState, { kind: 'no-workspace' }>;
 
 /** `text` undefined: the file could not be read. `workspaceDir` defaults to the file's folder. */
-export function configStateFor(file: string, text: string | undefined, workspaceDir: string = path.dirname(file)): { state: LoadedConfig; diagnostics: readonly ConfigDiagnostic[] } {
+export function configStateFor(
+  file: string,
+  text: string | undefined,
+  workspaceDir: string = path.dirname(file),
+): { state: LoadedConfig; diagnostics: readonly ConfigDiagnostic[] } {
   if (text === undefined) return { state: { kind: 'no-config', file }, diagnostics: [] };
   const parsed = parsePromotionConfig(text);
   if (!parsed.config) return { state: { kind: 'invalid', file, diagnostics: parsed.diagnostics }, diagnostics: parsed.diagnostics };

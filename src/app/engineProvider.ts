@@ -9,14 +9,21 @@ export class EngineProvider {
   private cached: { key: string; engine: Promise<ImageEngine> } | undefined;
 
   /** `dockerHost`: the front end's own choice (a setting); empty falls back to DOCKER_HOST, then the context. */
-  constructor(private readonly dockerHost: () => string, private readonly log: Logger) {}
+  constructor(
+    private readonly dockerHost: () => string,
+    private readonly log: Logger,
+  ) {}
 
   /** Where the engine is expected, for messages; throws a readable error for a bad address. */
   address(): EngineAddress {
     try {
       return resolveEngineAddress({ setting: this.dockerHost(), env: process.env, dockerConfigDir: dockerConfigDir() });
     } catch (error) {
-      throw new PromotionError('engine-unreachable', errorMessage(error), 'Fix the engine address (the imagePromotion.dockerHost setting or --docker-host), DOCKER_HOST or the Docker context.');
+      throw new PromotionError(
+        'engine-unreachable',
+        errorMessage(error),
+        'Fix the engine address (the imagePromotion.dockerHost setting or --docker-host), DOCKER_HOST or the Docker context.',
+      );
     }
   }
 

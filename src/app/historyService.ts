@@ -89,7 +89,12 @@ export class HistoryService {
    * Appends and flushes the attempt (unless records go to the registry only). Returns the record, for
    * the registry, and a failure to write as the sentence to show (never swallowed: the front end shows it).
    */
-  async record(workspaceDir: string, request: PromotionRequest, outcome: PromotionOutcome, startedId?: string): Promise<{ record: HistoryRecord; problem?: string }> {
+  async record(
+    workspaceDir: string,
+    request: PromotionRequest,
+    outcome: PromotionOutcome,
+    startedId?: string,
+  ): Promise<{ record: HistoryRecord; problem?: string }> {
     const record = historyRecordFor(request, outcome, await whoIsPromoting(workspaceDir), Date.now(), startedId);
     if (!writesFile(this.options.records())) return { record };
     let store: HistoryStore | undefined;

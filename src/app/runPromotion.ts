@@ -17,7 +17,11 @@ export interface RecordedOutcome {
   readonly recordProblem?: string;
 }
 
-export async function runPromotion(app: Pick<AppServices, 'promotion' | 'history' | 'records'>, request: PromotionRequest, env: RunEnvironment): Promise<RecordedOutcome> {
+export async function runPromotion(
+  app: Pick<AppServices, 'promotion' | 'history' | 'records'>,
+  request: PromotionRequest,
+  env: RunEnvironment,
+): Promise<RecordedOutcome> {
   const { workspaceDir } = env;
   const history = await app.history.read(workspaceDir).catch(() => undefined);
   let startedId: string | undefined;

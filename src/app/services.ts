@@ -81,7 +81,12 @@ export function composeServices(options: AppOptions): AppServices {
   const registryRecords = new RegistryRecords({ registry, log });
   const withRecords = (file: HistoryContents | undefined, environments: HeldDigests, signal?: AbortSignal): Promise<HistoryContents | undefined> =>
     usesRegistry(options.records())
-      ? withRegistryRecords(file, recordSubjects(environments, file?.records ?? []), { read: (repo, digest, s) => registryRecords.read(repo, digest, s), log, accept: ofEnvironments(environments.map((e) => e.env)) }, signal)
+      ? withRegistryRecords(
+          file,
+          recordSubjects(environments, file?.records ?? []),
+          { read: (repo, digest, s) => registryRecords.read(repo, digest, s), log, accept: ofEnvironments(environments.map((e) => e.env)) },
+          signal,
+        )
       : Promise.resolve(file);
   const promotion: PromotionServices = {
     registry,

@@ -24,7 +24,17 @@ export function readGitHistory(dir: string, options: GitHistoryOptions = {}): Pr
   const maxCommits = options.maxCommits ?? DEFAULT_MAX_COMMITS;
   // The folder may be an untrusted clone: nothing its config names (fsmonitor, a gpg program for
   // log.showSignature) may run.
-  const args = ['-c', 'core.fsmonitor=false', '-c', 'log.showSignature=false', 'log', '--no-show-signature', '--all', `--max-count=${maxCommits}`, '--format=%H %ct'];
+  const args = [
+    '-c',
+    'core.fsmonitor=false',
+    '-c',
+    'log.showSignature=false',
+    'log',
+    '--no-show-signature',
+    '--all',
+    `--max-count=${maxCommits}`,
+    '--format=%H %ct',
+  ];
   const env = { ...process.env, GIT_NO_LAZY_FETCH: '1', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
   return new Promise((resolve) => {
     // 64 hex + space + 10 digits + newline per commit, with room to spare.

@@ -46,8 +46,10 @@ export async function openContext(options: CommonOptions, out: Output = new Outp
   const transport = (options.transport ?? 'auto') as TransportSetting;
   if (!TRANSPORTS.includes(transport)) throw new CliError(`--transport must be one of ${TRANSPORTS.join(', ')}, not "${options.transport}".`, EXIT.usage);
   const timeoutSeconds = options.timeout === undefined ? 15 : Number(options.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new CliError(`--timeout takes seconds (a positive number), not "${options.timeout}".`, EXIT.usage);
-  if (options.records !== undefined && !RECORDS.includes(options.records as RecordsSetting)) throw new CliError(`--records must be one of ${RECORDS.join(', ')}, not "${options.records}".`, EXIT.usage);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
+    throw new CliError(`--timeout takes seconds (a positive number), not "${options.timeout}".`, EXIT.usage);
+  if (options.records !== undefined && !RECORDS.includes(options.records as RecordsSetting))
+    throw new CliError(`--records must be one of ${RECORDS.join(', ')}, not "${options.records}".`, EXIT.usage);
   const records = parseRecordsSetting(options.records);
   const state = await loadConfigFile(file);
   if (state.kind === 'no-config') {
@@ -81,7 +83,8 @@ function heldDigest(lookup: Lookup): { digest?: string | null } {
 
 export function environmentNamed(config: PromotionConfig, name: string): EnvironmentConfig {
   const env = findEnvironment(config, name);
-  if (!env) throw new CliError(`There is no environment "${name}" in the promotion config (it has ${config.environments.map((e) => e.name).join(', ')}).`, EXIT.usage);
+  if (!env)
+    throw new CliError(`There is no environment "${name}" in the promotion config (it has ${config.environments.map((e) => e.name).join(', ')}).`, EXIT.usage);
   return env;
 }
 

@@ -43,7 +43,10 @@ export function exitForOutcome(outcome: PromotionOutcome, interrupted: boolean):
 
 /** A failure the CLI reports before or outside a promotion, with the exit code it means. */
 export class CliError extends Error {
-  constructor(message: string, readonly code: ExitCode) {
+  constructor(
+    message: string,
+    readonly code: ExitCode,
+  ) {
     super(message);
   }
 }

@@ -32,13 +32,22 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .version(version)
     .option('-c, --config <file>', 'the promotion config (default: .promotion.yaml in the current folder); its folder is the workspace folder')
     .option('--json', 'results as JSON on stdout, for scripts')
-    .option('-v, --verbose', 'the core\'s log on stderr')
+    .option('-v, --verbose', "the core's log on stderr")
     .option('--docker-host <address>', 'Docker engine (default: DOCKER_HOST, else the Docker context, else the platform socket)')
-    .option('--insecure-registry <host:port>', 'a registry reached over plain HTTP (repeatable; loopback always is)', (value: string, all: string[] = []) => [...all, value])
+    .option('--insecure-registry <host:port>', 'a registry reached over plain HTTP (repeatable; loopback always is)', (value: string, all: string[] = []) => [
+      ...all,
+      value,
+    ])
     .option('--timeout <seconds>', 'limit for one registry or engine lookup', '15')
-    .option('--history-file <path>', 'the history file, relative to the config\'s folder (default: .promotion/history.jsonl)')
-    .addOption(new Option('--records <where>', 'where promotion records go and are read from (default: both, as imagePromotion.records)').choices(['registry', 'file', 'both']))
-    .option('--restricted', 'as VS Code\'s Restricted Mode: command gates and http gates with secrets do not run')
+    .option('--history-file <path>', "the history file, relative to the config's folder (default: .promotion/history.jsonl)")
+    .addOption(
+      new Option('--records <where>', 'where promotion records go and are read from (default: both, as imagePromotion.records)').choices([
+        'registry',
+        'file',
+        'both',
+      ]),
+    )
+    .option('--restricted', "as VS Code's Restricted Mode: command gates and http gates with secrets do not run")
     .addHelpText('after', EXIT_HELP)
     .showHelpAfterError()
     .exitOverride();
@@ -55,10 +64,19 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     const interrupt = cancelOnSignals(out);
     try {
       const ctx = await openContext(options, out);
-      const choices: PromptChoices = { yes: !!options.yes, approvedBy: options.approvedBy ?? approverFromEnv(), interactive: !!process.stdin.isTTY && !!process.stderr.isTTY };
+      const choices: PromptChoices = {
+        yes: !!options.yes,
+        approvedBy: options.approvedBy ?? approverFromEnv(),
+        interactive: !!process.stdin.isTTY && !!process.stderr.isTTY,
+      };
       code = await fn(ctx, interrupt, choices);
     } catch (error) {
-      code = error instanceof CliError ? error.code : interrupt.interrupted() ? EXIT.interrupted : exitForFailure(error instanceof PromotionError ? error.kind : undefined);
+      code =
+        error instanceof CliError
+          ? error.code
+          : interrupt.interrupted()
+            ? EXIT.interrupted
+            : exitForFailure(error instanceof PromotionError ? error.kind : undefined);
       const message = errorMessage(error);
       out.error(message, `image-promotion ${command.name()}`);
       if (out.json) out.result('', { error: { message, ...(error instanceof PromotionError ? { kind: error.kind } : {}) }, exitCode: code });
@@ -68,7 +86,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     }
   };
 
-  const statusCommand = program.command('status').description('each environment\'s digest and state, the builds, and who promoted what last');
+  const statusCommand = program.command('status').description("each environment's digest and state, the builds, and who promoted what last");
   statusCommand.action(act(statusCommand, (ctx, i) => status(ctx, i.signal)));
 
   const checkCommand = program
@@ -95,7 +113,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
       .command('rollback <environment>')
       .description('move <environment> back to a digest it held before (default: the most recent one)')
       .option('--to <digest>', 'the earlier digest to go back to')
-      .option('--override-gates', 'skip the environment\'s gates (needs approval; recorded)')
+      .option('--override-gates', "skip the environment's gates (needs approval; recorded)")
       .addOption(transportOption()),
   );
   rollback.action(act(rollback, (ctx, i, choices) => rollbackCommand(ctx, rollback.args[0]!, rollback.opts(), choices, i)));

@@ -37,9 +37,11 @@ export class Output {
 
   /** The core's log: on stderr with --verbose, else only its warnings and errors. */
   logger(): Logger {
-    const line = (level: string) => (message: string | Error): void => {
-      this.streams.stderr.write(`[${level}] ${message instanceof Error ? message.message : message}\n`);
-    };
+    const line =
+      (level: string) =>
+      (message: string | Error): void => {
+        this.streams.stderr.write(`[${level}] ${message instanceof Error ? message.message : message}\n`);
+      };
     const quiet = (): void => undefined;
     return {
       trace: quiet,

@@ -31,7 +31,10 @@ export function approvalProblem(target: EnvironmentConfig, needsApproval: boolea
 export class CliPrompts implements PromotionPrompts {
   private approver: string | undefined;
 
-  constructor(private readonly choices: PromptChoices, private readonly out: Output) {}
+  constructor(
+    private readonly choices: PromptChoices,
+    private readonly out: Output,
+  ) {}
 
   async confirm(c: Confirmation): Promise<boolean> {
     this.out.message(`${confirmationTitle(c)}\n${confirmationDetail(c)}`);

@@ -14,7 +14,10 @@ export function parsePromotionConfigBytes(bytes: Uint8Array): ParsedConfig {
     const range = positionOf(bytes, bad);
     const byte = bytes[bad]!.toString(16).toUpperCase().padStart(2, '0');
     return only(
-      error(range, `the config is not valid UTF-8: byte 0x${byte} at line ${range.startLine + 1}, column ${range.startColumn + 1}; save it as UTF-8 (in VS Code: "Change File Encoding", then "Save with Encoding")`),
+      error(
+        range,
+        `the config is not valid UTF-8: byte 0x${byte} at line ${range.startLine + 1}, column ${range.startColumn + 1}; save it as UTF-8 (in VS Code: "Change File Encoding", then "Save with Encoding")`,
+      ),
     );
   }
   // The decoder drops a UTF-8 byte order mark, which YAML would otherwise read as content.
@@ -23,7 +26,10 @@ export function parsePromotionConfigBytes(bytes: Uint8Array): ParsedConfig {
 
 /** The diagnostic for a file too large to read, for callers that check the size before reading. */
 export function tooLarge(size: number): ConfigDiagnostic {
-  return error(at(0, 0), `the config is ${mebibytes(size)} MiB; a promotion config may be at most ${mebibytes(MAX_CONFIG_BYTES)} MiB (it lists an image and a few environments)`);
+  return error(
+    at(0, 0),
+    `the config is ${mebibytes(size)} MiB; a promotion config may be at most ${mebibytes(MAX_CONFIG_BYTES)} MiB (it lists an image and a few environments)`,
+  );
 }
 
 function mebibytes(size: number): string {

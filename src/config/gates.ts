@@ -54,7 +54,11 @@ const command: GateKind<'command'> = {
       const program = run[0];
       const first = [...at, 'run', 0];
       if (!program.trim()) {
-        report.error(first, 'value', `${formatPath(first)}: the program to run is empty; the first element of run is the program (e.g. "./scripts/smoke-test.sh")`);
+        report.error(
+          first,
+          'value',
+          `${formatPath(first)}: the program to run is empty; the first element of run is the program (e.g. "./scripts/smoke-test.sh")`,
+        );
       } else if (run.length === 1 && looksLikeACommandLine(program)) {
         const words = program.trim().split(/\s+/);
         report.warning(
@@ -66,7 +70,11 @@ const command: GateKind<'command'> = {
       run.forEach((arg, i) => {
         if (i > 0 && typeof arg === 'string' && SHELL_OPERATORS.has(arg.trim())) {
           const where = [...at, 'run', i];
-          report.warning(where, 'value', `${formatPath(where)}: "${arg}" reaches the program as an argument because run uses no shell; to use a shell write run: ["sh", "-c", "…"]`);
+          report.warning(
+            where,
+            'value',
+            `${formatPath(where)}: "${arg}" reaches the program as an argument because run uses no shell; to use a shell write run: ["sh", "-c", "…"]`,
+          );
         }
       });
     }
@@ -76,7 +84,11 @@ const command: GateKind<'command'> = {
       report.error(where, 'value', `${formatPath(where)}: "${cwd}" is an absolute path; cwd is relative to the workspace folder (e.g. "scripts")`);
     } else if (typeof cwd === 'string' && cwd.split(/[\\/]/).includes('..')) {
       const where = [...at, 'cwd'];
-      report.error(where, 'value', `${formatPath(where)}: "${cwd}" has a ".." segment, which may lead out of the workspace folder; cwd is a folder inside it (e.g. "scripts")`);
+      report.error(
+        where,
+        'value',
+        `${formatPath(where)}: "${cwd}" has a ".." segment, which may lead out of the workspace folder; cwd is a folder inside it (e.g. "scripts")`,
+      );
     }
   },
   normalise(gate): CommandGateConfig {

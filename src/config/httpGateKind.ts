@@ -87,7 +87,11 @@ function checkUrl(url: string, where: readonly PathSegment[], sendsSecrets: bool
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     report.error(where, 'value', `${formatPath(where)}: the URL must start with http:// or https://, not ${parsed.protocol}//`);
   } else if (parsed.username || parsed.password) {
-    report.error(where, 'value', `${formatPath(where)}: the URL holds a user name or password in clear; remove it and send an Authorization header with "\${env:NAME}" instead`);
+    report.error(
+      where,
+      'value',
+      `${formatPath(where)}: the URL holds a user name or password in clear; remove it and send an Authorization header with "\${env:NAME}" instead`,
+    );
   } else if (sendsSecrets && parsed.protocol === 'http:' && !LOOPBACK.test(parsed.hostname)) {
     report.warning(where, 'value', `${formatPath(where)}: this gate sends a secret header over plain http to ${parsed.hostname}; use https://`);
   }
@@ -124,9 +128,18 @@ function checkBody(body: Readonly<Record<string, unknown>>, where: readonly Path
   if (typeof body.jsonPath === 'string') {
     const problem = jsonPathProblem(body.jsonPath);
     if (problem) report.error([...where, 'jsonPath'], 'value', `${formatPath([...where, 'jsonPath'])}: ${problem}`);
-    if (body.equals === undefined) report.error([...where, 'jsonPath'], 'key', `${formatPath(where)}: jsonPath needs equals, the value to expect, such as equals: "\${revision}" or "\${digest}"`);
+    if (body.equals === undefined)
+      report.error(
+        [...where, 'jsonPath'],
+        'key',
+        `${formatPath(where)}: jsonPath needs equals, the value to expect, such as equals: "\${revision}" or "\${digest}"`,
+      );
   } else if (body.equals !== undefined && given.length > 0) {
-    report.error([...where, 'equals'], 'key', `${formatPath([...where, 'equals'])}: equals goes with jsonPath; with ${given[0]} the ${given[0]} value is what is checked`);
+    report.error(
+      [...where, 'equals'],
+      'key',
+      `${formatPath([...where, 'equals'])}: equals goes with jsonPath; with ${given[0]} the ${given[0]} value is what is checked`,
+    );
   }
   for (const field of ['contains', 'equals'] as const) {
     const text = body[field];

@@ -62,10 +62,11 @@ export function lookupJsonPath(document: unknown, steps: readonly JsonPathStep[]
 }
 
 function stepHint(rest: string): string {
-  if (rest.startsWith('[*]') || rest.startsWith('.*') || rest.startsWith('..')) return 'wildcards and recursive descent are not supported; name one value, such as $.items[0].version';
+  if (rest.startsWith('[*]') || rest.startsWith('.*') || rest.startsWith('..'))
+    return 'wildcards and recursive descent are not supported; name one value, such as $.items[0].version';
   if (rest.startsWith('[?')) return 'filters are not supported; name one value, such as $.items[0].version';
   if (/^\[-?\d/.test(rest)) return 'an index is a whole number from 0, such as [0]';
-  return 'each step is .name, [index] or [\'name\']';
+  return "each step is .name, [index] or ['name']";
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

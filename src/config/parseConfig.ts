@@ -35,7 +35,15 @@ export function parsePromotionConfig(text: string): ParsedConfig {
   // Characters, not bytes: a bound on the work, checked before the YAML parser sees the text.
   if (text.length > MAX_CONFIG_BYTES) {
     const range = { startLine: 0, startColumn: 0, endLine: 0, endColumn: 0 };
-    return { diagnostics: [{ severity: 'error', range, message: `the config is ${text.length} characters long; a promotion config may be at most ${MAX_CONFIG_BYTES} (it lists an image and a few environments)` }] };
+    return {
+      diagnostics: [
+        {
+          severity: 'error',
+          range,
+          message: `the config is ${text.length} characters long; a promotion config may be at most ${MAX_CONFIG_BYTES} (it lists an image and a few environments)`,
+        },
+      ],
+    };
   }
   try {
     // YAML and editors take a lone CR as a line break, the yaml library's line counter does not:
@@ -57,7 +65,11 @@ function parseText(text: string): ParsedConfig {
     const line = before.split('\n').length - 1;
     const column = deep - (before.lastIndexOf('\n') + 1);
     const range = { startLine: line, startColumn: column, endLine: line, endColumn: column + 1 };
-    return { diagnostics: [{ severity: 'error', range, message: `the config nests "[" and "{" more than ${MAX_FLOW_DEPTH} levels deep here; a promotion config needs a few` }] };
+    return {
+      diagnostics: [
+        { severity: 'error', range, message: `the config nests "[" and "{" more than ${MAX_FLOW_DEPTH} levels deep here; a promotion config needs a few` },
+      ],
+    };
   }
   // yaml's own duplicate-key check compares each key with every earlier one (quadratic: 100,000 keys
   // took minutes); duplicateKeys below does it with a set.
@@ -111,16 +123,14 @@ interface RawEnvironment {
 
 function normalise(raw: RawConfig): PromotionConfig {
   const repository = parseRepository(raw.image);
-  const environments = raw.environments.map(
-    (env): EnvironmentConfig => ({
-      name: env.name,
-      tag: env.tag,
-      image: env.image ?? raw.image,
-      repository: env.image === undefined ? repository : parseRepository(env.image),
-      protected: env.protected ?? false,
-      gates: (env.gates ?? []).map((gate) => GATE_KINDS[gate.type].normalise(gate)),
-    }),
-  );
+  const environments = raw.environments.map((env): EnvironmentConfig => ({
+    name: env.name,
+    tag: env.tag,
+    image: env.image ?? raw.image,
+    repository: env.image === undefined ? repository : parseRepository(env.image),
+    protected: env.protected ?? false,
+    gates: (env.gates ?? []).map((gate) => GATE_KINDS[gate.type].normalise(gate)),
+  }));
   return {
     image: raw.image,
     repository,
@@ -151,7 +161,11 @@ function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource)
     if (control) {
       const namePath = [...at, 'name'];
       const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-      report.error(namePath, 'value', `${formatPath(namePath)}: the name holds the control character ${code}; names are shown in the views and typed to confirm, so use visible characters`);
+      report.error(
+        namePath,
+        'value',
+        `${formatPath(namePath)}: the name holds the control character ${code}; names are shown in the views and typed to confirm, so use visible characters`,
+      );
     }
     if (typeof env.name === 'string' && env.name) {
       const key = env.name.toLowerCase();
@@ -352,7 +366,8 @@ function duplicateKeys(doc: Document, report: Diagnostics, source: YamlSource): 
         if (!isScalar(pair.key) || typeof pair.key.value === 'symbol') continue; // `<<` merges may repeat
         const name = String(pair.key.value);
         if (!seen.has(name)) seen.add(name);
-        else if (pair.key.range) report.at('error', source.fromOffsets(pair.key.range[0], pair.key.range[1]), `duplicate key ${JSON.stringify(name)}: keys in a map must be unique`);
+        else if (pair.key.range)
+          report.at('error', source.fromOffsets(pair.key.range[0], pair.key.range[1]), `duplicate key ${JSON.stringify(name)}: keys in a map must be unique`);
       }
     },
   });

@@ -88,7 +88,7 @@ function describeError(error: ErrorObject, source: YamlSource): SchemaProblem {
     case 'required': {
       const name = String(params.missingProperty);
       const property = deref(asNode(asNode(schema.properties)?.[name]));
-      const what = property ? titled(property) ?? expected(property) : undefined;
+      const what = property ? (titled(property) ?? expected(property)) : undefined;
       return { path, target: 'head', message: `${at}missing required property "${name}"${what ? ` (${what})` : ''}` };
     }
     case 'additionalProperties': {
@@ -99,7 +99,11 @@ function describeError(error: ErrorObject, source: YamlSource): SchemaProblem {
         name,
         known.filter((k) => !present.has(k)),
       );
-      const where = !path.length ? 'at the top level' : typeof path[path.length - 1] === 'number' && typeof schema.title === 'string' ? `in ${withArticle(lower(schema.title))} (${formatPath(path)})` : `in ${formatPath(path)}`;
+      const where = !path.length
+        ? 'at the top level'
+        : typeof path[path.length - 1] === 'number' && typeof schema.title === 'string'
+          ? `in ${withArticle(lower(schema.title))} (${formatPath(path)})`
+          : `in ${formatPath(path)}`;
       const prefixes = Object.keys(asNode(schema.patternProperties) ?? {})
         .map((pattern) => /^\^([\w-]+)$/.exec(pattern)?.[1])
         .filter((prefix): prefix is string => prefix !== undefined)
@@ -148,7 +152,8 @@ function describeError(error: ErrorObject, source: YamlSource): SchemaProblem {
       return { path, target: 'value', message: `${at}expected ${bareType(schema.type)} ${comparison} ${String(params.limit)}, found ${found()}` };
     }
     case 'pattern': {
-      const explanation = typeof schema.patternErrorMessage === 'string' ? lowerFirst(schema.patternErrorMessage) : `expected a string matching ${String(params.pattern)}`;
+      const explanation =
+        typeof schema.patternErrorMessage === 'string' ? lowerFirst(schema.patternErrorMessage) : `expected a string matching ${String(params.pattern)}`;
       return { path, target: 'value', message: `${at}${explanation}` };
     }
     case 'propertyNames': {
@@ -224,7 +229,15 @@ function itemNoun(items: SchemaNode): string {
 }
 
 function bareType(type: unknown): string {
-  const words: Record<string, string> = { string: 'a string', number: 'a number', integer: 'a whole number', boolean: 'true or false', array: 'a list', object: 'a map', null: 'nothing' };
+  const words: Record<string, string> = {
+    string: 'a string',
+    number: 'a number',
+    integer: 'a whole number',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'a map',
+    null: 'nothing',
+  };
   if (Array.isArray(type)) return type.map(bareType).join(' or ');
   return words[String(type)] ?? 'a value';
 }

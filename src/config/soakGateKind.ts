@@ -23,7 +23,8 @@ export const soak: GateKind<'soak'> = {
       const where = [...at, 'duration'];
       const problem = durationProblem(gate.duration);
       if (problem) report.error(where, 'value', `${formatPath(where)}: ${problem}`);
-      else if (parseDuration(gate.duration) === 0) report.error(where, 'value', `${formatPath(where)}: a soak of ${gate.duration} always passes; give a duration above zero, such as 30m`);
+      else if (parseDuration(gate.duration) === 0)
+        report.error(where, 'value', `${formatPath(where)}: a soak of ${gate.duration} always passes; give a duration above zero, such as 30m`);
     }
   },
   normalise(gate): SoakGateConfig {

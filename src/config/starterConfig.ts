@@ -54,7 +54,7 @@ export function starterConfig(image: string | undefined): string {
     `  limit: ${DEFAULT_BUILD_LIMIT}`,
     '',
     '# The environments, in promotion order. A build is promoted into the first one; each later one',
-    "# receives the digest of the one before it, once its own gates pass, by moving its tag to that digest.",
+    '# receives the digest of the one before it, once its own gates pass, by moving its tag to that digest.',
     'environments:',
     '  - name: development',
     '    tag: dev',
@@ -124,4 +124,3 @@ function plainOrQuoted(value: string): string {
 function singleQuoted(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
-

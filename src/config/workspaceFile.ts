@@ -18,7 +18,8 @@ export function resolveWorkspaceFile(folder: string, configured: string, setting
   const fix = `write a path inside the workspace folder, such as ${JSON.stringify(example)}, in ${setting}`;
   if (!value) return { ok: false, problem: `${setting} is empty; ${fix}` };
   if (value.includes('\0')) return { ok: false, problem: `${setting} holds a NUL character; ${fix}` };
-  if (value.split(/[\\/]/).includes('..')) return { ok: false, problem: `${setting} ${shown} has a ".." segment, which may lead out of the workspace folder; ${fix}` };
+  if (value.split(/[\\/]/).includes('..'))
+    return { ok: false, problem: `${setting} ${shown} has a ".." segment, which may lead out of the workspace folder; ${fix}` };
   const root = path.resolve(folder);
   const file = path.resolve(root, value);
   if (!isInside(root, file)) return { ok: false, problem: `${setting} ${shown} is outside the workspace folder ${root}; ${fix}` };

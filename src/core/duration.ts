@@ -29,7 +29,8 @@ export function parseDuration(text: string): number {
     const [whole, digits, unit] = part as unknown as [string, string, string];
     const rank = UNITS.findIndex((u) => u.unit === unit);
     if (rank < 0) throw new DurationError(`"${unit}" in "${written}" is not a unit; use s, m, h or d (e.g. 30m, 2h)`);
-    if (rank <= lastRank) throw new DurationError(`"${written}" repeats a unit or puts a smaller one first; write the largest unit first, once each (e.g. 1h30m)`);
+    if (rank <= lastRank)
+      throw new DurationError(`"${written}" repeats a unit or puts a smaller one first; write the largest unit first, once each (e.g. 1h30m)`);
     lastRank = rank;
     total += Number(digits) * UNITS[rank]!.ms;
     rest = rest.slice(whole.length);

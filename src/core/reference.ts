@@ -66,7 +66,8 @@ export function parseReference(text: string): ImageReference {
   if (colon > lastSlash) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!isValidTag(tag)) throw new ReferenceError(`"${tag}" is not a valid tag (up to 128 of letters, digits, "_", "." and "-", not starting with "." or "-")`);
+    if (!isValidTag(tag))
+      throw new ReferenceError(`"${tag}" is not a valid tag (up to 128 of letters, digits, "_", "." and "-", not starting with "." or "-")`);
   }
   const repo = parseRepository(rest);
   return { ...repo, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
@@ -93,7 +94,9 @@ export function parseRepository(text: string): Repository {
   }
   for (const part of parts) {
     if (!PATH_COMPONENT.test(part)) {
-      throw new ReferenceError(`"${part}" in "${input}" is not a valid repository path component (lowercase letters, digits, separated by ".", "_", "__" or "-")`);
+      throw new ReferenceError(
+        `"${part}" in "${input}" is not a valid repository path component (lowercase letters, digits, separated by ".", "_", "__" or "-")`,
+      );
     }
   }
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');

@@ -49,7 +49,8 @@ export const runCredentialHelper: HelperRunner = (helper, serverUrl, signal) => 
         if (/credentials not found/i.test(stdout + stderr)) return resolve(undefined);
         if (timedOut) return reject(new CredentialHelperError(program, 'timeout', `${program} did not answer within ${TIMEOUT_MS / 1000} s and was stopped`));
         const said = safeHelperText(stderr) || safeHelperText(stdout);
-        if (code === null) return reject(new CredentialHelperError(program, 'signal', `${program} exited with a signal (${killedBy ?? 'unknown'})${said ? `: ${said}` : ''}`));
+        if (code === null)
+          return reject(new CredentialHelperError(program, 'signal', `${program} exited with a signal (${killedBy ?? 'unknown'})${said ? `: ${said}` : ''}`));
         return reject(new CredentialHelperError(program, 'exit', `${program} exited with ${code}${said ? `: ${said}` : ''}`));
       }
       try {

@@ -85,7 +85,11 @@ export class DockerConfigCredentials implements CredentialProvider {
         this.options.log.warn(`Credential helper docker-credential-${helper} failed for ${registry}: ${(error as Error).message}`);
         const fallback = fromAuths(config.auths ?? {}, key, registry);
         // Remembered for the message of a refused request, which would otherwise say only "none were found".
-        if (!fallback) this.problems.set(registry, helperProblem(error, helper, registry, file, (config.credHelpers?.[registry] ?? config.credHelpers?.[key]) ? 'credHelpers' : 'credsStore'));
+        if (!fallback)
+          this.problems.set(
+            registry,
+            helperProblem(error, helper, registry, file, (config.credHelpers?.[registry] ?? config.credHelpers?.[key]) ? 'credHelpers' : 'credsStore'),
+          );
         return fallback;
       }
       // The CLI also falls back to `auths` when a store has nothing (e.g. after a plain-text login).

@@ -28,7 +28,13 @@ function dockerodeOptions(address: EngineAddress): Dockerode.DockerOptions {
   if (address.socketPath) return { socketPath: address.socketPath };
   const read = (file: string | undefined): Buffer | undefined => (file ? readFileSync(file) : undefined);
   if (address.protocol === 'ssh') {
-    return { protocol: 'ssh', host: address.host!, port: address.port!, ...(address.username ? { username: address.username } : {}), sshOptions: { agent: process.env['SSH_AUTH_SOCK'] } } as Dockerode.DockerOptions;
+    return {
+      protocol: 'ssh',
+      host: address.host!,
+      port: address.port!,
+      ...(address.username ? { username: address.username } : {}),
+      sshOptions: { agent: process.env['SSH_AUTH_SOCK'] },
+    } as Dockerode.DockerOptions;
   }
   const options: Dockerode.DockerOptions = { protocol: address.protocol ?? 'http', host: address.host!, port: address.port! };
   if (address.tls) {
@@ -114,14 +120,20 @@ class DockerodeEngine implements ImageEngine {
    * own idle timer takes over (the signal handed to dockerode lives as long as the stream does, so
    * no time limit may be in it).
    */
-  private async openStream(what: string, run: (signal: AbortSignal) => Promise<unknown>, signal: AbortSignal | undefined, auth?: RegistryAuthUsed): Promise<unknown> {
+  private async openStream(
+    what: string,
+    run: (signal: AbortSignal) => Promise<unknown>,
+    signal: AbortSignal | undefined,
+    auth?: RegistryAuthUsed,
+  ): Promise<unknown> {
     const idleMs = this.limits.idleMs;
     const answered = new AbortController();
     const timer = idleMs > 0 ? setTimeout(() => answered.abort(), idleMs) : undefined;
     try {
       return await this.call(what, (callSignal) => run(AbortSignal.any([callSignal, answered.signal])), signal, 0, answered.signal, auth);
     } catch (error) {
-      if (answered.signal.aborted && !signal?.aborted) throw new PromotionError('timeout', `the Docker engine at ${this.address} did not start the ${what} within ${idleMs / 1000} s`);
+      if (answered.signal.aborted && !signal?.aborted)
+        throw new PromotionError('timeout', `the Docker engine at ${this.address} did not start the ${what} within ${idleMs / 1000} s`);
       throw error;
     } finally {
       clearTimeout(timer);
@@ -129,7 +141,14 @@ class DockerodeEngine implements ImageEngine {
   }
 
   /** Runs one engine call with cancellation and, for quick calls, a time limit; translates errors. */
-  private async call<T>(what: string, run: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined, timeoutMs = QUICK_CALL_MS, until?: AbortSignal, auth?: RegistryAuthUsed): Promise<T> {
+  private async call<T>(
+    what: string,
+    run: (signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal | undefined,
+    timeoutMs = QUICK_CALL_MS,
+    until?: AbortSignal,
+    auth?: RegistryAuthUsed,
+  ): Promise<T> {
     const signals = [signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined, until].filter((s): s is AbortSignal => !!s);
     const combined = signals.length ? AbortSignal.any(signals) : new AbortController().signal;
     // Not every dockerode call honours abortSignal (inspect does not): race it as well.
@@ -154,7 +173,9 @@ class DockerodeEngine implements ImageEngine {
     }
     if (e.code && ['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE'].includes(e.code)) {
       const hint = e.code === 'EACCES' ? 'Is your user allowed to use the Docker socket (the docker group)?' : 'Is Docker installed and running?';
-      return new PromotionError('engine-unreachable', `cannot reach the Docker engine at ${this.address} (from ${this.where.source}; ${e.code})`, hint, { cause: error });
+      return new PromotionError('engine-unreachable', `cannot reach the Docker engine at ${this.address} (from ${this.where.source}; ${e.code})`, hint, {
+        cause: error,
+      });
     }
     const message = engineErrorText(e) || String(error);
     if (e.statusCode === 404) return new PromotionError('not-found', `${what}: ${message}`);
@@ -162,8 +183,16 @@ class DockerodeEngine implements ImageEngine {
       // The engine relays the registry's refusal as a 500 ("server error"): say whose credentials failed and what to do.
       if (!auth) return new PromotionError('unauthorized', `${what}: ${message}`);
       return auth.hadCredentials
-        ? new PromotionError('unauthorized', `${auth.registry} rejected the credentials found for it (${what}: ${message})`, `Run "docker login ${auth.registry}" again.`)
-        : new PromotionError('unauthorized', `${auth.registry} requires credentials and none were found (${what}: ${message})`, `Run "docker login ${auth.registry}" (credentials are read from the Docker config, as the Docker CLI does).`);
+        ? new PromotionError(
+            'unauthorized',
+            `${auth.registry} rejected the credentials found for it (${what}: ${message})`,
+            `Run "docker login ${auth.registry}" again.`,
+          )
+        : new PromotionError(
+            'unauthorized',
+            `${auth.registry} requires credentials and none were found (${what}: ${message})`,
+            `Run "docker login ${auth.registry}" (credentials are read from the Docker config, as the Docker CLI does).`,
+          );
     }
     return new PromotionError('internal', `${what}: ${message}`, undefined, { cause: error });
   }

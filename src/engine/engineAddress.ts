@@ -33,7 +33,8 @@ export function resolveEngineAddress(inputs: EngineAddressInputs): EngineAddress
   const envTls = inputs.env['DOCKER_TLS_VERIFY'] ? tlsFiles(certDir, true) : inputs.env['DOCKER_TLS'] ? tlsFiles(certDir, false) : undefined;
   const setting = inputs.setting?.trim();
   // `context:<name>` names a Docker context (Select Docker Engine… writes it): its TLS files come along.
-  if (setting?.startsWith(CONTEXT_PREFIX)) return namedContextAddress(inputs, setting.slice(CONTEXT_PREFIX.length).trim(), read, 'setting imagePromotion.dockerHost');
+  if (setting?.startsWith(CONTEXT_PREFIX))
+    return namedContextAddress(inputs, setting.slice(CONTEXT_PREFIX.length).trim(), read, 'setting imagePromotion.dockerHost');
   if (setting) return parseHost(setting, 'setting imagePromotion.dockerHost', envTls);
   if (inputs.env['DOCKER_HOST']?.trim()) return parseHost(inputs.env['DOCKER_HOST'].trim(), 'DOCKER_HOST', envTls);
   return contextAddress(inputs, read) ?? platformDefault(inputs.platform);
@@ -68,7 +69,8 @@ function contextAddress(inputs: EngineAddressInputs, read: (f: string) => string
 function namedContextAddress(inputs: EngineAddressInputs, name: string, read: (f: string) => string, via?: string): EngineAddress {
   const source = via ? `Docker context "${name}" (${via})` : `Docker context "${name}"`;
   // The CLI's built-in context is DOCKER_HOST, else the platform's socket.
-  if (name === 'default') return inputs.env['DOCKER_HOST']?.trim() ? parseHost(inputs.env['DOCKER_HOST'].trim(), 'DOCKER_HOST') : platformDefault(inputs.platform);
+  if (name === 'default')
+    return inputs.env['DOCKER_HOST']?.trim() ? parseHost(inputs.env['DOCKER_HOST'].trim(), 'DOCKER_HOST') : platformDefault(inputs.platform);
   // The CLI stores each context under the sha256 of its name.
   const id = createHash('sha256').update(name).digest('hex');
   let meta: { Endpoints?: { docker?: { Host?: string; SkipTLSVerify?: boolean } } };

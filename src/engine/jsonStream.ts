@@ -29,7 +29,13 @@ export interface StreamLimits {
 export const MAX_STREAM_LINE = 1024 * 1024;
 
 /** Reads the stream to its end; rejects with the first error line. Lines without progress bars go to `onLine`. */
-export function followJsonStream(stream: Readable, what: string, onLine: (line: string) => void, signal?: AbortSignal, limits: StreamLimits = {}): Promise<StreamOutcome> {
+export function followJsonStream(
+  stream: Readable,
+  what: string,
+  onLine: (line: string) => void,
+  signal?: AbortSignal,
+  limits: StreamLimits = {},
+): Promise<StreamOutcome> {
   const maxLine = limits.maxLineBytes ?? MAX_STREAM_LINE;
   const idleMs = limits.idleMs ?? 0;
   return new Promise((resolve, reject) => {
@@ -46,7 +52,17 @@ export function followJsonStream(stream: Readable, what: string, onLine: (line: 
     const touch = (): void => {
       if (!idleMs) return;
       clearTimeout(idle);
-      idle = setTimeout(() => stop(new PromotionError('timeout', `${what}: the engine sent nothing for ${idleMs / 1000} s`, 'The registry behind the engine may be stalled; try again, or raise the idle timeout.')), idleMs);
+      idle = setTimeout(
+        () =>
+          stop(
+            new PromotionError(
+              'timeout',
+              `${what}: the engine sent nothing for ${idleMs / 1000} s`,
+              'The registry behind the engine may be stalled; try again, or raise the idle timeout.',
+            ),
+          ),
+        idleMs,
+      );
     };
     const onAbort = (): void => {
       failure ??= new PromotionError('cancelled', `${what} cancelled`);

@@ -116,11 +116,19 @@ export async function runCommandGate(gate: CommandGateConfig, ctx: GateContext):
       const last = tail[tail.length - 1];
       const lastLines = tail.slice(-REPORTED_LINES);
       if (cancelled) return reject(new CancelledError(`${gate.name} cancelled`));
-      if (timedOut) return resolve(failed(gate.name, gate.type, `timed out after ${gate.timeoutSeconds} s and was stopped${last ? `; last output: ${last}` : ''}`, durationMs, lastLines));
+      if (timedOut)
+        return resolve(
+          failed(
+            gate.name,
+            gate.type,
+            `timed out after ${gate.timeoutSeconds} s and was stopped${last ? `; last output: ${last}` : ''}`,
+            durationMs,
+            lastLines,
+          ),
+        );
       if (code === 0) return resolve(passed(gate.name, gate.type, `exited 0 after ${seconds} s`, durationMs));
       const how = code !== null ? `exited with code ${code}` : `was killed by ${signal}`;
       resolve(failed(gate.name, gate.type, `${how} after ${seconds} s${last ? `: ${last}` : ''}`, durationMs, lastLines));
     });
   });
 }
-

@@ -5,10 +5,7 @@ import { statSync } from 'node:fs';
 import { CancelledError } from '../core/errors';
 
 export type CommitLookup =
-  | { readonly kind: 'found' }
-  | { readonly kind: 'missing' }
-  | { readonly kind: 'not-a-repository' }
-  | { readonly kind: 'failed'; readonly reason: string };
+  { readonly kind: 'found' } | { readonly kind: 'missing' } | { readonly kind: 'not-a-repository' } | { readonly kind: 'failed'; readonly reason: string };
 
 /** A full or abbreviated SHA-1 or SHA-256 commit name; anything else never reaches git. */
 export const COMMIT_SHA = /^[0-9a-f]{7,64}$/;
@@ -32,7 +29,8 @@ export function lookupCommit(dir: string, sha: string, signal?: AbortSignal): Pr
       if (error.killed) return resolve({ kind: 'failed', reason: `git did not answer within ${GIT_TIMEOUT_MS / 1000} s` });
       const said = String(stderr).trim();
       if (/not a git repository/i.test(said)) return resolve({ kind: 'not-a-repository' });
-      if (/is ambiguous/i.test(said)) return resolve({ kind: 'failed', reason: `the abbreviated commit ${sha} is ambiguous in this repository; label images with the full SHA` });
+      if (/is ambiguous/i.test(said))
+        return resolve({ kind: 'failed', reason: `the abbreviated commit ${sha} is ambiguous in this repository; label images with the full SHA` });
       if (typeof error.code === 'number' && (said === '' || /not a valid|bad object|could not get object/i.test(said))) return resolve({ kind: 'missing' });
       resolve({ kind: 'failed', reason: `git cat-file failed: ${said.split('\n').pop() || error.message}` });
     });

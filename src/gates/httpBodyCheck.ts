@@ -10,7 +10,9 @@ export type BodyVerdict = { readonly ok: true; readonly says: string } | { reado
 export function checkBody(check: HttpBodyCheck, body: string, truncated: boolean, expand: (text: string) => string): BodyVerdict {
   if ('contains' in check) {
     const wanted = expand(check.contains);
-    return body.includes(wanted) ? { ok: true, says: `the body contains ${quote(wanted)}` } : { ok: false, says: `the body does not contain ${quote(wanted)}${cut(truncated)}` };
+    return body.includes(wanted)
+      ? { ok: true, says: `the body contains ${quote(wanted)}` }
+      : { ok: false, says: `the body does not contain ${quote(wanted)}${cut(truncated)}` };
   }
   if ('regex' in check) {
     const compiled = compileWorkspacePattern(check.regex);
@@ -30,9 +32,15 @@ export function checkBody(check: HttpBodyCheck, body: string, truncated: boolean
   const found = lookupJsonPath(document, parseJsonPath(check.jsonPath));
   if (!found.found) return { ok: false, says: `the JSON body has no ${found.missing}` };
   const value = found.value;
-  if (value === null || typeof value === 'object') return { ok: false, says: `${check.jsonPath} is ${value === null ? 'null' : Array.isArray(value) ? 'a list' : 'an object'}, not a value to compare with ${quote(wanted)}` };
+  if (value === null || typeof value === 'object')
+    return {
+      ok: false,
+      says: `${check.jsonPath} is ${value === null ? 'null' : Array.isArray(value) ? 'a list' : 'an object'}, not a value to compare with ${quote(wanted)}`,
+    };
   const actual = typeof value === 'string' ? value : JSON.stringify(value);
-  return actual === wanted ? { ok: true, says: `${check.jsonPath} is ${quote(actual)}` } : { ok: false, says: `${check.jsonPath} is ${quote(actual)}, expected ${quote(wanted)}` };
+  return actual === wanted
+    ? { ok: true, says: `${check.jsonPath} is ${quote(actual)}` }
+    : { ok: false, says: `${check.jsonPath} is ${quote(actual)}, expected ${quote(wanted)}` };
 }
 
 /** The start of a body on one line, for a report: whitespace collapsed, `secrets` blanked out. */

@@ -79,7 +79,11 @@ export async function runHttpGate(gate: HttpGateConfig, ctx: GateContext): Promi
   const last = verdict!;
   const tries = attemptLines.length > 1 ? ` (attempt ${attemptLines.length} of ${attempts}, after ${seconds(Date.now() - started)})` : '';
   const details = [...attemptLines, ...(last.excerpt ? [`body: ${last.excerpt}`] : [])];
-  if (last.ok) return redact(passed(gate.name, gate.type, `${request}: ${last.says}${tries}`, Date.now() - started, attemptLines.length > 1 ? details : undefined), values);
+  if (last.ok)
+    return redact(
+      passed(gate.name, gate.type, `${request}: ${last.says}${tries}`, Date.now() - started, attemptLines.length > 1 ? details : undefined),
+      values,
+    );
   const excerpt = last.excerpt ? `; body: ${bodyExcerpt(last.excerpt, [], 80)}` : '';
   return redact(failed(gate.name, gate.type, `${request}: ${last.says}${tries}${excerpt}`, Date.now() - started, details), values);
 }
@@ -94,7 +98,8 @@ function requestProblem(gate: HttpGateConfig, values: HttpValues): string | unde
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `the URL must be http:// or https://, not ${url.protocol}//`;
   for (const [name, value] of Object.entries(expandedHeaders(gate, values))) {
-    if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) return `the value of header ${name} holds a line break or a character a header cannot carry (check the variables it reads)`;
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
+      return `the value of header ${name} holds a line break or a character a header cannot carry (check the variables it reads)`;
   }
   return undefined;
 }
@@ -104,7 +109,11 @@ function judge(gate: HttpGateConfig, outcome: HttpOutcome, values: HttpValues): 
   const status = `${outcome.status}${outcome.statusText ? ` ${outcome.statusText}` : ''}`;
   const excerpt = outcome.body ? bodyExcerpt(outcome.body, values.secrets) : undefined;
   const withExcerpt = excerpt ? { excerpt } : {};
-  if (outcome.redirectedTo) return { ok: false, says: `answered ${status}, a redirect to ${outcome.redirectedTo}, which is not followed because it is another origin; point url at it` };
+  if (outcome.redirectedTo)
+    return {
+      ok: false,
+      says: `answered ${status}, a redirect to ${outcome.redirectedTo}, which is not followed because it is another origin; point url at it`,
+    };
   if (!gate.expectStatus.includes(outcome.status)) return { ok: false, says: `answered ${status}, expected ${gate.expectStatus.join(' or ')}`, ...withExcerpt };
   if (!gate.body) return { ok: true, says: `answered ${status}` };
   const body = checkBody(gate.body, outcome.body, outcome.truncated, (text) => values.expand(text));

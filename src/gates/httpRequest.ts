@@ -44,7 +44,8 @@ export async function sendHttpRequest(attempt: HttpAttempt): Promise<HttpOutcome
       if (REDIRECTS.has(response.status) && location && !attempt.expectStatus.includes(response.status)) {
         await response.body?.cancel().catch(() => undefined);
         const next = new URL(location, url);
-        if (next.origin !== url.origin) return { kind: 'answer', status: response.status, statusText: response.statusText, url, body: '', truncated: false, redirectedTo: next.origin };
+        if (next.origin !== url.origin)
+          return { kind: 'answer', status: response.status, statusText: response.statusText, url, body: '', truncated: false, redirectedTo: next.origin };
         if (redirects >= MAX_REDIRECTS) return { kind: 'no-answer', reason: `more than ${MAX_REDIRECTS} redirects` };
         if (response.status === 303) method = 'GET';
         url = next;

@@ -16,7 +16,8 @@ export interface HttpValues {
   readonly secrets: readonly string[];
 }
 
-export type ResolvedValues = { readonly ok: true; readonly values: HttpValues } | { readonly ok: false; readonly status: 'failed' | 'error'; readonly reason: string };
+export type ResolvedValues =
+  { readonly ok: true; readonly values: HttpValues } | { readonly ok: false; readonly status: 'failed' | 'error'; readonly reason: string };
 
 export async function resolveHttpValues(gate: HttpGateConfig, ctx: GateContext, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedValues> {
   const fields = gateFields(gate);
@@ -45,7 +46,12 @@ export async function resolveHttpValues(gate: HttpGateConfig, ctx: GateContext, 
   for (const field of fields) {
     for (const name of envVariables(field.text)) {
       const value = env[name];
-      if (!value) return { ok: false, status: 'failed', reason: `the environment variable ${name} (used in ${field.where}) is not set or empty; set it where VS Code is started from, restart VS Code, then promote again` };
+      if (!value)
+        return {
+          ok: false,
+          status: 'failed',
+          reason: `the environment variable ${name} (used in ${field.where}) is not set or empty; set it where VS Code is started from, restart VS Code, then promote again`,
+        };
       variables.set(name, value);
     }
   }

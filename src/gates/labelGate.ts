@@ -28,7 +28,9 @@ export async function runLabelGate(gate: LabelGateConfig, ctx: GateContext): Pro
     return failed(gate.name, gate.type, head, took(), problems);
   }
   const checked = Object.keys(gate.labels);
-  const labelsSay = checked.length ? `${checked.length === 1 ? `label ${checked[0]} is` : `all ${checked.length} required labels are`} present and as required` : '';
+  const labelsSay = checked.length
+    ? `${checked.length === 1 ? `label ${checked[0]} is` : `all ${checked.length} required labels are`} present and as required`
+    : '';
   if (!gate.revision) return passed(gate.name, gate.type, labelsSay, took());
 
   const revision = await checkRevision(image.labels[REVISION_LABEL] ?? image.revision, ctx);
@@ -43,7 +45,8 @@ export function labelProblems(required: Readonly<Record<string, string>>, labels
   for (const [name, pattern] of Object.entries(required)) {
     const value = labels[name];
     if (value === undefined) problems.push(`missing label ${name}`);
-    else if (pattern && !matches(pattern, value)) problems.push(`label ${name} is ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}, which does not match /${pattern}/`);
+    else if (pattern && !matches(pattern, value))
+      problems.push(`label ${name} is ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}, which does not match /${pattern}/`);
   }
   return problems;
 }
@@ -54,9 +57,11 @@ function matches(pattern: string, value: string): boolean {
 }
 
 async function checkRevision(label: string | undefined, ctx: GateContext): Promise<{ status: 'passed' | 'failed' | 'error'; reason: string }> {
-  if (!label) return { status: 'failed', reason: `the image has no ${REVISION_LABEL} label naming its commit; build it with --label ${REVISION_LABEL}=<commit SHA>` };
+  if (!label)
+    return { status: 'failed', reason: `the image has no ${REVISION_LABEL} label naming its commit; build it with --label ${REVISION_LABEL}=<commit SHA>` };
   const sha = label.trim().toLowerCase();
-  if (!COMMIT_SHA.test(sha)) return { status: 'failed', reason: `${REVISION_LABEL} is ${JSON.stringify(label.slice(0, 80))}, which is not a commit SHA (7 to 64 hex digits)` };
+  if (!COMMIT_SHA.test(sha))
+    return { status: 'failed', reason: `${REVISION_LABEL} is ${JSON.stringify(label.slice(0, 80))}, which is not a commit SHA (7 to 64 hex digits)` };
   if (!ctx.workspaceDir) return { status: 'error', reason: `there is no workspace folder whose git history could hold commit ${sha}` };
   const found = await lookupCommit(ctx.workspaceDir, sha, ctx.signal);
   switch (found.kind) {
@@ -68,7 +73,10 @@ async function checkRevision(label: string | undefined, ctx: GateContext): Promi
         reason: `commit ${sha} (the image's ${REVISION_LABEL}) is not in the workspace's git history; run git fetch if it was built from a branch you do not have, or check the image was built from this repository`,
       };
     case 'not-a-repository':
-      return { status: 'error', reason: `the workspace folder is not a git repository, so commit ${sha} cannot be checked; open the repository the image is built from, or remove revision: true` };
+      return {
+        status: 'error',
+        reason: `the workspace folder is not a git repository, so commit ${sha} cannot be checked; open the repository the image is built from, or remove revision: true`,
+      };
     case 'failed':
       return { status: 'error', reason: found.reason };
   }

@@ -82,7 +82,13 @@ async function runOne(gate: GateConfig, ctx: GateContext, runner: GateRunner): P
     if (outcome === 'overdue') {
       own.abort();
       work.catch(() => undefined);
-      return { name: gate.name, type: gate.type, status: 'error', reason: `did not finish within ${Math.round(limitMs / 1000)} s and was stopped`, durationMs: Date.now() - started };
+      return {
+        name: gate.name,
+        type: gate.type,
+        status: 'error',
+        reason: `did not finish within ${Math.round(limitMs / 1000)} s and was stopped`,
+        durationMs: Date.now() - started,
+      };
     }
     return outcome.durationMs > 0 ? outcome : { ...outcome, durationMs: Date.now() - started };
   } catch (error) {

@@ -10,10 +10,18 @@ export function runSoakGate(gate: SoakGateConfig, ctx: GateContext): GateResult 
   const previous = ctx.previousEnvironment?.name;
   const short = shortDigest(ctx.sourceDigest);
   if (!previous) {
-    return errored(gate.name, gate.type, `${ctx.target.name} is the first environment, so there is no environment before it to have soaked in; move the soak gate to a later environment`);
+    return errored(
+      gate.name,
+      gate.type,
+      `${ctx.target.name} is the first environment, so there is no environment before it to have soaked in; move the soak gate to a later environment`,
+    );
   }
   if (!ctx.history) {
-    return failed(gate.name, gate.type, `no promotion history is kept, so how long ${short} has been in ${previous} is unknown; a soak of ${gate.duration} cannot be confirmed`);
+    return failed(
+      gate.name,
+      gate.type,
+      `no promotion history is kept, so how long ${short} has been in ${previous} is unknown; a soak of ${gate.duration} cannot be confirmed`,
+    );
   }
   const arrived = ctx.history.arrivedAt(previous, ctx.sourceDigest);
   if (arrived === undefined) {
@@ -27,7 +35,11 @@ export function runSoakGate(gate: SoakGateConfig, ctx: GateContext): GateResult 
   const soaked = Math.max(0, now - arrived);
   const since = new Date(arrived).toISOString();
   if (soaked >= gate.durationMs) {
-    return passed(gate.name, gate.type, `${short} has been in ${previous} for ${formatDuration(soaked, 2)} (since ${since}), at least ${gate.duration} required`);
+    return passed(
+      gate.name,
+      gate.type,
+      `${short} has been in ${previous} for ${formatDuration(soaked, 2)} (since ${since}), at least ${gate.duration} required`,
+    );
   }
   const ready = new Date(arrived + gate.durationMs).toISOString();
   return failed(

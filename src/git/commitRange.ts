@@ -41,29 +41,47 @@ const RECORD = '\x1e';
  * Commits between `from` (the revision an environment holds) and `to` (the one that would arrive),
  * read in `dir`. `fromLabel`/`toLabel` name the sides in notes ("production", "staging").
  */
-export async function commitsBetween(dir: string, from: string, to: string, options: RangeOptions = {}, labels: { from?: string; to?: string } = {}): Promise<CommitRange> {
+export async function commitsBetween(
+  dir: string,
+  from: string,
+  to: string,
+  options: RangeOptions = {},
+  labels: { from?: string; to?: string } = {},
+): Promise<CommitRange> {
   const fromLabel = labels.from ?? 'the target';
   const toLabel = labels.to ?? 'the source';
-  for (const [rev, label] of [[from, fromLabel], [to, toLabel]] as const) {
-    if (!COMMIT_SHA.test(rev)) return note('not-a-commit', `the revision of ${label} ("${clip(rev)}") is not a commit id, so no commit list can be read from git`);
+  for (const [rev, label] of [
+    [from, fromLabel],
+    [to, toLabel],
+  ] as const) {
+    if (!COMMIT_SHA.test(rev))
+      return note('not-a-commit', `the revision of ${label} ("${clip(rev)}") is not a commit id, so no commit list can be read from git`);
   }
   const probe = await runGit(dir, ['rev-parse', '--is-shallow-repository'], options);
   if (!probe.ok) {
-    if (/not a git repository/i.test(probe.stderr)) return note('not-a-repository', 'the workspace is not a git repository, so the commits between the builds cannot be listed');
+    if (/not a git repository/i.test(probe.stderr))
+      return note('not-a-repository', 'the workspace is not a git repository, so the commits between the builds cannot be listed');
     return failed('git rev-parse', probe);
   }
   const shallow = probe.stdout.trim() === 'true';
 
   const resolved: string[] = [];
-  for (const [rev, label] of [[from, fromLabel], [to, toLabel]] as const) {
+  for (const [rev, label] of [
+    [from, fromLabel],
+    [to, toLabel],
+  ] as const) {
     const found = await runGit(dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev.toLowerCase()}^{commit}`], options);
     if (found.failure) return failed('git rev-parse', found);
     const sha = found.stdout.trim();
     if (!found.ok || !sha) {
-      if (/ambiguous/i.test(found.stderr)) return note('failed', `the abbreviated revision ${rev} of ${label} is ambiguous in this repository; label images with the full commit id`);
+      if (/ambiguous/i.test(found.stderr))
+        return note('failed', `the abbreviated revision ${rev} of ${label} is ambiguous in this repository; label images with the full commit id`);
       return shallow
         ? note('shallow', `the revision ${short(rev)} of ${label} is not in this shallow clone; run git fetch --unshallow to list the commits`)
-        : note('unknown-revision', `the revision ${short(rev)} of ${label} is not in this repository: the workspace may not be the repository the image was built from, or the commit was not fetched yet (git fetch)`);
+        : note(
+            'unknown-revision',
+            `the revision ${short(rev)} of ${label} is not in this repository: the workspace may not be the repository the image was built from, or the commit was not fetched yet (git fetch)`,
+          );
     }
     resolved.push(sha);
   }
@@ -76,8 +94,14 @@ export async function commitsBetween(dir: string, from: string, to: string, opti
   if (typeof backward === 'string') return note('failed', backward);
   if (!forward && !backward) {
     return shallow
-      ? note('shallow', `this shallow clone does not reach back far enough to relate ${short(a)} (${fromLabel}) and ${short(b)} (${toLabel}); run git fetch --unshallow to list the commits`)
-      : note('rewritten', `${short(a)} (${fromLabel}) is not an ancestor of ${short(b)} (${toLabel}), nor the other way round: the history was rewritten (rebase, force-push) or the builds come from diverged branches, so no commit list is shown`);
+      ? note(
+          'shallow',
+          `this shallow clone does not reach back far enough to relate ${short(a)} (${fromLabel}) and ${short(b)} (${toLabel}); run git fetch --unshallow to list the commits`,
+        )
+      : note(
+          'rewritten',
+          `${short(a)} (${fromLabel}) is not an ancestor of ${short(b)} (${toLabel}), nor the other way round: the history was rewritten (rebase, force-push) or the builds come from diverged branches, so no commit list is shown`,
+        );
   }
   const [older, newer] = forward ? [a, b] : [b, a];
 
@@ -87,10 +111,24 @@ export async function commitsBetween(dir: string, from: string, to: string, opti
   if (shallow) {
     // A boundary commit inside the range: its parents were not fetched, so the list would be short.
     const boundary = await shallowBoundary(dir, options);
-    if (shas.some((s) => boundary.has(s))) return note('shallow', `the shallow clone cuts the history between ${short(older)} and ${short(newer)}; run git fetch --unshallow to list the commits`);
+    if (shas.some((s) => boundary.has(s)))
+      return note('shallow', `the shallow clone cuts the history between ${short(older)} and ${short(newer)}; run git fetch --unshallow to list the commits`);
   }
   const limit = Math.max(1, options.limit ?? DEFAULT_LIMIT);
-  const log = await runGit(dir, ['log', '--no-color', '--no-decorate', `--max-count=${limit}`, `--format=%H${FIELD}%P${FIELD}%an${FIELD}%aI${FIELD}%s${RECORD}`, '--end-of-options', `${older}..${newer}`, '--'], options);
+  const log = await runGit(
+    dir,
+    [
+      'log',
+      '--no-color',
+      '--no-decorate',
+      `--max-count=${limit}`,
+      `--format=%H${FIELD}%P${FIELD}%an${FIELD}%aI${FIELD}%s${RECORD}`,
+      '--end-of-options',
+      `${older}..${newer}`,
+      '--',
+    ],
+    options,
+  );
   if (!log.ok) return failed('git log', log);
   const commits = parseLog(log.stdout);
   return { kind: forward ? 'ships' : 'takes-back', from: a, to: b, commits, total: shas.length };
@@ -119,7 +157,12 @@ async function shallowBoundary(dir: string, options: GitOptions): Promise<Set<st
   if (!where.ok) return new Set();
   const file = path.resolve(dir, where.stdout.trim());
   const text = await readFile(file, 'utf8').catch(() => '');
-  return new Set(text.split('\n').map((l) => l.trim()).filter(Boolean));
+  return new Set(
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
 }
 
 function note(kind: RangeNote, message: string): CommitRange {

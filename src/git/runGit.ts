@@ -36,7 +36,8 @@ export function runGit(dir: string, args: readonly string[], options: GitOptions
         if (signal?.aborted) return reject(new CancelledError());
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') return resolve({ ok: false, stdout, stderr, failure: 'git is not installed or not on PATH (or the folder is gone)' });
-        if (code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return resolve({ ok: false, stdout, stderr, failure: `git printed more than ${(options.maxBytes ?? MAX_BYTES) >> 10} KiB` });
+        if (code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
+          return resolve({ ok: false, stdout, stderr, failure: `git printed more than ${(options.maxBytes ?? MAX_BYTES) >> 10} KiB` });
         if (error.killed) return resolve({ ok: false, stdout, stderr, failure: `git did not answer within ${timeout / 1000} s` });
         resolve({ ok: false, stdout, stderr });
       },

@@ -77,7 +77,9 @@ async function release(lockPath: string, token: string): Promise<void> {
 function parseOwner(content: string): LockOwner | undefined {
   try {
     const v = JSON.parse(content) as Partial<LockOwner>;
-    return typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.started === 'string' && typeof v.what === 'string' && typeof v.token === 'string' ? (v as LockOwner) : undefined;
+    return typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.started === 'string' && typeof v.what === 'string' && typeof v.token === 'string'
+      ? (v as LockOwner)
+      : undefined;
   } catch {
     return undefined;
   }

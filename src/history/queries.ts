@@ -130,7 +130,12 @@ export function lastKnownDigest(records: readonly HistoryRecord[], environment: 
  * environment before it holds. An environment the history never looked at has not changed since the
  * history began, as far as anyone can tell: no drift. An empty environment is never drift.
  */
-export function isDrift(environment: string, currentDigest: string | null | undefined, previousEnvironmentDigest: string | null | undefined, records: readonly HistoryRecord[]): boolean {
+export function isDrift(
+  environment: string,
+  currentDigest: string | null | undefined,
+  previousEnvironmentDigest: string | null | undefined,
+  records: readonly HistoryRecord[],
+): boolean {
   if (!currentDigest) return false;
   if (currentDigest === previousEnvironmentDigest) return false;
   const known = lastKnownDigest(records, environment);

@@ -140,7 +140,12 @@ export function startedRecord(
   at: number = Date.now(),
 ): HistoryRecord {
   return {
-    ...recordFromOutcome({ ...write, status: 'started', message: `writing ${write.digest} into ${inputs.target.environment}`, durationMs: 0 }, { ...inputs, startedId: '' }, who, at),
+    ...recordFromOutcome(
+      { ...write, status: 'started', message: `writing ${write.digest} into ${inputs.target.environment}`, durationMs: 0 },
+      { ...inputs, startedId: '' },
+      who,
+      at,
+    ),
     process: { pid: process.pid, host: process.host },
   };
 }

@@ -105,7 +105,8 @@ export async function withRegistryRecords(
     const where = `${repositoryName(s.repository)}@${s.digest}`;
     try {
       const read = await options.read(s.repository, s.digest, signal);
-      if (read.skipped.length) options.log.debug(`promotion records on ${where} skipped: ${read.skipped.slice(0, 5).join('; ')}${read.skipped.length > 5 ? '; …' : ''}`);
+      if (read.skipped.length)
+        options.log.debug(`promotion records on ${where} skipped: ${read.skipped.slice(0, 5).join('; ')}${read.skipped.length > 5 ? '; …' : ''}`);
       return read.records;
     } catch (error) {
       options.log.warn(`the promotion records on ${where} could not be read: ${errorMessage(error)}`);

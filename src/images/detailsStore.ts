@@ -144,7 +144,8 @@ export class DetailsStore {
       }
       text = await readFile(file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.options.log?.warn(`the image details cache ${file} could not be read: ${(error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.options.log?.warn(`the image details cache ${file} could not be read: ${(error as Error).message}`);
       return;
     }
     let parsed: unknown;
@@ -167,7 +168,8 @@ export class DetailsStore {
       else dropped++;
     }
     for (const entry of Array.isArray(shape.tags) ? shape.tags : []) {
-      if (Array.isArray(entry) && entry.length === 3 && entry.every((s) => typeof s === 'string') && DIGEST.test(entry[1])) this.tags.set(entry[0], { digest: entry[1], mediaType: entry[2] });
+      if (Array.isArray(entry) && entry.length === 3 && entry.every((s) => typeof s === 'string') && DIGEST.test(entry[1]))
+        this.tags.set(entry[0], { digest: entry[1], mediaType: entry[2] });
       else dropped++;
     }
     trim(this.details, this.maxDigests);

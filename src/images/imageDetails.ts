@@ -23,7 +23,12 @@ export interface ImageDetails {
 interface ManifestJson {
   mediaType?: string;
   config?: { digest?: string };
-  manifests?: { digest: string; mediaType?: string; platform?: { os?: string; architecture?: string; variant?: string }; annotations?: Record<string, string> }[];
+  manifests?: {
+    digest: string;
+    mediaType?: string;
+    platform?: { os?: string; architecture?: string; variant?: string };
+    annotations?: Record<string, string>;
+  }[];
 }
 
 interface ConfigJson {
@@ -40,7 +45,11 @@ const incomplete = new WeakSet<ImageDetails>();
 export class ImageDetailsCache {
   private readonly cache = new Map<string, Promise<ImageDetails>>();
 
-  constructor(private readonly registry: RegistryClient, private readonly maxEntries = 2000, readonly store?: DetailsStore) {}
+  constructor(
+    private readonly registry: RegistryClient,
+    private readonly maxEntries = 2000,
+    readonly store?: DetailsStore,
+  ) {}
 
   /**
    * The details of a digest: from memory, the store, or the registry (through `via` when given, e.g.

@@ -61,7 +61,12 @@ export const DEFAULT_HEAD_BUDGET = 200;
 export const DEFAULT_DESCRIBE_BUDGET = 25;
 const DEFAULT_CONCURRENCY = 16;
 
-export async function listBuilds(config: PromotionConfig, s: BuildsServices, signal?: AbortSignal, onRows?: (partial: BuildsResult) => void): Promise<BuildsResult> {
+export async function listBuilds(
+  config: PromotionConfig,
+  s: BuildsServices,
+  signal?: AbortSignal,
+  onRows?: (partial: BuildsResult) => void,
+): Promise<BuildsResult> {
   try {
     const repo = config.repository;
     const repoKey = `${repo.registry}/${repo.path}`;
@@ -122,7 +127,14 @@ export async function listBuilds(config: PromotionConfig, s: BuildsServices, sig
     if (order.unplaced.length) {
       const toLook = order.unplaced.filter((t) => !digests.has(t)).slice(0, s.headBudget ?? DEFAULT_HEAD_BUDGET);
       await mapLimit(toLook, concurrency, lookUp);
-      const newDigests = [...new Set(order.unplaced.flatMap((t) => { const d = digests.get(t)?.digest; return d && !detailsOf(d) ? [d] : []; }))];
+      const newDigests = [
+        ...new Set(
+          order.unplaced.flatMap((t) => {
+            const d = digests.get(t)?.digest;
+            return d && !detailsOf(d) ? [d] : [];
+          }),
+        ),
+      ];
       await mapLimit(newDigests.slice(0, s.describeBudget ?? DEFAULT_DESCRIBE_BUDGET), concurrency, describe);
       order = orderBuilds(tags, { ...(git ? { git } : {}), createdOf });
     }
@@ -131,13 +143,20 @@ export async function listBuilds(config: PromotionConfig, s: BuildsServices, sig
     const shown = () => order.ordered.filter((tag) => !gone.has(tag)).slice(0, config.builds.limit);
     // Each pass settles every missing tag (found or gone); deleted tags make room for the next ones,
     // within the lookup budget (rows whose tags were all deleted just leave the list shorter).
-    for (let lookups = 0; lookups < config.builds.limit + (s.headBudget ?? DEFAULT_HEAD_BUDGET); ) {
+    for (let lookups = 0; lookups < config.builds.limit + (s.headBudget ?? DEFAULT_HEAD_BUDGET);) {
       const missing = shown().filter((t) => !digests.has(t));
       if (!missing.length) break;
       await mapLimit(missing, concurrency, lookUp);
       lookups += missing.length;
     }
-    const undescribed = [...new Set(shown().flatMap((t) => { const d = digests.get(t)?.digest; return d && !detailsOf(d) ? [d] : []; }))];
+    const undescribed = [
+      ...new Set(
+        shown().flatMap((t) => {
+          const d = digests.get(t)?.digest;
+          return d && !detailsOf(d) ? [d] : [];
+        }),
+      ),
+    ];
     if (undescribed.length) {
       onRows?.(rowsOf(order, false));
       await mapLimit(undescribed, concurrency, describe);
@@ -145,6 +164,12 @@ export async function listBuilds(config: PromotionConfig, s: BuildsServices, sig
     void s.store?.flush();
     return rowsOf(order, true);
   } catch (error) {
-    return { state: 'error', error: error instanceof PromotionError ? error : new PromotionError('internal', error instanceof Error ? error.message : String(error), undefined, { cause: error }) };
+    return {
+      state: 'error',
+      error:
+        error instanceof PromotionError
+          ? error
+          : new PromotionError('internal', error instanceof Error ? error.message : String(error), undefined, { cause: error }),
+    };
   }
 }

@@ -28,11 +28,27 @@ export interface ShipOptions {
 
 /** Commits between what `from` holds and what `to` would bring, read in the workspace's repository. */
 export async function whatShips(dir: string | undefined, from: ShipEnd, to: ShipEnd, options: ShipOptions = {}): Promise<Shipped> {
-  if (!to.revision) return { kind: 'note', note: 'no-revision', message: `the image of ${to.label} carries no org.opencontainers.image.revision label, so its commits cannot be listed` };
+  if (!to.revision)
+    return {
+      kind: 'note',
+      note: 'no-revision',
+      message: `the image of ${to.label} carries no org.opencontainers.image.revision label, so its commits cannot be listed`,
+    };
   if (from.empty) return { kind: 'note', note: 'empty', message: `${from.label} is empty: everything up to ${short(to.revision)} arrives` };
-  if (!from.revision) return { kind: 'note', note: 'no-revision', message: `the image ${from.label} holds carries no org.opencontainers.image.revision label, so the commits between them cannot be listed` };
+  if (!from.revision)
+    return {
+      kind: 'note',
+      note: 'no-revision',
+      message: `the image ${from.label} holds carries no org.opencontainers.image.revision label, so the commits between them cannot be listed`,
+    };
   if (!dir) return { kind: 'note', note: 'not-a-repository', message: 'no workspace folder is open, so the commits between the builds cannot be listed' };
-  return commitsBetween(dir, from.revision, to.revision, { limit: options.limit ?? 200, timeoutMs: options.timeoutMs ?? 10_000, ...(options.signal ? { signal: options.signal } : {}) }, { from: from.label, to: to.label });
+  return commitsBetween(
+    dir,
+    from.revision,
+    to.revision,
+    { limit: options.limit ?? 200, timeoutMs: options.timeoutMs ?? 10_000, ...(options.signal ? { signal: options.signal } : {}) },
+    { from: from.label, to: to.label },
+  );
 }
 
 export interface ImageSize {
@@ -78,14 +94,28 @@ export interface CompareServices {
 
 const MAX_PLATFORMS = 16;
 
-export async function compareEnvironments(services: CompareServices, later: { env: EnvironmentConfig; lookup: Lookup }, earlier: { env: EnvironmentConfig; lookup: Lookup }, signal?: AbortSignal): Promise<Comparison> {
+export async function compareEnvironments(
+  services: CompareServices,
+  later: { env: EnvironmentConfig; lookup: Lookup },
+  earlier: { env: EnvironmentConfig; lookup: Lookup },
+  signal?: AbortSignal,
+): Promise<Comparison> {
   const [left, right] = await Promise.all([side(services, later, signal), side(services, earlier, signal)]);
   const shipped =
     right.state !== 'present'
-      ? ({ kind: 'note', note: 'empty', message: `${right.env.name} ${right.state === 'absent' ? 'is empty' : `could not be read (${right.error})`}: nothing would arrive from it` } as const)
+      ? ({
+          kind: 'note',
+          note: 'empty',
+          message: `${right.env.name} ${right.state === 'absent' ? 'is empty' : `could not be read (${right.error})`}: nothing would arrive from it`,
+        } as const)
       : left.state === 'error'
         ? ({ kind: 'note', note: 'failed', message: `${left.env.name} could not be read (${left.error})` } as const)
-        : await whatShips(services.workspaceDir, { label: left.env.name, ...(left.details?.revision ? { revision: left.details.revision } : {}), empty: left.state === 'absent' }, { label: right.env.name, ...(right.details?.revision ? { revision: right.details.revision } : {}) }, { ...(signal ? { signal } : {}) });
+        : await whatShips(
+            services.workspaceDir,
+            { label: left.env.name, ...(left.details?.revision ? { revision: left.details.revision } : {}), empty: left.state === 'absent' },
+            { label: right.env.name, ...(right.details?.revision ? { revision: right.details.revision } : {}) },
+            { ...(signal ? { signal } : {}) },
+          );
   return { left, right, rows: compareRows(left, right), shipped };
 }
 
@@ -108,7 +138,8 @@ export function compareRows(left: ComparedSide, right: ComparedSide): CompareRow
     const r = of(right);
     return { label, left: l, right: r, same: l === r };
   };
-  const held = (s: ComparedSide, value: string | undefined): string => (s.state === 'absent' ? 'empty' : s.state === 'error' ? `not read: ${s.error}` : (value ?? '—'));
+  const held = (s: ComparedSide, value: string | undefined): string =>
+    s.state === 'absent' ? 'empty' : s.state === 'error' ? `not read: ${s.error}` : (value ?? '—');
   const rows = [
     row('Build', (s) => held(s, s.buildTag)),
     row('Revision', (s) => held(s, s.details?.revision)),

@@ -34,7 +34,9 @@ function environmentGlance(row: EnvironmentRow, snapshot: Snapshot): Environment
   const environment = row.env.name;
   if (row.lookup.state === 'absent') {
     // Nothing promoted into it yet while the environment before holds a build: that is behind too.
-    return row.previous && isBehind(row) ? { environment, state: 'behind', words: `empty, behind ${row.previous.name}` } : { environment, state: 'empty', words: 'empty' };
+    return row.previous && isBehind(row)
+      ? { environment, state: 'behind', words: `empty, behind ${row.previous.name}` }
+      : { environment, state: 'empty', words: 'empty' };
   }
   if (row.lookup.state === 'error') return { environment, state: 'error', words: 'could not be read' };
   const digest = row.lookup.digest;

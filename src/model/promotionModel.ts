@@ -91,7 +91,9 @@ export class PromotionModel {
         if (generation !== this.generation) return;
         this.current = snapshot;
         this.partial = undefined;
-        this.services.log.debug(`refreshed ${snapshot.environments.length} environments and ${snapshot.builds.state === 'ok' ? snapshot.builds.rows.length : 0} builds in ${snapshot.durationMs} ms`);
+        this.services.log.debug(
+          `refreshed ${snapshot.environments.length} environments and ${snapshot.builds.state === 'ok' ? snapshot.builds.rows.length : 0} builds in ${snapshot.durationMs} ms`,
+        );
       } catch (error) {
         this.services.log.error(`refresh failed: ${(error as Error).message}`);
       } finally {

@@ -34,8 +34,7 @@ export interface EnvironmentRow {
 export type { BuildRow, BuildsResult } from './buildsList';
 
 export type EngineStatus =
-  | { readonly state: 'ok'; readonly address: string }
-  | { readonly state: 'error'; readonly address: string; readonly error: PromotionError };
+  { readonly state: 'ok'; readonly address: string } | { readonly state: 'error'; readonly address: string; readonly error: PromotionError };
 
 export interface Snapshot {
   readonly environments: readonly EnvironmentRow[];
@@ -65,14 +64,23 @@ export interface SnapshotServices {
   readonly checkEngine?: (signal?: AbortSignal) => Promise<EngineStatus>;
   readonly readHistory?: () => Promise<HistoryContents | undefined>;
   /** Adds the registry's promotion records of the digests the environments hold (teamHistory.ts). */
-  readonly withRecords?: (history: HistoryContents | undefined, environments: readonly { env: EnvironmentConfig; digest?: string | null }[], signal?: AbortSignal) => Promise<HistoryContents | undefined>;
+  readonly withRecords?: (
+    history: HistoryContents | undefined,
+    environments: readonly { env: EnvironmentConfig; digest?: string | null }[],
+    signal?: AbortSignal,
+  ) => Promise<HistoryContents | undefined>;
 }
 
 /**
  * Takes a snapshot. `onProgress` receives partial snapshots as parts arrive (the environments, then
  * the first builds while the rest are still being described); the returned one is complete.
  */
-export async function takeSnapshot(config: PromotionConfig, services: SnapshotServices, signal?: AbortSignal, onProgress?: (partial: Snapshot) => void): Promise<Snapshot> {
+export async function takeSnapshot(
+  config: PromotionConfig,
+  services: SnapshotServices,
+  signal?: AbortSignal,
+  onProgress?: (partial: Snapshot) => void,
+): Promise<Snapshot> {
   const started = Date.now();
   const { registry, counts } = countingRegistry(services.registry);
   const details = services.details;
@@ -125,7 +133,10 @@ export async function takeSnapshot(config: PromotionConfig, services: SnapshotSe
     builds.state === 'ok'
       ? `${builds.rows.length} of ${builds.matching} builds (newest by ${builds.order ?? 'creation time'}, ${builds.scanned} placed)`
       : 'builds not listed';
-  (gets ? services.log.info : services.log.debug).call(services.log, `refresh: ${config.environments.length} environments, ${summary} in ${snapshot.durationMs} ms; requests: ${describeCounts(counts)}`);
+  (gets ? services.log.info : services.log.debug).call(
+    services.log,
+    `refresh: ${config.environments.length} environments, ${summary} in ${snapshot.durationMs} ms; requests: ${describeCounts(counts)}`,
+  );
   return snapshot;
 }
 
@@ -156,7 +167,15 @@ function compose(
   const holders = heldBy(environments);
   const withHolders: BuildsResult =
     builds.state === 'ok' ? { ...builds, rows: builds.rows.map((row) => ({ ...row, heldBy: holders.get(row.digest) ?? [] })) } : builds;
-  return { environments, builds: withHolders, ...(engine ? { engine } : {}), ...(history ? { history } : {}), takenAt: started, durationMs: Date.now() - started, requests: { ...counts } };
+  return {
+    environments,
+    builds: withHolders,
+    ...(engine ? { engine } : {}),
+    ...(history ? { history } : {}),
+    takenAt: started,
+    durationMs: Date.now() - started,
+    requests: { ...counts },
+  };
 }
 
 export async function lookupEnvironment(registry: RegistryClient, env: EnvironmentConfig, signal?: AbortSignal): Promise<Lookup> {
@@ -173,7 +192,13 @@ export async function lookupEnvironment(registry: RegistryClient, env: Environme
  * promotion" on the day the tool is adopted). The first environment has no environment before it;
  * a build's own digest arriving there (CI pushing :dev) is not drift either.
  */
-function driftOf(env: EnvironmentConfig, current: Lookup, previous: Lookup | undefined, history: HistoryContents | undefined, buildDigests: ReadonlySet<string>): boolean {
+function driftOf(
+  env: EnvironmentConfig,
+  current: Lookup,
+  previous: Lookup | undefined,
+  history: HistoryContents | undefined,
+  buildDigests: ReadonlySet<string>,
+): boolean {
   if (!history?.records.length || current.state !== 'present') return false;
   if (!previous && buildDigests.has(current.digest)) return false;
   const previousDigest = previous?.state === 'present' ? previous.digest : null;
@@ -200,5 +225,7 @@ function heldBy(rows: readonly EnvironmentRow[]): Map<string, string[]> {
 }
 
 function asPromotionError(error: unknown): PromotionError {
-  return error instanceof PromotionError ? error : new PromotionError('internal', error instanceof Error ? error.message : String(error), undefined, { cause: error });
+  return error instanceof PromotionError
+    ? error
+    : new PromotionError('internal', error instanceof Error ? error.message : String(error), undefined, { cause: error });
 }

@@ -9,12 +9,21 @@ import { ENGINE_RECOMPRESSES, engineKeepsDigest, type TransportChoice } from './
 const BUILTIN = 'builtin';
 
 /** (a) Environment N+1 takes only what environment N holds now; the first takes any build. */
-export function orderingGate(target: EnvironmentConfig, previous: EnvironmentConfig | undefined, previousDigest: string | null | undefined, digest: string): GateResult {
+export function orderingGate(
+  target: EnvironmentConfig,
+  previous: EnvironmentConfig | undefined,
+  previousDigest: string | null | undefined,
+  digest: string,
+): GateResult {
   const name = 'promotion order';
   if (!previous) return passed(name, BUILTIN, `${target.name} is the first environment: it takes any build`);
   if (!previousDigest) return failed(name, BUILTIN, `${previous.name} is empty: promote into ${previous.name} before ${target.name}`);
   if (previousDigest !== digest) {
-    return failed(name, BUILTIN, `${target.name} takes only what ${previous.name} holds now (${shortDigest(previousDigest)}); ${shortDigest(digest)} has not been through ${previous.name}. Promote it into ${previous.name} first`);
+    return failed(
+      name,
+      BUILTIN,
+      `${target.name} takes only what ${previous.name} holds now (${shortDigest(previousDigest)}); ${shortDigest(digest)} has not been through ${previous.name}. Promote it into ${previous.name} first`,
+    );
   }
   return passed(name, BUILTIN, `${previous.name} holds ${shortDigest(digest)}`);
 }
@@ -33,7 +42,12 @@ export function sourceExistsGate(repo: Repository, digest: string, exists: boole
  * Docker one (seen with engine 20.10: an OCI manifest sha256:cf97… was pushed as sha256:446d…).
  * A registry-side copy moves the manifest bytes themselves.
  */
-export function transportKeepsDigestGate(choice: TransportChoice, details: Pick<ImageDetails, 'mediaType' | 'isIndex' | 'platforms'>, digest: string, crossRegistry = false): GateResult {
+export function transportKeepsDigestGate(
+  choice: TransportChoice,
+  details: Pick<ImageDetails, 'mediaType' | 'isIndex' | 'platforms'>,
+  digest: string,
+  crossRegistry = false,
+): GateResult {
   const name = 'digest survives the transport';
   if (choice.transport === 'registry') {
     const what = details.isIndex ? `all ${details.platforms.length} platforms, ` : '';
@@ -42,13 +56,27 @@ export function transportKeepsDigestGate(choice: TransportChoice, details: Pick<
   const forced = 'imagePromotion.transport is "engine"; set it to "auto" or "registry" to copy registry-side';
   if (details.isIndex) {
     const platforms = details.platforms.length ? `: ${details.platforms.join(', ')}` : '';
-    return failed(name, BUILTIN, `${shortDigest(digest)} is a multi-platform image (${describeMediaType(details.mediaType)}, ${details.platforms.length} platforms${platforms}). The Docker engine pulls and pushes one platform, so the target would get a different digest. ${forced}`);
+    return failed(
+      name,
+      BUILTIN,
+      `${shortDigest(digest)} is a multi-platform image (${describeMediaType(details.mediaType)}, ${details.platforms.length} platforms${platforms}). The Docker engine pulls and pushes one platform, so the target would get a different digest. ${forced}`,
+    );
   }
   if (!engineKeepsDigest(details)) {
-    return failed(name, BUILTIN, `${shortDigest(digest)} is an ${describeMediaType(details.mediaType)}; the Docker engine would push it as a Docker manifest with a different digest. ${forced}`);
+    return failed(
+      name,
+      BUILTIN,
+      `${shortDigest(digest)} is an ${describeMediaType(details.mediaType)}; the Docker engine would push it as a Docker manifest with a different digest. ${forced}`,
+    );
   }
-  const risk = crossRegistry ? `; into another registry ${ENGINE_RECOMPRESSES.replace(/^the engine would/, 'the engine may')}: the digest is verified afterwards and the target put back if it changed` : '';
-  return passed(name, BUILTIN, `single-platform Docker manifest${details.platforms[0] ? ` (${details.platforms[0]})` : ''} through the Docker engine (${choice.reason})${risk}`);
+  const risk = crossRegistry
+    ? `; into another registry ${ENGINE_RECOMPRESSES.replace(/^the engine would/, 'the engine may')}: the digest is verified afterwards and the target put back if it changed`
+    : '';
+  return passed(
+    name,
+    BUILTIN,
+    `single-platform Docker manifest${details.platforms[0] ? ` (${details.platforms[0]})` : ''} through the Docker engine (${choice.reason})${risk}`,
+  );
 }
 
 /**
@@ -59,7 +87,12 @@ export function transportKeepsDigestGate(choice: TransportChoice, details: Pick<
 export function heldBeforeGate(target: EnvironmentConfig, digest: string, arrivedAt: number | undefined, heldAt?: number): GateResult {
   const name = 'held before';
   if (arrivedAt !== undefined) return passed(name, BUILTIN, `${target.name} held ${shortDigest(digest)} (arrived ${new Date(arrivedAt).toISOString()})`);
-  if (heldAt !== undefined) return passed(name, BUILTIN, `${target.name} held ${shortDigest(digest)} (recorded there ${new Date(heldAt).toISOString()}, before a promotion replaced it)`);
+  if (heldAt !== undefined)
+    return passed(
+      name,
+      BUILTIN,
+      `${target.name} held ${shortDigest(digest)} (recorded there ${new Date(heldAt).toISOString()}, before a promotion replaced it)`,
+    );
   return failed(name, BUILTIN, `the history has no record of ${target.name} holding ${shortDigest(digest)}: a rollback can only go back to a digest it held`);
 }
 

@@ -36,16 +36,40 @@ export function pendingApprovals(target: EnvironmentConfig): PendingApproval[] {
   return gates.length || !target.protected ? gates : [{ name: 'protected environment', reason }];
 }
 
-export async function checkGates(request: PromotionRequest, services: PromotionServices, env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history'>): Promise<GateCheck> {
+export async function checkGates(
+  request: PromotionRequest,
+  services: PromotionServices,
+  env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history'>,
+): Promise<GateCheck> {
   const started = Date.now();
   const base = { sourceLabel: sourceLabelOf(request.source), target: request.target.name, approvals: pendingApprovals(request.target), checkedAt: started };
   try {
     const ends = await resolveEnds(request, services, env.signal);
     if (ends instanceof Ended) return { ...base, gates: [], passed: false, problem: ends.message, durationMs: Date.now() - started };
     const { digest, targetDigest, previousHolds } = ends;
-    const evaluation = await evaluateGates({ request, digest, sourceRepo: sourceRepositoryOf(request.config, request.source), overridden: [], ...(previousHolds !== undefined ? { previousHolds } : {}) }, services, env);
-    services.log.info(`checked the gates of ${base.sourceLabel} → ${base.target} (${repositoryName(request.target.repository)}): ${evaluation.passed ? 'all passed' : 'some failed'}`);
-    return { ...base, digest, targetDigest, transport: evaluation.transport.transport, gates: evaluation.gates, passed: evaluation.passed, durationMs: Date.now() - started };
+    const evaluation = await evaluateGates(
+      {
+        request,
+        digest,
+        sourceRepo: sourceRepositoryOf(request.config, request.source),
+        overridden: [],
+        ...(previousHolds !== undefined ? { previousHolds } : {}),
+      },
+      services,
+      env,
+    );
+    services.log.info(
+      `checked the gates of ${base.sourceLabel} → ${base.target} (${repositoryName(request.target.repository)}): ${evaluation.passed ? 'all passed' : 'some failed'}`,
+    );
+    return {
+      ...base,
+      digest,
+      targetDigest,
+      transport: evaluation.transport.transport,
+      gates: evaluation.gates,
+      passed: evaluation.passed,
+      durationMs: Date.now() - started,
+    };
   } catch (error) {
     if (error instanceof PromotionError && error.kind === 'cancelled') throw error;
     const problem = errorMessage(error);

@@ -34,7 +34,11 @@ export interface EvaluationInput {
   readonly previousHolds?: string | null;
 }
 
-export async function evaluateGates(input: EvaluationInput, services: PromotionServices, env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history'>): Promise<Evaluation> {
+export async function evaluateGates(
+  input: EvaluationInput,
+  services: PromotionServices,
+  env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history'>,
+): Promise<Evaluation> {
   const { request, digest, sourceRepo } = input;
   const { config, target, source } = request;
   const signal = env.signal;
@@ -50,14 +54,16 @@ export async function evaluateGates(input: EvaluationInput, services: PromotionS
         : input.previousHolds !== undefined
           ? input.previousHolds
           : previous
-          ? ((await services.registry.resolve(previous.repository, previous.tag, signal))?.digest ?? null)
-          : undefined;
+            ? ((await services.registry.resolve(previous.repository, previous.tag, signal))?.digest ?? null)
+            : undefined;
     gates.push(orderingGate(target, previous, previousHolds, digest));
   }
 
   const exists = (await services.registry.resolve(sourceRepo, digest, signal)) !== undefined;
   gates.push(sourceExistsGate(sourceRepo, digest, exists));
-  const details: ImageDetails = exists ? await services.describe(sourceRepo, digest, signal) : { digest, mediaType: '', isIndex: false, platforms: [], labels: {} };
+  const details: ImageDetails = exists
+    ? await services.describe(sourceRepo, digest, signal)
+    : { digest, mediaType: '', isIndex: false, platforms: [], labels: {} };
 
   // The engine is asked what it has only when it could be used; a registry-side setting never touches it.
   const setting = services.transport?.() ?? 'auto';
@@ -76,14 +82,21 @@ export async function evaluateGates(input: EvaluationInput, services: PromotionS
     }
   }
   const crossRegistry = sourceRepo.registry !== target.repository.registry;
-  const transport = chooseTransport(setting, { isIndex: details.isIndex, mediaType: details.mediaType, engineHasImage, engineReachable: !!engine, crossRegistry });
+  const transport = chooseTransport(setting, {
+    isIndex: details.isIndex,
+    mediaType: details.mediaType,
+    engineHasImage,
+    engineReachable: !!engine,
+    crossRegistry,
+  });
   if (exists) gates.push(transportKeepsDigestGate(transport, details, digest, crossRegistry));
   if (transport.transport === 'engine') gates.push(engineReachableGate(engine?.address ?? '', engineError));
 
   let extras: string | undefined;
   if (exists && transport.transport === 'registry' && copyMode(sourceRepo, target.repository) !== 'same-repository') {
     try {
-      extras = describeExtras(await findExtras({ repository: sourceRepo, digest }, { registry: services.registry, ...(signal ? { signal } : {}) })) || undefined;
+      extras =
+        describeExtras(await findExtras({ repository: sourceRepo, digest }, { registry: services.registry, ...(signal ? { signal } : {}) })) || undefined;
     } catch (error) {
       if (isCancelled(error)) throw error;
       services.log.warn(`could not look for signatures and referrers of ${digest}: ${(error as Error).message}`);
@@ -94,7 +107,9 @@ export async function evaluateGates(input: EvaluationInput, services: PromotionS
   if (!allPassed(gates)) return { gates, passed: false, ...base };
 
   if (input.overridden.length) {
-    const skipped = target.gates.filter((g) => input.overridden.includes(g.name)).map((g) => passed(g.name, g.type, 'not run: overridden for this rollback (the environment name must be typed)'));
+    const skipped = target.gates
+      .filter((g) => input.overridden.includes(g.name))
+      .map((g) => passed(g.name, g.type, 'not run: overridden for this rollback (the environment name must be typed)'));
     gates.push(...skipped);
     logGates(services, skipped);
     return { gates, passed: true, ...base };
@@ -120,5 +135,6 @@ export async function evaluateGates(input: EvaluationInput, services: PromotionS
 }
 
 function logGates(services: PromotionServices, results: readonly GateResult[]): void {
-  for (const r of results) (r.status === 'passed' ? services.log.info : services.log.warn).call(services.log, `gate ${r.name} (${r.type}): ${r.status}: ${r.reason}`);
+  for (const r of results)
+    (r.status === 'passed' ? services.log.info : services.log.warn).call(services.log, `gate ${r.name} (${r.type}): ${r.status}: ${r.reason}`);
 }

@@ -150,9 +150,16 @@ class Promotion {
       ...this.services,
       registry,
       // The manifest is already here: describing the source costs only its config.
-      describe: (repo, digest, signal) => (repositoryName(repo) === repositoryName(this.sourceRepo) ? describeImage(registry, repo, digest, signal) : this.services.describe(repo, digest, signal)),
+      describe: (repo, digest, signal) =>
+        repositoryName(repo) === repositoryName(this.sourceRepo) ? describeImage(registry, repo, digest, signal) : this.services.describe(repo, digest, signal),
     };
-    const input = { request: this.request, digest: ends.digest, sourceRepo: this.sourceRepo, overridden: this.overridden, ...(ends.previousHolds !== undefined ? { previousHolds: ends.previousHolds } : {}) };
+    const input = {
+      request: this.request,
+      digest: ends.digest,
+      sourceRepo: this.sourceRepo,
+      overridden: this.overridden,
+      ...(ends.previousHolds !== undefined ? { previousHolds: ends.previousHolds } : {}),
+    };
     const evaluation = await evaluateGates(input, services, this.env);
     this.gates.push(...evaluation.gates);
     this.transport = evaluation.transport.transport;
@@ -184,7 +191,8 @@ class Promotion {
       ...(overridden.length ? { overriddenGates: overridden } : {}),
       ...(this.request.build ? { build: this.request.build } : {}),
     });
-    if (!confirmed) return new Ended('cancelled', `Cancelled: ${shortDigest(digest)} was not ${mode === 'rollback' ? 'rolled back' : 'promoted'} into ${target.name}.`);
+    if (!confirmed)
+      return new Ended('cancelled', `Cancelled: ${shortDigest(digest)} was not ${mode === 'rollback' ? 'rolled back' : 'promoted'} into ${target.name}.`);
     const approval = this.env.prompts.approvalReason?.(target) ?? `approved by typing "${target.name}" in the confirmation`;
     for (const gate of target.gates.filter((g) => g.type === 'approval')) this.gates.push(passed(gate.name, gate.type, approval));
     if (requireTypedName && !target.gates.some((g) => g.type === 'approval')) {
@@ -267,7 +275,10 @@ class Promotion {
     const along = committed.note ? ` ${committed.note}.` : '';
     const verb = this.mode === 'rollback' ? 'rolled back to' : 'now holds';
     this.log.info(`${this.mode === 'rollback' ? 'Rollback' : 'Promotion'} of ${this.sourceLabel} into ${target.name} succeeded: ${digest}`);
-    return new Ended('succeeded', `${target.name} ${verb} ${shortDigest(digest)} (from ${this.sourceLabel}, ${transport === 'engine' ? 'through the Docker engine' : 'copied registry-side'}), verified in the registry.${along}`);
+    return new Ended(
+      'succeeded',
+      `${target.name} ${verb} ${shortDigest(digest)} (from ${this.sourceLabel}, ${transport === 'engine' ? 'through the Docker engine' : 'copied registry-side'}), verified in the registry.${along}`,
+    );
   }
 
   private async restore(current: string | null): Promise<{ foundDigest: string | null; message: string }> {
@@ -284,13 +295,17 @@ class Promotion {
   /** An exception ended it (cancelled, a registry or engine error): say what the target holds now. */
   async stopped(error: unknown): Promise<Ended> {
     const cancelled = isCancelled(error);
-    const promotionError = withCredentialProblem(error instanceof PromotionError ? error : new PromotionError('internal', errorMessage(error), undefined, { cause: error }), this.services.credentials, [
-      this.sourceRepo.registry,
-      this.target.repository.registry,
-    ]);
+    const promotionError = withCredentialProblem(
+      error instanceof PromotionError ? error : new PromotionError('internal', errorMessage(error), undefined, { cause: error }),
+      this.services.credentials,
+      [this.sourceRepo.registry, this.target.repository.registry],
+    );
     let after = '';
     if (this.writing && this.digest) {
-      const current = await this.services.registry.resolve(this.target.repository, this.target.tag).then((d) => d?.digest ?? null, () => undefined);
+      const current = await this.services.registry.resolve(this.target.repository, this.target.tag).then(
+        (d) => d?.digest ?? null,
+        () => undefined,
+      );
       if (current === undefined) {
         this.finalDigest = undefined;
         after = ` ${this.target.name} could not be read back; check it before promoting again.`;

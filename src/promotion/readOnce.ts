@@ -5,7 +5,11 @@
 import { repositoryName, type Repository } from '../core/reference';
 import type { Manifest, ManifestDescriptor, RegistryClient } from '../registry/registryClient';
 
-export function readOnce(registry: RegistryClient, source: Repository, target: { repository: Repository; tag: string }): RegistryClient & { remember(manifest: Manifest): void } {
+export function readOnce(
+  registry: RegistryClient,
+  source: Repository,
+  target: { repository: Repository; tag: string },
+): RegistryClient & { remember(manifest: Manifest): void } {
   const sourceName = repositoryName(source);
   const cache = new Map<string, Promise<unknown>>();
   const isDigest = (ref: string): boolean => /^[a-z0-9]+:[a-f0-9]+$/.test(ref);
@@ -27,7 +31,10 @@ export function readOnce(registry: RegistryClient, source: Repository, target: {
   return {
     remember(manifest: Manifest): void {
       cache.set(`manifest ${sourceName} ${manifest.digest}`, Promise.resolve(manifest));
-      cache.set(`head ${sourceName} ${manifest.digest}`, Promise.resolve<ManifestDescriptor>({ digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size }));
+      cache.set(
+        `head ${sourceName} ${manifest.digest}`,
+        Promise.resolve<ManifestDescriptor>({ digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size }),
+      );
     },
     resolve: (repo, ref, signal) => {
       if (!(repositoryName(repo) === sourceName && isDigest(ref))) return registry.resolve(repo, ref, signal);
@@ -35,10 +42,18 @@ export function readOnce(registry: RegistryClient, source: Repository, target: {
       if (known) return known.then((m) => (m ? { digest: m.digest, mediaType: m.mediaType, size: m.size } : undefined));
       return once(`head ${sourceName} ${ref}`, () => registry.resolve(repo, ref, signal));
     },
-    getManifest: (repo, ref, signal) => (cacheable(repo, ref) ? once(`manifest ${repositoryName(repo)} ${ref}`, () => registry.getManifest(repo, ref, signal)) : registry.getManifest(repo, ref, signal)),
-    getBlob: (repo, digest, signal) => (repositoryName(repo) === sourceName ? once(`blob ${sourceName} ${digest}`, () => registry.getBlob(repo, digest, signal)) : registry.getBlob(repo, digest, signal)),
+    getManifest: (repo, ref, signal) =>
+      cacheable(repo, ref)
+        ? once(`manifest ${repositoryName(repo)} ${ref}`, () => registry.getManifest(repo, ref, signal))
+        : registry.getManifest(repo, ref, signal),
+    getBlob: (repo, digest, signal) =>
+      repositoryName(repo) === sourceName
+        ? once(`blob ${sourceName} ${digest}`, () => registry.getBlob(repo, digest, signal))
+        : registry.getBlob(repo, digest, signal),
     listReferrers: (repo, digest, signal) =>
-      repositoryName(repo) === sourceName ? once(`referrers ${sourceName} ${digest}`, () => registry.listReferrers(repo, digest, signal)) : registry.listReferrers(repo, digest, signal),
+      repositoryName(repo) === sourceName
+        ? once(`referrers ${sourceName} ${digest}`, () => registry.listReferrers(repo, digest, signal))
+        : registry.listReferrers(repo, digest, signal),
     listTags: (repo, signal) => registry.listTags(repo, signal),
     putManifest: (repo, ref, manifest, signal) => {
       forget(repo, ref);

@@ -19,7 +19,11 @@ export interface Ends {
  * and what the environment before it holds: one round trip, the reads side by side. A tag is read
  * with GET (the bytes are needed anyway), so the digest comes from the bytes themselves.
  */
-export async function resolveEnds(request: PromotionRequest, services: Pick<PromotionServices, 'registry' | 'log'> & { remember?: (m: Manifest) => void }, signal?: AbortSignal): Promise<Ends | Ended> {
+export async function resolveEnds(
+  request: PromotionRequest,
+  services: Pick<PromotionServices, 'registry' | 'log'> & { remember?: (m: Manifest) => void },
+  signal?: AbortSignal,
+): Promise<Ends | Ended> {
   const { source, target, config } = request;
   const sourceRepo = sourceRepositoryOf(config, source);
   const registry = services.registry;
@@ -28,7 +32,11 @@ export async function resolveEnds(request: PromotionRequest, services: Pick<Prom
   const previousIsSource = previous && source.kind === 'environment' && source.environment.name === previous.name;
   const [picked, tagged, targetNow, previousNow] = await Promise.all([
     source.digest ? registry.getManifest(sourceRepo, source.digest, signal) : undefined,
-    sourceTag !== undefined ? (source.digest ? registry.resolve(sourceRepo, sourceTag, signal) : registry.getManifest(sourceRepo, sourceTag, signal)) : undefined,
+    sourceTag !== undefined
+      ? source.digest
+        ? registry.resolve(sourceRepo, sourceTag, signal)
+        : registry.getManifest(sourceRepo, sourceTag, signal)
+      : undefined,
     registry.resolve(target.repository, target.tag, signal),
     previous && !(previousIsSource && !source.digest) ? registry.resolve(previous.repository, previous.tag, signal) : undefined,
   ]);

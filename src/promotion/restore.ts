@@ -32,7 +32,13 @@ export interface Restored {
 /** Tags looked at when deciding whether a manifest may be deleted, and when saying who holds what. */
 const MAX_TAGS_CHECKED = 500;
 
-export async function restoreTarget(services: { registry: RegistryClient; log: Logger }, config: PromotionConfig, target: EnvironmentConfig, facts: RestoreFacts, signal?: AbortSignal): Promise<Restored> {
+export async function restoreTarget(
+  services: { registry: RegistryClient; log: Logger },
+  config: PromotionConfig,
+  target: EnvironmentConfig,
+  facts: RestoreFacts,
+  signal?: AbortSignal,
+): Promise<Restored> {
   const { previousDigest, current, chosen, wrote } = facts;
   const found = { foundDigest: current };
   if (current === previousDigest) return { ...found, finalDigest: current, message: `${target.name} still holds ${describe(previousDigest)}.` };
@@ -60,7 +66,11 @@ export async function restoreTarget(services: { registry: RegistryClient; log: L
       if (before !== wrote) return await leftAlone(registry, config, target, current, before, chosen, previousDigest, log, signal);
       const restored = await registry.putManifest(repo, target.tag, previous, signal);
       log.warn(`restored ${target.name} to ${restored} (our write had landed ${wrote})`);
-      return { ...found, finalDigest: restored, message: `The registry stored ${shortDigest(wrote)} instead; ${target.name} was put back to its previous digest ${shortDigest(previousDigest)}.` };
+      return {
+        ...found,
+        finalDigest: restored,
+        message: `The registry stored ${shortDigest(wrote)} instead; ${target.name} was put back to its previous digest ${shortDigest(previousDigest)}.`,
+      };
     }
     // The target was empty: the tag goes only by deleting the manifest, which also removes every
     // other tag on it. Only when no other tag references it.
@@ -77,7 +87,11 @@ export async function restoreTarget(services: { registry: RegistryClient; log: L
     if (before !== wrote) return await leftAlone(registry, config, target, current, before, chosen, previousDigest, log, signal);
     await registry.deleteManifest(repo, wrote, signal);
     log.warn(`removed ${wrote} (our write, no other tag on it) so that ${target.name} is empty again`);
-    return { ...found, finalDigest: null, message: `The registry stored ${shortDigest(wrote)} instead; ${target.name} was emptied again (it held nothing before).` };
+    return {
+      ...found,
+      finalDigest: null,
+      message: `The registry stored ${shortDigest(wrote)} instead; ${target.name} was emptied again (it held nothing before).`,
+    };
   } catch (error) {
     log.error(`could not restore ${target.name}: ${errorMessage(error)}`);
     return {
@@ -110,9 +124,21 @@ async function leftAlone(
 }
 
 /** "Who holds what: staging and production hold sha256:aaaa…; the tags b2, latest hold sha256:cccc…." */
-export async function whoHoldsWhat(registry: RegistryClient, config: PromotionConfig, digests: readonly (string | null)[], signal?: AbortSignal): Promise<string> {
+export async function whoHoldsWhat(
+  registry: RegistryClient,
+  config: PromotionConfig,
+  digests: readonly (string | null)[],
+  signal?: AbortSignal,
+): Promise<string> {
   const wanted = [...new Set(digests.filter((d): d is string => !!d))];
-  const held = await Promise.all(config.environments.map((e) => registry.resolve(e.repository, e.tag, signal).then((d) => d?.digest ?? null, () => undefined)));
+  const held = await Promise.all(
+    config.environments.map((e) =>
+      registry.resolve(e.repository, e.tag, signal).then(
+        (d) => d?.digest ?? null,
+        () => undefined,
+      ),
+    ),
+  );
   const parts: string[] = [];
   const byDigest = new Map<string, string[]>();
   config.environments.forEach((e, i) => {
@@ -125,15 +151,26 @@ export async function whoHoldsWhat(registry: RegistryClient, config: PromotionCo
   const repos = new Map(config.environments.map((e) => [`${e.repository.registry}/${e.repository.path}`, e.repository] as const));
   for (const repo of repos.values()) {
     const tags = await tagsHolding(registry, repo, wanted, undefined, signal).catch(() => new Map<string, string[]>());
-    for (const [digest, names] of tags) if (names.length) parts.push(`in ${repo.registry}/${repo.path} the tag${names.length === 1 ? '' : 's'} ${names.join(', ')} ${names.length === 1 ? 'holds' : 'hold'} ${shortDigest(digest)}`);
+    for (const [digest, names] of tags)
+      if (names.length)
+        parts.push(
+          `in ${repo.registry}/${repo.path} the tag${names.length === 1 ? '' : 's'} ${names.join(', ')} ${names.length === 1 ? 'holds' : 'hold'} ${shortDigest(digest)}`,
+        );
   }
   return `Who holds what: ${parts.join('; ')}.`;
 }
 
 /** For each digest, the tags of the repository (except `except`) that point at it. */
-async function tagsHolding(registry: RegistryClient, repo: Repository, digests: readonly string[], except: string | undefined, signal?: AbortSignal): Promise<Map<string, string[]>> {
+async function tagsHolding(
+  registry: RegistryClient,
+  repo: Repository,
+  digests: readonly string[],
+  except: string | undefined,
+  signal?: AbortSignal,
+): Promise<Map<string, string[]>> {
   const tags = (await registry.listTags(repo, signal)).filter((t) => t !== except);
-  if (tags.length > MAX_TAGS_CHECKED) throw new Error(`the repository has ${tags.length} tags; more than ${MAX_TAGS_CHECKED} cannot be checked for this digest`);
+  if (tags.length > MAX_TAGS_CHECKED)
+    throw new Error(`the repository has ${tags.length} tags; more than ${MAX_TAGS_CHECKED} cannot be checked for this digest`);
   const result = new Map<string, string[]>(digests.map((d) => [d, []]));
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -25,7 +25,10 @@ export interface Transfer {
   writtenAlong(): string;
 }
 
-export function engineTransfer(ends: TransferEnds, deps: { engine: ImageEngine; credentials: CredentialProvider; log: Logger; progress: (m: string) => void }): Transfer {
+export function engineTransfer(
+  ends: TransferEnds,
+  deps: { engine: ImageEngine; credentials: CredentialProvider; log: Logger; progress: (m: string) => void },
+): Transfer {
   const source = pullReference(ends.sourceRepository, ends.digest);
   const targetName = repositoryName(ends.targetRepository);
   return {
@@ -45,7 +48,13 @@ export function engineTransfer(ends: TransferEnds, deps: { engine: ImageEngine; 
     async commit(signal) {
       deps.progress(`Pushing ${ends.tag}…`);
       deps.log.info(`engine: push ${targetName}:${ends.tag}`);
-      const pushed = await deps.engine.push(targetName, ends.tag, await deps.credentials.get(ends.targetRepository.registry, signal), (line) => deps.log.info(`push: ${line}`), signal);
+      const pushed = await deps.engine.push(
+        targetName,
+        ends.tag,
+        await deps.credentials.get(ends.targetRepository.registry, signal),
+        (line) => deps.log.info(`push: ${line}`),
+        signal,
+      );
       return pushed.digest ? { reportedDigest: pushed.digest } : {};
     },
   };
@@ -56,16 +65,27 @@ export function registryTransfer(ends: TransferEnds, deps: { registry: RegistryC
   const written: CopiedExtra[] = [];
   return {
     transport: 'registry',
-    writtenAlong: () => (written.length ? `${describeExtras(written)} (${written.map((e) => e.tag ?? shortDigest(e.digest)).join(', ')}) ${written.length === 1 ? 'was' : 'were'} already written into ${repositoryName(ends.targetRepository)} and left there` : ''),
+    writtenAlong: () =>
+      written.length
+        ? `${describeExtras(written)} (${written.map((e) => e.tag ?? shortDigest(e.digest)).join(', ')}) ${written.length === 1 ? 'was' : 'were'} already written into ${repositoryName(ends.targetRepository)} and left there`
+        : '',
     async prepare(signal) {
       deps.log.info(`registry: copy ${pullReference(ends.sourceRepository, ends.digest)} to ${repositoryName(ends.targetRepository)}:${ends.tag}`);
       prepared = await prepareCopy(
         { repository: ends.sourceRepository, digest: ends.digest },
         { repository: ends.targetRepository, tag: ends.tag },
-        { registry: deps.registry, log: deps.log, ...(signal ? { signal } : {}), onProgress: (p) => deps.progress(p.message), onWritten: (e) => written.push(e) },
+        {
+          registry: deps.registry,
+          log: deps.log,
+          ...(signal ? { signal } : {}),
+          onProgress: (p) => deps.progress(p.message),
+          onWritten: (e) => written.push(e),
+        },
       );
       const s = prepared.stats;
-      deps.log.info(`registry: ${prepared.mode}: ${s.blobs} blobs (${s.mounted} mounted, ${s.uploaded} uploaded, ${s.skipped} already there), ${s.bytesUploaded} bytes`);
+      deps.log.info(
+        `registry: ${prepared.mode}: ${s.blobs} blobs (${s.mounted} mounted, ${s.uploaded} uploaded, ${s.skipped} already there), ${s.bytesUploaded} bytes`,
+      );
     },
     async commit(signal) {
       if (!prepared) throw new PromotionError('internal', 'registry copy committed before it was prepared');

@@ -69,7 +69,9 @@ export class PromotionRecords {
     const where = `${record.target.repository}@${shortDigest(record.digest)}`;
     try {
       const path = await this.deps.registry.write(parseRepository(record.target.repository), record.digest, sharedRecord(record), signal);
-      this.deps.log.info(`promotion record ${record.id} written to ${where} (${path === 'referrers-api' ? 'referrers API' : `referrers tag ${record.digest.replace(':', '-')}`})`);
+      this.deps.log.info(
+        `promotion record ${record.id} written to ${where} (${path === 'referrers-api' ? 'referrers API' : `referrers tag ${record.digest.replace(':', '-')}`})`,
+      );
       return { state: 'written', path };
     } catch (error) {
       const reason = errorMessage(error);
@@ -82,4 +84,3 @@ export class PromotionRecords {
     }
   }
 }
-

@@ -71,7 +71,12 @@ export function statementFor(record: HistoryRecord, subjectName: string, digest:
 
 export function recordArtifact(record: HistoryRecord, subject: Subject): RecordArtifact {
   const statement = statementFor(record, subject.name, subject.digest);
-  const layer = { mediaType: IN_TOTO_MEDIA_TYPE, digest: sha256(statement), size: statement.length, annotations: { 'in-toto.io/predicate-type': RECORD_PREDICATE_TYPE } };
+  const layer = {
+    mediaType: IN_TOTO_MEDIA_TYPE,
+    digest: sha256(statement),
+    size: statement.length,
+    annotations: { 'in-toto.io/predicate-type': RECORD_PREDICATE_TYPE },
+  };
   const annotations = { [ANNOTATION_CREATED]: record.time, [ANNOTATION_RECORD_ID]: record.id, [ANNOTATION_ENVIRONMENT]: record.target.environment };
   const bytes = Buffer.from(
     JSON.stringify({
@@ -95,7 +100,8 @@ export function recordArtifact(record: HistoryRecord, subject: Subject): RecordA
   };
 }
 
-export type ParsedArtifact = { readonly layer: { readonly digest: string; readonly size: number }; readonly reason?: undefined } | { readonly layer?: undefined; readonly reason: string };
+export type ParsedArtifact =
+  { readonly layer: { readonly digest: string; readonly size: number }; readonly reason?: undefined } | { readonly layer?: undefined; readonly reason: string };
 
 /** The statement layer of a record artifact's manifest, or why this is not one of ours. */
 export function statementLayerOf(manifestBytes: Buffer, subjectDigest: string): ParsedArtifact {
@@ -109,7 +115,8 @@ export function statementLayerOf(manifestBytes: Buffer, subjectDigest: string): 
   if (json.subject?.digest !== subjectDigest) return { reason: `its subject is ${JSON.stringify(json.subject?.digest)}, not ${subjectDigest}` };
   const layers = Array.isArray(json.layers) ? (json.layers as { mediaType?: unknown; digest?: unknown; size?: unknown }[]) : [];
   const layer = layers.find((l) => l?.mediaType === IN_TOTO_MEDIA_TYPE);
-  if (!layer || typeof layer.digest !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(layer.digest) || typeof layer.size !== 'number') return { reason: 'it has no in-toto statement layer' };
+  if (!layer || typeof layer.digest !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(layer.digest) || typeof layer.size !== 'number')
+    return { reason: 'it has no in-toto statement layer' };
   return { layer: { digest: layer.digest, size: layer.size } };
 }
 

@@ -88,12 +88,20 @@ export class RegistryRecords {
     return all.filter((d) => d.artifactType === RECORD_ARTIFACT_TYPE && typeof d.digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(d.digest));
   }
 
-  private async readFallbackIndex(repo: Repository, digest: string, signal?: AbortSignal): Promise<{ bytes: Buffer; mediaType: string; manifests: ReferrerDescriptor[] } | undefined> {
+  private async readFallbackIndex(
+    repo: Repository,
+    digest: string,
+    signal?: AbortSignal,
+  ): Promise<{ bytes: Buffer; mediaType: string; manifests: ReferrerDescriptor[] } | undefined> {
     const tag = referrersFallbackTag(digest);
     const found = await this.options.registry.getManifest(repo, tag, signal);
     if (!found) return undefined;
     const limit = this.options.maxIndexBytes ?? 1024 * 1024;
-    if (found.bytes.length > limit) throw new PromotionError('protocol', `${repositoryName(repo)}:${tag} is ${found.bytes.length} bytes, more than the ${limit} a referrers index may have here`);
+    if (found.bytes.length > limit)
+      throw new PromotionError(
+        'protocol',
+        `${repositoryName(repo)}:${tag} is ${found.bytes.length} bytes, more than the ${limit} a referrers index may have here`,
+      );
     let json: { manifests?: unknown } | undefined;
     try {
       json = JSON.parse(found.bytes.toString('utf8')) as typeof json;
@@ -132,12 +140,20 @@ export class RegistryRecords {
           await sleep(this.pauseMs(attempt), signal);
           if (await this.listedIn(repo, subject, entry.digest, signal)) return;
         }
-        log.warn(`the record ${entry.digest} went missing from ${repositoryName(repo)}:${tag} (another writer replaced the index); adding it again (${attempt}/${attempts})`);
+        log.warn(
+          `the record ${entry.digest} went missing from ${repositoryName(repo)}:${tag} (another writer replaced the index); adding it again (${attempt}/${attempts})`,
+        );
         lastError = undefined;
       } catch (error) {
         // Distribution 2.8 answered 500 UNKNOWN reading the tag while other writers wrote it (seen with
         // six at once): worth another go. What is not an index, or a refusal, is not.
-        if (error instanceof NotAnIndexError || isCancelled(error) || !(error instanceof PromotionError) || !['protocol', 'timeout', 'registry-unreachable'].includes(error.kind)) throw error;
+        if (
+          error instanceof NotAnIndexError ||
+          isCancelled(error) ||
+          !(error instanceof PromotionError) ||
+          !['protocol', 'timeout', 'registry-unreachable'].includes(error.kind)
+        )
+          throw error;
         lastError = error;
         log.warn(`the referrers index ${repositoryName(repo)}:${tag} could not be updated (${errorMessage(error)}); trying again (${attempt}/${attempts})`);
       }
@@ -212,4 +228,3 @@ function createdOf(d: ReferrerDescriptor): string {
 async function* once(bytes: Buffer): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
-

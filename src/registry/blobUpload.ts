@@ -13,7 +13,14 @@ import type { RegistryTransport } from './transport/registryTransport';
 /** After the last byte of an upload, how long the registry may take to verify and store it. */
 const UPLOAD_FINISH_MS = 300_000;
 
-export async function uploadBlob(transport: RegistryTransport, repo: Repository, digest: string, size: number, stream: AsyncIterable<Uint8Array>, options: BlobUploadOptions = {}): Promise<void> {
+export async function uploadBlob(
+  transport: RegistryTransport,
+  repo: Repository,
+  digest: string,
+  size: number,
+  stream: AsyncIterable<Uint8Array>,
+  options: BlobUploadOptions = {},
+): Promise<void> {
   const { signal } = options;
   // Refused before anything is sent when the digest cannot be checked.
   const hasher = hasherFor(digest);
@@ -38,7 +45,7 @@ export async function uploadBlob(transport: RegistryTransport, repo: Repository,
   // blob hashed right, so a registry never receives a complete body with the wrong content.
   let leftover: Uint8Array | undefined;
   let exhausted = false;
-      async function* piece(length: number, last: boolean): AsyncGenerator<Uint8Array> {
+  async function* piece(length: number, last: boolean): AsyncGenerator<Uint8Array> {
     let remaining = length;
     let held: Uint8Array | undefined;
     while (remaining !== 0) {
@@ -138,7 +145,10 @@ async function finishUpload(transport: RegistryTransport, res: Response, repo: R
 /** Undefined when the upload is right so far; else the error that abandons it. */
 function checkUpload(repo: Repository, digest: string, size: number, total: number, hasher: Hash, complete: boolean): PromotionError | undefined {
   if (!complete || (size >= 0 && total !== size)) {
-    return new PromotionError('protocol', `the blob ${digest} for ${repositoryName(repo)} had ${total} bytes, not the ${size} announced; the upload was abandoned`);
+    return new PromotionError(
+      'protocol',
+      `the blob ${digest} for ${repositoryName(repo)} had ${total} bytes, not the ${size} announced; the upload was abandoned`,
+    );
   }
   const got = hashed(hasher.copy(), digest);
   if (got !== digest) return new PromotionError('protocol', `the blob ${digest} for ${repositoryName(repo)} hashes to ${got}; the upload was abandoned`);
@@ -155,7 +165,6 @@ async function cancelUpload(transport: RegistryTransport, repo: Repository, loca
     // ignore
   }
 }
-
 
 function withDigest(location: string, digest: string): string {
   const url = new URL(location);

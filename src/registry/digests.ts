@@ -24,7 +24,11 @@ export function checkableDigest(digest: string, where: string): void {
   const algorithm = digest.slice(0, digest.indexOf(':'));
   throw HEX_LENGTH[algorithm] !== undefined
     ? new PromotionError('protocol', `${where}: "${digest.slice(0, 140)}" is not a valid ${algorithm} digest`)
-    : new PromotionError('protocol', `${where}: the digest ${digest.slice(0, 80)} uses the algorithm "${algorithm}", which this tool cannot check; refused`, 'Refer to the image by a sha256 or sha512 digest, or by tag.');
+    : new PromotionError(
+        'protocol',
+        `${where}: the digest ${digest.slice(0, 80)} uses the algorithm "${algorithm}", which this tool cannot check; refused`,
+        'Refer to the image by a sha256 or sha512 digest, or by tag.',
+      );
 }
 
 /** A hash for a checkable digest's algorithm. */

@@ -69,7 +69,9 @@ export class HttpRegistryClient implements RegistryClient {
     // Without a usable header (some registries and proxies send none), or with one that is not the
     // digest asked for, the bytes decide: GET and hash them, as containerd does.
     if (!header || !isCheckableDigest(header) || (byDigest && header !== reference)) {
-      this.options.log.debug(`${repo.registry} answered HEAD ${repositoryName(repo)}:${reference} ${header ? `with Docker-Content-Digest ${header.slice(0, 80)}` : 'without Docker-Content-Digest'}: reading the manifest to hash it`);
+      this.options.log.debug(
+        `${repo.registry} answered HEAD ${repositoryName(repo)}:${reference} ${header ? `with Docker-Content-Digest ${header.slice(0, 80)}` : 'without Docker-Content-Digest'}: reading the manifest to hash it`,
+      );
       const manifest = await this.getManifest(repo, reference, signal);
       if (!manifest) return undefined;
       return { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size };
@@ -102,7 +104,11 @@ export class HttpRegistryClient implements RegistryClient {
       // By tag: the digest is the bytes' own; a header that says otherwise is a registry (or proxy) lying.
       digest = header && isCheckableDigest(header) ? digestOf(bytes, header) : digestOf(bytes);
       if (header && isCheckableDigest(header) && header !== digest) {
-        throw new PromotionError('protocol', `${repo.registry} answered ${repositoryName(repo)}:${reference} with Docker-Content-Digest ${header}, but the manifest it sent hashes to ${digest}`, 'A proxy or cache in front of the registry may be serving stale or altered content.');
+        throw new PromotionError(
+          'protocol',
+          `${repo.registry} answered ${repositoryName(repo)}:${reference} with Docker-Content-Digest ${header}, but the manifest it sent hashes to ${digest}`,
+          'A proxy or cache in front of the registry may be serving stale or altered content.',
+        );
       }
     }
     return { digest, mediaType: mediaType || declaredMediaType(bytes), size: bytes.length, bytes };
@@ -134,7 +140,11 @@ export class HttpRegistryClient implements RegistryClient {
       try {
         body = JSON.parse(text) as { tags?: unknown };
       } catch {
-        throw new PromotionError('protocol', `${repo.registry} answered the tag list of ${repositoryName(repo)} with something that is not JSON`, 'Check the registry address (a proxy or login page may be answering).');
+        throw new PromotionError(
+          'protocol',
+          `${repo.registry} answered the tag list of ${repositoryName(repo)} with something that is not JSON`,
+          'Check the registry address (a proxy or login page may be answering).',
+        );
       }
       const listed = body?.tags ?? [];
       if (!Array.isArray(listed) || !listed.every((t): t is string => typeof t === 'string')) {
@@ -171,7 +181,8 @@ export class HttpRegistryClient implements RegistryClient {
   }
 
   async mountBlob(repo: Repository, digest: string, from: Repository, signal?: AbortSignal): Promise<boolean> {
-    if (from.registry !== repo.registry) throw new PromotionError('internal', `cannot mount a blob from ${from.registry} into ${repo.registry}: mounts work within one registry`);
+    if (from.registry !== repo.registry)
+      throw new PromotionError('internal', `cannot mount a blob from ${from.registry} into ${repo.registry}: mounts work within one registry`);
     const query = new URLSearchParams({ mount: digest, from: from.path });
     const res = await this.transport.request(repo, 'pull,push', 'POST', `blobs/uploads/?${query.toString()}`, {
       signal,
@@ -227,7 +238,8 @@ export class HttpRegistryClient implements RegistryClient {
       } finally {
         idle.stop();
       }
-      if (size >= 0 && read !== size) throw new PromotionError('protocol', `${registry} sent ${read} bytes of the blob ${digest}, not the ${size} it announced`);
+      if (size >= 0 && read !== size)
+        throw new PromotionError('protocol', `${registry} sent ${read} bytes of the blob ${digest}, not the ${size} it announced`);
       const got = hashed(hasher, digest);
       if (got !== digest) throw new PromotionError('protocol', `${registry} returned a blob whose content does not match ${digest} (it hashes to ${got})`);
     }
@@ -335,7 +347,11 @@ function manifestMediaType(res: Response, repo: Repository, reference: string): 
   const type = contentType(res);
   if (!type || type === 'application/json') return '';
   if (/^application\/vnd\.[^\s]+$/.test(type)) return type;
-  throw new PromotionError('protocol', `${repo.registry} answered the manifest ${repositoryName(repo)}:${reference} with ${type}, which is not a manifest`, 'Check the registry address (a proxy or login page may be answering instead of the registry).');
+  throw new PromotionError(
+    'protocol',
+    `${repo.registry} answered the manifest ${repositoryName(repo)}:${reference} with ${type}, which is not a manifest`,
+    'Check the registry address (a proxy or login page may be answering instead of the registry).',
+  );
 }
 
 /** The `mediaType` field of manifest bytes, when the registry sent no useful Content-Type. */

@@ -120,7 +120,9 @@ export function referrersFallbackTag(digest: string): string {
  * write under the fallback tag. `existing` undefined starts a new index.
  */
 export function mergeReferrersIndex(existing: Buffer | undefined, add: readonly Descriptor[]): { bytes: Buffer; added: number } {
-  const base = existing ? (JSON.parse(existing.toString('utf8')) as { manifests?: Descriptor[] } & Record<string, unknown>) : { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] };
+  const base = existing
+    ? (JSON.parse(existing.toString('utf8')) as { manifests?: Descriptor[] } & Record<string, unknown>)
+    : { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] };
   const manifests = Array.isArray(base.manifests) ? [...base.manifests] : [];
   const seen = new Set(manifests.map((m) => m.digest));
   let added = 0;

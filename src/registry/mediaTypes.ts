@@ -7,12 +7,7 @@ export const MediaTypes = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
 } as const;
 
-export const MANIFEST_ACCEPT = [
-  MediaTypes.ociIndex,
-  MediaTypes.dockerManifestList,
-  MediaTypes.ociManifest,
-  MediaTypes.dockerManifest,
-].join(', ');
+export const MANIFEST_ACCEPT = [MediaTypes.ociIndex, MediaTypes.dockerManifestList, MediaTypes.ociManifest, MediaTypes.dockerManifest].join(', ');
 
 export function isIndexMediaType(mediaType: string): boolean {
   return mediaType === MediaTypes.ociIndex || mediaType === MediaTypes.dockerManifestList;

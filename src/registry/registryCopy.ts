@@ -18,7 +18,16 @@
 import { CancelledError, PromotionError, throwIfAborted } from '../core/errors';
 import type { Logger } from '../core/log';
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
-import { cosignTags, isForeignLayer, mergeReferrersIndex, parseManifestRefs, referrersFallbackTag, type CosignKind, type Descriptor, type ManifestRefs } from './manifestRefs';
+import {
+  cosignTags,
+  isForeignLayer,
+  mergeReferrersIndex,
+  parseManifestRefs,
+  referrersFallbackTag,
+  type CosignKind,
+  type Descriptor,
+  type ManifestRefs,
+} from './manifestRefs';
 import { describeMediaType, isIndexMediaType, MediaTypes } from './mediaTypes';
 import type { Manifest, RegistryClient } from './registryClient';
 
@@ -150,10 +159,12 @@ export function describeExtras(extras: readonly Pick<CopiedExtra, 'kind'>[]): st
     'referrers-index': ['referrers tag', 'referrers tags'],
   };
   for (const e of extras) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
-  const parts = (Object.keys(names) as ExtraKind[]).filter((k) => counts.get(k)).map((k) => {
-    const n = counts.get(k)!;
-    return n === 1 ? `${/^[aeiou]/i.test(names[k][0]) ? 'an' : 'a'} ${names[k][0]}` : `${n} ${names[k][1]}`;
-  });
+  const parts = (Object.keys(names) as ExtraKind[])
+    .filter((k) => counts.get(k))
+    .map((k) => {
+      const n = counts.get(k)!;
+      return n === 1 ? `${/^[aeiou]/i.test(names[k][0]) ? 'an' : 'a'} ${names[k][0]}` : `${n} ${names[k][1]}`;
+    });
   if (parts.length <= 1) return parts.join('');
   return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
@@ -189,7 +200,13 @@ export async function findExtras(source: CopySource, options: Pick<CopyOptions, 
     const { cosign, referrers } = await copier.discoverExtras(subject);
     return [
       ...cosign.map((c): FoundExtra => ({ kind: c.kind, subject, digest: c.manifest.digest, tag: c.tag, description: `${COSIGN_NAMES[c.kind]} ${c.tag}` })),
-      ...referrers.map((d): FoundExtra => ({ kind: 'referrer', subject, digest: d.digest, ...(d.artifactType ? { artifactType: d.artifactType } : {}), description: referrerDescription(d) })),
+      ...referrers.map((d): FoundExtra => ({
+        kind: 'referrer',
+        subject,
+        digest: d.digest,
+        ...(d.artifactType ? { artifactType: d.artifactType } : {}),
+        description: referrerDescription(d),
+      })),
     ];
   });
   return found.flat();
@@ -229,7 +246,8 @@ export async function prepareCopy(source: CopySource, target: CopyTarget, option
   copier.progress('manifests', `Reading ${from}…`);
   const top = await copier.src.getManifest(source.repository, source.digest, options.signal);
   if (!top) throw new PromotionError('not-found', `${from} does not exist (the manifest ${source.digest} is not in ${repositoryName(source.repository)})`);
-  if (top.digest !== source.digest) throw new PromotionError('protocol', `${source.repository.registry} answered ${source.digest} with the manifest ${top.digest}`);
+  if (top.digest !== source.digest)
+    throw new PromotionError('protocol', `${source.repository.registry} answered ${source.digest} with the manifest ${top.digest}`);
   const refs = parseManifestRefs(top.bytes, top.mediaType);
   const mediaType = refs.mediaType;
   let extras: CopiedExtra[] = [];
@@ -322,7 +340,11 @@ class Copier {
     if (depth >= MAX_DEPTH) throw new PromotionError('protocol', `indexes nested more than ${MAX_DEPTH} deep in ${repositoryName(this.from)}`);
     const children = await pool(refs.manifests, 4, this.signal, async (d) => {
       const child = await this.src.getManifest(this.from, d.digest, this.signal);
-      if (!child) throw new PromotionError('not-found', `the index ${shortDigest(manifest.digest)} in ${repositoryName(this.from)} names the manifest ${d.digest}, which the registry does not have; it cannot be copied whole`);
+      if (!child)
+        throw new PromotionError(
+          'not-found',
+          `the index ${shortDigest(manifest.digest)} in ${repositoryName(this.from)} names the manifest ${d.digest}, which the registry does not have; it cannot be copied whole`,
+        );
       const childRefs = parseManifestRefs(child.bytes, child.mediaType || d.mediaType);
       return this.readTree({ ...child, mediaType: childRefs.mediaType }, childRefs, depth + 1);
     });
@@ -439,7 +461,9 @@ class Copier {
     }
     const listed = await this.src.listReferrers(this.from, subject, this.signal);
     const fallback = listed === undefined ? await this.src.getManifest(this.from, referrersFallbackTag(subject), this.signal) : undefined;
-    const referrers: Descriptor[] = listed ?? (fallback && isIndexMediaType(fallback.mediaType || MediaTypes.ociIndex) ? [...parseManifestRefs(fallback.bytes, fallback.mediaType).manifests] : []);
+    const referrers: Descriptor[] =
+      listed ??
+      (fallback && isIndexMediaType(fallback.mediaType || MediaTypes.ociIndex) ? [...parseManifestRefs(fallback.bytes, fallback.mediaType).manifests] : []);
     return { cosign, referrers, ...(fallback ? { fallback } : {}) };
   }
 
@@ -478,7 +502,8 @@ class Copier {
     if (targetListed === undefined) {
       const existing = await this.dst.getManifest(this.to, fallbackTag, this.signal);
       let bytes: Buffer | undefined;
-      if (!existing && fallback && available.length === referrers.length) bytes = fallback.bytes; // verbatim: the same digest as in the source
+      if (!existing && fallback && available.length === referrers.length)
+        bytes = fallback.bytes; // verbatim: the same digest as in the source
       else if (available.length) {
         const merged = mergeReferrersIndex(existing?.bytes, available);
         if (merged.added > 0 || !existing) bytes = merged.bytes;
@@ -487,9 +512,24 @@ class Copier {
         const mediaType = existing?.mediaType || fallback?.mediaType || MediaTypes.ociIndex;
         const digest = await this.dst.putManifest(this.to, fallbackTag, { mediaType, bytes }, this.signal);
         this.stats.manifestsWritten++;
-        push({ kind: 'referrers-index', subject, digest, tag: fallbackTag, status: 'copied', ...(existing ? { replaced: existing.digest } : {}), description: `referrers tag ${fallbackTag}` });
+        push({
+          kind: 'referrers-index',
+          subject,
+          digest,
+          tag: fallbackTag,
+          status: 'copied',
+          ...(existing ? { replaced: existing.digest } : {}),
+          description: `referrers tag ${fallbackTag}`,
+        });
       } else if (existing) {
-        out.push({ kind: 'referrers-index', subject, digest: existing.digest, tag: fallbackTag, status: 'present', description: `referrers tag ${fallbackTag}` });
+        out.push({
+          kind: 'referrers-index',
+          subject,
+          digest: existing.digest,
+          tag: fallbackTag,
+          status: 'present',
+          description: `referrers tag ${fallbackTag}`,
+        });
       }
     }
     return out;

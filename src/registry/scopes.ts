@@ -14,7 +14,11 @@ export function parseScope(text: string): Scope | undefined {
   const first = text.indexOf(':');
   const last = text.lastIndexOf(':');
   if (first <= 0 || last <= first) return undefined;
-  const actions = text.slice(last + 1).split(',').map((a) => a.trim()).filter(Boolean);
+  const actions = text
+    .slice(last + 1)
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   return { type: text.slice(0, first), name: text.slice(first + 1, last), actions };
 }
 
@@ -49,7 +53,9 @@ export function mergeScopes(...lists: readonly (readonly string[])[]): string[] 
     for (const a of scope.actions) entry.actions.add(a);
     byResource.set(key, entry);
   }
-  const merged = [...byResource.values()].map((e) => `${e.type}:${e.name}:${[...e.actions].sort((a, b) => actionRank(a) - actionRank(b) || a.localeCompare(b)).join(',')}`);
+  const merged = [...byResource.values()].map(
+    (e) => `${e.type}:${e.name}:${[...e.actions].sort((a, b) => actionRank(a) - actionRank(b) || a.localeCompare(b)).join(',')}`,
+  );
   return [...merged, ...verbatim].sort();
 }
 

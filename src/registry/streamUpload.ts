@@ -13,7 +13,14 @@ import { request as httpsRequest } from 'node:https';
 
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-export async function sendStream(url: string, method: string, headers: Record<string, string>, body: AsyncIterable<Uint8Array>, signal: AbortSignal, agent?: Agent): Promise<Response> {
+export async function sendStream(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: AsyncIterable<Uint8Array>,
+  signal: AbortSignal,
+  agent?: Agent,
+): Promise<Response> {
   const target = new URL(url);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<Response>((resolve, reject) => {
@@ -48,7 +55,13 @@ export async function sendStream(url: string, method: string, headers: Record<st
         // The registry answered before taking the whole body (e.g. 401): this connection is done.
         if (!bodyDone) req.destroy();
         const noBody = status === 204 || status === 304 || status < 200;
-        resolve(new Response(noBody ? null : Buffer.concat(chunks), { status: status < 200 ? 502 : status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
+        resolve(
+          new Response(noBody ? null : Buffer.concat(chunks), {
+            status: status < 200 ? 502 : status,
+            statusText: res.statusMessage ?? '',
+            headers: responseHeaders,
+          }),
+        );
       });
     });
     void (async () => {

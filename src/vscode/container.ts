@@ -59,24 +59,44 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
   own({ dispose: () => model.dispose() });
 
   // Gates, rollback and the runner read between refreshes: the digests the last snapshot saw.
-  history.useRecords((file) => app.withRecords(file, model.snapshot?.environments.map((row) => ({ env: row.env, digest: row.lookup.state === 'present' ? row.lookup.digest : null })) ?? []));
+  history.useRecords((file) =>
+    app.withRecords(
+      file,
+      model.snapshot?.environments.map((row) => ({ env: row.env, digest: row.lookup.state === 'present' ? row.lookup.digest : null })) ?? [],
+    ),
+  );
   let interaction: UserInteraction = new VsCodeInteraction();
   const trees: { environments?: EnvironmentsTree } = {};
   const shipDeps = { describe: (repo: Repository, digest: string, signal?: AbortSignal) => details.get(repo, digest, signal), workspaceDir };
   const confirming = (): UserInteraction => withShippedCommits(interaction, (c, signal) => shippedByConfirmation(shipDeps, c, signal));
   const runner = new PromotionRunner({ model, app, interaction: confirming, onBusyChanged: () => trees.environments?.redraw() });
-  const promoteCommands = new PromoteCommands({ model, runner, interaction: () => interaction, memory: context.workspaceState, describe: (repo, digest) => details.get(repo, digest) });
+  const promoteCommands = new PromoteCommands({
+    model,
+    runner,
+    interaction: () => interaction,
+    memory: context.workspaceState,
+    describe: (repo, digest) => details.get(repo, digest),
+  });
 
   const lookupDetails = async (node: PromotionNode) => {
     const found = digestOf(node);
     return found ? details.get(found.repository, found.digest) : undefined;
   };
-  trees.environments = own(new EnvironmentsTree(model, lookupDetails, (env) => runner.isPromoting(env), (target, source) => shippedBetween(shipDeps, target, source)));
+  trees.environments = own(
+    new EnvironmentsTree(
+      model,
+      lookupDetails,
+      (env) => runner.isPromoting(env),
+      (target, source) => shippedBetween(shipDeps, target, source),
+    ),
+  );
   const buildsTree = own(new BuildsTree(model, lookupDetails));
-  const historyTree = own(new HistoryTree(model, () => {
-    const dir = workspaceDir();
-    return dir ? history.file(dir) : undefined;
-  }));
+  const historyTree = own(
+    new HistoryTree(model, () => {
+      const dir = workspaceDir();
+      return dir ? history.file(dir) : undefined;
+    }),
+  );
   const gateChecks = own(new GateChecksTree());
   const views = [
     own(vscode.window.createTreeView('imagePromotion.environments', { treeDataProvider: trees.environments, showCollapseAll: false })),
@@ -102,16 +122,26 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
   };
   const loader = own(new ConfigLoader(model, diagnostics, settings, log, setState));
   own(vscode.workspace.onDidGrantWorkspaceTrust(() => void loader.reload()));
-  own(vscode.workspace.onDidChangeConfiguration((e) => {
-    if (['dockerHost', 'insecureRegistries', 'historyFile', 'records'].some((name) => e.affectsConfiguration(`imagePromotion.${name}`))) void model.refresh();
-  }));
+  own(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (['dockerHost', 'insecureRegistries', 'historyFile', 'records'].some((name) => e.affectsConfiguration(`imagePromotion.${name}`))) void model.refresh();
+    }),
+  );
 
   const refresh = async (): Promise<void> => {
     credentials.clear();
     await vscode.window.withProgress({ location: { viewId: 'imagePromotion.environments' } }, () => model.refresh());
   };
   const handlers = commandHandlers({
-    model, app, history, runner, promote: promoteCommands, loader, historyDocuments, log, refresh,
+    model,
+    app,
+    history,
+    runner,
+    promote: promoteCommands,
+    loader,
+    historyDocuments,
+    log,
+    refresh,
     interaction: () => interaction,
     extensionId: context.extension.id,
     compare: { model, registry: app.registry, describe: shipDeps.describe, interaction: () => interaction },
@@ -121,7 +151,8 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
       void vscode.commands.executeCommand('imagePromotion.gateChecks.focus');
     },
   });
-  for (const registration of registerCommands(handlers, { log, interaction: () => interaction, titles: commandTitles(context.extension.packageJSON) })) own(registration);
+  for (const registration of registerCommands(handlers, { log, interaction: () => interaction, titles: commandTitles(context.extension.packageJSON) }))
+    own(registration);
 
   void loader.reload();
 

@@ -53,7 +53,11 @@ export class VsCodeInteraction implements UserInteraction {
     // The full list is a click away; reading it comes back to the same question.
     const list = commits.length ? `Show ${commits.length + more} Commits…` : undefined;
     for (;;) {
-      const answer = await vscode.window.showWarningMessage(confirmationTitle(c), { modal: true, detail: confirmationDetail(c) }, ...[action, ...(list ? [list] : [])]);
+      const answer = await vscode.window.showWarningMessage(
+        confirmationTitle(c),
+        { modal: true, detail: confirmationDetail(c) },
+        ...[action, ...(list ? [list] : [])],
+      );
       if (answer === list) {
         await showCommitList(c, commits, more);
         continue;
@@ -90,10 +94,17 @@ async function showCommitList(c: Confirmation, commits: readonly Commit[], more:
   const verb = c.shipped?.kind === 'takes-back' ? 'takes back' : 'ships';
   await vscode.window.showQuickPick(
     [
-      ...commits.map((commit) => ({ label: commit.subject, description: `${commit.sha.slice(0, 7)} · ${commit.author} · ${commit.date.slice(0, 10)}${commit.merge ? ' · merge' : ''}` })),
+      ...commits.map((commit) => ({
+        label: commit.subject,
+        description: `${commit.sha.slice(0, 7)} · ${commit.author} · ${commit.date.slice(0, 10)}${commit.merge ? ' · merge' : ''}`,
+      })),
       ...(more > 0 ? [{ label: `… and ${more} more`, description: 'run Compare Environments… for the whole range' }] : []),
     ],
-    { title: `${c.sourceLabel} → ${c.target.name} ${verb} ${commits.length + more} commit${commits.length + more === 1 ? '' : 's'}`, placeHolder: 'Press Escape to return to the confirmation', matchOnDescription: true },
+    {
+      title: `${c.sourceLabel} → ${c.target.name} ${verb} ${commits.length + more} commit${commits.length + more === 1 ? '' : 's'}`,
+      placeHolder: 'Press Escape to return to the confirmation',
+      matchOnDescription: true,
+    },
   );
 }
 
@@ -101,7 +112,11 @@ async function showCommitList(c: Confirmation, commits: readonly Commit[], more:
  * Fills in what a confirmation ships before the person is asked (both the dialog and extension tests
  * see it). A lookup that fails or takes too long costs the list, never the promotion.
  */
-export function withShippedCommits(inner: UserInteraction, ships: (c: Confirmation, signal: AbortSignal) => Promise<Shipped | undefined>, timeoutMs = 8_000): UserInteraction {
+export function withShippedCommits(
+  inner: UserInteraction,
+  ships: (c: Confirmation, signal: AbortSignal) => Promise<Shipped | undefined>,
+  timeoutMs = 8_000,
+): UserInteraction {
   return {
     pick: (items, options) => inner.pick(items, options),
     warn: (message, detail, action) => inner.warn(message, detail, action),
@@ -113,7 +128,11 @@ export function withShippedCommits(inner: UserInteraction, ships: (c: Confirmati
       const timer = setTimeout(() => abort.abort(), timeoutMs);
       const shipped = await ships(c, abort.signal).then(
         (s) => s,
-        (error: Error): Shipped => ({ kind: 'note', note: 'failed', message: abort.signal.aborted ? `git and the registry did not answer within ${timeoutMs / 1000} s` : error.message }),
+        (error: Error): Shipped => ({
+          kind: 'note',
+          note: 'failed',
+          message: abort.signal.aborted ? `git and the registry did not answer within ${timeoutMs / 1000} s` : error.message,
+        }),
       );
       clearTimeout(timer);
       return inner.confirm(shipped ? { ...c, shipped } : c);

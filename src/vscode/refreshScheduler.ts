@@ -7,7 +7,11 @@ export class RefreshScheduler implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly model: PromotionModel, private readonly views: readonly vscode.TreeView<unknown>[], private readonly settings: Settings) {
+  constructor(
+    private readonly model: PromotionModel,
+    private readonly views: readonly vscode.TreeView<unknown>[],
+    private readonly settings: Settings,
+  ) {
     for (const view of views) this.disposables.push(view.onDidChangeVisibility(() => this.update(true)));
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => affectsSetting(e, 'refreshInterval') && this.update(false)));
     this.update(false);

@@ -26,7 +26,17 @@ export async function shippedByConfirmation(deps: ShippedDeps, c: Confirmation, 
 }
 
 /** For a row's tooltip: what promoting the environment before into this one would ship. */
-export async function shippedBetween(deps: ShippedDeps, target: { name: string; repository: Repository; digest: string }, source: { name: string; repository: Repository; digest: string }, signal?: AbortSignal): Promise<Shipped> {
+export async function shippedBetween(
+  deps: ShippedDeps,
+  target: { name: string; repository: Repository; digest: string },
+  source: { name: string; repository: Repository; digest: string },
+  signal?: AbortSignal,
+): Promise<Shipped> {
   const [from, to] = await Promise.all([deps.describe(target.repository, target.digest, signal), deps.describe(source.repository, source.digest, signal)]);
-  return whatShips(deps.workspaceDir(), { label: target.name, ...(from.revision ? { revision: from.revision } : {}) }, { label: source.name, ...(to.revision ? { revision: to.revision } : {}) }, { limit: 20, ...(signal ? { signal } : {}) });
+  return whatShips(
+    deps.workspaceDir(),
+    { label: target.name, ...(from.revision ? { revision: from.revision } : {}) },
+    { label: source.name, ...(to.revision ? { revision: to.revision } : {}) },
+    { limit: 20, ...(signal ? { signal } : {}) },
+  );
 }

@@ -22,7 +22,10 @@ export class PromotionStatusBar implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private shown = false;
 
-  constructor(private readonly model: PromotionModel, private readonly enabled: () => boolean) {
+  constructor(
+    private readonly model: PromotionModel,
+    private readonly enabled: () => boolean,
+  ) {
     this.item.name = 'Image Promotion';
     this.item.command = { command: REVEAL_COMMAND, title: 'Show the environments' };
     const subscription = model.onDidChange(() => this.update());
@@ -55,7 +58,12 @@ export class PromotionStatusBar implements vscode.Disposable {
     const glance = snapshot ? glanceOf(snapshot) : undefined;
     if (!glance) {
       const last = config.config.environments[config.config.environments.length - 1];
-      this.render(`$(sync~spin) ${last?.name ?? 'Image Promotion'}`, 'Image Promotion: looking up what each environment holds…', `${last?.name ?? 'Image Promotion'}: looking up`, false);
+      this.render(
+        `$(sync~spin) ${last?.name ?? 'Image Promotion'}`,
+        'Image Promotion: looking up what each environment holds…',
+        `${last?.name ?? 'Image Promotion'}: looking up`,
+        false,
+      );
       return;
     }
     const { last } = glance;
@@ -64,7 +72,12 @@ export class PromotionStatusBar implements vscode.Disposable {
     const icon = warning ? '$(warning)' : last.state === 'in-step' ? '$(pass)' : '$(package)';
     const what = last.build ?? last.words;
     const suffix = warning && last.build ? ` · ${last.words}` : '';
-    this.render(`${icon} ${last.environment}: ${what}${suffix}`, tooltipOf(glance), `Image Promotion: ${last.environment} holds ${last.build ?? 'nothing'}, ${last.words}${attentionWords(glance)}`, warning);
+    this.render(
+      `${icon} ${last.environment}: ${what}${suffix}`,
+      tooltipOf(glance),
+      `Image Promotion: ${last.environment} holds ${last.build ?? 'nothing'}, ${last.words}${attentionWords(glance)}`,
+      warning,
+    );
   }
 
   private render(text: string, tooltip: string, label: string, warning: boolean): void {

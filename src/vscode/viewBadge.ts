@@ -7,7 +7,10 @@ import type { PromotionModel } from '../model/promotionModel';
 export class AttentionBadge implements vscode.Disposable {
   private readonly subscription: { dispose(): void };
 
-  constructor(private readonly model: PromotionModel, private readonly view: vscode.TreeView<unknown>) {
+  constructor(
+    private readonly model: PromotionModel,
+    private readonly view: vscode.TreeView<unknown>,
+  ) {
     this.subscription = model.onDidChange(() => this.update());
     this.update();
   }
@@ -25,8 +28,6 @@ export class AttentionBadge implements vscode.Disposable {
     const attention = snapshot ? (glanceOf(snapshot)?.attention ?? []) : [];
     // A refresh in progress keeps the last count rather than blinking to nothing.
     if (!snapshot && this.model.config.kind === 'ready') return;
-    this.view.badge = attention.length
-      ? { value: attention.length, tooltip: attention.map((e) => `${e.environment}: ${e.words}`).join('\n') }
-      : undefined;
+    this.view.badge = attention.length ? { value: attention.length, tooltip: attention.map((e) => `${e.environment}: ${e.words}`).join('\n') } : undefined;
   }
 }

@@ -31,10 +31,17 @@ export function benchCore(svc: TestServices): BenchCore {
 }
 
 /** One promotion with no gates, confirmed at once; verification included. Throws unless it succeeded. */
-export async function promoteOnce(core: BenchCore, config: PromotionConfig, source: PromotionSource, target: string, expectTransport?: 'engine' | 'registry'): Promise<{ roundTrips: number; calls: string[] }> {
+export async function promoteOnce(
+  core: BenchCore,
+  config: PromotionConfig,
+  source: PromotionSource,
+  target: string,
+  expectTransport?: 'engine' | 'registry',
+): Promise<{ roundTrips: number; calls: string[] }> {
   core.counting.reset();
   const outcome = await promote({ config, source, target: env(config, target) }, core.promotion, environmentFor(new ScriptedPrompts()));
   if (outcome.status !== 'succeeded') throw new Error(`promotion into ${target} ${outcome.status}: ${outcome.message}`);
-  if (expectTransport && outcome.transport !== expectTransport) throw new Error(`promotion went through ${outcome.transport}, the case measures ${expectTransport}`);
+  if (expectTransport && outcome.transport !== expectTransport)
+    throw new Error(`promotion went through ${outcome.transport}, the case measures ${expectTransport}`);
   return { roundTrips: core.counting.roundTrips(), calls: [...core.counting.calls] };
 }

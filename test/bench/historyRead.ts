@@ -18,8 +18,21 @@ export async function historyReadMs(lines = 50_000, rounds = 5): Promise<{ media
     const text: string[] = [];
     for (let i = 0; i < lines; i++) {
       const record = recordFromOutcome(
-        { status: 'succeeded', message: `record ${i}`, digest: DIGEST, previousDigest: null, finalDigest: DIGEST, gates: [], durationMs: 5, transport: 'engine' },
-        { source: { label: 'build 3f9c2ab', buildTag: '3f9c2ab', repository: 'registry.example.com/app' }, target: { environment: 'staging', tag: 'staging', repository: 'registry.example.com/app' }, id: String(i) },
+        {
+          status: 'succeeded',
+          message: `record ${i}`,
+          digest: DIGEST,
+          previousDigest: null,
+          finalDigest: DIGEST,
+          gates: [],
+          durationMs: 5,
+          transport: 'engine',
+        },
+        {
+          source: { label: 'build 3f9c2ab', buildTag: '3f9c2ab', repository: 'registry.example.com/app' },
+          target: { environment: 'staging', tag: 'staging', repository: 'registry.example.com/app' },
+          id: String(i),
+        },
         { name: 'Ada', email: 'ada@example.com', user: 'ada' },
         Date.UTC(2025, 0, 1) + i * 60_000,
       );

@@ -28,7 +28,13 @@ async function rowsWithDigests(wb: Workbench, view: string, count: number, timeo
   await wb.page.waitForFunction(check, undefined, { polling: 20, timeout: timeoutMs });
 }
 
-export async function hostFigures(options: { registry: string; repository: string; view: 'Environments' | 'Builds'; rows: number; env: Record<string, string> }): Promise<HostFigures> {
+export async function hostFigures(options: {
+  registry: string;
+  repository: string;
+  view: 'Environments' | 'Builds';
+  rows: number;
+  env: Record<string, string>;
+}): Promise<HostFigures> {
   let server: CodeServer | undefined;
   let wb: Workbench | undefined;
   try {

@@ -33,12 +33,16 @@ export async function imageOn(registryUrl: string, repo: string, tag: string, la
   );
   const configDigest = await uploadBlob(registryUrl, repo, config);
   const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MEDIA_TYPES.dockerManifest,
-      config: { mediaType: MEDIA_TYPES.dockerConfig, size: config.length, digest: configDigest },
-      layers: [{ mediaType: MEDIA_TYPES.dockerLayerGzip, size: layer.bytes.length, digest: layer.digest }],
-    }, null, 3), // as the engine writes it: a pushed Docker image comes back with the same digest
+    JSON.stringify(
+      {
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPES.dockerManifest,
+        config: { mediaType: MEDIA_TYPES.dockerConfig, size: config.length, digest: configDigest },
+        layers: [{ mediaType: MEDIA_TYPES.dockerLayerGzip, size: layer.bytes.length, digest: layer.digest }],
+      },
+      null,
+      3,
+    ), // as the engine writes it: a pushed Docker image comes back with the same digest
   );
   return putManifest(registryUrl, repo, tag, manifest, MEDIA_TYPES.dockerManifest);
 }

@@ -157,7 +157,12 @@ export function crossRegistryCase(ctx: PromotionContext): CaseSpec {
         return promoteOnce(ctx.core, crossConfig(ctx.a, repo, ctx.b, target), { kind: 'build', tag }, 'production', 'registry');
       },
     },
-    peers: [{ label: 'skopeo copy --all --preserve-digests', run: async () => void (await skopeoCopy(`${ctx.a.host}/${repo}:${tag}`, `${ctx.b.host}/${uniqueRepo('cross')}:production`)) }],
+    peers: [
+      {
+        label: 'skopeo copy --all --preserve-digests',
+        run: async () => void (await skopeoCopy(`${ctx.a.host}/${repo}:${tag}`, `${ctx.b.host}/${uniqueRepo('cross')}:production`)),
+      },
+    ],
   };
 }
 
@@ -172,13 +177,30 @@ export function indexCase(ctx: PromotionContext, where: 'same' | 'cross'): CaseS
   const prepare = async (round: number): Promise<void> => void (await build(round));
   const ours: Side =
     where === 'same'
-      ? { label: 'ours', warmup: true, prepare, run: async (round) => promoteOnce(ctx.core, sameRepoConfig(ctx.a, repo), { kind: 'build', tag: await build(round) }, 'staging', 'registry') }
-      : { label: 'ours', warmup: true, prepare, run: async (round) => promoteOnce(ctx.core, crossConfig(ctx.a, repo, ctx.b, uniqueRepo('index')), { kind: 'build', tag: await build(round) }, 'production', 'registry') };
+      ? {
+          label: 'ours',
+          warmup: true,
+          prepare,
+          run: async (round) => promoteOnce(ctx.core, sameRepoConfig(ctx.a, repo), { kind: 'build', tag: await build(round) }, 'staging', 'registry'),
+        }
+      : {
+          label: 'ours',
+          warmup: true,
+          prepare,
+          run: async (round) =>
+            promoteOnce(ctx.core, crossConfig(ctx.a, repo, ctx.b, uniqueRepo('index')), { kind: 'build', tag: await build(round) }, 'production', 'registry'),
+        };
   const peerTarget = (): string => (where === 'same' ? `${ctx.a.host}/${repo}:peer-staging` : `${ctx.b.host}/${uniqueRepo('index')}:production`);
   return {
     name: `multi-platform index (2 platforms, 256 KiB each), ${where === 'same' ? 'same repository' : 'into another registry'}`,
     rounds: 5,
     ours,
-    peers: [{ label: 'skopeo copy --all --preserve-digests', prepare, run: async (round) => void (await skopeoCopy(`${ctx.a.host}/${repo}:${await build(round)}`, peerTarget())) }],
+    peers: [
+      {
+        label: 'skopeo copy --all --preserve-digests',
+        prepare,
+        run: async (round) => void (await skopeoCopy(`${ctx.a.host}/${repo}:${await build(round)}`, peerTarget())),
+      },
+    ],
   };
 }

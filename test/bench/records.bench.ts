@@ -40,7 +40,16 @@ async function main(): Promise<void> {
     const write = await time(() => {
       const environment = ['development', 'staging', 'production'][n++ % 3]!;
       const record = recordFromOutcome(
-        { status: 'succeeded', message: 'bench', digest: build.digest, previousDigest: null, finalDigest: build.digest, gates: [], durationMs: 1, transport: 'registry' },
+        {
+          status: 'succeeded',
+          message: 'bench',
+          digest: build.digest,
+          previousDigest: null,
+          finalDigest: build.digest,
+          gates: [],
+          durationMs: 1,
+          transport: 'registry',
+        },
         { source: { label: 'bench', repository }, target: { environment, tag: environment === 'development' ? 'dev' : environment, repository } },
         { user: 'bench' },
       );
@@ -58,7 +67,12 @@ async function main(): Promise<void> {
         takeSnapshot(cfg, {
           ...core.snapshotServices,
           withRecords: (file, environments, signal) =>
-            withRegistryRecords(file, recordSubjects(environments, file?.records ?? []), { read: (r, d, s) => reader.read(r, d, s), log: core.log, accept: ofEnvironments(environments.map((e) => e.env)) }, signal),
+            withRegistryRecords(
+              file,
+              recordSubjects(environments, file?.records ?? []),
+              { read: (r, d, s) => reader.read(r, d, s), log: core.log, accept: ofEnvironments(environments.map((e) => e.env)) },
+              signal,
+            ),
         }),
       20,
     );

@@ -76,26 +76,44 @@ async function main(): Promise<void> {
   try {
     // Setup on loopback, straight to the registry.
     const small = uniqueRepo('bench');
-    for (let i = 0; i < 20; i++) await pushImage(registry.url, small, (0x1000000 + i).toString(16), { created: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() });
+    for (let i = 0; i < 20; i++)
+      await pushImage(registry.url, small, (0x1000000 + i).toString(16), { created: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() });
     const large = uniqueRepo('bench');
     const image = await pushImage(registry.url, large, undefined, { created: '2026-01-01T00:00:00Z' });
-    await mapLimit(Array.from({ length: 5000 }, (_, i) => String(i + 1)), 16, (tag) => putManifest(registry.url, large, tag, image.manifest, image.mediaType));
-    for (const [repo, from] of [[small, '1000013'], [large, '5000']] as const) for (const tag of ['dev', 'staging', 'production']) await tagExisting(registry.url, repo, from, tag);
+    await mapLimit(
+      Array.from({ length: 5000 }, (_, i) => String(i + 1)),
+      16,
+      (tag) => putManifest(registry.url, large, tag, image.manifest, image.mediaType),
+    );
+    for (const [repo, from] of [
+      [small, '1000013'],
+      [large, '5000'],
+    ] as const)
+      for (const tag of ['dev', 'staging', 'production']) await tagExisting(registry.url, repo, from, tag);
 
     const rows: Row[] = [];
-    const profiles: [string, number][] = [['loopback', 0], ['50 ms RTT', 25]];
+    const profiles: [string, number][] = [
+      ['loopback', 0],
+      ['50 ms RTT', 25],
+    ];
     for (const [profile, oneWay] of profiles) {
       const proxy = oneWay ? await latencyProxy(registry.port, oneWay) : undefined;
       if (proxy) proxies.push(proxy);
       const host = `127.0.0.1:${proxy?.port ?? registry.port}`;
       const cases: [number, PromotionConfig][] = [
         [20, config(promotionYaml(`${host}/${small}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }, { name: 'production' }]))],
-        [5000, config(`${promotionYaml(`${host}/${large}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }, { name: 'production' }])}builds:\n  tagPattern: '^[0-9]+$'\n`)],
+        [
+          5000,
+          config(
+            `${promotionYaml(`${host}/${large}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }, { name: 'production' }])}builds:\n  tagPattern: '^[0-9]+$'\n`,
+          ),
+        ],
       ];
       for (const [builds, cfg] of cases) {
         // A keep-alive agent, as the reworked transport will pass: Node's own fetch drops the connection after every HEAD.
         const agent = new Agent({ keepAliveTimeout: 30_000, connections: 32 });
-        const keptFetch = ((input: string | URL | Request, init?: RequestInit) => undiciFetch(input as string, { ...(init as object), dispatcher: agent } as never)) as unknown as typeof fetch;
+        const keptFetch = ((input: string | URL | Request, init?: RequestInit) =>
+          undiciFetch(input as string, { ...(init as object), dispatcher: agent } as never)) as unknown as typeof fetch;
         const client = new HttpRegistryClient({ credentials: anonymous, log: quiet, timeoutMs: () => 30_000, fetch: keptFetch });
         const store = new DetailsStore({ file: join(dir, `${profile}-${builds}.json`) });
         const details = new ImageDetailsCache(client, undefined, store);
@@ -120,7 +138,17 @@ async function main(): Promise<void> {
         }
         const total = (s: typeof first): number => (s.requests ? s.requests.heads + s.requests.manifestGets + s.requests.blobGets + s.requests.tagLists : NaN);
         const oneHeadMs = median(heads);
-        rows.push({ profile, builds, oneHeadMs, firstMs, firstRequests: total(first), firstManifestGets: first.requests?.manifestGets ?? NaN, secondMs: median(seconds), secondRequests: total(second), ratio: median(seconds) / oneHeadMs });
+        rows.push({
+          profile,
+          builds,
+          oneHeadMs,
+          firstMs,
+          firstRequests: total(first),
+          firstManifestGets: first.requests?.manifestGets ?? NaN,
+          secondMs: median(seconds),
+          secondRequests: total(second),
+          ratio: median(seconds) / oneHeadMs,
+        });
         await agent.close();
       }
     }
@@ -128,7 +156,9 @@ async function main(): Promise<void> {
     console.log('| profile | builds | one HEAD | first refresh | requests (manifest GETs) | second refresh | requests | second / one HEAD |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
-      console.log(`| ${r.profile} | ${r.builds} | ${r.oneHeadMs.toFixed(1)} ms | ${r.firstMs.toFixed(0)} ms | ${r.firstRequests} (${r.firstManifestGets}) | ${r.secondMs.toFixed(1)} ms | ${r.secondRequests} | ${r.ratio.toFixed(2)}× |`);
+      console.log(
+        `| ${r.profile} | ${r.builds} | ${r.oneHeadMs.toFixed(1)} ms | ${r.firstMs.toFixed(0)} ms | ${r.firstRequests} (${r.firstManifestGets}) | ${r.secondMs.toFixed(1)} ms | ${r.secondRequests} | ${r.ratio.toFixed(2)}× |`,
+      );
     }
     console.log(JSON.stringify(rows));
   } finally {

@@ -35,7 +35,12 @@ function envTag(i: number, count: number): string {
 
 function refreshConfig(route: Route, r: RefreshRepo) {
   const names = Array.from({ length: r.environments }, (_, i) => envTag(i, r.environments));
-  return config(promotionYaml(`${route.host}/${r.repo}`, names.map((tag, i) => ({ name: r.environments === 3 ? ['development', 'staging', 'production'][i]! : tag, tag }))));
+  return config(
+    promotionYaml(
+      `${route.host}/${r.repo}`,
+      names.map((tag, i) => ({ name: r.environments === 3 ? ['development', 'staging', 'production'][i]! : tag, tag })),
+    ),
+  );
 }
 
 export function refreshCase(r: RefreshRepo, route: Route, core: BenchCore, profile: Profile): CaseSpec {
@@ -63,7 +68,8 @@ export function refreshCase(r: RefreshRepo, route: Route, core: BenchCore, profi
         }
         core.counting.reset();
         const snap = await takeSnapshot(cfg, core.snapshot);
-        if (snap.builds.state !== 'ok' || snap.builds.matching !== r.builds) throw new Error(`refresh saw ${snap.builds.state === 'ok' ? snap.builds.matching : snap.builds.error.message} builds, expected ${r.builds}`);
+        if (snap.builds.state !== 'ok' || snap.builds.matching !== r.builds)
+          throw new Error(`refresh saw ${snap.builds.state === 'ok' ? snap.builds.matching : snap.builds.error.message} builds, expected ${r.builds}`);
         if (snap.environments.some((e) => e.lookup.state !== 'present')) throw new Error('an environment lookup failed');
         return { roundTrips: core.counting.roundTrips() };
       },
@@ -73,7 +79,12 @@ export function refreshCase(r: RefreshRepo, route: Route, core: BenchCore, profi
         label: 'one HEAD, kept connection',
         warmup: true,
         run: async () => {
-          const res = await request(`${route.url}/v2/${r.repo}/manifests/${envTags[0]}`, { method: 'HEAD', reset: false, headers: { accept: MANIFEST_ACCEPT }, dispatcher: agent });
+          const res = await request(`${route.url}/v2/${r.repo}/manifests/${envTags[0]}`, {
+            method: 'HEAD',
+            reset: false,
+            headers: { accept: MANIFEST_ACCEPT },
+            dispatcher: agent,
+          });
           await res.body.dump();
           if (res.statusCode !== 200) throw new Error(`HEAD answered ${res.statusCode}`);
         },

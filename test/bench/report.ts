@@ -63,7 +63,9 @@ export function markdownTable(all: readonly Row[]): string {
   for (const r of all) {
     const ratio = Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : '—';
     const note = r.note ? ` (${r.note})` : '';
-    lines.push(`| ${r.profile} | ${r.case}${note} | ${ms(r.ours.medianMs)} | ${counts(r.ours)} | ${r.peer.label} | ${ms(r.peer.medianMs)} | ${counts(r.peer)} | ${ratio} | ${r.ours.n}/${r.peer.n} |`);
+    lines.push(
+      `| ${r.profile} | ${r.case}${note} | ${ms(r.ours.medianMs)} | ${counts(r.ours)} | ${r.peer.label} | ${ms(r.peer.medianMs)} | ${counts(r.peer)} | ${ratio} | ${r.ours.n}/${r.peer.n} |`,
+    );
   }
   return lines.join('\n');
 }

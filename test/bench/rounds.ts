@@ -54,7 +54,12 @@ export async function runCase(spec: CaseSpec, meter: Meter, say: (line: string) 
       runs.get(side)!.push(await measure(side, round, meter));
     }
   }
-  const result = { name: spec.name, ...(spec.note ? { note: spec.note } : {}), ours: toResult(spec.ours, runs), peers: spec.peers.map((p) => toResult(p, runs)) };
+  const result = {
+    name: spec.name,
+    ...(spec.note ? { note: spec.note } : {}),
+    ours: toResult(spec.ours, runs),
+    peers: spec.peers.map((p) => toResult(p, runs)),
+  };
   const line = [result.ours, ...result.peers].map((s) => `${s.label} ${s.runs.map((r) => r.ms.toFixed(0)).join('/')} ms`).join('; ');
   say(`  ${spec.name}: ${line}`);
   const calls = result.ours.runs.at(-1)?.calls;

@@ -36,10 +36,16 @@ async function main(): Promise<void> {
   const root = repoRoot();
   const figures: Figure[] = [];
   const bundle = bundleFigures(root);
-  figures.push({ name: 'bundle dist/extension.js (production build)', value: `${(bundle.bytes / 1024).toFixed(0)} KiB (${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped)` });
+  figures.push({
+    name: 'bundle dist/extension.js (production build)',
+    value: `${(bundle.bytes / 1024).toFixed(0)} KiB (${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped)`,
+  });
   figures.push({ name: 'bundle load (require in a fresh Node process, vscode stubbed), median of 7', value: `${bundle.loadMs.toFixed(1)} ms` });
   const history = await historyReadMs();
-  figures.push({ name: 'history file read, 50,000 lines', value: `${history.medianMs.toFixed(0)} ms median of ${history.runs.length} (${(history.bytes / 1e6).toFixed(1)} MB)` });
+  figures.push({
+    name: 'history file read, 50,000 lines',
+    value: `${history.medianMs.toFixed(0)} ms median of ${history.runs.length} (${(history.bytes / 1e6).toFixed(1)} MB)`,
+  });
   say(figures.map((f) => `${f.name}: ${f.value}`).join('\n'));
 
   const svc = await sharedServices();
@@ -63,7 +69,7 @@ async function main(): Promise<void> {
       say(`profile ${profile.name}`);
       const shaped = await shape(profile, [a.port, other.port]);
       try {
-        const [ra, rb] = shaped.routes as [typeof shaped.routes[0], typeof shaped.routes[0]];
+        const [ra, rb] = shaped.routes as [(typeof shaped.routes)[0], (typeof shaped.routes)[0]];
         const meter = { logs: [new AccessLog(a.logFile), new AccessLog(other.logFile)], routes: shaped.routes };
         const core = benchCore(svc);
         const ctx = { svc, profile, a: ra, b: rb, aUrl: a.url, core, sources };
@@ -83,7 +89,10 @@ async function main(): Promise<void> {
       }
     }
 
-    if (!args.includes('--no-host')) await hostCases(a, refresh[0], svc.env, figures).catch((error: unknown) => figures.push({ name: 'VS Code host', value: `failed: ${(error as Error).message.split('\n')[0]}` }));
+    if (!args.includes('--no-host'))
+      await hostCases(a, refresh[0], svc.env, figures).catch((error: unknown) =>
+        figures.push({ name: 'VS Code host', value: `failed: ${(error as Error).message.split('\n')[0]}` }),
+      );
     const table = rows(results);
     const text = [
       `Image Promotion benchmark — ${new Date().toISOString()}, ${((performance.now() - began) / 60_000).toFixed(1)} min`,
@@ -97,7 +106,9 @@ async function main(): Promise<void> {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'bench.json'), `${JSON.stringify({ at: new Date().toISOString(), rows: table, figures, raw: results }, null, 1)}\n`);
     writeFileSync(join(dir, 'bench.md'), `${text}\n`);
-    process.stdout.write(`\nJSON: test-results/bench.json\n${JSON.stringify({ rows: table.map((r) => ({ profile: r.profile, case: r.case, peer: r.peer.label, oursMs: r.ours.medianMs, peerMs: r.peer.medianMs, ratio: r.ratio, ours: { requests: r.ours.requests, connections: r.ours.connections, roundTrips: r.ours.roundTrips }, peerCounts: { requests: r.peer.requests, connections: r.peer.connections } })), figures })}\n`);
+    process.stdout.write(
+      `\nJSON: test-results/bench.json\n${JSON.stringify({ rows: table.map((r) => ({ profile: r.profile, case: r.case, peer: r.peer.label, oursMs: r.ours.medianMs, peerMs: r.peer.medianMs, ratio: r.ratio, ours: { requests: r.ours.requests, connections: r.ours.connections, roundTrips: r.ours.roundTrips }, peerCounts: { requests: r.peer.requests, connections: r.peer.connections } })), figures })}\n`,
+    );
   } finally {
     await other?.stop();
     await svc.stop();
@@ -109,10 +120,16 @@ async function hostCases(a: Registry, envRepo: RefreshRepo | undefined, env: Rec
   say('VS Code host (code-server + Chromium)…');
   const repo = envRepo ?? (await makeRefreshRepo(a.url, 3, 20));
   const envs = await hostFigures({ registry: a.host, repository: repo.repo, view: 'Environments', rows: 3, env });
-  figures.push({ name: 'VS Code host: workbench page opened → 3 environment rows with digests (loopback registry)', value: `${envs.toRowsMs.toFixed(0)} ms, of which ${envs.workbenchMs.toFixed(0)} ms until the workbench showed (code-server started ${envs.serverStartMs.toFixed(0)} ms before)` });
+  figures.push({
+    name: 'VS Code host: workbench page opened → 3 environment rows with digests (loopback registry)',
+    value: `${envs.toRowsMs.toFixed(0)} ms, of which ${envs.workbenchMs.toFixed(0)} ms until the workbench showed (code-server started ${envs.serverStartMs.toFixed(0)} ms before)`,
+  });
   const many = await manyTags(a.url, 2000);
   const builds = await hostFigures({ registry: a.host, repository: many, view: 'Builds', rows: 1, env });
-  figures.push({ name: 'VS Code host: Builds view over 2,000 tags → first build row with a digest', value: `${builds.toRowsMs.toFixed(0)} ms from page open (workbench showed after ${builds.workbenchMs.toFixed(0)} ms); extension host RSS ${builds.extensionHostRssMiB?.toFixed(0) ?? '?'} MiB (with the 3 + 20 repository: ${envs.extensionHostRssMiB?.toFixed(0) ?? '?'} MiB)` });
+  figures.push({
+    name: 'VS Code host: Builds view over 2,000 tags → first build row with a digest',
+    value: `${builds.toRowsMs.toFixed(0)} ms from page open (workbench showed after ${builds.workbenchMs.toFixed(0)} ms); extension host RSS ${builds.extensionHostRssMiB?.toFixed(0) ?? '?'} MiB (with the 3 + 20 repository: ${envs.extensionHostRssMiB?.toFixed(0) ?? '?'} MiB)`,
+  });
 }
 
 /** 2,000 commit-like tags over 40 images (tags PUT side by side, 8 at a time). */
@@ -120,9 +137,11 @@ async function manyTags(registryUrl: string, count: number): Promise<string> {
   const repo = uniqueRepo('many');
   const layer = makeLayer(1024);
   const digests: string[] = [];
-  for (let i = 0; i < 40; i++) digests.push(await imageOn(registryUrl, repo, (0x2000000 + i).toString(16), layer, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString()));
+  for (let i = 0; i < 40; i++)
+    digests.push(await imageOn(registryUrl, repo, (0x2000000 + i).toString(16), layer, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString()));
   const tags = Array.from({ length: count - 40 }, (_, i) => (0x3000000 + i).toString(16));
-  for (let i = 0; i < tags.length; i += 8) await Promise.all(tags.slice(i, i + 8).map((t, j) => tagExisting(registryUrl, repo, digests[(i + j) % digests.length]!, t)));
+  for (let i = 0; i < tags.length; i += 8)
+    await Promise.all(tags.slice(i, i + 8).map((t, j) => tagExisting(registryUrl, repo, digests[(i + j) % digests.length]!, t)));
   return repo;
 }
 

@@ -5,7 +5,19 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { commandGate, promotionYaml } from '../fixtures/promotionYaml';
-import { digestOf, enginePull, makeTempDir, pushImage, sharedServices, startRegistry, tagExisting, unreachableEngine, uniqueRepo, type Registry, type TestServices } from '../harness';
+import {
+  digestOf,
+  enginePull,
+  makeTempDir,
+  pushImage,
+  sharedServices,
+  startRegistry,
+  tagExisting,
+  unreachableEngine,
+  uniqueRepo,
+  type Registry,
+  type TestServices,
+} from '../harness';
 import { cliEnv, describeRun, runCli, startCli, workspace } from './support';
 
 interface HistoryLine {
@@ -19,9 +31,15 @@ interface HistoryLine {
 
 function historyOf(dir: string): HistoryLine[] {
   try {
-    return readFileSync(path.join(dir, '.promotion', 'history.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as HistoryLine)
-      // A start line precedes every write (the journal that shows a killed attempt as interrupted).
-      .filter((r) => r.outcome !== 'started');
+    return (
+      readFileSync(path.join(dir, '.promotion', 'history.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as HistoryLine)
+        // A start line precedes every write (the journal that shows a killed attempt as interrupted).
+        .filter((r) => r.outcome !== 'started')
+    );
   } catch {
     return [];
   }
@@ -62,11 +80,25 @@ describe('image-promotion CLI', function () {
 
     const status = await runCli(['status', '--json'], { cwd: dir, env });
     assert.equal(status.code, 0, describeRun(status));
-    const parsed = JSON.parse(status.stdout) as { environments: { name: string; state: string; digest?: string; lastPromotion?: { digest: string; by: string } }[]; builds: { rows: { tag: string; heldBy: string[] }[] }; engine: { state: string } };
-    assert.deepEqual(parsed.environments.map((e) => [e.name, e.state]), [['development', 'present'], ['staging', 'empty'], ['production', 'empty']]);
+    const parsed = JSON.parse(status.stdout) as {
+      environments: { name: string; state: string; digest?: string; lastPromotion?: { digest: string; by: string } }[];
+      builds: { rows: { tag: string; heldBy: string[] }[] };
+      engine: { state: string };
+    };
+    assert.deepEqual(
+      parsed.environments.map((e) => [e.name, e.state]),
+      [
+        ['development', 'present'],
+        ['staging', 'empty'],
+        ['production', 'empty'],
+      ],
+    );
     assert.equal(parsed.environments[0]!.digest, build.digest);
     assert.equal(parsed.environments[0]!.lastPromotion?.digest, build.digest);
-    assert.deepEqual(parsed.builds.rows.map((b) => [b.tag, b.heldBy]), [['a1b2c3d', ['development']]]);
+    assert.deepEqual(
+      parsed.builds.rows.map((b) => [b.tag, b.heldBy]),
+      [['a1b2c3d', ['development']]],
+    );
     assert.equal(parsed.engine.state, 'ok');
 
     const text = await runCli(['status'], { cwd: dir, env });
@@ -77,7 +109,10 @@ describe('image-promotion CLI', function () {
     const history = await runCli(['history', '--json'], { cwd: dir, env });
     assert.equal(history.code, 0, describeRun(history));
     const records = (JSON.parse(history.stdout) as { records: HistoryLine[] }).records;
-    assert.deepEqual(records.map((r) => [r.target.environment, r.outcome, r.digest]), [['development', 'succeeded', build.digest]]);
+    assert.deepEqual(
+      records.map((r) => [r.target.environment, r.outcome, r.digest]),
+      [['development', 'succeeded', build.digest]],
+    );
 
     const again = await runCli(['promote', 'development', '--build', 'a1b2c3d'], { cwd: dir, env });
     assert.equal(again.code, 0, describeRun(again));
@@ -85,7 +120,9 @@ describe('image-promotion CLI', function () {
   });
 
   it('check and promote blocked by a gate: 1, nothing written, the attempt recorded; on GitHub Actions an annotation and a summary', async () => {
-    const { repo, build, dir } = await threeEnvironments({ staging: [commandGate('smoke', [process.execPath, '-e', 'console.log("smoke failed: 503"); process.exit(3)'])] });
+    const { repo, build, dir } = await threeEnvironments({
+      staging: [commandGate('smoke', [process.execPath, '-e', 'console.log("smoke failed: 503"); process.exit(3)'])],
+    });
     assert.equal((await runCli(['promote', 'development', '--build', 'a1b2c3d'], { cwd: dir, env })).code, 0);
     const check = await runCli(['check', 'staging'], { cwd: dir, env });
     assert.equal(check.code, 1, describeRun(check));
@@ -103,7 +140,13 @@ describe('image-promotion CLI', function () {
     const table = readFileSync(summary, 'utf8');
     assert.match(table, /### Promotion into staging: blocked/);
     assert.match(table, /\| development \| staging \| `sha256:\w{12}` \| empty \| unchanged \| \w+ \| ✓ promotion order<br>.*✗ smoke \| blocked \|/);
-    assert.deepEqual(historyOf(dir).map((r) => [r.target.environment, r.outcome]), [['development', 'succeeded'], ['staging', 'blocked']]);
+    assert.deepEqual(
+      historyOf(dir).map((r) => [r.target.environment, r.outcome]),
+      [
+        ['development', 'succeeded'],
+        ['staging', 'blocked'],
+      ],
+    );
     void build;
   });
 
@@ -180,7 +223,9 @@ describe('image-promotion CLI', function () {
   });
 
   it('SIGTERM while a gate runs: 130, the gate stopped, nothing written, recorded as cancelled', async () => {
-    const { repo, dir } = await threeEnvironments({ staging: [commandGate('slow', [process.execPath, '-e', 'console.log("gate started"); setTimeout(() => {}, 60000)'])] });
+    const { repo, dir } = await threeEnvironments({
+      staging: [commandGate('slow', [process.execPath, '-e', 'console.log("gate started"); setTimeout(() => {}, 60000)'])],
+    });
     assert.equal((await runCli(['promote', 'development', '--build', 'a1b2c3d'], { cwd: dir, env })).code, 0);
     const cli = startCli(['promote', 'staging', '--verbose'], { cwd: dir, env });
     const started = Date.now();
@@ -230,7 +275,12 @@ describe('image-promotion CLI', function () {
       // Random bytes do not compress: the copy streams ~48 MiB between registries, long enough to interrupt.
       const build = await pushImage(svc.registryUrl, repo, 'c1c2c3c', { files: { 'blob.bin': randomBytes(48 * 1024 * 1024) } });
       await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
-      const dir = workspace(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'remote', image: `${second.host}/${repo}` }]));
+      const dir = workspace(
+        promotionYaml(`${svc.registry}/${repo}`, [
+          { name: 'development', tag: 'dev' },
+          { name: 'remote', image: `${second.host}/${repo}` },
+        ]),
+      );
       const cli = startCli(['promote', 'remote', '--transport', 'registry', '--verbose'], { cwd: dir, env });
       const started = Date.now();
       while (!/registry: copy /.test(cli.stderrSoFar())) {

@@ -5,7 +5,17 @@ import type { PromotionOutcome } from '../../src/promotion/promote';
 import { EXIT, exitForOutcome } from '../../src/cli/exitCodes';
 import { errorAnnotation, summaryTable } from '../../src/cli/githubActions';
 
-const base: PromotionOutcome = { status: 'succeeded', mode: 'promotion', message: 'ok', sourceLabel: 'staging', sourceRepository: 'r/a', target: 'production', gates: [], durationMs: 1, transport: 'registry' };
+const base: PromotionOutcome = {
+  status: 'succeeded',
+  mode: 'promotion',
+  message: 'ok',
+  sourceLabel: 'staging',
+  sourceRepository: 'r/a',
+  target: 'production',
+  gates: [],
+  durationMs: 1,
+  transport: 'registry',
+};
 
 describe('CLI exit codes and GitHub output', () => {
   it('maps every outcome to its documented exit code', () => {
@@ -24,7 +34,14 @@ describe('CLI exit codes and GitHub output', () => {
   });
 
   it('the step summary table escapes pipes and shows digests before and after', () => {
-    const table = summaryTable({ ...base, sourceLabel: 'build a|b', digest: `sha256:${'a'.repeat(64)}`, previousDigest: null, finalDigest: `sha256:${'a'.repeat(64)}`, gates: [{ name: 'smoke', type: 'command', status: 'passed', reason: 'ok', durationMs: 1 }] });
+    const table = summaryTable({
+      ...base,
+      sourceLabel: 'build a|b',
+      digest: `sha256:${'a'.repeat(64)}`,
+      previousDigest: null,
+      finalDigest: `sha256:${'a'.repeat(64)}`,
+      gates: [{ name: 'smoke', type: 'command', status: 'passed', reason: 'ok', durationMs: 1 }],
+    });
     assert.match(table, /\| build a\\\|b \| production \| `sha256:aaaaaaaaaaaa` \| empty \| `sha256:aaaaaaaaaaaa` \| registry \| ✓ smoke \| succeeded \|/);
   });
 });

@@ -23,7 +23,11 @@ describe('the npm package', function () {
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
     assert.ok(tarball, 'npm pack wrote a tarball');
     const { stdout: listing } = await run('tar', ['-tzf', path.join(dir, tarball)]);
-    assert.deepEqual(listing.split('\n').filter((l) => l.startsWith('package/dist/')), ['package/dist/cli.js'], 'only the CLI bundle of dist/');
+    assert.deepEqual(
+      listing.split('\n').filter((l) => l.startsWith('package/dist/')),
+      ['package/dist/cli.js'],
+      'only the CLI bundle of dist/',
+    );
     const project = path.join(dir, 'project');
     await run('mkdir', ['-p', project]);
     writeFileSync(path.join(project, 'package.json'), '{ "name": "consumer", "private": true }\n');
@@ -33,7 +37,16 @@ describe('the npm package', function () {
     writeFileSync(path.join(project, '.promotion.yaml'), promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }]));
     const { stdout } = await run('npx', ['--offline', 'image-promotion', 'status', '--json'], { cwd: project, env: cliEnv(svc) });
     const status = JSON.parse(stdout) as { environments: { name: string; state: string }[]; builds: { rows: { tag: string }[] } };
-    assert.deepEqual(status.environments.map((e) => [e.name, e.state]), [['development', 'empty'], ['staging', 'empty']]);
-    assert.deepEqual(status.builds.rows.map((b) => b.tag), ['e5e5e5e']);
+    assert.deepEqual(
+      status.environments.map((e) => [e.name, e.state]),
+      [
+        ['development', 'empty'],
+        ['staging', 'empty'],
+      ],
+    );
+    assert.deepEqual(
+      status.builds.rows.map((b) => b.tag),
+      ['e5e5e5e'],
+    );
   });
 });

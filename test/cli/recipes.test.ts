@@ -31,7 +31,8 @@ export function words(line: string, values: Record<string, string>): string[] {
     if (!(key in values)) throw new Error(`the recipe line "${line}" uses ${whole}, which the test does not know: add it to the values`);
     return values[key]!;
   });
-  if (/[|;&<>`]|\$\(/.test(substituted.replace(/"[^"]*"/g, ''))) throw new Error(`"${line}" is more than one simple command; keep recipe lines to one CLI call`);
+  if (/[|;&<>`]|\$\(/.test(substituted.replace(/"[^"]*"/g, '')))
+    throw new Error(`"${line}" is more than one simple command; keep recipe lines to one CLI call`);
   return [...substituted.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
 }
 
@@ -42,7 +43,10 @@ describe('CI recipes (docs/ci) run against a real engine and registry', function
     svc = await sharedServices();
   });
 
-  for (const [file, ci] of [['github-actions.yml', 'github'], ['gitlab-ci.yml', 'gitlab']] as const) {
+  for (const [file, ci] of [
+    ['github-actions.yml', 'github'],
+    ['gitlab-ci.yml', 'gitlab'],
+  ] as const) {
     it(`${file}: every image-promotion line succeeds, in order`, async () => {
       const recipe = parse(readFileSync(path.join(ROOT, 'docs', 'ci', file), 'utf8')) as unknown;
       const lines = cliLines(recipe);
@@ -62,7 +66,10 @@ describe('CI recipes (docs/ci) run against a real engine and registry', function
         ci === 'github'
           ? { 'needs.build.outputs.tag': tag, 'github.actor': 'octo-reviewer' }
           : { CI_COMMIT_SHORT_SHA: tag, GITLAB_USER_LOGIN: 'gitlab-reviewer' };
-      const env = cliEnv(svc, ci === 'github' ? { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_ACTOR: 'octo-reviewer' } : { GITLAB_USER_LOGIN: 'gitlab-reviewer' });
+      const env = cliEnv(
+        svc,
+        ci === 'github' ? { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_ACTOR: 'octo-reviewer' } : { GITLAB_USER_LOGIN: 'gitlab-reviewer' },
+      );
       for (const line of lines) {
         const argv = words(line, values);
         const at = argv.indexOf('image-promotion');
@@ -70,7 +77,8 @@ describe('CI recipes (docs/ci) run against a real engine and registry', function
         const run = await runCli(argv.slice(at + 1), { cwd: dir, env });
         assert.equal(run.code, 0, `${file}: ${line}\n${describeRun(run)}`);
       }
-      for (const tagName of ['dev', 'staging', 'production']) assert.equal(await digestOf(svc.registryUrl, repo, tagName), build.digest, `${tagName} holds the build`);
+      for (const tagName of ['dev', 'staging', 'production'])
+        assert.equal(await digestOf(svc.registryUrl, repo, tagName), build.digest, `${tagName} holds the build`);
       if (ci === 'github') assert.match(readFileSync(summary, 'utf8'), /### Promotion into production: succeeded/);
     });
   }

@@ -27,7 +27,10 @@ export function cliEnv(svc: TestServices, extra: Record<string, string | undefin
   return env;
 }
 
-export function startCli(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): { child: ChildProcess; done: Promise<CliRun>; stderrSoFar: () => string } {
+export function startCli(
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): { child: ChildProcess; done: Promise<CliRun>; stderrSoFar: () => string } {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -43,7 +43,10 @@ function bytesOf(file: string): Buffer {
 
 /** The lines of the text as an editor counts them (LF, CRLF or CR), for checking positions. */
 function lineLengths(bytes: Buffer): number[] {
-  return new TextDecoder('utf-8', { fatal: false }).decode(bytes).split(/\r\n|\r|\n/).map((l) => l.length);
+  return new TextDecoder('utf-8', { fatal: false })
+    .decode(bytes)
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.length);
 }
 
 function assertPositioned(parsed: ParsedConfig, bytes: Buffer, file: string): void {
@@ -64,7 +67,9 @@ function assertPositioned(parsed: ParsedConfig, bytes: Buffer, file: string): vo
 describe('config corpus: malformed and hostile configs and settings', function () {
   // The largest cases take a while on a loaded machine; each still has its own limit below.
   this.timeout(60_000);
-  const files = readdirSync(DIR).filter((f) => f !== 'index.json').sort();
+  const files = readdirSync(DIR)
+    .filter((f) => f !== 'index.json')
+    .sort();
   let worst = { file: '', ms: 0 };
 
   it('has at least 100 cases, each listed in index.json with its expected diagnostic', () => {
@@ -116,7 +121,11 @@ describe('config corpus: malformed and hostile configs and settings', function (
       const state = parsed!.config
         ? ({ kind: 'ready', file, config: parsed!.config, workspaceDir: folder } as const)
         : ({ kind: 'invalid', file, diagnostics: parsed!.diagnostics } as const);
-      if (state.kind === 'ready') assert.ok(parsed!.diagnostics.every((d) => d.severity === 'warning'), `${file}: a config despite errors`);
+      if (state.kind === 'ready')
+        assert.ok(
+          parsed!.diagnostics.every((d) => d.severity === 'warning'),
+          `${file}: a config despite errors`,
+        );
       if (state.kind === 'invalid') {
         model.setConfig(state);
         assert.equal(model.config.kind, 'invalid');

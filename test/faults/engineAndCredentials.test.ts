@@ -8,7 +8,20 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promote } from '../../src/promotion/promote';
 import { promotionYaml } from '../fixtures/promotionYaml';
-import { digestOf, makeDockerConfig, makeTempDir, pushImage, removeTree, sharedServices, startDockerd, startRegistry, tagExisting, uniqueRepo, type Dockerd, type TestServices } from '../harness';
+import {
+  digestOf,
+  makeDockerConfig,
+  makeTempDir,
+  pushImage,
+  removeTree,
+  sharedServices,
+  startDockerd,
+  startRegistry,
+  tagExisting,
+  uniqueRepo,
+  type Dockerd,
+  type TestServices,
+} from '../harness';
 import { config, env, environmentFor, makeCore, ScriptedPrompts } from '../integration/support';
 import { expectKept } from './support';
 import { tally } from './tally';
@@ -51,7 +64,11 @@ describe('faults: engine and credentials (real engine and registries)', function
         }
       };
       const first = makeCore(svc, { dockerHost: engine.host, transport: 'engine' });
-      const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'new0001' }, target: env(cfg, 'development') }, first.services, environmentFor(new ScriptedPrompts(), { progress }));
+      const outcome = await promote(
+        { config: cfg, source: { kind: 'build', tag: 'new0001' }, target: env(cfg, 'development') },
+        first.services,
+        environmentFor(new ScriptedPrompts(), { progress }),
+      );
       await stopping;
       assert.ok(stopping, `the engine was never stopped; log:\n${first.log.text()}`);
       await expectKept(what, outcome, target, old.digest, build.digest);
@@ -60,7 +77,11 @@ describe('faults: engine and credentials (real engine and registries)', function
       const again = await startDockerd();
       open.push(again);
       const second = makeCore(svc, { dockerHost: again.host, transport: 'engine' });
-      const retried = await promote({ config: cfg, source: { kind: 'build', tag: 'new0001' }, target: env(cfg, 'development') }, second.services, environmentFor(new ScriptedPrompts()));
+      const retried = await promote(
+        { config: cfg, source: { kind: 'build', tag: 'new0001' }, target: env(cfg, 'development') },
+        second.services,
+        environmentFor(new ScriptedPrompts()),
+      );
       assert.equal(retried.status, 'succeeded', retried.message);
       await expectKept(`${what} (promoted again)`, retried, target, (await digestOf(registry.url, repo, 'dev')) ?? null, build.digest);
     });
@@ -83,7 +104,11 @@ describe('faults: engine and credentials (real engine and registries)', function
           await registry.restart({ readOnly: true });
         },
       });
-      const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'new0001' }, target: env(cfg, 'development') }, core.services, environmentFor(prompts));
+      const outcome = await promote(
+        { config: cfg, source: { kind: 'build', tag: 'new0001' }, target: env(cfg, 'development') },
+        core.services,
+        environmentFor(prompts),
+      );
       assert.equal(outcome.status, 'failed', outcome.message);
       await expectKept(what, outcome, { url: registry.url, repo, tag: 'dev' }, old.digest, build.digest);
     });
@@ -109,7 +134,11 @@ describe('faults: engine and credentials (real engine and registries)', function
           await registry.restart({ htpasswd: changed });
         },
       });
-      const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'new0001' }, target: env(cfg, 'development') }, core.services, environmentFor(prompts));
+      const outcome = await promote(
+        { config: cfg, source: { kind: 'build', tag: 'new0001' }, target: env(cfg, 'development') },
+        core.services,
+        environmentFor(prompts),
+      );
       await expectKept(what, outcome, { url: registry.url, repo, tag: 'dev', auth: changed }, old.digest, build.digest);
       assert.notEqual(outcome.status, 'succeeded', outcome.message);
       assert.match(outcome.message, /401|unauthori[sz]ed|authentication|credentials|denied/i, 'the message says the registry refused the credentials');
@@ -138,7 +167,11 @@ describe('faults: engine and credentials (real engine and registries)', function
         docker.setHelperSecret(registry.host, user.username, wrong);
       },
     });
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'new0001' }, target: env(cfg, 'development') }, core.services, environmentFor(prompts));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: 'new0001' }, target: env(cfg, 'development') },
+      core.services,
+      environmentFor(prompts),
+    );
     assert.ok(!outcome.message.includes(wrong) && !core.log.text().includes(wrong), 'no secret in the message or the log');
     await expectKept(what, outcome, { url: registry.url, repo, tag: 'dev', auth: user }, old.digest, build.digest);
   });
@@ -146,8 +179,16 @@ describe('faults: engine and credentials (real engine and registries)', function
   const helpers: Array<{ name: string; script?: string; expect: RegExp }> = [
     { name: 'imgpromo-missing', expect: /docker-credential-imgpromo-missing is not installed or not on PATH/ },
     // Crashes after printing what looks like a secret on stdout: the message must not repeat it.
-    { name: 'imgpromo-crash', script: '#!/bin/sh\necho \'{"Username":"u","Secret":"LEAKED-s3cr3t"}\'\nexit 3\n', expect: /docker-credential-imgpromo-crash exited with 3/ },
-    { name: 'imgpromo-garbage', script: '#!/bin/sh\necho "Username=u Secret=LEAKED-s3cr3t"\n', expect: /docker-credential-imgpromo-garbage printed something that is not JSON/ },
+    {
+      name: 'imgpromo-crash',
+      script: '#!/bin/sh\necho \'{"Username":"u","Secret":"LEAKED-s3cr3t"}\'\nexit 3\n',
+      expect: /docker-credential-imgpromo-crash exited with 3/,
+    },
+    {
+      name: 'imgpromo-garbage',
+      script: '#!/bin/sh\necho "Username=u Secret=LEAKED-s3cr3t"\n',
+      expect: /docker-credential-imgpromo-garbage printed something that is not JSON/,
+    },
     { name: 'imgpromo-killed', script: '#!/bin/sh\nkill -9 $$\n', expect: /docker-credential-imgpromo-killed exited with a signal/ },
   ];
   for (const h of helpers) {
@@ -173,7 +214,11 @@ describe('faults: engine and credentials (real engine and registries)', function
       const cfg = devOnly(`${registry.host}/${repo}`);
       const core = makeCore(svc, { dockerConfig: join(dir, 'config') });
       tally('fault', what);
-      const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'new0001' }, target: env(cfg, 'development') }, core.services, environmentFor(new ScriptedPrompts()));
+      const outcome = await promote(
+        { config: cfg, source: { kind: 'build', tag: 'new0001' }, target: env(cfg, 'development') },
+        core.services,
+        environmentFor(new ScriptedPrompts()),
+      );
       await expectKept(what, outcome, { url: registry.url, repo, tag: 'dev', auth: user }, old.digest, build.digest);
       assert.notEqual(outcome.status, 'succeeded', outcome.message);
       // The helper's failure is named (in the message, or the log the message points to).
@@ -182,4 +227,3 @@ describe('faults: engine and credentials (real engine and registries)', function
     });
   }
 });
-

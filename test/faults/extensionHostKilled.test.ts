@@ -117,7 +117,8 @@ describe('faults: the extension host killed mid-promotion (real VS Code, real re
       [old.digest, 'def5678'],
       [build.digest, 'abc1234'],
     ]);
-    const shows = (text: string, digest: string | null): boolean => (digest ? text.includes(shortDigest(digest)) || text.includes(tags.get(digest) ?? shortDigest(digest)) : /\bempty\b/.test(text));
+    const shows = (text: string, digest: string | null): boolean =>
+      digest ? text.includes(shortDigest(digest)) || text.includes(tags.get(digest) ?? shortDigest(digest)) : /\bempty\b/.test(text);
     await wb.waitForTreeRows('Environments', (rs) => shows(row(rs, 'staging'), old.digest) && shows(row(rs, 'development'), build.digest), 60_000);
 
     await wb.runCommand('Image Promotion: Promote to Staging');
@@ -137,7 +138,9 @@ describe('faults: the extension host killed mid-promotion (real VS Code, real re
     const killedAt = Date.now();
     while (isAlive(pid) && Date.now() - killedAt < 10_000) await new Promise((r) => setTimeout(r, 50));
     assert.ok(!isAlive(pid), `the extension host ${pid} is gone`);
-    const lines = readFileSync(historyFile, 'utf8').split('\n').filter((l) => l.trim());
+    const lines = readFileSync(historyFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim());
     assert.ok(!lines.some((l) => (JSON.parse(l) as { started?: string }).started === start.id), 'no end record: the host died mid-write');
     proxy.set({});
 
@@ -150,8 +153,13 @@ describe('faults: the extension host killed mid-promotion (real VS Code, real re
     const environments = await wb.waitForTreeRows('Environments', (rs) => shows(row(rs, 'staging'), truth), 60_000);
     const history = await wb.waitForTreeRows('History', (rs) => rs.some((r) => /interrupted/.test(r.label)), 60_000);
     const interrupted = history.find((r) => /interrupted/.test(r.label))!;
-    console.log(`      ${what} → interrupted; staging holds ${truth ? shortDigest(truth) : 'nothing'} (${row(environments, 'staging')}); history: "${interrupted.label}" ${interrupted.description}`);
-    assert.ok(shows(interrupted.label, build.digest) && interrupted.label.endsWith('from development: interrupted'), `the interrupted row names the build: ${interrupted.label}`);
+    console.log(
+      `      ${what} → interrupted; staging holds ${truth ? shortDigest(truth) : 'nothing'} (${row(environments, 'staging')}); history: "${interrupted.label}" ${interrupted.description}`,
+    );
+    assert.ok(
+      shows(interrupted.label, build.digest) && interrupted.label.endsWith('from development: interrupted'),
+      `the interrupted row names the build: ${interrupted.label}`,
+    );
     await wb.screenshot('extension-host-killed');
 
     // The dead host's promotion lock does not block the next promotion, which lands and is verified.

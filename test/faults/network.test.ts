@@ -55,7 +55,13 @@ describe('faults: network between the tool, the engine and the registry (fault p
    * Promotes the build into dev through the proxy; `inject` runs at the first progress message that
    * matches `at` (or at the confirmation when `at` is 'confirm').
    */
-  async function promoteUnder(s: Scene, transport: TransportSetting, at: RegExp | 'confirm', fault: FaultPlan | (() => FaultPlan), what: string): Promise<PromotionOutcome> {
+  async function promoteUnder(
+    s: Scene,
+    transport: TransportSetting,
+    at: RegExp | 'confirm',
+    fault: FaultPlan | (() => FaultPlan),
+    what: string,
+  ): Promise<PromotionOutcome> {
     const cfg = config(promotionYaml(`${s.proxy.host}/${s.target.repo}`, [{ name: 'development', tag: 'dev' }]));
     const core = makeCore(svc, { transport });
     let injected = false;
@@ -71,7 +77,11 @@ describe('faults: network between the tool, the engine and the registry (fault p
     const progress = (m: string): void => {
       if (at !== 'confirm' && at.test(m)) inject();
     };
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: s.buildTag }, target: env(cfg, 'development') }, core.services, environmentFor(prompts, { progress }));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: s.buildTag }, target: env(cfg, 'development') },
+      core.services,
+      environmentFor(prompts, { progress }),
+    );
     assert.ok(injected, `${what}: the fault was never injected (no progress matched ${String(at)}); log:\n${core.log.text()}`);
     s.proxy.set({});
     return outcome;
@@ -125,7 +135,11 @@ describe('faults: network between the tool, the engine and the registry (fault p
           tally('fault', what);
         },
       });
-      const outcome = await promote({ config: cfg, source: { kind: 'build', tag: buildTag }, target: env(cfg, 'development') }, core.services, environmentFor(prompts));
+      const outcome = await promote(
+        { config: cfg, source: { kind: 'build', tag: buildTag }, target: env(cfg, 'development') },
+        core.services,
+        environmentFor(prompts),
+      );
       assert.equal(s.proxy.stats.cuts, 1, `exactly one connection was cut; log:\n${core.log.text()}`);
       await expectKept(what, outcome, s.target, s.old, build.digest);
     });
@@ -153,7 +167,11 @@ describe('faults: network between the tool, the engine and the registry (fault p
       }
     };
     const started = Date.now();
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: s.buildTag }, target: env(cfg, 'development') }, { ...core.services, engine }, environmentFor(new ScriptedPrompts(), { progress }));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: s.buildTag }, target: env(cfg, 'development') },
+      { ...core.services, engine },
+      environmentFor(new ScriptedPrompts(), { progress }),
+    );
     const ms = Date.now() - started;
     assert.ok(injected);
     assert.notEqual(outcome.status, 'succeeded', outcome.message);

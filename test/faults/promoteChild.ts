@@ -45,7 +45,10 @@ async function main(): Promise<void> {
   // The promotion flow's API, as the extension's runner uses it: the history file (its
   // cross-process lock lives beside it) and a journal that records the start before the write.
   const startedRecordFor = (historyEntry as unknown as { startedRecordFor?: StartedRecordFor }).startedRecordFor;
-  const journal = { started: async (write: unknown) => void (startedRecordFor && (await store.append(startedRecordFor(request, write, { user: input.name }, `${input.name}-${process.pid}`) as never))) };
+  const journal = {
+    started: async (write: unknown) =>
+      void (startedRecordFor && (await store.append(startedRecordFor(request, write, { user: input.name }, `${input.name}-${process.pid}`) as never))),
+  };
   const withHistory: Partial<PromotionEnvironment> = { ...({ historyFile: input.historyFile, journal } as object) };
   const progress = (m: string): void => {
     if (input.killAt && new RegExp(input.killAt).test(m)) process.kill(process.pid, 'SIGKILL');

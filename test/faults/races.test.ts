@@ -59,9 +59,7 @@ describe('faults: races and cancellation (real engine and registry)', function (
     const yaml = promotionYaml(`${svc.registry}/${s.repo}`, [{ name: 'development', tag: 'dev' }]);
     const names = ['one', 'two'];
     tally('fault', what);
-    const outcomes = await Promise.all(
-      s.builds.map((b, i) => runChild({ yaml, buildTag: b.tag, historyFile, barrier, name: names[i]!, peers: names })),
-    );
+    const outcomes = await Promise.all(s.builds.map((b, i) => runChild({ yaml, buildTag: b.tag, historyFile, barrier, name: names[i]!, peers: names })));
     const after = await expectOneOf(what, undefined, s.target, [s.old, ...s.builds.map((b) => b.digest)]);
     for (const o of outcomes) console.log(`      ${what} → ${o.status}: ${o.message}`);
     // Neither build lost its own tag (restoring by deleting a manifest would untag it).
@@ -78,7 +76,10 @@ describe('faults: races and cancellation (real engine and registry)', function (
     assert.equal(after, winner.digest);
   });
 
-  for (const [transport, killAt] of [['engine', '^Pushing'], ['registry', '^Tagging']] as const) {
+  for (const [transport, killAt] of [
+    ['engine', '^Pushing'],
+    ['registry', '^Tagging'],
+  ] as const) {
     const what = `${transport}: the promoting process killed at "${killAt.slice(1)}"`;
     it(`${what}: the history shows the attempt as interrupted, the snapshot the registry's truth, the next promotion works`, async () => {
       const s = await scene([`k${randomBytes(3).toString('hex')}`]);
@@ -106,13 +107,20 @@ describe('faults: races and cancellation (real engine and registry)', function (
       const core = makeCore(svc, { transport });
       const history = await new HistoryStore(historyFile, core.log).read();
       const records = history.records as ReadonlyArray<{ outcome: string; target?: { environment?: string } }>;
-      assert.ok(records.some((r) => r.outcome === 'interrupted'), `the history shows the attempt as interrupted: ${JSON.stringify(records.map((r) => r.outcome))}`);
+      assert.ok(
+        records.some((r) => r.outcome === 'interrupted'),
+        `the history shows the attempt as interrupted: ${JSON.stringify(records.map((r) => r.outcome))}`,
+      );
       const snapshot = await takeSnapshot(s.cfg, core.snapshotServices);
       const row = snapshot.environments[0]!;
-      assert.equal(row.lookup.state === 'present' ? row.lookup.digest : null, after, "the snapshot shows what the registry holds");
+      assert.equal(row.lookup.state === 'present' ? row.lookup.digest : null, after, 'the snapshot shows what the registry holds');
       // The dead process's lock does not keep the environment blocked.
       const withHistory = { ...({ historyFile } as object) };
-      const next = await promote({ config: s.cfg, source: { kind: 'build', tag: build.tag }, target: env(s.cfg, 'development') }, core.services, environmentFor(new ScriptedPrompts(), withHistory));
+      const next = await promote(
+        { config: s.cfg, source: { kind: 'build', tag: build.tag }, target: env(s.cfg, 'development') },
+        core.services,
+        environmentFor(new ScriptedPrompts(), withHistory),
+      );
       await expectKept(`${what} (promoted again)`, next, s.target, after, build.digest);
       assert.equal(next.status, 'succeeded', next.message);
     });
@@ -132,7 +140,11 @@ describe('faults: races and cancellation (real engine and registry)', function (
             await tagExisting(svc.registryUrl, s.repo, other.digest, 'dev');
           },
         });
-        const outcome = await promote({ config: s.cfg, source: { kind: 'build', tag: build.tag }, target: env(s.cfg, 'development'), seenTargetDigest: s.old }, core.services, environmentFor(prompts));
+        const outcome = await promote(
+          { config: s.cfg, source: { kind: 'build', tag: build.tag }, target: env(s.cfg, 'development'), seenTargetDigest: s.old },
+          core.services,
+          environmentFor(prompts),
+        );
         assert.equal(prompts.moved.length, 1, 'the person is asked about the moved target');
         assert.equal(prompts.moved[0]?.now, other.digest);
         // What the target held when it was re-read is the "before" now: someone chose it.
@@ -162,7 +174,11 @@ describe('faults: races and cancellation (real engine and registry)', function (
       const progress = (m: string): void => {
         if (m.startsWith('Verifying')) written = true;
       };
-      const outcome = await promote({ config: s.cfg, source: { kind: 'build', tag: build.tag }, target: env(s.cfg, 'development') }, { ...core.services, registry }, environmentFor(new ScriptedPrompts(), { progress }));
+      const outcome = await promote(
+        { config: s.cfg, source: { kind: 'build', tag: build.tag }, target: env(s.cfg, 'development') },
+        { ...core.services, registry },
+        environmentFor(new ScriptedPrompts(), { progress }),
+      );
       assert.ok(landed, `the other writer never landed; log:\n${core.log.text()}`);
       const after = await expectOneOf(third, outcome, s.target, [s.old, build.digest, other.digest]);
       assert.equal(after, other.digest, "the other writer's digest is left where it is");
@@ -205,7 +221,11 @@ describe('faults: races and cancellation (real engine and registry)', function (
             }
           },
         });
-        const outcome = await promote({ config: s.cfg, source: { kind: 'build', tag: s.builds[0]!.tag }, target: env(s.cfg, 'development') }, makeCore(svc, { transport }).services, environmentFor(prompts, { progress, signal: controller.signal }));
+        const outcome = await promote(
+          { config: s.cfg, source: { kind: 'build', tag: s.builds[0]!.tag }, target: env(s.cfg, 'development') },
+          makeCore(svc, { transport }).services,
+          environmentFor(prompts, { progress, signal: controller.signal }),
+        );
         try {
           assert.ok(controller.signal.aborted, `${what}: never aborted`);
           const after = await expectKept(what, outcome, s.target, s.old, s.builds[0]!.digest);
@@ -220,16 +240,30 @@ describe('faults: races and cancellation (real engine and registry)', function (
   }
 });
 
-function runChild(input: { yaml: string; buildTag: string; historyFile: string; barrier: string; name: string; peers: readonly string[]; transport?: 'engine' | 'registry'; killAt?: string }): Promise<ChildOutcome> {
+function runChild(input: {
+  yaml: string;
+  buildTag: string;
+  historyFile: string;
+  barrier: string;
+  name: string;
+  peers: readonly string[];
+  transport?: 'engine' | 'registry';
+  killAt?: string;
+}): Promise<ChildOutcome> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [join(__dirname, 'promoteChild.js')], { env: { ...process.env, IMGPROMO_CHILD: JSON.stringify(input) }, timeout: 90_000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`child ${input.name} failed: ${error.message}${error.signal ? ` (${error.signal})` : ''}\n${stderr}`));
-      const last = stdout.trim().split('\n').at(-1) ?? '';
-      try {
-        resolve(JSON.parse(last) as ChildOutcome);
-      } catch {
-        reject(new Error(`child ${input.name} printed no outcome:\n${stdout}\n${stderr}`));
-      }
-    });
+    execFile(
+      process.execPath,
+      [join(__dirname, 'promoteChild.js')],
+      { env: { ...process.env, IMGPROMO_CHILD: JSON.stringify(input) }, timeout: 90_000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`child ${input.name} failed: ${error.message}${error.signal ? ` (${error.signal})` : ''}\n${stderr}`));
+        const last = stdout.trim().split('\n').at(-1) ?? '';
+        try {
+          resolve(JSON.parse(last) as ChildOutcome);
+        } catch {
+          reject(new Error(`child ${input.name} printed no outcome:\n${stdout}\n${stderr}`));
+        }
+      },
+    );
   });
 }

@@ -44,7 +44,12 @@ export async function expectKept(what: string, outcome: PromotionOutcome, target
 }
 
 /** As expectKept, when several digests were chosen by someone (racing writers). */
-export async function expectOneOf(what: string, outcome: PromotionOutcome | undefined, target: Target, chosen: readonly (string | null)[]): Promise<string | null> {
+export async function expectOneOf(
+  what: string,
+  outcome: PromotionOutcome | undefined,
+  target: Target,
+  chosen: readonly (string | null)[],
+): Promise<string | null> {
   const after = await held(target);
   if (outcome) report(what, outcome, after);
   tallyOutcomeAmong(what, chosen, after);

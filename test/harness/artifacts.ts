@@ -28,10 +28,19 @@ export function digestTag(digest: string): string {
 }
 
 /** A cosign-style signature of `imageDigest` in `repo`: tag `sha256-<hex>.sig`. */
-export async function pushCosignSignature(registryUrl: string, repo: string, imageDigest: string, opts: { auth?: BasicAuth; identity?: string } = {}): Promise<PushedArtifact> {
+export async function pushCosignSignature(
+  registryUrl: string,
+  repo: string,
+  imageDigest: string,
+  opts: { auth?: BasicAuth; identity?: string } = {},
+): Promise<PushedArtifact> {
   const payload = Buffer.from(
     JSON.stringify({
-      critical: { identity: { 'docker-reference': opts.identity ?? repo }, image: { 'docker-manifest-digest': imageDigest }, type: 'cosign container image signature' },
+      critical: {
+        identity: { 'docker-reference': opts.identity ?? repo },
+        image: { 'docker-manifest-digest': imageDigest },
+        type: 'cosign container image signature',
+      },
       optional: null,
     }),
   );
@@ -86,7 +95,9 @@ export async function pushReferrer(
   const digest = await putManifest(registryUrl, repo, sha256Digest(manifest), manifest, MEDIA_TYPES.ociManifest, opts.auth);
   const fallbackTag = digestTag(subject.digest);
   const existing = await getManifest(registryUrl, repo, fallbackTag, opts.auth);
-  const index = existing ? (JSON.parse(existing.bytes.toString()) as { manifests: unknown[] }) : { schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [] as unknown[] };
+  const index = existing
+    ? (JSON.parse(existing.bytes.toString()) as { manifests: unknown[] })
+    : { schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: [] as unknown[] };
   index.manifests.push({ mediaType: MEDIA_TYPES.ociManifest, size: manifest.length, digest, artifactType });
   const fallbackDigest = await putManifest(registryUrl, repo, fallbackTag, Buffer.from(JSON.stringify(index)), MEDIA_TYPES.ociIndex, opts.auth);
   return { digest, manifest, mediaType: MEDIA_TYPES.ociManifest, blobDigests: [OCI_EMPTY.digest, contentDigest], fallbackTag, fallbackDigest };

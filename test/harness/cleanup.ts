@@ -41,7 +41,11 @@ export async function stopAllResources(): Promise<void> {
       await resource.stop();
     } catch (err) {
       errors.push(`${resource.name}: ${(err as Error).message}`);
-      try { resource.stopSync(); } catch { /* best effort */ }
+      try {
+        resource.stopSync();
+      } catch {
+        /* best effort */
+      }
     }
     resources.delete(id);
   }
@@ -55,7 +59,11 @@ export function liveResources(): string[] {
 
 function stopAllSync(): void {
   for (const [id, resource] of [...resources.entries()].reverse()) {
-    try { resource.stopSync(); } catch { /* best effort */ }
+    try {
+      resource.stopSync();
+    } catch {
+      /* best effort */
+    }
     resources.delete(id);
   }
 }

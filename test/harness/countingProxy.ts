@@ -57,9 +57,13 @@ export async function startCountingProxy(targetHost: string, targetPort: number)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   Object.assign(proxy, { host: `127.0.0.1:${port}`, port });
-  const unregister = registerResource(`counting proxy :${port}`, () => proxy.stop(), () => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
+  const unregister = registerResource(
+    `counting proxy :${port}`,
+    () => proxy.stop(),
+    () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  );
   return proxy;
 }

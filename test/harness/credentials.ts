@@ -179,7 +179,11 @@ export function makeDockerConfig(entries: CredentialEntry[], opts: DockerConfigO
     }
   };
   let disposed: Promise<void> | undefined;
-  const unregister = registerResource(`docker config ${root}`, () => result.dispose(), () => removeTreeSync(root));
+  const unregister = registerResource(
+    `docker config ${root}`,
+    () => result.dispose(),
+    () => removeTreeSync(root),
+  );
   const result: DockerConfig = {
     dir,
     binDir,
@@ -201,7 +205,10 @@ export function makeDockerConfig(entries: CredentialEntry[], opts: DockerConfigO
     },
     calls: () => {
       try {
-        return readFileSync(callsPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as HelperCall);
+        return readFileSync(callsPath, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as HelperCall);
       } catch {
         return [];
       }

@@ -55,18 +55,25 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> 
   // Our own (empty) daemon.json, so a machine-wide /etc/docker/daemon.json never applies.
   writeFileSync(configFile, '{}\n');
   const args = [
-    '--data-root', dataRoot,
-    '--exec-root', execRoot,
-    '--pidfile', join(dir, 'dockerd.pid'),
-    '--config-file', configFile,
-    '-H', `unix://${socketPath}`,
-    '--storage-driver', 'vfs',
+    '--data-root',
+    dataRoot,
+    '--exec-root',
+    execRoot,
+    '--pidfile',
+    join(dir, 'dockerd.pid'),
+    '--config-file',
+    configFile,
+    '-H',
+    `unix://${socketPath}`,
+    '--storage-driver',
+    'vfs',
     '--iptables=false',
     '--ip-masq=false',
     '--bridge=none',
     '--ip-forward=false',
     '--userland-proxy=false',
-    '--log-level', opts.logLevel ?? 'info',
+    '--log-level',
+    opts.logLevel ?? 'info',
     ...(opts.extraArgs ?? []),
   ];
   const child = spawnService(opts.binary ?? 'dockerd', args, logFile, serviceEnv());
@@ -141,7 +148,11 @@ export async function unreachableEngine(kind: UnreachableKind = 'unix-missing'):
   const dir = makeTempDir('down');
   const socketPath = join(dir, 'docker.sock');
   if (kind === 'unix-refused') await makeDeadSocket(socketPath);
-  const unregister = registerResource(`unreachable engine ${socketPath}`, async () => removeTree(dir), () => removeTreeSync(dir));
+  const unregister = registerResource(
+    `unreachable engine ${socketPath}`,
+    async () => removeTree(dir),
+    () => removeTreeSync(dir),
+  );
   return {
     host: `unix://${socketPath}`,
     dispose: async () => {

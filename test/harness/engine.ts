@@ -46,7 +46,14 @@ export function parseEngineHost(host: string): { socketPath?: string; hostname?:
   throw new Error(`unsupported engine address ${host} (unix:// or tcp://)`);
 }
 
-function send(host: string, method: string, path: string, opts: EngineRequestOptions, onResponse: (res: import('node:http').IncomingMessage) => void, reject: (err: Error) => void): void {
+function send(
+  host: string,
+  method: string,
+  path: string,
+  opts: EngineRequestOptions,
+  onResponse: (res: import('node:http').IncomingMessage) => void,
+  reject: (err: Error) => void,
+): void {
   const target = parseEngineHost(host);
   let payload: Buffer | undefined;
   const headers: Record<string, string> = { ...opts.headers };
@@ -57,10 +64,7 @@ function send(host: string, method: string, path: string, opts: EngineRequestOpt
     headers['Content-Type'] ??= 'application/json';
   }
   if (payload) headers['Content-Length'] = String(payload.length);
-  const req = request(
-    { ...target, host: target.hostname, method, path, headers: { Host: 'docker', ...headers } },
-    onResponse,
-  );
+  const req = request({ ...target, host: target.hostname, method, path, headers: { Host: 'docker', ...headers } }, onResponse);
   req.setTimeout(opts.timeoutMs ?? 60000, () => req.destroy(new Error(`engine ${method} ${path} timed out`)));
   req.on('error', reject);
   req.end(payload);
@@ -69,12 +73,19 @@ function send(host: string, method: string, path: string, opts: EngineRequestOpt
 /** One request; the whole body is buffered. */
 export function engineRequest(host: string, method: string, path: string, opts: EngineRequestOptions = {}): Promise<EngineResponse> {
   return new Promise((resolve, reject) => {
-    send(host, method, path, opts, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    }, reject);
+    send(
+      host,
+      method,
+      path,
+      opts,
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+      reject,
+    );
   });
 }
 
@@ -91,40 +102,51 @@ export async function enginePing(host: string, timeoutMs = 2000): Promise<boolea
 /** Reads a streamed JSON-lines answer to its very end. */
 export function engineStream(host: string, method: string, path: string, opts: EngineRequestOptions = {}): Promise<StreamResult> {
   return new Promise((resolve, reject) => {
-    send(host, method, path, { timeoutMs: 300000, ...opts }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        const text = Buffer.concat(chunks).toString('utf8');
-        const result: StreamResult = { status, lines: [] };
-        if (status !== 200) {
-          let message = text.trim();
-          try { message = (JSON.parse(text) as { message?: string }).message ?? message; } catch { /* plain text */ }
-          result.error = `HTTP ${status}: ${message}`;
-          resolve(result);
-          return;
-        }
-        for (const raw of text.split(/\r?\n/)) {
-          const line = raw.trim();
-          if (!line) continue;
-          let parsed: StreamLine;
-          try {
-            parsed = JSON.parse(line) as StreamLine;
-          } catch {
-            parsed = { unparsed: line };
+    send(
+      host,
+      method,
+      path,
+      { timeoutMs: 300000, ...opts },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString('utf8');
+          const result: StreamResult = { status, lines: [] };
+          if (status !== 200) {
+            let message = text.trim();
+            try {
+              message = (JSON.parse(text) as { message?: string }).message ?? message;
+            } catch {
+              /* plain text */
+            }
+            result.error = `HTTP ${status}: ${message}`;
+            resolve(result);
+            return;
           }
-          result.lines.push(parsed);
-          const error = parsed.error ?? parsed.errorDetail?.message;
-          if (error !== undefined && result.error === undefined) result.error = String(error);
-          if (parsed.aux?.Digest) result.digest = parsed.aux.Digest;
-          const m = typeof parsed.status === 'string' ? /^Digest: (sha256:[0-9a-f]{64})/.exec(parsed.status) : null;
-          if (m && !result.digest) result.digest = m[1];
-        }
-        resolve(result);
-      });
-    }, reject);
+          for (const raw of text.split(/\r?\n/)) {
+            const line = raw.trim();
+            if (!line) continue;
+            let parsed: StreamLine;
+            try {
+              parsed = JSON.parse(line) as StreamLine;
+            } catch {
+              parsed = { unparsed: line };
+            }
+            result.lines.push(parsed);
+            const error = parsed.error ?? parsed.errorDetail?.message;
+            if (error !== undefined && result.error === undefined) result.error = String(error);
+            if (parsed.aux?.Digest) result.digest = parsed.aux.Digest;
+            const m = typeof parsed.status === 'string' ? /^Digest: (sha256:[0-9a-f]{64})/.exec(parsed.status) : null;
+            if (m && !result.digest) result.digest = m[1];
+          }
+          resolve(result);
+        });
+      },
+      reject,
+    );
   });
 }
 
@@ -197,6 +219,10 @@ export async function engineDistribution(host: string, ref: string, auth?: Basic
     headers: { 'X-Registry-Auth': registryAuthHeader(auth) },
   });
   let body: Record<string, unknown> = {};
-  try { body = JSON.parse(res.body.toString()) as Record<string, unknown>; } catch { body = { message: res.body.toString() }; }
+  try {
+    body = JSON.parse(res.body.toString()) as Record<string, unknown>;
+  } catch {
+    body = { message: res.body.toString() };
+  }
   return { status: res.status, body };
 }

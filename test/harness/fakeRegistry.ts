@@ -94,7 +94,8 @@ export async function startFakeRegistry(options: { intercept?: Intercept } = {})
         return void res.writeHead(201, { 'Docker-Content-Digest': digest, Location: `/v2/${repo}/manifests/${digest}` }).end();
       }
       const found = fake.manifests.get(repo)?.get(ref);
-      if (!found) return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+      if (!found)
+        return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
       const headers = { 'Content-Type': found.mediaType, 'Content-Length': String(found.bytes.length), 'Docker-Content-Digest': sha256(found.bytes) };
       return void res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : found.bytes);
     }
@@ -132,7 +133,9 @@ export async function startFakeRegistry(options: { intercept?: Intercept } = {})
     if (m) {
       const refs = fake.manifests.get(m[1]!);
       if (!refs) return void res.writeHead(404).end();
-      return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ name: m[1], tags: [...refs.keys()].filter((r) => !r.includes(':')).sort() }));
+      return void res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ name: m[1], tags: [...refs.keys()].filter((r) => !r.includes(':')).sort() }));
     }
     // Like Distribution 2.8: no referrers API.
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('404 page not found');
@@ -164,7 +167,9 @@ export async function startFakeRegistry(options: { intercept?: Intercept } = {})
 }
 
 /** A second server that only records what reaches it (to prove credentials never do). */
-export async function startRecorder(answer: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => void res.writeHead(404).end()): Promise<FakeRegistry> {
+export async function startRecorder(
+  answer: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => void res.writeHead(404).end(),
+): Promise<FakeRegistry> {
   return startFakeRegistry({
     intercept: (req, res) => {
       answer(req, res);

@@ -66,9 +66,17 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
 export async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const done = exited(child);
-  try { child.kill('SIGTERM'); } catch { /* already gone */ }
+  try {
+    child.kill('SIGTERM');
+  } catch {
+    /* already gone */
+  }
   if (await within(done, graceMs)) return;
-  try { child.kill('SIGKILL'); } catch { /* already gone */ }
+  try {
+    child.kill('SIGKILL');
+  } catch {
+    /* already gone */
+  }
   await within(done, 5000);
 }
 
@@ -124,13 +132,21 @@ export function startTimeOf(pid: number): string | undefined {
 
 export function terminateSync(pid: number, graceMs: number): void {
   if (!isAliveSync(pid)) return;
-  try { process.kill(pid, 'SIGTERM'); } catch { return; }
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!isAliveSync(pid)) return;
     sleepSync(50);
   }
-  try { process.kill(pid, 'SIGKILL'); } catch { return; }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return;
+  }
   const hardDeadline = Date.now() + 3000;
   while (Date.now() < hardDeadline && isAliveSync(pid)) sleepSync(50);
 }

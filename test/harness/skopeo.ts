@@ -12,7 +12,11 @@ let emptyAuthFile: string | undefined;
 function noAuthFile(): string {
   if (!emptyAuthFile) {
     const dir = makeTempDir('skopeo');
-    registerResource(`skopeo dir ${dir}`, () => removeTree(dir), () => removeTreeSync(dir));
+    registerResource(
+      `skopeo dir ${dir}`,
+      () => removeTree(dir),
+      () => removeTreeSync(dir),
+    );
     emptyAuthFile = join(dir, 'auth.json');
     writeFileSync(emptyAuthFile, '{"auths":{}}\n');
   }

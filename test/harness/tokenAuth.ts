@@ -134,13 +134,32 @@ export interface TokenRegistryOptions extends TokenIssuerOptions {
 const ISSUER_NAME = 'imgpromo-test-issuer';
 
 /** A signing key and self-signed certificate (openssl, ECDSA P-256) in dir. */
-export function makeSigningCertificate(dir: string, commonName = 'imgpromo test token signer'): { key: KeyObject; certificatePem: string; certificateFile: string; x5c: string } {
+export function makeSigningCertificate(
+  dir: string,
+  commonName = 'imgpromo test token signer',
+): { key: KeyObject; certificatePem: string; certificateFile: string; x5c: string } {
   const keyFile = join(dir, 'token-signer.key');
   const certificateFile = join(dir, 'token-signer.crt');
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certificateFile, '-days', '2', '-subj', `/CN=${commonName}`],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certificateFile,
+        '-days',
+        '2',
+        '-subj',
+        `/CN=${commonName}`,
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
   } catch (err) {
@@ -160,7 +179,14 @@ export function parseScope(scope: string): TokenScope | undefined {
   const first = scope.indexOf(':');
   const last = scope.lastIndexOf(':');
   if (first < 0 || last <= first) return undefined;
-  return { type: scope.slice(0, first), name: scope.slice(first + 1, last), actions: scope.slice(last + 1).split(',').filter(Boolean) };
+  return {
+    type: scope.slice(0, first),
+    name: scope.slice(first + 1, last),
+    actions: scope
+      .slice(last + 1)
+      .split(',')
+      .filter(Boolean),
+  };
 }
 
 /** Starts the token issuer on 127.0.0.1:<free port>, signing with a fresh test certificate made in dir. */
@@ -263,7 +289,12 @@ export async function startTokenIssuer(dir: string, opts: TokenIssuerOptions & {
     if (issuer.rejectCredentials && grant !== 'anonymous') rejected = true;
     if (rejected) {
       requests.push({ method: req.method ?? '', account: undefined, requested: scopes, outcome: 'rejected' });
-      return answer(res, 401, oauth ? { error: 'invalid_grant' } : { errors: [{ code: 'UNAUTHORIZED', message: 'authentication failed' }] }, oauth ? {} : { 'WWW-Authenticate': 'Basic realm="imgpromo-test-issuer"' });
+      return answer(
+        res,
+        401,
+        oauth ? { error: 'invalid_grant' } : { errors: [{ code: 'UNAUTHORIZED', message: 'authentication failed' }] },
+        oauth ? {} : { 'WWW-Authenticate': 'Basic realm="imgpromo-test-issuer"' },
+      );
     }
     const access = grantFor(account, scopes);
     const expiresIn = issuer.expiresInSeconds;
@@ -361,7 +392,7 @@ export async function startTokenRegistry(opts: TokenRegistryOptions = {}): Promi
       child = spawnService('docker-registry', ['serve', configFile], logFile, serviceEnv());
       if (child.pid === undefined) {
         await exited(child);
-        throw new Error('could not start docker-registry (is Debian\'s docker-registry installed?)');
+        throw new Error("could not start docker-registry (is Debian's docker-registry installed?)");
       }
       recordChildren(dir, [child.pid]);
       try {
@@ -445,9 +476,17 @@ function skopeoCopy(dir: string, from: string, to: string, destAuth: BasicAuth):
   const authFile = join(dir, 'skopeo-auth.json');
   writeFileSync(authFile, '{"auths":{}}\n');
   const args = [
-    'copy', '--all', '--preserve-digests', '--src-tls-verify=false', '--dest-tls-verify=false',
-    '--src-authfile', authFile, '--dest-creds', `${destAuth.username}:${destAuth.password}`,
-    `docker://${from}`, `docker://${to}`,
+    'copy',
+    '--all',
+    '--preserve-digests',
+    '--src-tls-verify=false',
+    '--dest-tls-verify=false',
+    '--src-authfile',
+    authFile,
+    '--dest-creds',
+    `${destAuth.username}:${destAuth.password}`,
+    `docker://${from}`,
+    `docker://${to}`,
   ];
   const env: NodeJS.ProcessEnv = { ...process.env, REGISTRY_AUTH_FILE: authFile };
   delete env.DOCKER_CONFIG;

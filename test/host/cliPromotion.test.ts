@@ -49,9 +49,13 @@ describe('the CLI and the extension share one history', function () {
     const seen = await waitFor(() => {
       const row = api.model.snapshot?.environments[0]?.lookup;
       const records = api.model.snapshot?.history?.records ?? [];
-      return row?.state === 'present' && row.digest === build.digest && records.some((r) => r.digest === build.digest && r.source.buildTag === 'c11c11c' && r.outcome === 'succeeded');
+      return (
+        row?.state === 'present' &&
+        row.digest === build.digest &&
+        records.some((r) => r.digest === build.digest && r.source.buildTag === 'c11c11c' && r.outcome === 'succeeded')
+      );
     }, 15_000);
-    assert.ok(seen, 'the tree holds the new digest and the History view has the CLI\'s record');
+    assert.ok(seen, "the tree holds the new digest and the History view has the CLI's record");
     assert.equal(api.model.snapshot?.environments[1]?.relation, 'behind', 'staging is now behind development');
   });
 });

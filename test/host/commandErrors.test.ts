@@ -15,7 +15,9 @@ describe('command errors in the extension host', function () {
   let original: Uint8Array;
   const historyFile = () => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, '.promotion', 'history.jsonl');
   const logText = async (): Promise<string> =>
-    new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(api.logUri, 'Image Promotion.log')).then(undefined, () => new Uint8Array()));
+    new TextDecoder().decode(
+      await vscode.workspace.fs.readFile(vscode.Uri.joinPath(api.logUri, 'Image Promotion.log')).then(undefined, () => new Uint8Array()),
+    );
 
   before(async () => {
     api = await extensionApi();

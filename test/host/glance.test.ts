@@ -43,11 +43,14 @@ describe('status at a glance in the extension host', function () {
     await tagExisting(svc.registryUrl, repo, old.digest, 'production');
     await tagExisting(svc.registryUrl, repo, newest.digest, 'staging');
     await tagExisting(svc.registryUrl, repo, newest.digest, 'dev');
-    await writeConfig(api, promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }, { name: 'production', protected: true }]));
+    await writeConfig(
+      api,
+      promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }, { name: 'production', protected: true }]),
+    );
     return repo;
   }
 
-  it('the status bar leads with production\'s build and warns in words while it is behind; the badge counts it; both clear after the promotion', async () => {
+  it("the status bar leads with production's build and warns in words while it is behind; the badge counts it; both clear after the promotion", async () => {
     await behindProduction();
     assert.ok(await waitFor(() => api.glance.statusBar().text.includes('3f9c2ab'), 10_000), `status bar: ${api.glance.statusBar().text}`);
     const behind = api.glance.statusBar();
@@ -100,7 +103,9 @@ describe('status at a glance in the extension host', function () {
       delete process.env.DOCKER_CONTEXT;
     });
     afterEach(async () => {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
       await setting('dockerHost', undefined);
       rmSync(dir, { recursive: true, force: true });
     });
@@ -124,7 +129,10 @@ describe('status at a glance in the extension host', function () {
       const person = new ScriptedInteraction({ pick: [] });
       api.useInteraction(person);
       await vscode.commands.executeCommand('imagePromotion.selectEngine');
-      assert.equal(person.picks[0]!.title, 'Select Docker Engine (in use: unix:///home/me/.colima/docker.sock, from Docker context "colima" (setting imagePromotion.dockerHost))');
+      assert.equal(
+        person.picks[0]!.title,
+        'Select Docker Engine (in use: unix:///home/me/.colima/docker.sock, from Docker context "colima" (setting imagePromotion.dockerHost))',
+      );
     });
   });
 });

@@ -36,7 +36,13 @@ describe('gate checks, history and rollback in the extension host', function () 
       api,
       promotionYaml(`${svc.registry}/${repo}`, [
         { name: 'development', tag: 'dev' },
-        { name: 'staging', gates: [commandGate('unit tests', ['node', '-e', 'process.exit(0)']), commandGate('smoke', ['node', '-e', "console.log('GET /health 503'); process.exit(1)"])] },
+        {
+          name: 'staging',
+          gates: [
+            commandGate('unit tests', ['node', '-e', 'process.exit(0)']),
+            commandGate('smoke', ['node', '-e', "console.log('GET /health 503'); process.exit(1)"]),
+          ],
+        },
       ]),
     );
     api.useInteraction(new ScriptedInteraction({ pick: ['staging'] }));
@@ -66,12 +72,27 @@ describe('gate checks, history and rollback in the extension host', function () 
       const outcome = (await vscode.commands.executeCommand('imagePromotion.promoteToNext', node)) as PromotionOutcome;
       assert.equal(outcome.status, 'succeeded', outcome.message);
       // The tree refreshes after each promotion; the next one compares against what it shows.
-      assert.ok(await waitFor(() => { const l = api.model.snapshot?.environments[0]?.lookup; return l?.state === 'present' && l.digest === outcome.digest; }, 10_000));
+      assert.ok(
+        await waitFor(() => {
+          const l = api.model.snapshot?.environments[0]?.lookup;
+          return l?.state === 'present' && l.digest === outcome.digest;
+        }, 10_000),
+      );
     }
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(historyFile()));
     // Each write is preceded by its `started` line (paired with the end by the reader): the ends are what this checks.
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { target: { environment: string }; digest: string; outcome: string }).filter((l) => l.outcome !== 'started');
-    assert.deepEqual(lines.slice(-2).map((l) => [l.target.environment, l.digest, l.outcome]), [['development', first.digest, 'succeeded'], ['development', second.digest, 'succeeded']]);
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { target: { environment: string }; digest: string; outcome: string })
+      .filter((l) => l.outcome !== 'started');
+    assert.deepEqual(
+      lines.slice(-2).map((l) => [l.target.environment, l.digest, l.outcome]),
+      [
+        ['development', first.digest, 'succeeded'],
+        ['development', second.digest, 'succeeded'],
+      ],
+    );
     assert.ok(await waitFor(() => (api.model.snapshot?.history?.records.length ?? 0) >= 2, 10_000), 'the History view has the records');
 
     // The rollback picker names each earlier digest by its build tag.
@@ -82,7 +103,13 @@ describe('gate checks, history and rollback in the extension host', function () 
     assert.equal(rollback.mode, 'rollback');
     assert.equal(person.picks[1]?.labels[0], 'aaa1111', 'the earlier build is offered first');
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), first.digest);
-    const last = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(historyFile())).trim().split('\n').at(-1)!) as { kind: string; digest: string; previousDigest: string };
+    const last = JSON.parse(
+      new TextDecoder()
+        .decode(await vscode.workspace.fs.readFile(historyFile()))
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    ) as { kind: string; digest: string; previousDigest: string };
     assert.deepEqual([last.kind, last.digest, last.previousDigest], ['rollback', first.digest, second.digest]);
 
     const record = api.model.snapshot?.history?.records.at(-1);

@@ -17,7 +17,14 @@ describe('newcomer flows in the extension host', function () {
   let svc: TestServices;
   let original: Uint8Array;
   const historyFile = () => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, '.promotion', 'history.jsonl');
-  const lastRecord = async (): Promise<HistoryRecord> => JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(historyFile())).trim().split('\n').at(-1)!) as HistoryRecord;
+  const lastRecord = async (): Promise<HistoryRecord> =>
+    JSON.parse(
+      new TextDecoder()
+        .decode(await vscode.workspace.fs.readFile(historyFile()))
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    ) as HistoryRecord;
 
   before(async () => {
     svc = servicesFromEnv()!;
@@ -38,8 +45,14 @@ describe('newcomer flows in the extension host', function () {
     await tagExisting(svc.registryUrl, repo, old.digest, 'production');
     await tagExisting(svc.registryUrl, repo, mid.digest, 'staging');
     await tagExisting(svc.registryUrl, repo, newest.digest, 'dev');
-    await writeConfig(api, promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }, { name: 'production', protected: true }]));
-    assert.deepEqual(api.model.snapshot!.environments.map((r) => r.relation), ['first', 'behind', 'behind']);
+    await writeConfig(
+      api,
+      promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }, { name: 'production', protected: true }]),
+    );
+    assert.deepEqual(
+      api.model.snapshot!.environments.map((r) => r.relation),
+      ['first', 'behind', 'behind'],
+    );
 
     api.useInteraction(new ScriptedInteraction({ confirm: true }));
     const intoStaging = (await vscode.commands.executeCommand('imagePromotion.promoteToStaging')) as PromotionOutcome;
@@ -67,7 +80,10 @@ describe('newcomer flows in the extension host', function () {
     const repo = uniqueRepo();
     const build = await pushImage(svc.registryUrl, repo, 'a9a9a9a');
     await tagExisting(svc.registryUrl, repo, build.digest, 'staging');
-    await writeConfig(api, promotionYaml(`${svc.registry}/${repo}`, [{ name: 'staging' }, { name: 'production', gates: ['{ type: approval, name: release sign-off }'] }]));
+    await writeConfig(
+      api,
+      promotionYaml(`${svc.registry}/${repo}`, [{ name: 'staging' }, { name: 'production', gates: ['{ type: approval, name: release sign-off }'] }]),
+    );
     api.useInteraction(new ScriptedInteraction({ pick: ['production'] }));
     const check = (await vscode.commands.executeCommand('imagePromotion.checkGates')) as GateCheck;
     assert.equal(check.passed, true, check.gates.map((g) => `${g.name}: ${g.reason}`).join('\n'));
@@ -105,7 +121,12 @@ describe('newcomer flows in the extension host', function () {
     await writeConfig(api, promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }]));
     const cfg = api.model.config.kind === 'ready' ? api.model.config.config : undefined!;
     const builds = api.model.snapshot!.builds;
-    const node: PromotionNode = { kind: 'build', row: builds.state === 'ok' ? builds.rows.find((r) => r.tag === 'e1e1e1e')! : undefined!, repository: cfg.repository, next: cfg.environments[0]! };
+    const node: PromotionNode = {
+      kind: 'build',
+      row: builds.state === 'ok' ? builds.rows.find((r) => r.tag === 'e1e1e1e')! : undefined!,
+      repository: cfg.repository,
+      next: cfg.environments[0]!,
+    };
     const person = new ScriptedInteraction({ confirm: true, warn: false });
     api.useInteraction(person);
     assert.equal(await vscode.commands.executeCommand('imagePromotion.promoteToNext', node), undefined);
@@ -123,7 +144,10 @@ describe('newcomer flows in the extension host', function () {
     await writeConfig(api, `image: ${svc.registry}/${repo}\nenvironments:\n  - name: development\n    tga: dev\n`, 'invalid');
     const kept = api.model.lastGood;
     assert.ok(kept, 'the last good config and snapshot are kept');
-    assert.deepEqual(kept.snapshot.environments.map((r) => r.env.name), ['development', 'staging']);
+    assert.deepEqual(
+      kept.snapshot.environments.map((r) => r.env.name),
+      ['development', 'staging'],
+    );
     assert.equal(kept.snapshot.environments[0]?.lookup.state, 'present');
     await writeConfig(api, promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }]));
     assert.equal(api.model.lastGood, undefined, 'a valid config replaces it');

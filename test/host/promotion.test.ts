@@ -12,7 +12,11 @@ import { commandGate, promotionYaml } from '../fixtures/promotionYaml';
 import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
 
 function configText(registry: string, repo: string, stagingGates: readonly string[] = []): string {
-  return promotionYaml(`${registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging', gates: stagingGates }, { name: 'production', protected: true }]);
+  return promotionYaml(`${registry}/${repo}`, [
+    { name: 'development', tag: 'dev' },
+    { name: 'staging', gates: stagingGates },
+    { name: 'production', protected: true },
+  ]);
 }
 
 describe('commands in the extension host', function () {
@@ -73,7 +77,13 @@ describe('commands in the extension host', function () {
     api.useInteraction(person);
     const outcome = (await vscode.commands.executeCommand('imagePromotion.promote')) as PromotionOutcome;
     assert.equal(outcome.status, 'succeeded', outcome.message);
-    assert.deepEqual(person.picks.map((p) => p.labels), [['development', 'staging', 'production'], ['eeee555', 'dddd444']]);
+    assert.deepEqual(
+      person.picks.map((p) => p.labels),
+      [
+        ['development', 'staging', 'production'],
+        ['eeee555', 'dddd444'],
+      ],
+    );
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), chosen.digest);
   });
 
@@ -139,7 +149,12 @@ describe('commands in the extension host', function () {
       assert.match(engine.state === 'error' ? engine.error.message : '', /cannot reach the Docker engine at unix:\/\/\/nonexistent\/imgpromo\/docker.sock/);
       const config = api.model.config.kind === 'ready' ? api.model.config.config : undefined!;
       const builds = api.model.snapshot!.builds;
-      const node = { kind: 'build', row: builds.state === 'ok' ? builds.rows[0]! : undefined!, repository: config.repository, next: config.environments[0] } as PromotionNode;
+      const node = {
+        kind: 'build',
+        row: builds.state === 'ok' ? builds.rows[0]! : undefined!,
+        repository: config.repository,
+        next: config.environments[0],
+      } as PromotionNode;
       api.useInteraction(new ScriptedInteraction({ confirm: true }));
       const blocked = (await vscode.commands.executeCommand('imagePromotion.promoteToNext', node)) as PromotionOutcome;
       assert.equal(blocked.status, 'blocked');

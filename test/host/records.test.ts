@@ -33,27 +33,57 @@ describe('promotion records in the registry, in the extension host', function ()
   it('a promotion CI recorded shows in the History view at the next refresh; a promotion made here attaches its own record', async () => {
     const repo = uniqueRepo();
     const build = await pushImage(svc.registryUrl, repo, 'c1c1c1c');
-    await writeConfig(api, promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging', gates: ['{ type: soak, duration: 30m }'] }]));
+    await writeConfig(
+      api,
+      promotionYaml(`${svc.registry}/${repo}`, [
+        { name: 'development', tag: 'dev' },
+        { name: 'staging', gates: ['{ type: soak, duration: 30m }'] },
+      ]),
+    );
     // CI moves :dev and records it (an hour ago) from its own process.
     await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
     const script = join(__dirname, '..', 'records', 'writeRecordProcess.js');
-    const args = JSON.stringify({ registry: svc.registry, path: repo, digest: build.digest, environment: 'development', tag: 'dev', previousDigest: null, finishedAt: Date.now() - 3600_000 });
+    const args = JSON.stringify({
+      registry: svc.registry,
+      path: repo,
+      digest: build.digest,
+      environment: 'development',
+      tag: 'dev',
+      previousDigest: null,
+      finishedAt: Date.now() - 3600_000,
+    });
     const { stdout } = await promisify(execFile)(process.execPath, [script, args], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
     const ci = JSON.parse(stdout) as { id: string };
 
     await api.refresh();
     // The workspace's history file may hold other tests' attempts: this repository's only.
     const records = (api.model.snapshot?.history?.records ?? []).filter((r) => r.target.repository === `${svc.registry}/${repo}`);
-    assert.deepEqual(records.map((r) => [r.id, r.target.environment, r.who.name]), [[ci.id, 'development', 'CI']], 'the History view has CI’s record');
+    assert.deepEqual(
+      records.map((r) => [r.id, r.target.environment, r.who.name]),
+      [[ci.id, 'development', 'CI']],
+      'the History view has CI’s record',
+    );
     assert.equal(api.model.snapshot?.environments[0]?.drift, undefined);
 
     // The soak gate measures from CI's arrival (an hour ago), not from nothing.
     api.useInteraction(new ScriptedInteraction({ confirm: true }));
     const outcome = (await vscode.commands.executeCommand('imagePromotion.promoteToStaging')) as PromotionOutcome;
     assert.equal(outcome.status, 'succeeded', outcome.message);
-    const line = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(historyFile())).trim().split('\n').at(-1)!) as { id: string; target: { environment: string } };
+    const line = JSON.parse(
+      new TextDecoder()
+        .decode(await vscode.workspace.fs.readFile(historyFile()))
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    ) as { id: string; target: { environment: string } };
     assert.equal(line.target.environment, 'staging');
-    const index = JSON.parse((await getManifest(svc.registryUrl, repo, referrersFallbackTag(build.digest)))!.bytes.toString('utf8')) as { manifests: { annotations?: Record<string, string> }[] };
-    assert.deepEqual(index.manifests.map((m) => m.annotations?.['dev.image-promotion.record.id']).sort(), [ci.id, line.id].sort(), 'both records hang on the digest');
+    const index = JSON.parse((await getManifest(svc.registryUrl, repo, referrersFallbackTag(build.digest)))!.bytes.toString('utf8')) as {
+      manifests: { annotations?: Record<string, string> }[];
+    };
+    assert.deepEqual(
+      index.manifests.map((m) => m.annotations?.['dev.image-promotion.record.id']).sort(),
+      [ci.id, line.id].sort(),
+      'both records hang on the digest',
+    );
   });
 });

@@ -31,7 +31,13 @@ describe('Restricted Mode', function () {
     await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
     const marker = `/tmp/imgpromo-untrusted-gate-ran-${Date.now()}`;
     try {
-      await writeConfig(api, promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging', gates: [commandGate('touch a marker', ['touch', marker])] }]));
+      await writeConfig(
+        api,
+        promotionYaml(`${svc.registry}/${repo}`, [
+          { name: 'development', tag: 'dev' },
+          { name: 'staging', gates: [commandGate('touch a marker', ['touch', marker])] },
+        ]),
+      );
       const dev = api.model.snapshot?.environments[0]?.lookup;
       assert.equal(dev?.state === 'present' && dev.digest, build.digest, 'lookups work in Restricted Mode');
       const person = new ScriptedInteraction({ confirm: true });

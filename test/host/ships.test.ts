@@ -27,7 +27,11 @@ describe('what a promotion ships (git fixture repository, images with revisions)
   let madeRepository = false;
   const revs: string[] = [];
   const git = (...args: string[]): string =>
-    execFileSync('git', ['-c', 'user.name=Grace Hopper', '-c', 'user.email=grace@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
+    execFileSync('git', ['-c', 'user.name=Grace Hopper', '-c', 'user.email=grace@example.com', '-c', 'commit.gpgsign=false', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' },
+    }).trim();
 
   before(async () => {
     svc = servicesFromEnv()!;
@@ -48,7 +52,9 @@ describe('what a promotion ships (git fixture repository, images with revisions)
   afterEach(() => api.useInteraction(undefined));
   after(async () => {
     await vscode.workspace.fs.writeFile(configUri(), original);
-    await vscode.workspace.fs.delete(vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, '.promotion', 'history.jsonl')).then(undefined, () => undefined);
+    await vscode.workspace.fs
+      .delete(vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, '.promotion', 'history.jsonl'))
+      .then(undefined, () => undefined);
     rmSync(path.join(dir, 'ships-fixture.txt'), { force: true });
     if (madeRepository) rmSync(path.join(dir, '.git'), { recursive: true, force: true });
   });
@@ -57,7 +63,10 @@ describe('what a promotion ships (git fixture repository, images with revisions)
   async function pipeline(devRevision: string): Promise<{ repo: string }> {
     const repo = uniqueRepo();
     const old = await pushImage(svc.registryUrl, repo, revs[0]!.slice(0, 7), { labels: { [REVISION]: revs[0]! }, created: '2026-11-01T00:00:00Z' });
-    const next = await pushImage(svc.registryUrl, repo, devRevision.slice(0, 7), { labels: { [REVISION]: devRevision, 'org.opencontainers.image.title': 'catalogue' }, created: '2026-11-02T00:00:00Z' });
+    const next = await pushImage(svc.registryUrl, repo, devRevision.slice(0, 7), {
+      labels: { [REVISION]: devRevision, 'org.opencontainers.image.title': 'catalogue' },
+      created: '2026-11-02T00:00:00Z',
+    });
     await tagExisting(svc.registryUrl, repo, next.digest, 'dev');
     await tagExisting(svc.registryUrl, repo, old.digest, 'staging');
     await writeConfig(api, promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }]));
@@ -74,11 +83,14 @@ describe('what a promotion ships (git fixture repository, images with revisions)
     const shipped = person.confirmations[0]?.shipped;
     assert.equal(shipped?.kind, 'ships', JSON.stringify(shipped));
     if (shipped?.kind !== 'ships') return;
-    assert.deepEqual(shipped.commits.map((c) => [c.sha, c.subject, c.author]), [
-      [revs[3], 'Cache the catalogue', 'Grace Hopper'],
-      [revs[2], 'Fix the session cookie', 'Grace Hopper'],
-      [revs[1], 'Add the login page', 'Grace Hopper'],
-    ]);
+    assert.deepEqual(
+      shipped.commits.map((c) => [c.sha, c.subject, c.author]),
+      [
+        [revs[3], 'Cache the catalogue', 'Grace Hopper'],
+        [revs[2], 'Fix the session cookie', 'Grace Hopper'],
+        [revs[1], 'Add the login page', 'Grace Hopper'],
+      ],
+    );
     const detail = confirmationDetail(person.confirmations[0]!);
     assert.match(detail.split('\n')[1]!, /^Ships 3 commits to staging: Cache the catalogue; Fix the session cookie; Add the login page$/);
   });
@@ -110,10 +122,16 @@ describe('what a promotion ships (git fixture repository, images with revisions)
       assert.equal(rows['Label org.opencontainers.image.title']!.right, 'catalogue');
       const html = result.panel.webview.html;
       assert.match(html, /Ships 3 commits to staging/);
-      for (const sha of revs.slice(1)) assert.ok(html.includes(`command:imagePromotion.viewCommit?${encodeURIComponent(JSON.stringify([sha]))}`), `a link for ${sha}`);
+      for (const sha of revs.slice(1))
+        assert.ok(html.includes(`command:imagePromotion.viewCommit?${encodeURIComponent(JSON.stringify([sha]))}`), `a link for ${sha}`);
       const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
       const tab = () => tabs().find((t) => t.label === 'Compare staging ↔ development');
-      assert.ok(await waitFor(() => !!tab(), 10_000), `tabs: ${tabs().map((t) => t.label).join(', ')}`);
+      assert.ok(
+        await waitFor(() => !!tab(), 10_000),
+        `tabs: ${tabs()
+          .map((t) => t.label)
+          .join(', ')}`,
+      );
       assert.ok(tab()!.input instanceof vscode.TabInputWebview);
     } finally {
       result.panel.dispose();
@@ -126,10 +144,17 @@ describe('what a promotion ships (git fixture repository, images with revisions)
     api.useInteraction(person);
     const result = (await vscode.commands.executeCommand('imagePromotion.compareEnvironments')) as CompareResult;
     try {
-      assert.deepEqual(person.picks.map((p) => p.labels), [['development', 'staging'], ['staging']]);
+      assert.deepEqual(
+        person.picks.map((p) => p.labels),
+        [['development', 'staging'], ['staging']],
+      );
       assert.equal(result.comparison.left.env.name, 'staging', 'the later environment is the one a promotion lands in');
       assert.equal(result.comparison.shipped.kind, 'ships');
-      if (result.comparison.shipped.kind === 'ships') assert.deepEqual(result.comparison.shipped.commits.map((c) => c.subject), ['Fix the session cookie', 'Add the login page']);
+      if (result.comparison.shipped.kind === 'ships')
+        assert.deepEqual(
+          result.comparison.shipped.commits.map((c) => c.subject),
+          ['Fix the session cookie', 'Add the login page'],
+        );
     } finally {
       result.panel.dispose();
     }
@@ -147,7 +172,12 @@ describe('what a promotion ships (git fixture repository, images with revisions)
     const uri = (await vscode.commands.executeCommand('imagePromotion.showHistoryEntry', record)) as vscode.Uri;
     const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
     const preview = () => tabs().find((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType));
-    assert.ok(await waitFor(() => !!preview(), 10_000), `tabs: ${tabs().map((t) => `${t.label} (${(t.input as { viewType?: string })?.viewType ?? 'text'})`).join(', ')}`);
+    assert.ok(
+      await waitFor(() => !!preview(), 10_000),
+      `tabs: ${tabs()
+        .map((t) => `${t.label} (${(t.input as { viewType?: string })?.viewType ?? 'text'})`)
+        .join(', ')}`,
+    );
     assert.ok(preview()!.label.includes(path.basename(uri.path)), preview()!.label);
     assert.equal(tabs().filter((t) => t.input instanceof vscode.TabInputText).length, 0, 'no raw Markdown source editor');
     const text = (await vscode.workspace.openTextDocument(uri)).getText();

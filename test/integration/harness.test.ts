@@ -96,8 +96,14 @@ describe('test harness', function () {
         assert.ok(fetched);
         assert.equal(fetched.mediaType, idx.mediaType);
         const listed = (JSON.parse(fetched.bytes.toString()) as { manifests: Array<{ digest: string; platform: object }> }).manifests;
-        assert.deepEqual(listed.map((m) => m.platform), platforms);
-        assert.deepEqual(listed.map((m) => m.digest), idx.manifests.map((m) => m.digest));
+        assert.deepEqual(
+          listed.map((m) => m.platform),
+          platforms,
+        );
+        assert.deepEqual(
+          listed.map((m) => m.digest),
+          idx.manifests.map((m) => m.digest),
+        );
         for (const m of idx.manifests) assert.equal(await digestOf(svc.registryUrl, repo, m.digest), m.digest);
         assert.equal(await digestOf(svc.registryUrl, repo, `multi-${kind}`), idx.digest);
         assert.equal(await skopeoDigest(`${svc.registry}/${repo}:multi-${kind}`), idx.digest);
@@ -114,14 +120,29 @@ describe('test harness', function () {
 
     it('retags registry-side keeping the digest, copies across repositories, and deletes manifests', async () => {
       const repo = uniqueRepo();
-      const idx = await pushIndex(svc.registryUrl, repo, 'sha-1', [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }], { kind: 'oci' });
+      const idx = await pushIndex(
+        svc.registryUrl,
+        repo,
+        'sha-1',
+        [
+          { os: 'linux', architecture: 'amd64' },
+          { os: 'linux', architecture: 'arm64' },
+        ],
+        { kind: 'oci' },
+      );
       assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), undefined);
       assert.equal(await tagExisting(svc.registryUrl, repo, 'sha-1', 'staging'), idx.digest);
       assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), idx.digest);
       assert.deepEqual(await listTags(svc.registryUrl, repo), ['sha-1', 'staging']);
 
       const other = uniqueRepo('prod');
-      assert.equal(await copyImage({ registryUrl: svc.registryUrl, repo, ref: 'staging' }, { registryUrl: svc.authRegistryUrl, repo: other, tag: 'production', auth: svc.auth }), idx.digest);
+      assert.equal(
+        await copyImage(
+          { registryUrl: svc.registryUrl, repo, ref: 'staging' },
+          { registryUrl: svc.authRegistryUrl, repo: other, tag: 'production', auth: svc.auth },
+        ),
+        idx.digest,
+      );
       assert.equal(await digestOf(svc.authRegistryUrl, other, 'production', svc.auth), idx.digest);
 
       await deleteManifest(svc.registryUrl, repo, idx.digest);
@@ -133,7 +154,10 @@ describe('test harness', function () {
       const tar = makeTar({ 'a/b/c.txt': 'x', 'top.txt': 'y'.repeat(1000) });
       const out = spawnSync('tar', ['-tvf', '-'], { input: tar, encoding: 'utf8' });
       assert.equal(out.status, 0, out.stderr);
-      const names = out.stdout.trim().split('\n').map((l) => l.split(/\s+/).pop());
+      const names = out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/).pop());
       assert.deepEqual(names, ['a/', 'a/b/', 'a/b/c.txt', 'top.txt']);
     });
   });
@@ -166,7 +190,7 @@ describe('test harness', function () {
       assert.equal(miss.stdout.trim(), 'credentials not found in native keychain');
     });
 
-    it('lets the engine pull from it with the helper\'s credentials, and not without', async () => {
+    it("lets the engine pull from it with the helper's credentials, and not without", async () => {
       const repo = uniqueRepo();
       const img = await pushImage(svc.authRegistryUrl, repo, 'v1', { auth: svc.auth });
       const secret = runCredentialHelper(svc.credBin, 'imgpromo-test', svc.authRegistry);
@@ -195,12 +219,15 @@ describe('test harness', function () {
         assert.equal(runCredentialHelper(cfg.binDir, cfg.helperName, 'reg-b.test'), undefined);
         cfg.setHelperSecret('reg-b.test', 'b2', 'new');
         assert.equal(runCredentialHelper(cfg.binDir, cfg.helperName, 'reg-b.test')?.Username, 'b2');
-        assert.deepEqual(cfg.calls().map((c) => [c.action, c.serverUrl, c.found]), [
-          ['get', 'reg-a.test:5000', true],
-          ['get', 'https://reg-d.test', true],
-          ['get', 'reg-b.test', false],
-          ['get', 'reg-b.test', true],
-        ]);
+        assert.deepEqual(
+          cfg.calls().map((c) => [c.action, c.serverUrl, c.found]),
+          [
+            ['get', 'reg-a.test:5000', true],
+            ['get', 'https://reg-d.test', true],
+            ['get', 'reg-b.test', false],
+            ['get', 'reg-b.test', true],
+          ],
+        );
         assert.equal(cfg.env({ PATH: '/x' }).PATH.split(':')[0], cfg.binDir);
       } finally {
         void cfg.dispose();
@@ -222,7 +249,11 @@ describe('test harness', function () {
         await reg.restart({ readOnly: true });
         assert.equal(reg.options.readOnly, true);
         assert.equal(await digestOf(reg.url, repo, 'sha-1'), img.digest, 'storage kept, reads work');
-        const put = await registryRequest(`${reg.url}/v2/${repo}/manifests/x`, { method: 'PUT', body: img.manifest, headers: { 'Content-Type': img.mediaType } });
+        const put = await registryRequest(`${reg.url}/v2/${repo}/manifests/x`, {
+          method: 'PUT',
+          body: img.manifest,
+          headers: { 'Content-Type': img.mediaType },
+        });
         assert.equal(put.status, 405);
 
         // Layers already in the repository: the manifest PUT is refused.

@@ -42,7 +42,12 @@ describe('gates that read the world and the history; rollback', function () {
   it('a soak gate blocks until the digest has been in the environment before long enough', async () => {
     const repo = uniqueRepo();
     await pushImage(svc.registryUrl, repo, '50a1c00');
-    const cfg = config(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging', gates: ['{ type: soak, duration: 2s }'] }]));
+    const cfg = config(
+      promotionYaml(`${svc.registry}/${repo}`, [
+        { name: 'development', tag: 'dev' },
+        { name: 'staging', gates: ['{ type: soak, duration: 2s }'] },
+      ]),
+    );
     assert.equal((await promoteRecorded({ config: cfg, source: { kind: 'build', tag: '50a1c00' }, target: env(cfg, 'development') })).status, 'succeeded');
     const early = await promoteRecorded({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') });
     assert.equal(early.status, 'blocked');
@@ -51,7 +56,14 @@ describe('gates that read the world and the history; rollback', function () {
     const later = await promoteRecorded({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') });
     assert.equal(later.status, 'succeeded', later.message);
     const { records } = await store.read();
-    assert.deepEqual(records.map((r) => [r.target.environment, r.outcome]), [['development', 'succeeded'], ['staging', 'blocked'], ['staging', 'succeeded']]);
+    assert.deepEqual(
+      records.map((r) => [r.target.environment, r.outcome]),
+      [
+        ['development', 'succeeded'],
+        ['staging', 'blocked'],
+        ['staging', 'succeeded'],
+      ],
+    );
     assert.equal(records[1]!.gates.find((g) => g.type === 'soak')?.status, 'failed', 'the gate result is kept in the history');
   });
 
@@ -99,13 +111,23 @@ environments:
     const repo = uniqueRepo();
     const first = await pushImage(svc.registryUrl, repo, '1111aaa', { created: '2026-05-01T00:00:00Z' });
     const second = await pushImage(svc.registryUrl, repo, '2222bbb', { created: '2026-05-02T00:00:00Z' });
-    const cfg = config(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging', gates: [commandGate('smoke', ['sh', '-c', 'exit 3'])] }]));
+    const cfg = config(
+      promotionYaml(`${svc.registry}/${repo}`, [
+        { name: 'development', tag: 'dev' },
+        { name: 'staging', gates: [commandGate('smoke', ['sh', '-c', 'exit 3'])] },
+      ]),
+    );
     const dev = env(cfg, 'development');
     assert.equal((await promoteRecorded({ config: cfg, source: { kind: 'build', tag: '1111aaa' }, target: dev })).status, 'succeeded');
     assert.equal((await promoteRecorded({ config: cfg, source: { kind: 'build', tag: '2222bbb' }, target: dev })).status, 'succeeded');
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), second.digest);
 
-    const rollback = await promoteRecorded({ config: cfg, mode: 'rollback', source: { kind: 'digest', digest: first.digest, repository: dev.repository, label: 'earlier' }, target: dev });
+    const rollback = await promoteRecorded({
+      config: cfg,
+      mode: 'rollback',
+      source: { kind: 'digest', digest: first.digest, repository: dev.repository, label: 'earlier' },
+      target: dev,
+    });
     assert.equal(rollback.status, 'succeeded', rollback.message);
     assert.match(rollback.message, /development rolled back to sha256:/);
     assert.equal(rollback.gates.find((g) => g.name === 'held before')?.status, 'passed');
@@ -123,27 +145,55 @@ environments:
     const bad = await pushImage(svc.registryUrl, repo, '4444ddd');
     const stranger = await pushImage(svc.registryUrl, repo, '5555eee');
     const cfg = config(
-      promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging', gates: [commandGate('smoke', ['sh', '-c', 'echo staging smoke is red >&2; exit 3'])] }]),
+      promotionYaml(`${svc.registry}/${repo}`, [
+        { name: 'development', tag: 'dev' },
+        { name: 'staging', gates: [commandGate('smoke', ['sh', '-c', 'echo staging smoke is red >&2; exit 3'])] },
+      ]),
     );
     const staging = env(cfg, 'staging');
     // staging held `good` by a recorded promotion, then `bad` arrived (the smoke test is red now).
     await tagExisting(svc.registryUrl, repo, good.digest, 'dev');
     // The smoke test was green then: these two promotions ran without it.
     const passing = { ...staging, gates: [] };
-    assert.equal((await promoteRecorded({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: passing })).status, 'succeeded');
+    assert.equal(
+      (await promoteRecorded({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: passing })).status,
+      'succeeded',
+    );
     await tagExisting(svc.registryUrl, repo, bad.digest, 'dev');
-    assert.equal((await promoteRecorded({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: passing })).status, 'succeeded');
+    assert.equal(
+      (await promoteRecorded({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: passing })).status,
+      'succeeded',
+    );
 
-    const never = await promoteRecorded({ config: cfg, mode: 'rollback', source: { kind: 'digest', digest: stranger.digest, repository: staging.repository, label: 'x' }, target: staging });
+    const never = await promoteRecorded({
+      config: cfg,
+      mode: 'rollback',
+      source: { kind: 'digest', digest: stranger.digest, repository: staging.repository, label: 'x' },
+      target: staging,
+    });
     assert.equal(never.status, 'blocked');
     assert.match(never.message, /no record of staging holding/);
 
-    const gated = await promoteRecorded({ config: cfg, mode: 'rollback', source: { kind: 'digest', digest: good.digest, repository: staging.repository, label: 'earlier' }, target: staging });
+    const gated = await promoteRecorded({
+      config: cfg,
+      mode: 'rollback',
+      source: { kind: 'digest', digest: good.digest, repository: staging.repository, label: 'earlier' },
+      target: staging,
+    });
     assert.equal(gated.status, 'blocked', 'without an override the gates of staging still run');
     assert.match(gated.message, /smoke: exited with code 3/);
 
     const prompts = new ScriptedPrompts();
-    const overridden = await promoteRecorded({ config: cfg, mode: 'rollback', overrideGates: true, source: { kind: 'digest', digest: good.digest, repository: staging.repository, label: 'earlier' }, target: staging }, prompts);
+    const overridden = await promoteRecorded(
+      {
+        config: cfg,
+        mode: 'rollback',
+        overrideGates: true,
+        source: { kind: 'digest', digest: good.digest, repository: staging.repository, label: 'earlier' },
+        target: staging,
+      },
+      prompts,
+    );
     assert.equal(overridden.status, 'succeeded', overridden.message);
     assert.equal(prompts.confirmations[0]!.requireTypedName, true, 'an override needs the name typed');
     assert.deepEqual(prompts.confirmations[0]!.overriddenGates, ['smoke']);

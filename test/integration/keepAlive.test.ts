@@ -42,7 +42,9 @@ describe('registry connections are kept and reused (real registry)', function ()
     const found = await Promise.all(tags.slice(3).map((tag) => registry.resolve(repo, tag)));
     assert.ok(found.every((d) => d?.digest === image.digest));
     const heads = proxy.requests.filter((r) => r.startsWith('HEAD ')).length;
-    console.log(`      23 HEADs as a refresh makes them (3 in a row, 20 side by side), new client: ${proxy.requests.length} requests (${heads} HEAD), ${proxy.connections} TCP connections`);
+    console.log(
+      `      23 HEADs as a refresh makes them (3 in a row, 20 side by side), new client: ${proxy.requests.length} requests (${heads} HEAD), ${proxy.connections} TCP connections`,
+    );
     assert.equal(heads, 23);
     // Sequential HEADs reuse one connection; the parallel ones open at most the pool's limit.
     assert.ok(proxy.connections <= 9, `${proxy.connections} connections for 23 HEADs`);

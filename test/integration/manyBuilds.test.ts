@@ -42,7 +42,11 @@ const tally = (c: Counted) => ({
   tagPages: c.requests.filter((r) => r === 'GET tags').length,
 });
 
-function session(svc: TestServices, store: DetailsStore, extra: Partial<SnapshotServices> = {}): { services: SnapshotServices; counted: Counted; log: MemoryLog } {
+function session(
+  svc: TestServices,
+  store: DetailsStore,
+  extra: Partial<SnapshotServices> = {},
+): { services: SnapshotServices; counted: Counted; log: MemoryLog } {
   const counted: Counted = { requests: [] };
   const log = new MemoryLog();
   const credentials = new DockerConfigCredentials({ configDir: () => svc.dockerConfig, log, cacheMs: 0 });
@@ -70,7 +74,10 @@ function gitRepoWithCommits(dir: string, count: number): string[] {
     stream.push('');
   }
   execFileSync('git', ['fast-import', '--quiet'], { cwd: dir, env, input: stream.join('\n') });
-  return execFileSync('git', ['log', '--format=%H', 'main'], { cwd: dir, env, maxBuffer: 16 << 20 }).toString().trim().split('\n');
+  return execFileSync('git', ['log', '--format=%H', 'main'], { cwd: dir, env, maxBuffer: 16 << 20 })
+    .toString()
+    .trim()
+    .split('\n');
 }
 
 function rowsOf(snapshot: Snapshot): string[] {
@@ -93,20 +100,38 @@ describe('builds: thousands of tags (real registry)', function () {
   const numberedRepo = (): Promise<{ repo: string; digest: string }> => {
     numbered ??= (async () => {
       const repo = uniqueRepo();
-      return { repo, digest: await tagMany(svc, repo, Array.from({ length: 5000 }, (_, i) => String(i + 1))) };
+      return {
+        repo,
+        digest: await tagMany(
+          svc,
+          repo,
+          Array.from({ length: 5000 }, (_, i) => String(i + 1)),
+        ),
+      };
     })();
     return numbered;
   };
-  const numberedConfig = (repo: string) => config(`${promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }, { name: 'production' }])}builds:\n  tagPattern: '^[0-9]+$'\n`);
+  const numberedConfig = (repo: string) =>
+    config(
+      `${promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }, { name: 'production' }])}builds:\n  tagPattern: '^[0-9]+$'\n`,
+    );
 
   it('5,000 numbered tags, no cache at all: the highest numbers first, within 20 build lookups', async () => {
     const { repo } = await numberedRepo();
     const counted: Counted = { requests: [] };
     const log = new MemoryLog();
-    const registry = new HttpRegistryClient({ credentials: new DockerConfigCredentials({ configDir: () => svc.dockerConfig, log, cacheMs: 0 }), log, timeoutMs: () => 20_000, fetch: countingFetch(counted) });
+    const registry = new HttpRegistryClient({
+      credentials: new DockerConfigCredentials({ configDir: () => svc.dockerConfig, log, cacheMs: 0 }),
+      log,
+      timeoutMs: () => 20_000,
+      fetch: countingFetch(counted),
+    });
     const details = new ImageDetailsCache(registry);
     const snapshot = await takeSnapshot(numberedConfig(repo), { registry, describe: (r, d, s) => details.get(r, d, s), log });
-    assert.deepEqual(rowsOf(snapshot), Array.from({ length: 20 }, (_, i) => String(5000 - i)));
+    assert.deepEqual(
+      rowsOf(snapshot),
+      Array.from({ length: 20 }, (_, i) => String(5000 - i)),
+    );
     const t = tally(counted);
     assert.ok(t.head <= 23 && t.manifestGets <= 20, `requests: ${JSON.stringify(t)}`);
   });
@@ -118,7 +143,11 @@ describe('builds: thousands of tags (real registry)', function () {
     const one = session(svc, store);
 
     const first = await takeSnapshot(cfg, one.services);
-    assert.deepEqual(rowsOf(first), Array.from({ length: 20 }, (_, i) => String(5000 - i)), 'newest first: 5000, 4999, … (the registry lists them lexically: 999 last)');
+    assert.deepEqual(
+      rowsOf(first),
+      Array.from({ length: 20 }, (_, i) => String(5000 - i)),
+      'newest first: 5000, 4999, … (the registry lists them lexically: 999 last)',
+    );
     assert.ok(first.builds.state === 'ok' && first.builds.rows.every((r) => r.digest === digest));
     const cold = tally(one.counted);
     // Distribution 2.8 answers the whole list in one page; registries that page do so by 1,000 or more.
@@ -126,12 +155,19 @@ describe('builds: thousands of tags (real registry)', function () {
     assert.ok(pages >= 1 && pages <= 5, `tag pages: ${pages}`);
     // 3 environment HEADs + the tag pages + 20 build HEADs + one description (manifest and config).
     assert.deepEqual(cold, { total: 25 + pages, head: 23, manifestGets: 1, blobGets: 1, tagPages: pages }, JSON.stringify(cold));
-    assert.match(one.log.text(), /refresh: 3 environments, 20 of 5000 builds \(newest by numerical, 5000 placed\).*23 manifest HEAD, 1 manifest GET, 1 config GET, 1 tag listing/);
+    assert.match(
+      one.log.text(),
+      /refresh: 3 environments, 20 of 5000 builds \(newest by numerical, 5000 placed\).*23 manifest HEAD, 1 manifest GET, 1 config GET, 1 tag listing/,
+    );
 
     one.counted.requests.length = 0;
     const second = await takeSnapshot(cfg, one.services);
     assert.deepEqual(rowsOf(second), rowsOf(first));
-    assert.deepEqual(tally(one.counted), { total: 3 + pages, head: 3, manifestGets: 0, blobGets: 0, tagPages: pages }, 'build digests and details come from the cache');
+    assert.deepEqual(
+      tally(one.counted),
+      { total: 3 + pages, head: 3, manifestGets: 0, blobGets: 0, tagPages: pages },
+      'build digests and details come from the cache',
+    );
 
     // A new session (the editor restarted) reads both from the disk.
     await store.flush();
@@ -140,7 +176,7 @@ describe('builds: thousands of tags (real registry)', function () {
     assert.deepEqual(tally(two.counted), { total: 3 + pages, head: 3, manifestGets: 0, blobGets: 0, tagPages: pages });
   });
 
-  it('5,000 commit-SHA tags: ordered by the workspace\'s git history, with no request for the order', async () => {
+  it("5,000 commit-SHA tags: ordered by the workspace's git history, with no request for the order", async () => {
     const repoDir = join(dir, 'workspace');
     const shas = gitRepoWithCommits(repoDir, 5000); // newest first
     const history = await readGitHistory(repoDir);
@@ -164,10 +200,15 @@ describe('builds: thousands of tags (real registry)', function () {
   it('tags with nothing to order them by: creation times read a bounded number per refresh until all are placed', async () => {
     const repo = uniqueRepo();
     // 30 builds whose names say nothing about their age.
-    const created = Array.from({ length: 30 }, (_, i) => ({ tag: `${((i * 7919) % 30).toString(16).padStart(2, '0')}abcdef`, at: new Date(Date.UTC(2026, 0, 1 + i)).toISOString() }));
+    const created = Array.from({ length: 30 }, (_, i) => ({
+      tag: `${((i * 7919) % 30).toString(16).padStart(2, '0')}abcdef`,
+      at: new Date(Date.UTC(2026, 0, 1 + i)).toISOString(),
+    }));
     for (const c of created) await pushImage(svc.registryUrl, repo, c.tag, { created: c.at });
     const newest = [...created].sort((a, b) => b.at.localeCompare(a.at)).map((c) => c.tag);
-    const cfg = config(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }]).replace('environments:', 'builds:\n  limit: 5\nenvironments:'));
+    const cfg = config(
+      promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }]).replace('environments:', 'builds:\n  limit: 5\nenvironments:'),
+    );
     const one = session(svc, new DetailsStore(), { headBudget: 12, describeBudget: 12 });
 
     const placedAfter: number[] = [];
@@ -190,7 +231,9 @@ describe('builds: thousands of tags (real registry)', function () {
     const repo = uniqueRepo();
     const tags = Array.from({ length: 50 }, (_, i) => String(i + 1));
     const digest = await tagMany(svc, repo, tags);
-    const cfg = config(`${promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }])}builds:\n  tagPattern: '^[0-9]+$'\n`);
+    const cfg = config(
+      `${promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }])}builds:\n  tagPattern: '^[0-9]+$'\n`,
+    );
     const one = session(svc, new DetailsStore());
     let release!: () => void;
     one.counted.hold = new Promise((resolve) => (release = resolve));
@@ -202,7 +245,10 @@ describe('builds: thousands of tags (real registry)', function () {
     const final = await done;
     const early = partials.find((p) => p.builds.state === 'ok' && p.builds.rows.length);
     assert.ok(early, `a partial snapshot with rows came before the details (${partials.length} partials)`);
-    assert.deepEqual(early.environments.map((e) => e.lookup.state === 'present' && e.lookup.digest), [digest, digest]);
+    assert.deepEqual(
+      early.environments.map((e) => e.lookup.state === 'present' && e.lookup.digest),
+      [digest, digest],
+    );
     assert.equal(early.builds.state === 'ok' && early.builds.complete, false);
     assert.deepEqual(rowsOf(early), rowsOf(final));
     assert.equal(final.builds.state === 'ok' && final.builds.complete, true);

@@ -40,14 +40,24 @@ describe('newcomer flows (real registry)', function () {
     assert.equal(records[0]?.previousDigest, old.digest, 'the history read what production held before');
     assert.equal(isDrift('staging', next.digest, null, records), false, 'staging, never promoted into, has not drifted');
 
-    const rollback = await run({ config: cfg, mode: 'rollback', source: { kind: 'digest', digest: old.digest, repository: env(cfg, 'production').repository, label: 'earlier' }, target: env(cfg, 'production') });
+    const rollback = await run({
+      config: cfg,
+      mode: 'rollback',
+      source: { kind: 'digest', digest: old.digest, repository: env(cfg, 'production').repository, label: 'earlier' },
+      target: env(cfg, 'production'),
+    });
     assert.equal(rollback.status, 'succeeded', rollback.message);
     assert.equal(rollback.gates.find((g) => g.name === 'held before')?.status, 'passed');
     assert.equal(await digestOf(svc.registryUrl, repo, 'production'), old.digest);
 
     // A digest production never held is still refused.
     const stranger = await pushImage(svc.registryUrl, repo, 'c0ffee1');
-    const refused = await run({ config: cfg, mode: 'rollback', source: { kind: 'digest', digest: stranger.digest, repository: env(cfg, 'production').repository, label: 'x' }, target: env(cfg, 'production') });
+    const refused = await run({
+      config: cfg,
+      mode: 'rollback',
+      source: { kind: 'digest', digest: stranger.digest, repository: env(cfg, 'production').repository, label: 'x' },
+      target: env(cfg, 'production'),
+    });
     assert.equal(refused.status, 'blocked');
     assert.match(refused.message, /no record of production holding/);
     assert.equal(await digestOf(svc.registryUrl, repo, 'production'), old.digest);

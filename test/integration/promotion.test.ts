@@ -24,27 +24,53 @@ describe('promotion through the Docker engine (real engine and registry)', funct
   it('promotes one build dev → staging → production, keeping the digest, and the snapshot shows it', async () => {
     const repo = uniqueRepo();
     const image = `${svc.registry}/${repo}`;
-    const older = await pushImage(svc.registryUrl, repo, 'a1b2c3d', { created: '2026-01-01T00:00:00Z', labels: { 'org.opencontainers.image.revision': 'a1b2c3d' } });
+    const older = await pushImage(svc.registryUrl, repo, 'a1b2c3d', {
+      created: '2026-01-01T00:00:00Z',
+      labels: { 'org.opencontainers.image.revision': 'a1b2c3d' },
+    });
     const build = await pushImage(svc.registryUrl, repo, 'f00ba47', { created: '2026-02-01T00:00:00Z' });
     const cfg = threeEnvironments(image);
     const core = makeCore(svc);
 
     const before = await takeSnapshot(cfg, core.snapshotServices);
-    assert.deepEqual(before.environments.map((r) => r.lookup.state), ['absent', 'absent', 'absent'], 'a tag that does not exist is empty, not an error');
+    assert.deepEqual(
+      before.environments.map((r) => r.lookup.state),
+      ['absent', 'absent', 'absent'],
+      'a tag that does not exist is empty, not an error',
+    );
     assert.equal(before.builds.state, 'ok');
-    assert.deepEqual(before.builds.state === 'ok' && before.builds.rows.map((b) => [b.tag, b.digest]), [['f00ba47', build.digest], ['a1b2c3d', older.digest]], 'builds newest first with their registry digests');
+    assert.deepEqual(
+      before.builds.state === 'ok' && before.builds.rows.map((b) => [b.tag, b.digest]),
+      [
+        ['f00ba47', build.digest],
+        ['a1b2c3d', older.digest],
+      ],
+      'builds newest first with their registry digests',
+    );
 
     const prompts = new ScriptedPrompts();
-    const intoDev = await promote({ config: cfg, source: { kind: 'build', tag: 'f00ba47' }, target: env(cfg, 'development') }, core.services, environmentFor(prompts));
+    const intoDev = await promote(
+      { config: cfg, source: { kind: 'build', tag: 'f00ba47' }, target: env(cfg, 'development') },
+      core.services,
+      environmentFor(prompts),
+    );
     assert.equal(intoDev.status, 'succeeded', intoDev.message);
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), build.digest);
     assert.match(core.log.text(), /engine: pull /, 'the engine did not have the build, so it was pulled');
 
-    const intoStaging = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') }, core.services, environmentFor(prompts));
+    const intoStaging = await promote(
+      { config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') },
+      core.services,
+      environmentFor(prompts),
+    );
     assert.equal(intoStaging.status, 'succeeded', intoStaging.message);
     assert.match(core.log.text(), /is already present, no pull/);
 
-    const intoProduction = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') }, core.services, environmentFor(prompts));
+    const intoProduction = await promote(
+      { config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') },
+      core.services,
+      environmentFor(prompts),
+    );
     assert.equal(intoProduction.status, 'succeeded', intoProduction.message);
     assert.equal(prompts.confirmations.at(-1)?.requireTypedName, true, 'production is protected: the person types its name');
     assert.equal(prompts.confirmations.at(-1)?.digest, build.digest);
@@ -54,7 +80,14 @@ describe('promotion through the Docker engine (real engine and registry)', funct
       assert.equal(await skopeoDigest(`${image}:${tag}`), build.digest, `${tag} by skopeo`);
     }
     const after = await takeSnapshot(cfg, core.snapshotServices);
-    assert.deepEqual(after.environments.map((r) => [r.lookup.state === 'present' && r.lookup.digest, r.relation]), [[build.digest, 'first'], [build.digest, 'in-step'], [build.digest, 'in-step']]);
+    assert.deepEqual(
+      after.environments.map((r) => [r.lookup.state === 'present' && r.lookup.digest, r.relation]),
+      [
+        [build.digest, 'first'],
+        [build.digest, 'in-step'],
+        [build.digest, 'in-step'],
+      ],
+    );
     assert.deepEqual(after.builds.state === 'ok' && after.builds.rows[0]?.heldBy, ['development', 'staging', 'production']);
   });
 
@@ -70,7 +103,11 @@ describe('promotion through the Docker engine (real engine and registry)', funct
     await tagExisting(svc.registryUrl, repo, first.digest, 'staging');
     await tagExisting(svc.registryUrl, repo, second.digest, 'dev');
 
-    const outcome = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') }, core.services, environmentFor(prompts));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') },
+      core.services,
+      environmentFor(prompts),
+    );
     assert.equal(outcome.status, 'blocked');
     assert.match(outcome.message, /smoke test: exited with code 4 after [\d.]+ s: smoke failed: 503/);
     assert.equal(prompts.confirmations.length, 0, 'nobody is asked to confirm a blocked promotion');
@@ -85,7 +122,11 @@ describe('promotion through the Docker engine (real engine and registry)', funct
     await tagExisting(svc.registryUrl, repo, old.digest, 'staging');
     const cfg = threeEnvironments(`${svc.registry}/${repo}`);
     const core = makeCore(svc);
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: '4444444' }, target: env(cfg, 'production') }, core.services, environmentFor(new ScriptedPrompts()));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: '4444444' }, target: env(cfg, 'production') },
+      core.services,
+      environmentFor(new ScriptedPrompts()),
+    );
     assert.equal(outcome.status, 'blocked');
     assert.match(outcome.message, /promotion order: production takes only what staging holds now/);
     assert.equal(outcome.gates.find((g) => g.name === 'promotion order')?.status, 'failed');
@@ -101,7 +142,11 @@ describe('promotion through the Docker engine (real engine and registry)', funct
       const cfg = threeEnvironments(`${svc.registry}/${repo}`);
       const core = makeCore(svc, { dockerHost: down.host });
       const prompts = new ScriptedPrompts();
-      const outcome = await promote({ config: cfg, source: { kind: 'build', tag: '5555555' }, target: env(cfg, 'development') }, core.services, environmentFor(prompts));
+      const outcome = await promote(
+        { config: cfg, source: { kind: 'build', tag: '5555555' }, target: env(cfg, 'development') },
+        core.services,
+        environmentFor(prompts),
+      );
       assert.equal(outcome.status, 'blocked');
       assert.ok(outcome.message.includes(`cannot reach the Docker engine at ${down.host}`), outcome.message);
       assert.equal(prompts.confirmations.length, 0);
@@ -123,7 +168,11 @@ describe('promotion through the Docker engine (real engine and registry)', funct
       const cfg = threeEnvironments(image);
       const core = makeCore(svc);
       await registry.restart({ readOnly: true });
-      const outcome = await promote({ config: cfg, source: { kind: 'build', tag: '7777777' }, target: env(cfg, 'development') }, core.services, environmentFor(new ScriptedPrompts()));
+      const outcome = await promote(
+        { config: cfg, source: { kind: 'build', tag: '7777777' }, target: env(cfg, 'development') },
+        core.services,
+        environmentFor(new ScriptedPrompts()),
+      );
       assert.equal(outcome.status, 'failed', outcome.message);
       assert.match(outcome.message, /push of .*:dev failed/);
       assert.match(outcome.message, /development still holds sha256:/);
@@ -137,13 +186,23 @@ describe('promotion through the Docker engine (real engine and registry)', funct
 
   it('refuses a multi-platform index, naming its platforms, and pushes nothing', async () => {
     const repo = uniqueRepo();
-    const index = await pushIndex(svc.registryUrl, repo, '8888888', [
-      { os: 'linux', architecture: 'amd64' },
-      { os: 'linux', architecture: 'arm64', variant: 'v8' },
-    ], { kind: 'oci' });
+    const index = await pushIndex(
+      svc.registryUrl,
+      repo,
+      '8888888',
+      [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64', variant: 'v8' },
+      ],
+      { kind: 'oci' },
+    );
     const cfg = threeEnvironments(`${svc.registry}/${repo}`);
     const core = makeCore(svc);
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: '8888888' }, target: env(cfg, 'development') }, core.services, environmentFor(new ScriptedPrompts()));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: '8888888' }, target: env(cfg, 'development') },
+      core.services,
+      environmentFor(new ScriptedPrompts()),
+    );
     assert.equal(outcome.status, 'blocked');
     assert.match(outcome.message, /multi-platform image \(OCI image index \(multi-platform\), 2 platforms: linux\/amd64, linux\/arm64\/v8\)/);
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), undefined);
@@ -154,7 +213,11 @@ describe('promotion through the Docker engine (real engine and registry)', funct
     const repo = uniqueRepo();
     await pushImage(svc.registryUrl, repo, '9999999', { mediaType: 'oci' });
     const cfg = threeEnvironments(`${svc.registry}/${repo}`);
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: '9999999' }, target: env(cfg, 'development') }, makeCore(svc).services, environmentFor(new ScriptedPrompts()));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: '9999999' }, target: env(cfg, 'development') },
+      makeCore(svc).services,
+      environmentFor(new ScriptedPrompts()),
+    );
     assert.equal(outcome.status, 'blocked');
     assert.match(outcome.message, /OCI image manifest; the Docker engine would push it as a Docker manifest.*set it to "auto" or "registry"/);
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), undefined);
@@ -167,7 +230,11 @@ describe('promotion through the Docker engine (real engine and registry)', funct
     const core = makeCore(svc);
     const snapshot = await takeSnapshot(cfg, core.snapshotServices);
     assert.equal(snapshot.builds.state === 'ok' && snapshot.builds.rows[0]?.digest, build.digest);
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'abcdef1' }, target: env(cfg, 'development') }, core.services, environmentFor(new ScriptedPrompts()));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: 'abcdef1' }, target: env(cfg, 'development') },
+      core.services,
+      environmentFor(new ScriptedPrompts()),
+    );
     assert.equal(outcome.status, 'succeeded', outcome.message);
     assert.equal(await digestOf(svc.authRegistryUrl, repo, 'dev', svc.auth), build.digest);
     assert.ok(!core.log.text().includes(svc.auth.password), 'the password never reaches the log');
@@ -187,7 +254,11 @@ describe('promotion through the Docker engine (real engine and registry)', funct
       assert.equal(dev.state, 'error');
       assert.equal(dev.state === 'error' && dev.error.kind, 'unauthorized');
       assert.match(dev.state === 'error' ? dev.error.message : '', /requires credentials and none were found/);
-      const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'abcdef2' }, target: env(cfg, 'development') }, core.services, environmentFor(new ScriptedPrompts()));
+      const outcome = await promote(
+        { config: cfg, source: { kind: 'build', tag: 'abcdef2' }, target: env(cfg, 'development') },
+        core.services,
+        environmentFor(new ScriptedPrompts()),
+      );
       assert.equal(outcome.status, 'failed');
       assert.match(outcome.message, /requires credentials and none were found. Run "docker login/);
       assert.equal(await digestOf(svc.authRegistryUrl, repo, 'dev', svc.auth), undefined);
@@ -205,9 +276,16 @@ describe('promotion through the Docker engine (real engine and registry)', funct
     await tagExisting(svc.registryUrl, repo, movedTo.digest, 'dev');
     const cfg = threeEnvironments(`${svc.registry}/${repo}`);
     const prompts = new ScriptedPrompts({ moved: false });
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'ccccccc' }, target: env(cfg, 'development'), seenTargetDigest: shown.digest }, makeCore(svc).services, environmentFor(prompts));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: 'ccccccc' }, target: env(cfg, 'development'), seenTargetDigest: shown.digest },
+      makeCore(svc).services,
+      environmentFor(prompts),
+    );
     assert.equal(outcome.status, 'cancelled');
-    assert.deepEqual(prompts.moved.map((m) => [m.seen, m.now]), [[shown.digest, movedTo.digest]]);
+    assert.deepEqual(
+      prompts.moved.map((m) => [m.seen, m.now]),
+      [[shown.digest, movedTo.digest]],
+    );
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), movedTo.digest);
   });
 
@@ -219,9 +297,16 @@ describe('promotion through the Docker engine (real engine and registry)', funct
     const cfg = threeEnvironments(`${svc.registry}/${repo}`);
     // While the person reads the dialog, someone else moves dev.
     const prompts = new ScriptedPrompts({ moved: false, onConfirm: async () => void (await tagExisting(svc.registryUrl, repo, other.digest, 'dev')) });
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'ddddddd' }, target: env(cfg, 'development'), seenTargetDigest: null }, makeCore(svc).services, environmentFor(prompts));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: 'ddddddd' }, target: env(cfg, 'development'), seenTargetDigest: null },
+      makeCore(svc).services,
+      environmentFor(prompts),
+    );
     assert.equal(outcome.status, 'cancelled');
-    assert.deepEqual(prompts.moved.map((m) => [m.seen, m.now]), [[null, other.digest]]);
+    assert.deepEqual(
+      prompts.moved.map((m) => [m.seen, m.now]),
+      [[null, other.digest]],
+    );
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), other.digest);
     assert.notEqual(build.digest, other.digest);
   });
@@ -235,9 +320,17 @@ describe('promotion through the Docker engine (real engine and registry)', funct
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const slow = new ScriptedPrompts({ onConfirm: () => held });
-    const first = promote({ config: cfg, source: { kind: 'build', tag: '1a1a1a1' }, target: env(cfg, 'development') }, makeCore(svc, { locks }).services, environmentFor(slow));
+    const first = promote(
+      { config: cfg, source: { kind: 'build', tag: '1a1a1a1' }, target: env(cfg, 'development') },
+      makeCore(svc, { locks }).services,
+      environmentFor(slow),
+    );
     while (!slow.confirmations.length) await new Promise((r) => setTimeout(r, 20));
-    const second = await promote({ config: cfg, source: { kind: 'build', tag: '2b2b2b2' }, target: env(cfg, 'development') }, makeCore(svc, { locks }).services, environmentFor(new ScriptedPrompts()));
+    const second = await promote(
+      { config: cfg, source: { kind: 'build', tag: '2b2b2b2' }, target: env(cfg, 'development') },
+      makeCore(svc, { locks }).services,
+      environmentFor(new ScriptedPrompts()),
+    );
     assert.equal(second.status, 'blocked');
     assert.match(second.message, /A promotion into development is already running \(build 1a1a1a1 → development\)/);
     release();
@@ -251,7 +344,11 @@ describe('promotion through the Docker engine (real engine and registry)', funct
     const withGate = { ...env(cfg, 'development'), gates: [{ type: 'command' as const, name: 'slow', run: ['sleep', '20'], timeoutSeconds: 60 }] };
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 500);
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: '3c3c3c3' }, target: withGate }, makeCore(svc).services, environmentFor(new ScriptedPrompts(), { signal: abort.signal }));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: '3c3c3c3' }, target: withGate },
+      makeCore(svc).services,
+      environmentFor(new ScriptedPrompts(), { signal: abort.signal }),
+    );
     assert.equal(outcome.status, 'cancelled');
     assert.match(outcome.message, /Nothing was written; development still holds nothing/);
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), undefined);

@@ -6,7 +6,19 @@ import { connectDockerode } from '../../src/engine/dockerodeEngine';
 import { parseHost } from '../../src/engine/engineAddress';
 import { PromotionError } from '../../src/core/errors';
 import { promote, type StartedWrite } from '../../src/promotion/promote';
-import { digestOf, digestTag, enginePull, engineTag, pushCosignSignature, pushImage, sharedServices, startRegistry, tagExisting, uniqueRepo, type TestServices } from '../harness';
+import {
+  digestOf,
+  digestTag,
+  enginePull,
+  engineTag,
+  pushCosignSignature,
+  pushImage,
+  sharedServices,
+  startRegistry,
+  tagExisting,
+  uniqueRepo,
+  type TestServices,
+} from '../harness';
 import { tally, tallyOutcome } from '../faults/tally';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { countingRegistry } from './countingRegistry';
@@ -40,7 +52,11 @@ describe('promotion safety (real registry and engine)', function () {
     const other = await pushImage(svc.registryUrl, repo, 'bbb2222');
     const cfg = threeEnvironments(`${svc.registry}/${repo}`);
     const { services } = racedCore(repo, 'dev', () => other.digest);
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'aaa1111' }, target: env(cfg, 'development') }, services, environmentFor(new ScriptedPrompts()));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: 'aaa1111' }, target: env(cfg, 'development') },
+      services,
+      environmentFor(new ScriptedPrompts()),
+    );
     assert.equal(outcome.status, 'failed', outcome.message);
     assert.equal(await digestOf(svc.registryUrl, repo, 'bbb2222'), other.digest, "the other build's own tag is still there");
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), other.digest, 'what the other writer landed is left as it is');
@@ -59,7 +75,11 @@ describe('promotion safety (real registry and engine)', function () {
     await tagExisting(svc.registryUrl, repo, old.digest, 'dev');
     const cfg = threeEnvironments(`${svc.registry}/${repo}`);
     const { services } = racedCore(repo, 'dev', () => other.digest);
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'new0002' }, target: env(cfg, 'development') }, services, environmentFor(new ScriptedPrompts()));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: 'new0002' }, target: env(cfg, 'development') },
+      services,
+      environmentFor(new ScriptedPrompts()),
+    );
     assert.equal(outcome.status, 'failed');
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), other.digest, 'not put back over the other writer');
     assert.match(outcome.message, /another writer moved dev after it/);
@@ -76,7 +96,11 @@ describe('promotion safety (real registry and engine)', function () {
     const core = makeCore(svc, { transport: 'registry' });
     const prompts = new ScriptedPrompts({ onConfirm: async () => void (await tagExisting(svc.registryUrl, repo, other.digest, 'dev')), moved: false });
     tally('fault', 'the target moves while the confirmation of a no-op is open');
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: 'ccc3333' }, target: env(cfg, 'development') }, core.services, environmentFor(prompts));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: 'ccc3333' }, target: env(cfg, 'development') },
+      core.services,
+      environmentFor(prompts),
+    );
     assert.equal(outcome.status, 'cancelled', outcome.message);
     assert.equal(prompts.moved.length, 1, 'the person is asked about the move');
     assert.equal(prompts.moved[0]!.now, other.digest);
@@ -85,7 +109,11 @@ describe('promotion safety (real registry and engine)', function () {
     tallyOutcome('no-op whose target moved', other.digest, build.digest, after);
 
     // Told to overwrite, it writes and verifies instead of claiming it was already there.
-    const overwrite = await promote({ config: cfg, source: { kind: 'build', tag: 'ccc3333' }, target: env(cfg, 'development') }, core.services, environmentFor(new ScriptedPrompts({ onConfirm: async () => void (await tagExisting(svc.registryUrl, repo, other.digest, 'dev')), moved: true })));
+    const overwrite = await promote(
+      { config: cfg, source: { kind: 'build', tag: 'ccc3333' }, target: env(cfg, 'development') },
+      core.services,
+      environmentFor(new ScriptedPrompts({ onConfirm: async () => void (await tagExisting(svc.registryUrl, repo, other.digest, 'dev')), moved: true })),
+    );
     assert.equal(overwrite.status, 'succeeded', overwrite.message);
     assert.match(overwrite.message, /verified in the registry/);
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), build.digest);
@@ -99,7 +127,11 @@ describe('promotion safety (real registry and engine)', function () {
     const cfg = threeEnvironments(`${svc.registry}/${repo}`);
     const core = makeCore(svc, { transport: 'registry' });
     const counting = countingRegistry(core.services.registry);
-    const outcome = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') }, { ...core.services, registry: counting.registry }, environmentFor(new ScriptedPrompts()));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') },
+      { ...core.services, registry: counting.registry },
+      environmentFor(new ScriptedPrompts()),
+    );
     assert.equal(outcome.status, 'succeeded', outcome.message);
     console.log(`      registry-side, same repository: ${counting.roundTrips()} round trips, ${counting.calls.length} requests: ${counting.calls.join(', ')}`);
     assert.ok(counting.roundTrips() <= 5, `${counting.roundTrips()} round trips: ${counting.calls.join(', ')}`);
@@ -109,9 +141,15 @@ describe('promotion safety (real registry and engine)', function () {
     await enginePull(svc.dockerHost, `${svc.registry}/${repo}@${build.digest}`);
     const engineCore = makeCore(svc, { transport: 'engine' });
     const engineCounting = countingRegistry(engineCore.services.registry);
-    const viaEngine = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') }, { ...engineCore.services, registry: engineCounting.registry }, environmentFor(new ScriptedPrompts()));
+    const viaEngine = await promote(
+      { config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') },
+      { ...engineCore.services, registry: engineCounting.registry },
+      environmentFor(new ScriptedPrompts()),
+    );
     assert.equal(viaEngine.status, 'succeeded', viaEngine.message);
-    console.log(`      through the engine: ${engineCounting.roundTrips()} registry round trips, ${engineCounting.calls.length} requests: ${engineCounting.calls.join(', ')}`);
+    console.log(
+      `      through the engine: ${engineCounting.roundTrips()} registry round trips, ${engineCounting.calls.length} requests: ${engineCounting.calls.join(', ')}`,
+    );
     assert.ok(engineCounting.roundTrips() <= 4, `${engineCounting.roundTrips()} round trips: ${engineCounting.calls.join(', ')}`);
     tallyOutcome('engine promotion (counted)', null, build.digest, (await digestOf(svc.registryUrl, repo, 'production')) ?? null);
   });
@@ -126,7 +164,11 @@ describe('promotion safety (real registry and engine)', function () {
       const cfg = config(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'staging' }, { name: 'production', image: `${prod.host}/${repo}` }]));
       const core = makeCore(svc, { transport: 'registry' });
       const counting = countingRegistry(core.services.registry);
-      const outcome = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') }, { ...core.services, registry: counting.registry }, environmentFor(new ScriptedPrompts()));
+      const outcome = await promote(
+        { config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') },
+        { ...core.services, registry: counting.registry },
+        environmentFor(new ScriptedPrompts()),
+      );
       assert.equal(outcome.status, 'succeeded', outcome.message);
       const sigReads = counting.calls.filter((c) => c === `getManifest ${repo} ${digestTag(build.digest)}.sig`);
       const referrerReads = counting.calls.filter((c) => c === `listReferrers ${repo} ${build.digest}`);
@@ -154,10 +196,19 @@ describe('promotion safety (real registry and engine)', function () {
         if (message.startsWith('Tagging')) abort.abort();
       };
       tally('fault', 'cancelled after the signatures were copied, before the tag');
-      const outcome = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') }, core.services, environmentFor(new ScriptedPrompts(), { progress, signal: abort.signal }));
+      const outcome = await promote(
+        { config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') },
+        core.services,
+        environmentFor(new ScriptedPrompts(), { progress, signal: abort.signal }),
+      );
       assert.equal(outcome.status, 'cancelled', outcome.message);
       assert.equal(await digestOf(prod.url, repo, `${digestTag(build.digest)}.sig`), signature.digest, 'the signature is in the target');
-      assert.match(outcome.message, new RegExp(`A cosign signature \\(${digestTag(build.digest)}\\.sig\\) was already written into ${prod.host.replace(/\./g, '\\.')}/${repo} and left there`));
+      assert.match(
+        outcome.message,
+        new RegExp(
+          `A cosign signature \\(${digestTag(build.digest)}\\.sig\\) was already written into ${prod.host.replace(/\./g, '\\.')}/${repo} and left there`,
+        ),
+      );
       const after = (await digestOf(prod.url, repo, 'production')) ?? null;
       assert.equal(after, null);
       tallyOutcome('cancelled after signatures', null, build.digest, after);
@@ -173,10 +224,18 @@ describe('promotion safety (real registry and engine)', function () {
     const core = makeCore(svc, { transport: 'registry' });
     const starts: { write: StartedWrite; heldThen: string | undefined }[] = [];
     const journal = { started: async (write: StartedWrite) => void starts.push({ write, heldThen: await digestOf(svc.registryUrl, repo, 'dev') }) };
-    const declined = await promote({ config: cfg, source: { kind: 'build', tag: '8888888' }, target: env(cfg, 'development') }, core.services, environmentFor(new ScriptedPrompts({ confirm: false }), { journal }));
+    const declined = await promote(
+      { config: cfg, source: { kind: 'build', tag: '8888888' }, target: env(cfg, 'development') },
+      core.services,
+      environmentFor(new ScriptedPrompts({ confirm: false }), { journal }),
+    );
     assert.equal(declined.status, 'cancelled');
     assert.equal(starts.length, 0, 'nothing is journalled when nothing will be written');
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: '8888888' }, target: env(cfg, 'development') }, core.services, environmentFor(new ScriptedPrompts(), { journal }));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: '8888888' }, target: env(cfg, 'development') },
+      core.services,
+      environmentFor(new ScriptedPrompts(), { journal }),
+    );
     assert.equal(outcome.status, 'succeeded', outcome.message);
     assert.equal(starts.length, 1);
     assert.equal(starts[0]!.write.digest, build.digest);
@@ -197,11 +256,14 @@ describe('promotion safety (real registry and engine)', function () {
       const engine = await connectDockerode(parseHost(svc.dockerHost, 'the test harness'), { idleMs: 1500 });
       tally('fault', 'engine push to a registry that accepts and never answers');
       const started = Date.now();
-      await assert.rejects(engine.push(`127.0.0.1:${port}/${repo}`, 'stalled', undefined, () => undefined), (error: unknown) => {
-        assert.ok(error instanceof PromotionError && error.kind === 'timeout', String(error));
-        assert.match((error as Error).message, /sent nothing for 1\.5 s/);
-        return true;
-      });
+      await assert.rejects(
+        engine.push(`127.0.0.1:${port}/${repo}`, 'stalled', undefined, () => undefined),
+        (error: unknown) => {
+          assert.ok(error instanceof PromotionError && error.kind === 'timeout', String(error));
+          assert.match((error as Error).message, /sent nothing for 1\.5 s/);
+          return true;
+        },
+      );
       const elapsed = Date.now() - started;
       assert.ok(elapsed < 8000, `gave up after ${elapsed} ms`);
     } finally {
@@ -209,5 +271,3 @@ describe('promotion safety (real registry and engine)', function () {
     }
   });
 });
-
-

@@ -88,11 +88,17 @@ describe('registry-side copy keeps the digest (real registries)', function () {
 
   it('same repository: an OCI index keeps its digest and every platform, in two requests', async () => {
     const path = uniqueRepo();
-    const index = await pushIndex(svc.registryUrl, path, 'build-1', [
-      { os: 'linux', architecture: 'amd64' },
-      { os: 'linux', architecture: 'arm64', variant: 'v8' },
-      { os: 'linux', architecture: 's390x' },
-    ], { kind: 'oci' });
+    const index = await pushIndex(
+      svc.registryUrl,
+      path,
+      'build-1',
+      [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64', variant: 'v8' },
+        { os: 'linux', architecture: 's390x' },
+      ],
+      { kind: 'oci' },
+    );
     const repo = repoOf(svc.registry, path);
     const { registry, requests } = client();
 
@@ -114,10 +120,16 @@ describe('registry-side copy keeps the digest (real registries)', function () {
   it('another repository: a Docker manifest list is copied by mounting every blob of every platform', async () => {
     const from = uniqueRepo('src');
     const to = uniqueRepo('dst');
-    const list = await pushIndex(svc.registryUrl, from, 'v1', [
-      { os: 'linux', architecture: 'amd64' },
-      { os: 'linux', architecture: 'arm', variant: 'v7' },
-    ], { kind: 'docker' });
+    const list = await pushIndex(
+      svc.registryUrl,
+      from,
+      'v1',
+      [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm', variant: 'v7' },
+      ],
+      { kind: 'docker' },
+    );
     const { registry, requests } = client();
     const progress: CopyProgress[] = [];
     const result = await copyImage(
@@ -137,17 +149,26 @@ describe('registry-side copy keeps the digest (real registries)', function () {
       assert.equal(await skopeoDigest(`${svc.registry}/${to}@${m.digest}`), m.digest);
     }
     const blobProgress = progress.filter((p) => p.blob);
-    assert.deepEqual(blobProgress.map((p) => p.blob!.count), [4, 4, 4, 4]);
+    assert.deepEqual(
+      blobProgress.map((p) => p.blob!.count),
+      [4, 4, 4, 4],
+    );
     assert.deepEqual(blobProgress.map((p) => p.blob!.index).sort(), [1, 2, 3, 4]);
   });
 
   it('another registry: blobs are streamed and checked, then manifests; a second copy skips what is there', async () => {
     const from = uniqueRepo('src');
     const to = uniqueRepo('dst');
-    const index = await pushIndex(svc.registryUrl, from, 'v1', [
-      { os: 'linux', architecture: 'amd64', files: { 'big.bin': randomBytes(3 * 1024 * 1024) } },
-      { os: 'linux', architecture: 'arm64' },
-    ], { kind: 'oci' });
+    const index = await pushIndex(
+      svc.registryUrl,
+      from,
+      'v1',
+      [
+        { os: 'linux', architecture: 'amd64', files: { 'big.bin': randomBytes(3 * 1024 * 1024) } },
+        { os: 'linux', architecture: 'arm64' },
+      ],
+      { kind: 'oci' },
+    );
     const { registry } = client();
     const source = { repository: repoOf(svc.registry, from), digest: index.digest };
     const first = await copyImage(source, { repository: repoOf(second.host, to), tag: 'staging' }, { registry });
@@ -157,7 +178,10 @@ describe('registry-side copy keeps the digest (real registries)', function () {
       const parsed = JSON.parse(m.manifest.toString()) as { config: { size: number }; layers: { size: number }[] };
       return [parsed.config.size, ...parsed.layers.map((l) => l.size)];
     });
-    assert.equal(first.bytesUploaded, sizes.reduce((a, b) => a + b, 0));
+    assert.equal(
+      first.bytesUploaded,
+      sizes.reduce((a, b) => a + b, 0),
+    );
     assert.equal(await rawDigest(`${second.host}/${to}:staging`), index.digest);
     assert.equal(await digestOf(second.url, to, 'staging'), index.digest);
     for (const m of index.manifests) assert.equal(await skopeoDigest(`${second.host}/${to}@${m.digest}`), m.digest);
@@ -169,20 +193,35 @@ describe('registry-side copy keeps the digest (real registries)', function () {
 
   it('another registry: an index nesting another index is copied whole', async () => {
     const from = uniqueRepo('src');
-    const inner = await pushIndex(svc.registryUrl, from, 'inner', [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }], { kind: 'oci' });
-    const windows = await pushImage(svc.registryUrl, from, undefined, { platform: { os: 'windows', architecture: 'amd64' }, mediaType: 'oci' });
-    const outer = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MEDIA_TYPES.ociIndex,
-      manifests: [
-        { mediaType: MEDIA_TYPES.ociIndex, size: inner.index.length, digest: inner.digest },
-        { mediaType: windows.mediaType, size: windows.manifest.length, digest: windows.digest, platform: windows.platform },
+    const inner = await pushIndex(
+      svc.registryUrl,
+      from,
+      'inner',
+      [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64' },
       ],
-    }));
+      { kind: 'oci' },
+    );
+    const windows = await pushImage(svc.registryUrl, from, undefined, { platform: { os: 'windows', architecture: 'amd64' }, mediaType: 'oci' });
+    const outer = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPES.ociIndex,
+        manifests: [
+          { mediaType: MEDIA_TYPES.ociIndex, size: inner.index.length, digest: inner.digest },
+          { mediaType: windows.mediaType, size: windows.manifest.length, digest: windows.digest, platform: windows.platform },
+        ],
+      }),
+    );
     const outerDigest = await putManifest(svc.registryUrl, from, 'nested', outer, MEDIA_TYPES.ociIndex);
     const to = uniqueRepo('dst');
     const { registry } = client();
-    const result = await copyImage({ repository: repoOf(svc.registry, from), digest: outerDigest }, { repository: repoOf(second.host, to), tag: 'dev' }, { registry });
+    const result = await copyImage(
+      { repository: repoOf(svc.registry, from), digest: outerDigest },
+      { repository: repoOf(second.host, to), tag: 'dev' },
+      { registry },
+    );
     assert.equal(result.manifestsWritten, 5, 'two platform manifests, the inner index, the windows manifest, the outer index');
     assert.equal(result.uploaded, 6);
     assert.equal(await rawDigest(`${second.host}/${to}:dev`), outerDigest);
@@ -204,7 +243,13 @@ describe('registry-side copy keeps the digest (real registries)', function () {
     const { registry, log } = client();
     // What would come along, found before anything moves (for the confirmation).
     const found = await findExtras(source, { registry });
-    assert.deepEqual(found.map((e) => [e.kind, e.digest]), [['signature', signature.digest], ['referrer', sbom.digest]]);
+    assert.deepEqual(
+      found.map((e) => [e.kind, e.digest]),
+      [
+        ['signature', signature.digest],
+        ['referrer', sbom.digest],
+      ],
+    );
     assert.equal(describeExtras(found), 'a cosign signature and an OCI referrer');
 
     const to = uniqueRepo('signed');
@@ -228,22 +273,45 @@ describe('registry-side copy keeps the digest (real registries)', function () {
 
     // Copying again finds them present and writes no second referrers tag entry.
     const again = await copyImage(source, { repository: repoOf(second.host, to), tag: 'production' }, { registry });
-    assert.deepEqual(again.extras.map((e) => [e.kind, e.status]), [['signature', 'present'], ['referrer', 'present'], ['referrers-index', 'present']]);
+    assert.deepEqual(
+      again.extras.map((e) => [e.kind, e.status]),
+      [
+        ['signature', 'present'],
+        ['referrer', 'present'],
+        ['referrers-index', 'present'],
+      ],
+    );
   });
 
   it('signatures of every platform of an index come along a cross-repository copy (cosign sign --recursive)', async () => {
     const from = uniqueRepo('signed');
-    const index = await pushIndex(svc.registryUrl, from, 'v1', [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }], { kind: 'oci' });
+    const index = await pushIndex(
+      svc.registryUrl,
+      from,
+      'v1',
+      [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64' },
+      ],
+      { kind: 'oci' },
+    );
     const top = await pushCosignSignature(svc.registryUrl, from, index.digest);
     const arm = await pushCosignSignature(svc.registryUrl, from, index.manifests[1]!.digest);
     const to = uniqueRepo('signed');
     const { registry } = client();
-    const result = await copyImage({ repository: repoOf(svc.registry, from), digest: index.digest }, { repository: repoOf(svc.registry, to), tag: 'production' }, { registry });
+    const result = await copyImage(
+      { repository: repoOf(svc.registry, from), digest: index.digest },
+      { repository: repoOf(svc.registry, to), tag: 'production' },
+      { registry },
+    );
     assert.equal(result.mode, 'cross-repository');
-    assert.deepEqual(result.extras.map((e) => [e.kind, e.subject, e.tag]).sort(), [
-      ['signature', index.digest, top.tag],
-      ['signature', index.manifests[1]!.digest, arm.tag],
-    ].sort());
+    assert.deepEqual(
+      result.extras.map((e) => [e.kind, e.subject, e.tag]).sort(),
+      [
+        ['signature', index.digest, top.tag],
+        ['signature', index.manifests[1]!.digest, arm.tag],
+      ].sort(),
+    );
     assert.equal(result.uploaded, 0, 'signature blobs are mounted too');
     assert.equal(await digestOf(svc.registryUrl, to, top.tag!), top.digest);
     assert.equal(await digestOf(svc.registryUrl, to, arm.tag!), arm.digest);
@@ -279,12 +347,24 @@ describe('registry-side copy keeps the digest (real registries)', function () {
     assert.equal(result.uploaded, 2);
     assert.equal(await digestOf(svc.authRegistryUrl, to, 'production', svc.auth), image.digest);
     assert.equal(await skopeoDigest(`${svc.authRegistry}/${to}:production`, svc.auth), image.digest);
-    assert.ok(dockerConfig.calls().some((c) => c.action === 'get' && c.serverUrl === svc.authRegistry), 'the credential helper was asked');
+    assert.ok(
+      dockerConfig.calls().some((c) => c.action === 'get' && c.serverUrl === svc.authRegistry),
+      'the credential helper was asked',
+    );
   });
 
   it('token auth: a cross-repository mount with one token for both repositories, and a copy in from another registry', async () => {
     const staging = uniqueRepo('fixture');
-    const list = await pushIndex(svc.registryUrl, staging, 'v1', [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }], { kind: 'docker' });
+    const list = await pushIndex(
+      svc.registryUrl,
+      staging,
+      'v1',
+      [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64' },
+      ],
+      { kind: 'docker' },
+    );
     const from = uniqueRepo('src');
     const to = uniqueRepo('dst');
     await tokens.copyIn(`${svc.registry}/${staging}:v1`, from, 'v1');
@@ -292,7 +372,11 @@ describe('registry-side copy keeps the digest (real registries)', function () {
     tokens.issuer.resetRecords();
 
     const { registry, log } = client();
-    const result = await copyImage({ repository: repoOf(tokens.host, from), digest: list.digest }, { repository: repoOf(tokens.host, to), tag: 'production' }, { registry, log });
+    const result = await copyImage(
+      { repository: repoOf(tokens.host, from), digest: list.digest },
+      { repository: repoOf(tokens.host, to), tag: 'production' },
+      { registry, log },
+    );
     assert.deepEqual([result.mounted, result.uploaded], [4, 0]);
     assert.equal(await tokens.digestOf(to, 'production'), list.digest);
     assert.equal(await rawDigest(`${tokens.host}/${to}:production`, tokens.auth), list.digest);
@@ -305,7 +389,11 @@ describe('registry-side copy keeps the digest (real registries)', function () {
     assert.equal(new Set(issued).size, issued.length, `one token per scope: ${issued.join('; ')}`);
 
     const other = uniqueRepo('dst');
-    const incoming = await copyImage({ repository: repoOf(svc.registry, staging), digest: list.digest }, { repository: repoOf(tokens.host, other), tag: 'dev' }, { registry });
+    const incoming = await copyImage(
+      { repository: repoOf(svc.registry, staging), digest: list.digest },
+      { repository: repoOf(tokens.host, other), tag: 'dev' },
+      { registry },
+    );
     assert.equal(incoming.uploaded, 4);
     assert.equal(await tokens.digestOf(other, 'dev'), list.digest);
     assert.equal(await skopeoDigest(`${tokens.host}/${other}:dev`, tokens.auth), list.digest);
@@ -321,7 +409,11 @@ describe('registry-side copy keeps the digest (real registries)', function () {
     try {
       const { registry } = client();
       await assert.rejects(
-        copyImage({ repository: repoOf(svc.registry, staging), digest: image.digest }, { repository: repoOf(tokens.host, to), tag: 'production' }, { registry }),
+        copyImage(
+          { repository: repoOf(svc.registry, staging), digest: image.digest },
+          { repository: repoOf(tokens.host, to), tag: 'production' },
+          { registry },
+        ),
         (error: PromotionError) => error.kind === 'unauthorized' && error.message === `${tokens.host} rejected the credentials found for it`,
       );
     } finally {
@@ -335,8 +427,15 @@ describe('registry-side copy keeps the digest (real registries)', function () {
     try {
       const { registry } = client({ configDir: empty.dir });
       await assert.rejects(
-        copyImage({ repository: repoOf(svc.registry, staging), digest: image.digest }, { repository: repoOf(tokens.host, to), tag: 'production' }, { registry }),
-        (error: PromotionError) => error.kind === 'unauthorized' && error.message.startsWith(`${tokens.host} requires credentials and none were found`) && /docker login/.test(error.hint ?? ''),
+        copyImage(
+          { repository: repoOf(svc.registry, staging), digest: image.digest },
+          { repository: repoOf(tokens.host, to), tag: 'production' },
+          { registry },
+        ),
+        (error: PromotionError) =>
+          error.kind === 'unauthorized' &&
+          error.message.startsWith(`${tokens.host} requires credentials and none were found`) &&
+          /docker login/.test(error.hint ?? ''),
       );
     } finally {
       await empty.dispose();
@@ -346,7 +445,7 @@ describe('registry-side copy keeps the digest (real registries)', function () {
     assert.equal(await tokens.digestOf(to, image.digest), undefined, 'nothing of the new image arrived');
   });
 
-  it('token auth: an expired token is renewed, by its expires_in and on the registry\'s invalid_token', async () => {
+  it("token auth: an expired token is renewed, by its expires_in and on the registry's invalid_token", async () => {
     const staging = uniqueRepo('fixture');
     const image = await pushImage(svc.registryUrl, staging, 'v1');
     const path = uniqueRepo('app');
@@ -369,7 +468,11 @@ describe('registry-side copy keeps the digest (real registries)', function () {
       tokens.issuer.registryLifetimeSeconds = 2;
       const sameRepo = repoOf(tokens.host, path);
       const t0 = tokens.issuer.issued().length;
-      const fresh = new HttpRegistryClient({ credentials: new DockerConfigCredentials({ configDir: () => dockerConfig.dir, log, cacheMs: 0 }), log, timeoutMs: () => 20_000 });
+      const fresh = new HttpRegistryClient({
+        credentials: new DockerConfigCredentials({ configDir: () => dockerConfig.dir, log, cacheMs: 0 }),
+        log,
+        timeoutMs: () => 20_000,
+      });
       assert.equal((await fresh.resolve(sameRepo, 'v1'))?.digest, image.digest);
       assert.equal(tokens.issuer.issued().length, t0 + 1);
       await new Promise((r) => setTimeout(r, 2500));
@@ -404,30 +507,47 @@ describe('registry-side copy keeps the digest (real registries)', function () {
   it('cancelling stops the copy before the tag moves', async () => {
     const from = uniqueRepo('src');
     const to = uniqueRepo('dst');
-    const index = await pushIndex(svc.registryUrl, from, 'v1', [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }], { kind: 'oci' });
+    const index = await pushIndex(
+      svc.registryUrl,
+      from,
+      'v1',
+      [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64' },
+      ],
+      { kind: 'oci' },
+    );
     const controller = new AbortController();
     const { registry } = client();
     await assert.rejects(
-      copyImage({ repository: repoOf(svc.registry, from), digest: index.digest }, { repository: repoOf(second.host, to), tag: 'dev' }, {
-        registry,
-        signal: controller.signal,
-        concurrency: 1,
-        onProgress: (p) => {
-          if (p.blob && p.blob.bytes > 0) controller.abort();
+      copyImage(
+        { repository: repoOf(svc.registry, from), digest: index.digest },
+        { repository: repoOf(second.host, to), tag: 'dev' },
+        {
+          registry,
+          signal: controller.signal,
+          concurrency: 1,
+          onProgress: (p) => {
+            if (p.blob && p.blob.bytes > 0) controller.abort();
+          },
         },
-      }),
+      ),
       (error: unknown) => isCancelled(error),
     );
     assert.equal(await digestOf(second.url, to, 'dev'), undefined);
 
     // And a beforeCommit that says no (the target moved) leaves the tag alone too.
     await assert.rejects(
-      copyImage({ repository: repoOf(svc.registry, from), digest: index.digest }, { repository: repoOf(second.host, to), tag: 'dev' }, {
-        registry,
-        beforeCommit: () => {
-          throw new PromotionError('cancelled', 'the target moved');
+      copyImage(
+        { repository: repoOf(svc.registry, from), digest: index.digest },
+        { repository: repoOf(second.host, to), tag: 'dev' },
+        {
+          registry,
+          beforeCommit: () => {
+            throw new PromotionError('cancelled', 'the target moved');
+          },
         },
-      }),
+      ),
       /the target moved/,
     );
     assert.equal(await digestOf(second.url, to, 'dev'), undefined);
@@ -446,11 +566,14 @@ describe('registry-side copy keeps the digest (real registries)', function () {
         return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
       },
     });
-    await assert.rejects(copyImage({ repository: repoOf(svc.registry, path), digest: image.digest }, { repository: repoOf(svc.registry, path), tag: 'production' }, { registry }), (error: PromotionError) => {
-      assert.equal(error.kind, 'verification');
-      assert.match(error.message, new RegExp(`the registry reports ${other} for it, not ${image.digest}`));
-      return true;
-    });
+    await assert.rejects(
+      copyImage({ repository: repoOf(svc.registry, path), digest: image.digest }, { repository: repoOf(svc.registry, path), tag: 'production' }, { registry }),
+      (error: PromotionError) => {
+        assert.equal(error.kind, 'verification');
+        assert.match(error.message, new RegExp(`the registry reports ${other} for it, not ${image.digest}`));
+        return true;
+      },
+    );
   });
 
   it('blob transport: chunked upload, and a stream whose bytes do not match the digest is never stored', async () => {
@@ -476,11 +599,14 @@ describe('registry-side copy keeps the digest (real registries)', function () {
     tampered[tampered.length - 1] ^= 0xff;
     const claimed = sha256Digest(Buffer.concat([bytes, Buffer.from('x')]));
     for (const chunkSize of [undefined, 64 * 1024]) {
-      await assert.rejects(registry.uploadBlob(repo, claimed, tampered.length, chunks(tampered, 10_000), chunkSize ? { chunkSize } : {}), (error: PromotionError) => {
-        assert.equal(error.kind, 'protocol');
-        assert.match(error.message, /hashes to sha256:[0-9a-f]{64}; the upload was abandoned/);
-        return true;
-      });
+      await assert.rejects(
+        registry.uploadBlob(repo, claimed, tampered.length, chunks(tampered, 10_000), chunkSize ? { chunkSize } : {}),
+        (error: PromotionError) => {
+          assert.equal(error.kind, 'protocol');
+          assert.match(error.message, /hashes to sha256:[0-9a-f]{64}; the upload was abandoned/);
+          return true;
+        },
+      );
       assert.equal(await registry.blobExists(repo, claimed), false);
     }
     const short = sha256Digest(bytes.subarray(0, 1000));
@@ -535,7 +661,9 @@ describe('registry-side copy keeps the digest (real registries)', function () {
     const layer = image.layerDigests[0]!;
     const mounted = await registryRequest(`${svc.registryUrl}/v2/${uniqueRepo('dst')}/blobs/uploads/?mount=${layer}&from=${from}`, { method: 'POST' });
     assert.equal(mounted.status, 201);
-    const missing = await registryRequest(`${svc.registryUrl}/v2/${uniqueRepo('dst')}/blobs/uploads/?mount=${layer}&from=${uniqueRepo('none')}`, { method: 'POST' });
+    const missing = await registryRequest(`${svc.registryUrl}/v2/${uniqueRepo('dst')}/blobs/uploads/?mount=${layer}&from=${uniqueRepo('none')}`, {
+      method: 'POST',
+    });
     assert.equal(missing.status, 202);
     assert.match(String(missing.headers['location']), /\/blobs\/uploads\/[0-9a-f-]+/);
     const referrers = await registryRequest(`${svc.registryUrl}/v2/${from}/referrers/${image.digest}`);
@@ -561,7 +689,10 @@ describe('registry-side copy keeps the digest (real registries)', function () {
     const staged = await pushImage(svc.registryUrl, source, 'v1');
     await tokens.copyIn(`${svc.registry}/${source}:v1`, source, 'v1');
     const head = (lifetime: number) =>
-      registryRequest(`${tokens.url}/v2/${source}/manifests/v1`, { method: 'HEAD', headers: { Accept: MANIFEST_ACCEPT, Authorization: `Bearer ${tokens.issuer.mint([`repository:${source}:pull`], lifetime)}` } });
+      registryRequest(`${tokens.url}/v2/${source}/manifests/v1`, {
+        method: 'HEAD',
+        headers: { Accept: MANIFEST_ACCEPT, Authorization: `Bearer ${tokens.issuer.mint([`repository:${source}:pull`], lifetime)}` },
+      });
     const lateButAccepted = await head(-30);
     assert.equal(lateButAccepted.status, 200);
     assert.equal(lateButAccepted.headers['docker-content-digest'], staged.digest);
@@ -583,6 +714,9 @@ describe('registry-side copy keeps the digest (real registries)', function () {
       const text = log.text();
       for (const secret of [...secrets, ...basics]) assert.ok(!text.includes(secret), 'a secret reached the log');
     }
-    assert.ok(logs.some((l) => /new token for repository:/.test(l.text())), 'token fetches are logged (without the token)');
+    assert.ok(
+      logs.some((l) => /new token for repository:/.test(l.text())),
+      'token fetches are logged (without the token)',
+    );
   });
 });

@@ -23,7 +23,19 @@ import { HttpRegistryClient } from '../../src/registry/httpRegistryClient';
 import { mergeReferrersIndex, referrersFallbackTag } from '../../src/registry/manifestRefs';
 import type { RegistryClient } from '../../src/registry/registryClient';
 import type { PromotionConfig } from '../../src/config/types';
-import { digestOf, getManifest, listTags, pushImage, putManifest, sharedServices, startRegistry, tagExisting, uniqueRepo, uploadBlob, type TestServices } from '../harness';
+import {
+  digestOf,
+  getManifest,
+  listTags,
+  pushImage,
+  putManifest,
+  sharedServices,
+  startRegistry,
+  tagExisting,
+  uniqueRepo,
+  uploadBlob,
+  type TestServices,
+} from '../harness';
 import { startFakeReferrersRegistry } from '../records/fakeReferrersRegistry';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { config, env, environmentFor, makeCore, MemoryLog, ScriptedPrompts } from './support';
@@ -36,10 +48,28 @@ function client(): HttpRegistryClient {
   return new HttpRegistryClient({ credentials: anonymous, log: silentLogger, timeoutMs: () => 10_000 });
 }
 
-function recordOf(repository: string, environment: string, digest: string, options: { previousDigest?: string | null; finishedAt?: number; id?: string } = {}): HistoryRecord {
+function recordOf(
+  repository: string,
+  environment: string,
+  digest: string,
+  options: { previousDigest?: string | null; finishedAt?: number; id?: string } = {},
+): HistoryRecord {
   return recordFromOutcome(
-    { status: 'succeeded', message: `promoted to ${environment}`, digest, previousDigest: options.previousDigest ?? null, finalDigest: digest, gates: [], durationMs: 800, transport: 'registry' },
-    { source: { label: 'build', repository }, target: { environment, tag: environment === 'development' ? 'dev' : environment, repository }, ...(options.id ? { id: options.id } : {}) },
+    {
+      status: 'succeeded',
+      message: `promoted to ${environment}`,
+      digest,
+      previousDigest: options.previousDigest ?? null,
+      finalDigest: digest,
+      gates: [],
+      durationMs: 800,
+      transport: 'registry',
+    },
+    {
+      source: { label: 'build', repository },
+      target: { environment, tag: environment === 'development' ? 'dev' : environment, repository },
+      ...(options.id ? { id: options.id } : {}),
+    },
     who,
     options.finishedAt ?? Date.now(),
   );
@@ -70,7 +100,12 @@ function snapshotServices(base: SnapshotServices, store: HistoryStore, records: 
     ...base,
     readHistory: () => store.read(),
     withRecords: (file, environments, signal) =>
-      withRegistryRecords(file, recordSubjects(environments, file?.records ?? []), { read: (r, d, s) => records.read(r, d, s), log: base.log, accept: ofEnvironments(environments.map((e) => e.env)) }, signal),
+      withRegistryRecords(
+        file,
+        recordSubjects(environments, file?.records ?? []),
+        { read: (r, d, s) => records.read(r, d, s), log: base.log, accept: ofEnvironments(environments.map((e) => e.env)) },
+        signal,
+      ),
   };
 }
 
@@ -103,13 +138,19 @@ describe('promotion records in the registry', function () {
     assert.equal(await records.write({ registry: svc.registry, path: repo }, build.digest, record), 'fallback-tag');
 
     assert.equal(await client().listReferrers({ registry: svc.registry, path: repo }, build.digest), undefined, 'Distribution 2.8 has no referrers API');
-    const index = JSON.parse((await getManifest(svc.registryUrl, repo, referrersFallbackTag(build.digest)))!.bytes.toString('utf8')) as { manifests: { digest: string; artifactType?: string; annotations?: Record<string, string> }[] };
+    const index = JSON.parse((await getManifest(svc.registryUrl, repo, referrersFallbackTag(build.digest)))!.bytes.toString('utf8')) as {
+      manifests: { digest: string; artifactType?: string; annotations?: Record<string, string> }[];
+    };
     assert.equal(index.manifests.length, 2);
     assert.deepEqual(index.manifests[0], other, 'the other referrer is kept as it was, first');
     assert.equal(index.manifests[1]!.artifactType, RECORD_ARTIFACT_TYPE);
     assert.equal(index.manifests[1]!.annotations?.['dev.image-promotion.record.id'], record.id);
     assert.equal(await digestOf(svc.registryUrl, repo, `${referrersFallbackTag(build.digest)}.sig`), signature.digest, 'the cosign signature tag is untouched');
-    assert.deepEqual((await listTags(svc.registryUrl, repo)).sort(), ['b0a1c00', referrersFallbackTag(build.digest), `${referrersFallbackTag(build.digest)}.sig`].sort(), 'the record itself has no tag');
+    assert.deepEqual(
+      (await listTags(svc.registryUrl, repo)).sort(),
+      ['b0a1c00', referrersFallbackTag(build.digest), `${referrersFallbackTag(build.digest)}.sig`].sort(),
+      'the record itself has no tag',
+    );
 
     // The artifact as another tool sees it: subject, artifactType, empty config, an in-toto Statement.
     const artifact = JSON.parse((await getManifest(svc.registryUrl, repo, index.manifests[1]!.digest))!.bytes.toString('utf8'));
@@ -158,17 +199,30 @@ describe('promotion records in the registry', function () {
     assert.equal(await records.write({ registry: svc.registry, path: repo }, build.digest, record), 'fallback-tag');
     assert.ok(raced, 'the other writer did replace the index');
     assert.match(log.text(), /went missing .* adding it again \(1\/5\)/);
-    const index = JSON.parse((await getManifest(svc.registryUrl, repo, tag))!.bytes.toString('utf8')) as { manifests: { digest: string; artifactType?: string }[] };
-    assert.deepEqual(index.manifests.map((m) => m.artifactType).sort(), ['application/spdx+json', RECORD_ARTIFACT_TYPE].sort(), 'both writers’ entries are in the index');
-    assert.deepEqual((await new RegistryRecords({ registry: real, log }).read({ registry: svc.registry, path: repo }, build.digest)).records.map((r) => r.id), [record.id]);
+    const index = JSON.parse((await getManifest(svc.registryUrl, repo, tag))!.bytes.toString('utf8')) as {
+      manifests: { digest: string; artifactType?: string }[];
+    };
+    assert.deepEqual(
+      index.manifests.map((m) => m.artifactType).sort(),
+      ['application/spdx+json', RECORD_ARTIFACT_TYPE].sort(),
+      'both writers’ entries are in the index',
+    );
+    assert.deepEqual(
+      (await new RegistryRecords({ registry: real, log }).read({ registry: svc.registry, path: repo }, build.digest)).records.map((r) => r.id),
+      [record.id],
+    );
   });
 
   it('six writers at once on one digest: every record is kept', async () => {
     const repo = uniqueRepo();
     const build = await pushImage(svc.registryUrl, repo, 'abcdef1');
     const repository = `${svc.registry}/${repo}`;
-    const written = Array.from({ length: 6 }, (_, i) => recordOf(repository, i % 2 ? 'staging' : 'development', build.digest, { finishedAt: Date.now() - i * 1000 }));
-    await Promise.all(written.map((r) => new RegistryRecords({ registry: client(), log: new MemoryLog() }).write({ registry: svc.registry, path: repo }, build.digest, r)));
+    const written = Array.from({ length: 6 }, (_, i) =>
+      recordOf(repository, i % 2 ? 'staging' : 'development', build.digest, { finishedAt: Date.now() - i * 1000 }),
+    );
+    await Promise.all(
+      written.map((r) => new RegistryRecords({ registry: client(), log: new MemoryLog() }).write({ registry: svc.registry, path: repo }, build.digest, r)),
+    );
     const read = await new RegistryRecords({ registry: client(), log: new MemoryLog() }).read({ registry: svc.registry, path: repo }, build.digest);
     assert.deepEqual(read.records.map((r) => r.id).sort(), written.map((r) => r.id).sort());
   });
@@ -176,12 +230,28 @@ describe('promotion records in the registry', function () {
   it('a promotion recorded by another process (CI) shows in this one’s history, and a soak gate measures from its arrival', async () => {
     const repo = uniqueRepo();
     const build = await pushImage(svc.registryUrl, repo, '5eed001');
-    const cfg = config(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging', gates: ['{ type: soak, duration: 1h }'] }]));
+    const cfg = config(
+      promotionYaml(`${svc.registry}/${repo}`, [
+        { name: 'development', tag: 'dev' },
+        { name: 'staging', gates: ['{ type: soak, duration: 1h }'] },
+      ]),
+    );
     // CI moved :dev two hours ago and recorded it in the registry; this editor's history file is empty.
     await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
     const arrivedAt = Date.now() - 2 * 3600_000;
     const script = join(__dirname, '..', 'records', 'writeRecordProcess.js');
-    const { stdout } = await promisify(execFile)(process.execPath, [script, JSON.stringify({ registry: svc.registry, path: repo, digest: build.digest, environment: 'development', tag: 'dev', previousDigest: null, finishedAt: arrivedAt })]);
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      script,
+      JSON.stringify({
+        registry: svc.registry,
+        path: repo,
+        digest: build.digest,
+        environment: 'development',
+        tag: 'dev',
+        previousDigest: null,
+        finishedAt: arrivedAt,
+      }),
+    ]);
     const ci = JSON.parse(stdout) as { id: string; path: string };
     assert.equal(ci.path, 'fallback-tag');
 
@@ -190,14 +260,21 @@ describe('promotion records in the registry', function () {
     const services = snapshotServices(core.snapshotServices, store, records);
     const snapshot = await takeSnapshot(cfg, services);
     const development = recordsFor(snapshot.history?.records ?? [], 'development');
-    assert.deepEqual(development.map((r) => [r.id, r.who.name]), [[ci.id, 'CI']]);
+    assert.deepEqual(
+      development.map((r) => [r.id, r.who.name]),
+      [[ci.id, 'CI']],
+    );
     assert.equal(snapshot.environments[0]!.drift, undefined);
 
     // Without the registry's record there is no recorded arrival: the soak gate would block.
     const request = { config: cfg, source: { kind: 'environment' as const, environment: env(cfg, 'development') }, target: env(cfg, 'staging') };
     const blind = await promote(request, core.services, environmentFor(new ScriptedPrompts({ confirm: false }), { history: arrivals([]), workspaceDir: dir }));
     assert.equal(blind.status, 'blocked');
-    const outcome = await promote(request, core.services, environmentFor(new ScriptedPrompts(), { history: arrivals(snapshot.history!.records), workspaceDir: dir }));
+    const outcome = await promote(
+      request,
+      core.services,
+      environmentFor(new ScriptedPrompts(), { history: arrivals(snapshot.history!.records), workspaceDir: dir }),
+    );
     assert.equal(outcome.status, 'succeeded', outcome.message);
     assert.match(outcome.gates.find((g) => g.type === 'soak')!.reason, /2h|1\d\d ?m|in development for/);
 
@@ -205,7 +282,10 @@ describe('promotion records in the registry', function () {
     const record = historyRecordFor(request, outcome, who);
     await store.append(record);
     const warnings: string[] = [];
-    const written = await new PromotionRecords({ registry: records, setting: () => 'both', log: core.log, warn: (m) => warnings.push(m) }).write(outcome, record);
+    const written = await new PromotionRecords({ registry: records, setting: () => 'both', log: core.log, warn: (m) => warnings.push(m) }).write(
+      outcome,
+      record,
+    );
     assert.deepEqual(written, { state: 'written', path: 'fallback-tag' });
     assert.deepEqual(warnings, []);
     const after = await takeSnapshot(cfg, services);
@@ -252,15 +332,27 @@ describe('promotion records in the registry', function () {
       const record = historyRecordFor(request, outcome, who);
       await store.append(record);
       const warnings: string[] = [];
-      const records = new PromotionRecords({ registry: new RegistryRecords({ registry: core.services.registry, log: core.log }), setting: () => 'both', log: core.log, warn: (m) => warnings.push(m) });
+      const records = new PromotionRecords({
+        registry: new RegistryRecords({ registry: core.services.registry, log: core.log }),
+        setting: () => 'both',
+        log: core.log,
+        warn: (m) => warnings.push(m),
+      });
       const written = await records.write(outcome, record);
       assert.equal(written.state, 'missing');
       assert.equal(outcome.status, 'succeeded');
       assert.equal(await digestOf(registry.url, repo, 'dev'), build.digest, 'the tag that moved stays moved');
       assert.equal(warnings.length, 1);
-      assert.match(warnings[0]!, /^The promotion to development succeeded, but its record is missing from the registry \(127\.0\.0\.1:\d+\/t\/\w+\/app\): .*405.*\. It is in the history file only; other editors and pipelines will not see it\.$/);
+      assert.match(
+        warnings[0]!,
+        /^The promotion to development succeeded, but its record is missing from the registry \(127\.0\.0\.1:\d+\/t\/\w+\/app\): .*405.*\. It is in the history file only; other editors and pipelines will not see it\.$/,
+      );
       assert.match(core.log.text(), new RegExp(`error the promotion record ${record.id} could not be written`));
-      assert.deepEqual((await store.read()).records.map((r) => r.id), [record.id], 'the file has it');
+      assert.deepEqual(
+        (await store.read()).records.map((r) => r.id),
+        [record.id],
+        'the file has it',
+      );
     } finally {
       await registry.stop();
     }
@@ -272,7 +364,14 @@ describe('promotion records in the registry', function () {
       const repo = 'team/app';
       const configBytes = Buffer.from('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}');
       const configBlob = fake.putBlob(repo, configBytes);
-      const image = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configBlob, size: configBytes.length }, layers: [] }));
+      const image = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configBlob, size: configBytes.length },
+          layers: [],
+        }),
+      );
       const digest = fake.putManifest(repo, 'staging', OCI_MANIFEST, image);
       const records = new RegistryRecords({ registry: client(), log: new MemoryLog() });
       const record = recordOf(`${fake.host}/${repo}`, 'staging', digest);

@@ -61,7 +61,10 @@ export interface Core {
   readonly engine: () => Promise<ImageEngine>;
 }
 
-export function makeCore(svc: TestServices, options: { dockerHost?: string; dockerConfig?: string; locks?: TargetLocks; transport?: TransportSetting } = {}): Core {
+export function makeCore(
+  svc: TestServices,
+  options: { dockerHost?: string; dockerConfig?: string; locks?: TargetLocks; transport?: TransportSetting } = {},
+): Core {
   const log = new MemoryLog();
   const credentials = new DockerConfigCredentials({ configDir: () => options.dockerConfig ?? svc.dockerConfig, log, cacheMs: 0 });
   const registry = new HttpRegistryClient({ credentials, log, timeoutMs: () => 10_000 });

@@ -4,7 +4,20 @@ import * as assert from 'node:assert/strict';
 import { promote } from '../../src/promotion/promote';
 import { config, env, environmentFor, makeCore, ScriptedPrompts, threeEnvironments } from './support';
 import { promotionYaml } from '../fixtures/promotionYaml';
-import { digestOf, enginePull, pushCosignSignature, pushImage, pushIndex, sharedServices, skopeoRaw, startRegistry, tagExisting, uniqueRepo, digestTag, type TestServices } from '../harness';
+import {
+  digestOf,
+  enginePull,
+  pushCosignSignature,
+  pushImage,
+  pushIndex,
+  sharedServices,
+  skopeoRaw,
+  startRegistry,
+  tagExisting,
+  uniqueRepo,
+  digestTag,
+  type TestServices,
+} from '../harness';
 import { createHash } from 'node:crypto';
 
 const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -18,20 +31,33 @@ describe('transports: engine or registry-side, always the same digest', function
 
   it('auto copies a multi-platform index registry-side: same digest, every platform, and says why', async () => {
     const repo = uniqueRepo();
-    const index = await pushIndex(svc.registryUrl, repo, '1a2b3c4', [
-      { os: 'linux', architecture: 'amd64' },
-      { os: 'linux', architecture: 'arm64', variant: 'v8' },
-    ], { kind: 'oci' });
+    const index = await pushIndex(
+      svc.registryUrl,
+      repo,
+      '1a2b3c4',
+      [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64', variant: 'v8' },
+      ],
+      { kind: 'oci' },
+    );
     const cfg = threeEnvironments(`${svc.registry}/${repo}`);
     const prompts = new ScriptedPrompts();
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: '1a2b3c4' }, target: env(cfg, 'development') }, makeCore(svc).services, environmentFor(prompts));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: '1a2b3c4' }, target: env(cfg, 'development') },
+      makeCore(svc).services,
+      environmentFor(prompts),
+    );
     assert.equal(outcome.status, 'succeeded', outcome.message);
     assert.equal(outcome.transport, 'registry');
     assert.match(prompts.confirmations[0]!.transportReason, /multi-platform index keeps its digest only when copied registry-side/);
     assert.deepEqual(prompts.confirmations[0]!.platforms, ['linux/amd64', 'linux/arm64/v8']);
     const raw = await skopeoRaw(`${svc.registry}/${repo}:dev`);
     assert.equal(sha256(raw), index.digest, 'skopeo reads the very index bytes under :dev');
-    assert.deepEqual((JSON.parse(raw.toString()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest), index.manifests.map((m) => m.digest));
+    assert.deepEqual(
+      (JSON.parse(raw.toString()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest),
+      index.manifests.map((m) => m.digest),
+    );
   });
 
   it('auto goes registry-side when the engine would have to pull, and through the engine when it has the image', async () => {
@@ -39,12 +65,20 @@ describe('transports: engine or registry-side, always the same digest', function
     const build = await pushImage(svc.registryUrl, repo, '5d6e7f8');
     const cfg = threeEnvironments(`${svc.registry}/${repo}`);
     const core = makeCore(svc);
-    const first = await promote({ config: cfg, source: { kind: 'build', tag: '5d6e7f8' }, target: env(cfg, 'development') }, core.services, environmentFor(new ScriptedPrompts()));
+    const first = await promote(
+      { config: cfg, source: { kind: 'build', tag: '5d6e7f8' }, target: env(cfg, 'development') },
+      core.services,
+      environmentFor(new ScriptedPrompts()),
+    );
     assert.equal(first.status, 'succeeded', first.message);
     assert.equal(first.transport, 'registry');
     assert.doesNotMatch(core.log.text(), /engine: pull/, 'nothing was pulled');
     await enginePull(svc.dockerHost, `${svc.registry}/${repo}@${build.digest}`);
-    const second = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') }, core.services, environmentFor(new ScriptedPrompts()));
+    const second = await promote(
+      { config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') },
+      core.services,
+      environmentFor(new ScriptedPrompts()),
+    );
     assert.equal(second.status, 'succeeded', second.message);
     assert.equal(second.transport, 'engine');
     assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), build.digest);
@@ -52,9 +86,22 @@ describe('transports: engine or registry-side, always the same digest', function
 
   it('with transport "engine" a multi-platform index is still refused', async () => {
     const repo = uniqueRepo();
-    await pushIndex(svc.registryUrl, repo, '9a8b7c6', [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }], { kind: 'docker' });
+    await pushIndex(
+      svc.registryUrl,
+      repo,
+      '9a8b7c6',
+      [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64' },
+      ],
+      { kind: 'docker' },
+    );
     const cfg = threeEnvironments(`${svc.registry}/${repo}`);
-    const outcome = await promote({ config: cfg, source: { kind: 'build', tag: '9a8b7c6' }, target: env(cfg, 'development') }, makeCore(svc, { transport: 'engine' }).services, environmentFor(new ScriptedPrompts()));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'build', tag: '9a8b7c6' }, target: env(cfg, 'development') },
+      makeCore(svc, { transport: 'engine' }).services,
+      environmentFor(new ScriptedPrompts()),
+    );
     assert.equal(outcome.status, 'blocked');
     assert.match(outcome.message, /Docker manifest list \(multi-platform\), 2 platforms.*transport is "engine"/);
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), undefined);
@@ -69,7 +116,11 @@ describe('transports: engine or registry-side, always the same digest', function
       const signature = await pushCosignSignature(svc.registryUrl, repo, build.digest);
       const cfg = config(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'staging' }, { name: 'production', image: `${prod.host}/${repo}` }]));
       const prompts = new ScriptedPrompts();
-      const outcome = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') }, makeCore(svc, { transport: 'registry' }).services, environmentFor(prompts));
+      const outcome = await promote(
+        { config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') },
+        makeCore(svc, { transport: 'registry' }).services,
+        environmentFor(prompts),
+      );
       assert.equal(outcome.status, 'succeeded', outcome.message);
       assert.match(prompts.confirmations[0]!.extras ?? '', /a cosign signature/);
       assert.match(outcome.message, /a cosign signature came along/);
@@ -87,7 +138,11 @@ describe('transports: engine or registry-side, always the same digest', function
     await tagExisting(svc.registryUrl, repo, build.digest, 'staging');
     const cfg = config(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'staging' }, { name: 'production', image: `${svc.registry}/${prodRepo}` }]));
     const core = makeCore(svc);
-    const outcome = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') }, core.services, environmentFor(new ScriptedPrompts()));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') },
+      core.services,
+      environmentFor(new ScriptedPrompts()),
+    );
     assert.equal(outcome.status, 'succeeded', outcome.message);
     assert.match(core.log.text(), /cross-repository: \d+ blobs \(\d+ mounted/);
     assert.equal(await digestOf(svc.registryUrl, prodRepo, 'production'), build.digest);
@@ -106,7 +161,11 @@ describe('transports: engine or registry-side, always the same digest', function
     try {
       const cfg = config(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'staging' }, { name: 'production', image: `${svc.authRegistry}/${repo}` }]));
       const core = makeCore(svc, { dockerConfig: wrong.dir, transport: 'registry' });
-      const outcome = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') }, core.services, environmentFor(new ScriptedPrompts()));
+      const outcome = await promote(
+        { config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') },
+        core.services,
+        environmentFor(new ScriptedPrompts()),
+      );
       assert.equal(outcome.status, 'failed');
       assert.match(outcome.message, new RegExp(`${svc.authRegistry.replace(/\./g, '\\.')} rejected the credentials found for it.*docker login`));
       assert.equal(await digestOf(svc.authRegistryUrl, repo, 'production', svc.auth), old.digest);
@@ -140,8 +199,15 @@ describe('the engine path into another registry', function () {
   it('with transport "engine" it pushes with that registry\'s credentials and verifies; a changed digest is put back', async () => {
     const { repo, build, older, cfg } = await setUp();
     const prompts = new ScriptedPrompts();
-    const outcome = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') }, makeCore(svc, { transport: 'engine' }).services, environmentFor(prompts));
-    assert.match(prompts.confirmations[0]!.gates.find((g) => g.name === 'digest survives the transport')!.reason, /into another registry the engine may compress the layers again/);
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') },
+      makeCore(svc, { transport: 'engine' }).services,
+      environmentFor(prompts),
+    );
+    assert.match(
+      prompts.confirmations[0]!.gates.find((g) => g.name === 'digest survives the transport')!.reason,
+      /into another registry the engine may compress the layers again/,
+    );
     const production = await digestOf(svc.authRegistryUrl, repo, 'production', svc.auth);
     // Engine 20.10 compresses the layers again for the other registry, so the digest changes (seen
     // here); whatever an engine does, production never keeps a digest nobody chose.
@@ -159,7 +225,11 @@ describe('the engine path into another registry', function () {
   it('with "auto" it copies registry-side instead, and the digest is kept', async () => {
     const { repo, build, cfg } = await setUp();
     const prompts = new ScriptedPrompts();
-    const outcome = await promote({ config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') }, makeCore(svc).services, environmentFor(prompts));
+    const outcome = await promote(
+      { config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') },
+      makeCore(svc).services,
+      environmentFor(prompts),
+    );
     assert.equal(outcome.status, 'succeeded', outcome.message);
     assert.equal(outcome.transport, 'registry');
     assert.match(prompts.confirmations[0]!.transportReason, /compress the layers again for another registry/);

@@ -79,16 +79,35 @@ export async function startFakeReferrersRegistry(): Promise<FakeReferrersRegistr
       }
       if (kind === 'referrers') {
         const list = [...of(manifests, repo).entries()].flatMap(([digest, stored]) => {
-          const json = JSON.parse(stored.bytes.toString('utf8')) as { subject?: { digest?: string }; artifactType?: string; config?: { mediaType?: string }; annotations?: Record<string, string> };
+          const json = JSON.parse(stored.bytes.toString('utf8')) as {
+            subject?: { digest?: string };
+            artifactType?: string;
+            config?: { mediaType?: string };
+            annotations?: Record<string, string>;
+          };
           if (json.subject?.digest !== ref) return [];
-          return [{ mediaType: stored.mediaType, digest, size: stored.bytes.length, artifactType: json.artifactType ?? json.config?.mediaType, ...(json.annotations ? { annotations: json.annotations } : {}) }];
+          return [
+            {
+              mediaType: stored.mediaType,
+              digest,
+              size: stored.bytes.length,
+              artifactType: json.artifactType ?? json.config?.mediaType,
+              ...(json.annotations ? { annotations: json.annotations } : {}),
+            },
+          ];
         });
-        return send(200, { 'Content-Type': 'application/vnd.oci.image.index.v1+json' }, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: list })));
+        return send(
+          200,
+          { 'Content-Type': 'application/vnd.oci.image.index.v1+json' },
+          Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: list })),
+        );
       }
       if (req.method === 'PUT') {
         const mediaType = req.headers['content-type'] ?? '';
         const json = JSON.parse(body.toString('utf8')) as { subject?: { digest?: string }; config?: { digest?: string }; layers?: { digest?: string }[] };
-        for (const d of [json.config, ...(json.layers ?? [])]) if (d?.digest && !of(blobs, repo).has(d.digest)) return send(400, { 'Content-Type': 'application/json' }, Buffer.from('{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN"}]}'));
+        for (const d of [json.config, ...(json.layers ?? [])])
+          if (d?.digest && !of(blobs, repo).has(d.digest))
+            return send(400, { 'Content-Type': 'application/json' }, Buffer.from('{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN"}]}'));
         const digest = storeManifest(repo, ref, mediaType, body);
         return send(201, { 'Docker-Content-Digest': digest, ...(json.subject?.digest ? { 'OCI-Subject': json.subject.digest } : {}) });
       }

@@ -21,7 +21,16 @@ async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as Args;
   const repository = `${args.registry}/${args.path}`;
   const record = recordFromOutcome(
-    { status: 'succeeded', message: `promoted to ${args.environment}`, digest: args.digest, previousDigest: args.previousDigest, finalDigest: args.digest, gates: [], durationMs: 1200, transport: 'registry' },
+    {
+      status: 'succeeded',
+      message: `promoted to ${args.environment}`,
+      digest: args.digest,
+      previousDigest: args.previousDigest,
+      finalDigest: args.digest,
+      gates: [],
+      durationMs: 1200,
+      transport: 'registry',
+    },
     { source: { label: 'build', repository }, target: { environment: args.environment, tag: args.tag, repository } },
     { name: 'CI', user: 'runner' },
     args.finishedAt,

@@ -25,17 +25,27 @@ describe('UI: status at a glance and the walkthrough', function () {
     await wb?.close();
   });
 
-  const statusItem = () => wb.page.locator('.part.statusbar .statusbar-item').filter({ hasText: /production:/ }).first();
+  const statusItem = () =>
+    wb.page
+      .locator('.part.statusbar .statusbar-item')
+      .filter({ hasText: /production:/ })
+      .first();
 
   it('the status bar shows production\'s build and "behind staging" in words; a click reveals the Environments view', async () => {
     await statusItem().waitFor({ state: 'visible', timeout: 60_000 });
-    await wb.page.locator('.part.statusbar .statusbar-item', { hasText: /production: 3f9c2ab · behind staging/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.page
+      .locator('.part.statusbar .statusbar-item', { hasText: /production: 3f9c2ab · behind staging/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
     assert.match(await statusItem().innerText(), /production: 3f9c2ab · behind staging/);
     assert.match((await statusItem().getAttribute('class')) ?? '', /warning-kind|has-background-color/, 'drawn in the warning colours too');
     const label = await statusItem().locator('[aria-label]').first().getAttribute('aria-label');
     assert.match(label ?? '', /production holds 3f9c2ab, behind staging/);
     await statusItem().click();
-    await wb.page.locator('.part.sidebar .composite.title h2', { hasText: /Image Promotion/i }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await wb.page
+      .locator('.part.sidebar .composite.title h2', { hasText: /Image Promotion/i })
+      .first()
+      .waitFor({ state: 'visible', timeout: 15_000 });
     await wb.resizeSideBar(560);
   });
 
@@ -47,7 +57,10 @@ describe('UI: status at a glance and the walkthrough', function () {
     const rows = await wb.waitForTreeRows('Environments', (rs) => rs.some((r) => r.label === 'production' && r.description.includes('behind')));
     const production = rows.find((r) => r.label === 'production')!;
     assert.match(production.ariaLabel, /^production, production · 3f9c2ab · behind staging/);
-    assert.ok(rows.every((r) => r.ariaLabel.length > r.label.length), `every row's accessible label says more than its name: ${rows.map((r) => r.ariaLabel).join(' | ')}`);
+    assert.ok(
+      rows.every((r) => r.ariaLabel.length > r.label.length),
+      `every row's accessible label says more than its name: ${rows.map((r) => r.ariaLabel).join(' | ')}`,
+    );
     await wb.page.waitForTimeout(500);
     await wb.screenshot('glance-light', { readme: 'media/screenshot-glance-light.png' });
   });

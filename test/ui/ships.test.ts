@@ -21,7 +21,11 @@ describe('UI: what a promotion ships (git fixture repository)', function () {
     services = await sharedServices();
     ws = prepareWorkspace({ env: { ...services.env, IMGPROMO_TEST_REPOSITORY: repo } });
     const git = (...args: string[]): string =>
-      execFileSync('git', ['-c', 'user.name=Grace Hopper', '-c', 'user.email=grace@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: ws.path, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
+      execFileSync('git', ['-c', 'user.name=Grace Hopper', '-c', 'user.email=grace@example.com', '-c', 'commit.gpgsign=false', ...args], {
+        cwd: ws.path,
+        encoding: 'utf8',
+        env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' },
+      }).trim();
     git('init', '-q');
     for (const subject of ['Initial service', 'Add the login page', 'Fix the session cookie']) {
       writeFileSync(join(ws.path, 'app.txt'), `${subject}\n`);

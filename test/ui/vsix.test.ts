@@ -9,7 +9,6 @@ import { pushImage, sharedServices, tagExisting, uniqueRepo, type TestServices }
 import { harnessClientEnv, repoRoot, startCodeServer, type CodeServer } from '../vscode-host/codeServer';
 import { Workbench } from './workbench';
 
-
 describe('UI: the packaged .vsix installs into VS Code 1.100 and works there', function () {
   this.timeout(240_000);
   let services: TestServices;
@@ -39,10 +38,19 @@ describe('UI: the packaged .vsix installs into VS Code 1.100 and works there', f
       env: harnessClientEnv({ ...process.env, ...services.env }),
       extraArgs: ['--install-extension', vsix, '--start-server'],
     });
-    wb = await Workbench.open({ server, env: services.env, extensionDevelopmentPath: null, readyActivity: 'Image Promotion', workspace: { env: { IMGPROMO_TEST_REPOSITORY: repo } } });
+    wb = await Workbench.open({
+      server,
+      env: services.env,
+      extensionDevelopmentPath: null,
+      readyActivity: 'Image Promotion',
+      workspace: { env: { IMGPROMO_TEST_REPOSITORY: repo } },
+    });
     await wb.openViewContainer();
     // Rows lead with the build tag; the digest is in the tooltip.
-    const rows = await wb.waitForTreeRows('Environments', (rs) => rs.some((r) => r.label === 'development' && r.description.includes('fedcba9')) && rs.length >= 3);
+    const rows = await wb.waitForTreeRows(
+      'Environments',
+      (rs) => rs.some((r) => r.label === 'development' && r.description.includes('fedcba9')) && rs.length >= 3,
+    );
     assert.deepEqual(rows.map((r) => r.label).slice(0, 3), ['development', 'staging', 'production']);
     assert.match(rows[1]!.description, /\bempty\b/);
   });

@@ -155,7 +155,11 @@ export class Workbench {
 
   /** The activity-bar entry whose title is `title` (its aria-label may add a keybinding, "Explorer (Ctrl+Shift+E)", or a badge's tooltip, "Image Promotion - …"). */
   activityItem(title: string = VIEW_CONTAINER_TITLE): Locator {
-    return this.page.locator(`.part.activitybar a.action-label[aria-label="${title}"], .part.activitybar a.action-label[aria-label^="${title} ("], .part.activitybar a.action-label[aria-label^="${title}"]`).first();
+    return this.page
+      .locator(
+        `.part.activitybar a.action-label[aria-label="${title}"], .part.activitybar a.action-label[aria-label^="${title} ("], .part.activitybar a.action-label[aria-label^="${title}"]`,
+      )
+      .first();
   }
 
   /** Clicks the activity-bar item (unless its container is already showing) and waits for the side bar to show it. */
@@ -217,8 +221,16 @@ export class Workbench {
         row.getAttribute('aria-level'),
         row.getAttribute('aria-expanded'),
         row.getAttribute('aria-selected'),
-        row.locator('.label-name').first().innerText().catch(() => ''),
-        row.locator('.label-description').first().innerText().catch(() => ''),
+        row
+          .locator('.label-name')
+          .first()
+          .innerText()
+          .catch(() => ''),
+        row
+          .locator('.label-description')
+          .first()
+          .innerText()
+          .catch(() => ''),
       ]);
       out.push({
         ariaLabel: ariaLabel ?? '',
@@ -231,7 +243,10 @@ export class Workbench {
     }
     // The list renders rows in DOM order that may differ from their visual order; sort by position.
     const tops = await rows.evaluateAll((els) => els.map((e) => Number.parseFloat((e as unknown as { style: { top: string } }).style.top) || 0));
-    return out.map((r, i) => ({ r, top: tops[i] ?? 0 })).sort((a, b) => a.top - b.top).map((x) => x.r);
+    return out
+      .map((r, i) => ({ r, top: tops[i] ?? 0 }))
+      .sort((a, b) => a.top - b.top)
+      .map((x) => x.r);
   }
 
   /** Polls treeRows until `predicate` holds; returns those rows. Throws with the last rows seen on timeout. */
@@ -243,7 +258,9 @@ export class Workbench {
       if (predicate(rows)) return rows;
       await this.page.waitForTimeout(250);
     }
-    throw new Error(`view "${String(viewTitle)}": rows never matched within ${timeoutMs} ms; last seen:\n${rows.map((r) => `  ${'  '.repeat(r.level - 1)}${r.ariaLabel}`).join('\n')}`);
+    throw new Error(
+      `view "${String(viewTitle)}": rows never matched within ${timeoutMs} ms; last seen:\n${rows.map((r) => `  ${'  '.repeat(r.level - 1)}${r.ariaLabel}`).join('\n')}`,
+    );
   }
 
   /** The row of `viewTitle` whose label (or aria-label) matches. */
@@ -283,7 +300,11 @@ export class Workbench {
 
   /** Clicks an entry of the open context menu. */
   async clickMenuItem(label: string | RegExp): Promise<void> {
-    await this.page.locator('.context-view .monaco-menu .action-menu-item').filter({ has: this.page.locator('.action-label', { hasText: exact(label) }) }).first().click();
+    await this.page
+      .locator('.context-view .monaco-menu .action-menu-item')
+      .filter({ has: this.page.locator('.action-label', { hasText: exact(label) }) })
+      .first()
+      .click();
   }
 
   /** Hovers a row and clicks one of its inline actions by its title (e.g. "Promote to Next Environment…"). */
@@ -363,8 +384,20 @@ export class Workbench {
   async waitForDialog(timeoutMs = 15_000): Promise<{ message: string; detail: string; buttons: string[] }> {
     const box = this.dialog();
     await box.waitFor({ state: 'visible', timeout: timeoutMs });
-    const message = (await box.locator('.dialog-message-text').first().innerText().catch(() => '')).trim();
-    const detail = (await box.locator('.dialog-message-detail').first().innerText().catch(() => '')).trim();
+    const message = (
+      await box
+        .locator('.dialog-message-text')
+        .first()
+        .innerText()
+        .catch(() => '')
+    ).trim();
+    const detail = (
+      await box
+        .locator('.dialog-message-detail')
+        .first()
+        .innerText()
+        .catch(() => '')
+    ).trim();
     const buttons = (await box.locator('.dialog-buttons .monaco-button').allInnerTexts()).map((b) => b.trim()).filter((b) => b !== '');
     return { message, detail, buttons };
   }
@@ -373,7 +406,10 @@ export class Workbench {
   async clickDialogButton(label: string | RegExp, timeoutMs = 15_000): Promise<void> {
     const box = this.dialog();
     await box.waitFor({ state: 'visible', timeout: timeoutMs });
-    const button = box.locator('.dialog-buttons .monaco-button').filter({ hasText: exact(label) }).first();
+    const button = box
+      .locator('.dialog-buttons .monaco-button')
+      .filter({ hasText: exact(label) })
+      .first();
     try {
       await button.waitFor({ state: 'visible', timeout: 2_000 });
     } catch {

@@ -14,16 +14,47 @@ const none = { createdOf: () => undefined };
 describe('build order', () => {
   describe('semver (as Flux reads tags)', () => {
     it('orders by precedence, pre-releases below their release, "v" allowed, build metadata ignored', () => {
-      const tags = ['1.0.0-alpha', 'v1.0.0', '1.0.0-alpha.1', '1.0.0-beta.11', '1.0.0-beta.2', '1.0.0-rc.1', '0.9.12', '1.0.0-alpha.beta', '1.0.0-beta', '10.0.0', '2.0.0+build.7'];
+      const tags = [
+        '1.0.0-alpha',
+        'v1.0.0',
+        '1.0.0-alpha.1',
+        '1.0.0-beta.11',
+        '1.0.0-beta.2',
+        '1.0.0-rc.1',
+        '0.9.12',
+        '1.0.0-alpha.beta',
+        '1.0.0-beta',
+        '10.0.0',
+        '2.0.0+build.7',
+      ];
       assert.equal(namePolicyFor(tags), 'semver');
-      assert.deepEqual(sortByName(tags, 'semver'), ['10.0.0', '2.0.0+build.7', 'v1.0.0', '1.0.0-rc.1', '1.0.0-beta.11', '1.0.0-beta.2', '1.0.0-beta', '1.0.0-alpha.beta', '1.0.0-alpha.1', '1.0.0-alpha', '0.9.12']);
+      assert.deepEqual(sortByName(tags, 'semver'), [
+        '10.0.0',
+        '2.0.0+build.7',
+        'v1.0.0',
+        '1.0.0-rc.1',
+        '1.0.0-beta.11',
+        '1.0.0-beta.2',
+        '1.0.0-beta',
+        '1.0.0-alpha.beta',
+        '1.0.0-alpha.1',
+        '1.0.0-alpha',
+        '0.9.12',
+      ]);
     });
     it('is strict: no "1.2", no leading zeros, no bare numbers', () => {
       for (const tag of ['1.2', '01.2.3', '1.2.3-01', '1', 'latest', '1.2.3.4', 'v']) assert.equal(parseSemver(tag), undefined, tag);
       assert.equal(namePolicyFor(['1.2.3', '1.2']), undefined);
     });
     it('is a total order consistent with itself (property)', () => {
-      const version = fc.tuple(fc.nat(30), fc.nat(30), fc.nat(30), fc.option(fc.array(fc.oneof(fc.nat(20).map(String), fc.constantFrom('alpha', 'beta', 'rc')), { minLength: 1, maxLength: 3 }))).map(([a, b, c, pre]) => `${a}.${b}.${c}${pre ? `-${pre.join('.')}` : ''}`);
+      const version = fc
+        .tuple(
+          fc.nat(30),
+          fc.nat(30),
+          fc.nat(30),
+          fc.option(fc.array(fc.oneof(fc.nat(20).map(String), fc.constantFrom('alpha', 'beta', 'rc')), { minLength: 1, maxLength: 3 })),
+        )
+        .map(([a, b, c, pre]) => `${a}.${b}.${c}${pre ? `-${pre.join('.')}` : ''}`);
       fc.assert(
         fc.property(version, version, version, (x, y, z) => {
           const [a, b, c] = [x, y, z].map((t) => parseSemver(t)!);
@@ -85,7 +116,21 @@ describe('build order', () => {
       this.timeout(10_000);
       const dir = mkdtempSync(join(tmpdir(), 'imgpromo-git-'));
       try {
-        const git = (args: string[], date: string) => execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).toString().trim();
+        const git = (args: string[], date: string) =>
+          execFileSync('git', args, {
+            cwd: dir,
+            env: {
+              ...process.env,
+              GIT_AUTHOR_DATE: date,
+              GIT_COMMITTER_DATE: date,
+              GIT_AUTHOR_NAME: 't',
+              GIT_AUTHOR_EMAIL: 't@t',
+              GIT_COMMITTER_NAME: 't',
+              GIT_COMMITTER_EMAIL: 't@t',
+            },
+          })
+            .toString()
+            .trim();
         git(['init', '-q'], '2026-01-01T00:00:00Z');
         git(['commit', '-q', '--allow-empty', '-m', 'one'], '2026-01-01T00:00:00Z');
         const first = git(['rev-parse', 'HEAD'], '2026-01-01T00:00:00Z');
@@ -93,7 +138,10 @@ describe('build order', () => {
         const second = git(['rev-parse', 'HEAD'], '2026-01-02T00:00:00Z');
         const h = await readGitHistory(dir);
         assert.ok(h);
-        assert.deepEqual(orderBuilds([first.slice(0, 7), second.slice(0, 7)], { git: h, createdOf: () => undefined }).ordered, [second.slice(0, 7), first.slice(0, 7)]);
+        assert.deepEqual(orderBuilds([first.slice(0, 7), second.slice(0, 7)], { git: h, createdOf: () => undefined }).ordered, [
+          second.slice(0, 7),
+          first.slice(0, 7),
+        ]);
         assert.equal(h.commits, 2);
       } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,10 @@ function recorder(): { logged: { level: string; text: string }[]; shown: string[
     logged,
     shown,
     deps: {
-      log: { info: (text: string) => void logged.push({ level: 'info', text }), error: (text: string | Error) => void logged.push({ level: 'error', text: String(text) }) },
+      log: {
+        info: (text: string) => void logged.push({ level: 'info', text }),
+        error: (text: string | Error) => void logged.push({ level: 'error', text: String(text) }),
+      },
       show: (message) => void shown.push(message),
       title: (id) => (id === 'imagePromotion.rollBack' ? 'Roll Back…' : id),
     },
@@ -29,9 +32,13 @@ describe('command boundary', () => {
   it('catches a thrown error: resolves undefined, logs the stack and its cause, shows one short line with the title', async () => {
     const r = recorder();
     const cause = new Error('EISDIR: illegal operation on a directory, read');
-    const guarded = guardCommand('imagePromotion.rollBack', () => {
-      throw new Error('the promotion history could not be read\nsecond line with details', { cause });
-    }, r.deps);
+    const guarded = guardCommand(
+      'imagePromotion.rollBack',
+      () => {
+        throw new Error('the promotion history could not be read\nsecond line with details', { cause });
+      },
+      r.deps,
+    );
     assert.equal(await guarded(), undefined);
     assert.deepEqual(r.shown, ['Roll Back failed: the promotion history could not be read']);
     assert.equal(r.logged.length, 1);
@@ -43,7 +50,11 @@ describe('command boundary', () => {
 
   it('catches a rejected promise the same way', async () => {
     const r = recorder();
-    const guarded = guardCommand('imagePromotion.other', async () => Promise.reject(new PromotionError('denied', 'push to 127.0.0.1:5000/app was refused', 'Check the credentials')), r.deps);
+    const guarded = guardCommand(
+      'imagePromotion.other',
+      async () => Promise.reject(new PromotionError('denied', 'push to 127.0.0.1:5000/app was refused', 'Check the credentials')),
+      r.deps,
+    );
     assert.equal(await guarded(), undefined);
     assert.deepEqual(r.shown, ['imagePromotion.other failed: push to 127.0.0.1:5000/app was refused. Check the credentials']);
     assert.match(r.logged[0]!.text, /\[denied\] PromotionError: push to 127\.0\.0\.1:5000\/app was refused\n/);

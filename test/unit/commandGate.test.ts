@@ -11,7 +11,14 @@ import type { GateContext } from '../../src/gates/gate';
 import { isCancelled } from '../../src/core/errors';
 
 const DIGEST = `sha256:${'c'.repeat(64)}`;
-const target: EnvironmentConfig = { name: 'staging', tag: 'staging', image: '127.0.0.1:5000/app', repository: parseRepository('127.0.0.1:5000/app'), protected: false, gates: [] };
+const target: EnvironmentConfig = {
+  name: 'staging',
+  tag: 'staging',
+  image: '127.0.0.1:5000/app',
+  repository: parseRepository('127.0.0.1:5000/app'),
+  protected: false,
+  gates: [],
+};
 
 function gate(run: string[], extra: Partial<CommandGateConfig> = {}): CommandGateConfig {
   return { type: 'command', name: 'smoke', run, timeoutSeconds: 30, ...extra };

@@ -45,7 +45,8 @@ function contributedIds(m: Manifest): string[] {
 /** Commands named by menus, welcome-view links and walkthrough steps, each with where it was seen. */
 function namedIds(m: Manifest): { id: string; where: string }[] {
   const named: { id: string; where: string }[] = [];
-  for (const [menu, entries] of Object.entries(m.contributes.menus ?? {})) for (const e of entries) if (e.command) named.push({ id: e.command, where: `menus.${menu}` });
+  for (const [menu, entries] of Object.entries(m.contributes.menus ?? {}))
+    for (const e of entries) if (e.command) named.push({ id: e.command, where: `menus.${menu}` });
   const links = (text: string, where: string): void => {
     for (const match of text.matchAll(/command:([A-Za-z0-9_.-]+)/g)) named.push({ id: match[1]!, where });
   };
@@ -53,7 +54,8 @@ function namedIds(m: Manifest): { id: string; where: string }[] {
   for (const walk of m.contributes.walkthroughs ?? []) {
     for (const step of walk.steps ?? []) {
       links(step.description ?? '', 'walkthroughs');
-      for (const event of step.completionEvents ?? []) if (event.startsWith('onCommand:')) named.push({ id: event.slice('onCommand:'.length), where: 'walkthroughs completionEvents' });
+      for (const event of step.completionEvents ?? [])
+        if (event.startsWith('onCommand:')) named.push({ id: event.slice('onCommand:'.length), where: 'walkthroughs completionEvents' });
     }
   }
   return named;
@@ -72,7 +74,11 @@ function commandProblems(m: Manifest, handlers: readonly string[]): string[] {
     ...handlers.filter((id, i) => handlers.indexOf(id) !== i).map((id) => `${id} has two handlers`),
   ];
   // Our own view commands (imagePromotion.<view>.focus) are VS Code's, not the map's.
-  const views = new Set(Object.values((m.contributes as { views?: Record<string, { id: string }[]> }).views ?? {}).flat().map((v) => v.id));
+  const views = new Set(
+    Object.values((m.contributes as { views?: Record<string, { id: string }[]> }).views ?? {})
+      .flat()
+      .map((v) => v.id),
+  );
   for (const { id, where } of namedIds(m)) {
     if (!ours(id) || views.has(id.replace(/\.(focus|resetViewLocation|removeView|toggleVisibility)$/, ''))) continue;
     if (!declared.has(id)) problems.push(`${where} names ${id}, which is not in contributes.commands`);
@@ -95,7 +101,10 @@ describe('command map and package.json', () => {
     assert.notEqual(removed, source, 'the map has a rollBack line to remove');
     const problems = commandProblems(manifest, handlerIds(removed));
     assert.ok(problems.includes('imagePromotion.rollBack is contributed but has no handler in the command map'), problems.join('\n'));
-    assert.ok(problems.some((p) => p.startsWith('menus.view/item/context names imagePromotion.rollBack')), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => p.startsWith('menus.view/item/context names imagePromotion.rollBack')),
+      problems.join('\n'),
+    );
   });
 
   it('fails when a handler has no contribution, and when a menu names an unknown command', () => {

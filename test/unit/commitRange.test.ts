@@ -10,7 +10,11 @@ import { commitsBetween, type CommitRange } from '../../src/git/commitRange';
 const ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_DATE: '', GIT_COMMITTER_DATE: '' };
 
 function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Ada Lovelace', '-c', 'user.email=ada@example.com', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, encoding: 'utf8', env: ENV }).trim();
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=Ada Lovelace', '-c', 'user.email=ada@example.com', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args],
+    { cwd: dir, encoding: 'utf8', env: ENV },
+  ).trim();
 }
 
 let n = 0;
@@ -94,7 +98,11 @@ describe('commits between two revisions (real git repositories)', () => {
     const range = await commitsBetween(dir, mainTip, merged);
     assert.equal(range.kind, 'ships');
     assert.deepEqual(new Set(subjects(range)), new Set(['Merge feature', 'feature one', 'feature two']));
-    if (range.kind === 'ships') assert.deepEqual(range.commits.filter((c) => c.merge).map((c) => c.subject), ['Merge feature']);
+    if (range.kind === 'ships')
+      assert.deepEqual(
+        range.commits.filter((c) => c.merge).map((c) => c.subject),
+        ['Merge feature'],
+      );
   });
 
   it('a shallow clone: a revision it lacks, and a range the clone cuts, are notes — never a short list', async () => {

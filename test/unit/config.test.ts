@@ -183,7 +183,9 @@ describe('parsePromotionConfig', () => {
     });
 
     it('accepts a custom tagPattern and limit', () => {
-      const config = validConfig(yaml('image: ghcr.io/org/app', 'builds:', "  tagPattern: '^v\\d+\\.\\d+\\.\\d+$'", '  limit: 5', 'environments:', '  - {name: prod, tag: prod}'));
+      const config = validConfig(
+        yaml('image: ghcr.io/org/app', 'builds:', "  tagPattern: '^v\\d+\\.\\d+\\.\\d+$'", '  limit: 5', 'environments:', '  - {name: prod, tag: prod}'),
+      );
       assert.ok(config.builds.tagPattern.test('v1.2.3'));
       assert.ok(!config.builds.tagPattern.test('prod'));
       assert.equal(config.builds.limit, 5);
@@ -191,7 +193,16 @@ describe('parsePromotionConfig', () => {
 
     it('accepts protected environments without an approval gate, and approval gates on unprotected ones', () => {
       const config = validConfig(
-        yaml('image: app', 'environments:', '  - name: staging', '    tag: staging', '    gates: [{type: approval, name: ask}]', '  - name: production', '    tag: production', '    protected: true'),
+        yaml(
+          'image: app',
+          'environments:',
+          '  - name: staging',
+          '    tag: staging',
+          '    gates: [{type: approval, name: ask}]',
+          '  - name: production',
+          '    tag: production',
+          '    protected: true',
+        ),
       );
       assert.deepEqual(
         config.environments.map((e) => [e.protected, e.gates.map((g) => g.name)]),
@@ -336,7 +347,16 @@ describe('parsePromotionConfig', () => {
     });
 
     it('suggests a longer property an unknown one starts', () => {
-      const text = yaml('image: app', 'environments:', '  - name: s', '    tag: s', '    gates:', '      - type: command', '        run: [./x]', '        timeout: 30');
+      const text = yaml(
+        'image: app',
+        'environments:',
+        '  - name: s',
+        '    tag: s',
+        '    gates:',
+        '      - type: command',
+        '        run: [./x]',
+        '        timeout: 30',
+      );
       const d = onlyError(text);
       assertCovers(d, text, 'timeout');
       assert.match(d.message, /in a command gate/);
@@ -420,7 +440,16 @@ describe('parsePromotionConfig', () => {
 
     it('requires timeoutSeconds to be positive', () => {
       for (const value of ['0', '-5']) {
-        const text = yaml('image: app', 'environments:', '  - name: s', '    tag: s', '    gates:', '      - type: command', '        run: [./x]', `        timeoutSeconds: ${value}`);
+        const text = yaml(
+          'image: app',
+          'environments:',
+          '  - name: s',
+          '    tag: s',
+          '    gates:',
+          '      - type: command',
+          '        run: [./x]',
+          `        timeoutSeconds: ${value}`,
+        );
         const d = onlyError(text);
         assertCovers(d, text, value);
         assert.match(d.message, new RegExp(`timeoutSeconds: expected a number greater than 0, found the number ${value}`));
@@ -428,7 +457,16 @@ describe('parsePromotionConfig', () => {
     });
 
     it('requires env names to be variable names and env values to be strings', () => {
-      const text = yaml('image: app', 'environments:', '  - name: s', '    tag: s', '    gates:', '      - type: command', '        run: [./x]', '        env: { 1BAD: x, RETRIES: 3 }');
+      const text = yaml(
+        'image: app',
+        'environments:',
+        '  - name: s',
+        '    tag: s',
+        '    gates:',
+        '      - type: command',
+        '        run: [./x]',
+        '        env: { 1BAD: x, RETRIES: 3 }',
+      );
       const errors = errorsOf(parsePromotionConfig(text));
       assert.equal(errors.length, 2);
       assertCovers(errors[0]!, text, '1BAD');
@@ -501,7 +539,7 @@ describe('parsePromotionConfig', () => {
       assert.match(d.message, /^environments\[0\]\.image: "other:1\.0" has a tag/);
     });
 
-    it('reports a tagPattern that does not compile with RE2\'s reason', () => {
+    it("reports a tagPattern that does not compile with RE2's reason", () => {
       const text = yaml('image: app', 'builds:', "  tagPattern: '^(abc'", 'environments:', '  - {name: s, tag: s}');
       const d = onlyError(text);
       assertCovers(d, text, "'^(abc'");
@@ -526,7 +564,14 @@ describe('parsePromotionConfig', () => {
     it('runs a catastrophic tagPattern in linear time (V8 backtracks for minutes on it)', () => {
       // ^(a|a?)+$ against 28 "a"s and a "b" took 69 s in V8's engine during parsing alone.
       const tag = `${'a'.repeat(28)}b`;
-      const text = yaml('image: app', 'builds:', "  tagPattern: '^(a|a?)+$'", 'environments:', `  - {name: s, tag: ${'a'.repeat(40)}}`, `  - {name: t, tag: ${tag}}`);
+      const text = yaml(
+        'image: app',
+        'builds:',
+        "  tagPattern: '^(a|a?)+$'",
+        'environments:',
+        `  - {name: s, tag: ${'a'.repeat(40)}}`,
+        `  - {name: t, tag: ${tag}}`,
+      );
       const started = Date.now();
       const result = parsePromotionConfig(text);
       const config = result.config!;
@@ -545,14 +590,29 @@ describe('parsePromotionConfig', () => {
     });
 
     it('reports two environments that would share a repository and tag, on the second tag', () => {
-      const text = yaml('image: nginx', 'environments:', '  - name: staging', '    tag: live', '  - name: production', '    tag: live', '    image: docker.io/library/nginx');
+      const text = yaml(
+        'image: nginx',
+        'environments:',
+        '  - name: staging',
+        '    tag: live',
+        '  - name: production',
+        '    tag: live',
+        '    image: docker.io/library/nginx',
+      );
       const d = onlyError(text);
       assertCovers(d, text, 'live', 1);
       assert.match(d.message, /environments\[1\] \(production\) uses docker\.io\/library\/nginx:live, as environments\[0\] \(staging\) on line 4 does/);
     });
 
     it('allows the same tag in different repositories', () => {
-      const config = validConfig(yaml('image: registry.example.com/app', 'environments:', '  - {name: staging, tag: live}', '  - {name: production, tag: live, image: prod.example.com/app}'));
+      const config = validConfig(
+        yaml(
+          'image: registry.example.com/app',
+          'environments:',
+          '  - {name: staging, tag: live}',
+          '  - {name: production, tag: live, image: prod.example.com/app}',
+        ),
+      );
       assert.equal(config.environments.length, 2);
     });
 
@@ -567,7 +627,16 @@ describe('parsePromotionConfig', () => {
     });
 
     it('rejects an empty program and an absolute cwd in a command gate', () => {
-      const text = yaml('image: app', 'environments:', '  - name: s', '    tag: s', '    gates:', '      - type: command', '        run: ["", "--quick"]', '        cwd: /etc');
+      const text = yaml(
+        'image: app',
+        'environments:',
+        '  - name: s',
+        '    tag: s',
+        '    gates:',
+        '      - type: command',
+        '        run: ["", "--quick"]',
+        '        cwd: /etc',
+      );
       const errors = errorsOf(parsePromotionConfig(text));
       assert.equal(errors.length, 2);
       assertCovers(errors[0]!, text, '""');
@@ -606,7 +675,10 @@ describe('parsePromotionConfig', () => {
         [0, 3, 4],
       );
       const lines = errors.map((e) => e.range.startLine);
-      assert.deepEqual(lines, [...lines].sort((a, b) => a - b));
+      assert.deepEqual(
+        lines,
+        [...lines].sort((a, b) => a - b),
+      );
     });
 
     it('points at the text an alias or merge key brings in', () => {
@@ -655,7 +727,16 @@ describe('parsePromotionConfig', () => {
   describe('http, soak and label gates', () => {
     /** A config whose second environment (production) has these gate lines (indented as list items under gates). */
     const withGates = (...lines: string[]): string =>
-      yaml('image: registry.example.com/app', 'environments:', '  - name: staging', '    tag: staging', '  - name: production', '    tag: production', '    gates:', ...lines.map((l) => `      ${l}`));
+      yaml(
+        'image: registry.example.com/app',
+        'environments:',
+        '  - name: staging',
+        '    tag: staging',
+        '  - name: production',
+        '    tag: production',
+        '    gates:',
+        ...lines.map((l) => `      ${l}`),
+      );
 
     it('parses the three gate types with their defaults filled', () => {
       const config = validConfig(
@@ -777,11 +858,20 @@ describe('parsePromotionConfig', () => {
       });
 
       it('reports unknown placeholders and bad variable names, on the value', () => {
-        const text = withGates('- type: http', '  url: https://staging.example.com/', '  headers:', '    X-Digest: "${sha}"', '    Authorization: "Bearer ${env:1TOKEN}"');
+        const text = withGates(
+          '- type: http',
+          '  url: https://staging.example.com/',
+          '  headers:',
+          '    X-Digest: "${sha}"',
+          '    Authorization: "Bearer ${env:1TOKEN}"',
+        );
         const errors = errorsOf(parsePromotionConfig(text));
         assert.equal(errors.length, 2, errors.map((e) => e.message).join('\n'));
         assertCovers(errors[0]!, text, '"${sha}"');
-        assert.match(errors[0]!.message, /headers\.X-Digest: \$\{sha\} is not a placeholder; known ones are \$\{digest\}, \$\{revision\}, \$\{environment\}, \$\{tag\} and \$\{env:NAME\}/);
+        assert.match(
+          errors[0]!.message,
+          /headers\.X-Digest: \$\{sha\} is not a placeholder; known ones are \$\{digest\}, \$\{revision\}, \$\{environment\}, \$\{tag\} and \$\{env:NAME\}/,
+        );
         assertCovers(errors[1]!, text, '"Bearer ${env:1TOKEN}"');
         assert.match(errors[1]!.message, /headers\.Authorization: \$\{env:1TOKEN\}: an environment variable name is letters, digits and _/);
       });
@@ -794,7 +884,14 @@ describe('parsePromotionConfig', () => {
       });
 
       it('warns when a secret header would travel over plain http to another host', () => {
-        const text = withGates('- type: http', '  url: http://staging.example.com/version', '  headers: { Authorization: "Bearer ${env:T}" }', '- type: http', '  url: http://127.0.0.1:8080/version', '  headers: { Authorization: "Bearer ${env:T}" }');
+        const text = withGates(
+          '- type: http',
+          '  url: http://staging.example.com/version',
+          '  headers: { Authorization: "Bearer ${env:T}" }',
+          '- type: http',
+          '  url: http://127.0.0.1:8080/version',
+          '  headers: { Authorization: "Bearer ${env:T}" }',
+        );
         const result = parsePromotionConfig(text);
         assert.ok(result.config, 'a warning only');
         const warnings = warningsOf(result);
@@ -808,7 +905,10 @@ describe('parsePromotionConfig', () => {
       for (const [url, reason] of [
         ['ftp://files.example.com/x', /the URL must start with http:\/\/ or https:\/\/, not ftp:\/\//],
         ['staging.example.com/version', /"staging\.example\.com\/version" is not a URL; write it in full, such as https:/],
-        ['https://admin:hunter2@staging.example.com/', /holds a user name or password in clear; remove it and send an Authorization header with "\$\{env:NAME\}"/],
+        [
+          'https://admin:hunter2@staging.example.com/',
+          /holds a user name or password in clear; remove it and send an Authorization header with "\$\{env:NAME\}"/,
+        ],
         ['"https://x.example.com/${commit}"', /\$\{commit\} is not a placeholder/],
       ] as const) {
         it(`refuses ${url}`, () => {
@@ -837,7 +937,14 @@ describe('parsePromotionConfig', () => {
       });
 
       it('pairs jsonPath with equals', () => {
-        const text = withGates('- type: http', '  url: https://a.example.com/', '  body: { jsonPath: $.commit }', '- type: http', '  url: https://a.example.com/', '  body: { equals: abc }');
+        const text = withGates(
+          '- type: http',
+          '  url: https://a.example.com/',
+          '  body: { jsonPath: $.commit }',
+          '- type: http',
+          '  url: https://a.example.com/',
+          '  body: { equals: abc }',
+        );
         const errors = errorsOf(parsePromotionConfig(text));
         assert.equal(errors.length, 2);
         assertCovers(errors[0]!, text, 'jsonPath');
@@ -854,7 +961,17 @@ describe('parsePromotionConfig', () => {
       });
 
       it('compiles the regex and parses the JSON path, reporting where they go wrong', () => {
-        const text = withGates('- type: http', '  url: https://a.example.com/', '  body: { regex: "(ok" }', '- type: http', '  url: https://a.example.com/', '  body: { jsonPath: "$.items[*].version", equals: "1" }', '- type: http', '  url: https://a.example.com/', '  body: { jsonPath: "version", equals: "1" }');
+        const text = withGates(
+          '- type: http',
+          '  url: https://a.example.com/',
+          '  body: { regex: "(ok" }',
+          '- type: http',
+          '  url: https://a.example.com/',
+          '  body: { jsonPath: "$.items[*].version", equals: "1" }',
+          '- type: http',
+          '  url: https://a.example.com/',
+          '  body: { jsonPath: "version", equals: "1" }',
+        );
         const errors = errorsOf(parsePromotionConfig(text));
         assert.equal(errors.length, 3);
         assertCovers(errors[0]!, text, '"(ok"');
@@ -882,11 +999,18 @@ describe('parsePromotionConfig', () => {
 
     describe('http numbers and methods', () => {
       it('reads expectStatus as one status or a list, and says which entry is wrong', () => {
-        const text = withGates('- { type: http, url: "https://a.example.com/", expectStatus: "200" }', '- { type: http, url: "https://a.example.com/", expectStatus: [200, 99] }', '- { type: http, url: "https://a.example.com/", expectStatus: [] }');
+        const text = withGates(
+          '- { type: http, url: "https://a.example.com/", expectStatus: "200" }',
+          '- { type: http, url: "https://a.example.com/", expectStatus: [200, 99] }',
+          '- { type: http, url: "https://a.example.com/", expectStatus: [] }',
+        );
         const errors = errorsOf(parsePromotionConfig(text));
         assert.equal(errors.length, 3);
         assertCovers(errors[0]!, text, '"200"');
-        assert.match(errors[0]!.message, /gates\[0\]\.expectStatus: expected a whole number \(a status code such as 200\) or a list of status codes, found the string "200"$/);
+        assert.match(
+          errors[0]!.message,
+          /gates\[0\]\.expectStatus: expected a whole number \(a status code such as 200\) or a list of status codes, found the string "200"$/,
+        );
         assertCovers(errors[1]!, text, '99');
         assert.match(errors[1]!.message, /gates\[1\]\.expectStatus\[1\]: expected a whole number at least 100, found the number 99/);
         assertCovers(errors[2]!, text, '[]', 0);
@@ -894,7 +1018,14 @@ describe('parsePromotionConfig', () => {
       });
 
       it('checks method, retries and delays', () => {
-        const text = withGates('- type: http', '  url: https://a.example.com/', '  method: get', '  retries: 1.5', '  retryDelaySeconds: 0', '  timeoutSeconds: 0');
+        const text = withGates(
+          '- type: http',
+          '  url: https://a.example.com/',
+          '  method: get',
+          '  retries: 1.5',
+          '  retryDelaySeconds: 0',
+          '  timeoutSeconds: 0',
+        );
         const errors = errorsOf(parsePromotionConfig(text));
         assert.deepEqual(
           errors.map((e) => e.message),
@@ -910,10 +1041,23 @@ describe('parsePromotionConfig', () => {
 
     describe('soak', () => {
       it('refuses a soak gate on the first environment, on its type', () => {
-        const text = yaml('image: app', 'environments:', '  - name: staging', '    tag: staging', '    gates:', '      - type: soak', '        duration: 30m', '  - name: production', '    tag: production');
+        const text = yaml(
+          'image: app',
+          'environments:',
+          '  - name: staging',
+          '    tag: staging',
+          '    gates:',
+          '      - type: soak',
+          '        duration: 30m',
+          '  - name: production',
+          '    tag: production',
+        );
         const d = onlyError(text);
         assertCovers(d, text, 'soak');
-        assert.match(d.message, /^environments\[0\]\.gates\[0\]: a soak gate measures how long the digest has been in the environment before this one, and this is the first environment/);
+        assert.match(
+          d.message,
+          /^environments\[0\]\.gates\[0\]: a soak gate measures how long the digest has been in the environment before this one, and this is the first environment/,
+        );
       });
 
       for (const [duration, reason] of [
@@ -950,7 +1094,10 @@ describe('parsePromotionConfig', () => {
         const errors = errorsOf(parsePromotionConfig(text));
         assert.equal(errors.length, 2);
         assert.equal(errors[0]!.range.startLine, positionOf(text, 'type: label').line);
-        assert.match(errors[0]!.message, /gates\[0\]: a label gate needs labels to require \(e\.g\. labels: \{ org\.opencontainers\.image\.revision: "" \}\) or revision: true/);
+        assert.match(
+          errors[0]!.message,
+          /gates\[0\]: a label gate needs labels to require \(e\.g\. labels: \{ org\.opencontainers\.image\.revision: "" \}\) or revision: true/,
+        );
       });
 
       it('wants label values as strings and revision as true or false', () => {

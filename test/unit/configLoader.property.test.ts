@@ -46,8 +46,16 @@ function checked(text: string, parse: () => ParsedConfig): ParsedConfig {
     assert.ok(r.startColumn <= lines[r.startLine]! + 1 && r.endColumn <= lines[r.endLine]! + 1, `${where}: past the end of its line`);
     assert.ok(d.message.trim(), where);
   }
-  if (parsed.config) assert.ok(parsed.diagnostics.every((d) => d.severity === 'warning'), 'a config despite errors');
-  else assert.ok(parsed.diagnostics.some((d) => d.severity === 'error'), 'no config, but no error saying why');
+  if (parsed.config)
+    assert.ok(
+      parsed.diagnostics.every((d) => d.severity === 'warning'),
+      'a config despite errors',
+    );
+  else
+    assert.ok(
+      parsed.diagnostics.some((d) => d.severity === 'error'),
+      'no config, but no error saying why',
+    );
   return parsed;
 }
 
@@ -78,9 +86,32 @@ describe('config loader (property tests)', function () {
 
   it('config-shaped values with arbitrary fields never throw', () => {
     const field = fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 2 }));
-    const gate = fc.record({ type: fc.oneof(fc.constantFrom('command', 'approval', 'http', 'soak', 'label'), fc.string()), run: field, url: field, method: field, body: field, labels: field, duration: field, cwd: field, headers: field }, { requiredKeys: ['type'] });
-    const env = fc.record({ name: field, tag: field, image: field, protected: field, gates: fc.oneof(fc.array(gate, { maxLength: 3 }), field) }, { requiredKeys: [] });
-    const config = fc.record({ image: field, builds: fc.oneof(fc.record({ tagPattern: field, limit: field }, { requiredKeys: [] }), field), environments: fc.oneof(fc.array(env, { maxLength: 4 }), field) }, { requiredKeys: [] });
+    const gate = fc.record(
+      {
+        type: fc.oneof(fc.constantFrom('command', 'approval', 'http', 'soak', 'label'), fc.string()),
+        run: field,
+        url: field,
+        method: field,
+        body: field,
+        labels: field,
+        duration: field,
+        cwd: field,
+        headers: field,
+      },
+      { requiredKeys: ['type'] },
+    );
+    const env = fc.record(
+      { name: field, tag: field, image: field, protected: field, gates: fc.oneof(fc.array(gate, { maxLength: 3 }), field) },
+      { requiredKeys: [] },
+    );
+    const config = fc.record(
+      {
+        image: field,
+        builds: fc.oneof(fc.record({ tagPattern: field, limit: field }, { requiredKeys: [] }), field),
+        environments: fc.oneof(fc.array(env, { maxLength: 4 }), field),
+      },
+      { requiredKeys: [] },
+    );
     fc.assert(
       fc.property(config, (value) => {
         const text = stringify(value) ?? '';
@@ -100,7 +131,11 @@ describe('config loader (property tests)', function () {
   });
 
   it('the example with characters inserted, deleted or replaced anywhere never throws', () => {
-    const edit = fc.record({ at: fc.nat(EXAMPLE.length), remove: fc.nat(8), insert: fc.string({ unit: fc.constantFrom(...'\n\r\t :-[]{}&*!|>\'"%@`#,?\\\0\u00e9\ufeffa1'), maxLength: 6 }) });
+    const edit = fc.record({
+      at: fc.nat(EXAMPLE.length),
+      remove: fc.nat(8),
+      insert: fc.string({ unit: fc.constantFrom(...'\n\r\t :-[]{}&*!|>\'"%@`#,?\\\0\u00e9\ufeffa1'), maxLength: 6 }),
+    });
     fc.assert(
       fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), (edits) => {
         let text = EXAMPLE;

@@ -31,7 +31,7 @@ const confirmation = (extra: Partial<Confirmation> = {}): Confirmation => ({
 });
 
 describe('what a person reads', () => {
-  it('the rollback dialog\'s button says Roll Back; the name-typing one says Continue…', () => {
+  it("the rollback dialog's button says Roll Back; the name-typing one says Continue…", () => {
     assert.equal(confirmationButton(confirmation({ mode: 'rollback' })), 'Roll Back');
     assert.equal(confirmationButton(confirmation()), 'Promote');
     assert.equal(confirmationButton(confirmation({ mode: 'rollback', requireTypedName: true })), 'Continue…');
@@ -44,7 +44,10 @@ describe('what a person reads', () => {
     assert.match(confirmationDetail(c), new RegExp(`Digest: ${D}`));
     assert.equal(confirmationTitle(confirmation({ mode: 'rollback' })), `Roll production back to sha256:${'4'.repeat(12)}?`);
     assert.equal(buildLabel({ tag: 'c52a9f1', revision: 'c52a9f1e0e0e0e0e0e0e' }, D), 'c52a9f1', 'a commit tag is not repeated');
-    assert.equal(outcomeText({ message: 'staging now holds sha256:444444444444.', digest: D }, { tag: 'c52a9f1' }), 'c52a9f1: staging now holds sha256:444444444444.');
+    assert.equal(
+      outcomeText({ message: 'staging now holds sha256:444444444444.', digest: D }, { tag: 'c52a9f1' }),
+      'c52a9f1: staging now holds sha256:444444444444.',
+    );
     assert.equal(outcomeText({ message: 'Cancelled.', digest: D }, undefined), 'Cancelled.', 'no build known: the message as it is');
   });
 
@@ -72,7 +75,9 @@ describe('what a person reads', () => {
   });
 
   it('"Create Promotion Config" is offered in the palette only when the workspace has no config', () => {
-    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { contributes: { menus: { commandPalette: { command: string; when?: string }[] } } };
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+      contributes: { menus: { commandPalette: { command: string; when?: string }[] } };
+    };
     const entry = manifest.contributes.menus.commandPalette.find((m) => m.command === 'imagePromotion.createConfig');
     assert.equal(entry?.when, 'imagePromotion.state == noConfig');
   });

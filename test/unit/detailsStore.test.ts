@@ -7,7 +7,15 @@ import type { ImageDetails } from '../../src/images/imageDetails';
 import { MemoryLog } from '../integration/support';
 
 const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
-const details = (n: number, extra: Partial<ImageDetails> = {}): ImageDetails => ({ digest: digest(n), mediaType: 'application/vnd.oci.image.manifest.v1+json', isIndex: false, platforms: ['linux/amd64'], labels: { n: String(n) }, created: `2026-01-01T00:00:${String(n % 60).padStart(2, '0')}Z`, ...extra });
+const details = (n: number, extra: Partial<ImageDetails> = {}): ImageDetails => ({
+  digest: digest(n),
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  isIndex: false,
+  platforms: ['linux/amd64'],
+  labels: { n: String(n) },
+  created: `2026-01-01T00:00:${String(n % 60).padStart(2, '0')}Z`,
+  ...extra,
+});
 
 describe('image details store (disk cache)', () => {
   let dir: string;
@@ -51,7 +59,14 @@ describe('image details store (disk cache)', () => {
 
   it('drops malformed entries and keeps the good ones', async () => {
     const path = join(dir, 'm.json');
-    writeFileSync(path, JSON.stringify({ version: 1, details: [details(1), { digest: 'sha256:zz' }, { ...details(2), labels: { a: 1 } }, { ...details(3), platforms: 'linux' }], tags: [['r/a:t', digest(1), 'm'], ['r/a:u', 'sha512:x', 'm'], 'nonsense'] }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        version: 1,
+        details: [details(1), { digest: 'sha256:zz' }, { ...details(2), labels: { a: 1 } }, { ...details(3), platforms: 'linux' }],
+        tags: [['r/a:t', digest(1), 'm'], ['r/a:u', 'sha512:x', 'm'], 'nonsense'],
+      }),
+    );
     const log = new MemoryLog();
     const store = new DetailsStore({ file: path, log });
     await store.load();

@@ -98,7 +98,7 @@ process.stdin.on('data', (c) => (input += c)).on('end', () => {
     assert.equal(p.problem('a.example.com'), undefined);
   });
 
-  it('keeps a helper\'s own error line only when it cannot be a secret', () => {
+  it("keeps a helper's own error line only when it cannot be a secret", () => {
     assert.equal(safeHelperText('keychain locked\n'), 'keychain locked');
     assert.equal(safeHelperText('\n  error: no such file\nsecond'), 'error: no such file');
     assert.equal(safeHelperText('{"Username":"u","Secret":"s"}'), '');

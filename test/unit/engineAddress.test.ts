@@ -13,7 +13,10 @@ describe('engine address', () => {
   function context(name: string, host: string): void {
     const id = createHash('sha256').update(name).digest('hex');
     mkdirSync(path.join(config, 'contexts', 'meta', id), { recursive: true });
-    writeFileSync(path.join(config, 'contexts', 'meta', id, 'meta.json'), JSON.stringify({ Name: name, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }));
+    writeFileSync(
+      path.join(config, 'contexts', 'meta', id, 'meta.json'),
+      JSON.stringify({ Name: name, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }),
+    );
     writeFileSync(path.join(config, 'config.json'), JSON.stringify({ currentContext: name }));
   }
 
@@ -41,7 +44,10 @@ describe('engine address', () => {
   });
 
   it('uses TLS with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH', () => {
-    const address = resolveEngineAddress({ env: { DOCKER_HOST: 'tcp://docker.example.com:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' }, dockerConfigDir: config });
+    const address = resolveEngineAddress({
+      env: { DOCKER_HOST: 'tcp://docker.example.com:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' },
+      dockerConfigDir: config,
+    });
     assert.equal(address.protocol, 'https');
     assert.deepEqual(address.tls, { ca: '/certs/ca.pem', cert: '/certs/cert.pem', key: '/certs/key.pem', verify: true });
   });
@@ -54,7 +60,10 @@ describe('engine address', () => {
   });
 
   it('explains an address it cannot use', () => {
-    assert.throws(() => resolveEngineAddress({ env: { DOCKER_HOST: 'ftp://x' }, dockerConfigDir: config }), (e: unknown) => e instanceof EngineAddressError && /ftp is not an engine address scheme/.test(e.message));
+    assert.throws(
+      () => resolveEngineAddress({ env: { DOCKER_HOST: 'ftp://x' }, dockerConfigDir: config }),
+      (e: unknown) => e instanceof EngineAddressError && /ftp is not an engine address scheme/.test(e.message),
+    );
     assert.throws(() => resolveEngineAddress({ env: { DOCKER_HOST: 'not an address' }, dockerConfigDir: config }), /not an engine address/);
   });
 

@@ -17,7 +17,8 @@ describe('engine choices (Select Docker Engine…)', () => {
     writeFileSync(path.join(config, 'contexts', 'meta', id, 'meta.json'), JSON.stringify({ Name: name, Endpoints: host ? { docker: { Host: host } } : {} }));
   }
   const current = (name: string): void => writeFileSync(path.join(config, 'config.json'), JSON.stringify({ currentContext: name }));
-  const summary = (r: ReturnType<typeof listEngineChoices>): string[] => r.choices.map((c) => `${c.kind}:${c.name}=${c.address}${c.inUse ? ' [in use]' : ''}${c.current ? ' [current]' : ''}`);
+  const summary = (r: ReturnType<typeof listEngineChoices>): string[] =>
+    r.choices.map((c) => `${c.kind}:${c.name}=${c.address}${c.inUse ? ' [in use]' : ''}${c.current ? ' [current]' : ''}`);
 
   it('lists the default context and every stored context, and marks the current one as in use', () => {
     context('remote', 'tcp://10.1.2.3:2375');
@@ -40,16 +41,37 @@ describe('engine choices (Select Docker Engine…)', () => {
     current('remote');
     const env = { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' };
     const fromEnv = listEngineChoices({ env, dockerConfigDir: config, platform: 'linux' });
-    assert.deepEqual(summary(fromEnv), ['docker-host:DOCKER_HOST=unix:///run/user/1000/docker.sock [in use]', 'context:default=unix:///run/user/1000/docker.sock', 'context:remote=tcp://10.1.2.3:2375 [current]']);
+    assert.deepEqual(summary(fromEnv), [
+      'docker-host:DOCKER_HOST=unix:///run/user/1000/docker.sock [in use]',
+      'context:default=unix:///run/user/1000/docker.sock',
+      'context:remote=tcp://10.1.2.3:2375 [current]',
+    ]);
     const fromSetting = listEngineChoices({ setting: 'ssh://me@build-box', env, dockerConfigDir: config, platform: 'linux' });
-    assert.equal(fromSetting.choices.filter((c) => c.inUse).map((c) => c.name).join(), 'imagePromotion.dockerHost');
+    assert.equal(
+      fromSetting.choices
+        .filter((c) => c.inUse)
+        .map((c) => c.name)
+        .join(),
+      'imagePromotion.dockerHost',
+    );
     assert.equal(fromSetting.used?.display, 'ssh://me@build-box');
   });
 
   it('a context chosen through the setting (context:<name>) is the one in use, with its own address', () => {
     context('colima', 'unix:///home/me/.colima/docker.sock');
-    const result = listEngineChoices({ setting: 'context:colima', env: { DOCKER_HOST: 'unix:///run/other/docker.sock' }, dockerConfigDir: config, platform: 'linux' });
-    assert.equal(result.choices.filter((c) => c.inUse).map((c) => c.name).join(), 'colima');
+    const result = listEngineChoices({
+      setting: 'context:colima',
+      env: { DOCKER_HOST: 'unix:///run/other/docker.sock' },
+      dockerConfigDir: config,
+      platform: 'linux',
+    });
+    assert.equal(
+      result.choices
+        .filter((c) => c.inUse)
+        .map((c) => c.name)
+        .join(),
+      'colima',
+    );
     assert.equal(resolveEngineAddress({ setting: 'context:colima', env: {}, dockerConfigDir: config }).socketPath, '/home/me/.colima/docker.sock');
   });
 
@@ -58,7 +80,10 @@ describe('engine choices (Select Docker Engine…)', () => {
     current('broken');
     const result = listEngineChoices({ env: {}, dockerConfigDir: config, platform: 'linux' });
     assert.match(result.problem ?? '', /Docker context "broken" has no Docker endpoint/);
-    assert.equal(result.choices.some((c) => c.inUse), false);
+    assert.equal(
+      result.choices.some((c) => c.inUse),
+      false,
+    );
     assert.equal(result.choices.find((c) => c.name === 'broken')?.problem, 'has no Docker endpoint');
   });
 

@@ -4,7 +4,14 @@ import { glanceOf } from '../../src/model/glance';
 import type { EnvironmentRow, Lookup, Relation, Snapshot } from '../../src/model/snapshot';
 
 const D = (n: number): string => `sha256:${String(n).repeat(64).slice(0, 64)}`;
-const env = (name: string): EnvironmentConfig => ({ name, tag: name, image: 'r.example/shop', repository: { registry: 'r.example', path: 'shop' }, protected: false, gates: [] });
+const env = (name: string): EnvironmentConfig => ({
+  name,
+  tag: name,
+  image: 'r.example/shop',
+  repository: { registry: 'r.example', path: 'shop' },
+  protected: false,
+  gates: [],
+});
 
 function snapshot(rows: { name: string; lookup: Lookup; relation: Relation; drift?: boolean }[], builds: { tag: string; digest: string }[] = []): Snapshot {
   const envs = rows.map((r) => env(r.name));
@@ -17,7 +24,12 @@ function snapshot(rows: { name: string; lookup: Lookup; relation: Relation; drif
     ...(index > 0 ? { previous: envs[index - 1]! } : {}),
     ...(envs[index + 1] ? { next: envs[index + 1]! } : {}),
   }));
-  return { environments, builds: { state: 'ok', rows: builds.map((b) => ({ ...b, mediaType: 'x', heldBy: [] })), matching: builds.length, scanned: builds.length }, takenAt: 0, durationMs: 0 };
+  return {
+    environments,
+    builds: { state: 'ok', rows: builds.map((b) => ({ ...b, mediaType: 'x', heldBy: [] })), matching: builds.length, scanned: builds.length },
+    takenAt: 0,
+    durationMs: 0,
+  };
 }
 const present = (n: number): Lookup => ({ state: 'present', digest: D(n), mediaType: 'x' });
 
@@ -30,11 +42,18 @@ describe('status at a glance', () => {
           { name: 'staging', lookup: present(2), relation: 'behind' },
           { name: 'production', lookup: present(1), relation: 'behind' },
         ],
-        [{ tag: 'c52a9f1', digest: D(3) }, { tag: '8d41e07', digest: D(2) }, { tag: '3f9c2ab', digest: D(1) }],
+        [
+          { tag: 'c52a9f1', digest: D(3) },
+          { tag: '8d41e07', digest: D(2) },
+          { tag: '3f9c2ab', digest: D(1) },
+        ],
       ),
     )!;
     assert.deepEqual(g.last, { environment: 'production', build: '3f9c2ab', state: 'behind', words: 'behind staging' });
-    assert.deepEqual(g.attention.map((e) => e.environment), ['staging', 'production']);
+    assert.deepEqual(
+      g.attention.map((e) => e.environment),
+      ['staging', 'production'],
+    );
   });
 
   it('in step, ahead and differs need no look; drift does, and says so in words', () => {
@@ -46,8 +65,14 @@ describe('status at a glance', () => {
         { name: 'prod', lookup: present(5), relation: 'differs', drift: true },
       ]),
     )!;
-    assert.deepEqual(g.environments.map((e) => `${e.environment}: ${e.words}`), ['dev: first environment', 'qa: in step with dev', 'stage: ahead of qa', 'prod: changed outside promotion']);
-    assert.deepEqual(g.attention.map((e) => e.environment), ['prod']);
+    assert.deepEqual(
+      g.environments.map((e) => `${e.environment}: ${e.words}`),
+      ['dev: first environment', 'qa: in step with dev', 'stage: ahead of qa', 'prod: changed outside promotion'],
+    );
+    assert.deepEqual(
+      g.attention.map((e) => e.environment),
+      ['prod'],
+    );
     assert.equal(g.last.build, 'sha256:555555555555', 'no build tag known: the short digest');
   });
 
@@ -59,7 +84,14 @@ describe('status at a glance', () => {
         { name: 'production', lookup: { state: 'error', error: new Error('timeout') as never }, relation: 'unknown' },
       ]),
     )!;
-    assert.deepEqual(g.environments.map((e) => [e.state, e.words]), [['other', 'first environment'], ['behind', 'empty, behind dev'], ['error', 'could not be read']]);
+    assert.deepEqual(
+      g.environments.map((e) => [e.state, e.words]),
+      [
+        ['other', 'first environment'],
+        ['behind', 'empty, behind dev'],
+        ['error', 'could not be read'],
+      ],
+    );
     assert.equal(g.attention.length, 1);
   });
 

@@ -13,7 +13,10 @@ import { tally } from '../faults/tally';
 
 const NEW = `sha256:${'a'.repeat(64)}`;
 const OLD = `sha256:${'b'.repeat(64)}`;
-const inputs = { source: { label: 'build 3f9c2ab', buildTag: '3f9c2ab', repository: 'r.example/app' }, target: { environment: 'staging', tag: 'staging', repository: 'r.example/app' } };
+const inputs = {
+  source: { label: 'build 3f9c2ab', buildTag: '3f9c2ab', repository: 'r.example/app' },
+  target: { environment: 'staging', tag: 'staging', repository: 'r.example/app' },
+};
 const who = { user: 'ada' };
 
 function start(id: string, pid: number, host = os.hostname()): HistoryRecord {
@@ -21,7 +24,21 @@ function start(id: string, pid: number, host = os.hostname()): HistoryRecord {
 }
 
 function end(id: string, startedId: string): HistoryRecord {
-  return recordFromOutcome({ status: 'succeeded', message: 'staging now holds …', digest: NEW, previousDigest: OLD, finalDigest: NEW, gates: [], durationMs: 10, transport: 'registry' }, { ...inputs, id, startedId }, who, Date.UTC(2026, 0, 1, 0, 1));
+  return recordFromOutcome(
+    {
+      status: 'succeeded',
+      message: 'staging now holds …',
+      digest: NEW,
+      previousDigest: OLD,
+      finalDigest: NEW,
+      gates: [],
+      durationMs: 10,
+      transport: 'registry',
+    },
+    { ...inputs, id, startedId },
+    who,
+    Date.UTC(2026, 0, 1, 0, 1),
+  );
 }
 
 const lines = (...records: HistoryRecord[]): string => records.map((r) => `${JSON.stringify(r)}\n`).join('');
@@ -31,7 +48,13 @@ describe('interrupted promotions in the history', () => {
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
     const { records, problems } = parseHistory(lines(start('s1', dead), end('e1', 's1'), start('s2', dead)));
     assert.deepEqual(problems, []);
-    assert.deepEqual(records.map((r) => [r.id, r.outcome]), [['e1', 'succeeded'], ['s2', 'interrupted']]);
+    assert.deepEqual(
+      records.map((r) => [r.id, r.outcome]),
+      [
+        ['e1', 'succeeded'],
+        ['s2', 'interrupted'],
+      ],
+    );
     const interrupted = records[1]!;
     assert.match(interrupted.message, /^Interrupted: the process ended while writing sha256:a+ into staging \(it held sha256:b+ before\)/);
     assert.equal(interrupted.finalDigest, undefined, 'what it holds is the registry’s to say');
@@ -47,7 +70,13 @@ describe('interrupted promotions in the history', () => {
       tally('fault', 'extension host killed between the start line and the end line');
       writeFileSync(file, lines(start('running', process.pid), start('killed', dead), start('elsewhere', process.pid, 'another-host')));
       const { records } = await new HistoryStore(file, silentLogger).read();
-      assert.deepEqual(records.map((r) => [r.id, r.outcome]), [['killed', 'interrupted'], ['elsewhere', 'interrupted']]);
+      assert.deepEqual(
+        records.map((r) => [r.id, r.outcome]),
+        [
+          ['killed', 'interrupted'],
+          ['elsewhere', 'interrupted'],
+        ],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -86,17 +86,30 @@ describe('history queries', () => {
       rec({ env: 'staging', digest: D(1), previous: D(3), at: 40, kind: 'rollback', by: 'dee' }),
     ];
     const offers = previousDigests(records, 'staging', D(1));
-    assert.deepEqual(offers.map((o) => o.digest), [D(3), D(2), D(9)]);
+    assert.deepEqual(
+      offers.map((o) => o.digest),
+      [D(3), D(2), D(9)],
+    );
     assert.deepEqual(offers[0], { digest: D(3), arrivedAt: minutes(30), arrivedBy: { user: 'cy' }, recordId: records[3]!.id, leftAt: minutes(40) });
     assert.deepEqual(offers[2], { digest: D(9), leftAt: minutes(10) }, 'held before the history began');
     // Seen from an environment that was changed outside promotion since: D(1) is an offer too.
-    assert.deepEqual(previousDigests(records, 'staging', D(7)).map((o) => o.digest), [D(1), D(3), D(2), D(9)]);
+    assert.deepEqual(
+      previousDigests(records, 'staging', D(7)).map((o) => o.digest),
+      [D(1), D(3), D(2), D(9)],
+    );
     assert.deepEqual(previousDigests(records, 'development'), []);
   });
 
   it('records for an environment, newest first', () => {
-    const records = [rec({ env: 'staging', digest: D(1), at: 10 }), rec({ env: 'production', digest: D(1), at: 20 }), rec({ env: 'staging', digest: D(2), at: 30, outcome: 'failed' })];
-    assert.deepEqual(recordsFor(records, 'staging').map((r) => r.id), [records[2]!.id, records[0]!.id]);
+    const records = [
+      rec({ env: 'staging', digest: D(1), at: 10 }),
+      rec({ env: 'production', digest: D(1), at: 20 }),
+      rec({ env: 'staging', digest: D(2), at: 30, outcome: 'failed' }),
+    ];
+    assert.deepEqual(
+      recordsFor(records, 'staging').map((r) => r.id),
+      [records[2]!.id, records[0]!.id],
+    );
   });
 
   it('drift: a digest other than what the history last saw there, and not what the environment before holds', () => {
@@ -148,7 +161,10 @@ describe('history queries', () => {
     assert.equal(view.heldAt?.('production', D(2)), undefined, 'a blocked attempt never put it there');
     assert.equal(view.heldAt?.('staging', D(8)), undefined, 'another environment');
     // And it is what Roll Back offers first.
-    assert.deepEqual(previousDigests(records, 'production', D(1)).map((o) => o.digest), [D(8)]);
+    assert.deepEqual(
+      previousDigests(records, 'production', D(1)).map((o) => o.digest),
+      [D(8)],
+    );
   });
 
   it('first arrivals: when each digest first entered the pipeline', () => {
@@ -158,6 +174,12 @@ describe('history queries', () => {
       rec({ env: 'staging', digest: D(1), previous: null, at: 30 }),
       rec({ env: 'staging', digest: D(3), previous: null, at: 5, outcome: 'blocked' }),
     ]);
-    assert.deepEqual([...first.entries()], [[D(1), minutes(10)], [D(2), minutes(20)]]);
+    assert.deepEqual(
+      [...first.entries()],
+      [
+        [D(1), minutes(10)],
+        [D(2), minutes(20)],
+      ],
+    );
   });
 });

@@ -62,9 +62,20 @@ describe('history record', () => {
     });
   });
 
-  it('keeps a gate\'s supporting lines, capped: they can be a command\'s output', () => {
-    const gate = { name: 'smoke', type: 'command', status: 'failed' as const, reason: 'exit 1', durationMs: 3, details: [...Array.from({ length: 25 }, (_, i) => `line ${i}`), 'x'.repeat(1000)] };
-    const record = recordFromOutcome({ ...facts, gates: [gate] }, { source: { label: 'x', repository: 'r' }, target: { environment: 'e', tag: 't', repository: 'r' } }, { user: 'u' });
+  it("keeps a gate's supporting lines, capped: they can be a command's output", () => {
+    const gate = {
+      name: 'smoke',
+      type: 'command',
+      status: 'failed' as const,
+      reason: 'exit 1',
+      durationMs: 3,
+      details: [...Array.from({ length: 25 }, (_, i) => `line ${i}`), 'x'.repeat(1000)],
+    };
+    const record = recordFromOutcome(
+      { ...facts, gates: [gate] },
+      { source: { label: 'x', repository: 'r' }, target: { environment: 'e', tag: 't', repository: 'r' } },
+      { user: 'u' },
+    );
     const details = record.gates[0]!.details!;
     assert.equal(details.length, 21);
     assert.equal(details[0], 'line 0');
@@ -72,12 +83,20 @@ describe('history record', () => {
     assert.deepEqual(parseRecord(JSON.stringify(record)).record, record);
     assert.match(parseRecord(JSON.stringify({ ...record, gates: [{ ...gate, details: 'oops' }] })).reason!, /gates\[0\].details/);
     const longGate: HistoryGateResult = { ...gate, details: ['y'.repeat(1000)] };
-    const long = recordFromOutcome({ ...facts, gates: [longGate] }, { source: { label: 'x', repository: 'r' }, target: { environment: 'e', tag: 't', repository: 'r' } }, { user: 'u' });
+    const long = recordFromOutcome(
+      { ...facts, gates: [longGate] },
+      { source: { label: 'x', repository: 'r' }, target: { environment: 'e', tag: 't', repository: 'r' } },
+      { user: 'u' },
+    );
     assert.equal(long.gates[0]!.details![0]!.length, 401);
   });
 
   it('gets a fresh id when none is given, and keeps an empty target as null', () => {
-    const a = recordFromOutcome({ ...facts, previousDigest: null, finalDigest: null }, { kind: 'rollback', source: { label: 'x', repository: 'r' }, target: { environment: 'e', tag: 't', repository: 'r' } }, { user: 'u' });
+    const a = recordFromOutcome(
+      { ...facts, previousDigest: null, finalDigest: null },
+      { kind: 'rollback', source: { label: 'x', repository: 'r' }, target: { environment: 'e', tag: 't', repository: 'r' } },
+      { user: 'u' },
+    );
     const b = recordFromOutcome(facts, { source: { label: 'x', repository: 'r' }, target: { environment: 'e', tag: 't', repository: 'r' } }, { user: 'u' });
     assert.match(a.id, /^[0-9a-f-]{36}$/);
     assert.notEqual(a.id, b.id);

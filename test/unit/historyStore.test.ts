@@ -14,7 +14,11 @@ const DIGEST = `sha256:${'d'.repeat(64)}`;
 function record(id: string, message = `record ${id}`): HistoryRecord {
   return recordFromOutcome(
     { status: 'succeeded', message, digest: DIGEST, previousDigest: null, finalDigest: DIGEST, gates: [], durationMs: 5, transport: 'engine' },
-    { source: { label: 'build 3f9c2ab', buildTag: '3f9c2ab', repository: 'registry.example.com/app' }, target: { environment: 'staging', tag: 'staging', repository: 'registry.example.com/app' }, id },
+    {
+      source: { label: 'build 3f9c2ab', buildTag: '3f9c2ab', repository: 'registry.example.com/app' },
+      target: { environment: 'staging', tag: 'staging', repository: 'registry.example.com/app' },
+      id,
+    },
     { name: 'Ada', email: 'ada@example.com', user: 'ada' },
     Date.UTC(2025, 0, 1),
   );
@@ -78,13 +82,19 @@ describe('history store', () => {
     }
     assert.equal(events[0], 'sync');
     assert.equal(events.at(-1), 'resolved');
-    assert.deepEqual((await new HistoryStore(file, silentLogger).read()).records.map((r) => r.id), ['1']);
+    assert.deepEqual(
+      (await new HistoryStore(file, silentLogger).read()).records.map((r) => r.id),
+      ['1'],
+    );
   });
 
   it('appends from one process in call order even when not awaited one by one', async () => {
     const store = new HistoryStore(file, silentLogger);
     await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => store.append(record(id))));
-    assert.deepEqual((await store.read()).records.map((r) => r.id), ['a', 'b', 'c', 'd', 'e']);
+    assert.deepEqual(
+      (await store.read()).records.map((r) => r.id),
+      ['a', 'b', 'c', 'd', 'e'],
+    );
   });
 
   it('skips corrupt lines with a problem each, keeps the records around them, warns once', async () => {
@@ -109,8 +119,14 @@ describe('history store', () => {
     );
     const log = recordingLogger();
     const { records, problems } = await new HistoryStore(file, log).read();
-    assert.deepEqual(records.map((r) => r.id), ['1', '2', '3']);
-    assert.deepEqual(problems.map((p) => p.line), [2, 3, 4, 5, 8, 9]);
+    assert.deepEqual(
+      records.map((r) => r.id),
+      ['1', '2', '3'],
+    );
+    assert.deepEqual(
+      problems.map((p) => p.line),
+      [2, 3, 4, 5, 8, 9],
+    );
     assert.match(problems[0]!.reason, /not JSON/);
     assert.match(problems[1]!.reason, /truncated/);
     assert.match(problems[2]!.reason, /outcome is "exploded"/);
@@ -130,8 +146,14 @@ describe('history store', () => {
     assert.match(before.problems[0]!.reason, /last line is incomplete/);
     await store.append(record('2'));
     const { records, problems } = await store.read();
-    assert.deepEqual(records.map((r) => r.id), ['1', '2']);
-    assert.deepEqual(problems.map((p) => p.line), [2]);
+    assert.deepEqual(
+      records.map((r) => r.id),
+      ['1', '2'],
+    );
+    assert.deepEqual(
+      problems.map((p) => p.line),
+      [2],
+    );
     assert.equal(readFileSync(file, 'utf8').split('\n')[2], JSON.stringify(record('2')));
   });
 
@@ -145,16 +167,20 @@ describe('history store', () => {
     writeFileSync(`${file}.lock`, JSON.stringify({ pid: dead, host: os.hostname(), time: Date.now(), token: 'crashed' }));
     const script = path.join(__dirname, 'fixtures', 'historyAppender.js');
     const startAt = Date.now() + 500; // all children are up by then, so their appends overlap
-    const children = Array.from({ length: writers }, (_, w) =>
-      new Promise<{ started: number; finished: number }>((resolve, reject) => {
-        const child = spawn(process.execPath, [script, file, `writer${w}`, String(perWriter), String(lineBytes), String(startAt)], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on('error', reject);
-        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`writer${w} exited ${code}: ${stderr}`))));
-      }),
+    const children = Array.from(
+      { length: writers },
+      (_, w) =>
+        new Promise<{ started: number; finished: number }>((resolve, reject) => {
+          const child = spawn(process.execPath, [script, file, `writer${w}`, String(perWriter), String(lineBytes), String(startAt)], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+          child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+          child.on('error', reject);
+          child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`writer${w} exited ${code}: ${stderr}`))));
+        }),
     );
     const runs = await Promise.all(children);
     // Every writer was inside its appends at one same moment: they really competed.
@@ -167,7 +193,11 @@ describe('history store', () => {
     assert.equal(lines.length, writers * perWriter, 'one line per record, none glued or split');
     for (let w = 0; w < writers; w++) {
       const mine = records.filter((r) => r.who.user === `writer${w}`);
-      assert.deepEqual(mine.map((r) => r.id), Array.from({ length: perWriter }, (_, i) => `writer${w}-${i}`), 'each writer in its own order');
+      assert.deepEqual(
+        mine.map((r) => r.id),
+        Array.from({ length: perWriter }, (_, i) => `writer${w}-${i}`),
+        'each writer in its own order',
+      );
       assert.ok(mine.every((r) => r.message.length === lineBytes && r.message.startsWith(`writer${w}:`)));
     }
     assert.deepEqual(readdirSync(path.dirname(file)), ['history.jsonl'], 'no lock or set-aside lock left');
@@ -186,7 +216,10 @@ describe('history store', () => {
       const started = Date.now();
       await new HistoryStore(file, silentLogger).append(record('1'));
       assert.ok(Date.now() - started < 2_000);
-      assert.deepEqual((await new HistoryStore(file, silentLogger).read()).records.map((r) => r.id), ['1']);
+      assert.deepEqual(
+        (await new HistoryStore(file, silentLogger).read()).records.map((r) => r.id),
+        ['1'],
+      );
       assert.deepEqual(readdirSync(path.dirname(file)), ['history.jsonl'], 'the broken lock is gone, nothing set aside is left');
     });
 
@@ -205,7 +238,10 @@ describe('history store', () => {
       assert.equal(done, false, 'still waiting while the lock is held');
       rmSync(lockFile());
       await appending;
-      assert.deepEqual((await store.read()).records.map((r) => r.id), ['1']);
+      assert.deepEqual(
+        (await store.read()).records.map((r) => r.id),
+        ['1'],
+      );
     });
 
     it('gives up after the timeout, saying who holds it, and leaves the holder its lock', async () => {
@@ -216,7 +252,10 @@ describe('history store', () => {
       // A failed append does not wedge the ones after it.
       rmSync(lockFile());
       await store.append(record('2'));
-      assert.deepEqual((await store.read()).records.map((r) => r.id), ['2']);
+      assert.deepEqual(
+        (await store.read()).records.map((r) => r.id),
+        ['2'],
+      );
     });
   });
 

@@ -16,7 +16,14 @@ const DIGEST = `sha256:${'e'.repeat(64)}`;
 const REVISION = '3f9c2ab4d5e6f708192a3b4c5d6e7f8091a2b3c4';
 const TOKEN_VAR = 'IMGPROMO_TEST_TOKEN';
 const TOKEN = 's3cr3t-t0ken-value';
-const target: EnvironmentConfig = { name: 'production', tag: 'prod', image: 'registry.example.com/app', repository: parseRepository('registry.example.com/app'), protected: false, gates: [] };
+const target: EnvironmentConfig = {
+  name: 'production',
+  tag: 'prod',
+  image: 'registry.example.com/app',
+  repository: parseRepository('registry.example.com/app'),
+  protected: false,
+  gates: [],
+};
 
 interface Seen {
   readonly method: string;
@@ -59,7 +66,14 @@ function reply(status: number, body: string, headers: Record<string, string> = {
 }
 
 function image(labels: Record<string, string>): ImageDetails {
-  return { digest: DIGEST, mediaType: 'application/vnd.oci.image.index.v1+json', isIndex: true, platforms: ['linux/amd64'], labels, ...(labels[REVISION_LABEL] ? { revision: labels[REVISION_LABEL] } : {}) };
+  return {
+    digest: DIGEST,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    isIndex: true,
+    platforms: ['linux/amd64'],
+    labels,
+    ...(labels[REVISION_LABEL] ? { revision: labels[REVISION_LABEL] } : {}),
+  };
 }
 
 describe('http gates (real HTTP server)', () => {
@@ -271,7 +285,10 @@ describe('http gates (real HTTP server)', () => {
         ],
       );
       assert.equal(results[0]!.reason, HTTP_UNTRUSTED_REASON);
-      assert.match(HTTP_UNTRUSTED_REASON, /only in a trusted workspace; this folder is in Restricted Mode\. Trust it with "Workspaces: Manage Workspace Trust"/);
+      assert.match(
+        HTTP_UNTRUSTED_REASON,
+        /only in a trusted workspace; this folder is in Restricted Mode\. Trust it with "Workspaces: Manage Workspace Trust"/,
+      );
       assert.deepEqual(
         server.seen.map((s) => s.url),
         ['/healthz'],
@@ -281,7 +298,11 @@ describe('http gates (real HTTP server)', () => {
     it('in an untrusted workspace, sends only GET and HEAD: a cloned config cannot POST from this machine', async () => {
       const methods = ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
       const results = await runConfiguredGates(
-        [...methods.map((method) => gate('/change', { name: method, method })), gate('/healthz', { name: 'GET' }), gate('/healthz', { name: 'HEAD', method: 'HEAD' })],
+        [
+          ...methods.map((method) => gate('/change', { name: method, method })),
+          gate('/healthz', { name: 'GET' }),
+          gate('/healthz', { name: 'HEAD', method: 'HEAD' }),
+        ],
         ctx({ trusted: false }),
       );
       assert.deepEqual(
@@ -290,10 +311,7 @@ describe('http gates (real HTTP server)', () => {
       );
       for (const r of results.slice(0, methods.length)) assert.equal(r.reason, HTTP_UNTRUSTED_METHOD_REASON);
       assert.match(HTTP_UNTRUSTED_METHOD_REASON, /other than GET or HEAD run only in a trusted workspace.*Manage Workspace Trust/);
-      assert.deepEqual(
-        server.seen.map((s) => s.method).sort(),
-        ['GET', 'HEAD'],
-      );
+      assert.deepEqual(server.seen.map((s) => s.method).sort(), ['GET', 'HEAD']);
     });
 
     it('in a trusted workspace, sends the other methods', async () => {
@@ -311,7 +329,8 @@ describe('http gates (real HTTP server)', () => {
 
   describe('retries, timeouts and cancellation', () => {
     it('retries with doubling delays while the service answers 503, then passes', async () => {
-      server.handler = (_req, res, count) => (count <= 2 ? reply(503, 'starting')(_req, res, count) : reply(200, JSON.stringify({ commit: REVISION }))(_req, res, count));
+      server.handler = (_req, res, count) =>
+        count <= 2 ? reply(503, 'starting')(_req, res, count) : reply(200, JSON.stringify({ commit: REVISION }))(_req, res, count);
       const result = await runHttpGate(gate('/version', { retries: 4, retryDelaySeconds: 0.1, body: { jsonPath: '$.commit', equals: '${revision}' } }), ctx());
       assert.equal(result.status, 'passed', result.reason);
       assert.match(result.reason, /answered 200 OK and \$\.commit is ".*" \(attempt 3 of 5, after [\d.]+ s\)/);
@@ -319,7 +338,10 @@ describe('http gates (real HTTP server)', () => {
       const [a, b, c] = server.seen.map((s) => s.at) as [number, number, number];
       assert.ok(b - a >= 90, `first wait ${b - a} ms`);
       assert.ok(c - b >= 190, `second wait ${c - b} ms, doubled`);
-      assert.deepEqual(result.details?.slice(0, 2), ['attempt 1 of 5: answered 503 Service Unavailable, expected 200', 'attempt 2 of 5: answered 503 Service Unavailable, expected 200']);
+      assert.deepEqual(result.details?.slice(0, 2), [
+        'attempt 1 of 5: answered 503 Service Unavailable, expected 200',
+        'attempt 2 of 5: answered 503 Service Unavailable, expected 200',
+      ]);
     });
 
     it('gives up after the last retry with every attempt in the details', async () => {

@@ -27,17 +27,23 @@ describe('engine JSON streams', () => {
       '{"status":"Preparing","id":"a"}\n',
       '{"errorDetail":{"message":"unknown: registry is read-only"},"error":"unknown: registry is read-only"}\n',
     ]);
-    await assert.rejects(followJsonStream(stream, 'push of app:staging', () => undefined), (error: unknown) => {
-      assert.ok(error instanceof PromotionError);
-      assert.equal(error.kind, 'stream');
-      assert.match(error.message, /push of app:staging failed: unknown: registry is read-only/);
-      return true;
-    });
+    await assert.rejects(
+      followJsonStream(stream, 'push of app:staging', () => undefined),
+      (error: unknown) => {
+        assert.ok(error instanceof PromotionError);
+        assert.equal(error.kind, 'stream');
+        assert.match(error.message, /push of app:staging failed: unknown: registry is read-only/);
+        return true;
+      },
+    );
   });
 
   it('classifies authentication failures', async () => {
     const stream = Readable.from(['{"error":"unauthorized: authentication required"}\n']);
-    await assert.rejects(followJsonStream(stream, 'pull', () => undefined), (error: unknown) => error instanceof PromotionError && error.kind === 'unauthorized');
+    await assert.rejects(
+      followJsonStream(stream, 'pull', () => undefined),
+      (error: unknown) => error instanceof PromotionError && error.kind === 'unauthorized',
+    );
   });
 
   it('fails a stream that is cut off mid-line', async () => {
@@ -75,11 +81,14 @@ describe('engine JSON streams', () => {
       },
     });
     const before = process.memoryUsage().heapUsed;
-    await assert.rejects(followJsonStream(stream, 'pull of app@sha256:1', () => undefined, undefined, { maxLineBytes: 1024 * 1024 }), (error: unknown) => {
-      assert.ok(error instanceof PromotionError && error.kind === 'protocol', String(error));
-      assert.match(error.message, /a line longer than 1048576 characters/);
-      return true;
-    });
+    await assert.rejects(
+      followJsonStream(stream, 'pull of app@sha256:1', () => undefined, undefined, { maxLineBytes: 1024 * 1024 }),
+      (error: unknown) => {
+        assert.ok(error instanceof PromotionError && error.kind === 'protocol', String(error));
+        assert.match(error.message, /a line longer than 1048576 characters/);
+        return true;
+      },
+    );
     assert.ok(pushed < 4 * 1024 * 1024, `read ${pushed} bytes before giving up`);
     assert.ok(process.memoryUsage().heapUsed - before < 64 * 1024 * 1024);
   });

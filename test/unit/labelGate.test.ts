@@ -13,18 +13,36 @@ import { runLabelGate } from '../../src/gates/labelGate';
 import { REVISION_LABEL, type ImageDetails } from '../../src/images/imageDetails';
 
 const DIGEST = `sha256:${'d'.repeat(64)}`;
-const target: EnvironmentConfig = { name: 'production', tag: 'production', image: 'registry.example.com/app', repository: parseRepository('registry.example.com/app'), protected: false, gates: [] };
+const target: EnvironmentConfig = {
+  name: 'production',
+  tag: 'production',
+  image: 'registry.example.com/app',
+  repository: parseRepository('registry.example.com/app'),
+  protected: false,
+  gates: [],
+};
 
 function gate(labels: Record<string, string>, revision = false): LabelGateConfig {
   return { type: 'label', name: 'labels', labels, revision };
 }
 
 function image(labels: Record<string, string>): ImageDetails {
-  return { digest: DIGEST, mediaType: 'application/vnd.oci.image.manifest.v1+json', isIndex: false, platforms: ['linux/amd64'], labels, ...(labels[REVISION_LABEL] ? { revision: labels[REVISION_LABEL] } : {}) };
+  return {
+    digest: DIGEST,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    isIndex: false,
+    platforms: ['linux/amd64'],
+    labels,
+    ...(labels[REVISION_LABEL] ? { revision: labels[REVISION_LABEL] } : {}),
+  };
 }
 
 function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
+  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' },
+  }).trim();
 }
 
 describe('label gates', () => {
@@ -59,7 +77,10 @@ describe('label gates', () => {
 
   describe('required labels', () => {
     it('passes when every label is present and matches its pattern', async () => {
-      const result = await runLabelGate(gate({ [REVISION_LABEL]: '^[0-9a-f]{40}$', 'org.opencontainers.image.source': '' }), ctx({ [REVISION_LABEL]: 'a'.repeat(40), 'org.opencontainers.image.source': 'https://example.com/app' }));
+      const result = await runLabelGate(
+        gate({ [REVISION_LABEL]: '^[0-9a-f]{40}$', 'org.opencontainers.image.source': '' }),
+        ctx({ [REVISION_LABEL]: 'a'.repeat(40), 'org.opencontainers.image.source': 'https://example.com/app' }),
+      );
       assert.equal(result.status, 'passed', result.reason);
       assert.equal(result.reason, 'all 2 required labels are present and as required');
     });
@@ -74,7 +95,10 @@ describe('label gates', () => {
         result.reason,
         `2 of 3 required labels are wrong: label ${REVISION_LABEL} is "main", which does not match /^[0-9a-f]{40}$/; missing label org.opencontainers.image.version`,
       );
-      assert.deepEqual(result.details, [`label ${REVISION_LABEL} is "main", which does not match /^[0-9a-f]{40}$/`, 'missing label org.opencontainers.image.version']);
+      assert.deepEqual(result.details, [
+        `label ${REVISION_LABEL} is "main", which does not match /^[0-9a-f]{40}$/`,
+        'missing label org.opencontainers.image.version',
+      ]);
     });
 
     it('says a single problem alone', async () => {
@@ -125,7 +149,10 @@ describe('label gates', () => {
       const unknown = '0123456789abcdef0123456789abcdef01234567';
       const result = await runLabelGate(gate({}, true), ctx({ [REVISION_LABEL]: unknown }));
       assert.equal(result.status, 'failed');
-      assert.match(result.reason, new RegExp(`commit ${unknown} \\(the image's ${REVISION_LABEL.replace(/\./g, '\\.')}\\) is not in the workspace's git history; run git fetch`));
+      assert.match(
+        result.reason,
+        new RegExp(`commit ${unknown} \\(the image's ${REVISION_LABEL.replace(/\./g, '\\.')}\\) is not in the workspace's git history; run git fetch`),
+      );
     });
 
     it('fails for a SHA of an object that is not a commit', async () => {

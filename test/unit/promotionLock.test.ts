@@ -95,8 +95,23 @@ describe('cross-process promotion lock', function () {
     const holder = await startHolder(file, 'build abc → staging');
     children.push(holder.child);
     let registryCalls = 0;
-    const registry = new Proxy({}, { get: () => () => { registryCalls++; return Promise.reject(new Error('registry down')); } }) as PromotionServices['registry'];
-    const services: PromotionServices = { registry, engine: () => Promise.reject(new Error('no engine')), credentials: { get: async () => undefined } as unknown as PromotionServices['credentials'], describe: () => Promise.reject(new Error('no')), locks: new TargetLocks(), log: silentLogger };
+    const registry = new Proxy(
+      {},
+      {
+        get: () => () => {
+          registryCalls++;
+          return Promise.reject(new Error('registry down'));
+        },
+      },
+    ) as PromotionServices['registry'];
+    const services: PromotionServices = {
+      registry,
+      engine: () => Promise.reject(new Error('no engine')),
+      credentials: { get: async () => undefined } as unknown as PromotionServices['credentials'],
+      describe: () => Promise.reject(new Error('no')),
+      locks: new TargetLocks(),
+      log: silentLogger,
+    };
     const prompts = { confirm: async () => true, confirmMovedTarget: async () => false };
     const envFor = { trusted: true, workspaceDir: dir, prompts, progress: () => undefined, historyFile };
     const outcome = await promote({ config: cfg, source: { kind: 'environment', environment: cfg.environments[0]! }, target }, services, envFor);

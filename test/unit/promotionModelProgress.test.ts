@@ -57,7 +57,10 @@ describe('promotion model: progressive snapshots', () => {
     const before = seen.length;
     await model.refresh();
     const shownDuring = seen.slice(before);
-    assert.ok(shownDuring.every((s) => s === complete || (s?.builds.state === 'ok' && s.builds.complete)), 'no partial snapshot replaced a complete one');
+    assert.ok(
+      shownDuring.every((s) => s === complete || (s?.builds.state === 'ok' && s.builds.complete)),
+      'no partial snapshot replaced a complete one',
+    );
     model.dispose();
   });
 });

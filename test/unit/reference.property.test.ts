@@ -52,7 +52,11 @@ function ourRepository(s: string): string | undefined {
 }
 
 const chars = (alphabet: string, max: number): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...alphabet), maxLength: max });
-const tagText = fc.oneof(chars('abcXYZ019_.-', 12), chars('aZ9_.-:/@ é', 8), fc.string({ minLength: 120, maxLength: 140, unit: fc.constantFrom('a', '1', '_', '.', '-') }));
+const tagText = fc.oneof(
+  chars('abcXYZ019_.-', 12),
+  chars('aZ9_.-:/@ é', 8),
+  fc.string({ minLength: 120, maxLength: 140, unit: fc.constantFrom('a', '1', '_', '.', '-') }),
+);
 const domainText = fc.oneof(
   chars('abc019.-', 10),
   fc.tuple(chars('abcXY019.-', 8), fc.constantFrom('', ':5000', ':', ':x', '.com')).map(([a, b]) => a + b),
@@ -66,12 +70,27 @@ const repositoryText = fc.oneof(
 );
 
 /** References distribution accepts, built from its grammar: for the round trips. */
-const validComponent = fc.tuple(chars('abc0189', 4), fc.array(fc.tuple(fc.constantFrom('.', '_', '__', '-', '--'), chars('abc0189', 3)), { maxLength: 2 })).map(([head, rest]) => (head || 'a') + rest.map(([s, c]) => s + (c || '0')).join(''));
-const validDomain = fc.oneof(fc.constantFrom('localhost:5000', 'registry.example.com', 'ghcr.io', '127.0.0.1:5000', '[::1]:5000', 'Reg.Example.com'), fc.tuple(validComponent, validComponent).map(([a, b]) => `${a.replace(/[._]+/g, '')}.${b.replace(/[._]+/g, '')}`.replace(/^-+|-+$/g, 'x').replace(/-\./g, 'x.').replace(/\.-/g, '.x')));
+const validComponent = fc
+  .tuple(chars('abc0189', 4), fc.array(fc.tuple(fc.constantFrom('.', '_', '__', '-', '--'), chars('abc0189', 3)), { maxLength: 2 }))
+  .map(([head, rest]) => (head || 'a') + rest.map(([s, c]) => s + (c || '0')).join(''));
+const validDomain = fc.oneof(
+  fc.constantFrom('localhost:5000', 'registry.example.com', 'ghcr.io', '127.0.0.1:5000', '[::1]:5000', 'Reg.Example.com'),
+  fc.tuple(validComponent, validComponent).map(([a, b]) =>
+    `${a.replace(/[._]+/g, '')}.${b.replace(/[._]+/g, '')}`
+      .replace(/^-+|-+$/g, 'x')
+      .replace(/-\./g, 'x.')
+      .replace(/\.-/g, '.x'),
+  ),
+);
 const validTag = fc.tuple(fc.constantFrom('a', 'Z', '0', '_'), chars('abcXYZ019_.-', 20)).map(([a, b]) => a + b);
 const validDigest = fc.constantFrom(`sha256:${'a'.repeat(64)}`, `sha256:${'0123456789abcdef'.repeat(4)}`, `sha512:${'f'.repeat(128)}`);
 const validReference = fc
-  .record({ domain: fc.option(validDomain), path: fc.array(validComponent, { minLength: 1, maxLength: 3 }), tag: fc.option(validTag), digest: fc.option(validDigest) })
+  .record({
+    domain: fc.option(validDomain),
+    path: fc.array(validComponent, { minLength: 1, maxLength: 3 }),
+    tag: fc.option(validTag),
+    digest: fc.option(validDigest),
+  })
   .map(({ domain, path, tag, digest }) => `${domain ? `${domain}/` : ''}${path.join('/')}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`)
   // A first path component with a "." is a registry host to distribution too; keep what it accepts.
   .filter((text) => distributionRepository(namePart(text)) !== undefined);
@@ -87,7 +106,10 @@ const RUNS = { numRuns: 500 };
 
 describe('reference grammar (property tests against distribution/reference)', () => {
   it('a tag is valid exactly when distribution accepts it', () => {
-    fc.assert(fc.property(tagText, (tag) => isValidTag(tag) === TAG.test(tag)), RUNS);
+    fc.assert(
+      fc.property(tagText, (tag) => isValidTag(tag) === TAG.test(tag)),
+      RUNS,
+    );
   });
 
   it('a repository parses exactly when distribution accepts it, to the same normalised name', () => {
@@ -113,7 +135,12 @@ describe('reference grammar (property tests against distribution/reference)', ()
   });
 
   it('never throws anything but a ReferenceError, whatever the text', () => {
-    const anyText = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 50 }), fc.string({ unit: 'binary', maxLength: 50 }), repositoryText.map((r) => `${r}:x@y`));
+    const anyText = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.string({ unit: 'grapheme', maxLength: 50 }),
+      fc.string({ unit: 'binary', maxLength: 50 }),
+      repositoryText.map((r) => `${r}:x@y`),
+    );
     fc.assert(
       fc.property(anyText, (text) => {
         for (const parse of [parseReference, parseRepository]) {

@@ -159,7 +159,16 @@ describe('image references', () => {
     });
 
     it('treats everything else as remote', () => {
-      for (const registry of ['docker.io', 'registry.example.com', 'localhost.example.com', 'mylocalhost:5000', '128.0.0.1:5000', '10.0.0.1', '[::2]:5000', '[fe80::1]']) {
+      for (const registry of [
+        'docker.io',
+        'registry.example.com',
+        'localhost.example.com',
+        'mylocalhost:5000',
+        '128.0.0.1:5000',
+        '10.0.0.1',
+        '[::2]:5000',
+        '[fe80::1]',
+      ]) {
         assert.ok(!isLoopbackRegistry(registry), registry);
       }
     });

@@ -20,7 +20,14 @@ describe('manifest references for copying', () => {
     });
     const refs = parseManifestRefs(Buffer.from(bytes), MediaTypes.dockerManifest);
     assert.equal(refs.kind, 'image');
-    assert.deepEqual(refs.blobs.map((b) => [b.digest, b.size]), [[d(1), 10], [d(2), 20], [d(3), 30]]);
+    assert.deepEqual(
+      refs.blobs.map((b) => [b.digest, b.size]),
+      [
+        [d(1), 10],
+        [d(2), 20],
+        [d(3), 30],
+      ],
+    );
     assert.deepEqual(refs.manifests, []);
     assert.deepEqual(refs.blobs.map(isForeignLayer), [false, false, true]);
   });
@@ -37,7 +44,10 @@ describe('manifest references for copying', () => {
     const refs = parseManifestRefs(bytes, 'application/json');
     assert.equal(refs.kind, 'index');
     assert.equal(refs.mediaType, MediaTypes.ociIndex);
-    assert.deepEqual(refs.manifests.map((m) => m.digest), [d(4), d(5)]);
+    assert.deepEqual(
+      refs.manifests.map((m) => m.digest),
+      [d(4), d(5)],
+    );
     assert.deepEqual(refs.manifests[0]?.platform, { os: 'linux', architecture: 'amd64' });
     assert.equal(parseManifestRefs(bytes, MediaTypes.dockerManifestList).mediaType, MediaTypes.dockerManifestList);
     // No media type anywhere: the shape decides.
@@ -62,7 +72,10 @@ describe('manifest references for copying', () => {
 
   it('refuses what cannot be copied keeping the digest, as protocol errors', () => {
     const protocol = (text: string, message: RegExp) =>
-      assert.throws(() => parseManifestRefs(text), (e: PromotionError) => e instanceof PromotionError && e.kind === 'protocol' && message.test(e.message));
+      assert.throws(
+        () => parseManifestRefs(text),
+        (e: PromotionError) => e instanceof PromotionError && e.kind === 'protocol' && message.test(e.message),
+      );
     protocol('not json', /not JSON/);
     protocol('[]', /not a JSON object/);
     protocol(JSON.stringify({ schemaVersion: 1, fsLayers: [] }), /schema 1/);
@@ -73,7 +86,14 @@ describe('manifest references for copying', () => {
   it('names cosign tags and the referrers fallback tag after the digest', () => {
     const digest = `sha256:${'ab'.repeat(32)}`;
     assert.equal(digestTagPrefix(digest), `sha256-${'ab'.repeat(32)}`);
-    assert.deepEqual(cosignTags(digest).map((t) => [t.tag.slice(71), t.kind]), [['.sig', 'signature'], ['.att', 'attestation'], ['.sbom', 'sbom']]);
+    assert.deepEqual(
+      cosignTags(digest).map((t) => [t.tag.slice(71), t.kind]),
+      [
+        ['.sig', 'signature'],
+        ['.att', 'attestation'],
+        ['.sbom', 'sbom'],
+      ],
+    );
     assert.equal(referrersFallbackTag(digest), `sha256-${'ab'.repeat(32)}`);
   });
 
@@ -82,9 +102,15 @@ describe('manifest references for copying', () => {
     assert.equal(fresh.added, 1);
     const parsed = JSON.parse(fresh.bytes.toString()) as { mediaType: string; manifests: { digest: string }[] };
     assert.equal(parsed.mediaType, MediaTypes.ociIndex);
-    const again = mergeReferrersIndex(fresh.bytes, [{ mediaType: MediaTypes.ociManifest, digest: d(1), size: 3 }, { mediaType: MediaTypes.ociManifest, digest: d(2), size: 4 }]);
+    const again = mergeReferrersIndex(fresh.bytes, [
+      { mediaType: MediaTypes.ociManifest, digest: d(1), size: 3 },
+      { mediaType: MediaTypes.ociManifest, digest: d(2), size: 4 },
+    ]);
     assert.equal(again.added, 1);
-    assert.deepEqual((JSON.parse(again.bytes.toString()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest), [d(1), d(2)]);
+    assert.deepEqual(
+      (JSON.parse(again.bytes.toString()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest),
+      [d(1), d(2)],
+    );
   });
 
   it('tells the copy mode from the two repositories', () => {

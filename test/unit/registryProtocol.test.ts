@@ -176,9 +176,9 @@ describe('registry client against hostile answers (in-process fake registry)', f
       tally('bad-input', 'registry: tag list not JSON');
       tally('bad-input', 'registry: error body not JSON');
       fake.intercept = (req, res) => {
-        if (req.url?.startsWith('/token')) return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"token": "abc'), true;
-        if (req.url?.includes('/tags/list')) return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"tags": ["a", '), true;
-        if (req.method === 'PUT') return void res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"errors": [{"code": "MANIFEST_INV'), true;
+        if (req.url?.startsWith('/token')) return (void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"token": "abc'), true);
+        if (req.url?.includes('/tags/list')) return (void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"tags": ["a", '), true);
+        if (req.method === 'PUT') return (void res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"errors": [{"code": "MANIFEST_INV'), true);
         return false;
       };
       await rejectsWith(client(fake).listTags(repo), 'protocol', /tag list of .* not JSON/);
@@ -194,7 +194,8 @@ describe('registry client against hostile answers (in-process fake registry)', f
 
     it('a tag list whose tags are not strings is refused', async () => {
       tally('bad-input', 'registry: tag list with non-string tags');
-      fake.intercept = (req, res) => (req.url?.includes('/tags/list') ? (res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"tags": [1, {"a": 2}]}'), true) : false);
+      fake.intercept = (req, res) =>
+        req.url?.includes('/tags/list') ? (res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"tags": [1, {"a": 2}]}'), true) : false;
       await rejectsWith(client(fake).listTags(repo), 'protocol', /without a list of tags/);
     });
 
@@ -221,7 +222,11 @@ describe('registry client against hostile answers (in-process fake registry)', f
         res.writeHead(200, { 'Content-Type': MANIFEST_TYPE, 'Docker-Content-Digest': sha256('something else') }).end(bytes);
         return true;
       };
-      await rejectsWith(client(fake).getManifest(repo, 'dev'), 'protocol', /Docker-Content-Digest sha256:[0-9a-f]{64}, but the manifest it sent hashes to sha256:/);
+      await rejectsWith(
+        client(fake).getManifest(repo, 'dev'),
+        'protocol',
+        /Docker-Content-Digest sha256:[0-9a-f]{64}, but the manifest it sent hashes to sha256:/,
+      );
     });
 
     it('HEAD without Docker-Content-Digest falls back to GET and hashes the body', async () => {
@@ -235,7 +240,10 @@ describe('registry client against hostile answers (in-process fake registry)', f
       };
       const found = await client(fake).resolve(repo, 'dev');
       assert.deepEqual(found, { digest: sha256(bytes), mediaType: MANIFEST_TYPE, size: bytes.length });
-      assert.deepEqual(fake.requests.map((r) => r.method), ['HEAD', 'GET']);
+      assert.deepEqual(
+        fake.requests.map((r) => r.method),
+        ['HEAD', 'GET'],
+      );
     });
 
     it('sha512 references are hashed with sha512; an unknown algorithm is refused, never trusted', async () => {
@@ -293,8 +301,8 @@ describe('registry client against hostile answers (in-process fake registry)', f
       fake.intercept = (req, res) => {
         if (req.method !== 'GET' || !req.url?.includes('/manifests/')) return false;
         gets++;
-        if (gets === 1) return void res.writeHead(503, { 'Content-Type': 'text/plain' }).end('busy'), true;
-        if (gets === 2) return void req.socket.destroy(), true;
+        if (gets === 1) return (void res.writeHead(503, { 'Content-Type': 'text/plain' }).end('busy'), true);
+        if (gets === 2) return (void req.socket.destroy(), true);
         return false;
       };
       assert.equal((await client(fake).getManifest(repo, 'dev'))?.digest, sha256(bytes));
@@ -319,10 +327,12 @@ describe('registry client against hostile answers (in-process fake registry)', f
   describe('credentials go only to the registry and a validated realm', () => {
     const secret: RegistryCredentials = { serverAddress: 'fake', username: 'alice', password: 's3cret-password' };
     /** Basic auth in front of the fake registry's own answers. */
-    const basicAuth = (next?: (req: import('node:http').IncomingMessage, res: ServerResponse) => boolean) => (req: import('node:http').IncomingMessage, res: ServerResponse): boolean => {
-      if (!req.headers.authorization) return void res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="fake"' }).end(), true;
-      return next?.(req, res) ?? false;
-    };
+    const basicAuth =
+      (next?: (req: import('node:http').IncomingMessage, res: ServerResponse) => boolean) =>
+      (req: import('node:http').IncomingMessage, res: ServerResponse): boolean => {
+        if (!req.headers.authorization) return (void res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="fake"' }).end(), true);
+        return next?.(req, res) ?? false;
+      };
 
     it('an upload Location on another origin gets no Authorization', async () => {
       tally('fault', 'registry: upload Location on another origin');
@@ -338,10 +348,24 @@ describe('registry client against hostile answers (in-process fake registry)', f
         return false;
       });
       const blob = Buffer.from('layer bytes');
-      await client(fake, { credentials: secret }).uploadBlob(repo, sha256(blob), blob.length, (async function* () { yield blob; })());
+      await client(fake, { credentials: secret }).uploadBlob(
+        repo,
+        sha256(blob),
+        blob.length,
+        (async function* () {
+          yield blob;
+        })(),
+      );
       assert.ok(recorder.requests.length > 0, 'the upload went to the Location');
-      assert.deepEqual(recorder.requests.map((r) => r.authorization), recorder.requests.map(() => undefined), 'no Authorization to another origin');
-      assert.ok(fake.requests.some((r) => r.authorization?.startsWith('Basic ')), 'the registry itself got the credentials');
+      assert.deepEqual(
+        recorder.requests.map((r) => r.authorization),
+        recorder.requests.map(() => undefined),
+        'no Authorization to another origin',
+      );
+      assert.ok(
+        fake.requests.some((r) => r.authorization?.startsWith('Basic ')),
+        'the registry itself got the credentials',
+      );
     });
 
     it('a redirect to another origin is followed without Authorization; redirects are bounded', async () => {
@@ -351,7 +375,7 @@ describe('registry client against hostile answers (in-process fake registry)', f
       other = await startRecorder((_req, res) => void res.writeHead(200, { 'Content-Type': MANIFEST_TYPE }).end(bytes));
       const recorder = other;
       fake.intercept = basicAuth((req, res) => {
-        if (req.url?.includes('/manifests/loop')) return void res.writeHead(302, { Location: req.url }).end(), true;
+        if (req.url?.includes('/manifests/loop')) return (void res.writeHead(302, { Location: req.url }).end(), true);
         if (!req.url?.includes('/manifests/')) return false;
         res.writeHead(307, { Location: `http://localhost:${recorder.port}/storage/m` }).end();
         return true;
@@ -371,7 +395,11 @@ describe('registry client against hostile answers (in-process fake registry)', f
         res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="http://localhost:${other!.port}/token",service="fake"` }).end();
         return true;
       };
-      await rejectsWith(client(fake, { credentials: secret }).resolve(repo, 'dev'), 'protocol', /token service on another host \(http:\/\/localhost:\d+\); refused/);
+      await rejectsWith(
+        client(fake, { credentials: secret }).resolve(repo, 'dev'),
+        'protocol',
+        /token service on another host \(http:\/\/localhost:\d+\); refused/,
+      );
       assert.equal(other.requests.length, 0, 'the foreign realm never heard from us');
     });
 
@@ -394,16 +422,23 @@ describe('registry client against hostile answers (in-process fake registry)', f
     for (const status of [400, 500, 501]) {
       it(`a referrers API answering ${status} means "use the tag schema"`, async () => {
         tally('fault', `registry: referrers API ${status}`);
-        fake.intercept = (req, res) => (req.url?.includes('/referrers/') ? (res.writeHead(status, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNSUPPORTED"}]}'), true) : false);
+        fake.intercept = (req, res) =>
+          req.url?.includes('/referrers/')
+            ? (res.writeHead(status, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNSUPPORTED"}]}'), true)
+            : false;
         assert.equal(await client(fake).listReferrers(repo, sha256('x')), undefined);
       });
     }
 
     it('a referrers answer that is not an index means "use the tag schema"', async () => {
       tally('bad-input', 'registry: referrers answer not an index');
-      fake.intercept = (req, res) => (req.url?.includes('/referrers/') ? (res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html></html>'), true) : false);
+      fake.intercept = (req, res) =>
+        req.url?.includes('/referrers/') ? (res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html></html>'), true) : false;
       assert.equal(await client(fake).listReferrers(repo, sha256('x')), undefined);
-      fake.intercept = (req, res) => (req.url?.includes('/referrers/') ? (res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.index.v1+json' }).end('{"schemaVersion":2}'), true) : false);
+      fake.intercept = (req, res) =>
+        req.url?.includes('/referrers/')
+          ? (res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.index.v1+json' }).end('{"schemaVersion":2}'), true)
+          : false;
       assert.equal(await client(fake).listReferrers(repo, sha256('x')), undefined);
     });
   });
@@ -422,7 +457,14 @@ describe('registry client against hostile answers (in-process fake registry)', f
       const registry = client(fake);
       for (let i = 0; i < 5; i++) {
         const blob = Buffer.from(`layer ${i}`);
-        await registry.uploadBlob(repo, sha256(blob), blob.length, (async function* () { yield blob; })());
+        await registry.uploadBlob(
+          repo,
+          sha256(blob),
+          blob.length,
+          (async function* () {
+            yield blob;
+          })(),
+        );
         assert.ok(fake.blobs.has(sha256(blob)));
       }
       // One for the requests through fetch (POST), one or two for the streamed PUTs (node:http).

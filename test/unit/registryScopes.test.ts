@@ -12,7 +12,11 @@ describe('registry token scopes', () => {
   });
 
   it('splits the space-separated scopes of a challenge', () => {
-    assert.deepEqual(splitScopes(['repository:a:pull,push repository:b:pull', undefined, ' repository:c:pull ']), ['repository:a:pull,push', 'repository:b:pull', 'repository:c:pull']);
+    assert.deepEqual(splitScopes(['repository:a:pull,push repository:b:pull', undefined, ' repository:c:pull ']), [
+      'repository:a:pull,push',
+      'repository:b:pull',
+      'repository:c:pull',
+    ]);
   });
 
   it('merges scopes into one entry per repository, actions in a stable order', () => {
@@ -43,7 +47,9 @@ describe('registry token scopes', () => {
   });
 
   it("reads Distribution 2.8's mount challenge: two scopes in one parameter, and the error", () => {
-    const [c] = parseChallenges('Bearer realm="http://127.0.0.1:1/token",service="reg",scope="repository:dst/app:push,pull repository:src/app:pull",error="insufficient_scope"');
+    const [c] = parseChallenges(
+      'Bearer realm="http://127.0.0.1:1/token",service="reg",scope="repository:dst/app:push,pull repository:src/app:pull",error="insufficient_scope"',
+    );
     assert.equal(c?.params['error'], 'insufficient_scope');
     assert.deepEqual(mergeScopes(splitScopes([c?.params['scope']])), ['repository:dst/app:pull,push', 'repository:src/app:pull']);
   });

@@ -21,7 +21,10 @@ describe('registry transport policies', () => {
     });
 
     it('a Location on the registry host keeps the registry scheme and port; another origin stays another origin', () => {
-      assert.equal(registryUrl(secure, 'http://registry.example.com/v2/a/blobs/uploads/1?x=1').toString(), 'https://registry.example.com/v2/a/blobs/uploads/1?x=1');
+      assert.equal(
+        registryUrl(secure, 'http://registry.example.com/v2/a/blobs/uploads/1?x=1').toString(),
+        'https://registry.example.com/v2/a/blobs/uploads/1?x=1',
+      );
       assert.equal(registryUrl(secure, '/v2/a/blobs/uploads/1').toString(), 'https://registry.example.com/v2/a/blobs/uploads/1');
       const foreign = registryUrl(secure, 'http://other-host/v2/a/blobs/uploads/1');
       assert.equal(foreign.origin, 'http://other-host');
@@ -74,13 +77,22 @@ describe('registry transport policies', () => {
     });
 
     it('backoff grows threefold with jitter and is capped', () => {
-      assert.deepEqual([0, 1, 2].map((a) => backoffMs(a, DEFAULT_RETRY, () => 0.5)), [200, 600, 1800]);
-      assert.equal(backoffMs(10, DEFAULT_RETRY, () => 1), DEFAULT_RETRY.maxDelayMs);
+      assert.deepEqual(
+        [0, 1, 2].map((a) => backoffMs(a, DEFAULT_RETRY, () => 0.5)),
+        [200, 600, 1800],
+      );
+      assert.equal(
+        backoffMs(10, DEFAULT_RETRY, () => 1),
+        DEFAULT_RETRY.maxDelayMs,
+      );
       assert.ok(backoffMs(0, DEFAULT_RETRY, () => 0) >= 180 && backoffMs(0, DEFAULT_RETRY, () => 1) <= 220);
     });
 
     it('connection resets are recognised through causes; refused connections are not retried', () => {
-      assert.equal(isConnectionReset(new TypeError('fetch failed', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) })), true);
+      assert.equal(
+        isConnectionReset(new TypeError('fetch failed', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) })),
+        true,
+      );
       assert.equal(isConnectionReset(new Error('x', { cause: new Error('y', { cause: Object.assign(new Error('z'), { code: 'ECONNRESET' }) }) })), true);
       assert.equal(isConnectionReset(new TypeError('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) })), false);
     });

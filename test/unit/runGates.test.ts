@@ -8,7 +8,14 @@ import { parseRepository } from '../../src/core/reference';
 import type { GateContext, GateResult } from '../../src/gates/gate';
 import { gateTimeLimitMs, runConfiguredGates, type GateRunner } from '../../src/gates/runGates';
 
-const target: EnvironmentConfig = { name: 'staging', tag: 'staging', image: 'registry.example.com/app', repository: parseRepository('registry.example.com/app'), protected: false, gates: [] };
+const target: EnvironmentConfig = {
+  name: 'staging',
+  tag: 'staging',
+  image: 'registry.example.com/app',
+  repository: parseRepository('registry.example.com/app'),
+  protected: false,
+  gates: [],
+};
 
 const ctx = (extra: Partial<GateContext> = {}): GateContext => ({
   sourceDigest: `sha256:${'f'.repeat(64)}`,
@@ -48,7 +55,10 @@ describe('runConfiguredGates', () => {
       ['a', 'b'],
     );
     assert.ok(Date.now() - started < 550, 'concurrently, not one after the other');
-    assert.ok(results.every((r) => r.durationMs >= 250), 'each result carries its duration');
+    assert.ok(
+      results.every((r) => r.durationMs >= 250),
+      'each result carries its duration',
+    );
   });
 
   it('turns a gate that outlives its own time limit into an error, stopping it, while the others pass', async function () {
@@ -95,7 +105,12 @@ describe('runConfiguredGates', () => {
   });
 
   it('keeps the last lines of a failed command in the details, with the exit code in the reason (real process)', async () => {
-    const gate: GateConfig = { type: 'command', name: 'smoke', run: ['sh', '-c', 'for i in 1 2 3 4 5 6 7; do echo "line $i"; done; sleep 0.2; echo "boom" >&2; exit 4'], timeoutSeconds: 30 };
+    const gate: GateConfig = {
+      type: 'command',
+      name: 'smoke',
+      run: ['sh', '-c', 'for i in 1 2 3 4 5 6 7; do echo "line $i"; done; sleep 0.2; echo "boom" >&2; exit 4'],
+      timeoutSeconds: 30,
+    };
     const [result] = await runConfiguredGates([gate], ctx({ workspaceDir: os.tmpdir() }));
     assert.equal(result?.status, 'failed');
     assert.match(result!.reason, /^exited with code 4 after [\d.]+ s: boom$/);

@@ -15,7 +15,14 @@ const D = `sha256:${'5'.repeat(64)}`;
 const OLD = `sha256:${'6'.repeat(64)}`;
 const repository = parseRepository('registry.example.com/app');
 const env = (name: string): EnvironmentConfig => ({ name, tag: name, image: 'registry.example.com/app', repository, protected: false, gates: [] });
-const commit = (sha: string, subject: string, extra: Partial<Commit> = {}): Commit => ({ sha: sha.padEnd(40, '0'), subject, author: 'Ada Lovelace', date: '2026-11-30T10:00:00+00:00', merge: false, ...extra });
+const commit = (sha: string, subject: string, extra: Partial<Commit> = {}): Commit => ({
+  sha: sha.padEnd(40, '0'),
+  subject,
+  author: 'Ada Lovelace',
+  date: '2026-11-30T10:00:00+00:00',
+  merge: false,
+  ...extra,
+});
 const ships = (commits: Commit[], total = commits.length): Shipped => ({ kind: 'ships', from: 'a'.repeat(40), to: 'b'.repeat(40), commits, total });
 
 const confirmation = (extra: Partial<Confirmation> = {}): Confirmation => ({
@@ -40,7 +47,14 @@ const confirmation = (extra: Partial<Confirmation> = {}): Confirmation => ({
 
 describe('what a promotion ships, in words', () => {
   it('the confirmation opens with build, from → to, the commits and the gates; the details come after', () => {
-    const c = confirmation({ shipped: ships([commit('c3', 'Fix the session cookie'), commit('c2', 'Add the login page'), commit('c1', 'Cache the catalogue'), commit('c0', 'Bump deps')]) });
+    const c = confirmation({
+      shipped: ships([
+        commit('c3', 'Fix the session cookie'),
+        commit('c2', 'Add the login page'),
+        commit('c1', 'Cache the catalogue'),
+        commit('c0', 'Bump deps'),
+      ]),
+    });
     const detail = confirmationDetail(c);
     const [summary, rest] = detail.split('\n\nDetails\n');
     assert.deepEqual(summary!.split('\n'), [
@@ -49,7 +63,10 @@ describe('what a promotion ships, in words', () => {
       'Gates: all 2 passed · you type "production" next to approve',
     ]);
     // Read in five seconds: three short lines; digests, platforms and transport only below.
-    assert.ok(summary!.split('\n').every((l) => l.length <= 100), summary);
+    assert.ok(
+      summary!.split('\n').every((l) => l.length <= 100),
+      summary,
+    );
     assert.doesNotMatch(summary!, /sha256:|linux\/|registry-side/);
     assert.match(rest!, new RegExp(`Digest: ${D} \\(linux/amd64, linux/arm64\\)`));
     assert.match(rest!, /Transport: copy registry-side .* — the source is an OCI index/);
@@ -74,14 +91,29 @@ describe('what a promotion ships, in words', () => {
 
   it('one commit, a rollback taking commits back, the same revision', () => {
     assert.equal(shippedSummary(ships([commit('c1', 'Only change')]), 'staging'), 'Ships 1 commit to staging: Only change');
-    assert.equal(shippedSummary({ kind: 'takes-back', from: 'a', to: 'b', commits: [commit('c1', 'Bad change')], total: 1 }, 'production'), 'Takes 1 commit back out of production: Bad change');
+    assert.equal(
+      shippedSummary({ kind: 'takes-back', from: 'a', to: 'b', commits: [commit('c1', 'Bad change')], total: 1 }, 'production'),
+      'Takes 1 commit back out of production: Bad change',
+    );
     assert.equal(shippedSummary({ kind: 'same', revision: 'c'.repeat(40) }, 'qa'), 'No new commits: qa already runs revision ccccccc');
   });
 
   it('without revisions or a workspace, whatShips says why instead of listing', async () => {
-    assert.match(shippedSummary(await whatShips('/nowhere', { label: 'production', revision: 'a'.repeat(40) }, { label: 'staging' }), 'production'), /image of staging carries no org\.opencontainers\.image\.revision label/);
-    assert.match(shippedSummary(await whatShips('/nowhere', { label: 'production', empty: true }, { label: 'staging', revision: 'b'.repeat(40) }), 'production'), /production is empty: everything up to bbbbbbb arrives/);
-    assert.match(shippedSummary(await whatShips(undefined, { label: 'production', revision: 'a'.repeat(40) }, { label: 'staging', revision: 'b'.repeat(40) }), 'production'), /no workspace folder is open/);
+    assert.match(
+      shippedSummary(await whatShips('/nowhere', { label: 'production', revision: 'a'.repeat(40) }, { label: 'staging' }), 'production'),
+      /image of staging carries no org\.opencontainers\.image\.revision label/,
+    );
+    assert.match(
+      shippedSummary(await whatShips('/nowhere', { label: 'production', empty: true }, { label: 'staging', revision: 'b'.repeat(40) }), 'production'),
+      /production is empty: everything up to bbbbbbb arrives/,
+    );
+    assert.match(
+      shippedSummary(
+        await whatShips(undefined, { label: 'production', revision: 'a'.repeat(40) }, { label: 'staging', revision: 'b'.repeat(40) }),
+        'production',
+      ),
+      /no workspace folder is open/,
+    );
   });
 
   it('Compare: rows mark what differs, labels side by side, commits link to the git view and nothing is markup', () => {
@@ -90,7 +122,15 @@ describe('what a promotion ships, in words', () => {
       state: 'present',
       digest,
       buildTag: revision.slice(0, 7),
-      details: { digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', isIndex: false, platforms: ['linux/amd64'], labels, revision, created: '2026-11-30T10:00:00Z' },
+      details: {
+        digest,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        isIndex: false,
+        platforms: ['linux/amd64'],
+        labels,
+        revision,
+        created: '2026-11-30T10:00:00Z',
+      },
       size: { total: 3 * 1024 * 1024 },
     });
     const left = side('production', OLD, 'a'.repeat(40), { team: 'payments', 'org.opencontainers.image.revision': 'a'.repeat(40) });

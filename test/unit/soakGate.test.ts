@@ -106,6 +106,9 @@ describe('soak gates', () => {
   it('is cancelled with the promotion', () => {
     const abort = new AbortController();
     abort.abort();
-    assert.throws(() => runSoakGate(soak('30m'), ctx({ signal: abort.signal, history: history({}) })), (e: unknown) => isCancelled(e));
+    assert.throws(
+      () => runSoakGate(soak('30m'), ctx({ signal: abort.signal, history: history({}) })),
+      (e: unknown) => isCancelled(e),
+    );
   });
 });

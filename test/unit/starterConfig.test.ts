@@ -97,7 +97,9 @@ describe('guessImagesFromCompose', () => {
   });
 
   it('keeps the order services are written in, even with numeric names', () => {
-    const images = guessImagesFromCompose([compose('compose.yaml', 'services:', '  zeta:', '    image: z', '  "2":', '    image: two', '  alpha:', '    image: a')]);
+    const images = guessImagesFromCompose([
+      compose('compose.yaml', 'services:', '  zeta:', '    image: z', '  "2":', '    image: two', '  alpha:', '    image: a'),
+    ]);
     assert.deepEqual(images, ['z', 'two', 'a']);
   });
 
@@ -126,7 +128,16 @@ describe('guessImagesFromCompose', () => {
   it('removes duplicates across files, comparing normalised repositories', () => {
     const images = guessImagesFromCompose([
       compose('docker-compose.yml', 'services:', '  web:', '    image: nginx:1.25', '  api:', '    image: ghcr.io/org/api:dev'),
-      compose('docker-compose.prod.yml', 'services:', '  web:', '    image: docker.io/library/nginx:1.25', '  api:', '    image: ghcr.io/org/api:prod', '  db:', '    image: postgres'),
+      compose(
+        'docker-compose.prod.yml',
+        'services:',
+        '  web:',
+        '    image: docker.io/library/nginx:1.25',
+        '  api:',
+        '    image: ghcr.io/org/api:prod',
+        '  db:',
+        '    image: postgres',
+      ),
     ]);
     assert.deepEqual(images, ['nginx', 'ghcr.io/org/api', 'postgres']);
   });
@@ -147,7 +158,14 @@ describe('guessImagesFromCompose', () => {
   });
 
   it('recognises compose file names', () => {
-    for (const name of ['docker-compose.yml', 'docker-compose.prod.yaml', 'compose.yaml', 'compose.override.yml', 'sub/dir/compose.yml', 'C:\\x\\docker-compose.yml']) {
+    for (const name of [
+      'docker-compose.yml',
+      'docker-compose.prod.yaml',
+      'compose.yaml',
+      'compose.override.yml',
+      'sub/dir/compose.yml',
+      'C:\\x\\docker-compose.yml',
+    ]) {
       assert.ok(isComposeFileName(name), name);
     }
     for (const name of ['compose.json', 'my-compose.yml', 'docker-compose.yml.bak', 'compose/app.yml']) {

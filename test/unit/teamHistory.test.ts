@@ -38,7 +38,13 @@ function rec(id: string, env: string, digest: string, at: number, extra: Partial
 }
 
 const logs: string[] = [];
-const log = { trace: () => undefined, debug: () => undefined, info: (m: string) => void logs.push(`info ${m}`), warn: (m: string) => void logs.push(`warn ${m}`), error: (m: string | Error) => void logs.push(`error ${String(m)}`) };
+const log = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: (m: string) => void logs.push(`info ${m}`),
+  warn: (m: string) => void logs.push(`warn ${m}`),
+  error: (m: string | Error) => void logs.push(`error ${String(m)}`),
+};
 const repo: Repository = parseRepository(REPO);
 const staging = { name: 'staging', tag: 'staging', repository: repo };
 const development = { name: 'development', tag: 'development', repository: repo };
@@ -51,27 +57,59 @@ describe('team history: file and registry records', () => {
     const b = rec('b', 'staging', D(2), 5);
     const c = rec('c', 'development', D(2), 3);
     const merged = mergeRecords([a], [b, { ...a, message: 'the registry copy' }, c]);
-    assert.deepEqual(merged.map((r) => r.id), ['a', 'c', 'b']);
+    assert.deepEqual(
+      merged.map((r) => r.id),
+      ['a', 'c', 'b'],
+    );
     assert.equal(merged[0]!.message, 'ok', 'the file’s copy is kept');
-    assert.deepEqual(mergeRecords([], [b, b]).map((r) => r.id), ['b'], 'listed twice in the registry (two indexes): once');
+    assert.deepEqual(
+      mergeRecords([], [b, b]).map((r) => r.id),
+      ['b'],
+      'listed twice in the registry (two indexes): once',
+    );
   });
 
   it('reads records for what each environment holds now and the last few it held, each digest once', () => {
-    const history = [rec('1', 'staging', D(1), 1), rec('2', 'staging', D(2), 2), rec('3', 'staging', D(3), 3), rec('4', 'development', D(3), 1), rec('5', 'staging', D(4), 4, { outcome: 'blocked' })];
-    const subjects = recordSubjects([{ env: development, digest: D(3) }, { env: staging, digest: D(3) }], history, 1);
-    assert.deepEqual(subjects.map((s) => s.digest), [D(3), D(2)], 'D3 once (both hold it), and staging’s one earlier landed digest; the blocked D4 never landed');
+    const history = [
+      rec('1', 'staging', D(1), 1),
+      rec('2', 'staging', D(2), 2),
+      rec('3', 'staging', D(3), 3),
+      rec('4', 'development', D(3), 1),
+      rec('5', 'staging', D(4), 4, { outcome: 'blocked' }),
+    ];
+    const subjects = recordSubjects(
+      [
+        { env: development, digest: D(3) },
+        { env: staging, digest: D(3) },
+      ],
+      history,
+      1,
+    );
+    assert.deepEqual(
+      subjects.map((s) => s.digest),
+      [D(3), D(2)],
+      'D3 once (both hold it), and staging’s one earlier landed digest; the blocked D4 never landed',
+    );
     assert.deepEqual(recordSubjects([{ env: staging, digest: null }, { env: development }], []), [], 'empty and unknown environments: nothing to read');
   });
 
   it('keeps only records about these environments: name, tag and repository', () => {
     const accept = ofEnvironments([staging]);
     assert.equal(accept(rec('1', 'staging', D(1), 1)), true);
-    assert.equal(accept(rec('2', 'staging', D(1), 1, { target: { environment: 'staging', tag: 'stage', repository: REPO } })), false, 'another project’s staging on another tag');
+    assert.equal(
+      accept(rec('2', 'staging', D(1), 1, { target: { environment: 'staging', tag: 'stage', repository: REPO } })),
+      false,
+      'another project’s staging on another tag',
+    );
     assert.equal(accept(rec('3', 'production', D(1), 1)), false);
   });
 
   it('a record disagrees with the tag when the last move it recorded left another digest there', () => {
-    const history = [rec('1', 'staging', D(2), 1), rec('2', 'staging', D(1), 2, { previousDigest: D(2) }), rec('3', 'staging', D(3), 3, { outcome: 'failed', finalDigest: D(1) })];
+    const history = [
+      rec('1', 'staging', D(2), 1),
+      rec('2', 'staging', D(1), 2, { previousDigest: D(2) }),
+      rec('3', 'staging', D(3), 3, { outcome: 'failed', finalDigest: D(1) }),
+    ];
     assert.equal(disagreement(history, 'staging', D(1)), undefined, 'the tag holds what the last move left (a failed attempt moved nothing)');
     assert.equal(disagreement(history, 'staging', D(2)), D(1), 'D2 came by promotion once, but the last record says D1');
     assert.equal(disagreement(history, 'staging', null), undefined, 'empty is not drift');
@@ -81,15 +119,25 @@ describe('team history: file and registry records', () => {
   it('merges what the registry has; a digest that cannot be read leaves the rest and is logged', async () => {
     const file = { records: [rec('a', 'staging', D(1), 1)], problems: [] };
     const other = rec('x', 'staging', D(2), 2, { target: { environment: 'staging', tag: 'other', repository: REPO } });
-    const merged = await withRegistryRecords(file, [{ repository: repo, digest: D(1) }, { repository: repo, digest: D(2) }], {
-      log,
-      accept: ofEnvironments([staging]),
-      read: async (_r, digest) => {
-        if (digest === D(2)) throw new Error('503 Service Unavailable');
-        return { records: [rec('a', 'staging', D(1), 1), rec('b', 'staging', D(1), 3), other], skipped: [] };
+    const merged = await withRegistryRecords(
+      file,
+      [
+        { repository: repo, digest: D(1) },
+        { repository: repo, digest: D(2) },
+      ],
+      {
+        log,
+        accept: ofEnvironments([staging]),
+        read: async (_r, digest) => {
+          if (digest === D(2)) throw new Error('503 Service Unavailable');
+          return { records: [rec('a', 'staging', D(1), 1), rec('b', 'staging', D(1), 3), other], skipped: [] };
+        },
       },
-    });
-    assert.deepEqual(merged?.records.map((r) => r.id), ['a', 'b']);
+    );
+    assert.deepEqual(
+      merged?.records.map((r) => r.id),
+      ['a', 'b'],
+    );
     assert.match(logs.join('\n'), /warn the promotion records on registry\.example\.com\/app@sha256:2{64} could not be read: 503/);
   });
 });
@@ -106,7 +154,11 @@ describe('record artifact', () => {
     assert.deepEqual(manifest.config, EMPTY_CONFIG);
     assert.equal(EMPTY_CONFIG.digest, `sha256:${createHash('sha256').update('{}').digest('hex')}`);
     assert.equal(artifact.manifest.digest, `sha256:${createHash('sha256').update(artifact.manifest.bytes).digest('hex')}`);
-    assert.deepEqual(artifact.descriptor.annotations, { 'org.opencontainers.image.created': record.time, 'dev.image-promotion.record.id': 'id-1', 'dev.image-promotion.environment': 'staging' });
+    assert.deepEqual(artifact.descriptor.annotations, {
+      'org.opencontainers.image.created': record.time,
+      'dev.image-promotion.record.id': 'id-1',
+      'dev.image-promotion.environment': 'staging',
+    });
     const layer = statementLayerOf(artifact.manifest.bytes, D(1));
     assert.ok(layer.layer);
     const statement = artifact.blobs.find((b) => b.digest === layer.layer!.digest)!.bytes;
@@ -119,7 +171,10 @@ describe('record artifact', () => {
     // A statement attached to D2 whose record speaks of D1 (copied across): refused.
     const copied = statementFor(record, REPO, D(2));
     assert.match(recordFromStatement(copied, D(2)).reason ?? '', /the record is about sha256:1+, not sha256:2+/);
-    assert.match(recordFromStatement(Buffer.from('{"_type":"https://in-toto.io/Statement/v1","predicateType":"https://slsa.dev/provenance/v1"}'), D(1)).reason ?? '', /predicateType .* is not a promotion record/);
+    assert.match(
+      recordFromStatement(Buffer.from('{"_type":"https://in-toto.io/Statement/v1","predicateType":"https://slsa.dev/provenance/v1"}'), D(1)).reason ?? '',
+      /predicateType .* is not a promotion record/,
+    );
     const bad = statementFor({ ...record, outcome: 'maybe' as never }, REPO, D(1));
     assert.match(recordFromStatement(bad, D(1)).reason ?? '', /outcome is "maybe"/);
   });
@@ -141,7 +196,9 @@ describe('where records go', () => {
     const warnings: string[] = [];
     const calls: string[] = [];
     const written: HistoryRecord[] = [];
-    const registry = { write: async (...args: Parameters<RegistryRecords['write']>) => (calls.push(args[1]), written.push(args[2]), write(...args)) } as unknown as RegistryRecords;
+    const registry = {
+      write: async (...args: Parameters<RegistryRecords['write']>) => (calls.push(args[1]), written.push(args[2]), write(...args)),
+    } as unknown as RegistryRecords;
     return { records: new PromotionRecords({ registry, setting: () => setting, log, warn: (m) => warnings.push(m) }), warnings, calls, written };
   }
 
@@ -154,7 +211,10 @@ describe('where records go', () => {
   });
 
   it('sends the registry every field but the gates’ output lines', async () => {
-    const gated = { ...record, gates: [{ name: 'smoke', type: 'command', status: 'passed' as const, reason: 'exit 0', durationMs: 5, details: ['TOKEN=s3cr3t'] }] };
+    const gated = {
+      ...record,
+      gates: [{ name: 'smoke', type: 'command', status: 'passed' as const, reason: 'exit 0', durationMs: 5, details: ['TOKEN=s3cr3t'] }],
+    };
     const sent = recordsWith('both', async () => 'referrers-api');
     assert.deepEqual(await sent.records.write({ status: 'succeeded' }, gated), { state: 'written', path: 'referrers-api' });
     assert.deepEqual(sent.written, [{ ...gated, gates: [{ name: 'smoke', type: 'command', status: 'passed', reason: 'exit 0', durationMs: 5 }] }]);
@@ -167,6 +227,9 @@ describe('where records go', () => {
     });
     assert.deepEqual(await refused.records.write({ status: 'succeeded' }, record), { state: 'missing', reason: '405 Method Not Allowed' });
     assert.equal(refused.warnings.length, 1);
-    assert.match(refused.warnings[0]!, /record is missing from the registry \(registry\.example\.com\/app\): 405 Method Not Allowed\. It is recorded nowhere \(imagePromotion\.records is "registry"\)/);
+    assert.match(
+      refused.warnings[0]!,
+      /record is missing from the registry \(registry\.example\.com\/app\): 405 Method Not Allowed\. It is recorded nowhere \(imagePromotion\.records is "registry"\)/,
+    );
   });
 });

@@ -78,12 +78,24 @@ describe('files named by settings stay inside the workspace folder', () => {
 describe('restricted settings in Restricted Mode', () => {
   it('take only the user value or the default, never the workspace value', () => {
     const inspected = { defaultValue: '.promotion/history.jsonl', globalValue: undefined, workspaceValue: '../../.bashrc', workspaceFolderValue: '/etc/x' };
-    assert.equal(userLevel(inspected, false, () => '../../.bashrc'), '.promotion/history.jsonl');
-    assert.equal(userLevel({ ...inspected, globalValue: 'mine.jsonl' }, false, () => '../../.bashrc'), 'mine.jsonl');
-    assert.deepEqual(userLevel({ defaultValue: [], workspaceValue: ['evil.example.com'] } as never, false, () => ['evil.example.com']), []);
+    assert.equal(
+      userLevel(inspected, false, () => '../../.bashrc'),
+      '.promotion/history.jsonl',
+    );
+    assert.equal(
+      userLevel({ ...inspected, globalValue: 'mine.jsonl' }, false, () => '../../.bashrc'),
+      'mine.jsonl',
+    );
+    assert.deepEqual(
+      userLevel({ defaultValue: [], workspaceValue: ['evil.example.com'] } as never, false, () => ['evil.example.com']),
+      [],
+    );
   });
 
   it('take the merged value in a trusted workspace', () => {
-    assert.equal(userLevel({ defaultValue: 'a', globalValue: 'b' }, true, () => 'c'), 'c');
+    assert.equal(
+      userLevel({ defaultValue: 'a', globalValue: 'b' }, true, () => 'c'),
+      'c',
+    );
   });
 });

@@ -269,16 +269,21 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
 
   const args = [
     serverMainPath(prefix),
-    '--host', '127.0.0.1',
-    '--port', String(port),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
     '--without-connection-token',
     '--accept-server-license-terms',
     '--disable-telemetry',
     // The extension host gets exactly this process's environment, not one re-read from a login shell.
     '--force-disable-user-env',
-    '--server-data-dir', dirs.serverData,
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
+    '--server-data-dir',
+    dirs.serverData,
+    '--user-data-dir',
+    dirs.userData,
+    '--extensions-dir',
+    dirs.extensions,
     ...(options.extraArgs ?? []),
   ];
   const started = Date.now();

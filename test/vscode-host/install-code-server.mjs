@@ -116,16 +116,17 @@ export async function installCodeServer({ prefix, force = false } = parseArgs([]
   const major = Number(process.versions.node.split('.')[0]);
   if (major !== 20) throw new Error(`code-server ${CODE_SERVER_VERSION} needs Node 20; this is Node ${process.versions.node}`);
   const found = installedVersion(prefix);
-  console.log(found ? `code-server ${found} in ${prefix} is incomplete or not ${CODE_SERVER_VERSION}: reinstalling` : `installing code-server ${CODE_SERVER_VERSION} into ${prefix}`);
+  console.log(
+    found
+      ? `code-server ${found} in ${prefix} is incomplete or not ${CODE_SERVER_VERSION}: reinstalling`
+      : `installing code-server ${CODE_SERVER_VERSION} into ${prefix}`,
+  );
   rmSync(join(prefix, 'node_modules'), { recursive: true, force: true });
   rmSync(join(prefix, 'package-lock.json'), { force: true });
   mkdirSync(prefix, { recursive: true });
   // npm 11 blocks dependency install scripts unless the project allows them; code-server's postinstall
   // builds the native modules and argon2 has its own.
-  writeFileSync(
-    join(prefix, 'package.json'),
-    JSON.stringify({ private: true, allowScripts: { 'code-server': true, argon2: true } }, null, 2) + '\n',
-  );
+  writeFileSync(join(prefix, 'package.json'), JSON.stringify({ private: true, allowScripts: { 'code-server': true, argon2: true } }, null, 2) + '\n');
   const tarball = seedRipgrepCache();
   console.log(`ripgrep cache: ${tarball}`);
 

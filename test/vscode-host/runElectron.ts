@@ -69,9 +69,13 @@ export async function runElectron(options: RunElectronOptions = {}): Promise<Sui
       });
     } catch (error) {
       // runTests rejects with TestRunFailedError when VS Code exits non-zero (a failed test included).
-      exitCode = typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1;
+      exitCode = typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1;
     }
-    const lines = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8').split('\n').filter((l) => l.trim() !== '') : [];
+    const lines = existsSync(resultsFile)
+      ? readFileSync(resultsFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+      : [];
     const events = lines.flatMap((l) => {
       try {
         return [JSON.parse(l) as { event: string; passed?: number; failed?: number }];

@@ -224,7 +224,14 @@ export async function runExtensionHostSuite(options: ExtensionHostSuiteOptions =
     });
     page.on('console', (message) => {
       // Playwright joins the arguments into one text: drop the `%c` markers and the colours after them.
-      if (verbose) print(`[${name}][browser ${message.type()}] ${message.text().replace(/%c/g, '').replace(/\s*color: #[0-9a-f]{3,8}\b/gi, '').trim()}`);
+      if (verbose)
+        print(
+          `[${name}][browser ${message.type()}] ${message
+            .text()
+            .replace(/%c/g, '')
+            .replace(/\s*color: #[0-9a-f]{3,8}\b/gi, '')
+            .trim()}`,
+        );
     });
     page.on('pageerror', (error) => {
       if (verbose) print(`[${name}][page error] ${error.message}`);
@@ -264,7 +271,11 @@ export async function runExtensionHostSuite(options: ExtensionHostSuiteOptions =
     failed += 1;
     if (!verbose) {
       print(`[${name}] last lines of the server's output (IMGPROMO_VERBOSE=1 shows everything):`);
-      for (const line of serverOutput.split('\n').filter((l) => l.trim() !== '').slice(-30)) print(`[${name}][server] ${line}`);
+      for (const line of serverOutput
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .slice(-30))
+        print(`[${name}][server] ${line}`);
     }
   } else if (exitCode !== undefined && exitCode !== 0 && failed === 0) {
     failures.push(`the extension host exited with code ${exitCode} although no test failed`);

@@ -26,7 +26,10 @@ export function buildLabel(build: BuildIdentity | undefined, digest: string | un
 }
 
 /** The build tag a snapshot lists for a digest (the first, newest-first order), if any. */
-export function buildTagOf(builds: { readonly state: string; readonly rows?: readonly { readonly tag: string; readonly digest: string }[] } | undefined, digest: string | undefined): string | undefined {
+export function buildTagOf(
+  builds: { readonly state: string; readonly rows?: readonly { readonly tag: string; readonly digest: string }[] } | undefined,
+  digest: string | undefined,
+): string | undefined {
   if (!digest || builds?.state !== 'ok') return undefined;
   return builds.rows?.find((b) => b.digest === digest)?.tag;
 }

@@ -17,7 +17,10 @@ export function compareHtml(c: Comparison): string {
     .join('\n');
   const list = commits.length
     ? `<ol class="commits">\n${commits
-        .map((commit) => `<li><a href="${commandUri(commit.sha)}" title="Open ${esc(commit.sha)} in the git view"><code>${esc(commit.sha.slice(0, 7))}</code></a> ${esc(commit.subject)}${commit.merge ? ' <span class="tag">merge</span>' : ''} <span class="meta">— ${esc(commit.author)}, ${esc(commit.date.slice(0, 10))}</span></li>`)
+        .map(
+          (commit) =>
+            `<li><a href="${commandUri(commit.sha)}" title="Open ${esc(commit.sha)} in the git view"><code>${esc(commit.sha.slice(0, 7))}</code></a> ${esc(commit.subject)}${commit.merge ? ' <span class="tag">merge</span>' : ''} <span class="meta">— ${esc(commit.author)}, ${esc(commit.date.slice(0, 10))}</span></li>`,
+        )
         .join('\n')}\n</ol>${more > 0 ? `<p class="meta">… and ${more} more (the list stops at ${commits.length}).</p>` : ''}`
     : '';
   return `<!DOCTYPE html>
@@ -57,7 +60,8 @@ ${list}
 }
 
 function headline(c: Comparison): string {
-  if (c.left.state === 'present' && c.right.state === 'present' && c.left.digest === c.right.digest) return `Both hold the same digest: ${c.left.env.name} is in step with ${c.right.env.name}.`;
+  if (c.left.state === 'present' && c.right.state === 'present' && c.left.digest === c.right.digest)
+    return `Both hold the same digest: ${c.left.env.name} is in step with ${c.right.env.name}.`;
   return `Promoting ${c.right.env.name} into ${c.left.env.name} would replace the left column with the right one.`;
 }
 

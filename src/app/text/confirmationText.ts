@@ -59,7 +59,13 @@ function targetNow(c: Confirmation): string {
 
 function gateSummary(c: Confirmation): string {
   const failed = c.gates.filter((g) => g.status !== 'passed');
-  const parts = [failed.length ? `${c.gates.length - failed.length} passed, ${failed.length} not passed (${failed.map((g) => g.name).join(', ')})` : c.gates.length ? `all ${c.gates.length} passed` : 'none'];
+  const parts = [
+    failed.length
+      ? `${c.gates.length - failed.length} passed, ${failed.length} not passed (${failed.map((g) => g.name).join(', ')})`
+      : c.gates.length
+        ? `all ${c.gates.length} passed`
+        : 'none',
+  ];
   if (c.overriddenGates?.length) parts.push(`${c.overriddenGates.length} overridden`);
   if (c.requireTypedName) parts.push(`you type "${c.target.name}" next to approve`);
   return `Gates: ${parts.join(' · ')}`;

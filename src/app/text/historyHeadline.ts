@@ -4,7 +4,10 @@ import type { HistoryRecord } from '../../history/record';
 import { buildLabel } from './buildLabel';
 
 export function historyHeadline(r: HistoryRecord): string {
-  const what = buildLabel({ ...(r.source.buildTag ? { tag: r.source.buildTag } : {}), ...(r.source.revision ? { revision: r.source.revision } : {}) }, r.digest);
+  const what = buildLabel(
+    { ...(r.source.buildTag ? { tag: r.source.buildTag } : {}), ...(r.source.revision ? { revision: r.source.revision } : {}) },
+    r.digest,
+  );
   if (r.kind === 'rollback') return r.outcome === 'succeeded' ? `rolled back to ${what}` : `rollback to ${what} ${r.outcome}`;
   return r.outcome === 'succeeded' ? `${what} promoted from ${r.source.label}` : `${what} from ${r.source.label}: ${r.outcome}`;
 }

@@ -15,7 +15,11 @@ export function renderRecord(r: HistoryRecord): string {
     `|---|---|`,
     `| When | ${t(r.time)} (took ${(r.durationMs / 1000).toFixed(1)} s, finished ${new Date(finishedAt(r)).toISOString()}) |`,
     `| Who | ${who} |`,
-    ...(r.source.buildTag || r.source.revision ? [`| Build | ${[r.source.buildTag ? t(r.source.buildTag) : '', r.source.revision ? `revision ${code(r.source.revision)}` : ''].filter(Boolean).join(', ')} |`] : []),
+    ...(r.source.buildTag || r.source.revision
+      ? [
+          `| Build | ${[r.source.buildTag ? t(r.source.buildTag) : '', r.source.revision ? `revision ${code(r.source.revision)}` : ''].filter(Boolean).join(', ')} |`,
+        ]
+      : []),
     `| Source | ${t(r.source.label)} (${t(r.source.repository)}) |`,
     `| Target | ${t(r.target.environment)} → ${t(`${r.target.repository}:${r.target.tag}`)} |`,
     `| Digest | ${code(r.digest ?? '—')} |`,
@@ -36,7 +40,10 @@ export function renderRecord(r: HistoryRecord): string {
 
 /** Plain text inside Markdown: markup characters (and a table's `|`) escaped, lines joined. */
 function t(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replace(/[\\`*_{}[\]()#+!|<>~]/g, '\\$&').replace(/&/g, '&amp;');
+  return text
+    .replace(/\r?\n/g, ' ')
+    .replace(/[\\`*_{}[\]()#+!|<>~]/g, '\\$&')
+    .replace(/&/g, '&amp;');
 }
 
 /** A code span: backticks and table pipes cannot end it early. */

@@ -25,13 +25,25 @@ export interface RollbackOptions {
   readonly overrideGates?: boolean;
 }
 
-export async function promoteCommand(ctx: CliContext, environment: string, options: PromoteOptions, choices: PromptChoices, interrupt: Interrupt): Promise<ExitCode> {
+export async function promoteCommand(
+  ctx: CliContext,
+  environment: string,
+  options: PromoteOptions,
+  choices: PromptChoices,
+  interrupt: Interrupt,
+): Promise<ExitCode> {
   const target = environmentNamed(ctx.config, environment);
   const source = await sourceFor(ctx, target, options.build, interrupt.signal);
   return run(ctx, { config: ctx.config, source, target }, choices, interrupt);
 }
 
-export async function rollbackCommand(ctx: CliContext, environment: string, options: RollbackOptions, choices: PromptChoices, interrupt: Interrupt): Promise<ExitCode> {
+export async function rollbackCommand(
+  ctx: CliContext,
+  environment: string,
+  options: RollbackOptions,
+  choices: PromptChoices,
+  interrupt: Interrupt,
+): Promise<ExitCode> {
   const target = environmentNamed(ctx.config, environment);
   const { records } = await ctx.app.history.read(ctx.workspaceDir);
   const current = await lookupEnvironment(ctx.app.registry, target, interrupt.signal);
@@ -67,7 +79,8 @@ async function run(ctx: CliContext, request: PromotionRequest, choices: PromptCh
   // Through the engine only: an engine that is down is an engine error (3), not a gate saying no.
   if (ctx.app.promotion.transport?.() === 'engine') {
     const engine = await ctx.app.checkEngine(interrupt.signal);
-    if (engine.state === 'error') throw new CliError(`The Docker engine at ${engine.address} does not answer: ${errorMessage(engine.error)}`, EXIT.infrastructure);
+    if (engine.state === 'error')
+      throw new CliError(`The Docker engine at ${engine.address} does not answer: ${errorMessage(engine.error)}`, EXIT.infrastructure);
   }
   const prompts = new CliPrompts(choices, out);
   const { outcome, recordProblem } = await runPromotion(ctx.app, request, {
@@ -79,7 +92,11 @@ async function run(ctx: CliContext, request: PromotionRequest, choices: PromptCh
   });
   const code = exitForOutcome(outcome, interrupt.interrupted());
   out.result([outcome.message, ...outcome.gates.map(gateLine)].join('\n'), { ...jsonOutcome(outcome), exitCode: code, recorded: !recordProblem });
-  if (code !== EXIT.ok) out.error(outcome.status === 'cancelled' && !interrupt.interrupted() ? `${outcome.message} (not approved)` : outcome.message, titleFor(outcome, request.target));
+  if (code !== EXIT.ok)
+    out.error(
+      outcome.status === 'cancelled' && !interrupt.interrupted() ? `${outcome.message} (not approved)` : outcome.message,
+      titleFor(outcome, request.target),
+    );
   if (recordProblem) out.error(recordProblem, 'promotion not recorded');
   const summaryProblem = await writeStepSummary(summaryTable(outcome));
   if (summaryProblem) out.message(summaryProblem);

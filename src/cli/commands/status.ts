@@ -11,7 +11,11 @@ import { EXIT, type ExitCode } from '../exitCodes';
 
 export async function status(ctx: CliContext, signal: AbortSignal): Promise<ExitCode> {
   const { app, config, workspaceDir, out } = ctx;
-  const snapshot = await takeSnapshot(config, app.snapshotServices(() => app.history.readFile(workspaceDir)), signal);
+  const snapshot = await takeSnapshot(
+    config,
+    app.snapshotServices(() => app.history.readFile(workspaceDir)),
+    signal,
+  );
   const records = snapshot.history?.records ?? [];
   const last = (name: string): HistoryRecord | undefined => recordsFor(records, name).find((r) => r.outcome === 'succeeded');
   const environments = snapshot.environments.map((row) => {
@@ -37,13 +41,20 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
       snapshot.builds.state === 'ok'
         ? { state: 'ok', rows: builds.map((b) => ({ tag: b.tag, digest: b.digest, ...(b.created ? { created: b.created } : {}), heldBy: b.heldBy })) }
         : { state: 'error', error: { kind: snapshot.builds.error.kind, message: errorMessage(snapshot.builds.error) } },
-    ...(snapshot.engine ? { engine: snapshot.engine.state === 'ok' ? snapshot.engine : { state: 'error', address: snapshot.engine.address, error: errorMessage(snapshot.engine.error) } } : {}),
+    ...(snapshot.engine
+      ? {
+          engine:
+            snapshot.engine.state === 'ok' ? snapshot.engine : { state: 'error', address: snapshot.engine.address, error: errorMessage(snapshot.engine.error) },
+        }
+      : {}),
   };
 
   const width = Math.max(...environments.map((e) => e.name.length));
   const lines = [`${repositoryName(config.repository)} (${displayPath(ctx.configFile)})`];
   for (const e of environments) {
-    const lastLine = e.lastPromotion ? `   last: ${e.lastPromotion.digest ? shortDigest(e.lastPromotion.digest) : '?'} ${e.lastPromotion.kind === 'rollback' ? 'rolled back' : 'promoted'} by ${e.lastPromotion.by} at ${e.lastPromotion.time}` : '';
+    const lastLine = e.lastPromotion
+      ? `   last: ${e.lastPromotion.digest ? shortDigest(e.lastPromotion.digest) : '?'} ${e.lastPromotion.kind === 'rollback' ? 'rolled back' : 'promoted'} by ${e.lastPromotion.by} at ${e.lastPromotion.time}`
+      : '';
     lines.push(`  ${e.name.padEnd(width)}  ${e.description}${lastLine}`);
   }
   if (snapshot.builds.state === 'ok') {
@@ -52,11 +63,19 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
   } else {
     lines.push(`builds: ${errorMessage(snapshot.builds.error)}`);
   }
-  if (snapshot.engine) lines.push(snapshot.engine.state === 'ok' ? `engine: ${snapshot.engine.address}` : `engine unreachable at ${snapshot.engine.address}: ${errorMessage(snapshot.engine.error)}`);
+  if (snapshot.engine)
+    lines.push(
+      snapshot.engine.state === 'ok'
+        ? `engine: ${snapshot.engine.address}`
+        : `engine unreachable at ${snapshot.engine.address}: ${errorMessage(snapshot.engine.error)}`,
+    );
   out.result(lines.join('\n'), value);
-  if (snapshot.history?.problems.length) out.message(`${snapshot.history.problems.length} line(s) of ${displayPath(app.history.file(workspaceDir))} could not be read and were skipped.`);
+  if (snapshot.history?.problems.length)
+    out.message(`${snapshot.history.problems.length} line(s) of ${displayPath(app.history.file(workspaceDir))} could not be read and were skipped.`);
 
-  const failures = snapshot.environments.filter((r) => r.lookup.state === 'error').map((r) => `${r.env.name}: ${r.lookup.state === 'error' ? errorMessage(r.lookup.error) : ''}`);
+  const failures = snapshot.environments
+    .filter((r) => r.lookup.state === 'error')
+    .map((r) => `${r.env.name}: ${r.lookup.state === 'error' ? errorMessage(r.lookup.error) : ''}`);
   if (snapshot.builds.state === 'error') failures.push(`builds: ${errorMessage(snapshot.builds.error)}`);
   for (const failure of failures) out.error(failure, 'image-promotion status');
   return failures.length ? EXIT.infrastructure : EXIT.ok;

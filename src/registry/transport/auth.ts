@@ -17,7 +17,13 @@ interface Token {
 }
 
 /** Sends a token request (retried like any idempotent request, never with registry credentials added). */
-export type TokenSender = (url: URL, method: 'GET' | 'POST', headers: Record<string, string>, body: Buffer | undefined, signal: AbortSignal | undefined) => Promise<Response>;
+export type TokenSender = (
+  url: URL,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+  signal: AbortSignal | undefined,
+) => Promise<Response>;
 
 const TOKEN_MARGIN_MS = 10_000;
 const DEFAULT_TOKEN_LIFETIME_S = 60;
@@ -39,7 +45,12 @@ export class RegistryAuth {
   }
 
   /** The Authorization header for some scopes, fetching a token when the registry wants one. */
-  async authorizationFor(endpoint: RegistryEndpoint, scopes: readonly string[], signal: AbortSignal | undefined, rejected: string | undefined): Promise<string | undefined> {
+  async authorizationFor(
+    endpoint: RegistryEndpoint,
+    scopes: readonly string[],
+    signal: AbortSignal | undefined,
+    rejected: string | undefined,
+  ): Promise<string | undefined> {
     const registry = endpoint.registry;
     const challenge = this.challenges.get(registry);
     if (!challenge) return undefined;
@@ -76,7 +87,14 @@ export class RegistryAuth {
     return `Bearer ${(await pending).value}`;
   }
 
-  private async fetchToken(registry: string, realm: URL, service: string | undefined, scopes: readonly string[], credentials: RegistryCredentials | undefined, signal: AbortSignal | undefined): Promise<Token> {
+  private async fetchToken(
+    registry: string,
+    realm: URL,
+    service: string | undefined,
+    scopes: readonly string[],
+    credentials: RegistryCredentials | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Token> {
     let res: Response;
     if (credentials?.identityToken) {
       // An identity token is an OAuth2 refresh token: exchange it with a POST (as the Docker CLI does).
@@ -106,7 +124,11 @@ export class RegistryAuth {
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
-      throw new PromotionError('protocol', `the token service of ${registry} answered something that is not JSON`, 'Check that the registry address is right (a proxy or login page may be answering).');
+      throw new PromotionError(
+        'protocol',
+        `the token service of ${registry} answered something that is not JSON`,
+        'Check that the registry address is right (a proxy or login page may be answering).',
+      );
     }
     const value = body?.token ?? body?.access_token;
     if (typeof value !== 'string' || !value) throw new PromotionError('protocol', `the token service of ${registry} answered without a token`);
@@ -126,5 +148,9 @@ function basic(username: string, password: string): string {
 export function unauthorized(registry: string, credentials: RegistryCredentials | undefined, detail = ''): PromotionError {
   return credentials
     ? new PromotionError('unauthorized', `${registry} rejected the credentials found for it${detail}`, `Run "docker login ${registry}" again.`)
-    : new PromotionError('unauthorized', `${registry} requires credentials and none were found${detail}`, `Run "docker login ${registry}" (credentials are read from the Docker config, as the Docker CLI does).`);
+    : new PromotionError(
+        'unauthorized',
+        `${registry} requires credentials and none were found${detail}`,
+        `Run "docker login ${registry}" (credentials are read from the Docker config, as the Docker CLI does).`,
+      );
 }

@@ -26,7 +26,11 @@ function size(bytes: number): string {
 }
 
 export function tooLarge(registry: string, what: string, cap: number): PromotionError {
-  return new PromotionError('protocol', `${registry} sent more than ${size(cap)} for ${what}, more than any valid one holds; the answer was refused`, 'The registry or a proxy in front of it answers something else than the Distribution API.');
+  return new PromotionError(
+    'protocol',
+    `${registry} sent more than ${size(cap)} for ${what}, more than any valid one holds; the answer was refused`,
+    'The registry or a proxy in front of it answers something else than the Distribution API.',
+  );
 }
 
 /** The whole body, or PromotionError('protocol') as soon as it passes `cap` bytes (the rest is not read). */

@@ -53,7 +53,10 @@ function defaultPort(protocol: string): string {
  * addresses stand for themselves.
  */
 export function trustDomain(hostname: string): string {
-  const host = hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  const host = hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (isIP(host)) return host;
   const labels = host.split('.');
   return labels.length < 2 ? host : labels.slice(-2).join('.');

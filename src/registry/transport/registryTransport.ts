@@ -52,7 +52,12 @@ export class RegistryTransport {
   private connections: Connections | undefined;
 
   constructor(private readonly options: TransportOptions) {
-    this.auth = new RegistryAuth(options.credentials, options.log, (url, method, headers, body, signal) => this.send(url, method, headers, body, signal, url.host, undefined, true), () => this.now());
+    this.auth = new RegistryAuth(
+      options.credentials,
+      options.log,
+      (url, method, headers, body, signal) => this.send(url, method, headers, body, signal, url.host, undefined, true),
+      () => this.now(),
+    );
   }
 
   timeoutMs(): number {
@@ -94,12 +99,19 @@ export class RegistryTransport {
       const resend = res.status === 307 || res.status === 308;
       if (!isIdempotent(current) && !(resend && body)) return res;
       await res.body?.cancel().catch(() => undefined);
-      if (hop >= MAX_REDIRECTS) throw new PromotionError('protocol', `${repo.registry} redirected ${method} ${redactUrl(this.url(repo, pathOrUrl))} more than ${MAX_REDIRECTS} times`);
+      if (hop >= MAX_REDIRECTS)
+        throw new PromotionError('protocol', `${repo.registry} redirected ${method} ${redactUrl(this.url(repo, pathOrUrl))} more than ${MAX_REDIRECTS} times`);
       const next = registryUrl(endpoint, new URL(location, url).toString());
       if (url.protocol === 'https:' && next.protocol === 'http:' && !endpoint.insecure) {
-        throw new PromotionError('protocol', `${repo.registry} redirected ${method} ${redactUrl(url)} to plain http (${next.host}); refused`, 'A redirect from https to http would expose the request. Check the registry and any proxy in front of it.');
+        throw new PromotionError(
+          'protocol',
+          `${repo.registry} redirected ${method} ${redactUrl(url)} to plain http (${next.host}); refused`,
+          'A redirect from https to http would expose the request. Check the registry and any proxy in front of it.',
+        );
       }
-      this.options.log.debug(`${method} ${redactUrl(url)} → ${res.status}: following to ${redactUrl(next)}${isRegistryOrigin(endpoint, next) ? '' : ' (another origin: without credentials)'}`);
+      this.options.log.debug(
+        `${method} ${redactUrl(url)} → ${res.status}: following to ${redactUrl(next)}${isRegistryOrigin(endpoint, next) ? '' : ' (another origin: without credentials)'}`,
+      );
       if (!resend && current !== 'HEAD') {
         current = 'GET';
         body = undefined;
@@ -109,7 +121,14 @@ export class RegistryTransport {
   }
 
   /** One request to one URL: credentials and the 401 challenge dance only on the registry's own origin. */
-  private async authorizedSend(endpoint: RegistryEndpoint, repo: Repository, access: Access, url: URL, method: string, init: TransportRequest): Promise<Response> {
+  private async authorizedSend(
+    endpoint: RegistryEndpoint,
+    repo: Repository,
+    access: Access,
+    url: URL,
+    method: string,
+    init: TransportRequest,
+  ): Promise<Response> {
     const payload = init.body ?? init.stream;
     const retryable = isIdempotent(method) && !init.stream;
     if (!isRegistryOrigin(endpoint, url)) return this.send(url, method, { ...init.headers }, payload, init.signal, repo.registry, init.idle, retryable);
@@ -125,7 +144,9 @@ export class RegistryTransport {
     let wanted = scopes;
     if (challenge.scheme === 'bearer') {
       wanted = mergeScopes(scopes, splitScopes([challenge.params['scope']]));
-      this.options.log.debug(`${repo.registry} answered 401${challenge.params['error'] ? ` (${challenge.params['error']})` : ''} to ${method} ${redactUrl(url)}: fetching a new token`);
+      this.options.log.debug(
+        `${repo.registry} answered 401${challenge.params['error'] ? ` (${challenge.params['error']})` : ''} to ${method} ${redactUrl(url)}: fetching a new token`,
+      );
     }
     const renewed = await this.auth.authorizationFor(endpoint, wanted, init.signal, authorization);
     if (!renewed || renewed === authorization) return res;
@@ -134,7 +155,16 @@ export class RegistryTransport {
   }
 
   /** Sends, retrying what may be retried. Answers 429/5xx as they are once the tries are used up. */
-  private async send(url: URL, method: string, headers: Record<string, string>, body: Buffer | AsyncIterable<Uint8Array> | undefined, signal: AbortSignal | undefined, registry: string, idle: IdleTimer | undefined, retryable: boolean): Promise<Response> {
+  private async send(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: Buffer | AsyncIterable<Uint8Array> | undefined,
+    signal: AbortSignal | undefined,
+    registry: string,
+    idle: IdleTimer | undefined,
+    retryable: boolean,
+  ): Promise<Response> {
     const policy = this.options.retry ?? DEFAULT_RETRY;
     const attempts = retryable ? Math.max(1, policy.attempts) : 1;
     for (let attempt = 0; ; attempt++) {
@@ -167,7 +197,15 @@ export class RegistryTransport {
   }
 
   /** One try; every failure comes out as a PromotionError (its cause the network error, for isConnectionReset). */
-  private async sendOnce(url: URL, method: string, headers: Record<string, string>, body: Buffer | AsyncIterable<Uint8Array> | undefined, signal: AbortSignal | undefined, registry: string, idle: IdleTimer | undefined): Promise<Response> {
+  private async sendOnce(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: Buffer | AsyncIterable<Uint8Array> | undefined,
+    signal: AbortSignal | undefined,
+    registry: string,
+    idle: IdleTimer | undefined,
+  ): Promise<Response> {
     throwIfAborted(signal);
     const limit = idle?.signal ?? AbortSignal.timeout(this.timeoutMs());
     idle?.touch();
@@ -177,8 +215,21 @@ export class RegistryTransport {
       // A streamed body goes through node:http (fetch would keep all of it in memory: see streamUpload.ts).
       const res =
         body && !Buffer.isBuffer(body)
-          ? await sendStream(url.toString(), method, headers, body, combined, connections && (url.protocol === 'https:' ? connections.httpsAgent : connections.httpAgent))
-          : await (this.options.fetch ?? connections!.fetch)(url.toString(), { method, headers, redirect: 'manual', ...(body ? { body } : {}), signal: combined });
+          ? await sendStream(
+              url.toString(),
+              method,
+              headers,
+              body,
+              combined,
+              connections && (url.protocol === 'https:' ? connections.httpsAgent : connections.httpAgent),
+            )
+          : await (this.options.fetch ?? connections!.fetch)(url.toString(), {
+              method,
+              headers,
+              redirect: 'manual',
+              ...(body ? { body } : {}),
+              signal: combined,
+            });
       this.options.log.trace(`${method} ${redactUrl(url)} → ${res.status}`);
       return res;
     } catch (error) {
@@ -195,7 +246,14 @@ export class RegistryTransport {
     }
   }
 
-  networkError(error: unknown, registry: string, url: URL | string, signal: AbortSignal | undefined, idle: IdleTimer | undefined, limit?: AbortSignal): PromotionError {
+  networkError(
+    error: unknown,
+    registry: string,
+    url: URL | string,
+    signal: AbortSignal | undefined,
+    idle: IdleTimer | undefined,
+    limit?: AbortSignal,
+  ): PromotionError {
     if (error instanceof PromotionError) return error;
     const cause = (error as { cause?: unknown }).cause;
     if (cause instanceof PromotionError) return cause;
@@ -215,7 +273,12 @@ export class RegistryTransport {
       // keep the text
     }
     const detail = code ?? detailOf?.message ?? (error as Error).message;
-    return new PromotionError('registry-unreachable', `registry ${registry} is unreachable at ${origin} (${detail})`, 'Is the registry running, and is the address right?', { cause: error });
+    return new PromotionError(
+      'registry-unreachable',
+      `registry ${registry} is unreachable at ${origin} (${detail})`,
+      'Is the registry running, and is the address right?',
+      { cause: error },
+    );
   }
 
   /** A non-2xx answer as a PromotionError of the right kind, with the registry's own error text. */
@@ -228,7 +291,12 @@ export class RegistryTransport {
       // has none: the same message whichever request met the 401 first.
       return unauthorized(repo.registry, credentials, credentials ? detail : '');
     }
-    if (res.status === 403) return new PromotionError('denied', `${repo.registry} denied the request to ${what} in ${name}${detail}`, 'The credentials are valid but lack permission for this repository.');
+    if (res.status === 403)
+      return new PromotionError(
+        'denied',
+        `${repo.registry} denied the request to ${what} in ${name}${detail}`,
+        'The credentials are valid but lack permission for this repository.',
+      );
     if (res.status === 404) return new PromotionError('not-found', `${name}: could not ${what}: not found${detail}`);
     if (res.status === 405 && what.startsWith('delete')) return new PromotionError('denied', `${repo.registry} does not allow deleting manifests${detail}`);
     if (res.status === 503 && /read-?only/i.test(detail)) return new PromotionError('denied', `${repo.registry} is in read-only mode${detail}`);
@@ -254,7 +322,11 @@ async function errorDetail(res: Response): Promise<string> {
   try {
     const body = JSON.parse(text) as { errors?: { code?: unknown; message?: unknown }[] };
     const first = Array.isArray(body?.errors) ? body.errors[0] : undefined;
-    if (first) return `: ${[first.code, first.message].filter((v) => typeof v === 'string' && v).join(' ').slice(0, 300)}`;
+    if (first)
+      return `: ${[first.code, first.message]
+        .filter((v) => typeof v === 'string' && v)
+        .join(' ')
+        .slice(0, 300)}`;
   } catch {
     // not JSON: the text itself
   }

@@ -30,12 +30,18 @@ export async function checkGatesCommand(deps: CheckGatesDeps, node?: PromotionNo
     fromRow && suggested
       ? suggested
       : await deps.interaction().pick(
-          ready.config.environments.map((env) => ({ label: env.name, description: env.gates.map((g) => g.name).join(', ') || 'built-in gates only', value: env })),
+          ready.config.environments.map((env) => ({
+            label: env.name,
+            description: env.gates.map((g) => g.name).join(', ') || 'built-in gates only',
+            value: env,
+          })),
           { title: 'Check gates: target environment', placeholder: 'Environment whose gates to run' },
         );
   if (!target) return undefined;
   const previous = previousEnvironment(ready.config, target);
-  const source: PromotionSource | undefined = fromRow ?? (previous ? { kind: 'environment', environment: previous } : await deps.promote.pickBuild(ready.config, target, await currentSnapshot(deps.model)));
+  const source: PromotionSource | undefined =
+    fromRow ??
+    (previous ? { kind: 'environment', environment: previous } : await deps.promote.pickBuild(ready.config, target, await currentSnapshot(deps.model)));
   if (!source) return undefined;
   const check = await withCancellableProgress(`Checking the gates of ${target.name}`, (_report, signal) =>
     runCheck(deps.app, { config: ready.config, source, target }, { trusted: vscode.workspace.isTrusted, workspaceDir: ready.workspaceDir, signal }),

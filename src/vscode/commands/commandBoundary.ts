@@ -20,7 +20,11 @@ const SHORT_LIMIT = 240;
  * cancelled (logged, not shown) or failed (logged whole, shown short). Rethrowing would make VS Code
  * add its own "command failed" notification on top, without the log.
  */
-export function guardCommand<A extends unknown[], R>(id: string, handler: (...args: A) => R, deps: BoundaryDeps): (...args: A) => Promise<Awaited<R> | undefined> {
+export function guardCommand<A extends unknown[], R>(
+  id: string,
+  handler: (...args: A) => R,
+  deps: BoundaryDeps,
+): (...args: A) => Promise<Awaited<R> | undefined> {
   return async (...args: A): Promise<Awaited<R> | undefined> => {
     try {
       return await handler(...args);

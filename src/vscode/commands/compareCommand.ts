@@ -41,16 +41,19 @@ export async function compareCommand(deps: CompareDeps, node?: PromotionNode): P
   }
   if (!pair) return undefined;
   const [later, earlier] = pair;
-  const comparison = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Comparing ${later.env.name} with ${earlier.env.name}…`, cancellable: true }, (_p, token) => {
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
-    return compareEnvironments(
-      { registry: deps.registry, describe: deps.describe, buildTagOf: (digest) => buildTagOf(snapshot.builds, digest), workspaceDir: ready.workspaceDir },
-      later,
-      earlier,
-      abort.signal,
-    );
-  });
+  const comparison = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Comparing ${later.env.name} with ${earlier.env.name}…`, cancellable: true },
+    (_p, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      return compareEnvironments(
+        { registry: deps.registry, describe: deps.describe, buildTagOf: (digest) => buildTagOf(snapshot.builds, digest), workspaceDir: ready.workspaceDir },
+        later,
+        earlier,
+        abort.signal,
+      );
+    },
+  );
   const panel = vscode.window.createWebviewPanel('imagePromotion.compare', `Compare ${compareTitle(comparison)}`, vscode.ViewColumn.Active, {
     enableScripts: false,
     enableCommandUris: [VIEW_COMMIT_COMMAND],
@@ -67,7 +70,9 @@ export async function viewCommit(workspaceDir: string | undefined, sha: unknown)
   try {
     await vscode.commands.executeCommand('git.viewCommit', vscode.Uri.file(workspaceDir), sha);
   } catch (error) {
-    void vscode.window.showWarningMessage(`VS Code's Git extension could not open commit ${sha.slice(0, 7)}: ${(error as Error).message}. Is the Git extension enabled and the folder open as a repository?`);
+    void vscode.window.showWarningMessage(
+      `VS Code's Git extension could not open commit ${sha.slice(0, 7)}: ${(error as Error).message}. Is the Git extension enabled and the folder open as a repository?`,
+    );
   }
 }
 

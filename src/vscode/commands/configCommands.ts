@@ -19,7 +19,9 @@ export async function createConfig(loader: ConfigLoader): Promise<vscode.Uri | u
   await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(starterConfig(images[0])));
   await vscode.window.showTextDocument(file);
   if (images.length > 1) {
-    void vscode.window.showInformationMessage(`The compose files name ${images.length} images; the config uses ${images[0]}. The others: ${images.slice(1).join(', ')}.`);
+    void vscode.window.showInformationMessage(
+      `The compose files name ${images.length} images; the config uses ${images[0]}. The others: ${images.slice(1).join(', ')}.`,
+    );
   }
   await loader.reload();
   return file;
@@ -41,6 +43,11 @@ async function readComposeFiles(folder: vscode.Uri): Promise<{ name: string; tex
   } catch {
     return [];
   }
-  const names = entries.filter(([name, type]) => type === vscode.FileType.File && isComposeFileName(name)).map(([name]) => name).sort();
-  return Promise.all(names.map(async (name) => ({ name, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, name))) })));
+  const names = entries
+    .filter(([name, type]) => type === vscode.FileType.File && isComposeFileName(name))
+    .map(([name]) => name)
+    .sort();
+  return Promise.all(
+    names.map(async (name) => ({ name, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, name))) })),
+  );
 }

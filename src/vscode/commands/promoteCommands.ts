@@ -70,8 +70,13 @@ export class PromoteCommands {
     const targets = ready.config.environments.filter((e) => !(fromRow?.kind === 'environment' && fromRow.environment.name === e.name));
     const suggested = fromRow ? defaultTarget(ready.config, fromRow.kind === 'environment' ? { environment: fromRow.environment } : {}) : undefined;
     const target = await this.deps.interaction().pick(
-      targets.map((env) => ({ label: env.name, description: targetDescription(env, snapshot), value: env, picked: env.name === suggested?.name })).sort((a, b) => Number(b.picked ?? false) - Number(a.picked ?? false)),
-      { title: fromRow ? `Promote ${buildLabel({ tag: buildTagOf(snapshot?.builds, fromRow.digest) }, fromRow.digest)}` : 'Promote: target environment', placeholder: 'Environment to promote into' },
+      targets
+        .map((env) => ({ label: env.name, description: targetDescription(env, snapshot), value: env, picked: env.name === suggested?.name }))
+        .sort((a, b) => Number(b.picked ?? false) - Number(a.picked ?? false)),
+      {
+        title: fromRow ? `Promote ${buildLabel({ tag: buildTagOf(snapshot?.builds, fromRow.digest) }, fromRow.digest)}` : 'Promote: target environment',
+        placeholder: 'Environment to promote into',
+      },
     );
     if (!target) return undefined;
     const source = fromRow ?? (await this.pickBuild(ready.config, target, snapshot));
@@ -193,6 +198,12 @@ function presentDigest(snapshot: Snapshot | undefined, environment: string): str
 
 function targetDescription(env: EnvironmentConfig, snapshot: Snapshot | undefined): string {
   const lookup = snapshot?.environments.find((r) => r.env.name === env.name)?.lookup;
-  const holds = !lookup ? '' : lookup.state === 'present' ? `holds ${buildLabel({ tag: buildTagOf(snapshot?.builds, lookup.digest) }, lookup.digest)}` : lookup.state === 'absent' ? 'empty' : 'unknown';
+  const holds = !lookup
+    ? ''
+    : lookup.state === 'present'
+      ? `holds ${buildLabel({ tag: buildTagOf(snapshot?.builds, lookup.digest) }, lookup.digest)}`
+      : lookup.state === 'absent'
+        ? 'empty'
+        : 'unknown';
   return [env.tag, holds, env.protected ? 'protected' : ''].filter(Boolean).join(' · ');
 }

@@ -70,7 +70,8 @@ export function commandHandlers(s: CommandServices) {
     'imagePromotion.openConfig': () => openConfig(s.loader),
     'imagePromotion.showLog': () => s.log.show(true),
     'imagePromotion.selectEngine': () => selectEngine({ settings, interaction: s.interaction }),
-    'imagePromotion.openWalkthrough': () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${s.extensionId}#imagePromotion.gettingStarted`, false),
+    'imagePromotion.openWalkthrough': () =>
+      vscode.commands.executeCommand('workbench.action.openWalkthrough', `${s.extensionId}#imagePromotion.gettingStarted`, false),
   } as const satisfies Record<`imagePromotion.${string}`, Handler>;
 }
 
@@ -81,9 +82,14 @@ export type CommandId = keyof CommandHandlers;
  * Registers every handler inside the boundary: an error is logged whole to the log channel and shown
  * short with "Show Log"; a cancellation is logged only. `titles` are package.json's command titles.
  */
-export function registerCommands(handlers: CommandHandlers, deps: { readonly log: vscode.LogOutputChannel; readonly interaction: () => UserInteraction; readonly titles: ReadonlyMap<string, string> }): vscode.Disposable[] {
+export function registerCommands(
+  handlers: CommandHandlers,
+  deps: { readonly log: vscode.LogOutputChannel; readonly interaction: () => UserInteraction; readonly titles: ReadonlyMap<string, string> },
+): vscode.Disposable[] {
   const boundary = { log: deps.log, show: (message: string) => showError(message, deps.interaction()), title: (id: string) => deps.titles.get(id) ?? id };
-  return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, guardCommand(id, handler as (...args: unknown[]) => unknown, boundary)));
+  return Object.entries(handlers).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, guardCommand(id, handler as (...args: unknown[]) => unknown, boundary)),
+  );
 }
 
 /** The contributed titles by command id ("Roll Back…"), from the extension's package.json. */

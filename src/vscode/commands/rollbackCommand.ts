@@ -37,7 +37,9 @@ export async function rollBack(deps: RollbackDeps, node?: PromotionNode): Promis
   const current = deps.model.snapshot?.environments.find((r) => r.env.name === target.name)?.lookup;
   const held = previousDigests(records, target.name, current?.state === 'present' ? current.digest : null);
   if (!held.length) {
-    void vscode.window.showInformationMessage(`The promotion history (${deps.history.file(ready.workspaceDir)}) has no earlier digest of ${target.name} to roll back to.`);
+    void vscode.window.showInformationMessage(
+      `The promotion history (${deps.history.file(ready.workspaceDir)}) has no earlier digest of ${target.name} to roll back to.`,
+    );
     return undefined;
   }
   const builds = deps.model.snapshot?.builds;

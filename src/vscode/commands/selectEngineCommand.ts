@@ -26,17 +26,23 @@ export async function selectEngine(deps: SelectEngineDeps): Promise<EngineChoice
   );
   if (!chosen) return undefined;
   if (chosen.problem) {
-    void vscode.window.showErrorMessage(`Docker context "${chosen.name}" ${chosen.problem}. Fix it with \`docker context inspect ${chosen.name}\`, or choose another engine.`);
+    void vscode.window.showErrorMessage(
+      `Docker context "${chosen.name}" ${chosen.problem}. Fix it with \`docker context inspect ${chosen.name}\`, or choose another engine.`,
+    );
     return undefined;
   }
   if (!chosen.inUse) {
     await vscode.workspace.getConfiguration('imagePromotion').update('dockerHost', chosen.settingValue || undefined, vscode.ConfigurationTarget.Global);
     // A workspace's own value outranks the user's: say so rather than claim a switch that did not happen.
     if (deps.settings.dockerHost() !== chosen.settingValue) {
-      void vscode.window.showWarningMessage(`This workspace's settings set imagePromotion.dockerHost to "${deps.settings.dockerHost()}", which still applies. Remove it there to use ${chosen.name}.`);
+      void vscode.window.showWarningMessage(
+        `This workspace's settings set imagePromotion.dockerHost to "${deps.settings.dockerHost()}", which still applies. Remove it there to use ${chosen.name}.`,
+      );
       return undefined;
     }
   }
-  void vscode.window.showInformationMessage(`Image Promotion uses the Docker engine ${chosen.kind === 'context' ? `of context "${chosen.name}" ` : ''}at ${chosen.address}.`);
+  void vscode.window.showInformationMessage(
+    `Image Promotion uses the Docker engine ${chosen.kind === 'context' ? `of context "${chosen.name}" ` : ''}at ${chosen.address}.`,
+  );
   return chosen;
 }

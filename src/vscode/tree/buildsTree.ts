@@ -13,7 +13,10 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: { dispose(): void };
 
-  constructor(private readonly model: PromotionModel, private readonly details: DetailsLookup) {
+  constructor(
+    private readonly model: PromotionModel,
+    private readonly details: DetailsLookup,
+  ) {
     this.subscription = model.onDidChange(() => this.changed.fire());
   }
 
@@ -26,18 +29,48 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
     const builds = snapshot.builds;
     const config = state.config;
     if (builds.state === 'error') {
-      return [{ kind: 'message', id: 'builds-error', label: 'Builds could not be listed', description: errorMessage(builds.error), tooltip: errorMessage(builds.error), icon: 'error', command: { command: 'imagePromotion.showLog', title: 'Show Log' } }];
+      return [
+        {
+          kind: 'message',
+          id: 'builds-error',
+          label: 'Builds could not be listed',
+          description: errorMessage(builds.error),
+          tooltip: errorMessage(builds.error),
+          icon: 'error',
+          command: { command: 'imagePromotion.showLog', title: 'Show Log' },
+        },
+      ];
     }
     if (!builds.rows.length && builds.complete === false) return [{ kind: 'message', id: 'loading', label: 'Listing builds…', icon: 'loading' }];
     if (!builds.rows.length) {
-      return [{ kind: 'message', id: 'no-builds', label: 'No builds yet', description: `no tag of ${config.image} matches ${config.builds.tagPattern.source}`, icon: 'info' }];
+      return [
+        {
+          kind: 'message',
+          id: 'no-builds',
+          label: 'No builds yet',
+          description: `no tag of ${config.image} matches ${config.builds.tagPattern.source}`,
+          icon: 'info',
+        },
+      ];
     }
-    const nodes: PromotionNode[] = builds.rows.map((row): BuildNode => ({ kind: 'build', row, repository: config.repository, ...(config.environments[0] ? { next: config.environments[0] } : {}) }));
-    if (builds.complete === false) nodes.push({ kind: 'message', id: 'describing', label: 'Reading the builds\' details…', icon: 'loading' });
+    const nodes: PromotionNode[] = builds.rows.map((row): BuildNode => ({
+      kind: 'build',
+      row,
+      repository: config.repository,
+      ...(config.environments[0] ? { next: config.environments[0] } : {}),
+    }));
+    if (builds.complete === false) nodes.push({ kind: 'message', id: 'describing', label: "Reading the builds' details…", icon: 'loading' });
     if (builds.matching > builds.rows.length) {
       const unplaced = builds.matching - builds.scanned;
       const note = unplaced > 0 ? `; ${unplaced} not placed yet (their creation time is read a few per refresh)` : '';
-      nodes.push({ kind: 'message', id: 'more-builds', label: `${builds.matching - builds.rows.length} older builds not shown`, description: `builds.limit is ${config.builds.limit}${note}`, icon: 'info', tooltip: orderTooltip(builds.order) });
+      nodes.push({
+        kind: 'message',
+        id: 'more-builds',
+        label: `${builds.matching - builds.rows.length} older builds not shown`,
+        description: `builds.limit is ${config.builds.limit}${note}`,
+        icon: 'info',
+        tooltip: orderTooltip(builds.order),
+      });
     }
     return nodes;
   }
@@ -75,7 +108,7 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
 function orderTooltip(order: string | undefined): string {
   switch (order) {
     case 'git':
-      return 'Newest first by the commit time of each build\'s commit in this workspace\'s git history, else by its image creation time.';
+      return "Newest first by the commit time of each build's commit in this workspace's git history, else by its image creation time.";
     case 'semver':
       return 'Newest first by semantic version (the tags are versions).';
     case 'numerical':

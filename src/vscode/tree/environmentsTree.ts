@@ -44,7 +44,10 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     if (state.kind === 'invalid') {
       // The last good tree stays visible under the error row (marked as such), not a blank view.
       const kept = this.model.lastGood?.snapshot;
-      return [configErrorsNode(state.file, state.diagnostics), ...(kept ? kept.environments.map((row): EnvironmentNode => ({ kind: 'environment', row, stale: true, builds: kept.builds })) : [])];
+      return [
+        configErrorsNode(state.file, state.diagnostics),
+        ...(kept ? kept.environments.map((row): EnvironmentNode => ({ kind: 'environment', row, stale: true, builds: kept.builds })) : []),
+      ];
     }
     const snapshot = this.model.shown;
     if (!snapshot) return [{ kind: 'message', id: 'loading', label: 'Looking up digests…', icon: 'loading' }];
@@ -66,7 +69,13 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     const tag = buildTagOf(node.builds, node.row.lookup.digest);
     const heading = `${env.name} (${env.tag}): ${buildLabel({ tag, revision: details?.revision }, node.row.lookup.digest)}`;
     const ships = await this.shippedLines(node);
-    item.tooltip = digestTooltip(heading, env.repository, node.row.lookup.digest, details, [stale, repositoryLine(env.repository, env.tag), relationText(node.row) ?? '', drift, ...ships].filter(Boolean));
+    item.tooltip = digestTooltip(
+      heading,
+      env.repository,
+      node.row.lookup.digest,
+      details,
+      [stale, repositoryLine(env.repository, env.tag), relationText(node.row) ?? '', drift, ...ships].filter(Boolean),
+    );
     return item;
   }
 
@@ -74,14 +83,22 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     const { row } = node;
     const before = this.model.snapshot?.environments[row.index - 1];
     if (!this.shipped || node.stale || row.relation !== 'behind' || row.lookup.state !== 'present' || before?.lookup.state !== 'present') return [];
-    const shipped = await this.shipped({ name: row.env.name, repository: row.env.repository, digest: row.lookup.digest }, { name: before.env.name, repository: before.env.repository, digest: before.lookup.digest }).catch(
-      (error: Error): Shipped => ({ kind: 'note', note: 'failed', message: error.message }),
-    );
+    const shipped = await this.shipped(
+      { name: row.env.name, repository: row.env.repository, digest: row.lookup.digest },
+      { name: before.env.name, repository: before.env.repository, digest: before.lookup.digest },
+    ).catch((error: Error): Shipped => ({ kind: 'note', note: 'failed', message: error.message }));
     const { commits, more } = shippedCommits(shipped);
     const escapeMd = (text: string): string => text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
     return [
       `**Promoting ${escapeMd(before.env.name)}:** ${escapeMd(shippedSummary(shipped, row.env.name))}`,
-      ...(commits.length ? [commits.slice(0, 10).map((c) => `- ${escapeMd(commitLine(c))}`).join('\n') + (more + commits.length > 10 ? `\n- … ${more + commits.length - 10} more (Compare with Previous Environment)` : '')] : []),
+      ...(commits.length
+        ? [
+            commits
+              .slice(0, 10)
+              .map((c) => `- ${escapeMd(commitLine(c))}`)
+              .join('\n') + (more + commits.length > 10 ? `\n- … ${more + commits.length - 10} more (Compare with Previous Environment)` : ''),
+          ]
+        : []),
     ];
   }
 
@@ -135,7 +152,16 @@ function engineNodes(snapshot: Snapshot): MessageNode[] {
   const engine = snapshot.engine;
   if (!engine) return [];
   if (engine.state === 'ok') {
-    return [{ kind: 'message', id: 'engine', label: 'Docker engine', description: engine.address, tooltip: `Promotions retag and push through the Docker engine at ${engine.address}.`, icon: 'engine' }];
+    return [
+      {
+        kind: 'message',
+        id: 'engine',
+        label: 'Docker engine',
+        description: engine.address,
+        tooltip: `Promotions retag and push through the Docker engine at ${engine.address}.`,
+        icon: 'engine',
+      },
+    ];
   }
   return [
     {

@@ -42,7 +42,9 @@ export class GateChecksTree implements vscode.TreeDataProvider<Node>, vscode.Dis
       const item = new vscode.TreeItem(`${c.sourceLabel} → ${c.target}`);
       item.id = 'check:summary';
       const verdict = checkVerdict(c);
-      item.description = [c.digest ? shortDigest(c.digest) : '', verdict, `checked ${relativeTime(c.checkedAt)} in ${(c.durationMs / 1000).toFixed(1)} s`].filter(Boolean).join(' · ');
+      item.description = [c.digest ? shortDigest(c.digest) : '', verdict, `checked ${relativeTime(c.checkedAt)} in ${(c.durationMs / 1000).toFixed(1)} s`]
+        .filter(Boolean)
+        .join(' · ');
       item.tooltip = `${c.sourceLabel} → ${c.target}\n${c.digest ?? ''}\n${verdict}${c.transport ? `\ntransport: ${c.transport}` : ''}\nNothing was promoted.`;
       item.iconPath = !c.passed
         ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'))
@@ -57,7 +59,9 @@ export class GateChecksTree implements vscode.TreeDataProvider<Node>, vscode.Dis
       const item = new vscode.TreeItem(g.name, g.details?.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
       item.id = `check:gate:${node.index}`;
       item.description = `${g.reason}${g.durationMs >= 100 ? ` · ${(g.durationMs / 1000).toFixed(1)} s` : ''}`;
-      item.tooltip = new vscode.MarkdownString().appendText(`${g.name} (${g.type}): ${g.status}\n\n${g.reason}${g.details?.length ? `\n\n${g.details.join('\n')}` : ''}`);
+      item.tooltip = new vscode.MarkdownString().appendText(
+        `${g.name} (${g.type}): ${g.status}\n\n${g.reason}${g.details?.length ? `\n\n${g.details.join('\n')}` : ''}`,
+      );
       item.iconPath =
         g.status === 'passed'
           ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
@@ -88,7 +92,9 @@ export class GateChecksTree implements vscode.TreeDataProvider<Node>, vscode.Dis
 /** The summary line: an approval still to give is never "all gates pass". */
 export function checkVerdict(c: GateCheck): string {
   if (c.problem) return c.problem;
-  const approvals = c.approvals.length ? `; ${c.approvals.length === 1 ? c.approvals[0]!.name : `${c.approvals.length} approvals`} ${c.approvals[0]!.reason}` : '';
+  const approvals = c.approvals.length
+    ? `; ${c.approvals.length === 1 ? c.approvals[0]!.name : `${c.approvals.length} approvals`} ${c.approvals[0]!.reason}`
+    : '';
   if (c.passed) return `${c.approvals.length ? 'automated gates pass' : 'all gates pass'}${approvals}`;
   return `${c.gates.filter((g) => g.status !== 'passed').length} of ${c.gates.length} gates do not pass${approvals}`;
 }

@@ -16,7 +16,10 @@ export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: { dispose(): void };
 
-  constructor(private readonly model: PromotionModel, private readonly historyFile: () => string | undefined) {
+  constructor(
+    private readonly model: PromotionModel,
+    private readonly historyFile: () => string | undefined,
+  ) {
     this.subscription = model.onDidChange(() => this.changed.fire());
   }
 
@@ -31,11 +34,20 @@ export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode
     if (node) return [];
     const notes: HistoryNode[] = [];
     if (history?.problems.length) {
-      notes.push({ kind: 'note', id: 'problems', label: `${history.problems.length} line${history.problems.length === 1 ? '' : 's'} of the history could not be read`, description: `line ${history.problems[0]!.line}: ${history.problems[0]!.reason}`, warning: true });
+      notes.push({
+        kind: 'note',
+        id: 'problems',
+        label: `${history.problems.length} line${history.problems.length === 1 ? '' : 's'} of the history could not be read`,
+        description: `line ${history.problems[0]!.line}: ${history.problems[0]!.reason}`,
+        warning: true,
+      });
     }
     const records = history?.records ?? [];
     if (!records.length) return [...notes, { kind: 'note', id: 'empty', label: 'No promotions recorded yet', description: this.historyFile() ?? '' }];
-    return [...notes, ...state.config.environments.map((env): HistoryNode => ({ kind: 'environment', name: env.name, records: recordsFor(records, env.name) }))];
+    return [
+      ...notes,
+      ...state.config.environments.map((env): HistoryNode => ({ kind: 'environment', name: env.name, records: recordsFor(records, env.name) })),
+    ];
   }
 
   getTreeItem(node: HistoryNode): vscode.TreeItem {

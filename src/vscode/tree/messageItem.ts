@@ -11,7 +11,8 @@ export function messageItem(node: MessageNode): vscode.TreeItem {
   if (node.command) item.command = { command: node.command.command, title: node.command.title, arguments: node.command.arguments ?? [] };
   item.iconPath = icon(node.icon);
   // The icon's colour says error or warning; a screen reader hears the word.
-  const kind = node.icon === 'error' || node.icon === 'engine-error' ? 'Error: ' : node.icon === 'warning' ? 'Warning: ' : node.icon === 'loading' ? 'Loading: ' : '';
+  const kind =
+    node.icon === 'error' || node.icon === 'engine-error' ? 'Error: ' : node.icon === 'warning' ? 'Warning: ' : node.icon === 'loading' ? 'Loading: ' : '';
   item.accessibilityInformation = { label: `${kind}${node.label}${node.description ? `, ${node.description}` : ''}` };
   return item;
 }

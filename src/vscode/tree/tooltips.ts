@@ -4,7 +4,13 @@ import { pullReference, repositoryName, type Repository } from '../../core/refer
 import type { ImageDetails } from '../../images/imageDetails';
 import { describeMediaType } from '../../registry/mediaTypes';
 
-export function digestTooltip(heading: string, repo: Repository, digest: string, details: ImageDetails | undefined, extra: string[] = []): vscode.MarkdownString {
+export function digestTooltip(
+  heading: string,
+  repo: Repository,
+  digest: string,
+  details: ImageDetails | undefined,
+  extra: string[] = [],
+): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escape(heading)}**\n\n`);
   md.appendMarkdown(`Digest: \`${digest}\`\n\n`);
@@ -30,7 +36,10 @@ export function repositoryLine(repo: Repository, tag: string): string {
 export function formatTime(iso: string): string {
   const time = Date.parse(iso);
   if (!Number.isFinite(time)) return iso;
-  return `${new Date(time).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (${relativeTime(time)})`;
+  return `${new Date(time)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')} (${relativeTime(time)})`;
 }
 
 export function relativeTime(time: number, now = Date.now()): string {
