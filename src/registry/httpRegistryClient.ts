@@ -16,8 +16,6 @@
 //   dropped and a new one fetched, once.
 import { PromotionError } from '../core/errors';
 import { repositoryName, type Repository } from '../core/reference';
-import type { Logger } from '../core/log';
-import type { CredentialProvider } from '../credentials/credentials';
 import { uploadBlob } from './blobUpload';
 import { checkableDigest, digestOf, hashed, hasherFor, isCheckableDigest, looksLikeDigest } from './digests';
 import { MANIFEST_ACCEPT, MediaTypes } from './mediaTypes';
@@ -25,22 +23,10 @@ import type { BlobReader, BlobUploadOptions, Manifest, ManifestDescriptor, Manif
 import { repositoryScope } from './scopes';
 import { IdleTimer } from './transport/idleTimer';
 import { BodyLimits } from './transport/limits';
-import { RegistryTransport } from './transport/registryTransport';
-import type { RetryPolicy } from './transport/retry';
+import { RegistryTransport, type TransportOptions } from './transport/registryTransport';
 
-export interface HttpRegistryOptions {
-  credentials: CredentialProvider;
-  log: Logger;
-  /** Per-request limit; the caller's signal can cut it shorter. */
-  timeoutMs?: () => number;
-  /** Hosts (`host:port`) reached over plain HTTP besides loopback ones. */
-  insecureRegistries?: () => readonly string[];
-  /** For every request but streamed blob uploads (those use node:http, see streamUpload.ts); default: kept connections. */
-  fetch?: typeof fetch;
-  now?: () => number;
-  /** How idempotent requests are retried (default: transport/retry.ts). */
-  retry?: RetryPolicy;
-}
+/** The client's options are the transport's: credentials, limits, plain-HTTP hosts, fetch, retries. */
+export type HttpRegistryOptions = TransportOptions;
 
 /** Referrers API answers that mean "not here": the caller falls back to the tag schema. */
 const NO_REFERRERS_API = new Set([400, 404, 405, 406, 500, 501]);
