@@ -1,31 +1,24 @@
 // Check Gates…, the History view's data and Roll Back… as commands in a real extension host.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { digestOf, pushImage, servicesFromEnv, tagExisting, uniqueRepo, type TestServices } from '../harness';
+import { digestOf, pushImage, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import type { ImagePromotionApi } from '../../src/vscode/container';
 import type { GateCheck } from '../../src/promotion/checkGates';
 import type { PromotionOutcome } from '../../src/promotion/promote';
 import type { PromotionNode } from '../../src/vscode/tree/nodes';
 import { waitFor } from './constants';
 import { commandGate, promotionYaml } from '../fixtures/promotionYaml';
-import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
+import { historyFileUri, hostSuite, ScriptedInteraction, writeConfig } from './scripted';
 
 describe('gate checks, history and rollback in the extension host', function () {
   this.timeout(120_000);
   let api: ImagePromotionApi;
   let svc: TestServices;
-  let original: Uint8Array;
-  const historyFile = () => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, '.promotion', 'history.jsonl');
+  const historyFile = historyFileUri;
 
-  before(async () => {
-    svc = servicesFromEnv()!;
-    api = await extensionApi();
-    original = await vscode.workspace.fs.readFile(configUri());
-  });
-  afterEach(() => api.useInteraction(undefined));
-  after(async () => {
-    await vscode.workspace.fs.writeFile(configUri(), original);
-    await vscode.workspace.fs.delete(historyFile()).then(undefined, () => undefined);
+  hostSuite((a, s) => {
+    api = a;
+    svc = s;
   });
 
   it('"Check Gates…" runs every gate without promoting and says which fail', async () => {

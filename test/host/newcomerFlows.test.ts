@@ -1,7 +1,7 @@
 // The flows a newcomer tripped on, as commands in a real extension host against the harness's registry.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { digestOf, pushImage, servicesFromEnv, tagExisting, uniqueRepo, type TestServices } from '../harness';
+import { digestOf, pushImage, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import type { ImagePromotionApi } from '../../src/vscode/container';
 import type { GateCheck } from '../../src/promotion/checkGates';
 import type { PromotionOutcome } from '../../src/promotion/promote';
@@ -9,14 +9,13 @@ import type { HistoryRecord } from '../../src/history/record';
 import type { PromotionNode } from '../../src/vscode/tree/nodes';
 import { waitFor } from './constants';
 import { promotionYaml } from '../fixtures/promotionYaml';
-import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
+import { historyFileUri, hostSuite, ScriptedInteraction, writeConfig } from './scripted';
 
 describe('newcomer flows in the extension host', function () {
   this.timeout(120_000);
   let api: ImagePromotionApi;
   let svc: TestServices;
-  let original: Uint8Array;
-  const historyFile = () => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, '.promotion', 'history.jsonl');
+  const historyFile = historyFileUri;
   const lastRecord = async (): Promise<HistoryRecord> =>
     JSON.parse(
       new TextDecoder()
@@ -26,15 +25,9 @@ describe('newcomer flows in the extension host', function () {
         .at(-1)!,
     ) as HistoryRecord;
 
-  before(async () => {
-    svc = servicesFromEnv()!;
-    api = await extensionApi();
-    original = await vscode.workspace.fs.readFile(configUri());
-  });
-  afterEach(() => api.useInteraction(undefined));
-  after(async () => {
-    await vscode.workspace.fs.writeFile(configUri(), original);
-    await vscode.workspace.fs.delete(historyFile()).then(undefined, () => undefined);
+  hostSuite((a, s) => {
+    api = a;
+    svc = s;
   });
 
   it('fresh demo: production rolls back to what it held before the first promotion, and is not "changed outside promotion"', async () => {

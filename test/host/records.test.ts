@@ -5,29 +5,22 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
-import { getManifest, pushImage, servicesFromEnv, tagExisting, uniqueRepo, type TestServices } from '../harness';
+import { getManifest, pushImage, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import type { ImagePromotionApi } from '../../src/vscode/container';
 import type { PromotionOutcome } from '../../src/promotion/promote';
 import { referrersFallbackTag } from '../../src/registry/manifestRefs';
 import { promotionYaml } from '../fixtures/promotionYaml';
-import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
+import { historyFileUri, hostSuite, ScriptedInteraction, writeConfig } from './scripted';
 
 describe('promotion records in the registry, in the extension host', function () {
   this.timeout(120_000);
   let api: ImagePromotionApi;
   let svc: TestServices;
-  let original: Uint8Array;
-  const historyFile = () => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, '.promotion', 'history.jsonl');
+  const historyFile = historyFileUri;
 
-  before(async () => {
-    svc = servicesFromEnv()!;
-    api = await extensionApi();
-    original = await vscode.workspace.fs.readFile(configUri());
-  });
-  afterEach(() => api.useInteraction(undefined));
-  after(async () => {
-    await vscode.workspace.fs.writeFile(configUri(), original);
-    await vscode.workspace.fs.delete(historyFile()).then(undefined, () => undefined);
+  hostSuite((a, s) => {
+    api = a;
+    svc = s;
   });
 
   it('a promotion CI recorded shows in the History view at the next refresh; a promotion made here attaches its own record', async () => {

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { ImagePromotionApi } from '../../src/vscode/container';
 import type { PickItem, UserInteraction } from '../../src/vscode/interaction';
 import type { Confirmation, MovedTarget } from '../../src/promotion/promote';
+import { servicesFromEnv, type TestServices } from '../harness';
 import { EXTENSION_ID, waitFor } from './constants';
 
 export class ScriptedInteraction implements UserInteraction {
@@ -57,6 +58,32 @@ export function configUri(): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) throw new Error('the test window has no folder');
   return vscode.Uri.joinPath(folder.uri, '.promotion.yaml');
+}
+
+/** The test workspace's history file (the default location). */
+export function historyFileUri(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new Error('the test window has no folder');
+  return vscode.Uri.joinPath(folder.uri, '.promotion', 'history.jsonl');
+}
+
+/**
+ * A suite's shared set-up: the extension's API and the harness's services before it, scripted
+ * answers dropped after each test, and after it the workspace's config put back and its history removed.
+ */
+export function hostSuite(ready: (api: ImagePromotionApi, svc: TestServices) => void): void {
+  let api: ImagePromotionApi | undefined;
+  let original: Uint8Array | undefined;
+  before(async () => {
+    api = await extensionApi();
+    original = await vscode.workspace.fs.readFile(configUri());
+    ready(api, servicesFromEnv()!);
+  });
+  afterEach(() => api?.useInteraction(undefined));
+  after(async () => {
+    if (original) await vscode.workspace.fs.writeFile(configUri(), original);
+    await vscode.workspace.fs.delete(historyFileUri()).then(undefined, () => undefined);
+  });
 }
 
 /** Writes the workspace's config and waits until the extension has loaded it (its watcher, not a call). */
