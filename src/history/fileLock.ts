@@ -123,7 +123,8 @@ function describeHolder(content: string): string {
   return holder ? `pid ${holder.pid} on ${holder.host} since ${new Date(holder.time).toISOString()}` : 'an unknown writer';
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this host still runs (a lock's holder, a promotion's writer). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -132,7 +133,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function code(error: unknown): string | undefined {
+export function code(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 

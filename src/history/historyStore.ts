@@ -2,9 +2,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../core/log';
-import { withFileLock, type FileLockOptions } from './fileLock';
+import { isAlive, withFileLock, type FileLockOptions } from './fileLock';
 import * as os from 'node:os';
-import { isAlive } from './promotionLock';
 import { interruptedRecord, parseRecord, type HistoryRecord } from './record';
 
 /** In the workspace, so a team can commit and share it. */

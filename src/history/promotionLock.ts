@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { breakLock } from './fileLock';
+import { breakLock, code, isAlive } from './fileLock';
 
 export interface LockOwner {
   readonly pid: number;
@@ -83,17 +83,4 @@ function parseOwner(content: string): LockOwner | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return code(error) === 'EPERM'; // exists, but belongs to another user
-  }
-}
-
-function code(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
 }
