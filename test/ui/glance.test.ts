@@ -76,9 +76,7 @@ describe('UI: status at a glance and the walkthrough', function () {
   });
 
   it('in the dark theme the states still read in words (screenshot)', async () => {
-    await wb.runCommand('Preferences: Color Theme');
-    await wb.pickQuickPickItem(/^Dark Modern$/);
-    await wb.page.locator('.monaco-workbench.vs-dark').first().waitFor({ state: 'attached', timeout: 15_000 });
+    await wb.setColorTheme('dark');
     await wb.runCommand('View: Close Editor'); // the walkthrough
     await wb.openViewContainer();
     await wb.page.waitForTimeout(800);
