@@ -31,3 +31,8 @@ export function commitHistory(dir: string, subjects: readonly string[]): string[
 export function builtFrom(revision: string, created: string): { labels: Record<string, string>; created: string } {
   return { labels: { [REVISION_LABEL]: revision }, created };
 }
+
+/** Environment for a workbench whose git identity (what the history records as "who") is a fixed person, not this machine's. */
+export function gitIdentityEnv(name = 'Ada Lovelace', email = 'ada@example.com'): Record<string, string> {
+  return { GIT_CONFIG_COUNT: '2', GIT_CONFIG_KEY_0: 'user.name', GIT_CONFIG_VALUE_0: name, GIT_CONFIG_KEY_1: 'user.email', GIT_CONFIG_VALUE_1: email };
+}
