@@ -457,6 +457,12 @@ export class Workbench {
     await this.page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 10_000 });
   }
 
+  /** Reloads the page (the browser's reload: a new window on the same server and folder) and waits until it is ready. */
+  async reload(): Promise<void> {
+    await this.page.reload();
+    await this.waitReady({ activity: VIEW_CONTAINER_TITLE });
+  }
+
   /** Whether the window shows Restricted Mode (the status-bar entry). */
   async isRestricted(): Promise<boolean> {
     return (await this.page.locator('.part.statusbar').getByText('Restricted Mode').count()) > 0;
