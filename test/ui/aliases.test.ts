@@ -31,7 +31,7 @@ describe('UI: an environment named qa instead of staging', function () {
 
   it('"Promote to Staging" asks which environment is staging, with qa preselected, and promotes into it', async () => {
     await wb.runCommand('Image Promotion: Promote to Staging');
-    const entries = await wb.waitForQuickPick();
+    const entries = await wb.waitForQuickPick((es) => es.some((e) => e.label === 'qa'));
     assert.equal(await wb.quickInputTitle(), 'Promote to Staging: which environment is staging?');
     assert.deepEqual(
       entries.map((e) => [e.label, e.focused]),

@@ -60,7 +60,7 @@ describe('UI: what a promotion ships (git fixture repository)', function () {
     assert.ok(dialog.buttons.includes('Show 2 Commits…'), dialog.buttons.join(' | '));
     await wb.themedScreenshots('ships-dialog', () => wb.dialog());
     await wb.clickDialogButton('Show 2 Commits…');
-    const items = await wb.waitForQuickPick();
+    const items = await wb.waitForQuickPick((es) => es.some((e) => e.label === 'Fix the session cookie'));
     assert.deepEqual(
       items.map((i) => i.label),
       ['Fix the session cookie', 'Add the login page'],

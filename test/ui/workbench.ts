@@ -474,12 +474,19 @@ export class Workbench {
     await this.page.mouse.move(size.width - 40, size.height - 60);
   }
 
-  /** Waits until the quick input lists entries that satisfy `predicate` (default: any); returns them. */
-  async waitForQuickPick(predicate: (entries: QuickPickEntry[]) => boolean = (es) => es.length > 0, timeoutMs = 15_000): Promise<QuickPickEntry[]> {
+  /**
+   * Waits until the showing quick input lists entries that satisfy `predicate`; returns them. The widget is
+   * reused and can show the previous list (the command palette's) for a moment: say what the new one holds.
+   */
+  async waitForQuickPick(predicate: (entries: QuickPickEntry[]) => boolean, timeoutMs = 15_000): Promise<QuickPickEntry[]> {
     const rows = this.quickInput().locator('.monaco-list-row');
     const deadline = Date.now() + timeoutMs;
     let entries: QuickPickEntry[] = [];
     while (Date.now() < deadline) {
+      if (!(await this.quickInput().isVisible())) {
+        await this.page.waitForTimeout(150);
+        continue;
+      }
       entries = await rows.evaluateAll((els) =>
         els.map((e) => ({
           label: (e.querySelector('.label-name')?.textContent ?? '').replace(/\s+/g, ' ').trim(),
