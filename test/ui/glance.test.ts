@@ -2,13 +2,28 @@
 // view), the badge on the activity-bar icon, the rows' accessible labels, and the walkthrough opening
 // from the command palette. Screenshots in the light and the dark theme.
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pushImage, sharedServices, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import { Workbench } from './workbench';
+
+/** A DOCKER_CONFIG with one Docker context besides the default, as `docker context create` writes it. */
+function dockerConfigWithContext(name: string, host: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'imgpromo-test-docker-config-'));
+  const meta = join(dir, 'contexts', 'meta', createHash('sha256').update(name).digest('hex'));
+  mkdirSync(meta, { recursive: true });
+  writeFileSync(join(meta, 'meta.json'), JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }));
+  writeFileSync(join(dir, 'config.json'), '{}');
+  return dir;
+}
 
 describe('UI: status at a glance and the walkthrough', function () {
   this.timeout(180_000);
   let services: TestServices;
   let wb: Workbench;
+  let dockerConfig: string | undefined;
   const repo = uniqueRepo('glance');
 
   before(async () => {
@@ -18,11 +33,14 @@ describe('UI: status at a glance and the walkthrough', function () {
     await tagExisting(services.registryUrl, repo, old.digest, 'production');
     await tagExisting(services.registryUrl, repo, newest.digest, 'staging');
     await tagExisting(services.registryUrl, repo, newest.digest, 'dev');
-    wb = await Workbench.open({ env: services.env, workspace: { env: { IMGPROMO_TEST_REPOSITORY: repo } } });
+    // The plain registry needs no credentials: a DOCKER_CONFIG of its own, with a context to choose from.
+    dockerConfig = dockerConfigWithContext('build-box', 'tcp://build-box.example:2376');
+    wb = await Workbench.open({ env: { ...services.env, DOCKER_CONFIG: dockerConfig }, workspace: { env: { IMGPROMO_TEST_REPOSITORY: repo } } });
   });
 
   after(async () => {
     await wb?.close();
+    if (dockerConfig) rmSync(dockerConfig, { recursive: true, force: true });
   });
 
   const statusItem = () =>
@@ -72,13 +90,29 @@ describe('UI: status at a glance and the walkthrough', function () {
     for (const step of ['Connect to Docker', 'Describe your environments', 'Promote your first build']) {
       assert.equal(await page.getByText(step, { exact: true }).first().isVisible(), true, `step "${step}"`);
     }
-    await wb.screenshot('walkthrough-light', { readme: 'media/screenshot-walkthrough.png' });
+    await wb.themedScreenshots('walkthrough', () => wb.page.locator('.part.editor'));
+  });
+
+  it('Select Docker Engine… lists DOCKER_HOST, the default context and the other contexts, marking the one in use', async () => {
+    await wb.runCommand('Image Promotion: Select Docker Engine…');
+    const entries = await wb.waitForQuickPick((es) => es.some((e) => e.label === 'build-box'));
+    const engine = services.dockerHost;
+    assert.equal(await wb.quickInputTitle(), `Select Docker Engine (in use: ${engine}, from DOCKER_HOST)`);
+    assert.deepEqual(
+      entries.map((e) => [e.label, e.description, e.focused]),
+      [
+        ['DOCKER_HOST', `${engine} · in use`, true],
+        ['default', `${engine} · current Docker context`, false],
+        ['build-box', 'tcp://build-box.example:2376', false],
+      ],
+    );
+    await wb.screenshot('select-engine');
+    await wb.quickInput().locator('.quick-input-box input').press('Escape');
+    await wb.quickInput().waitFor({ state: 'hidden', timeout: 10_000 });
   });
 
   it('in the dark theme the states still read in words (screenshot)', async () => {
-    await wb.runCommand('Preferences: Color Theme');
-    await wb.pickQuickPickItem(/^Dark Modern$/);
-    await wb.page.locator('.monaco-workbench.vs-dark').first().waitFor({ state: 'attached', timeout: 15_000 });
+    await wb.setColorTheme('dark');
     await wb.runCommand('View: Close Editor'); // the walkthrough
     await wb.openViewContainer();
     await wb.page.waitForTimeout(800);

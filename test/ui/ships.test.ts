@@ -1,12 +1,11 @@
 // End to end in a real workbench, against a git fixture repository whose images carry their commits as
-// org.opencontainers.image.revision: the confirmation says what ships in its first lines, the full list
-// is a click away and leads back to the same question, and Compare Environments… opens a page.
+// org.opencontainers.image.revision: the tooltip of a behind environment and the confirmation say what
+// ships, the full list is a click away and leads back to the same question, and Compare Environments…
+// opens a page whose commits open in VS Code's git view.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { pushImage, sharedServices, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import { prepareWorkspace, type FixtureWorkspace } from '../vscode-host/workspace';
+import { AUTHOR, builtFrom, commitHistory } from './gitFixture';
 import { Workbench } from './workbench';
 
 describe('UI: what a promotion ships (git fixture repository)', function () {
@@ -15,32 +14,22 @@ describe('UI: what a promotion ships (git fixture repository)', function () {
   let wb: Workbench;
   let ws: FixtureWorkspace;
   const repo = uniqueRepo('app');
-  const revs: string[] = [];
+  let revs: string[] = [];
+  const short = (i: number): string => revs[i]!.slice(0, 7);
 
   before(async () => {
     services = await sharedServices();
     ws = prepareWorkspace({ env: { ...services.env, IMGPROMO_TEST_REPOSITORY: repo } });
-    const git = (...args: string[]): string =>
-      execFileSync('git', ['-c', 'user.name=Grace Hopper', '-c', 'user.email=grace@example.com', '-c', 'commit.gpgsign=false', ...args], {
-        cwd: ws.path,
-        encoding: 'utf8',
-        env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' },
-      }).trim();
-    git('init', '-q');
-    for (const subject of ['Initial service', 'Add the login page', 'Fix the session cookie']) {
-      writeFileSync(join(ws.path, 'app.txt'), `${subject}\n`);
-      git('add', 'app.txt');
-      git('commit', '-q', '-m', subject);
-      revs.push(git('rev-parse', 'HEAD'));
-    }
-    const label = (rev: string) => ({ labels: { 'org.opencontainers.image.revision': rev } });
-    const old = await pushImage(services.registryUrl, repo, revs[0]!.slice(0, 7), { ...label(revs[0]!), created: '2026-11-01T00:00:00Z' });
-    const next = await pushImage(services.registryUrl, repo, revs[2]!.slice(0, 7), { ...label(revs[2]!), created: '2026-11-02T00:00:00Z' });
+    revs = commitHistory(ws.path, ['Initial service', 'Add the login page', 'Fix the session cookie']);
+    const old = await pushImage(services.registryUrl, repo, short(0), builtFrom(revs[0]!, '2026-11-01T00:00:00Z'));
+    const next = await pushImage(services.registryUrl, repo, short(2), builtFrom(revs[2]!, '2026-11-02T00:00:00Z'));
     await tagExisting(services.registryUrl, repo, next.digest, 'dev');
     await tagExisting(services.registryUrl, repo, old.digest, 'staging');
-    wb = await Workbench.open({ env: services.env, folder: ws.path });
+    // The quiet defaults turn the git extension off; a commit opens in its view, so it is on here.
+    wb = await Workbench.open({ env: services.env, folder: ws.path, userSettings: { 'git.enabled': true, 'git.autoRepositoryDetection': true } });
     await wb.openViewContainer();
-    await wb.waitForTreeRows('Environments', (rs) => rs.some((r) => r.label === 'staging' && r.description.includes(revs[0]!.slice(0, 7))));
+    await wb.resizeSideBar(520);
+    await wb.waitForTreeRows('Environments', (rs) => rs.some((r) => r.label === 'staging' && r.description.includes('behind')));
   });
 
   after(async () => {
@@ -48,25 +37,34 @@ describe('UI: what a promotion ships (git fixture repository)', function () {
     ws?.dispose();
   });
 
+  it("a behind environment's tooltip lists the commits promoting the one before would ship", async () => {
+    const tooltip = await wb.rowTooltip('Environments', 'staging', /Promoting development/);
+    assert.match(tooltip, /Promoting development: Ships 2 commits to staging/);
+    const lines = tooltip.split('\n').map((l) => l.trim());
+    // Newest first, each with its author, and nothing staging already holds.
+    const listed = lines.filter((l) => l.includes(AUTHOR));
+    assert.equal(listed.length, 2, `the commit lines of the tooltip:\n${tooltip}`);
+    assert.match(listed[0]!, new RegExp(`${short(2)}.*Fix the session cookie.*Grace Hopper`));
+    assert.match(listed[1]!, new RegExp(`${short(1)}.*Add the login page.*Grace Hopper`));
+    assert.doesNotMatch(tooltip, /Initial service/);
+    await wb.parkMouse();
+  });
+
   it('the confirmation leads with the build, from → to and "Ships 2 commits to staging"; the list is a click away', async () => {
     await wb.runCommand('Image Promotion: Promote to Staging');
     const dialog = await wb.waitForDialog();
     const lines = dialog.detail.split('\n');
-    assert.match(lines[0]!, new RegExp(`^${revs[2]!.slice(0, 7)}: development → staging \\(now rev ${revs[0]!.slice(0, 7)}\\)$`));
+    assert.match(lines[0]!, new RegExp(`^${short(2)}: development → staging \\(now rev ${short(0)}\\)$`));
     assert.equal(lines[1], 'Ships 2 commits to staging: Fix the session cookie; Add the login page');
     assert.match(lines[2]!, /^Gates: all \d+ passed · you type "staging" next to approve$/);
     assert.ok(dialog.buttons.includes('Show 2 Commits…'), dialog.buttons.join(' | '));
-    await wb.screenshot('ships-dialog');
+    await wb.themedScreenshots('ships-dialog', () => wb.dialog());
     await wb.clickDialogButton('Show 2 Commits…');
-    const items = await (async () => {
-      for (let i = 0; i < 50; i++) {
-        const found = await wb.quickPickItems();
-        if (found.length) return found;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      return [];
-    })();
-    assert.deepEqual(items, ['Fix the session cookie', 'Add the login page']);
+    const items = await wb.waitForQuickPick((es) => es.some((e) => e.label === 'Fix the session cookie'));
+    assert.deepEqual(
+      items.map((i) => i.label),
+      ['Fix the session cookie', 'Add the login page'],
+    );
     await wb.screenshot('ships-commit-list');
     await wb.page.locator('.quick-input-widget .quick-input-box input').press('Escape');
     // Back to the same question; cancelling promotes nothing.
@@ -75,12 +73,37 @@ describe('UI: what a promotion ships (git fixture repository)', function () {
     await wb.clickDialogButton('Cancel');
   });
 
-  it('Compare Environments… opens staging and development side by side', async () => {
+  it("Compare Environments… opens staging and development side by side; a commit opens in VS Code's git view", async () => {
     await wb.runCommand('Image Promotion: Compare Environments…');
     await wb.pickQuickPickItem('staging');
     await wb.pickQuickPickItem('development');
-    const tab = wb.page.locator('.tabs-container .tab', { hasText: 'Compare staging ↔ development' });
-    await tab.waitFor({ state: 'visible', timeout: 30_000 });
-    await wb.screenshot('ships-compare');
+    await wb.tab('Compare staging ↔ development').waitFor({ state: 'visible', timeout: 30_000 });
+    const page = wb.webview();
+    await page.getByText('Ships 2 commits to staging').waitFor({ state: 'visible', timeout: 15_000 });
+    const revisions = page.locator('tr', { has: page.locator('th', { hasText: /^Revision$/ }) });
+    assert.deepEqual(
+      (await revisions.locator('td').allInnerTexts()).map((t) => t.trim()),
+      [revs[0], revs[2]],
+    );
+    const links = page.locator('ol.commits li');
+    assert.deepEqual(
+      (await links.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').replace(/ — .*$/, '')),
+      [`${short(2)} Fix the session cookie`, `${short(1)} Add the login page`],
+    );
+    await wb.clearNotifications(); // the cancelled promotion's
+    await wb.themedScreenshots(
+      'compare',
+      () => wb.page.locator('.part.editor'),
+      (kind) => page.locator(`body.vscode-${kind}`).waitFor({ state: 'attached', timeout: 15_000 }),
+    );
+
+    // The git extension's commit view is a multi-diff editor titled "<short sha> - <subject>".
+    await links.nth(1).locator('a').click();
+    const commitTab = wb.tab(new RegExp(`^${short(1)} - Add the login page`));
+    await commitTab.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match((await commitTab.getAttribute('class')) ?? '', /\bactive\b/, 'the commit is the active editor');
+    await wb.page.locator('.part.editor .multiDiffEditor, .part.editor .multi-diff-editor').first().waitFor({ state: 'visible', timeout: 15_000 });
+    await wb.page.getByText('app.txt').first().waitFor({ state: 'visible', timeout: 15_000 });
+    await wb.screenshot('compare-commit');
   });
 });

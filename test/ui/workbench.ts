@@ -11,12 +11,19 @@
 //   await wb.close();
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { launchChromium } from '../vscode-host/chromium';
 import { harnessClientEnv, repoRoot, startCodeServer, type CodeServer, type TrustMode } from '../vscode-host/codeServer';
 import { prepareWorkspace, type FixtureWorkspace, type WorkspaceOptions } from '../vscode-host/workspace';
 
 export const VIEW_CONTAINER_TITLE = 'Image Promotion';
+
+/** The theme follows the page's prefers-color-scheme (light unless setColorTheme says otherwise). */
+const THEME_SETTINGS = {
+  'window.autoDetectColorScheme': true,
+  'workbench.preferredLightColorTheme': 'Default Light Modern',
+  'workbench.preferredDarkColorTheme': 'Default Dark Modern',
+};
 
 export interface OpenWorkbenchOptions {
   /** Folder to open. Default: a copy of test/fixtures/workspace made with `workspace`. */
@@ -62,6 +69,16 @@ export interface TreeRow {
   expanded: boolean | undefined;
   selected: boolean;
 }
+
+export interface QuickPickEntry {
+  label: string;
+  description: string;
+  detail: string;
+  /** The entry the quick pick preselected (or the one the keyboard is on). */
+  focused: boolean;
+}
+
+export type ThemeKind = 'light' | 'dark';
 
 export interface ScreenshotOptions {
   /** Element to capture instead of the whole page, e.g. `wb.viewContainer()`. */
@@ -124,13 +141,13 @@ export class Workbench {
       server ??= await startCodeServer({
         trust: options.trust,
         env: { ...harnessClientEnv({ ...process.env, ...options.env }), ...options.env },
-        userSettings: options.userSettings,
+        userSettings: { ...THEME_SETTINGS, ...options.userSettings },
         log: verbose ? (line) => console.log(`[code-server] ${line}`) : undefined,
       });
       const extensionDevelopmentPath = options.extensionDevelopmentPath === undefined ? repoRoot() : options.extensionDevelopmentPath;
       const url = server.workbenchUrl({ folder, ...(extensionDevelopmentPath ? { extensionDevelopmentPath } : {}) });
       browser = await launchChromium();
-      const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 } });
+      const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 }, colorScheme: 'light' });
       if (verbose) page.on('console', (m) => console.log(`[browser ${m.type()}] ${m.text()}`));
       const wb = new Workbench(page, server, folder, url, browser, { server: options.server === undefined, workspace });
       await page.goto(url);
@@ -434,6 +451,18 @@ export class Workbench {
     return (await toast.innerText()).replace(/\s+/g, ' ').trim();
   }
 
+  /** Clears every notification toast (so a screenshot shows only what it is of); waits until none shows. */
+  async clearNotifications(): Promise<void> {
+    await this.runCommand('Notifications: Clear All Notifications');
+    await this.page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
+  /** Reloads the page (the browser's reload: a new window on the same server and folder) and waits until it is ready. */
+  async reload(): Promise<void> {
+    await this.page.reload();
+    await this.waitReady({ activity: VIEW_CONTAINER_TITLE });
+  }
+
   /** Whether the window shows Restricted Mode (the status-bar entry). */
   async isRestricted(): Promise<boolean> {
     return (await this.page.locator('.part.statusbar').getByText('Restricted Mode').count()) > 0;
@@ -443,6 +472,110 @@ export class Workbench {
   async parkMouse(): Promise<void> {
     const size = this.page.viewportSize() ?? { width: 1280, height: 800 };
     await this.page.mouse.move(size.width - 40, size.height - 60);
+  }
+
+  /**
+   * Waits until the showing quick input lists entries that satisfy `predicate`; returns them. The widget is
+   * reused and can show the previous list (the command palette's) for a moment: say what the new one holds.
+   */
+  async waitForQuickPick(predicate: (entries: QuickPickEntry[]) => boolean, timeoutMs = 15_000): Promise<QuickPickEntry[]> {
+    const rows = this.quickInput().locator('.monaco-list-row');
+    const deadline = Date.now() + timeoutMs;
+    let entries: QuickPickEntry[] = [];
+    while (Date.now() < deadline) {
+      if (!(await this.quickInput().isVisible())) {
+        await this.page.waitForTimeout(150);
+        continue;
+      }
+      entries = await rows.evaluateAll((els) =>
+        els.map((e) => ({
+          label: (e.querySelector('.label-name')?.textContent ?? '').replace(/\s+/g, ' ').trim(),
+          description: (e.querySelector('.label-description')?.textContent ?? '').replace(/\s+/g, ' ').trim(),
+          detail: (e.querySelector('.quick-input-list-label-meta')?.textContent ?? '').replace(/\s+/g, ' ').trim(),
+          focused: e.classList.contains('focused'),
+        })),
+      );
+      if (predicate(entries)) return entries;
+      await this.page.waitForTimeout(150);
+    }
+    throw new Error(
+      `quick pick never matched within ${timeoutMs} ms; it showed: ${entries.map((e) => `${e.label} (${e.description})`).join(' | ') || '(nothing)'}`,
+    );
+  }
+
+  /** The quick input's title ("Roll back production: earlier digest"), '' when it has none. */
+  async quickInputTitle(): Promise<string> {
+    return (
+      await this.quickInput()
+        .locator('.quick-input-title')
+        .innerText()
+        .catch(() => '')
+    ).trim();
+  }
+
+  /** Texts of every notification toast, progress ones included ("Promoting…: Waiting for your confirmation…"). */
+  async toastTexts(): Promise<string[]> {
+    const texts = await this.page.locator('.notifications-toasts .notification-toast').allInnerTexts();
+    return texts.map((t) => t.replace(/\s+/g, ' ').trim());
+  }
+
+  /** Hovers a tree row and waits for its tooltip to contain `text`; returns the tooltip's text. */
+  async rowTooltip(viewTitle: string | RegExp, label: string | RegExp, text: string | RegExp, timeoutMs = 20_000): Promise<string> {
+    const hover = this.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: text }).first();
+    const deadline = Date.now() + timeoutMs;
+    // A tooltip is resolved lazily and a hover can be lost to a repaint: hover again until it shows.
+    while (Date.now() < deadline) {
+      await this.parkMouse();
+      await this.row(viewTitle, label).locator('.label-name').first().hover();
+      try {
+        await hover.waitFor({ state: 'visible', timeout: 4_000 });
+        return (await hover.innerText()).trim();
+      } catch {
+        // try again
+      }
+    }
+    throw new Error(`row "${String(label)}" of "${String(viewTitle)}": no tooltip with ${String(text)} within ${timeoutMs} ms`);
+  }
+
+  /** The editor tab whose label matches. */
+  tab(label: string | RegExp): Locator {
+    return this.page.locator('.part.editor .tabs-container .tab').filter({ has: this.page.locator('.label-name', { hasText: exact(label) }) });
+  }
+
+  /** The content frame of the webview showing now (Compare, Markdown preview); VS Code nests it in two iframes. */
+  webview(): FrameLocator {
+    return this.page.locator('iframe.webview.ready:visible').first().contentFrame().locator('iframe#active-frame').contentFrame();
+  }
+
+  /**
+   * Switches between the light and the dark theme the way an OS setting does: the page's prefers-color-scheme,
+   * which VS Code follows (window.autoDetectColorScheme, on in every workbench opened here). Unlike the theme
+   * picker it works while a modal dialog or a quick pick is open. Waits for the workbench to repaint.
+   */
+  async setColorTheme(kind: ThemeKind): Promise<void> {
+    await this.page.emulateMedia({ colorScheme: kind });
+    await this.page
+      .locator(kind === 'dark' ? '.monaco-workbench.vs-dark' : '.monaco-workbench.vs')
+      .first()
+      .waitFor({ state: 'attached', timeout: 15_000 });
+  }
+
+  /**
+   * The same screenshot in the light and the dark theme: test-results/<name>-light.png and -dark.png, and with
+   * IMGPROMO_README_SCREENSHOTS=1 media/screenshot-<name>-<theme>.png. `ready` waits for what only repaints later
+   * (a webview's own theme). Leaves the light theme on.
+   */
+  async themedScreenshots(name: string, locator: () => Locator, ready?: (kind: ThemeKind) => Promise<void>): Promise<string[]> {
+    const written: string[] = [];
+    for (const kind of ['light', 'dark'] as const) {
+      await this.setColorTheme(kind);
+      await ready?.(kind);
+      await this.parkMouse();
+      await this.page.waitForTimeout(300); // the theme's transition and a hover tooltip fading: only the picture depends on it
+      written.push(...(await screenshot(this.page, `${name}-${kind}`, { locator: locator(), readme: `media/screenshot-${name}-${kind}.png` })));
+    }
+    await this.setColorTheme('light');
+    return written;
   }
 
   /** test-results/<name>.png of the page (or `options.locator`), taken with the pointer parked; see the module-level `screenshot`. */

@@ -31,10 +31,11 @@ const confirmation = (extra: Partial<Confirmation> = {}): Confirmation => ({
 });
 
 describe('what a person reads', () => {
-  it("the rollback dialog's button says Roll Back; the name-typing one says Continue…", () => {
+  it("the rollback dialog's button says Roll Back, also when the name is typed next; a promotion's says Continue… then", () => {
     assert.equal(confirmationButton(confirmation({ mode: 'rollback' })), 'Roll Back');
     assert.equal(confirmationButton(confirmation()), 'Promote');
-    assert.equal(confirmationButton(confirmation({ mode: 'rollback', requireTypedName: true })), 'Continue…');
+    assert.equal(confirmationButton(confirmation({ mode: 'rollback', requireTypedName: true })), 'Roll Back…');
+    assert.equal(confirmationButton(confirmation({ requireTypedName: true })), 'Continue…');
   });
 
   it('confirmations lead with the build tag and revision; the digest stays one line below', () => {

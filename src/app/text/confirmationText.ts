@@ -11,10 +11,13 @@ export function confirmationTitle(c: Confirmation): string {
   return c.mode === 'rollback' ? `Roll ${c.target.name} back to ${what}?` : `Promote ${what} from ${c.sourceLabel} into ${c.target.name}?`;
 }
 
-/** The dialog's button says what it does; "Continue…" when the name is typed next. */
+/**
+ * The dialog's button says what it does, with "…" when the name is typed next; a rollback says so
+ * even then (people look for Roll Back), a promotion says "Continue…".
+ */
 export function confirmationButton(c: Confirmation): string {
-  if (c.requireTypedName) return 'Continue…';
-  return c.mode === 'rollback' ? 'Roll Back' : 'Promote';
+  if (c.mode === 'rollback') return c.requireTypedName ? 'Roll Back…' : 'Roll Back';
+  return c.requireTypedName ? 'Continue…' : 'Promote';
 }
 
 /**
