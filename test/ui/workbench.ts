@@ -104,7 +104,10 @@ export function resultsDir(): string {
 export async function screenshot(target: Page | Locator, name: string, options: ScreenshotOptions = {}): Promise<string[]> {
   const file = join(resultsDir(), name.endsWith('.png') ? name : `${name}.png`);
   const subject = options.locator ?? target;
-  await subject.screenshot({ path: file, animations: 'disabled' });
+  const page = 'mainFrame' in target ? target : target.page();
+  // The harness's engine socket and workspace live in temp folders: masked, so no picture names a path of this machine.
+  const machinePaths = page.locator('.label-description, .monaco-highlighted-label, .statusbar-item', { hasText: /\/tmp\// });
+  await subject.screenshot({ path: file, animations: 'disabled', mask: [machinePaths], maskColor: '#8888' });
   const written = [file];
   if (options.readme && process.env.IMGPROMO_README_SCREENSHOTS === '1') {
     const readme = isAbsolute(options.readme) ? options.readme : join(repoRoot(), options.readme);
