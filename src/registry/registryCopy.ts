@@ -387,7 +387,8 @@ class Copier {
       return done;
     });
     const writeManifests = async (n: Node, isTop: boolean): Promise<void> => {
-      for (const child of n.children) await writeManifests(child, false);
+      // Children before their index; siblings are independent: side by side.
+      await pool(n.children, 4, this.signal, (child) => writeManifests(child, false));
       if (isTop && how.skipTop) return;
       await this.putManifest(n.manifest, isTop && how.tag ? how.tag : n.manifest.digest);
     };
