@@ -1,5 +1,7 @@
 // Composes the core's services the same way for every front end: registry client, credentials, the
-// engine from the front end's choice / DOCKER_HOST / the Docker context, image details, history.
+// engine from the front end's choice / DOCKER_HOST / the Docker context, image details, where
+// blobs were seen (for mounts), history.
+import { dirname, join } from 'node:path';
 import type { EnvironmentConfig } from '../config/types';
 import { errorMessage, PromotionError } from '../core/errors';
 import type { Logger } from '../core/log';
@@ -11,7 +13,9 @@ import type { EngineStatus, SnapshotServices } from '../model/snapshot';
 import type { PromotionServices } from '../promotion/promote';
 import { TargetLocks } from '../promotion/targetLocks';
 import type { TransportSetting } from '../promotion/transport';
+import { BlobLocations, recordingBlobLocations } from '../registry/blobLocations';
 import { HttpRegistryClient } from '../registry/httpRegistryClient';
+import type { RegistryClient } from '../registry/registryClient';
 import type { HistoryContents } from '../history/historyStore';
 import { ofEnvironments, recordSubjects, withRegistryRecords } from '../history/teamHistory';
 import { PromotionRecords, usesRegistry, type RecordsSetting } from '../records/promotionRecords';
@@ -31,8 +35,13 @@ export interface AppOptions {
   readonly records: () => RecordsSetting;
   /** Tells the person something went wrong after the fact (a record the registry refused). */
   readonly warn: (message: string) => void;
-  /** Where digests' details and build tags' digests are kept across sessions (they never change); none: memory only. */
+  /**
+   * Where digests' details and build tags' digests are kept across sessions (they never change);
+   * none: memory only. Where blobs were seen is kept beside it (blob-locations.json).
+   */
   readonly detailsFile?: string;
+  /** Where blobs were seen, when not beside detailsFile (the CLI keeps only this, in its cache folder). */
+  readonly blobLocationsFile?: string;
   /** The workspace folder whose git history orders commit-SHA builds without requests. */
   readonly workspaceDir?: () => string | undefined;
 }
@@ -43,7 +52,9 @@ export type HeldDigests = readonly { env: EnvironmentConfig; digest?: string | n
 export interface AppServices {
   readonly log: Logger;
   readonly credentials: DockerConfigCredentials;
-  readonly registry: HttpRegistryClient;
+  /** Every manifest read through it records where its blobs are (blobLocations). */
+  readonly registry: RegistryClient;
+  readonly blobLocations: BlobLocations;
   readonly details: ImageDetailsCache;
   readonly engines: EngineProvider;
   readonly history: HistoryService;
@@ -61,7 +72,12 @@ export interface AppServices {
 export function composeServices(options: AppOptions): AppServices {
   const { log } = options;
   const credentials = new DockerConfigCredentials({ configDir: () => dockerConfigDir(), log });
-  const registry = new HttpRegistryClient({ credentials, log, timeoutMs: options.lookupTimeoutMs, insecureRegistries: options.insecureRegistries });
+  const blobLocationsFile = options.blobLocationsFile ?? (options.detailsFile ? join(dirname(options.detailsFile), 'blob-locations.json') : undefined);
+  const blobLocations = new BlobLocations({ ...(blobLocationsFile ? { file: blobLocationsFile } : {}), log });
+  const registry = recordingBlobLocations(
+    new HttpRegistryClient({ credentials, log, timeoutMs: options.lookupTimeoutMs, insecureRegistries: options.insecureRegistries }),
+    blobLocations,
+  );
   const store = options.detailsFile ? new DetailsStore({ file: options.detailsFile, log }) : undefined;
   const details = new ImageDetailsCache(registry, undefined, store);
   const gitHistory = cachedGitHistory(options.workspaceDir ?? (() => undefined));
@@ -96,11 +112,13 @@ export function composeServices(options: AppOptions): AppServices {
     locks: new TargetLocks(),
     log,
     transport: options.transport,
+    blobLocations,
   };
   return {
     log,
     credentials,
     registry,
+    blobLocations,
     details,
     engines,
     history: new HistoryService({ historyFile: options.historyFile, records: options.records, log, warn: options.warn }),

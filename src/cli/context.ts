@@ -11,6 +11,7 @@ import { findEnvironment } from '../promotion/plan';
 import { parseRecordsSetting, type RecordsSetting } from '../records/promotionRecords';
 import type { PromotionSource } from '../promotion/promote';
 import type { TransportSetting } from '../promotion/transport';
+import { cliCacheDir } from './cacheDir';
 import { CliError, EXIT } from './exitCodes';
 import { Output } from './output';
 
@@ -67,6 +68,8 @@ export async function openContext(options: CommonOptions, out: Output = new Outp
     historyFile: () => options.historyFile,
     records: () => records,
     warn: (message) => out.error(message, 'promotion record missing'),
+    // Where blobs were seen, so a copy into another registry can mount what it holds elsewhere.
+    blobLocationsFile: path.join(cliCacheDir(), 'blob-locations.json'),
   });
   const config = state.config;
   // Gates, rollback and history read the registry's records of what the environments hold now.

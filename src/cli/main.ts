@@ -62,8 +62,9 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     const options = command.optsWithGlobals<CommonOptions & { yes?: boolean; approvedBy?: string }>();
     const out = new Output(!!options.json, !!options.verbose);
     const interrupt = cancelOnSignals(out);
+    let ctx: CliContext | undefined;
     try {
-      const ctx = await openContext(options, out);
+      ctx = await openContext(options, out);
       const choices: PromptChoices = {
         yes: !!options.yes,
         approvedBy: options.approvedBy ?? approverFromEnv(),
@@ -83,6 +84,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
       if (!(error instanceof CliError || error instanceof PromotionError) && options.verbose) out.message((error as Error).stack ?? '');
     } finally {
       interrupt.dispose();
+      await ctx?.app.blobLocations.flush(); // before the process exits; never throws
     }
   };
 

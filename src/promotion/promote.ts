@@ -219,7 +219,7 @@ class Promotion {
     const transfer =
       this.transport === 'engine'
         ? engineTransfer(ends, { ...deps, engine: evaluation.engine!, credentials: this.services.credentials })
-        : registryTransfer(ends, { ...deps, registry: this.registry });
+        : registryTransfer(ends, { ...deps, registry: this.registry, ...(this.services.blobLocations ? { blobLocations: this.services.blobLocations } : {}) });
     this.transfer = transfer;
     this.log.info(`transport: ${this.transport} (${evaluation.transport.reason})`);
     await transfer.prepare(this.env.signal);

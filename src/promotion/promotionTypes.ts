@@ -9,6 +9,7 @@ import type { GateResult, HistoryView } from '../gates/gate';
 import type { GateRunner } from '../gates/runGates';
 import type { ImageDetails } from '../images/imageDetails';
 import type { Shipped } from '../model/compare';
+import type { BlobLocations } from '../registry/blobLocations';
 import type { RegistryClient } from '../registry/registryClient';
 import type { TargetLocks } from './targetLocks';
 import type { Transport, TransportSetting } from './transport';
@@ -80,6 +81,8 @@ export interface PromotionServices {
   readonly gateRunner?: GateRunner;
   /** `auto` unless the user chose otherwise. */
   readonly transport?: () => TransportSetting;
+  /** Where blobs were seen, so a registry-side copy can mount what the target registry holds elsewhere. */
+  readonly blobLocations?: BlobLocations;
   readonly now?: () => number;
 }
 

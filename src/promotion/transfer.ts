@@ -5,6 +5,7 @@ import type { Logger } from '../core/log';
 import { pullReference, repositoryName, shortDigest, type Repository } from '../core/reference';
 import type { CredentialProvider } from '../credentials/credentials';
 import type { ImageEngine } from '../engine/engine';
+import type { BlobLocations } from '../registry/blobLocations';
 import { describeExtras, prepareCopy, type CopiedExtra, type PreparedCopy } from '../registry/registryCopy';
 import type { RegistryClient } from '../registry/registryClient';
 import type { Transport } from './transport';
@@ -60,7 +61,10 @@ export function engineTransfer(
   };
 }
 
-export function registryTransfer(ends: TransferEnds, deps: { registry: RegistryClient; log: Logger; progress: (m: string) => void }): Transfer {
+export function registryTransfer(
+  ends: TransferEnds,
+  deps: { registry: RegistryClient; log: Logger; progress: (m: string) => void; blobLocations?: BlobLocations },
+): Transfer {
   let prepared: PreparedCopy | undefined;
   const written: CopiedExtra[] = [];
   return {
@@ -77,6 +81,7 @@ export function registryTransfer(ends: TransferEnds, deps: { registry: RegistryC
         {
           registry: deps.registry,
           log: deps.log,
+          ...(deps.blobLocations ? { blobLocations: deps.blobLocations } : {}),
           ...(signal ? { signal } : {}),
           onProgress: (p) => deps.progress(p.message),
           onWritten: (e) => written.push(e),

@@ -11,11 +11,13 @@
 // - another repository of the same registry: mount every blob (config and layers of every
 //   platform, nested indexes too) from the source repository, PUT the child manifests by digest,
 //   then the top manifest under the tag. A blob the registry will not mount is streamed.
-// - another registry: HEAD each blob in the target (present ones are skipped), stream the missing
-//   ones from source to target (hashed on the way), then the manifests.
+// - another registry: HEAD each blob in the target (present ones are skipped); a missing one that
+//   the blob location cache (blobLocations.ts) saw in another repository of the target registry is
+//   mounted from there; the rest are streamed from source to target (hashed on the way); then the
+//   manifests. A mount the registry refuses drops that location and the blob is streamed.
 // For the last two, cosign tags (`sha256-<hex>.sig/.att/.sbom`) and OCI referrers of the image and
 // of each child manifest are copied along (referrers API, else the `sha256-<hex>` tag schema).
-import { CancelledError, PromotionError, throwIfAborted } from '../core/errors';
+import { CancelledError, isCancelled, PromotionError, throwIfAborted } from '../core/errors';
 import type { Logger } from '../core/log';
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
 import {
@@ -28,6 +30,7 @@ import {
   type Descriptor,
   type ManifestRefs,
 } from './manifestRefs';
+import type { BlobLocations } from './blobLocations';
 import { describeMediaType, isIndexMediaType, MediaTypes } from './mediaTypes';
 import type { Manifest, RegistryClient } from './registryClient';
 
@@ -69,6 +72,11 @@ export interface CopyOptions {
   readonly signal?: AbortSignal;
   readonly log?: Logger;
   readonly now?: () => number;
+  /**
+   * Where blobs were seen: a blob the target lacks is mounted from another repository of the
+   * target registry that held it. The copy records what it reads and writes here.
+   */
+  readonly blobLocations?: BlobLocations;
 }
 
 export type ExtraKind = 'signature' | 'attestation' | 'sbom' | 'referrer' | 'referrers-index';
@@ -234,6 +242,8 @@ interface MutableStats {
 }
 
 const MAX_DEPTH = 4;
+/** Known locations tried per blob before it is streamed (skopeo tries up to 5). */
+const MAX_MOUNT_TRIES = 3;
 const MAX_EXTRA_DEPTH = 3;
 
 export async function prepareCopy(source: CopySource, target: CopyTarget, options: CopyOptions): Promise<PreparedCopy> {
@@ -244,7 +254,7 @@ export async function prepareCopy(source: CopySource, target: CopyTarget, option
   const from = `${repositoryName(source.repository)}@${shortDigest(source.digest)}`;
   const to = `${repositoryName(target.repository)}:${target.tag}`;
   copier.progress('manifests', `Reading ${from}…`);
-  const top = await copier.src.getManifest(source.repository, source.digest, options.signal);
+  const [top] = await Promise.all([copier.src.getManifest(source.repository, source.digest, options.signal), options.blobLocations?.load()]);
   if (!top) throw new PromotionError('not-found', `${from} does not exist (the manifest ${source.digest} is not in ${repositoryName(source.repository)})`);
   if (top.digest !== source.digest)
     throw new PromotionError('protocol', `${source.repository.registry} answered ${source.digest} with the manifest ${top.digest}`);
@@ -299,6 +309,7 @@ export async function prepareCopy(source: CopySource, target: CopyTarget, option
     }
     const durationMs = now() - started;
     options.log?.info(`copy ${from} → ${to}: ${to} holds ${source.digest} (verified, ${durationMs} ms)`);
+    void options.blobLocations?.flush(); // not awaited: the result does not depend on it, and it never throws
     return { ...copier.stats, ...plan, durationMs };
   };
   return prepared;
@@ -355,7 +366,11 @@ class Copier {
   async copyTree(node: Node, how: { skipTop?: boolean; tag?: string }): Promise<void> {
     const blobs = new Map<string, Descriptor>();
     const collect = (n: Node): void => {
-      for (const b of n.refs.blobs) if (!blobs.has(b.digest)) blobs.set(b.digest, b);
+      for (const b of n.refs.blobs) {
+        if (!blobs.has(b.digest)) blobs.set(b.digest, b);
+        // The source holds every blob of a manifest it holds (foreign layers aside).
+        if (!isForeignLayer(b)) this.options.blobLocations?.record(b.digest, this.from);
+      }
       n.children.forEach(collect);
     };
     collect(node);
@@ -372,7 +387,8 @@ class Copier {
       return done;
     });
     const writeManifests = async (n: Node, isTop: boolean): Promise<void> => {
-      for (const child of n.children) await writeManifests(child, false);
+      // Children before their index; siblings are independent: side by side.
+      await pool(n.children, 4, this.signal, (child) => writeManifests(child, false));
       if (isTop && how.skipTop) return;
       await this.putManifest(n.manifest, isTop && how.tag ? how.tag : n.manifest.digest);
     };
@@ -393,18 +409,22 @@ class Copier {
   private async copyBlob(d: Descriptor, index: number, count: number): Promise<void> {
     throwIfAborted(this.signal);
     const info = { index, count, digest: d.digest, size: d.size, bytes: 0 };
+    const locations = this.options.blobLocations;
+    const mounted = (): void => {
+      locations?.record(d.digest, this.to);
+      this.stats.mounted++;
+      this.progress('blobs', `Blob ${index} of ${count} mounted (${shortDigest(d.digest)})`, { ...info, bytes: d.size });
+    };
     if (this.mode === 'cross-repository') {
-      if (await this.dst.mountBlob(this.to, d.digest, this.from, this.signal)) {
-        this.stats.mounted++;
-        this.progress('blobs', `Blob ${index} of ${count} mounted (${shortDigest(d.digest)})`, { ...info, bytes: d.size });
-        return;
-      }
+      if (await this.dst.mountBlob(this.to, d.digest, this.from, this.signal)) return mounted();
     }
     if (await this.dst.blobExists(this.to, d.digest, this.signal)) {
+      locations?.record(d.digest, this.to);
       this.stats.skipped++;
       this.progress('blobs', `Blob ${index} of ${count} already there (${shortDigest(d.digest)})`, { ...info, bytes: d.size });
       return;
     }
+    if (await this.mountFromKnown(d)) return mounted();
     if (isForeignLayer(d) && !(await this.src.blobExists(this.from, d.digest, this.signal))) {
       // A foreign layer lives at its URLs, not in the registry; the manifest stays valid without it.
       this.stats.skipped++;
@@ -430,7 +450,42 @@ class Copier {
     } finally {
       await reader.cancel();
     }
+    locations?.record(d.digest, this.to);
     this.stats.uploaded++;
+  }
+
+  /**
+   * Mounts a blob the target lacks from another repository of the target registry where it was
+   * seen (newest first, a few tries). A refusal — the registry opened an upload instead (it no
+   * longer has the blob there), or 401/403/404 (the repository is gone, or these credentials may
+   * not pull from it) — forgets that location; any other failure (a cut connection) just ends the
+   * tries. Either way the blob is then streamed: a mount only ever saves bytes, and the manifests'
+   * digests are checked as before.
+   */
+  private async mountFromKnown(d: Descriptor): Promise<boolean> {
+    const locations = this.options.blobLocations;
+    if (!locations) return false;
+    const except = this.mode === 'cross-repository' ? [this.to, this.from] : [this.to];
+    for (const candidate of locations.candidates(d.digest, this.to.registry, except).slice(0, MAX_MOUNT_TRIES)) {
+      const where = `${shortDigest(d.digest)} from ${repositoryName(candidate)}`;
+      try {
+        if (await this.dst.mountBlob(this.to, d.digest, candidate, this.signal)) {
+          this.options.log?.debug(`copy into ${repositoryName(this.to)}: mounted ${where} (seen there before)`);
+          return true;
+        }
+        this.options.log?.debug(`copy into ${repositoryName(this.to)}: ${repositoryName(candidate)} no longer holds ${shortDigest(d.digest)}; forgotten`);
+        locations.forget(d.digest, candidate);
+      } catch (error) {
+        if (isCancelled(error)) throw error;
+        const refused = error instanceof PromotionError && (error.kind === 'unauthorized' || error.kind === 'denied' || error.kind === 'not-found');
+        this.options.log?.debug(
+          `copy into ${repositoryName(this.to)}: mounting ${where} failed (${(error as Error).message})${refused ? '; forgotten' : ''}; streaming it instead`,
+        );
+        if (!refused) return false;
+        locations.forget(d.digest, candidate);
+      }
+    }
+    return false;
   }
 
   /** Signatures, attestations, SBOMs and referrers of the given digests (and of those, a few levels down). */
@@ -454,13 +509,16 @@ class Copier {
 
   /** What lives beside `subject` in the source: cosign tags, and referrers (API, else the fallback tag). */
   async discoverExtras(subject: string): Promise<Discovered> {
-    const cosign: Discovered['cosign'] = [];
-    for (const { tag, kind } of cosignTags(subject)) {
-      const manifest = await this.src.getManifest(this.from, tag, this.signal);
-      if (manifest) cosign.push({ tag, kind, manifest });
-    }
-    const listed = await this.src.listReferrers(this.from, subject, this.signal);
-    const fallback = listed === undefined ? await this.src.getManifest(this.from, referrersFallbackTag(subject), this.signal) : undefined;
+    // All side by side, one round trip: the cosign tags, the referrers API and the fallback tag
+    // (needed whenever the API is missing, as in Distribution 2.8; a registry with the API answers
+    // one request more, in the same round trip).
+    const [found, listed, fallbackRead] = await Promise.all([
+      Promise.all(cosignTags(subject).map(async ({ tag, kind }) => ({ tag, kind, manifest: await this.src.getManifest(this.from, tag, this.signal) }))),
+      this.src.listReferrers(this.from, subject, this.signal),
+      this.src.getManifest(this.from, referrersFallbackTag(subject), this.signal),
+    ]);
+    const cosign: Discovered['cosign'] = found.flatMap(({ tag, kind, manifest }) => (manifest ? [{ tag, kind, manifest }] : []));
+    const fallback = listed === undefined ? fallbackRead : undefined;
     const referrers: Descriptor[] =
       listed ??
       (fallback && isIndexMediaType(fallback.mediaType || MediaTypes.ociIndex) ? [...parseManifestRefs(fallback.bytes, fallback.mediaType).manifests] : []);

@@ -1,13 +1,16 @@
 // Our side: the extension's real core (registry client, credentials, dockerode engine) with the
 // registry client wrapped to count sequential round trips, one core per profile so its connections
-// are kept across rounds as in the extension.
+// — and, as in the extension, where blobs were seen (kept on disk) — are kept across rounds. The
+// peers keep theirs too: skopeo's blob-info cache persists across its runs on the machine.
+import { join } from 'node:path';
 import { DetailsStore } from '../../src/images/detailsStore';
+import { BlobLocations, recordingBlobLocations } from '../../src/registry/blobLocations';
 import { ImageDetailsCache } from '../../src/images/imageDetails';
 import type { PromotionConfig } from '../../src/config/types';
 import { promote } from '../../src/promotion/promote';
 import type { PromotionServices, PromotionSource } from '../../src/promotion/promotionTypes';
 import type { SnapshotServices } from '../../src/model/snapshot';
-import type { TestServices } from '../harness';
+import { makeTempDir, type TestServices } from '../harness';
 import { countingRegistry, type RegistryCalls } from '../integration/countingRegistry';
 import { env, environmentFor, makeCore, ScriptedPrompts } from '../integration/support';
 
@@ -19,12 +22,14 @@ export interface BenchCore {
 
 export function benchCore(svc: TestServices): BenchCore {
   const core = makeCore(svc);
-  const counting = countingRegistry(core.services.registry);
+  // As composeServices builds it: every manifest read records where its blobs are.
+  const blobLocations = new BlobLocations({ file: join(makeTempDir('bench-blob-locations'), 'blob-locations.json') });
+  const counting = countingRegistry(recordingBlobLocations(core.services.registry, blobLocations));
   // As the extension's container builds it: details and build tags' digests kept (in memory here).
   const details = new ImageDetailsCache(counting.registry, undefined, new DetailsStore());
   const describe = details.get.bind(details);
   return {
-    promotion: { ...core.services, registry: counting.registry, describe },
+    promotion: { ...core.services, registry: counting.registry, describe, blobLocations },
     snapshot: { ...core.snapshotServices, registry: counting.registry, describe, details },
     counting,
   };

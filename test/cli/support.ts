@@ -17,8 +17,12 @@ export interface CliRun {
 /** Variables a developer's or CI's shell may carry that would change what the CLI does. */
 const AMBIENT = ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'GITHUB_ACTOR', 'GITLAB_USER_LOGIN', 'IMAGE_PROMOTION_APPROVED_BY', 'DOCKER_CONTEXT'];
 
+let cacheHome: string | undefined;
+
 export function cliEnv(svc: TestServices, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...svc.clientEnv(process.env) };
+  // The CLI's cache folder (blob locations) in a throwaway folder, never the user's own.
+  cacheHome ??= makeTempDir('cli-cache');
+  const env: NodeJS.ProcessEnv = { ...svc.clientEnv(process.env), XDG_CACHE_HOME: cacheHome };
   for (const name of AMBIENT) delete env[name];
   for (const [name, value] of Object.entries(extra)) {
     if (value === undefined) delete env[name];

@@ -93,6 +93,8 @@ export interface TokenIssuer {
   registryLifetimeSeconds: number | undefined;
   /** While true every credential is refused (401), the right ones too (a revoked login). */
   rejectCredentials: boolean;
+  /** Repositories the user may not touch: tokens grant nothing on them (as a registry's access rules would). */
+  readonly deniedRepositories: Set<string>;
   issued(): IssuedToken[];
   requests(): TokenRequestRecord[];
   /** A token for scopes (`repository:a/b:pull`), signed like the real ones: for independent checks. */
@@ -213,7 +215,7 @@ export async function startTokenIssuer(dir: string, opts: TokenIssuerOptions & {
     const access: TokenScope[] = [];
     for (const s of scopes) {
       const parsed = parseScope(s);
-      if (parsed && parsed.type === 'repository') access.push(parsed);
+      if (parsed && parsed.type === 'repository' && !issuer.deniedRepositories.has(parsed.name)) access.push(parsed);
     }
     return access;
   };
@@ -229,6 +231,7 @@ export async function startTokenIssuer(dir: string, opts: TokenIssuerOptions & {
     expiresInSeconds: opts.expiresInSeconds ?? 300,
     registryLifetimeSeconds: opts.registryLifetimeSeconds,
     rejectCredentials: false,
+    deniedRepositories: new Set<string>(),
     issued: () => [...issued],
     requests: () => [...requests],
     mint: (scopes, lifetime = 300) => jwt('imgpromo-test-check', grantFor('imgpromo-test-check', scopes), lifetime, undefined),
