@@ -2,6 +2,8 @@
 // workspace folder shows in the extension's History view and moves its tree at the next refresh.
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { digestOf, pushImage, servicesFromEnv, uniqueRepo, type TestServices } from '../harness';
@@ -35,13 +37,16 @@ describe('the CLI and the extension share one history', function () {
     await writeConfig(api, promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }]));
     assert.equal(api.model.snapshot?.environments[0]?.lookup.state, 'absent');
 
+    // The CLI's cache (blob locations) in a throwaway folder, never the user's ~/.cache.
+    const cacheHome = mkdtempSync(path.join(os.tmpdir(), 'imgpromo-cli-cache-'));
     // ELECTRON_RUN_AS_NODE: under desktop VS Code process.execPath is Electron; under code-server it is node.
-    const env = { ...svc.clientEnv(process.env), ELECTRON_RUN_AS_NODE: '1' };
+    const env = { ...svc.clientEnv(process.env), ELECTRON_RUN_AS_NODE: '1', XDG_CACHE_HOME: cacheHome };
     const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(process.execPath, [CLI, 'promote', 'development', '--build', 'c11c11c'], { cwd: folder().fsPath, env }, (error, stdout, stderr) =>
         resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
       );
     });
+    rmSync(cacheHome, { recursive: true, force: true });
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), build.digest);
 
