@@ -94,3 +94,8 @@ export function combinedState(folders: readonly Pick<FolderFacts, 'config'>[]): 
   if (folders.some((f) => f.config === 'no-config')) return 'noConfig';
   return 'noWorkspace';
 }
+
+/** Some folder of a multi-root workspace has no config yet: Create Promotion Config stays in the palette. */
+export function someFolderWithoutConfig(folders: readonly Pick<FolderFacts, 'config'>[]): boolean {
+  return folders.some((f) => f.config === 'no-config');
+}

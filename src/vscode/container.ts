@@ -8,7 +8,7 @@ import { VsCodeInteraction, type UserInteraction } from './interaction';
 import { shippedBetween } from './shippedLookup';
 import { HISTORY_SCHEME, HistoryDocuments } from './historyDocument';
 import { GateChecksTree } from './tree/gateChecksTree';
-import { HistoryTree } from './tree/historyTree';
+import { HistoryTree, type HistoryNode } from './tree/historyTree';
 import { RefreshScheduler } from './refreshScheduler';
 import { settings } from './settings';
 import { BuildsTree } from './tree/buildsTree';
@@ -32,6 +32,12 @@ export interface ImagePromotionApi {
   useInteraction(interaction: UserInteraction | undefined): void;
   /** What the status bar and the view badge show now (tests read them here). */
   readonly glance: { statusBar(): StatusBarState; badge(): vscode.ViewBadge | undefined };
+  /** The views' data, as VS Code reads it (tests walk the rows and group rows here). */
+  readonly trees: {
+    readonly environments: vscode.TreeDataProvider<PromotionNode>;
+    readonly builds: vscode.TreeDataProvider<PromotionNode>;
+    readonly history: vscode.TreeDataProvider<HistoryNode>;
+  };
   /** This extension's log folder (context.logUri): the log channel's file is "Image Promotion.log" in it. */
   readonly logUri: vscode.Uri;
 }
@@ -65,7 +71,10 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
       interaction: () => interaction,
       memory: context.workspaceState,
       onBusyChanged: () => trees.environments?.redraw(),
-      onState: (value) => void vscode.commands.executeCommand('setContext', 'imagePromotion.state', value),
+      onState: (value, folderWithoutConfig) => {
+        void vscode.commands.executeCommand('setContext', 'imagePromotion.state', value);
+        void vscode.commands.executeCommand('setContext', 'imagePromotion.folderWithoutConfig', folderWithoutConfig);
+      },
     }),
   );
 
@@ -148,5 +157,6 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
       interaction = replacement ?? new VsCodeInteraction();
     },
     glance: { statusBar: () => statusBar.state, badge: () => badge.badge },
+    trees: { environments: trees.environments, builds: buildsTree, history: historyTree },
   };
 }

@@ -1,7 +1,16 @@
 // Every workspace folder's promotion state (a FolderWorkspace each), following folders added and
 // removed at runtime. Views, the status bar and the badge listen here; commands ask it which folder.
 import * as vscode from 'vscode';
-import { combinedState, folderChoice, folderPool, groupsByFolder, hasConfig, statusFolder, type FolderPool } from '../app/workspaceFolders';
+import {
+  combinedState,
+  folderChoice,
+  folderPool,
+  groupsByFolder,
+  hasConfig,
+  someFolderWithoutConfig,
+  statusFolder,
+  type FolderPool,
+} from '../app/workspaceFolders';
 import { PromotionModel } from '../model/promotionModel';
 import { FolderWorkspace, type FolderWorkspaceDeps } from './folderWorkspace';
 import type { PickItem, UserInteraction } from './interaction';
@@ -15,8 +24,11 @@ export class Workspaces implements vscode.Disposable {
   /** Stands in for a folder when the window has none, so `model` always answers (state no-workspace). */
   private readonly empty: PromotionModel;
   private lastState: ReturnType<typeof combinedState> | undefined;
+  private lastWithout: boolean | undefined;
 
-  constructor(private readonly deps: FolderWorkspaceDeps & { readonly onState: (state: ReturnType<typeof combinedState>) => void }) {
+  constructor(
+    private readonly deps: FolderWorkspaceDeps & { readonly onState: (state: ReturnType<typeof combinedState>, folderWithoutConfig: boolean) => void },
+  ) {
     this.empty = new PromotionModel(deps.app.snapshotServices(undefined));
     this.disposables.push(
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.sync()),
@@ -140,9 +152,12 @@ export class Workspaces implements vscode.Disposable {
   }
 
   private fire(): void {
-    const state = combinedState(this.folders.map((f) => f.facts));
-    if (state !== this.lastState) this.deps.onState(state);
+    const facts = this.folders.map((f) => f.facts);
+    const state = combinedState(facts);
+    const without = someFolderWithoutConfig(facts);
+    if (state !== this.lastState || without !== this.lastWithout) this.deps.onState(state, without);
     this.lastState = state;
+    this.lastWithout = without;
     for (const listener of [...this.listeners]) listener();
   }
 }
