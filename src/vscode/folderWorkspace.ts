@@ -44,7 +44,8 @@ export class FolderWorkspace implements vscode.Disposable {
       historyFile: settings.historyFile,
       records: settings.records,
       log,
-      warn: (message) => void vscode.window.showWarningMessage(`${folder.name}: ${message}`),
+      // Which folder's history it is, once there is more than one.
+      warn: (message) => void vscode.window.showWarningMessage((vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? `${folder.name}: ${message}` : message),
     });
     this.model = new PromotionModel({
       ...app.snapshotServices(async () => {

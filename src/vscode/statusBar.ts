@@ -42,6 +42,8 @@ export class PromotionStatusBar implements vscode.Disposable {
     this.disposables.push(
       { dispose: () => subscription.dispose() },
       vscode.workspace.onDidChangeConfiguration((e) => affectsSetting(e, 'statusBar') && this.update()),
+      // It speaks for the active editor's folder (multi-root workspaces).
+      vscode.window.onDidChangeActiveTextEditor(() => this.update()),
     );
     this.update();
   }

@@ -30,10 +30,7 @@ export class Workspaces implements vscode.Disposable {
     private readonly deps: FolderWorkspaceDeps & { readonly onState: (state: ReturnType<typeof combinedState>, folderWithoutConfig: boolean) => void },
   ) {
     this.empty = new PromotionModel(deps.app.snapshotServices(undefined));
-    this.disposables.push(
-      vscode.workspace.onDidChangeWorkspaceFolders(() => this.sync()),
-      vscode.window.onDidChangeActiveTextEditor(() => this.fire()),
-    );
+    this.disposables.push(vscode.workspace.onDidChangeWorkspaceFolders(() => this.sync()));
     this.sync();
   }
 

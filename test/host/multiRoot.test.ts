@@ -289,7 +289,14 @@ describe('multi-root workspace: each folder with a config is its own group', fun
       rmSync(dir, { recursive: true, force: true });
     }
 
-    // B's config created again: two groups again.
+    // Create Promotion Config from the palette: B is the only folder without one, so it is written there unasked.
+    const person = new ScriptedInteraction();
+    api.useInteraction(person);
+    const created = (await vscode.commands.executeCommand('imagePromotion.createConfig')) as vscode.Uri | undefined;
+    assert.equal(created?.toString(), configOf(folders[1]!).toString());
+    assert.deepEqual(person.picks, []);
+    assert.ok(await waitFor(() => modelOf(folders[1]!).model.config.kind !== 'no-config', 10_000), "B's new config is loaded");
+    // B's config written again: two groups again.
     await writeFolderConfig(folders[1]!, config(uniqueRepo()));
     assert.ok(await waitFor(async () => (await groups(api.trees.environments)).length === 2, 10_000));
   });

@@ -66,12 +66,15 @@ export const MULTI_ROOT_FOLDERS = ['app-a', 'app-b'] as const;
 
 /**
  * A multi-root workspace: a `.code-workspace` file listing two folders, each a copy of the template
- * whose `IMGPROMO_TEST_REPOSITORY` is `multi/<folder>` (so each config names a different repository).
+ * whose `IMGPROMO_TEST_REPOSITORY` is `multi/<folder>` or `repositories[folder]` (each config names its own repository).
  */
-export function prepareMultiRootWorkspace(options: Omit<WorkspaceOptions, 'name' | 'files'> = {}): FixtureWorkspace {
+export function prepareMultiRootWorkspace(
+  options: Omit<WorkspaceOptions, 'name' | 'files'> & { readonly repositories?: Partial<Record<(typeof MULTI_ROOT_FOLDERS)[number], string>> } = {},
+): FixtureWorkspace {
   const parent = mkdtempSync(join(tmpdir(), 'imgpromo-multi-'));
   const parts = MULTI_ROOT_FOLDERS.map((name) => {
-    const made = prepareWorkspace({ ...options, name, env: { ...options.env, IMGPROMO_TEST_REPOSITORY: `multi/${name}` } });
+    const repository = options.repositories?.[name] ?? `multi/${name}`;
+    const made = prepareWorkspace({ ...options, name, env: { ...options.env, IMGPROMO_TEST_REPOSITORY: repository } });
     cpSync(made.path, join(parent, name), { recursive: true });
     made.dispose();
     return name;

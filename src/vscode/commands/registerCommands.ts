@@ -53,7 +53,8 @@ export function commandHandlers(s: CommandServices) {
     registry: s.app.registry,
     describe: ws.ships.describe,
     interaction: s.interaction,
-    folder: ws.key,
+    // Commit links name their folder only when there is a choice (one folder: the links read as they always did).
+    ...(s.workspaces.grouped ? { folder: ws.key } : {}),
   });
   const gatesDeps = (ws: FolderWorkspace) => ({
     model: ws.model,
