@@ -1,8 +1,8 @@
-// Finds the workspace's promotion config, parses it on every save, publishes its problems, and
-// hands the model the result. Live diagnostics while typing; the model changes only on save.
+// Finds one workspace folder's promotion config, parses it on every save, publishes its problems, and
+// hands the folder's model the result. Live diagnostics while typing; the model changes only on save.
+// A multi-root workspace has one loader per folder (folderWorkspace.ts).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { fileExists } from './fileExists';
 import { parsePromotionConfigBytes, tooLarge } from '../config/configBytes';
 import { MAX_CONFIG_BYTES, parsePromotionConfig } from '../config/parseConfig';
 import type { ConfigDiagnostic, ParsedConfig } from '../config/types';
@@ -18,18 +18,18 @@ export class ConfigLoader implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private typingTimer: NodeJS.Timeout | undefined;
   private file: vscode.Uri | undefined;
+  private disposed = false;
 
   constructor(
+    private readonly folder: vscode.WorkspaceFolder,
     private readonly model: PromotionModel,
     private readonly diagnostics: vscode.DiagnosticCollection,
     private readonly settings: Settings,
     private readonly log: Logger,
-    private readonly onState: (state: ConfigState) => void,
   ) {
     this.disposables.push(
-      vscode.workspace.onDidChangeWorkspaceFolders(() => this.reload()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (affectsSetting(e, 'configFile')) void this.reload();
+        if (affectsSetting(e, 'configFile', folder.uri)) void this.reload();
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (this.file && e.document.uri.toString() === this.file.toString()) this.lintWhileTyping(e.document);
@@ -38,30 +38,23 @@ export class ConfigLoader implements vscode.Disposable {
   }
 
   /** The config file in use (or where it would be created). */
-  get configUri(): vscode.Uri | undefined {
-    return this.file;
+  get configUri(): vscode.Uri {
+    return this.file ?? this.fileIn(this.folder.uri);
   }
 
   async reload(): Promise<void> {
-    this.file = await this.locate();
+    if (this.disposed) return;
+    this.file = this.fileIn(this.folder.uri);
     this.watch();
     await this.load();
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.timer);
     clearTimeout(this.typingTimer);
+    if (this.file) this.diagnostics.delete(this.file);
     for (const d of [...this.watchers, ...this.disposables]) d.dispose();
-  }
-
-  /** The first workspace folder holding the configured file; else where the first folder would hold it. */
-  private async locate(): Promise<vscode.Uri | undefined> {
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    for (const folder of folders) {
-      const candidate = this.fileIn(folder.uri);
-      if (await fileExists(candidate)) return candidate;
-    }
-    return folders[0] ? this.fileIn(folders[0].uri) : undefined;
   }
 
   private fileIn(folder: vscode.Uri): vscode.Uri {
@@ -76,10 +69,9 @@ export class ConfigLoader implements vscode.Disposable {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => void this.reload(), DEBOUNCE_MS);
     };
-    // Watch the file in use, and every folder's candidate so a config created elsewhere is found.
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    const patterns = folders.map((f) => new vscode.RelativePattern(f, this.settings.configFile(f.uri)));
-    if (this.file && !folders.some((f) => this.file!.fsPath.startsWith(f.uri.fsPath + path.sep))) {
+    // Watch the folder's candidate, so a config created, changed or deleted is followed; a file outside the folder too.
+    const patterns = [new vscode.RelativePattern(this.folder, this.settings.configFile(this.folder.uri))];
+    if (this.file && !this.file.fsPath.startsWith(this.folder.uri.fsPath + path.sep)) {
       patterns.push(new vscode.RelativePattern(vscode.Uri.joinPath(this.file, '..'), path.posix.basename(this.file.path)));
     }
     for (const pattern of patterns) {
@@ -93,7 +85,7 @@ export class ConfigLoader implements vscode.Disposable {
 
   private async load(): Promise<void> {
     const file = this.file;
-    if (!file) return this.publish({ kind: 'no-workspace' });
+    if (!file || this.disposed) return;
     let parsed: ParsedConfig;
     try {
       // The size first: a cloned repository's 50 MB "config" is not read into memory at all.
@@ -108,14 +100,13 @@ export class ConfigLoader implements vscode.Disposable {
       this.log.warn(`${file.fsPath} has ${parsed.diagnostics.filter((d) => d.severity === 'error').length} error(s); see the Problems panel`);
       return this.publish({ kind: 'invalid', file: file.fsPath, diagnostics: parsed.diagnostics });
     }
-    const folder = vscode.workspace.getWorkspaceFolder(file)?.uri.fsPath ?? path.dirname(file.fsPath);
     this.log.info(`Loaded ${file.fsPath}: ${parsed.config.environments.map((e) => e.name).join(' → ')}`);
-    this.publish({ kind: 'ready', file: file.fsPath, config: parsed.config, workspaceDir: folder });
+    this.publish({ kind: 'ready', file: file.fsPath, config: parsed.config, workspaceDir: this.folder.uri.fsPath });
   }
 
   private publish(state: ConfigState): void {
-    this.onState(state);
-    this.model.setConfig(state);
+    // A read that finished after the folder left the workspace changes nothing.
+    if (!this.disposed) this.model.setConfig(state);
   }
 
   private lintWhileTyping(document: vscode.TextDocument): void {

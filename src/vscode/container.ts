@@ -2,34 +2,42 @@
 // Nothing here awaits Docker or the network: activation stays fast.
 import * as vscode from 'vscode';
 import { composeServices } from '../app/services';
-import { PromotionModel, type ConfigState } from '../model/promotionModel';
-import { PromoteCommands } from './commands/promoteCommands';
+import type { PromotionModel } from '../model/promotionModel';
 import { commandHandlers, commandTitles, registerCommands } from './commands/registerCommands';
-import { ConfigLoader } from './configLoader';
-import { VsCodeInteraction, withShippedCommits, type UserInteraction } from './interaction';
-import { shippedBetween, shippedByConfirmation } from './shippedLookup';
-import type { Repository } from '../core/reference';
+import { VsCodeInteraction, type UserInteraction } from './interaction';
+import { shippedBetween } from './shippedLookup';
 import { HISTORY_SCHEME, HistoryDocuments } from './historyDocument';
-import { PromotionRunner } from './promotionRunner';
 import { GateChecksTree } from './tree/gateChecksTree';
-import { HistoryTree } from './tree/historyTree';
-import type { HistoryContents } from '../history/historyStore';
+import { HistoryTree, type HistoryNode } from './tree/historyTree';
 import { RefreshScheduler } from './refreshScheduler';
 import { settings } from './settings';
 import { BuildsTree } from './tree/buildsTree';
 import { EnvironmentsTree } from './tree/environmentsTree';
+import { folderOf } from './tree/folderGroups';
 import { digestOf, type PromotionNode } from './tree/nodes';
 import { PromotionStatusBar, type StatusBarState } from './statusBar';
 import { AttentionBadge } from './viewBadge';
+import type { FolderWorkspace } from './folderWorkspace';
+import { Workspaces } from './workspaces';
 
 /** What activate() returns: read-only state for other extensions and tests, and a test-only seam. */
 export interface ImagePromotionApi {
+  /** The first folder with a config (else the first folder): in a single-folder window, the window's model. */
   readonly model: PromotionModel;
+  /** Every workspace folder, in workspace order, each with its own model (multi-root workspaces). */
+  folders(): readonly { readonly name: string; readonly dir: string; readonly model: PromotionModel }[];
+  /** Refreshes every folder. */
   refresh(): Promise<void>;
   /** Extension tests only: answer pickers and confirmations without a person. */
   useInteraction(interaction: UserInteraction | undefined): void;
   /** What the status bar and the view badge show now (tests read them here). */
   readonly glance: { statusBar(): StatusBarState; badge(): vscode.ViewBadge | undefined };
+  /** The views' data, as VS Code reads it (tests walk the rows and group rows here). */
+  readonly trees: {
+    readonly environments: vscode.TreeDataProvider<PromotionNode>;
+    readonly builds: vscode.TreeDataProvider<PromotionNode>;
+    readonly history: vscode.TreeDataProvider<HistoryNode>;
+  };
   /** This extension's log folder (context.logUri): the log channel's file is "Image Promotion.log" in it. */
   readonly logUri: vscode.Uri;
 }
@@ -48,53 +56,50 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     warn: (message) => void vscode.window.showWarningMessage(message),
     // Digests' details and build tags' digests never change: kept across sessions, bounded.
     detailsFile: vscode.Uri.joinPath(context.globalStorageUri, 'image-details.json').fsPath,
-    workspaceDir: () => workspaceDir(),
   });
-  const { credentials, details, history } = app;
-  let readHistory: () => Promise<HistoryContents | undefined> = async () => undefined;
-  const model = new PromotionModel(app.snapshotServices(() => readHistory()));
-  function workspaceDir(): string | undefined {
-    return model.config.kind === 'ready' ? model.config.workspaceDir : undefined;
-  }
-  own({ dispose: () => model.dispose() });
-
-  // Gates, rollback and the runner read between refreshes: the digests the last snapshot saw.
-  history.useRecords((file) =>
-    app.withRecords(
-      file,
-      model.snapshot?.environments.map((row) => ({ env: row.env, digest: row.lookup.state === 'present' ? row.lookup.digest : null })) ?? [],
-    ),
-  );
+  const { credentials, details } = app;
   let interaction: UserInteraction = new VsCodeInteraction();
   const trees: { environments?: EnvironmentsTree } = {};
-  const shipDeps = { describe: (repo: Repository, digest: string, signal?: AbortSignal) => details.get(repo, digest, signal), workspaceDir };
-  const confirming = (): UserInteraction => withShippedCommits(interaction, (c, signal) => shippedByConfirmation(shipDeps, c, signal));
-  const runner = new PromotionRunner({ model, app, interaction: confirming, onBusyChanged: () => trees.environments?.redraw() });
-  const promoteCommands = new PromoteCommands({
-    model,
-    runner,
-    interaction: () => interaction,
-    memory: context.workspaceState,
-    describe: (repo, digest) => details.get(repo, digest),
-  });
+  const diagnostics = own(vscode.languages.createDiagnosticCollection('imagePromotion'));
+  // One FolderWorkspace per workspace folder (config, model, history, runner), following folders added and removed.
+  const workspaces = own(
+    new Workspaces({
+      app,
+      settings,
+      log,
+      diagnostics,
+      interaction: () => interaction,
+      memory: context.workspaceState,
+      onBusyChanged: () => trees.environments?.redraw(),
+      onState: (value, folderWithoutConfig) => {
+        void vscode.commands.executeCommand('setContext', 'imagePromotion.state', value);
+        void vscode.commands.executeCommand('setContext', 'imagePromotion.folderWithoutConfig', folderWithoutConfig);
+      },
+    }),
+  );
 
   const lookupDetails = async (node: PromotionNode) => {
     const found = digestOf(node);
     return found ? details.get(found.repository, found.digest) : undefined;
   };
+  const inFolder = (key: string | undefined): FolderWorkspace | undefined => folderOf(workspaces, key) as FolderWorkspace | undefined;
   trees.environments = own(
     new EnvironmentsTree(
-      model,
+      workspaces,
       lookupDetails,
-      (env) => runner.isPromoting(env),
-      (target, source) => shippedBetween(shipDeps, target, source),
+      (folder, env) => inFolder(folder)?.runner.isPromoting(env) ?? false,
+      (folder, target, source) => {
+        const ws = inFolder(folder);
+        return ws ? shippedBetween(ws.ships, target, source) : Promise.resolve({ kind: 'note', note: 'failed', message: 'the folder is no longer open' });
+      },
     ),
   );
-  const buildsTree = own(new BuildsTree(model, lookupDetails));
+  const buildsTree = own(new BuildsTree(workspaces, lookupDetails));
   const historyTree = own(
-    new HistoryTree(model, () => {
-      const dir = workspaceDir();
-      return dir ? history.file(dir) : undefined;
+    new HistoryTree(workspaces, (key) => {
+      const ws = workspaces.get(key);
+      const state = ws?.model.config;
+      return ws && state?.kind === 'ready' ? ws.history.file(state.workspaceDir) : undefined;
     }),
   );
   const gateChecks = own(new GateChecksTree());
@@ -104,48 +109,34 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     own(vscode.window.createTreeView('imagePromotion.history', { treeDataProvider: historyTree, showCollapseAll: true })),
   ];
   own(vscode.window.createTreeView('imagePromotion.gateChecks', { treeDataProvider: gateChecks, showCollapseAll: true }));
-  own(new RefreshScheduler(model, views, settings));
-  const statusBar = own(new PromotionStatusBar(model, settings.statusBar));
-  const badge = own(new AttentionBadge(model, views[0]!));
+  own(new RefreshScheduler(workspaces, views, settings));
+  const statusBar = own(new PromotionStatusBar(workspaces, settings.statusBar));
+  const badge = own(new AttentionBadge(workspaces, views[0]!));
   const historyDocuments = new HistoryDocuments();
   own(vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, historyDocuments));
 
-  readHistory = async () => {
-    const dir = workspaceDir();
-    return dir ? history.readFile(dir) : undefined;
-  };
-
-  const diagnostics = own(vscode.languages.createDiagnosticCollection('imagePromotion'));
-  const setState = (state: ConfigState): void => {
-    const value = state.kind === 'no-workspace' ? 'noWorkspace' : state.kind === 'no-config' ? 'noConfig' : state.kind === 'invalid' ? 'invalid' : 'ready';
-    void vscode.commands.executeCommand('setContext', 'imagePromotion.state', value);
-  };
-  const loader = own(new ConfigLoader(model, diagnostics, settings, log, setState));
-  own(vscode.workspace.onDidGrantWorkspaceTrust(() => void loader.reload()));
+  own(vscode.workspace.onDidGrantWorkspaceTrust(() => void workspaces.reloadAll()));
   own(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (['dockerHost', 'insecureRegistries', 'historyFile', 'records'].some((name) => e.affectsConfiguration(`imagePromotion.${name}`))) void model.refresh();
+      if (['dockerHost', 'insecureRegistries', 'historyFile', 'records'].some((name) => e.affectsConfiguration(`imagePromotion.${name}`)))
+        void workspaces.refreshAll();
     }),
   );
 
-  const refresh = async (): Promise<void> => {
+  const refresh = async (folder?: FolderWorkspace): Promise<void> => {
     credentials.clear();
-    await vscode.window.withProgress({ location: { viewId: 'imagePromotion.environments' } }, () => model.refresh());
+    await vscode.window.withProgress({ location: { viewId: 'imagePromotion.environments' } }, () =>
+      folder ? folder.model.refresh() : workspaces.refreshAll(),
+    );
   };
   const handlers = commandHandlers({
-    model,
+    workspaces,
     app,
-    history,
-    runner,
-    promote: promoteCommands,
-    loader,
     historyDocuments,
     log,
     refresh,
     interaction: () => interaction,
     extensionId: context.extension.id,
-    compare: { model, registry: app.registry, describe: shipDeps.describe, interaction: () => interaction },
-    workspaceDir,
     showGateCheck: (check) => {
       gateChecks.show(check);
       void vscode.commands.executeCommand('imagePromotion.gateChecks.focus');
@@ -154,16 +145,18 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
   for (const registration of registerCommands(handlers, { log, interaction: () => interaction, titles: commandTitles(context.extension.packageJSON) }))
     own(registration);
 
-  void loader.reload();
-
   return {
-    model,
+    get model() {
+      return workspaces.primaryModel;
+    },
+    folders: () => workspaces.all.map((f) => ({ name: f.name, dir: f.dir, model: f.model })),
     logUri: context.logUri,
-    refresh: () => model.refresh(),
+    refresh: () => workspaces.refreshAll(),
     useInteraction: (replacement) => {
       if (context.extensionMode !== vscode.ExtensionMode.Test) throw new Error('useInteraction is for extension tests only');
       interaction = replacement ?? new VsCodeInteraction();
     },
     glance: { statusBar: () => statusBar.state, badge: () => badge.badge },
+    trees: { environments: trees.environments, builds: buildsTree, history: historyTree },
   };
 }

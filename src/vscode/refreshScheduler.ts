@@ -1,4 +1,5 @@
-// Refreshes on an interval only while a view is visible; catches up when one becomes visible.
+// Refreshes on an interval only while a view is visible; catches up when one becomes visible. Every
+// workspace folder's model at once (a multi-root workspace has one per folder).
 import * as vscode from 'vscode';
 import type { PromotionModel } from '../model/promotionModel';
 import { affectsSetting, type Settings } from './settings';
@@ -8,7 +9,7 @@ export class RefreshScheduler implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
-    private readonly model: PromotionModel,
+    private readonly folders: { readonly all: readonly { readonly model: Pick<PromotionModel, 'snapshot' | 'config'> }[]; refreshAll(): Promise<void> },
     private readonly views: readonly vscode.TreeView<unknown>[],
     private readonly settings: Settings,
   ) {
@@ -23,9 +24,9 @@ export class RefreshScheduler implements vscode.Disposable {
     const visible = this.views.some((v) => v.visible);
     const seconds = this.settings.refreshIntervalSeconds();
     if (!visible || seconds <= 0) return;
-    const stale = (this.model.snapshot?.takenAt ?? 0) < Date.now() - seconds * 1000;
-    if (visibilityChanged && stale) void this.model.refresh();
-    this.timer = setInterval(() => void this.model.refresh(), seconds * 1000);
+    const stale = this.folders.all.some((f) => f.model.config.kind === 'ready' && (f.model.snapshot?.takenAt ?? 0) < Date.now() - seconds * 1000);
+    if (visibilityChanged && stale) void this.folders.refreshAll();
+    this.timer = setInterval(() => void this.folders.refreshAll(), seconds * 1000);
   }
 
   dispose(): void {

@@ -62,6 +62,6 @@ function asString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export function affectsSetting(event: vscode.ConfigurationChangeEvent, name: string): boolean {
-  return event.affectsConfiguration(`${SECTION}.${name}`);
+export function affectsSetting(event: vscode.ConfigurationChangeEvent, name: string, scope?: vscode.Uri): boolean {
+  return event.affectsConfiguration(`${SECTION}.${name}`, scope);
 }

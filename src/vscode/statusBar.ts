@@ -1,6 +1,8 @@
 // The workspace's image at a glance in the status bar: what the last environment holds, and a warning
 // state when it is behind the environment before or changed outside promotion. Hidden without a
 // valid config and when imagePromotion.statusBar is off; a click reveals the Environments view.
+// In a multi-root workspace it speaks for the active editor's folder (else the first configured one)
+// and its tooltip says which.
 import * as vscode from 'vscode';
 import { glanceOf, type Glance } from '../model/glance';
 import type { PromotionModel } from '../model/promotionModel';
@@ -17,21 +19,31 @@ export interface StatusBarState {
   readonly accessibilityLabel: string;
 }
 
+/** The folders the status bar chooses from (Workspaces). */
+export interface StatusFolders {
+  /** The folder to show: the active editor's, else the first with a valid config. */
+  readonly active: { readonly name: string; readonly model: PromotionModel } | undefined;
+  readonly configured: readonly unknown[];
+  onDidChange(listener: () => void): { dispose(): void };
+}
+
 export class PromotionStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('imagePromotion.status', vscode.StatusBarAlignment.Left, 10);
   private readonly disposables: vscode.Disposable[] = [];
   private shown = false;
 
   constructor(
-    private readonly model: PromotionModel,
+    private readonly folders: StatusFolders,
     private readonly enabled: () => boolean,
   ) {
     this.item.name = 'Image Promotion';
     this.item.command = { command: REVEAL_COMMAND, title: 'Show the environments' };
-    const subscription = model.onDidChange(() => this.update());
+    const subscription = folders.onDidChange(() => this.update());
     this.disposables.push(
       { dispose: () => subscription.dispose() },
       vscode.workspace.onDidChangeConfiguration((e) => affectsSetting(e, 'statusBar') && this.update()),
+      // It speaks for the active editor's folder (multi-root workspaces).
+      vscode.window.onDidChangeActiveTextEditor(() => this.update()),
     );
     this.update();
   }
@@ -52,16 +64,19 @@ export class PromotionStatusBar implements vscode.Disposable {
   }
 
   private update(): void {
-    const config = this.model.config;
-    if (!this.enabled() || config.kind !== 'ready') return this.hide();
-    const snapshot = this.model.snapshot;
+    const folder = this.folders.active;
+    const config = folder?.model.config;
+    if (!this.enabled() || !folder || config?.kind !== 'ready') return this.hide();
+    // Several folders with a config: say which one this is (only then: one folder reads as it always did).
+    const which = this.folders.configured.length > 1 ? folder.name : undefined;
+    const snapshot = folder.model.snapshot;
     const glance = snapshot ? glanceOf(snapshot) : undefined;
     if (!glance) {
       const last = config.config.environments[config.config.environments.length - 1];
       this.render(
         `$(sync~spin) ${last?.name ?? 'Image Promotion'}`,
-        'Image Promotion: looking up what each environment holds…',
-        `${last?.name ?? 'Image Promotion'}: looking up`,
+        `Image Promotion${which ? ` (${which})` : ''}: looking up what each environment holds…`,
+        `${which ? `${which}: ` : ''}${last?.name ?? 'Image Promotion'}: looking up`,
         false,
       );
       return;
@@ -74,8 +89,8 @@ export class PromotionStatusBar implements vscode.Disposable {
     const suffix = warning && last.build ? ` · ${last.words}` : '';
     this.render(
       `${icon} ${last.environment}: ${what}${suffix}`,
-      tooltipOf(glance),
-      `Image Promotion: ${last.environment} holds ${last.build ?? 'nothing'}, ${last.words}${attentionWords(glance)}`,
+      tooltipOf(glance, which, this.folders.configured.length),
+      `Image Promotion: ${which ? `${which}: ` : ''}${last.environment} holds ${last.build ?? 'nothing'}, ${last.words}${attentionWords(glance)}`,
       warning,
     );
   }
@@ -95,9 +110,11 @@ export class PromotionStatusBar implements vscode.Disposable {
   }
 }
 
-function tooltipOf(glance: Glance): string {
+function tooltipOf(glance: Glance, folder: string | undefined, folders: number): string {
   const lines = glance.environments.map((e) => `${e.environment}: ${e.build ? `${e.build}, ` : ''}${e.words}`);
-  return ['Image Promotion', ...lines, '', 'Click to show the environments.'].join('\n');
+  const heading = folder ? [`Image Promotion: workspace folder ${folder}`] : ['Image Promotion'];
+  const which = folder ? ['', `${folders} folders have a promotion config; this is the active editor's folder (or the first).`] : [];
+  return [...heading, ...lines, ...which, '', 'Click to show the environments.'].join('\n');
 }
 
 function attentionWords(glance: Glance): string {

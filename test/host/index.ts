@@ -9,9 +9,11 @@
 // - IMGPROMO_HOST_TRUST: `trusted` (default) runs every test file except *.untrusted.test.js;
 //   `untrusted` runs only *.untrusted.test.js (the runner opens those in Restricted Mode).
 // - IMGPROMO_HOST_GREP: only tests whose full title contains this (mocha `grep`).
+// - IMGPROMO_HOST_LAYOUT: `multiroot` runs only multiRoot*.test.js (the runner opens a two-folder
+//   .code-workspace); otherwise those files are left out (every other test expects one folder).
 // Besides the file, the suite logs `[imgpromo-host-result] {"passed":n,"failed":n,"pending":n}` last.
 import { appendFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { format } from 'node:util';
 import type MochaType from 'mocha';
 
@@ -49,9 +51,11 @@ function loadMocha(): typeof MochaType {
 
 function findTests(dir: string, trust: string): string[] {
   const untrustedOnly = trust === 'untrusted';
+  const multiRoot = process.env.IMGPROMO_HOST_LAYOUT === 'multiroot';
   return (readdirSync(dir, { recursive: true }) as string[])
     .filter((f) => f.endsWith('.test.js'))
     .filter((f) => f.endsWith('.untrusted.test.js') === untrustedOnly)
+    .filter((f) => basename(f).startsWith('multiRoot') === multiRoot)
     .sort()
     .map((f) => join(dir, f));
 }

@@ -30,6 +30,8 @@ export interface OpenWorkbenchOptions {
   folder?: string;
   /** How to make the default folder (template, ${NAME} values, extra files). Ignored when `folder` is given. */
   workspace?: WorkspaceOptions;
+  /** A `.code-workspace` file to open instead of a folder (a multi-root workspace); the caller removes it. */
+  workspaceFile?: string;
   /** Default: the repository root (this extension). `null`: open VS Code without it. */
   extensionDevelopmentPath?: string | null;
   /** Default `trusted`. See TrustMode in test/vscode-host/codeServer.ts. */
@@ -136,8 +138,9 @@ export class Workbench {
   /** Starts code-server (unless given one), opens the folder in headless Chromium and waits until the workbench is ready. */
   static async open(options: OpenWorkbenchOptions = {}): Promise<Workbench> {
     const verbose = options.verbose ?? process.env.IMGPROMO_VERBOSE === '1';
-    const workspace = options.folder ? undefined : prepareWorkspace({ ...options.workspace, env: { ...options.env, ...options.workspace?.env } });
-    const folder = options.folder ?? (workspace as FixtureWorkspace).path;
+    const own = !options.folder && !options.workspaceFile;
+    const workspace = own ? prepareWorkspace({ ...options.workspace, env: { ...options.env, ...options.workspace?.env } }) : undefined;
+    const folder = options.workspaceFile ?? options.folder ?? (workspace as FixtureWorkspace).path;
     let server = options.server;
     let browser: Browser | undefined;
     try {
@@ -148,7 +151,10 @@ export class Workbench {
         log: verbose ? (line) => console.log(`[code-server] ${line}`) : undefined,
       });
       const extensionDevelopmentPath = options.extensionDevelopmentPath === undefined ? repoRoot() : options.extensionDevelopmentPath;
-      const url = server.workbenchUrl({ folder, ...(extensionDevelopmentPath ? { extensionDevelopmentPath } : {}) });
+      const url = server.workbenchUrl({
+        ...(options.workspaceFile ? { workspace: options.workspaceFile } : { folder }),
+        ...(extensionDevelopmentPath ? { extensionDevelopmentPath } : {}),
+      });
       browser = await launchChromium();
       const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 }, colorScheme: 'light' });
       if (verbose) page.on('console', (m) => console.log(`[browser ${m.type()}] ${m.text()}`));

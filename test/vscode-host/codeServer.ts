@@ -67,8 +67,10 @@ export interface CodeServer {
 }
 
 export interface WorkbenchUrlOptions {
-  /** Absolute path of the folder to open. Omitted: an empty window. */
+  /** Absolute path of the folder to open. Omitted (and no `workspace`): an empty window. */
   folder?: string;
+  /** Absolute path of a `.code-workspace` file to open instead (a multi-root workspace). */
+  workspace?: string;
   /** Absolute path of an extension under development (a folder with package.json). */
   extensionDevelopmentPath?: string;
   /** Absolute path of the compiled suite module (exports `run()`). */
@@ -380,7 +382,8 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     remoteUri,
     workbenchUrl(url: WorkbenchUrlOptions = {}): string {
       const params = new URLSearchParams();
-      if (url.folder) params.set('folder', resolve(url.folder));
+      if (url.workspace) params.set('workspace', resolve(url.workspace));
+      else if (url.folder) params.set('folder', resolve(url.folder));
       else params.set('ew', 'true');
       const payload: Array<[string, string]> = [];
       if (url.extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remoteUri(url.extensionDevelopmentPath)]);

@@ -1,6 +1,7 @@
 // Runs the extension's mocha suites inside a real VS Code (code-server's server build + headless Chromium):
 // - the extension-host suite (out/test/host/index.js, loaded by VS Code as `extensionTestsPath`), once in a
-//   trusted window and, when there are *.untrusted.test.js files, once more in Restricted Mode;
+//   trusted window and, when there are *.untrusted.test.js files, once more in Restricted Mode; when there
+//   are multiRoot*.test.js files, once more in a window on a two-folder .code-workspace;
 // - the UI suite (out/test/ui/**/*.test.js), mocha in this Node process, driving a real workbench page.
 //
 // Counts come back exactly: the host suite appends one JSON line per test to a file named by
@@ -8,13 +9,13 @@
 // timeout counts what it reported so far plus one failure.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { format } from 'node:util';
 import type MochaType from 'mocha';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './chromium';
 import { harnessClientEnv, repoRoot, startCodeServer, type CodeServer } from './codeServer';
-import { prepareWorkspace } from './workspace';
+import { prepareMultiRootWorkspace, prepareWorkspace } from './workspace';
 // Only the constant: the suite module itself loads in the extension host, not here.
 import { LOG_PREFIX, RESULT_MARKER } from '../host/index';
 
@@ -49,6 +50,8 @@ export interface ExtensionHostSuiteOptions {
   timeoutMs?: number;
   /** Template folder for the workspace. Default test/fixtures/workspace. */
   workspaceTemplate?: string;
+  /** `multiroot`: open a .code-workspace with two folders and run only multiRoot*.test.js. Default `single`. */
+  layout?: 'single' | 'multiroot';
   /** Print the server's and the workbench's own log lines too. Default `IMGPROMO_VERBOSE=1`. */
   verbose?: boolean;
 }
@@ -92,6 +95,10 @@ export async function runHostSuites(options: RunHostSuitesOptions = {}): Promise
     const untrusted = listFiles(join(outDir(), 'host'), '.untrusted.test.js');
     if (untrusted.length > 0) {
       await guarded('host (untrusted)', () => runExtensionHostSuite({ env: options.env, trust: 'untrusted' }));
+    }
+    const multiRoot = listFiles(join(outDir(), 'host'), '.test.js').filter((f) => basename(f).startsWith('multiRoot'));
+    if (multiRoot.length > 0) {
+      await guarded('host (multi-root)', () => runExtensionHostSuite({ env: options.env, trust: 'trusted', layout: 'multiroot' }));
     }
   }
   if (options.only !== 'host') {
@@ -155,7 +162,8 @@ function formatArgs(args: unknown[]): string {
 
 export async function runExtensionHostSuite(options: ExtensionHostSuiteOptions = {}): Promise<SuiteResult> {
   const trust = options.trust ?? 'trusted';
-  const name = `host (${trust})`;
+  const multiRoot = options.layout === 'multiroot';
+  const name = multiRoot ? 'host (multi-root)' : `host (${trust})`;
   const timeoutMs = options.timeoutMs ?? Number(process.env.IMGPROMO_HOST_TIMEOUT_MS ?? 10 * 60_000);
   const verbose = options.verbose ?? process.env.IMGPROMO_VERBOSE === '1';
   const root = repoRoot();
@@ -171,7 +179,9 @@ export async function runExtensionHostSuite(options: ExtensionHostSuiteOptions =
   const t0 = Date.now();
   const scratch = mkdtempSync(join(tmpdir(), 'imgpromo-host-'));
   const resultsFile = join(scratch, 'results.jsonl');
-  const workspace = prepareWorkspace({ env: options.env, template: options.workspaceTemplate });
+  const workspace = multiRoot
+    ? prepareMultiRootWorkspace({ env: options.env, template: options.workspaceTemplate })
+    : prepareWorkspace({ env: options.env, template: options.workspaceTemplate });
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   let exitCode: number | undefined;
@@ -187,6 +197,7 @@ export async function runExtensionHostSuite(options: ExtensionHostSuiteOptions =
         ...options.env,
         IMGPROMO_HOST_RESULTS: resultsFile,
         IMGPROMO_HOST_TRUST: trust,
+        ...(multiRoot ? { IMGPROMO_HOST_LAYOUT: 'multiroot' } : {}),
         ...(grep ? { IMGPROMO_HOST_GREP: grep } : {}),
       },
       log: verbose ? (line) => print(`[${name}][server] ${line}`) : undefined,
@@ -240,7 +251,11 @@ export async function runExtensionHostSuite(options: ExtensionHostSuiteOptions =
     void server.exited.then((code) => settle(`code-server exited (code ${code})`));
     const timer = setTimeout(() => settle(`timed out after ${timeoutMs} ms`), timeoutMs);
 
-    const url = server.workbenchUrl({ folder: workspace.path, extensionDevelopmentPath: root, extensionTestsPath: testsPath });
+    const url = server.workbenchUrl({
+      ...(multiRoot ? { workspace: workspace.path } : { folder: workspace.path }),
+      extensionDevelopmentPath: root,
+      extensionTestsPath: testsPath,
+    });
     const tGoto = Date.now();
     await page.goto(url);
     stopReason = await settled;

@@ -60,3 +60,26 @@ export function prepareWorkspace(options: WorkspaceOptions = {}): FixtureWorkspa
   }
   return { path, dispose: () => rmSync(parent, { recursive: true, force: true, maxRetries: 3 }) };
 }
+
+/** The multi-root fixture's folders: each a copy of the template naming its own repository. */
+export const MULTI_ROOT_FOLDERS = ['app-a', 'app-b'] as const;
+
+/**
+ * A multi-root workspace: a `.code-workspace` file listing two folders, each a copy of the template
+ * whose `IMGPROMO_TEST_REPOSITORY` is `multi/<folder>` or `repositories[folder]` (each config names its own repository).
+ */
+export function prepareMultiRootWorkspace(
+  options: Omit<WorkspaceOptions, 'name' | 'files'> & { readonly repositories?: Partial<Record<(typeof MULTI_ROOT_FOLDERS)[number], string>> } = {},
+): FixtureWorkspace {
+  const parent = mkdtempSync(join(tmpdir(), 'imgpromo-multi-'));
+  const parts = MULTI_ROOT_FOLDERS.map((name) => {
+    const repository = options.repositories?.[name] ?? `multi/${name}`;
+    const made = prepareWorkspace({ ...options, name, env: { ...options.env, IMGPROMO_TEST_REPOSITORY: repository } });
+    cpSync(made.path, join(parent, name), { recursive: true });
+    made.dispose();
+    return name;
+  });
+  const file = join(parent, 'multi.code-workspace');
+  writeFileSync(file, JSON.stringify({ folders: parts.map((path) => ({ path })), settings: {} }, null, 2));
+  return { path: file, dispose: () => rmSync(parent, { recursive: true, force: true, maxRetries: 3 }) };
+}

@@ -10,7 +10,8 @@ export function compareTitle(c: Comparison): string {
   return `${c.left.env.name} ↔ ${c.right.env.name}`;
 }
 
-export function compareHtml(c: Comparison): string {
+/** `folder`: the workspace folder (its URI) whose repository the commit links open in (multi-root workspaces). */
+export function compareHtml(c: Comparison, folder?: string): string {
   const { commits, more } = shippedCommits(c.shipped);
   const rows = c.rows
     .map((r) => `<tr class="${r.same ? 'same' : 'differs'}"><th scope="row">${esc(r.label)}</th><td>${cell(r.left)}</td><td>${cell(r.right)}</td></tr>`)
@@ -19,7 +20,7 @@ export function compareHtml(c: Comparison): string {
     ? `<ol class="commits">\n${commits
         .map(
           (commit) =>
-            `<li><a href="${commandUri(commit.sha)}" title="Open ${esc(commit.sha)} in the git view"><code>${esc(commit.sha.slice(0, 7))}</code></a> ${esc(commit.subject)}${commit.merge ? ' <span class="tag">merge</span>' : ''} <span class="meta">— ${esc(commit.author)}, ${esc(commit.date.slice(0, 10))}</span></li>`,
+            `<li><a href="${commandUri(commit.sha, folder)}" title="Open ${esc(commit.sha)} in the git view"><code>${esc(commit.sha.slice(0, 7))}</code></a> ${esc(commit.subject)}${commit.merge ? ' <span class="tag">merge</span>' : ''} <span class="meta">— ${esc(commit.author)}, ${esc(commit.date.slice(0, 10))}</span></li>`,
         )
         .join('\n')}\n</ol>${more > 0 ? `<p class="meta">… and ${more} more (the list stops at ${commits.length}).</p>` : ''}`
     : '';
@@ -74,8 +75,8 @@ function cell(text: string): string {
   return /^sha256:[0-9a-f]{64}$/.test(text) || /^[0-9a-f]{40,64}$/.test(text) ? `<code>${esc(text)}</code>` : esc(text);
 }
 
-function commandUri(sha: string): string {
-  return esc(`command:${VIEW_COMMIT_COMMAND}?${encodeURIComponent(JSON.stringify([sha]))}`);
+function commandUri(sha: string, folder: string | undefined): string {
+  return esc(`command:${VIEW_COMMIT_COMMAND}?${encodeURIComponent(JSON.stringify(folder ? [sha, folder] : [sha]))}`);
 }
 
 export function esc(text: string): string {

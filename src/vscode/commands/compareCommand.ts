@@ -18,6 +18,8 @@ export interface CompareDeps {
   readonly registry: RegistryClient;
   readonly describe: (repo: Repository, digest: string, signal?: AbortSignal) => Promise<ImageDetails>;
   readonly interaction: () => UserInteraction;
+  /** The workspace folder (URI) the page's commit links open in. */
+  readonly folder?: string;
 }
 
 /** What the command opened (returned for extension tests). */
@@ -59,7 +61,7 @@ export async function compareCommand(deps: CompareDeps, node?: PromotionNode): P
     enableCommandUris: [VIEW_COMMIT_COMMAND],
     localResourceRoots: [],
   });
-  panel.webview.html = compareHtml(comparison);
+  panel.webview.html = compareHtml(comparison, deps.folder);
   return { comparison, panel };
 }
 

@@ -5,40 +5,34 @@ import * as vscode from 'vscode';
 import type { GateCheck } from '../../promotion/checkGates';
 import type { AppServices } from '../../app/services';
 import type { HistoryRecord } from '../../history/record';
-import type { PromotionModel } from '../../model/promotionModel';
-import type { ConfigLoader } from '../configLoader';
+import type { FolderWorkspace } from '../folderWorkspace';
 import type { HistoryDocuments } from '../historyDocument';
-import type { HistoryService } from '../../app/historyService';
 import type { UserInteraction } from '../interaction';
 import { showError } from '../notifications';
-import type { PromotionRunner } from '../promotionRunner';
+import type { HistoryNode } from '../tree/historyTree';
 import type { PromotionNode } from '../tree/nodes';
+import type { Workspaces } from '../workspaces';
 import { checkGatesCommand } from './checkGatesCommand';
-import { compareCommand, viewCommit, type CompareDeps } from './compareCommand';
+import { compareCommand, viewCommit } from './compareCommand';
 import { guardCommand } from './commandBoundary';
 import { createConfig, openConfig } from './configCommands';
 import { copyDigest, copyPullReference } from './copyCommands';
-import type { PromoteCommands } from './promoteCommands';
+import { inFolder } from './folderResolution';
 import { rollBack } from './rollbackCommand';
 import { selectEngine } from './selectEngineCommand';
 import { settings } from '../settings';
 
 /** What the handlers work with, built by the composition root. */
 export interface CommandServices {
-  readonly model: PromotionModel;
+  /** Every workspace folder's config, history and promotions: commands act in one of them. */
+  readonly workspaces: Workspaces;
   readonly app: AppServices;
-  readonly history: HistoryService;
-  readonly runner: PromotionRunner;
-  readonly promote: PromoteCommands;
-  readonly loader: ConfigLoader;
   readonly historyDocuments: HistoryDocuments;
   readonly log: vscode.LogOutputChannel;
   /** The current one (extension tests swap it). */
   readonly interaction: () => UserInteraction;
-  readonly refresh: () => Promise<void>;
-  /** What Compare Environments… reads. */
-  readonly compare: CompareDeps;
-  readonly workspaceDir: () => string | undefined;
+  /** One folder's refresh, or every folder's. */
+  readonly refresh: (folder?: FolderWorkspace) => Promise<void>;
   /** publisher.name, for the walkthrough's id. */
   readonly extensionId: string;
   /** Puts a gate check in the Gate Checks view and reveals it. */
@@ -52,22 +46,46 @@ type Handler = (...args: never[]) => unknown;
  * the literal's keys are the CommandId type.
  */
 export function commandHandlers(s: CommandServices) {
+  // From a tree row: that row's folder. From the palette: the only configured folder, or the person picks.
+  const use = inFolder(s.workspaces, s.interaction);
+  const compare = (ws: FolderWorkspace) => ({
+    model: ws.model,
+    registry: s.app.registry,
+    describe: ws.ships.describe,
+    interaction: s.interaction,
+    // Commit links name their folder only when there is a choice (one folder: the links read as they always did).
+    ...(s.workspaces.grouped ? { folder: ws.key } : {}),
+  });
+  const gatesDeps = (ws: FolderWorkspace) => ({
+    model: ws.model,
+    app: { promotion: s.app.promotion, history: ws.history },
+    interaction: s.interaction,
+    promote: ws.promote,
+    show: s.showGateCheck,
+  });
+  const rollbackDeps = (ws: FolderWorkspace) => ({ model: ws.model, runner: ws.runner, history: ws.history, interaction: s.interaction });
   return {
-    'imagePromotion.refresh': () => s.refresh(),
-    'imagePromotion.promoteToStaging': (node?: PromotionNode) => s.promote.promoteTo('staging', node),
-    'imagePromotion.promoteToProduction': (node?: PromotionNode) => s.promote.promoteTo('production', node),
-    'imagePromotion.promote': (node?: PromotionNode) => s.promote.promotePick(node),
-    'imagePromotion.promoteToNext': (node?: PromotionNode) => s.promote.promoteToNext(node),
-    'imagePromotion.rollBack': (node?: PromotionNode) => rollBack(s, node),
-    'imagePromotion.checkGates': (node?: PromotionNode) => checkGatesCommand({ ...s, show: s.showGateCheck }, node),
+    'imagePromotion.refresh': async (node?: PromotionNode) => {
+      const folder = s.workspaces.get(node?.folder);
+      return node?.kind === 'folder' && folder ? s.refresh(folder) : s.refresh();
+    },
+    'imagePromotion.promoteToStaging': (node?: PromotionNode) => use('Promote to Staging', node, (ws, row) => ws.promote.promoteTo('staging', row)),
+    'imagePromotion.promoteToProduction': (node?: PromotionNode) => use('Promote to Production', node, (ws, row) => ws.promote.promoteTo('production', row)),
+    'imagePromotion.promote': (node?: PromotionNode) => use('Promote…', node, (ws, row) => ws.promote.promotePick(row)),
+    'imagePromotion.promoteToNext': (node?: PromotionNode) => use('Promote to Next Environment…', node, (ws, row) => ws.promote.promoteToNext(row)),
+    'imagePromotion.rollBack': (node?: PromotionNode | HistoryNode) => use('Roll Back…', node, (ws, row) => rollBack(rollbackDeps(ws), row)),
+    'imagePromotion.checkGates': (node?: PromotionNode) => use('Check Gates…', node, (ws, row) => checkGatesCommand(gatesDeps(ws), row)),
     'imagePromotion.showHistoryEntry': (record?: HistoryRecord) => (record ? s.historyDocuments.open(record) : undefined),
-    'imagePromotion.compareEnvironments': () => compareCommand(s.compare),
-    'imagePromotion.compareWithPrevious': (node?: PromotionNode) => compareCommand(s.compare, node),
-    'imagePromotion.viewCommit': (sha?: string) => viewCommit(s.workspaceDir(), sha),
+    'imagePromotion.compareEnvironments': (node?: PromotionNode) => use('Compare Environments…', node, (ws) => compareCommand(compare(ws))),
+    'imagePromotion.compareWithPrevious': (node?: PromotionNode) =>
+      use('Compare with Previous Environment', node, (ws, row) => compareCommand(compare(ws), row)),
+    // The commit links of a Compare page name their folder; an older link names none and falls back to choosing.
+    'imagePromotion.viewCommit': (sha?: string, folder?: string) =>
+      use('View Commit', { folder }, (ws) => viewCommit(ws.model.config.kind === 'ready' ? ws.model.config.workspaceDir : ws.dir, sha)),
     'imagePromotion.copyDigest': (node?: PromotionNode) => copyDigest(node),
     'imagePromotion.copyPullReference': (node?: PromotionNode) => copyPullReference(node),
-    'imagePromotion.createConfig': () => createConfig(s.loader),
-    'imagePromotion.openConfig': () => openConfig(s.loader),
+    'imagePromotion.createConfig': (node?: PromotionNode) => use('Create Promotion Config', node, (ws) => createConfig(ws.loader), 'unconfigured'),
+    'imagePromotion.openConfig': (node?: PromotionNode) => use('Open Promotion Config', node, (ws) => openConfig(ws.loader), 'open'),
     'imagePromotion.showLog': () => s.log.show(true),
     'imagePromotion.selectEngine': () => selectEngine({ settings, interaction: s.interaction }),
     'imagePromotion.openWalkthrough': () =>

@@ -10,6 +10,7 @@ import type { HistoryService } from '../../app/historyService';
 import type { UserInteraction } from '../interaction';
 import type { PromotionRunner } from '../promotionRunner';
 import { relativeTime } from '../tree/tooltips';
+import type { HistoryNode } from '../tree/historyTree';
 import type { PromotionNode } from '../tree/nodes';
 import { buildLabel, buildTagOf } from '../../app/text/buildLabel';
 import { readyConfig, seenTarget } from './commandContext';
@@ -21,18 +22,25 @@ export interface RollbackDeps {
   readonly interaction: () => UserInteraction;
 }
 
-export async function rollBack(deps: RollbackDeps, node?: PromotionNode): Promise<PromotionOutcome | undefined> {
+export async function rollBack(deps: RollbackDeps, node?: PromotionNode | HistoryNode): Promise<PromotionOutcome | undefined> {
   const ready = readyConfig(deps.model);
   if (!ready) return undefined;
   const ui = deps.interaction();
   const target =
     node?.kind === 'environment'
-      ? node.row.env
+      ? // An Environments row carries its environment; a History view's environment row only its name.
+        'row' in node
+        ? node.row.env
+        : ready.config.environments.find((env) => env.name === node.name)
       : await ui.pick(
           ready.config.environments.map((env) => ({ label: env.name, description: env.tag, value: env })),
           { title: 'Roll back: environment', placeholder: 'Environment to roll back' },
         );
-  if (!target) return undefined;
+  if (!target) {
+    if (node?.kind === 'environment' && !('row' in node))
+      ui.inform(`The promotion config has no environment named ${node.name} any more: nothing to roll back.`);
+    return undefined;
+  }
   const { records } = await deps.history.read(ready.workspaceDir);
   const current = deps.model.snapshot?.environments.find((r) => r.env.name === target.name)?.lookup;
   const held = previousDigests(records, target.name, current?.state === 'present' ? current.digest : null);

@@ -1,10 +1,11 @@
-// The Builds view: tags matching the build pattern, newest first, with the environments holding each.
+// The Builds view: tags matching the build pattern, newest first, with the environments holding each;
+// in a multi-root workspace, under a group row per folder with a config.
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import { shortDigest } from '../../core/reference';
-import type { PromotionModel } from '../../model/promotionModel';
 import type { DetailsLookup } from './environmentsTree';
 import { messageItem } from './messageItem';
+import { folderItem, scopedId, topLevel, type TreeFolder, type TreeFolders } from './folderGroups';
 import { contextValue, type BuildNode, type PromotionNode } from './nodes';
 import { digestTooltip, relativeTime, repositoryLine } from './tooltips';
 
@@ -14,17 +15,39 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
   private readonly subscription: { dispose(): void };
 
   constructor(
-    private readonly model: PromotionModel,
+    private readonly folders: TreeFolders,
     private readonly details: DetailsLookup,
   ) {
-    this.subscription = model.onDidChange(() => this.changed.fire());
+    this.subscription = folders.onDidChange(() => this.changed.fire());
   }
 
   getChildren(node?: PromotionNode): PromotionNode[] {
-    if (node) return [];
-    const state = this.model.config;
+    if (!node)
+      return topLevel<PromotionNode>(
+        this.folders,
+        (f) => this.rowsOf(f),
+        (group) => group,
+      );
+    if (node.kind !== 'folder') return [];
+    const folder = this.folders.get(node.folder);
+    if (!folder) return [];
+    const rows = this.rowsOf(folder);
+    // Under its group row a broken config says so; alone, the view's welcome text does.
+    if (!rows.length && folder.model.config.kind === 'invalid') {
+      return [{ kind: 'message', id: 'builds-invalid', label: 'Fix the promotion config to list its builds', icon: 'error', folder: folder.key }];
+    }
+    return rows;
+  }
+
+  /** One folder's rows, each carrying its folder. */
+  private rowsOf(folder: TreeFolder): PromotionNode[] {
+    return this.buildRows(folder).map((n) => ({ ...n, folder: folder.key }));
+  }
+
+  private buildRows(folder: TreeFolder): PromotionNode[] {
+    const state = folder.model.config;
     if (state.kind !== 'ready') return [];
-    const snapshot = this.model.shown;
+    const snapshot = folder.model.shown;
     if (!snapshot) return [{ kind: 'message', id: 'loading', label: 'Listing builds…', icon: 'loading' }];
     const builds = snapshot.builds;
     const config = state.config;
@@ -76,6 +99,13 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
   }
 
   getTreeItem(node: PromotionNode): vscode.TreeItem {
+    if (node.kind === 'folder') return folderItem(this.folders.get(node.folder), 'builds');
+    const item = this.rowItem(node);
+    item.id = scopedId(item.id, node.folder, this.folders);
+    return item;
+  }
+
+  private rowItem(node: PromotionNode): vscode.TreeItem {
     if (node.kind === 'message') return messageItem(node);
     if (node.kind !== 'build') throw new Error('environments are not shown in the Builds view');
     const { row } = node;

@@ -1,12 +1,13 @@
-// The Environments view: one row per environment in promotion order, plus the engine they go through.
+// The Environments view: one row per environment in promotion order, plus the engine they go through;
+// in a multi-root workspace, under a group row per folder with a config.
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import { environmentDescriptionParts, relationText } from '../../app/statusText';
 import type { ImageDetails } from '../../images/imageDetails';
-import type { PromotionModel } from '../../model/promotionModel';
 import type { EnvironmentRow, Snapshot } from '../../model/snapshot';
 import { contextValue, type EnvironmentNode, type MessageNode, type PromotionNode } from './nodes';
 import { messageItem } from './messageItem';
+import { folderItem, folderOf, scopedId, topLevel, type TreeFolder, type TreeFolders } from './folderGroups';
 import { buildLabel, buildTagOf } from '../../app/text/buildLabel';
 import { digestTooltip, repositoryLine } from './tooltips';
 import type { Repository } from '../../core/reference';
@@ -16,7 +17,7 @@ import { commitLine, shippedCommits, shippedSummary } from '../../app/text/shipp
 export type DetailsLookup = (node: PromotionNode) => Promise<ImageDetails | undefined>;
 type Held = { readonly name: string; readonly repository: Repository; readonly digest: string };
 /** The commits promoting the environment before into this one would ship (for a *behind* row's tooltip). */
-export type ShippedLookup = (target: Held, source: Held) => Promise<Shipped>;
+export type ShippedLookup = (folder: string | undefined, target: Held, source: Held) => Promise<Shipped>;
 
 export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -24,12 +25,12 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
   private readonly subscription: { dispose(): void };
 
   constructor(
-    private readonly model: PromotionModel,
+    private readonly folders: TreeFolders,
     private readonly details: DetailsLookup,
-    private readonly promoting: (environment: string) => boolean,
+    private readonly promoting: (folder: string | undefined, environment: string) => boolean,
     private readonly shipped?: ShippedLookup,
   ) {
-    this.subscription = model.onDidChange(() => this.changed.fire());
+    this.subscription = folders.onDidChange(() => this.changed.fire());
   }
 
   /** Redraws rows without a new lookup (e.g. a promotion started or ended). */
@@ -38,26 +39,48 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
   }
 
   getChildren(node?: PromotionNode): PromotionNode[] {
-    if (node) return [];
-    const state = this.model.config;
+    if (!node)
+      return topLevel<PromotionNode>(
+        this.folders,
+        (f) => this.rowsOf(f),
+        (group) => group,
+      );
+    if (node.kind === 'folder') {
+      const folder = this.folders.get(node.folder);
+      return folder ? this.rowsOf(folder) : [];
+    }
+    return [];
+  }
+
+  /** One folder's rows, each carrying its folder. */
+  private rowsOf(folder: TreeFolder): PromotionNode[] {
+    const model = folder.model;
+    const state = model.config;
+    const inFolder = { folder: folder.key };
     if (state.kind === 'no-workspace' || state.kind === 'no-config') return [];
     if (state.kind === 'invalid') {
       // The last good tree stays visible under the error row (marked as such), not a blank view.
-      const kept = this.model.lastGood?.snapshot;
+      const kept = model.lastGood?.snapshot;
       return [
-        configErrorsNode(state.file, state.diagnostics),
-        ...(kept ? kept.environments.map((row): EnvironmentNode => ({ kind: 'environment', row, stale: true, builds: kept.builds })) : []),
+        // Its click opens this folder's config, not a folder picker.
+        { ...configErrorsNode(state.file, state.diagnostics, [inFolder]), ...inFolder },
+        ...(kept ? kept.environments.map((row): EnvironmentNode => ({ kind: 'environment', row, stale: true, builds: kept.builds, ...inFolder })) : []),
       ];
     }
-    const snapshot = this.model.shown;
-    if (!snapshot) return [{ kind: 'message', id: 'loading', label: 'Looking up digests…', icon: 'loading' }];
-    return [...snapshot.environments.map((row): EnvironmentNode => ({ kind: 'environment', row, builds: snapshot.builds })), ...engineNodes(snapshot)];
+    const snapshot = model.shown;
+    if (!snapshot) return [{ kind: 'message', id: 'loading', label: 'Looking up digests…', icon: 'loading', ...inFolder }];
+    return [
+      ...snapshot.environments.map((row): EnvironmentNode => ({ kind: 'environment', row, builds: snapshot.builds, ...inFolder })),
+      ...engineNodes(snapshot).map((n) => ({ ...n, ...inFolder })),
+    ];
   }
 
   getTreeItem(node: PromotionNode): vscode.TreeItem {
-    if (node.kind === 'environment') return this.environmentItem(node);
-    if (node.kind === 'message') return messageItem(node);
-    throw new Error('builds are not shown in the Environments view');
+    if (node.kind === 'folder') return folderItem(this.folders.get(node.folder), 'environments');
+    const item = node.kind === 'environment' ? this.environmentItem(node) : node.kind === 'message' ? messageItem(node) : undefined;
+    if (!item) throw new Error('builds are not shown in the Environments view');
+    item.id = scopedId(item.id, node.folder, this.folders);
+    return item;
   }
 
   async resolveTreeItem(item: vscode.TreeItem, node: PromotionNode): Promise<vscode.TreeItem> {
@@ -81,9 +104,10 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
 
   private async shippedLines(node: EnvironmentNode): Promise<string[]> {
     const { row } = node;
-    const before = this.model.snapshot?.environments[row.index - 1];
+    const before = folderOf(this.folders, node.folder)?.model.snapshot?.environments[row.index - 1];
     if (!this.shipped || node.stale || row.relation !== 'behind' || row.lookup.state !== 'present' || before?.lookup.state !== 'present') return [];
     const shipped = await this.shipped(
+      node.folder,
       { name: row.env.name, repository: row.env.repository, digest: row.lookup.digest },
       { name: before.env.name, repository: before.env.repository, digest: before.lookup.digest },
     ).catch((error: Error): Shipped => ({ kind: 'note', note: 'failed', message: error.message }));
@@ -114,7 +138,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     item.id = `environment:${env.name}${node.stale ? ':stale' : ''}`;
     // Lead with the build a person knows; the digest is in the tooltip.
     const parts = environmentDescriptionParts(row, node.builds);
-    const busy = this.promoting(env.name);
+    const busy = this.promoting(node.folder, env.name);
     if (busy) parts.push('promoting…');
     if (node.stale) parts.push('as of the last valid config');
     item.description = parts.join(' · ');
@@ -176,7 +200,11 @@ function engineNodes(snapshot: Snapshot): MessageNode[] {
   ];
 }
 
-function configErrorsNode(file: string, diagnostics: readonly { severity: string; message: string; range: { startLine: number } }[]): MessageNode {
+function configErrorsNode(
+  file: string,
+  diagnostics: readonly { severity: string; message: string; range: { startLine: number } }[],
+  args: unknown[],
+): MessageNode {
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const first = errors[0];
   return {
@@ -186,6 +214,6 @@ function configErrorsNode(file: string, diagnostics: readonly { severity: string
     ...(first ? { description: `line ${first.range.startLine + 1}: ${first.message}` } : {}),
     tooltip: `${file}\n\n${errors.map((d) => `line ${d.range.startLine + 1}: ${d.message}`).join('\n')}\n\nClick to open the file; the Problems panel lists every error.`,
     icon: 'error',
-    command: { command: 'imagePromotion.openConfig', title: 'Open Promotion Config' },
+    command: { command: 'imagePromotion.openConfig', title: 'Open Promotion Config', arguments: args },
   };
 }

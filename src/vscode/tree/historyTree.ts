@@ -1,15 +1,20 @@
 // The History view: per environment, every recorded attempt newest first; a row opens its details.
+// In a multi-root workspace, under a group row per folder with a config (each folder's own history file).
 import * as vscode from 'vscode';
 import { finishedAt, type HistoryRecord } from '../../history/record';
 import { recordsFor } from '../../history/queries';
-import type { PromotionModel } from '../../model/promotionModel';
+import { folderItem, scopedId, topLevel, type TreeFolder, type TreeFolders } from './folderGroups';
 import { historyHeadline } from '../../app/text/historyHeadline';
 import { relativeTime } from './tooltips';
 
-export type HistoryNode =
+type HistoryRow = (
   | { readonly kind: 'environment'; readonly name: string; readonly records: readonly HistoryRecord[] }
   | { readonly kind: 'record'; readonly record: HistoryRecord }
-  | { readonly kind: 'note'; readonly id: string; readonly label: string; readonly description?: string; readonly warning?: boolean };
+  | { readonly kind: 'note'; readonly id: string; readonly label: string; readonly description?: string; readonly warning?: boolean }
+) & { readonly folder?: string };
+
+/** A row of the History view, or (multi-root) a folder's group row. */
+export type HistoryNode = HistoryRow | { readonly kind: 'folder'; readonly folder: string };
 
 export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -17,22 +22,43 @@ export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode
   private readonly subscription: { dispose(): void };
 
   constructor(
-    private readonly model: PromotionModel,
-    private readonly historyFile: () => string | undefined,
+    private readonly folders: TreeFolders,
+    private readonly historyFile: (folder: string) => string | undefined,
   ) {
-    this.subscription = model.onDidChange(() => this.changed.fire());
+    this.subscription = folders.onDidChange(() => this.changed.fire());
   }
 
   getChildren(node?: HistoryNode): HistoryNode[] {
+    if (!node)
+      return topLevel<HistoryNode>(
+        this.folders,
+        (f) => this.rowsOf(f),
+        (group) => group,
+      );
+    if (node.kind === 'environment') return node.records.map((record) => ({ kind: 'record', record, ...(node.folder ? { folder: node.folder } : {}) }));
+    if (node.kind !== 'folder') return [];
+    const folder = this.folders.get(node.folder);
+    if (!folder) return [];
+    const rows = this.rowsOf(folder);
+    if (rows.length) return rows;
+    const state = folder.model.config;
+    const label = state.kind === 'invalid' ? 'Fix the promotion config to see its history' : 'Reading the history…';
+    return [{ kind: 'note', id: 'unavailable', label, warning: state.kind === 'invalid', folder: folder.key }];
+  }
+
+  /** One folder's top rows, each carrying its folder. */
+  private rowsOf(folder: TreeFolder): HistoryRow[] {
+    return this.historyRows(folder).map((n) => ({ ...n, folder: folder.key }));
+  }
+
+  private historyRows(folder: TreeFolder): HistoryRow[] {
     // While the config is broken, the history of the last valid one stays.
-    const kept = this.model.lastGood;
-    const state = kept?.config ?? this.model.config;
-    const snapshot = kept?.snapshot ?? this.model.snapshot;
+    const kept = folder.model.lastGood;
+    const state = kept?.config ?? folder.model.config;
+    const snapshot = kept?.snapshot ?? folder.model.snapshot;
     const history = snapshot?.history;
     if (state.kind !== 'ready' || !snapshot) return [];
-    if (node?.kind === 'environment') return node.records.map((record) => ({ kind: 'record', record }));
-    if (node) return [];
-    const notes: HistoryNode[] = [];
+    const notes: HistoryRow[] = [];
     if (history?.problems.length) {
       notes.push({
         kind: 'note',
@@ -43,14 +69,18 @@ export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode
       });
     }
     const records = history?.records ?? [];
-    if (!records.length) return [...notes, { kind: 'note', id: 'empty', label: 'No promotions recorded yet', description: this.historyFile() ?? '' }];
-    return [
-      ...notes,
-      ...state.config.environments.map((env): HistoryNode => ({ kind: 'environment', name: env.name, records: recordsFor(records, env.name) })),
-    ];
+    if (!records.length) return [...notes, { kind: 'note', id: 'empty', label: 'No promotions recorded yet', description: this.historyFile(folder.key) ?? '' }];
+    return [...notes, ...state.config.environments.map((env): HistoryRow => ({ kind: 'environment', name: env.name, records: recordsFor(records, env.name) }))];
   }
 
   getTreeItem(node: HistoryNode): vscode.TreeItem {
+    if (node.kind === 'folder') return folderItem(this.folders.get(node.folder), 'history');
+    const item = this.rowItem(node);
+    item.id = scopedId(item.id, node.folder, this.folders);
+    return item;
+  }
+
+  private rowItem(node: HistoryRow): vscode.TreeItem {
     if (node.kind === 'environment') {
       const item = new vscode.TreeItem(node.name, node.records.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
       item.id = `history:env:${node.name}`;

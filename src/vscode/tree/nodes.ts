@@ -1,9 +1,21 @@
-// The rows of both trees. Each node knows its digest (if any) so commands can act on it.
+// The rows of the trees. Each node knows its digest (if any) and its workspace folder, so commands act
+// on that row in that folder's config.
 import type { EnvironmentConfig } from '../../config/types';
 import type { Repository } from '../../core/reference';
 import type { BuildRow, BuildsResult, EnvironmentRow } from '../../model/snapshot';
 
-export interface EnvironmentNode {
+/** The workspace folder a row belongs to (its URI as a string): commands act in that folder. */
+export interface InFolder {
+  readonly folder?: string;
+}
+
+/** A multi-root workspace's top-level row: one per folder with a config. */
+export interface FolderNode {
+  readonly kind: 'folder';
+  readonly folder: string;
+}
+
+export interface EnvironmentNode extends InFolder {
   readonly kind: 'environment';
   readonly row: EnvironmentRow;
   /** The builds listed with the row, to name its digest by its build tag. */
@@ -12,7 +24,7 @@ export interface EnvironmentNode {
   readonly stale?: boolean;
 }
 
-export interface BuildNode {
+export interface BuildNode extends InFolder {
   readonly kind: 'build';
   readonly row: BuildRow;
   readonly repository: Repository;
@@ -20,7 +32,7 @@ export interface BuildNode {
   readonly next?: EnvironmentConfig;
 }
 
-export interface MessageNode {
+export interface MessageNode extends InFolder {
   readonly kind: 'message';
   readonly id: string;
   readonly label: string;
@@ -30,7 +42,7 @@ export interface MessageNode {
   readonly command?: { readonly command: string; readonly title: string; readonly arguments?: unknown[] };
 }
 
-export type PromotionNode = EnvironmentNode | BuildNode | MessageNode;
+export type PromotionNode = EnvironmentNode | BuildNode | MessageNode | FolderNode;
 
 /** A node that stands for one digest in one repository. */
 export function digestOf(node: PromotionNode | undefined): { digest: string; repository: Repository; label: string } | undefined {
