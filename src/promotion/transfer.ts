@@ -41,11 +41,16 @@ export function engineTransfer(
 ): Transfer {
   const source = pullReference(ends.sourceRepository, ends.digest);
   const targetName = repositoryName(ends.targetRepository);
+  // The push's credentials are looked up while preparing (a credential helper is a process to start),
+  // so that the push starts as soon as the re-read answered.
+  let pushAuth: ReturnType<CredentialProvider['get']> | undefined;
   return {
     transport: 'engine',
     local: deps.holdsImage === true,
     writtenAlong: () => '',
     async prepare(signal) {
+      pushAuth = deps.credentials.get(ends.targetRepository.registry, signal);
+      pushAuth.catch(() => undefined); // awaited by the push; not left unhandled if preparing fails first
       // Asked again: the image may have been removed while the confirmation was open.
       const present = await deps.engine.hasImage(source, signal);
       if (!present) {
@@ -65,7 +70,7 @@ export function engineTransfer(
       const pushed = await deps.engine.push(
         targetName,
         ends.tag,
-        await deps.credentials.get(ends.targetRepository.registry, signal),
+        await (pushAuth ?? deps.credentials.get(ends.targetRepository.registry, signal)),
         (line) => deps.log.info(`push: ${line}`),
         signal,
       );
