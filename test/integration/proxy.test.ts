@@ -109,6 +109,20 @@ describe('registry requests through a proxy (real registry, real tunnelling prox
     assert.equal((await registry.resolve(repoOf(repo), 'v1'))?.digest, image.digest);
     assert.equal(other.tunnels.length, 1, `through HTTP_PROXY: ${JSON.stringify(other.tunnels)}`);
     assert.ok(other.requests.includes(`HEAD /v2/${repo}/manifests/v1 (${svc.registry})`));
+    // Streamed uploads (node:http) follow HTTP_PROXY as well.
+    const blob = randomBytes(16 * 1024);
+    await registry.uploadBlob(
+      repoOf(repo),
+      `sha256:${createHash('sha256').update(blob).digest('hex')}`,
+      blob.length,
+      (async function* () {
+        yield blob;
+      })(),
+    );
+    assert.ok(
+      other.requests.some((r) => /^(PUT|PATCH) \/v2\/.*\/blobs\/uploads\//.test(r)),
+      `the upload went through HTTP_PROXY:\n${other.requests.join('\n')}`,
+    );
 
     process.env['NO_PROXY'] = `registry.example, ${svc.registry}`;
     other.reset();
