@@ -2,7 +2,9 @@
 // traffic, and records every tunnel it opened and how the client authenticated to it. With `auth`
 // it answers 407 to a CONNECT without those credentials. It also counts the HTTP/1.1 requests that
 // crossed each tunnel (plain-http registries), so a test can tell which requests went through.
+// With `tls` it is an https:// proxy (the client speaks TLS to the proxy itself).
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { registerResource } from './cleanup';
 
 export interface Tunnel {
@@ -15,7 +17,7 @@ export interface Tunnel {
 }
 
 export interface ForwardProxy {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`) */
   readonly url: string;
   readonly port: number;
   readonly tunnels: Tunnel[];
@@ -27,7 +29,9 @@ export interface ForwardProxy {
 
 const REQUEST_LINE = /(?:^|\r\n)((?:GET|HEAD|PUT|POST|PATCH|DELETE) \S+) HTTP\/1\.[01]\r\n/g;
 
-export async function startForwardProxy(options: { auth?: { user: string; password: string } } = {}): Promise<ForwardProxy> {
+export async function startForwardProxy(
+  options: { auth?: { user: string; password: string }; tls?: { key: Buffer | string; cert: Buffer | string } } = {},
+): Promise<ForwardProxy> {
   const sockets = new Set<Socket>();
   const tunnels: Tunnel[] = [];
   const requests: string[] = [];
@@ -38,7 +42,7 @@ export async function startForwardProxy(options: { auth?: { user: string; passwo
     s.on('error', () => s.destroy());
     return s;
   };
-  const server: Server = createServer((client) => {
+  const handle = (client: Socket): void => {
     track(client);
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
@@ -80,11 +84,12 @@ export async function startForwardProxy(options: { auth?: { user: string; passwo
       client.on('close', () => upstream.destroy());
     };
     client.on('data', onData);
-  });
+  };
+  const server: Server = options.tls ? createTlsServer(options.tls, handle) : createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   const proxy: ForwardProxy = {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     tunnels,
     requests,

@@ -7,7 +7,9 @@ import { PromotionError } from '../../src/core/errors';
 import { DockerConfigCredentials } from '../../src/credentials/dockerConfig';
 import { HttpRegistryClient } from '../../src/registry/httpRegistryClient';
 import type { ProxySetting } from '../../src/registry/transport/proxy';
-import { pushImage, sharedServices, uniqueRepo, type TestServices } from '../harness';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeSigningCertificate, makeTempDir, pushImage, sharedServices, uniqueRepo, type TestServices } from '../harness';
 import { startForwardProxy, type ForwardProxy } from '../harness/forwardProxy';
 import { MemoryLog } from './support';
 
@@ -135,6 +137,47 @@ describe('registry requests through a proxy (real registry, real tunnelling prox
     process.env['HTTPS_PROXY'] = other.url;
     assert.equal((await registry.resolve(repoOf(repo), 'v1'))?.digest, image.digest);
     assert.deepEqual(other.tunnels, []);
+  });
+
+  it('an https:// proxy with a certificate nobody signed: refused, unless http.proxyStrictSSL is false', async () => {
+    const dir = makeTempDir('tls-proxy');
+    const { certificateFile } = makeSigningCertificate(dir, '127.0.0.1');
+    const secure = await startForwardProxy({ tls: { key: readFileSync(join(dir, 'token-signer.key')), cert: readFileSync(certificateFile) } });
+    try {
+      const repo = uniqueRepo();
+      const image = await pushImage(svc.registryUrl, repo, 'v1');
+      const strict = await client(() => setting(secure.url))
+        .registry.resolve(repoOf(repo), 'v1')
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      assert.ok(strict instanceof PromotionError, String(strict));
+      assert.match(strict.message, new RegExp(`through the proxy https://127\\.0\\.0\\.1:${secure.port} \\(from the http\\.proxy setting\\)`));
+      assert.deepEqual(secure.tunnels, [], 'no tunnel through a proxy whose certificate failed');
+
+      const { registry } = client(() => ({ ...setting(secure.url), strictSSL: false }));
+      assert.equal((await registry.resolve(repoOf(repo), 'v1'))?.digest, image.digest);
+      const blob = randomBytes(8 * 1024);
+      await registry.uploadBlob(
+        repoOf(repo),
+        `sha256:${createHash('sha256').update(blob).digest('hex')}`,
+        blob.length,
+        (async function* () {
+          yield blob;
+        })(),
+      );
+      assert.ok(
+        secure.requests.some((r) => r.startsWith('HEAD ')),
+        secure.requests.join('\n'),
+      );
+      assert.ok(
+        secure.requests.some((r) => /^(PUT|PATCH) /.test(r)),
+        `the upload too:\n${secure.requests.join('\n')}`,
+      );
+    } finally {
+      await secure.stop();
+    }
   });
 
   it('a proxy that refuses, one that is down, and a setting that is no URL: clear errors, no credentials in them', async () => {
