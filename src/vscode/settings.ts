@@ -58,6 +58,8 @@ export const settings: Settings = {
     // plain http) through a proxy of its choosing.
     const http = vscode.workspace.getConfiguration('http');
     const user = <T>(name: string): T | undefined => http.inspect<T>(name)?.globalValue ?? http.inspect<T>(name)?.defaultValue;
+    // "off": VS Code's proxy support is turned off for extensions; the environment still decides.
+    if (user<string>('proxySupport') === 'off') return undefined;
     const url = user<string>('proxy');
     if (typeof url !== 'string' || !url.trim()) return undefined;
     const noProxy = user<unknown>('noProxy');
