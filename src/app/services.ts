@@ -16,6 +16,7 @@ import type { TransportSetting } from '../promotion/transport';
 import { BlobLocations, recordingBlobLocations } from '../registry/blobLocations';
 import { HttpRegistryClient } from '../registry/httpRegistryClient';
 import type { RegistryClient } from '../registry/registryClient';
+import type { ProxySetting } from '../registry/transport/proxy';
 import type { HistoryContents } from '../history/historyStore';
 import { ofEnvironments, recordSubjects, withRegistryRecords } from '../history/teamHistory';
 import { PromotionRecords, usesRegistry, type RecordsSetting } from '../records/promotionRecords';
@@ -44,6 +45,8 @@ export interface AppOptions {
   readonly blobLocationsFile?: string;
   /** The workspace folder whose git history orders commit-SHA builds without requests. */
   readonly workspaceDir?: () => string | undefined;
+  /** The editor's proxy for registry requests (VS Code's http.proxy); absent or empty: HTTP(S)_PROXY / NO_PROXY. */
+  readonly proxy?: () => ProxySetting | undefined;
 }
 
 /** The environments and the digests their tags hold (null: empty; undefined: could not read). */
@@ -75,7 +78,13 @@ export function composeServices(options: AppOptions): AppServices {
   const blobLocationsFile = options.blobLocationsFile ?? (options.detailsFile ? join(dirname(options.detailsFile), 'blob-locations.json') : undefined);
   const blobLocations = new BlobLocations({ ...(blobLocationsFile ? { file: blobLocationsFile } : {}), log });
   const registry = recordingBlobLocations(
-    new HttpRegistryClient({ credentials, log, timeoutMs: options.lookupTimeoutMs, insecureRegistries: options.insecureRegistries }),
+    new HttpRegistryClient({
+      credentials,
+      log,
+      timeoutMs: options.lookupTimeoutMs,
+      insecureRegistries: options.insecureRegistries,
+      ...(options.proxy ? { proxy: options.proxy } : {}),
+    }),
     blobLocations,
   );
   const store = options.detailsFile ? new DetailsStore({ file: options.detailsFile, log }) : undefined;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { PromotionError } from '../core/errors';
 import type { RegistryCredentials } from '../credentials/credentials';
-import type { ImageEngine, ProgressLine, PushResult } from './engine';
+import type { EngineImage, ImageEngine, ProgressLine, PushResult } from './engine';
 import type { EngineAddress } from './engineAddress';
 import { followJsonStream } from './jsonStream';
 
@@ -77,13 +77,18 @@ class DockerodeEngine implements ImageEngine {
   }
 
   async hasImage(reference: string, signal?: AbortSignal): Promise<boolean> {
+    return (await this.inspectImage(reference, signal)) !== undefined;
+  }
+
+  async inspectImage(reference: string, signal?: AbortSignal): Promise<EngineImage | undefined> {
+    let info: Dockerode.ImageInspectInfo;
     try {
-      await this.call(`inspect ${reference}`, () => this.docker.getImage(reference).inspect(), signal);
-      return true;
+      info = await this.call(`inspect ${reference}`, () => this.docker.getImage(reference).inspect(), signal);
     } catch (error) {
-      if (error instanceof PromotionError && error.kind === 'not-found') return false;
+      if (error instanceof PromotionError && error.kind === 'not-found') return undefined;
       throw error;
     }
+    return engineImage(info);
   }
 
   async pull(reference: string, auth: RegistryCredentials | undefined, onProgress: ProgressLine, signal?: AbortSignal): Promise<void> {
@@ -196,6 +201,21 @@ class DockerodeEngine implements ImageEngine {
     }
     return new PromotionError('internal', `${what}: ${message}`, undefined, { cause: error });
   }
+}
+
+/** The engine's inspect answer in the extension's terms; Go prints an absent creation time as year 1. */
+function engineImage(info: Dockerode.ImageInspectInfo): EngineImage {
+  const { Variant: variant } = info as { Variant?: string };
+  const created = info.Created && !info.Created.startsWith('0001-01-01') ? info.Created : undefined;
+  return {
+    id: info.Id,
+    repoDigests: info.RepoDigests ?? [],
+    labels: info.Config?.Labels ?? {},
+    ...(info.Os ? { os: info.Os } : {}),
+    ...(info.Architecture ? { architecture: info.Architecture } : {}),
+    ...(variant ? { variant } : {}),
+    ...(created ? { created } : {}),
+  };
 }
 
 /** Which registry a streaming call authenticated against, and whether it sent credentials. */

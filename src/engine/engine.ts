@@ -7,6 +7,20 @@ export interface PushResult {
   readonly size?: number;
 }
 
+/** What the engine knows of an image it holds (`GET /images/{name}/json`): a local call, no registry. */
+export interface EngineImage {
+  /** The image id: for an image pulled from a registry, the digest of its config blob. */
+  readonly id: string;
+  /** `repository@sha256:…` for every manifest the engine pulled or pushed this image as. */
+  readonly repoDigests: readonly string[];
+  readonly os?: string;
+  readonly architecture?: string;
+  readonly variant?: string;
+  /** The config's creation time as the engine prints it (RFC 3339). */
+  readonly created?: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 export type ProgressLine = (line: string) => void;
 
 export interface ImageEngine {
@@ -15,6 +29,8 @@ export interface ImageEngine {
   ping(signal?: AbortSignal): Promise<void>;
   /** Whether the engine holds an image by reference (`repo@sha256:…` or `repo:tag`). */
   hasImage(reference: string, signal?: AbortSignal): Promise<boolean>;
+  /** The image a reference names, or undefined when the engine holds none. */
+  inspectImage(reference: string, signal?: AbortSignal): Promise<EngineImage | undefined>;
   /** Pulls; an error line in the stream rejects. */
   pull(reference: string, auth: RegistryCredentials | undefined, onProgress: ProgressLine, signal?: AbortSignal): Promise<void>;
   tag(source: string, repository: string, tag: string, signal?: AbortSignal): Promise<void>;

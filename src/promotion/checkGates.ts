@@ -46,7 +46,7 @@ export async function checkGates(
   try {
     const ends = await resolveEnds(request, services, env.signal);
     if (ends instanceof Ended) return { ...base, gates: [], passed: false, problem: ends.message, durationMs: Date.now() - started };
-    const { digest, targetDigest, previousHolds } = ends;
+    const { digest, targetDigest, previousHolds, manifest } = ends;
     const evaluation = await evaluateGates(
       {
         request,
@@ -54,6 +54,7 @@ export async function checkGates(
         sourceRepo: sourceRepositoryOf(request.config, request.source),
         overridden: [],
         ...(previousHolds !== undefined ? { previousHolds } : {}),
+        ...(manifest ? { manifest } : {}),
       },
       services,
       env,

@@ -1,14 +1,16 @@
 // Every check before a promotion is confirmed: the built-in gates (order or held-before, source
 // exists, a transport that keeps the digest, a reachable engine when it is used), then the
 // environment's configured gates. Shared by promote() and "Check Gates…".
-import { repositoryName, type Repository } from '../core/reference';
+import { repositoryName, shortDigest, type Repository } from '../core/reference';
 import { isCancelled } from '../core/errors';
 import { allPassed, passed, type GateContext, type GateResult } from '../gates/gate';
 import { runConfiguredGates } from '../gates/runGates';
-import type { ImageEngine } from '../engine/engine';
+import type { EngineImage, ImageEngine } from '../engine/engine';
 import type { ImageDetails } from '../images/imageDetails';
 import { copyMode, describeExtras, findExtras } from '../registry/registryCopy';
+import type { Manifest } from '../registry/registryClient';
 import { engineReachableGate, heldBeforeGate, orderingGate, sourceExistsGate, transportKeepsDigestGate } from './builtinGates';
+import { engineImageDetails } from './engineDetails';
 import { previousEnvironment } from './plan';
 import type { PromotionEnvironment, PromotionRequest, PromotionServices } from './promote';
 import { chooseTransport, type TransportChoice } from './transport';
@@ -20,6 +22,8 @@ export interface Evaluation {
   readonly details: ImageDetails;
   /** Connected and answering, when the engine transport was chosen. */
   readonly engine?: ImageEngine;
+  /** Whether that engine held the source image when the gates asked (undefined: not asked). */
+  readonly engineHasImage?: boolean;
   /** What would travel with a registry-side copy into another repository. */
   readonly extras?: string;
 }
@@ -32,6 +36,27 @@ export interface EvaluationInput {
   readonly overridden: readonly string[];
   /** What the environment before the target holds, when it was read with the ends (null: empty). */
   readonly previousHolds?: string | null;
+  /** The source manifest, when the ends read it. */
+  readonly manifest?: Manifest;
+}
+
+/** The engine, connected and answering, and the source image if it holds it; or why it could not be asked. */
+interface EngineProbe {
+  readonly engine?: ImageEngine;
+  readonly image?: EngineImage;
+  readonly error?: Error;
+}
+
+/** One local call: an inspect that answers proves the engine reachable (no separate ping). */
+async function probeEngine(services: PromotionServices, reference: string, signal: AbortSignal | undefined): Promise<EngineProbe> {
+  try {
+    const engine = await services.engine();
+    const image = await engine.inspectImage(reference, signal);
+    return { engine, ...(image ? { image } : {}) };
+  } catch (error) {
+    if (isCancelled(error)) throw error;
+    return { error: error as Error };
+  }
 }
 
 export async function evaluateGates(
@@ -59,28 +84,25 @@ export async function evaluateGates(
     gates.push(orderingGate(target, previous, previousHolds, digest));
   }
 
-  const exists = (await services.registry.resolve(sourceRepo, digest, signal)) !== undefined;
+  // The engine is asked what it has only when it could be used; a registry-side setting never touches
+  // it. Its answer is local, so it is asked beside the registry's: when it holds the source image,
+  // its details save the registry's config read.
+  const setting = services.transport?.() ?? 'auto';
+  const [exists, probe] = await Promise.all([
+    services.registry.resolve(sourceRepo, digest, signal).then((d) => d !== undefined),
+    setting !== 'registry' ? probeEngine(services, `${repositoryName(sourceRepo)}@${digest}`, signal) : ({} as EngineProbe),
+  ]);
   gates.push(sourceExistsGate(sourceRepo, digest, exists));
+  const { engine, error: engineError } = probe;
+  const engineHasImage = engine ? probe.image !== undefined : undefined;
+  const fromEngine = exists && probe.image && input.manifest ? engineImageDetails(probe.image, input.manifest) : undefined;
+  if (fromEngine) services.log.info(`engine: holds ${digest} (image ${shortDigest(probe.image!.id)}): its labels and platform from the engine, no config read`);
+  else if (exists && probe.image && input.manifest)
+    services.log.info(`engine: its image ${shortDigest(probe.image.id)} is not the config of ${digest}: the details come from the registry`);
   const details: ImageDetails = exists
-    ? await services.describe(sourceRepo, digest, signal)
+    ? (fromEngine ?? (await services.describe(sourceRepo, digest, signal)))
     : { digest, mediaType: '', isIndex: false, platforms: [], labels: {} };
 
-  // The engine is asked what it has only when it could be used; a registry-side setting never touches it.
-  const setting = services.transport?.() ?? 'auto';
-  let engine: ImageEngine | undefined;
-  let engineError: Error | undefined;
-  let engineHasImage: boolean | undefined;
-  if (setting !== 'registry') {
-    try {
-      engine = await services.engine();
-      await engine.ping(signal);
-      engineHasImage = await engine.hasImage(`${repositoryName(sourceRepo)}@${digest}`, signal);
-    } catch (error) {
-      if (isCancelled(error)) throw error;
-      engineError = error as Error;
-      engine = undefined;
-    }
-  }
   const crossRegistry = sourceRepo.registry !== target.repository.registry;
   const transport = chooseTransport(setting, {
     isIndex: details.isIndex,
@@ -103,7 +125,12 @@ export async function evaluateGates(
     }
   }
   logGates(services, gates);
-  const base = { transport, details, ...(engine && transport.transport === 'engine' ? { engine } : {}), ...(extras ? { extras } : {}) };
+  const base = {
+    transport,
+    details,
+    ...(engine && transport.transport === 'engine' ? { engine, ...(engineHasImage !== undefined ? { engineHasImage } : {}) } : {}),
+    ...(extras ? { extras } : {}),
+  };
   if (!allPassed(gates)) return { gates, passed: false, ...base };
 
   if (input.overridden.length) {
@@ -124,7 +151,7 @@ export async function evaluateGates(
     trusted: env.trusted,
     log: services.log,
     ...(signal ? { signal } : {}),
-    image: () => services.describe(sourceRepo, digest, signal),
+    image: () => Promise.resolve(details),
     ...(env.history ? { history: env.history } : {}),
     now: services.now ?? Date.now,
   };

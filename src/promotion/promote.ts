@@ -116,9 +116,8 @@ class Promotion {
       const held = await this.alreadyThere();
       if (held) return held;
     }
-    const transfer = await this.prepare(evaluation);
-    await this.journalStart(); // before the re-read: nothing slow between it and the write
-    const moved = await this.reread('while the promotion waited');
+    const transfer = this.transferFor(evaluation);
+    const moved = await this.prepareAndReread(transfer);
     if (moved) return moved;
     const committed = await this.write(transfer);
     return this.verify(committed);
@@ -159,6 +158,7 @@ class Promotion {
       sourceRepo: this.sourceRepo,
       overridden: this.overridden,
       ...(ends.previousHolds !== undefined ? { previousHolds: ends.previousHolds } : {}),
+      ...(ends.manifest ? { manifest: ends.manifest } : {}),
     };
     const evaluation = await evaluateGates(input, services, this.env);
     this.gates.push(...evaluation.gates);
@@ -212,18 +212,36 @@ class Promotion {
     return new Ended('succeeded', `${this.target.name} already holds ${shortDigest(this.digest!)} (read again just now): nothing to move.`);
   }
 
-  /** Pull and tag, or copy blobs and child manifests: everything but moving the tag. */
-  private async prepare(evaluation: Evaluation): Promise<Transfer> {
+  private transferFor(evaluation: Evaluation): Transfer {
     const ends = { sourceRepository: this.sourceRepo, digest: this.digest!, targetRepository: this.target.repository, tag: this.target.tag };
     const deps = { log: this.log, progress: this.env.progress };
     const transfer =
       this.transport === 'engine'
-        ? engineTransfer(ends, { ...deps, engine: evaluation.engine!, credentials: this.services.credentials })
+        ? engineTransfer(ends, { ...deps, engine: evaluation.engine!, credentials: this.services.credentials, holdsImage: evaluation.engineHasImage === true })
         : registryTransfer(ends, { ...deps, registry: this.registry, ...(this.services.blobLocations ? { blobLocations: this.services.blobLocations } : {}) });
     this.transfer = transfer;
     this.log.info(`transport: ${this.transport} (${evaluation.transport.reason})`);
-    await transfer.prepare(this.env.signal);
     return transfer;
+  }
+
+  /**
+   * Pull and tag, or copy blobs and child manifests (everything but moving the tag), then the target
+   * read again: the write waits for that answer. When preparing is only the engine tagging an image
+   * it holds (local, no registry), the re-read runs beside it rather than after it; if the engine
+   * had to pull after all, the target is read once more after the pull.
+   */
+  private async prepareAndReread(transfer: Transfer): Promise<Ended | undefined> {
+    const when = 'while the promotion waited';
+    if (!transfer.local) {
+      await transfer.prepare(this.env.signal);
+      await this.journalStart(); // before the re-read: nothing slow between it and the write
+      return this.reread(when);
+    }
+    const [prepared, moved] = await Promise.allSettled([transfer.prepare(this.env.signal), this.journalStart().then(() => this.reread(when))]);
+    if (prepared.status === 'rejected') throw prepared.reason;
+    if (moved.status === 'rejected') throw moved.reason;
+    if (moved.value) return moved.value;
+    return prepared.value.remote ? this.reread(when) : undefined;
   }
 
   /** Gates, the dialog and a pull can take minutes: read the target again just before the tag moves. */

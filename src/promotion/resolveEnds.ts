@@ -12,6 +12,8 @@ export interface Ends {
   readonly targetDigest: string | null;
   /** What the environment before the target holds (undefined: not read, or not needed). */
   readonly previousHolds?: string | null;
+  /** The source manifest, read here (the engine path describes the source from it without a config read). */
+  readonly manifest?: Manifest;
 }
 
 /**
@@ -55,7 +57,12 @@ export async function resolveEnds(
     services.log.warn(`${sourceLabelOf(source)} now points at ${tagged.digest}, not the ${source.digest} that was picked; using the picked digest`);
   }
   const previousHolds = previous ? (previousIsSource && !source.digest ? digest : (previousNow?.digest ?? null)) : undefined;
-  return { digest, targetDigest: targetNow?.digest ?? null, ...(previousHolds !== undefined ? { previousHolds } : {}) };
+  return {
+    digest,
+    targetDigest: targetNow?.digest ?? null,
+    ...(previousHolds !== undefined ? { previousHolds } : {}),
+    ...(manifest && manifest.digest === digest ? { manifest } : {}),
+  };
 }
 
 /** A manifest read by tag: its digest is the hash of its bytes, whatever a header said. */

@@ -19,7 +19,10 @@ export interface TransferEnds {
 
 export interface Transfer {
   readonly transport: Transport;
-  prepare(signal?: AbortSignal): Promise<void>;
+  /** Preparing is expected to need no registry and no time (the engine tags an image it holds). */
+  readonly local: boolean;
+  /** `remote`: it reached a registry or took long (a pull, a copy), so a re-read made beside it is stale. */
+  prepare(signal?: AbortSignal): Promise<{ remote: boolean }>;
   /** Moves the tag. Returns the digest the writer reported (push stream aux line, or PUT header). */
   commit(signal?: AbortSignal): Promise<{ reportedDigest?: string; note?: string }>;
   /** What was written into the target before the tag (signatures, referrers), for a promotion that stops: "" when nothing. */
@@ -28,15 +31,29 @@ export interface Transfer {
 
 export function engineTransfer(
   ends: TransferEnds,
-  deps: { engine: ImageEngine; credentials: CredentialProvider; log: Logger; progress: (m: string) => void },
+  deps: {
+    engine: ImageEngine;
+    credentials: CredentialProvider;
+    log: Logger;
+    progress: (m: string) => void;
+    /** the gates saw it in the engine */ holdsImage?: boolean;
+  },
 ): Transfer {
   const source = pullReference(ends.sourceRepository, ends.digest);
   const targetName = repositoryName(ends.targetRepository);
+  // The push's credentials are looked up while preparing (a credential helper is a process to start),
+  // so that the push starts as soon as the re-read answered.
+  let pushAuth: ReturnType<CredentialProvider['get']> | undefined;
   return {
     transport: 'engine',
+    local: deps.holdsImage === true,
     writtenAlong: () => '',
     async prepare(signal) {
-      if (!(await deps.engine.hasImage(source, signal))) {
+      pushAuth = deps.credentials.get(ends.targetRepository.registry, signal);
+      pushAuth.catch(() => undefined); // awaited by the push; not left unhandled if preparing fails first
+      // Asked again: the image may have been removed while the confirmation was open.
+      const present = await deps.engine.hasImage(source, signal);
+      if (!present) {
         deps.progress(`Pulling ${shortDigest(ends.digest)}…`);
         deps.log.info(`engine: pull ${source}`);
         await deps.engine.pull(source, await deps.credentials.get(ends.sourceRepository.registry, signal), (line) => deps.log.debug(`pull: ${line}`), signal);
@@ -45,6 +62,7 @@ export function engineTransfer(
       }
       deps.log.info(`engine: tag ${source} ${targetName}:${ends.tag}`);
       await deps.engine.tag(source, targetName, ends.tag, signal);
+      return { remote: !present };
     },
     async commit(signal) {
       deps.progress(`Pushing ${ends.tag}…`);
@@ -52,7 +70,7 @@ export function engineTransfer(
       const pushed = await deps.engine.push(
         targetName,
         ends.tag,
-        await deps.credentials.get(ends.targetRepository.registry, signal),
+        await (pushAuth ?? deps.credentials.get(ends.targetRepository.registry, signal)),
         (line) => deps.log.info(`push: ${line}`),
         signal,
       );
@@ -69,6 +87,7 @@ export function registryTransfer(
   const written: CopiedExtra[] = [];
   return {
     transport: 'registry',
+    local: false,
     writtenAlong: () =>
       written.length
         ? `${describeExtras(written)} (${written.map((e) => e.tag ?? shortDigest(e.digest)).join(', ')}) ${written.length === 1 ? 'was' : 'were'} already written into ${repositoryName(ends.targetRepository)} and left there`
@@ -91,6 +110,7 @@ export function registryTransfer(
       deps.log.info(
         `registry: ${prepared.mode}: ${s.blobs} blobs (${s.mounted} mounted, ${s.uploaded} uploaded, ${s.skipped} already there), ${s.bytesUploaded} bytes`,
       );
+      return { remote: true };
     },
     async commit(signal) {
       if (!prepared) throw new PromotionError('internal', 'registry copy committed before it was prepared');

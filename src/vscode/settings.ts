@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { userLevel } from '../config/restrictedSetting';
 import { DEFAULT_CONFIG_FILE } from '../config/types';
 import type { TransportSetting } from '../promotion/transport';
+import type { ProxySetting } from '../registry/transport/proxy';
 import { parseRecordsSetting, type RecordsSetting } from '../records/promotionRecords';
 
 const SECTION = 'imagePromotion';
@@ -28,6 +29,8 @@ export interface Settings {
   records(): RecordsSetting;
   /** The status bar item (statusBar.ts); on unless turned off. */
   statusBar(): boolean;
+  /** VS Code's own http.proxy for registry requests; undefined when empty (then HTTP(S)_PROXY / NO_PROXY). */
+  proxy(): ProxySetting | undefined;
 }
 
 export const settings: Settings = {
@@ -50,6 +53,24 @@ export const settings: Settings = {
   },
   records: () => parseRecordsSetting(vscode.workspace.getConfiguration(SECTION).get<string>('records')),
   statusBar: () => vscode.workspace.getConfiguration(SECTION).get<boolean>('statusBar') !== false,
+  proxy: () => {
+    // The user's own values only: a workspace must not send registry traffic (and credentials, over
+    // plain http) through a proxy of its choosing.
+    const http = vscode.workspace.getConfiguration('http');
+    const user = <T>(name: string): T | undefined => http.inspect<T>(name)?.globalValue ?? http.inspect<T>(name)?.defaultValue;
+    // "off": VS Code's proxy support is turned off for extensions; the environment still decides.
+    if (user<string>('proxySupport') === 'off') return undefined;
+    const url = user<string>('proxy');
+    if (typeof url !== 'string' || !url.trim()) return undefined;
+    const noProxy = user<unknown>('noProxy');
+    return {
+      url: url.trim(),
+      noProxy: Array.isArray(noProxy) ? noProxy.filter((v): v is string => typeof v === 'string') : [],
+      strictSSL: user<boolean>('proxyStrictSSL') !== false,
+      source: 'the http.proxy setting',
+      noProxySource: 'http.noProxy',
+    };
+  },
 };
 
 /** A restricted setting's value: all levels in a trusted workspace, the user's own otherwise. */

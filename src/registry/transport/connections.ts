@@ -3,43 +3,246 @@
 // (and TLS) handshake. Registries do not send bodies to HEADs: requests here go through an undici
 // Agent that keeps connections alive, HEADs included (`reset: false`), a bounded pool per origin,
 // and HTTP/2 where a registry offers it over TLS. Streamed uploads (node:http, streamUpload.ts)
-// get keep-alive agents of their own. HTTP(S)_PROXY / NO_PROXY are honoured, as the Docker CLI
-// does (undici's EnvHttpProxyAgent, only when one is set: it warns that it is experimental).
-import { Agent as HttpAgent } from 'node:http';
+// get keep-alive agents of their own.
+//
+// Proxies (proxy.ts decides which): the front end's setting, else HTTP(S)_PROXY / NO_PROXY. Through
+// a proxy, fetch uses undici's ProxyAgent (a CONNECT tunnel per kept connection, same pool limits)
+// and streamed uploads a node agent that opens the same kind of tunnel. When the setting or the
+// environment changes, new connections follow it; requests already running finish on the old ones.
+import { Agent as HttpAgent, type ClientRequestArgs } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { Agent, EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { PromotionError } from '../../core/errors';
+import type { Logger } from '../../core/log';
+import { proxyRules, type ProxyRoute, type ProxyRules, type ProxySetting } from './proxy';
 
 export interface Connections {
   readonly fetch: typeof fetch;
+  /** For streamed uploads; the current ones (they change with the proxy). */
   readonly httpAgent: HttpAgent;
   readonly httpsAgent: HttpsAgent;
   close(): Promise<void>;
 }
 
+export interface ConnectionOptions {
+  /** The front end's proxy, read at every request (a setting changes live); none: the environment's. */
+  readonly proxy?: () => ProxySetting | undefined;
+  readonly log?: Logger;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** Parallel requests to one registry share at most this many connections (a refresh's 20 lookups queue on them). */
 const CONNECTIONS_PER_ORIGIN = 8;
 const KEEP_ALIVE_MS = 30_000;
+/** A proxy that accepts the connection but never answers the CONNECT. */
+const TUNNEL_TIMEOUT_MS = 30_000;
+const MAX_TUNNEL_ANSWER = 16 * 1024;
+const PROXY_ENV = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
 
-export function keepAliveConnections(): Connections {
-  const options = { keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: 60_000, connections: CONNECTIONS_PER_ORIGIN, allowH2: true };
-  const env = process.env;
-  const proxied = !!(env['HTTPS_PROXY'] || env['https_proxy'] || env['HTTP_PROXY'] || env['http_proxy']);
-  const agent: Dispatcher = proxied ? new EnvHttpProxyAgent(options) : new Agent(options);
-  const dispatcher: Dispatcher = agent.compose(
-    (dispatch) => (options, handler) => dispatch(options.method === 'HEAD' ? { ...options, reset: false } : options, handler),
-  );
-  const keepAliveFetch = ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
-    undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as typeof fetch;
-  const httpAgent = new HttpAgent({ keepAlive: true, keepAliveMsecs: KEEP_ALIVE_MS });
-  const httpsAgent = new HttpsAgent({ keepAlive: true, keepAliveMsecs: KEEP_ALIVE_MS });
+/** One proxy configuration's connections: direct, and one pool per proxy used. */
+interface Generation {
+  readonly key: string;
+  readonly rules: ProxyRules | PromotionError;
+  /** Composed to keep connections alive after HEADs. */
+  readonly direct: Dispatcher;
+  readonly viaProxy: Map<string, Dispatcher>;
+  readonly agents: Set<Dispatcher>;
+  readonly httpAgent: HttpAgent;
+  readonly httpsAgent: HttpsAgent;
+}
+
+export function keepAliveConnections(options: ConnectionOptions = {}): Connections {
+  const agentOptions = { keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: 60_000, connections: CONNECTIONS_PER_ORIGIN, allowH2: true };
+  const env = options.env ?? process.env;
+  const generations: Generation[] = [];
+  const keepHeadsAlive = (d: Dispatcher): Dispatcher =>
+    d.compose((dispatch) => (opts, handler) => dispatch(opts.method === 'HEAD' ? { ...opts, reset: false } : opts, handler));
+
+  const current = (): Generation => {
+    const setting = options.proxy?.();
+    const key = JSON.stringify([setting?.url?.trim() ? setting : undefined, PROXY_ENV.map((n) => env[n] ?? '')]);
+    const last = generations[generations.length - 1];
+    if (last?.key === key) return last;
+    let rules: ProxyRules | PromotionError;
+    try {
+      rules = proxyRules(setting, env);
+    } catch (error) {
+      rules = error instanceof PromotionError ? error : new PromotionError('config', String(error));
+    }
+    const route = (target: URL): ProxyRoute | undefined => (typeof rules === 'function' ? rules(target) : undefined);
+    const directAgent = new Agent(agentOptions);
+    const generation: Generation = {
+      key,
+      rules,
+      direct: keepHeadsAlive(directAgent),
+      viaProxy: new Map(),
+      agents: new Set([directAgent]),
+      httpAgent: tunnellingAgent(HttpAgent, 'http:', route, options.log),
+      httpsAgent: tunnellingAgent(HttpsAgent, 'https:', route, options.log),
+    };
+    // Requests already running finish on the old connections; new ones use the new rules.
+    if (last) for (const agent of last.agents) void agent.close().catch(() => undefined);
+    generations.push(generation);
+    return generation;
+  };
+
+  const dispatcherFor = (generation: Generation, url: URL): { dispatcher: Dispatcher; route?: ProxyRoute } => {
+    if (generation.rules instanceof PromotionError) throw generation.rules;
+    const route = generation.rules(url);
+    if (!route) return { dispatcher: generation.direct };
+    const id = `${route.proxy.href} ${route.strictSSL}`;
+    let dispatcher = generation.viaProxy.get(id);
+    if (!dispatcher) {
+      options.log?.info(`registry requests through the proxy ${route.display} (from ${route.source}; hosts in ${route.bypass} directly)`);
+      const agent = new ProxyAgent({ ...agentOptions, uri: route.proxy.href, proxyTls: { rejectUnauthorized: route.strictSSL } });
+      generation.agents.add(agent);
+      dispatcher = keepHeadsAlive(agent);
+      generation.viaProxy.set(id, dispatcher);
+    }
+    return { dispatcher, route };
+  };
+
+  const keepAliveFetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    const { dispatcher, route } = dispatcherFor(current(), url);
+    try {
+      return await undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher });
+    } catch (error) {
+      // Cancellations and timeouts stay as they are: the transport words those.
+      if (!route || init?.signal?.aborted) throw error;
+      throw throughProxyError(error, route, url.host);
+    }
+  }) as unknown as typeof fetch;
+
   return {
     fetch: keepAliveFetch,
-    httpAgent,
-    httpsAgent,
+    get httpAgent() {
+      return current().httpAgent;
+    },
+    get httpsAgent() {
+      return current().httpsAgent;
+    },
     close: async () => {
-      httpAgent.destroy();
-      httpsAgent.destroy();
-      await agent.close();
+      const all = generations.splice(0);
+      for (const g of all) {
+        g.httpAgent.destroy();
+        g.httpsAgent.destroy();
+      }
+      await Promise.all(all.flatMap((g) => [...g.agents].map((a) => a.close().catch(() => undefined))));
     },
   };
+}
+
+type CreateConnection = (options: ClientRequestArgs & tls.ConnectionOptions, callback: (error: Error | null, socket?: Duplex) => void) => Duplex | undefined;
+
+/**
+ * A keep-alive node agent whose new connections go through the proxy when the rules say so: a
+ * CONNECT tunnel, then TLS to the registry inside it for https (the registry's certificate checked
+ * as always). Node's agents take a connection handed back later through the callback.
+ */
+function tunnellingAgent<A extends HttpAgent>(
+  Base: new (options: { keepAlive: boolean; keepAliveMsecs: number }) => A,
+  protocol: 'http:' | 'https:',
+  route: (target: URL) => ProxyRoute | undefined,
+  log: Logger | undefined,
+): A {
+  const agent = new Base({ keepAlive: true, keepAliveMsecs: KEEP_ALIVE_MS });
+  const direct = (agent as unknown as { createConnection: CreateConnection }).createConnection.bind(agent);
+  (agent as unknown as { createConnection: CreateConnection }).createConnection = (options, callback) => {
+    const host = String(options.host ?? options.hostname ?? 'localhost');
+    const port = Number(options.port) || (protocol === 'https:' ? 443 : 80);
+    const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const through = route(new URL(`${protocol}//${authority}`));
+    if (!through) return direct(options, callback);
+    log?.debug(`upload to ${authority} through the proxy ${through.display} (${through.source})`);
+    openTunnel(through, authority).then(
+      (socket) => {
+        if (protocol === 'http:') return callback(null, socket);
+        const secure = tls.connect({ ...options, socket, servername: options.servername || (net.isIP(host) ? undefined : host) } as tls.ConnectionOptions);
+        callback(null, secure);
+      },
+      (error: unknown) => callback(throughProxyError(error, through, authority)),
+    );
+    return undefined;
+  };
+  return agent;
+}
+
+/** A socket to `authority` through the proxy: `CONNECT`, answered 200. */
+function openTunnel(route: ProxyRoute, authority: string): Promise<net.Socket> {
+  const { proxy } = route;
+  const port = Number(proxy.port) || (proxy.protocol === 'https:' ? 443 : 80);
+  return new Promise<net.Socket>((resolve, reject) => {
+    const socket: net.Socket =
+      proxy.protocol === 'https:'
+        ? tls.connect({
+            host: proxy.hostname,
+            port,
+            servername: net.isIP(proxy.hostname) ? undefined : proxy.hostname,
+            rejectUnauthorized: route.strictSSL,
+          } as tls.ConnectionOptions)
+        : net.connect({ host: proxy.hostname, port });
+    let answer = Buffer.alloc(0);
+    const fail = (error: Error): void => {
+      socket.destroy();
+      reject(error);
+    };
+    socket.setTimeout(TUNNEL_TIMEOUT_MS, () =>
+      fail(Object.assign(new Error(`no answer to CONNECT within ${TUNNEL_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })),
+    );
+    socket.once('error', fail);
+    socket.once(proxy.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+      const auth = proxy.username
+        ? `Proxy-Authorization: Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}\r\n`
+        : '';
+      socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${auth}\r\n`);
+    });
+    const onData = (chunk: Buffer): void => {
+      answer = Buffer.concat([answer, chunk]);
+      const end = answer.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (answer.length > MAX_TUNNEL_ANSWER) fail(new Error('the proxy sent an over-long answer to CONNECT'));
+        return;
+      }
+      socket.off('data', onData);
+      socket.off('error', fail);
+      socket.setTimeout(0);
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(answer.subarray(0, end).toString('latin1'));
+      if (status?.[1] !== '200') return fail(new Error(`Proxy response (${status?.[1] ?? 'unreadable'}) !== 200 when HTTP Tunneling`));
+      // Bytes after the answer belong to the tunnel (a registry never speaks first, but keep them).
+      if (answer.length > end + 4) socket.unshift(answer.subarray(end + 4));
+      resolve(socket);
+    };
+    socket.on('data', onData);
+  });
+}
+
+/** A request that failed on the way through a proxy: says so, names the proxy without its credentials. */
+function throughProxyError(error: unknown, route: ProxyRoute, host: string): PromotionError {
+  if (error instanceof PromotionError) return error;
+  // undici nests the reason: fetch failed ← Request was cancelled ← Proxy response (407) !== 200.
+  const chain: { code?: unknown; message?: string }[] = [];
+  for (let e = error as { cause?: unknown } | undefined, depth = 0; e && depth < 6; e = e.cause as typeof e, depth++) chain.push(e as (typeof chain)[number]);
+  const text = chain.map((e) => e.message ?? '').join(' ');
+  const status = /Proxy response \((\d{3})\)|Proxy Authentication Required \((\d{3})\)/.exec(text);
+  const code = chain.map((e) => e.code).find((c): c is string => typeof c === 'string' && /^E[A-Z]+$/.test(c));
+  const statusCode = status?.[1] ?? status?.[2];
+  const detail = statusCode
+    ? `the proxy answered ${statusCode}${statusCode === '407' ? ' (proxy authentication required: check the user and password in the proxy URL)' : ''}`
+    : (code ?? chain[chain.length - 1]?.message ?? 'no answer');
+  return new PromotionError(
+    'registry-unreachable',
+    scrub(`could not reach ${host} through the proxy ${route.display} (from ${route.source}): ${detail}`, route),
+    `Check the proxy (${route.source}), or list ${host.replace(/:\d+$/, '')} in ${route.bypass} to reach it directly.`,
+    { cause: error },
+  );
+}
+
+/** Never a proxy password in a message, whatever a library put in its text. */
+function scrub(text: string, route: ProxyRoute): string {
+  const secrets = [route.proxy.password, decodeURIComponent(route.proxy.password)].filter((s) => s.length >= 3);
+  return secrets.reduce((t, s) => t.split(s).join('***'), text);
 }

@@ -12,6 +12,7 @@ import { mergeScopes, repositoryScope, splitScopes } from '../scopes';
 import { sendStream } from '../streamUpload';
 import { RegistryAuth, unauthorized } from './auth';
 import { keepAliveConnections, type Connections } from './connections';
+import type { ProxySetting } from './proxy';
 import { IdleTimer } from './idleTimer';
 import { BodyLimits, readCapped, readPrefix } from './limits';
 import { isRegistryOrigin, redactUrl, registryEndpoint, registryUrl, type RegistryEndpoint } from './origin';
@@ -26,6 +27,8 @@ export interface TransportOptions {
   insecureRegistries?: () => readonly string[];
   /** For every request but streamed blob uploads; default: keep-alive connections (connections.ts). */
   fetch?: typeof fetch;
+  /** The front end's proxy (VS Code's http.proxy), read at each request; none: HTTP(S)_PROXY / NO_PROXY. */
+  proxy?: () => ProxySetting | undefined;
   now?: () => number;
   retry?: RetryPolicy;
 }
@@ -210,7 +213,9 @@ export class RegistryTransport {
     const limit = idle?.signal ?? AbortSignal.timeout(this.timeoutMs());
     idle?.touch();
     const combined = signal ? AbortSignal.any([signal, limit]) : limit;
-    const connections = this.options.fetch ? undefined : (this.connections ??= keepAliveConnections());
+    const connections = this.options.fetch
+      ? undefined
+      : (this.connections ??= keepAliveConnections({ log: this.options.log, ...(this.options.proxy ? { proxy: this.options.proxy } : {}) }));
     try {
       // A streamed body goes through node:http (fetch would keep all of it in memory: see streamUpload.ts).
       const res =
