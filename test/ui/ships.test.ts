@@ -52,7 +52,8 @@ describe('UI: what a promotion ships (git fixture repository)', function () {
 
   it('the confirmation leads with the build, from → to and "Ships 2 commits to staging"; the list is a click away', async () => {
     await wb.runCommand('Image Promotion: Promote to Staging');
-    const dialog = await wb.waitForDialog();
+    // Gates, details and the git log come before the dialog: on a loaded 2-core CI machine that took over 15 s.
+    const dialog = await wb.waitForDialog(60_000);
     const lines = dialog.detail.split('\n');
     assert.match(lines[0]!, new RegExp(`^${short(2)}: development → staging \\(now rev ${short(0)}\\)$`));
     assert.equal(lines[1], 'Ships 2 commits to staging: Fix the session cookie; Add the login page');

@@ -407,7 +407,7 @@ export class Workbench {
   }
 
   /** Waits for a modal dialog; returns its message, detail and button labels. */
-  async waitForDialog(timeoutMs = 15_000): Promise<{ message: string; detail: string; buttons: string[] }> {
+  async waitForDialog(timeoutMs = 30_000): Promise<{ message: string; detail: string; buttons: string[] }> {
     const box = this.dialog();
     await box.waitFor({ state: 'visible', timeout: timeoutMs });
     const message = (
