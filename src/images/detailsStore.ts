@@ -3,8 +3,7 @@
 // its source anyway, and environments' tags are always looked up). Bounded in entries and bytes; a
 // missing, unreadable or corrupt file is an empty cache (logged), never an error. Written whole to
 // a temporary file and renamed, so a crash leaves the old file or the new one.
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readCacheFile, writeCacheFile } from '../core/cacheFile';
 import type { Logger } from '../core/log';
 import type { ImageDetails } from './imageDetails';
 
@@ -119,43 +118,27 @@ export class DetailsStore {
       details: [...this.details.values()].filter((d) => !this.memoryOnly.has(d.digest)),
       tags: [...this.tags].map(([key, value]) => [key, value.digest, value.mediaType]),
     };
-    this.writing = this.writing.then(async () => {
-      const temporary = `${file}.${process.pid}.tmp`;
-      try {
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(temporary, JSON.stringify(shape));
-        await rename(temporary, file);
-      } catch (error) {
-        this.options.log?.warn(`the image details cache ${file} could not be written: ${(error as Error).message}`);
-      }
-    });
+    this.writing = this.writing.then(() =>
+      writeCacheFile(file, shape).catch((error: unknown) =>
+        this.options.log?.warn(`the image details cache ${file} could not be written: ${(error as Error).message}`),
+      ),
+    );
     return this.writing;
   }
 
   private async read(): Promise<void> {
     const file = this.options.file;
     if (!file) return;
-    let text: string;
-    try {
-      const info = await stat(file);
-      if (info.size > this.maxFileBytes) {
-        this.options.log?.warn(`the image details cache ${file} is ${info.size} bytes, over ${this.maxFileBytes}: starting empty`);
-        return;
-      }
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-        this.options.log?.warn(`the image details cache ${file} could not be read: ${(error as Error).message}`);
+    const read = await readCacheFile(file, this.maxFileBytes);
+    if (read.kind === 'missing') return;
+    if (read.kind !== 'parsed') {
+      this.options.log?.warn(
+        `the image details cache ${file} ${read.reason}: starting empty${read.kind === 'corrupt' ? ' (it is rewritten at the next refresh)' : ''}`,
+      );
+      this.dirty = read.kind === 'corrupt';
       return;
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      this.options.log?.warn(`the image details cache ${file} is corrupt: starting empty (it is rewritten at the next refresh)`);
-      this.dirty = true;
-      return;
-    }
+    const parsed = read.value;
     const shape = parsed as Partial<FileShape> | null;
     if (!shape || typeof shape !== 'object' || shape.version !== VERSION) {
       this.options.log?.warn(`the image details cache ${file} has an unknown format: starting empty`);

@@ -10,8 +10,7 @@
 // cache: bounded (digests and candidates per digest), registry hosts, repository paths and
 // digests only (never credentials), written whole to a temporary file and renamed, and a missing,
 // unreadable or corrupt file is an empty cache (logged), never an error.
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readCacheFile, writeCacheFile } from '../core/cacheFile';
 import type { Logger } from '../core/log';
 import type { Repository } from '../core/reference';
 import { isForeignLayer, parseManifestRefs } from './manifestRefs';
@@ -135,16 +134,11 @@ export class BlobLocations {
       version: VERSION,
       blobs: [...this.blobs].map(([digest, list]) => [digest, list.map((s): [string, string, number] => [s.registry, s.path, s.at])]),
     };
-    this.writing = this.writing.then(async () => {
-      const temporary = `${file}.${process.pid}.tmp`;
-      try {
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(temporary, JSON.stringify(shape));
-        await rename(temporary, file);
-      } catch (error) {
-        this.options.log?.warn(`the blob location cache ${file} could not be written: ${(error as Error).message}`);
-      }
-    });
+    this.writing = this.writing.then(() =>
+      writeCacheFile(file, shape).catch((error: unknown) =>
+        this.options.log?.warn(`the blob location cache ${file} could not be written: ${(error as Error).message}`),
+      ),
+    );
     return this.writing;
   }
 
@@ -173,26 +167,14 @@ export class BlobLocations {
   private async read(): Promise<void> {
     const file = this.options.file;
     if (!file) return;
-    let text: string;
-    try {
-      const info = await stat(file);
-      if (info.size > this.maxFileBytes) {
-        this.options.log?.warn(`the blob location cache ${file} is ${info.size} bytes, over ${this.maxFileBytes}: starting empty`);
-        this.dirty = true;
-        return;
-      }
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-        this.options.log?.warn(`the blob location cache ${file} could not be read: ${(error as Error).message}; starting empty`);
+    const read = await readCacheFile(file, this.maxFileBytes);
+    if (read.kind === 'missing') return;
+    if (read.kind !== 'parsed') {
+      this.options.log?.warn(`the blob location cache ${file} ${read.reason}: starting empty`);
+      this.dirty = read.kind === 'corrupt';
       return;
     }
-    let shape: Partial<FileShape> | null;
-    try {
-      shape = JSON.parse(text) as Partial<FileShape> | null;
-    } catch {
-      shape = null;
-    }
+    const shape = read.value as Partial<FileShape> | null;
     if (!shape || typeof shape !== 'object' || shape.version !== VERSION || !Array.isArray(shape.blobs)) {
       this.options.log?.warn(`the blob location cache ${file} is corrupt or of an unknown format: starting empty (it is rewritten at the next copy)`);
       this.dirty = true;
