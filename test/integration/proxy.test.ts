@@ -6,6 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { PromotionError } from '../../src/core/errors';
 import { DockerConfigCredentials } from '../../src/credentials/dockerConfig';
 import { HttpRegistryClient } from '../../src/registry/httpRegistryClient';
+import type { RegistryClient } from '../../src/registry/registryClient';
+import type { Repository } from '../../src/core/reference';
 import type { ProxySetting } from '../../src/registry/transport/proxy';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +16,22 @@ import { startForwardProxy, type ForwardProxy } from '../harness/forwardProxy';
 import { MemoryLog } from './support';
 
 const PROXY_ENV = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
+
+/** Uploads `blob` as a streamed upload (node:http, not fetch) and answers its digest. */
+async function uploadBlob(registry: RegistryClient, repo: Repository, blob: Buffer): Promise<string> {
+  const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+  await registry.uploadBlob(
+    repo,
+    digest,
+    blob.length,
+    (async function* () {
+      yield blob;
+    })(),
+  );
+  return digest;
+}
+
+const noError = (): undefined => undefined;
 
 describe('registry requests through a proxy (real registry, real tunnelling proxy)', function () {
   this.timeout(60_000);
@@ -70,15 +88,7 @@ describe('registry requests through a proxy (real registry, real tunnelling prox
 
     // A streamed blob upload (node:http, not fetch) takes the same way.
     const blob = randomBytes(64 * 1024);
-    const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
-    await registry.uploadBlob(
-      repoOf(repo),
-      digest,
-      blob.length,
-      (async function* () {
-        yield blob;
-      })(),
-    );
+    const digest = await uploadBlob(registry, repoOf(repo), blob);
     assert.ok(
       proxy.requests.some((r) => /^(PUT|PATCH) \/v2\/.*\/blobs\/uploads\//.test(r)),
       `the upload went through the proxy:\n${proxy.requests.join('\n')}`,
@@ -113,14 +123,7 @@ describe('registry requests through a proxy (real registry, real tunnelling prox
     assert.ok(other.requests.includes(`HEAD /v2/${repo}/manifests/v1 (${svc.registry})`));
     // Streamed uploads (node:http) follow HTTP_PROXY as well.
     const blob = randomBytes(16 * 1024);
-    await registry.uploadBlob(
-      repoOf(repo),
-      `sha256:${createHash('sha256').update(blob).digest('hex')}`,
-      blob.length,
-      (async function* () {
-        yield blob;
-      })(),
-    );
+    await uploadBlob(registry, repoOf(repo), blob);
     assert.ok(
       other.requests.some((r) => /^(PUT|PATCH) \/v2\/.*\/blobs\/uploads\//.test(r)),
       `the upload went through HTTP_PROXY:\n${other.requests.join('\n')}`,
@@ -148,10 +151,7 @@ describe('registry requests through a proxy (real registry, real tunnelling prox
       const image = await pushImage(svc.registryUrl, repo, 'v1');
       const strict = await client(() => setting(secure.url))
         .registry.resolve(repoOf(repo), 'v1')
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
+        .then(noError, (e: unknown) => e);
       assert.ok(strict instanceof PromotionError, String(strict));
       assert.match(strict.message, new RegExp(`through the proxy https://127\\.0\\.0\\.1:${secure.port} \\(from the http\\.proxy setting\\)`));
       assert.deepEqual(secure.tunnels, [], 'no tunnel through a proxy whose certificate failed');
@@ -159,14 +159,7 @@ describe('registry requests through a proxy (real registry, real tunnelling prox
       const { registry } = client(() => ({ ...setting(secure.url), strictSSL: false }));
       assert.equal((await registry.resolve(repoOf(repo), 'v1'))?.digest, image.digest);
       const blob = randomBytes(8 * 1024);
-      await registry.uploadBlob(
-        repoOf(repo),
-        `sha256:${createHash('sha256').update(blob).digest('hex')}`,
-        blob.length,
-        (async function* () {
-          yield blob;
-        })(),
-      );
+      await uploadBlob(registry, repoOf(repo), blob);
       assert.ok(
         secure.requests.some((r) => r.startsWith('HEAD ')),
         secure.requests.join('\n'),
@@ -185,10 +178,7 @@ describe('registry requests through a proxy (real registry, real tunnelling prox
     await pushImage(svc.registryUrl, repo, 'v1');
     const refused = await client(() => setting(proxy.url.replace('http://', 'http://proxyuser:wrong-pass@')))
       .registry.resolve(repoOf(repo), 'v1')
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      .then(noError, (e: unknown) => e);
     assert.ok(refused instanceof PromotionError, String(refused));
     assert.equal(refused.kind, 'registry-unreachable');
     assert.match(
@@ -204,19 +194,13 @@ describe('registry requests through a proxy (real registry, real tunnelling prox
     await down.stop();
     const unreachable = await client(() => setting(down.url))
       .registry.resolve(repoOf(repo), 'v1')
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      .then(noError, (e: unknown) => e);
     assert.ok(unreachable instanceof PromotionError, String(unreachable));
     assert.match(unreachable.message, /through the proxy http:\/\/127\.0\.0\.1:\d+ \(from the http\.proxy setting\): ECONNREFUSED/);
 
     const malformed = await client(() => setting('socks5://user:hunter22@proxy.example:1080'))
       .registry.resolve(repoOf(repo), 'v1')
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      .then(noError, (e: unknown) => e);
     assert.ok(malformed instanceof PromotionError, String(malformed));
     assert.equal(malformed.kind, 'config');
     assert.match(
