@@ -50,6 +50,18 @@ export interface TransportRequest {
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** One request as sent: where, what, and what may cut it short. */
+interface Outgoing {
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer | AsyncIterable<Uint8Array> | undefined;
+  readonly signal: AbortSignal | undefined;
+  /** For messages: the registry as the configuration names it. */
+  readonly registry: string;
+  readonly idle: IdleTimer | undefined;
+}
+
 export class RegistryTransport {
   private readonly auth: RegistryAuth;
   private connections: Connections | undefined;
@@ -58,7 +70,7 @@ export class RegistryTransport {
     this.auth = new RegistryAuth(
       options.credentials,
       options.log,
-      (url, method, headers, body, signal) => this.send(url, method, headers, body, signal, url.host, undefined, true),
+      (url, method, headers, body, signal) => this.send({ url, method, headers, body, signal, registry: url.host, idle: undefined }, true),
       () => this.now(),
     );
   }
@@ -134,10 +146,11 @@ export class RegistryTransport {
   ): Promise<Response> {
     const payload = init.body ?? init.stream;
     const retryable = isIdempotent(method) && !init.stream;
-    if (!isRegistryOrigin(endpoint, url)) return this.send(url, method, { ...init.headers }, payload, init.signal, repo.registry, init.idle, retryable);
+    const out: Outgoing = { url, method, headers: { ...init.headers }, body: payload, signal: init.signal, registry: repo.registry, idle: init.idle };
+    if (!isRegistryOrigin(endpoint, url)) return this.send(out, retryable);
     const scopes = mergeScopes([repositoryScope(repo.path, access)], init.extraScopes ?? []);
     const authorization = await this.auth.authorizationFor(endpoint, scopes, init.signal, undefined);
-    const res = await this.send(url, method, withAuth(init.headers, authorization), payload, init.signal, repo.registry, init.idle, retryable);
+    const res = await this.send({ ...out, headers: withAuth(init.headers, authorization) }, retryable);
     if (res.status !== 401 || init.stream) return res;
     // First contact, a token that expired or was revoked early (`error="invalid_token"`), or one
     // with too little access (`error="insufficient_scope"`): learn the challenge and try once more.
@@ -154,27 +167,19 @@ export class RegistryTransport {
     const renewed = await this.auth.authorizationFor(endpoint, wanted, init.signal, authorization);
     if (!renewed || renewed === authorization) return res;
     await res.body?.cancel().catch(() => undefined);
-    return this.send(url, method, withAuth(init.headers, renewed), init.body, init.signal, repo.registry, init.idle, retryable);
+    return this.send({ ...out, headers: withAuth(init.headers, renewed) }, retryable);
   }
 
   /** Sends, retrying what may be retried. Answers 429/5xx as they are once the tries are used up. */
-  private async send(
-    url: URL,
-    method: string,
-    headers: Record<string, string>,
-    body: Buffer | AsyncIterable<Uint8Array> | undefined,
-    signal: AbortSignal | undefined,
-    registry: string,
-    idle: IdleTimer | undefined,
-    retryable: boolean,
-  ): Promise<Response> {
+  private async send(out: Outgoing, retryable: boolean): Promise<Response> {
+    const { url, method, signal } = out;
     const policy = this.options.retry ?? DEFAULT_RETRY;
     const attempts = retryable ? Math.max(1, policy.attempts) : 1;
     for (let attempt = 0; ; attempt++) {
       const last = attempt + 1 >= attempts;
       let res: Response;
       try {
-        res = await this.sendOnce(url, method, headers, body, signal, registry, idle);
+        res = await this.sendOnce(out);
       } catch (error) {
         const failure = error as PromotionError;
         if (last || failure.kind !== 'registry-unreachable' || !isConnectionReset(failure)) throw failure;
@@ -200,15 +205,7 @@ export class RegistryTransport {
   }
 
   /** One try; every failure comes out as a PromotionError (its cause the network error, for isConnectionReset). */
-  private async sendOnce(
-    url: URL,
-    method: string,
-    headers: Record<string, string>,
-    body: Buffer | AsyncIterable<Uint8Array> | undefined,
-    signal: AbortSignal | undefined,
-    registry: string,
-    idle: IdleTimer | undefined,
-  ): Promise<Response> {
+  private async sendOnce({ url, method, headers, body, signal, registry, idle }: Outgoing): Promise<Response> {
     throwIfAborted(signal);
     const limit = idle?.signal ?? AbortSignal.timeout(this.timeoutMs());
     idle?.touch();
