@@ -58,10 +58,10 @@ export interface StartupSide {
 /** Wall and CPU time of one process run to its end, output discarded. */
 function timed(command: string, args: readonly string[], options: { cwd?: string; env: NodeJS.ProcessEnv }): { wall: number; cpu: number } {
   const started = process.hrtime.bigint();
-  const run = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', command, ...args], { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', command, ...args], { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
   const wall = Number(process.hrtime.bigint() - started) / 1e6;
-  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${run.status}: ${run.stderr.toString()}`);
-  const [, user, system] = /CPU (\S+) (\S+)/.exec(run.stderr.toString()) ?? [];
+  if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${child.status}: ${child.stderr.toString()}`);
+  const [, user, system] = /CPU (\S+) (\S+)/.exec(child.stderr.toString()) ?? [];
   return { wall, cpu: (Number(user) + Number(system)) * 1000 };
 }
 
