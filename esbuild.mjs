@@ -25,7 +25,7 @@ function replaceModule(name, request, importer, contents) {
         importer.test(args.resolveDir) ? { path: name, namespace: 'replaced', pluginData: { resolveDir: args.resolveDir } } : undefined,
       );
       build.onLoad({ filter: new RegExp(`^${name}$`), namespace: 'replaced' }, (args) => ({
-        contents: typeof contents === 'function' ? contents(args.pluginData.resolveDir) : contents,
+        contents,
         resolveDir: args.pluginData.resolveDir,
         loader: 'js',
       }));
