@@ -67,7 +67,7 @@ const ssh2Client = replaceModule('ssh2-client', 'ssh2', /[\\/]docker-modem[\\/]l
 
 /**
  * `import … from 'undici'` loads undici's index, which builds everything it exports: WebSocket,
- * EventSource, the Cache API, mocks, cookies. The core imports only the Agent, EnvHttpProxyAgent and
+ * EventSource, the Cache API, mocks, cookies. The core imports only the Agent, ProxyAgent and
  * fetch; give it those, wired as undici's index wires them (the request API on every dispatcher:
  * ProxyAgent tunnels with `connect`; fetch's stack trace kept). An ES module on purpose: importing
  * anything else from 'undici' in src/ fails the build ("No matching export") instead of at run time.
@@ -79,7 +79,7 @@ const undiciParts = replaceModule(
   `import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';
 import api from 'undici/lib/api/index.js';
 import Agent from 'undici/lib/dispatcher/agent.js';
-import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';
+import ProxyAgent from 'undici/lib/dispatcher/proxy-agent.js';
 import { fetch as fetchImpl } from 'undici/lib/web/fetch/index.js';
 Object.assign(Dispatcher.prototype, api);
 async function fetch(init, options = undefined) {
@@ -90,7 +90,7 @@ async function fetch(init, options = undefined) {
     throw err;
   }
 }
-export { Agent, EnvHttpProxyAgent, fetch };
+export { Agent, ProxyAgent, fetch };
 `,
 );
 
@@ -170,7 +170,7 @@ function assertNoVscode(metafile) {
 /** What the plugins above keep out; a new import that brings one back fails the build and says which. */
 const LEFT_OUT = [
   [/[\\/]ajv[\\/]dist[\\/](core|compile[\\/])/, "ajv's schema compiler (the config validator is generated: src/config/schemaCompiler.ts)"],
-  [/[\\/]undici[\\/]index\.js$/, "undici's index (import only Agent, EnvHttpProxyAgent and fetch from 'undici')"],
+  [/[\\/]undici[\\/]index\.js$/, "undici's index (import only Agent, ProxyAgent and fetch from 'undici', or add to undici-parts)"],
   [/[\\/](protobufjs|@grpc)[\\/]/, "dockerode's BuildKit support"],
   [/[\\/]ssh2[\\/]lib[\\/]server\.js$/, "ssh2's server"],
 ];
