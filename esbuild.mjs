@@ -1,28 +1,128 @@
 // Bundles the extension into dist/extension.js and the command-line front end into dist/cli.js.
-// Type checking is its own step (`npm run typecheck`).
+// Type checking is its own step (`npm run typecheck`). `--analyze` prints where each bundle's bytes go.
+//
+// Start-up is most of what a person waits for (docs/benchmarks.md, "Single figures"), so the bundles
+// carry and run at load only what the first lookup needs: the config's validator is generated here
+// instead of compiled at load, and the parts of dependencies promotion never or rarely uses are left
+// out or evaluated on first use (the plugins below).
 import * as esbuild from 'esbuild';
 import { chmod, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+const analyze = process.argv.includes('--analyze');
+const require = createRequire(import.meta.url);
 
+/** Replaces a dependency's module (resolved from `importer`, a folder pattern) by `contents`. */
+function replaceModule(name, request, importer, contents) {
+  return {
+    name,
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`^${request.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`) }, (args) =>
+        importer.test(args.resolveDir) ? { path: name, namespace: 'replaced', pluginData: { resolveDir: args.resolveDir } } : undefined,
+      );
+      build.onLoad({ filter: new RegExp(`^${name}$`), namespace: 'replaced' }, (args) => ({
+        contents,
+        resolveDir: args.pluginData.resolveDir,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+const dockerodeLib = /[\\/]dockerode[\\/]lib$/;
 /**
  * dockerode requires its BuildKit session module (gRPC + protobuf, ~380 KiB minified) at load time,
- * but only `docker build` with BuildKit uses it; promotion never builds. Swap it for a stub.
- * @type {import('esbuild').Plugin}
+ * but only `docker build` with BuildKit uses it; promotion never builds. Swap it for a stub. The same
+ * for its BuildKit progress decoder (protobufjs, ~90 KiB), used only by `docker.followProgress()`.
  */
-const noBuildKitSession = {
-  name: 'no-buildkit-session',
+const noBuildKitSession = replaceModule(
+  'dockerode-session-stub',
+  './session',
+  dockerodeLib,
+  'module.exports = function withSession() { throw new Error("BuildKit sessions are not part of this bundle"); };',
+);
+const noBuildKitProgress = replaceModule(
+  'dockerode-buildkit-stub',
+  './buildkit',
+  dockerodeLib,
+  'exports.followProgress = function followProgress() { throw new Error("BuildKit progress decoding is not part of this bundle; use docker.modem.followProgress"); };',
+);
+
+/**
+ * docker-modem requires ssh2 (~330 KiB with its crypto) when it loads, for `ssh://` engines only.
+ * Keep it in the bundle but evaluate it on the first ssh connection, not whenever the engine is used.
+ */
+const lazySsh = replaceModule(
+  'docker-modem-lazy-ssh',
+  './ssh',
+  /[\\/]docker-modem[\\/]lib$/,
+  'module.exports = function ssh(options) { return require("./ssh.js")(options); };',
+);
+/** Of ssh2, docker-modem uses only the Client: not the SSH server, key generation or the HTTP agents ssh2's index loads too. */
+const ssh2Client = replaceModule('ssh2-client', 'ssh2', /[\\/]docker-modem[\\/]lib$/, 'module.exports = { Client: require("ssh2/lib/client.js") };');
+
+/**
+ * `import … from 'undici'` loads undici's index, which builds everything it exports: WebSocket,
+ * EventSource, the Cache API, mocks, cookies. The core imports only the Agent, ProxyAgent and
+ * fetch; give it those, wired as undici's index wires them (the request API on every dispatcher:
+ * ProxyAgent tunnels with `connect`; fetch's stack trace kept). An ES module on purpose: importing
+ * anything else from 'undici' in src/ fails the build ("No matching export") instead of at run time.
+ */
+const undiciParts = replaceModule(
+  'undici-parts',
+  'undici',
+  /[\\/]src[\\/]/,
+  `import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';
+import api from 'undici/lib/api/index.js';
+import Agent from 'undici/lib/dispatcher/agent.js';
+import ProxyAgent from 'undici/lib/dispatcher/proxy-agent.js';
+import { fetch as fetchImpl } from 'undici/lib/web/fetch/index.js';
+Object.assign(Dispatcher.prototype, api);
+async function fetch(init, options = undefined) {
+  try {
+    return await fetchImpl(init, options);
+  } catch (err) {
+    if (err && typeof err === 'object') Error.captureStackTrace(err);
+    throw err;
+  }
+}
+export { Agent, ProxyAgent, fetch };
+`,
+);
+
+/**
+ * The config's JSON Schema validator, generated now rather than compiled by ajv when the bundle loads
+ * (that compile was half of loading the extension). src/config/schemaCompiler.ts holds the options
+ * and generates the code (ajv's standalone output); the bundles get that code in its place. Tests
+ * run the source, and test/unit/schemaValidator.test.ts checks both validators agree.
+ */
+const generatedSchemaValidator = {
+  name: 'generated-schema-validator',
   setup(build) {
-    build.onResolve({ filter: /^\.\/session$/ }, (args) =>
-      /[\\/]dockerode[\\/]lib$/.test(args.resolveDir) ? { path: 'dockerode-session-stub', namespace: 'stub' } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-      contents: 'module.exports = function withSession() { throw new Error("BuildKit sessions are not part of this bundle"); };',
-      loader: 'js',
-    }));
+    const compiler = resolve('src/config/schemaCompiler.ts');
+    build.onLoad({ filter: /[\\/]src[\\/]config[\\/]schemaCompiler\.ts$/ }, async (args) => {
+      if (resolve(args.path) !== compiler) return undefined;
+      const source = await schemaValidatorSource(compiler);
+      return {
+        contents: `const validate = (function (module) {\n${source}\nreturn module.exports;\n})({ exports: {} });\nexports.compileSchemaValidator = function compileSchemaValidator() { return validate; };\n`,
+        loader: 'js',
+        watchFiles: [compiler, resolve('src/config/promotion.schema.json')],
+      };
+    });
   },
 };
+
+/** Runs schemaCompiler.ts's schemaValidatorSource() (bundled on the fly: it is TypeScript). */
+async function schemaValidatorSource(compiler) {
+  const { outputFiles } = await esbuild.build({ entryPoints: [compiler], bundle: true, platform: 'node', format: 'cjs', packages: 'external', write: false });
+  const module = { exports: {} };
+  new Function('module', 'exports', 'require', outputFiles[0].text)(module, module.exports, require);
+  return module.exports.schemaValidatorSource();
+}
 
 /** @type {import('esbuild').BuildOptions} */
 const extension = {
@@ -38,13 +138,15 @@ const extension = {
   sourcemap: !production,
   sourcesContent: false,
   metafile: true,
-  plugins: [noBuildKitSession],
+  plugins: [noBuildKitSession, noBuildKitProgress, lazySsh, ssh2Client, undiciParts, generatedSchemaValidator],
   logLevel: 'warning',
 };
 
 /**
  * The CLI must run where VS Code is not: `vscode` is not external here, so an import of it anywhere on
  * the CLI's path fails the build (it cannot be resolved), and the check below names the culprit.
+ * Minified in every build: `npm run build && node dist/cli.js` is how CI runs it from a checkout, and a
+ * process that starts per command pays for parsing every byte; the source map stays beside it.
  * @type {import('esbuild').BuildOptions}
  */
 const cli = {
@@ -52,6 +154,7 @@ const cli = {
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/cli.js',
   external: ['cpu-features', '*.node'],
+  minify: true,
   banner: { js: '#!/usr/bin/env node' },
   define: { IMAGE_PROMOTION_VERSION: JSON.stringify(JSON.parse(await readFile('package.json', 'utf8')).version) },
 };
@@ -62,6 +165,21 @@ function assertNoVscode(metafile) {
     .filter(([file, input]) => file.startsWith('src/vscode/') || file === 'src/extension.ts' || input.imports.some((i) => i.path === 'vscode'))
     .map(([file]) => file);
   if (offenders.length) throw new Error(`dist/cli.js must not depend on VS Code, but it bundles ${offenders.join(', ')}`);
+}
+
+/** What the plugins above keep out; a new import that brings one back fails the build and says which. */
+const LEFT_OUT = [
+  [/[\\/]ajv[\\/]dist[\\/](core|compile[\\/])/, "ajv's schema compiler (the config validator is generated: src/config/schemaCompiler.ts)"],
+  [/[\\/]undici[\\/]index\.js$/, "undici's index (import only Agent, ProxyAgent and fetch from 'undici', or add to undici-parts)"],
+  [/[\\/](protobufjs|@grpc)[\\/]/, "dockerode's BuildKit support"],
+  [/[\\/]ssh2[\\/]lib[\\/]server\.js$/, "ssh2's server"],
+];
+
+function assertLeftOut(file, metafile) {
+  for (const [pattern, what] of LEFT_OUT) {
+    const found = Object.keys(metafile.inputs).filter((input) => pattern.test(input));
+    if (found.length) throw new Error(`${file} must not bundle ${what}, but it has ${found.slice(0, 3).join(', ')}`);
+  }
 }
 
 await rm('dist', { recursive: true, force: true });
@@ -75,14 +193,17 @@ if (watch) {
 } else {
   const [ext, cliResult] = await Promise.all([esbuild.build(extension), esbuild.build(cli)]);
   assertNoVscode(cliResult.metafile);
+  assertLeftOut('dist/extension.js', ext.metafile);
+  assertLeftOut('dist/cli.js', cliResult.metafile);
   await chmod('dist/cli.js', 0o755);
-  for (const [file, result] of [
-    ['dist/extension.js', ext],
-    ['dist/cli.js', cliResult],
+  for (const [file, result, minified] of [
+    ['dist/extension.js', ext, production],
+    ['dist/cli.js', cliResult, true],
   ]) {
-    const bytes = Object.entries(result.metafile.outputs)
-      .filter(([name]) => name.endsWith('.js'))
-      .reduce((n, [, o]) => n + o.bytes, 0);
-    console.log(`${file} ${(bytes / 1024).toFixed(0)} KiB${production ? ' (minified)' : ''}`);
+    const gzipped = gzipSync(await readFile(file)).length;
+    console.log(
+      `${file} ${(result.metafile.outputs[file].bytes / 1024).toFixed(0)} KiB${minified ? ' (minified)' : ''}, ${(gzipped / 1024).toFixed(0)} KiB gzipped`,
+    );
+    if (analyze) console.log(await esbuild.analyzeMetafile(result.metafile, { verbose: false }));
   }
 }

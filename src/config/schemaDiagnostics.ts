@@ -1,8 +1,9 @@
 // Validates the parsed config against promotion.schema.json and says what is wrong in plain words.
 // The wording comes from the schema itself (titles, examples, property lists, gate types), so adding
 // a property or a gate type to the schema needs no change here.
-import Ajv, { type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import schemaJson from './promotion.schema.json';
+import { schemaValidator } from './schemaValidator';
 import { didYouMean } from './suggest';
 import { formatPath, pointerToPath, type PathSegment, type Target, type YamlSource } from './yamlSource';
 
@@ -16,37 +17,13 @@ type SchemaNode = { readonly [keyword: string]: unknown };
 
 export const promotionSchema = schemaJson as unknown as SchemaNode;
 
-/** Keywords VS Code and Red Hat's YAML extension read for hovers, completion and messages. */
-const EDITOR_KEYWORDS = [
-  'markdownDescription',
-  'defaultSnippets',
-  'patternErrorMessage',
-  'errorMessage',
-  'enumDescriptions',
-  'markdownEnumDescriptions',
-  'deprecationMessage',
-  'doNotSuggest',
-];
-
-// Compiled once, at module load: validation runs on every save.
-const ajv = new Ajv({
-  allErrors: true,
-  verbose: true, // errors carry their data and schema, which the messages below use
-  discriminator: true, // one clear error for an unknown gate type instead of a oneOf cascade
-  strict: true,
-  strictTypes: true,
-  strictTuples: true,
-  strictRequired: true,
-});
-ajv.addVocabulary(EDITOR_KEYWORDS);
-const validate = ajv.compile(promotionSchema);
-
 /** The gate `type`s the schema knows, in schema order. */
 export function gateTypes(): string[] {
   return discriminatorValues(deref(asNode(asNode(promotionSchema.definitions)?.gate)));
 }
 
 export function schemaProblems(value: unknown, source: YamlSource): SchemaProblem[] {
+  const validate = schemaValidator();
   if (validate(value)) return [];
   const errors = validate.errors ?? [];
   const alternatives = errors.filter((e) => (e.keyword === 'oneOf' || e.keyword === 'anyOf') && !e.parentSchema?.discriminator);

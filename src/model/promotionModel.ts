@@ -21,6 +21,10 @@ export class PromotionModel {
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private abort: AbortController | undefined;
+  /** For the start-up timing line (the log only): when the model (the extension) started, the config was first ready, rows first shown. */
+  private readonly createdAt = Date.now();
+  private configReadyAt: number | undefined;
+  private rowsShown = false;
 
   constructor(private readonly services: SnapshotServices & { log: Logger }) {}
 
@@ -58,6 +62,7 @@ export class PromotionModel {
     if (state.kind === 'invalid' && this.state.kind === 'ready' && this.current) this.kept = { config: this.state, snapshot: this.current };
     else if (state.kind !== 'invalid') this.kept = undefined;
     this.state = state;
+    if (state.kind === 'ready') this.configReadyAt ??= Date.now();
     this.current = undefined;
     this.partial = undefined;
     this.fire();
@@ -78,6 +83,7 @@ export class PromotionModel {
     const generation = this.generation;
     const abort = new AbortController();
     this.abort = abort;
+    const started = Date.now();
     this.running = (async () => {
       this.fire();
       try {
@@ -86,11 +92,13 @@ export class PromotionModel {
           // Only while nothing complete is shown: a later refresh replaces what is shown at once.
           if (generation !== this.generation || this.current) return;
           this.partial = partial;
+          this.logFirstRows(partial, started, 'the builds still being read');
           this.fire();
         });
         if (generation !== this.generation) return;
         this.current = snapshot;
         this.partial = undefined;
+        this.logFirstRows(snapshot, started, 'complete');
         this.services.log.debug(
           `refreshed ${snapshot.environments.length} environments and ${snapshot.builds.state === 'ok' ? snapshot.builds.rows.length : 0} builds in ${snapshot.durationMs} ms`,
         );
@@ -107,6 +115,17 @@ export class PromotionModel {
   dispose(): void {
     this.abort?.abort();
     this.listeners.clear();
+  }
+
+  /** Once per session: how long from activation until the environments' rows could be drawn, and where that went. */
+  private logFirstRows(snapshot: Snapshot, refreshStarted: number, what: string): void {
+    if (this.rowsShown) return;
+    this.rowsShown = true;
+    const now = Date.now();
+    const config = this.configReadyAt === undefined ? '' : `the config ready after ${this.configReadyAt - this.createdAt} ms, `;
+    this.services.log.info(
+      `start-up: ${snapshot.environments.length} environment rows ready ${now - this.createdAt} ms after activation (${config}their digests ${now - refreshStarted} ms into the first refresh, ${what}; the extension host has run ${Math.round(process.uptime() * 1000)} ms)`,
+    );
   }
 
   private fire(): void {

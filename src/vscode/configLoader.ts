@@ -3,6 +3,7 @@
 // A multi-root workspace has one loader per folder (folderWorkspace.ts).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { fileSize, readFileBytes } from './workspaceFs';
 import { parsePromotionConfigBytes, tooLarge } from '../config/configBytes';
 import { MAX_CONFIG_BYTES, parsePromotionConfig } from '../config/parseConfig';
 import type { ConfigDiagnostic, ParsedConfig } from '../config/types';
@@ -89,8 +90,8 @@ export class ConfigLoader implements vscode.Disposable {
     let parsed: ParsedConfig;
     try {
       // The size first: a cloned repository's 50 MB "config" is not read into memory at all.
-      const { size } = await vscode.workspace.fs.stat(file);
-      parsed = size > MAX_CONFIG_BYTES ? { diagnostics: [tooLarge(size)] } : parsePromotionConfigBytes(await vscode.workspace.fs.readFile(file));
+      const size = await fileSize(file);
+      parsed = size > MAX_CONFIG_BYTES ? { diagnostics: [tooLarge(size)] } : parsePromotionConfigBytes(await readFileBytes(file));
     } catch {
       this.diagnostics.delete(file);
       return this.publish({ kind: 'no-config', file: file.fsPath });

@@ -1,9 +1,10 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
+import { fileSize } from './workspaceFs';
 
-/** Whether a workspace file exists (through VS Code's file system, so remote folders work too). */
+/** Whether a workspace file exists (directly on the extension host's disk, else through VS Code's file system: remote folders work too). */
 export async function fileExists(uri: vscode.Uri): Promise<boolean> {
   try {
-    await vscode.workspace.fs.stat(uri);
+    await fileSize(uri);
     return true;
   } catch {
     return false;

@@ -1,8 +1,12 @@
-// The command-line peers, run as a person would type them (execFile, never a shell string).
-import { execFile } from 'node:child_process';
+// The command-line peers, run as a person would type them (execFile, never a shell string), and the
+// start-up of our own command line against one of them.
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promotionYaml } from '../fixtures/promotionYaml';
+import { makeTempDir, pushImage, tagExisting, uniqueRepo, type TestServices } from '../harness';
+import { median } from './stats';
 
 export function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 15 * 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -41,4 +45,54 @@ export function skopeoListTags(repository: string): Promise<string> {
 /** The Docker CLI against the harness's private engine (DOCKER_HOST, DOCKER_CONFIG from clientEnv). */
 export function docker(args: readonly string[], env: Record<string, string>): Promise<string> {
   return run('docker', args, { ...env });
+}
+
+export interface StartupSide {
+  readonly label: string;
+  /** Medians over the runs; CPU is user + system (GNU time), less at the mercy of a shared machine's load. */
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly walls: readonly number[];
+}
+
+/** Wall and CPU time of one process run to its end, output discarded. */
+function timed(command: string, args: readonly string[], options: { cwd?: string; env: NodeJS.ProcessEnv }): { wall: number; cpu: number } {
+  const started = process.hrtime.bigint();
+  const child = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', command, ...args], { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
+  const wall = Number(process.hrtime.bigint() - started) / 1e6;
+  if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${child.status}: ${child.stderr.toString()}`);
+  const [, user, system] = /CPU (\S+) (\S+)/.exec(child.stderr.toString()) ?? [];
+  return { wall, cpu: (Number(user) + Number(system)) * 1000 };
+}
+
+/**
+ * `image-promotion status` (dist/cli.js: 3 environments, 1 build, the engine pinged) against `docker
+ * manifest inspect` of one tag, on the harness's registry and engine, alternating, `rounds` each.
+ */
+export async function cliStartup(root: string, svc: TestServices, rounds = 10): Promise<{ ours: StartupSide; peer: StartupSide }> {
+  const repo = uniqueRepo('startup');
+  const build = await pushImage(svc.registryUrl, repo, 'a1b2c3d');
+  await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
+  await tagExisting(svc.registryUrl, repo, build.digest, 'staging');
+  const dir = makeTempDir('bench-cli');
+  writeFileSync(
+    join(dir, '.promotion.yaml'),
+    promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }, { name: 'production' }]),
+  );
+  const env: NodeJS.ProcessEnv = { ...svc.clientEnv(process.env) };
+  for (const name of ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'DOCKER_CONTEXT']) delete env[name];
+  const cli = join(root, 'dist', 'cli.js');
+  const ours: { wall: number; cpu: number }[] = [];
+  const peer: { wall: number; cpu: number }[] = [];
+  for (let i = 0; i < rounds; i++) {
+    ours.push(timed(process.execPath, [cli, 'status'], { cwd: dir, env }));
+    peer.push(timed('docker', ['manifest', 'inspect', '--insecure', `${svc.registry}/${repo}:dev`], { env }));
+  }
+  const side = (label: string, runs: { wall: number; cpu: number }[]): StartupSide => ({
+    label,
+    wallMs: median(runs.map((r) => r.wall)),
+    cpuMs: median(runs.map((r) => r.cpu)),
+    walls: runs.map((r) => r.wall),
+  });
+  return { ours: side('image-promotion status', ours), peer: side('docker manifest inspect', peer) };
 }

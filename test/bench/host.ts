@@ -1,28 +1,60 @@
 // The extension in the real VS Code host (code-server's server build in headless Chromium): from
 // opening the workbench page to the first rendered environment rows holding digests, and the
 // Builds view over a repository of 2,000 tags (time to its first rows, extension host memory).
-import { readdirSync, readFileSync } from 'node:fs';
+// Each run also reads the extension's own start-up line from its log (promotionModel.ts), which
+// splits "activation → rows" into the config and the digests, measured inside the extension host.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startCodeServer, harnessClientEnv, type CodeServer } from '../vscode-host/codeServer';
 import { Workbench } from '../ui/workbench';
+import { median } from './stats';
 
-export interface HostFigures {
+/** What the extension logged about its own start-up (see PromotionModel.logFirstRows). */
+export interface ExtensionStartup {
+  /** Activation → the environments' rows ready to draw. */
+  readonly rowsMs: number;
+  /** Of which: activation → the config parsed and handed to the model. */
+  readonly configMs: number;
+  /** Of which: the first refresh's start → every environment's digest known. */
+  readonly digestsMs: number;
+  /** How long the extension host process had run by then (its own start-up, other extensions). */
+  readonly hostUptimeMs: number;
+}
+
+export interface HostRun {
   readonly serverStartMs: number;
-  /** page opened → rows of `view` rendered with digests (workbench start, activation, refresh, render). */
+  /** Page opened → rows of `view` rendered with their digests (workbench start, activation, refresh, render). */
   readonly toRowsMs: number;
   /** Of which: until the workbench showed (activity bar, status bar, our view container's icon). */
   readonly workbenchMs: number;
-  readonly rows: number;
+  /** Of which: until the side bar showed our view container (clicked once the workbench showed). */
+  readonly viewOpenedMs: number;
+  /** The view opened → its rows: activation (the view's opening activates the extension here), config, refresh, render. */
+  readonly viewToRowsMs: number;
+  readonly extension: ExtensionStartup | undefined;
   /** Resident memory of the extension host process once the rows show. */
   readonly extensionHostRssMiB: number | undefined;
 }
 
-/** Waits in the page itself (20 ms polling) for `count` rows of the view whose accessible label holds a digest. */
+/** Medians over the runs (each from a fresh server and browser), and the runs themselves. */
+export interface HostFigures extends HostRun {
+  readonly rows: number;
+  readonly runs: readonly HostRun[];
+}
+
+/**
+ * Waits in the page itself (20 ms polling) for `count` rows of the view that say which build or digest
+ * they hold: an environment row reads `name, tag · <build tag or sha256:…>`, a build row `tag, sha256:…`.
+ * (Not just "12 hex digits somewhere": once the builds are known an environment row names its build
+ * tag instead of the digest, so that only matched while the first refresh was still partial.)
+ */
 async function rowsWithDigests(wb: Workbench, view: string, count: number, timeoutMs: number): Promise<void> {
   const check = `(() => {
     const pane = [...document.querySelectorAll('.part.sidebar .pane')].find((p) => p.querySelector('.pane-header h3.title')?.textContent?.trim() === ${JSON.stringify(view)});
     if (!pane) return false;
-    const rows = [...pane.querySelectorAll('.pane-body .monaco-list-row')].filter((r) => /[0-9a-f]{12}/.test(r.getAttribute('aria-label') || ''));
+    const holds = /^[^,]+, (\\S+ · (sha256:[0-9a-f]{12}|[0-9a-f]{7,40})( ·|$)|.*sha256:[0-9a-f]{12})/;
+    const rows = [...pane.querySelectorAll('.pane-body .monaco-list-row')].filter((r) => holds.test(r.getAttribute('aria-label') || ''));
     return rows.length >= ${count};
   })()`;
   await wb.page.waitForFunction(check, undefined, { polling: 20, timeout: timeoutMs });
@@ -34,7 +66,40 @@ export async function hostFigures(options: {
   view: 'Environments' | 'Builds';
   rows: number;
   env: Record<string, string>;
+  /** Fresh server and browser each (default 1: a run takes half a minute on a loaded machine). */
+  rounds?: number;
 }): Promise<HostFigures> {
+  const runs: HostRun[] = [];
+  for (let i = 0; i < (options.rounds ?? 1); i++) runs.push(await hostRun(options));
+  const med = (pick: (r: HostRun) => number | undefined): number => median(runs.map(pick).filter((v): v is number => v !== undefined));
+  const withStartup = runs.filter((r) => r.extension);
+  return {
+    serverStartMs: med((r) => r.serverStartMs),
+    toRowsMs: med((r) => r.toRowsMs),
+    workbenchMs: med((r) => r.workbenchMs),
+    viewOpenedMs: med((r) => r.viewOpenedMs),
+    viewToRowsMs: med((r) => r.viewToRowsMs),
+    extension: withStartup.length
+      ? {
+          rowsMs: med((r) => r.extension?.rowsMs),
+          configMs: med((r) => r.extension?.configMs),
+          digestsMs: med((r) => r.extension?.digestsMs),
+          hostUptimeMs: med((r) => r.extension?.hostUptimeMs),
+        }
+      : undefined,
+    extensionHostRssMiB: runs.some((r) => r.extensionHostRssMiB !== undefined) ? med((r) => r.extensionHostRssMiB) : undefined,
+    rows: options.rows,
+    runs,
+  };
+}
+
+async function hostRun(options: {
+  registry: string;
+  repository: string;
+  view: 'Environments' | 'Builds';
+  rows: number;
+  env: Record<string, string>;
+}): Promise<HostRun> {
   let server: CodeServer | undefined;
   let wb: Workbench | undefined;
   try {
@@ -43,14 +108,56 @@ export async function hostFigures(options: {
     wb = await Workbench.open({ server, workspace: { env: { IMGPROMO_TEST_REGISTRY: options.registry, IMGPROMO_TEST_REPOSITORY: options.repository } } });
     const workbenchMs = performance.now() - started;
     await wb.openViewContainer();
+    const viewOpenedMs = performance.now() - started;
     if (options.view === 'Builds') await wb.expandView('Builds');
     await rowsWithDigests(wb, options.view, options.rows, 120_000);
     const toRowsMs = performance.now() - started;
-    return { serverStartMs: server.startMs, toRowsMs, workbenchMs, rows: options.rows, extensionHostRssMiB: extensionHostRss(server.pid) };
+    return {
+      serverStartMs: server.startMs,
+      toRowsMs,
+      workbenchMs,
+      viewOpenedMs,
+      viewToRowsMs: toRowsMs - viewOpenedMs,
+      extension: await extensionStartup(server.dirs.userData),
+      extensionHostRssMiB: extensionHostRss(server.pid),
+    };
   } finally {
     await wb?.close();
     await server?.stop();
   }
+}
+
+const STARTUP_LINE =
+  /start-up: \d+ environment rows ready (\d+) ms after activation \(the config ready after (\d+) ms, their digests (\d+) ms into the first refresh, [^;]*; the extension host has run (\d+) ms\)/;
+
+/** The start-up line of the extension's log (`<user data>/logs/<session>/exthost*\/<extension id>/Image Promotion.log`); the log is written with a delay, so wait a little. */
+async function extensionStartup(userData: string): Promise<ExtensionStartup | undefined> {
+  for (let tries = 0; tries < 25; tries++) {
+    for (const file of findFiles(join(userData, 'logs'), 'Image Promotion.log', 4)) {
+      const m = STARTUP_LINE.exec(readFileSync(file, 'utf8'));
+      if (m) return { rowsMs: Number(m[1]), configMs: Number(m[2]), digestsMs: Number(m[3]), hostUptimeMs: Number(m[4]) };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return undefined;
+}
+
+function findFiles(dir: string, name: string, depth: number): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => {
+    const path = join(dir, entry);
+    if (entry === name) return [path];
+    try {
+      return depth > 0 && statSync(path).isDirectory() ? findFiles(path, name, depth - 1) : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** The RSS of the server's descendant running `--type=extensionHost`, from /proc. */

@@ -3,13 +3,15 @@
 // shaping latency and bandwidth. Prints one table of medians and ratios (ours / peer) with requests,
 // connections and round trips, a few single figures, and the same as JSON (test-results/bench.json).
 //
-//   npm run bench [-- --profiles=loopback,50 --cases=refresh,same,local,cross,index --no-host --quick]
+//   npm run bench [-- --profiles=loopback,50 --cases=refresh,same,local,cross,index,startup,host --no-host --quick]
+//   (start-up figures alone: --cases=startup,host --profiles=none)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sharedServices, startRegistry, tagExisting, uniqueRepo, type Registry } from '../harness';
 import { repoRoot } from '../vscode-host/codeServer';
 import { bundleFigures } from './bundle';
+import { cliStartup } from './cli';
 import { benchCore } from './core';
 import { historyReadMs } from './historyRead';
 import { hostFigures } from './host';
@@ -24,7 +26,7 @@ import { AccessLog } from './wire';
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const wantedProfiles = option('profiles')?.split(',');
-const wantedCases = new Set(option('cases')?.split(',') ?? ['refresh', 'same', 'local', 'cross', 'index']);
+const wantedCases = new Set(option('cases')?.split(',') ?? ['refresh', 'same', 'local', 'cross', 'index', 'startup', 'host']);
 const quick = args.includes('--quick');
 
 function say(line: string): void {
@@ -36,11 +38,13 @@ async function main(): Promise<void> {
   const root = repoRoot();
   const figures: Figure[] = [];
   const bundle = bundleFigures(root);
+  const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
+  figures.push({ name: 'bundle dist/extension.js (production build)', value: `${kib(bundle.bytes)} (${kib(bundle.gzipBytes)} gzipped)` });
+  figures.push({ name: 'bundle dist/cli.js (production build)', value: `${kib(bundle.cliBytes)} (${kib(bundle.cliGzipBytes)} gzipped)` });
   figures.push({
-    name: 'bundle dist/extension.js (production build)',
-    value: `${(bundle.bytes / 1024).toFixed(0)} KiB (${(bundle.gzipBytes / 1024).toFixed(0)} KiB gzipped)`,
+    name: 'bundle load (require in a fresh Node process, vscode stubbed), median of 7',
+    value: `${bundle.loadMs.toFixed(1)} ms (${bundle.loadRuns.map((r) => r.toFixed(0)).join(', ')})`,
   });
-  figures.push({ name: 'bundle load (require in a fresh Node process, vscode stubbed), median of 7', value: `${bundle.loadMs.toFixed(1)} ms` });
   const history = await historyReadMs();
   figures.push({
     name: 'history file read, 50,000 lines',
@@ -62,6 +66,17 @@ async function main(): Promise<void> {
     const sources: Sources = { small, large, cross, index: { repo: uniqueRepo('index') } };
     const refresh = wantedCases.has('refresh') ? [await makeRefreshRepo(a.url, 3, 20), await makeRefreshRepo(a.url, 10, 200)] : [];
     say(`  ready after ${((performance.now() - began) / 1000).toFixed(0)} s`);
+
+    if (wantedCases.has('startup')) {
+      say('CLI start-up…');
+      const { ours, peer } = await cliStartup(root, svc);
+      const side = (s: typeof ours): string =>
+        `${s.wallMs.toFixed(0)} ms wall (${s.cpuMs.toFixed(0)} ms CPU; runs ${s.walls.map((w) => w.toFixed(0)).join(', ')})`;
+      figures.push({
+        name: `CLI start-up: ${ours.label} (3 environments, 1 build, engine ping) vs ${peer.label} (one tag), loopback, median of ${ours.walls.length} alternating`,
+        value: `${side(ours)} vs ${side(peer)}`,
+      });
+    }
 
     const results: ProfileResults[] = [];
     for (const profile of PROFILES) {
@@ -89,7 +104,7 @@ async function main(): Promise<void> {
       }
     }
 
-    if (!args.includes('--no-host'))
+    if (!args.includes('--no-host') && wantedCases.has('host'))
       await hostCases(a, refresh[0], svc.env, figures).catch((error: unknown) =>
         figures.push({ name: 'VS Code host', value: `failed: ${(error as Error).message.split('\n')[0]}` }),
       );
@@ -119,10 +134,15 @@ async function main(): Promise<void> {
 async function hostCases(a: Registry, envRepo: RefreshRepo | undefined, env: Record<string, string>, figures: Figure[]): Promise<void> {
   say('VS Code host (code-server + Chromium)…');
   const repo = envRepo ?? (await makeRefreshRepo(a.url, 3, 20));
-  const envs = await hostFigures({ registry: a.host, repository: repo.repo, view: 'Environments', rows: 3, env });
+  const envs = await hostFigures({ registry: a.host, repository: repo.repo, view: 'Environments', rows: 3, env, rounds: quick ? 1 : 3 });
+  const inside = envs.extension
+    ? `; inside the extension host: activation → rows ${envs.extension.rowsMs.toFixed(0)} ms (config ${envs.extension.configMs.toFixed(0)} ms, digests ${envs.extension.digestsMs.toFixed(0)} ms into the first refresh; the extension host had run ${envs.extension.hostUptimeMs.toFixed(0)} ms)`
+    : '';
   figures.push({
-    name: 'VS Code host: workbench page opened → 3 environment rows with digests (loopback registry)',
-    value: `${envs.toRowsMs.toFixed(0)} ms, of which ${envs.workbenchMs.toFixed(0)} ms until the workbench showed (code-server started ${envs.serverStartMs.toFixed(0)} ms before)`,
+    name: `VS Code host: workbench page opened → 3 environment rows with digests (loopback registry), median of ${envs.runs.length}`,
+    value:
+      `${envs.toRowsMs.toFixed(0)} ms, of which ${envs.workbenchMs.toFixed(0)} ms until the workbench showed and ${envs.viewToRowsMs.toFixed(0)} ms from the view opening to its rows` +
+      `${inside} (runs, page open → workbench / view → rows: ${envs.runs.map((r) => `${r.workbenchMs.toFixed(0)} / ${r.viewToRowsMs.toFixed(0)}`).join(', ')} ms)`,
   });
   const many = await manyTags(a.url, 2000);
   const builds = await hostFigures({ registry: a.host, repository: many, view: 'Builds', rows: 1, env });
