@@ -109,7 +109,7 @@ export async function screenshot(target: Page | Locator, name: string, options: 
   const page = 'mainFrame' in target ? target : target.page();
   // The harness's engine socket and workspace live in temp folders: masked, so no picture names a path of this machine.
   const machinePaths = page.locator('.label-description, .monaco-highlighted-label, .statusbar-item', { hasText: /\/tmp\// });
-  await subject.screenshot({ path: file, animations: 'disabled', mask: [machinePaths], maskColor: '#8888' });
+  await subject.screenshot({ path: file, animations: 'disabled', mask: [machinePaths], maskColor: '#808080' });
   const written = [file];
   if (options.readme && process.env.IMGPROMO_README_SCREENSHOTS === '1') {
     const readme = isAbsolute(options.readme) ? options.readme : join(repoRoot(), options.readme);
