@@ -22,12 +22,7 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
   }
 
   getChildren(node?: PromotionNode): PromotionNode[] {
-    if (!node)
-      return topLevel<PromotionNode>(
-        this.folders,
-        (f) => this.rowsOf(f),
-        (group) => group,
-      );
+    if (!node) return topLevel(this.folders, (f) => this.rowsOf(f));
     if (node.kind !== 'folder') return [];
     const folder = this.folders.get(node.folder);
     if (!folder) return [];

@@ -39,12 +39,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
   }
 
   getChildren(node?: PromotionNode): PromotionNode[] {
-    if (!node)
-      return topLevel<PromotionNode>(
-        this.folders,
-        (f) => this.rowsOf(f),
-        (group) => group,
-      );
+    if (!node) return topLevel(this.folders, (f) => this.rowsOf(f));
     if (node.kind === 'folder') {
       const folder = this.folders.get(node.folder);
       return folder ? this.rowsOf(folder) : [];

@@ -23,9 +23,9 @@ export interface TreeFolders {
 }
 
 /** The top level of a view: a group row per folder, or the one configured folder's rows, or nothing. */
-export function topLevel<N>(folders: TreeFolders, rowsOf: (folder: TreeFolder) => N[], group: (node: FolderNode) => N): N[] {
+export function topLevel<N>(folders: TreeFolders, rowsOf: (folder: TreeFolder) => N[]): (N | FolderNode)[] {
   const configured = folders.configured;
-  if (folders.grouped) return configured.map((f) => group({ kind: 'folder', folder: f.key }));
+  if (folders.grouped) return configured.map((f): FolderNode => ({ kind: 'folder', folder: f.key }));
   return configured[0] ? rowsOf(configured[0]) : [];
 }
 

@@ -29,12 +29,7 @@ export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode
   }
 
   getChildren(node?: HistoryNode): HistoryNode[] {
-    if (!node)
-      return topLevel<HistoryNode>(
-        this.folders,
-        (f) => this.rowsOf(f),
-        (group) => group,
-      );
+    if (!node) return topLevel(this.folders, (f) => this.rowsOf(f));
     if (node.kind === 'environment') return node.records.map((record) => ({ kind: 'record', record, ...(node.folder ? { folder: node.folder } : {}) }));
     if (node.kind !== 'folder') return [];
     const folder = this.folders.get(node.folder);
