@@ -191,13 +191,28 @@ export class Workbench {
   /** Clicks the activity-bar item (unless its container is already showing) and waits for the side bar to show it. */
   async openViewContainer(title: string = VIEW_CONTAINER_TITLE): Promise<void> {
     const item = this.activityItem(title);
-    const checked = await item.locator('xpath=..').getAttribute('class');
-    if (!checked?.split(' ').includes('checked')) await item.click();
-    await this.parkMouse();
-    await this.page
-      .locator('.part.sidebar .composite.title h2', { hasText: new RegExp(title, 'i') })
-      .first()
-      .waitFor({ state: 'visible', timeout: 15_000 });
+    const heading = this.page.locator('.part.sidebar .composite.title h2', { hasText: new RegExp(title, 'i') }).first();
+    // Right after a (re)load the workbench restores its layout: the item can read as checked while the
+    // side bar stays hidden (seen after a reload, and after a killed extension host). Click until the title shows.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const checked = (await item.locator('xpath=..').getAttribute('class'))?.split(' ').includes('checked');
+      const showing =
+        checked &&
+        (await heading.waitFor({ state: 'visible', timeout: 2_000 }).then(
+          () => true,
+          () => false,
+        ));
+      if (showing) return;
+      await item.click();
+      await this.parkMouse();
+      try {
+        await heading.waitFor({ state: 'visible', timeout: 5_000 });
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+    }
   }
 
   /** Drags the sash between the side bar and the editor so the side bar is `width` pixels wide (long descriptions fit). */
