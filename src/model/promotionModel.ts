@@ -109,7 +109,8 @@ export class PromotionModel {
         this.fire();
       }
     })();
-    return this.running;
+    // A config loaded meanwhile dropped this result: the caller waits for the snapshot of the config now loaded.
+    return this.running.then(() => (generation !== this.generation ? (this.queued ?? this.running ?? this.refresh()) : undefined));
   }
 
   dispose(): void {

@@ -64,3 +64,40 @@ describe('promotion model: progressive snapshots', () => {
     model.dispose();
   });
 });
+
+describe('promotion model: a refresh overtaken by a config reload', () => {
+  it('resolves only once the config loaded meanwhile has its snapshot (a late watcher event reloading the same file)', async () => {
+    let held: (() => void) | undefined;
+    let holdNext = false;
+    const found: ManifestDescriptor = { digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 1 };
+    const registry = {
+      resolve: async () => {
+        if (holdNext) {
+          holdNext = false;
+          await new Promise<void>((resolve) => (held = resolve));
+        }
+        return found;
+      },
+      listTags: async () => [],
+    } as unknown as RegistryClient;
+    const model = new PromotionModel({
+      registry,
+      describe: async (_repo, d) => ({ digest: d, mediaType: '', isIndex: false, platforms: [], labels: {}, created: '2026-01-01T00:00:00Z' }),
+      log: new MemoryLog(),
+    });
+    const cfg = config(promotionYaml('r.example/app', [{ name: 'production' }]));
+    const ready = { kind: 'ready', file: 'f', config: cfg, workspaceDir: '.' } as const;
+    model.setConfig(ready);
+    await model.refresh();
+    assert.ok(model.snapshot, 'the first snapshot');
+    holdNext = true;
+    const refreshing = model.refresh();
+    for (let i = 0; i < 50 && !held; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(held, 'the second refresh is looking up');
+    model.setConfig({ ...ready }); // the same file again: this refresh's result is dropped
+    held!();
+    await refreshing;
+    assert.equal(model.snapshot?.environments[0]?.lookup.state, 'present', 'a snapshot of the config loaded now');
+    model.dispose();
+  });
+});
