@@ -20,6 +20,8 @@ export class ConfigLoader implements vscode.Disposable {
   private typingTimer: NodeJS.Timeout | undefined;
   private file: vscode.Uri | undefined;
   private disposed = false;
+  /** The file and bytes behind the config the model holds now, so a watcher event for an unchanged file keeps its snapshot. */
+  private loaded: string | undefined;
 
   constructor(
     private readonly folder: vscode.WorkspaceFolder,
@@ -43,11 +45,12 @@ export class ConfigLoader implements vscode.Disposable {
     return this.file ?? this.fileIn(this.folder.uri);
   }
 
-  async reload(): Promise<void> {
+  /** `changed`: only when the file's bytes differ from what is loaded (a file watcher's event; watchers fire twice, and late). */
+  async reload(only?: 'changed'): Promise<void> {
     if (this.disposed) return;
     this.file = this.fileIn(this.folder.uri);
     this.watch();
-    await this.load();
+    await this.load(only);
   }
 
   dispose(): void {
@@ -68,7 +71,7 @@ export class ConfigLoader implements vscode.Disposable {
     this.watchers = [];
     const schedule = (): void => {
       clearTimeout(this.timer);
-      this.timer = setTimeout(() => void this.reload(), DEBOUNCE_MS);
+      this.timer = setTimeout(() => void this.reload('changed'), DEBOUNCE_MS);
     };
     // Watch the folder's candidate, so a config created, changed or deleted is followed; a file outside the folder too.
     const patterns = [new vscode.RelativePattern(this.folder, this.settings.configFile(this.folder.uri))];
@@ -84,18 +87,24 @@ export class ConfigLoader implements vscode.Disposable {
     }
   }
 
-  private async load(): Promise<void> {
+  private async load(only?: 'changed'): Promise<void> {
     const file = this.file;
     if (!file || this.disposed) return;
     let parsed: ParsedConfig;
+    let loaded: string | undefined;
     try {
       // The size first: a cloned repository's 50 MB "config" is not read into memory at all.
       const size = await fileSize(file);
-      parsed = size > MAX_CONFIG_BYTES ? { diagnostics: [tooLarge(size)] } : parsePromotionConfigBytes(await readFileBytes(file));
+      const bytes = size > MAX_CONFIG_BYTES ? undefined : await readFileBytes(file);
+      loaded = bytes && `${file.toString()}\n${Buffer.from(bytes).toString('base64')}`;
+      if (only === 'changed' && loaded !== undefined && loaded === this.loaded && this.model.config.kind === 'ready') return;
+      parsed = bytes ? parsePromotionConfigBytes(bytes) : { diagnostics: [tooLarge(size)] };
     } catch {
+      this.loaded = undefined;
       this.diagnostics.delete(file);
       return this.publish({ kind: 'no-config', file: file.fsPath });
     }
+    this.loaded = parsed.config ? loaded : undefined;
     this.diagnostics.set(file, parsed.diagnostics.map(toDiagnostic));
     if (!parsed.config) {
       this.log.warn(`${file.fsPath} has ${parsed.diagnostics.filter((d) => d.severity === 'error').length} error(s); see the Problems panel`);
