@@ -30,6 +30,11 @@ describe('UI: production on a fresh demo (check gates, promote, roll back, histo
     await wb.waitForTreeRows('Environments', (rs) => row(rs, 'production').includes('3f9c2ab · behind staging'));
   });
 
+  afterEach(async function () {
+    // A failed step may leave its dialog open: the tests after it would time out behind the modal.
+    if (this.currentTest?.state === 'failed') await wb?.dismissModals();
+  });
+
   after(async () => {
     await wb?.close();
   });
@@ -56,13 +61,9 @@ describe('UI: production on a fresh demo (check gates, promote, roll back, histo
     await wb.runCommand('Image Promotion: Promote to Staging');
     const dialog = await wb.waitForDialog();
     assert.equal(dialog.message, 'Promote c52a9f1 from development into staging?');
-    const progress = wb.page.locator('.notifications-toasts .notification-toast').filter({ hasText: /Promot/ });
-    await progress.first().waitFor({ state: 'visible', timeout: 10_000 });
-    const whileAsked = await wb.toastTexts();
-    assert.ok(
-      whileAsked.some((t) => /Waiting for your confirmation \(you type "staging"\)/.test(t)),
-      whileAsked.join(' | '),
-    );
+    // The extension host sends progress messages at most every 100 ms (merged), the dialog at once: the toast
+    // reads "Resolving digests…" for a moment after the dialog opened. Wait for what it says while asking.
+    const whileAsked = await wb.waitForToast(/Promoting development to staging.*Waiting for your confirmation \(you type "staging"\)/);
     assert.ok(!whileAsked.some((t) => /Checking gates/.test(t)), whileAsked.join(' | '));
     await wb.clickDialogButton('Continue…');
     await wb.quickInput().locator('.quick-input-box input').waitFor({ state: 'visible', timeout: 10_000 });

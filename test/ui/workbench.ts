@@ -204,7 +204,9 @@ export class Workbench {
           () => false,
         ));
       if (showing) return;
-      await item.click();
+      // The action item, not its label: the item's badge lies over the label and takes the click (the badge
+      // is inside the item, so a click anywhere on it opens the container, as a person's does).
+      await item.locator('xpath=..').click();
       await this.parkMouse();
       try {
         await heading.waitFor({ state: 'visible', timeout: 5_000 });
@@ -538,6 +540,27 @@ export class Workbench {
   }
 
   /** Texts of every notification toast, progress ones included ("Promoting…: Waiting for your confirmation…"). */
+  /** After a failed step: closes an open dialog and input box (Escape), so the next test is not stuck behind them. */
+  async dismissModals(): Promise<void> {
+    for (let i = 0; i < 4; i++) {
+      const open = (await this.dialog().isVisible()) || (await this.quickInput().isVisible());
+      if (!open) return;
+      await this.page.keyboard.press('Escape');
+      await this.page.waitForTimeout(200);
+    }
+  }
+
+  /** Waits until some notification toast reads `text` (progress messages reach the window up to 100 ms late); returns all toasts' texts. */
+  async waitForToast(text: RegExp, timeoutMs = 10_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const texts = await this.toastTexts();
+      if (texts.some((t) => text.test(t))) return texts;
+      if (Date.now() > deadline) throw new Error(`no notification reads ${text} within ${timeoutMs} ms: ${texts.join(' | ') || 'none shown'}`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+
   async toastTexts(): Promise<string[]> {
     const texts = await this.page.locator('.notifications-toasts .notification-toast').allInnerTexts();
     return texts.map((t) => t.replace(/\s+/g, ' ').trim());
