@@ -124,6 +124,17 @@ function exact(text: string | RegExp): RegExp {
   return typeof text === 'string' ? new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) : text;
 }
 
+/** Workbenches open now, so a failed test's windows can be photographed (screenshotsOfFailure). */
+const openWorkbenches = new Set<Workbench>();
+
+/** After a failed test: a screenshot of every open workbench, `failed-<test title>.png` in test-results/. */
+export async function screenshotsOfFailure(title: string): Promise<string[]> {
+  const name = `failed-${title.replace(/[^\w.-]+/g, '-').slice(0, 80)}`;
+  const written: string[] = [];
+  for (const wb of openWorkbenches) written.push(...(await screenshot(wb.page, name).catch(() => [])));
+  return written;
+}
+
 export class Workbench {
   private constructor(
     readonly page: Page,
@@ -159,6 +170,7 @@ export class Workbench {
       const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 }, colorScheme: 'light' });
       if (verbose) page.on('console', (m) => console.log(`[browser ${m.type()}] ${m.text()}`));
       const wb = new Workbench(page, server, folder, url, browser, { server: options.server === undefined, workspace });
+      openWorkbenches.add(wb);
       await page.goto(url);
       const activity = options.readyActivity === undefined ? (extensionDevelopmentPath ? VIEW_CONTAINER_TITLE : undefined) : options.readyActivity;
       await wb.waitReady({ activity: activity ?? undefined, timeoutMs: options.readyTimeoutMs ?? 60_000 });
@@ -634,6 +646,7 @@ export class Workbench {
 
   /** Closes the browser, stops the server it started and removes the fixture workspace it made. */
   async close(): Promise<void> {
+    openWorkbenches.delete(this);
     await this.browser.close().catch(() => undefined);
     if (this.owned.server) await this.server.stop().catch(() => undefined);
     this.owned.workspace?.dispose();

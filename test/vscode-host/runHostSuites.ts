@@ -322,7 +322,20 @@ export async function runUiSuite(options: UiSuiteOptions = {}): Promise<SuiteRes
     process.env[key] = value;
   }
   const Mocha = loadMocha();
-  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: options.testTimeoutMs ?? 120_000, reporter: 'spec' });
+  const mocha = new Mocha({
+    ui: 'bdd',
+    color: false,
+    timeout: options.testTimeoutMs ?? 120_000,
+    reporter: 'spec',
+    rootHooks: {
+      // What the window showed when a test failed: test-results/failed-<title>.png, for runs nobody watched (CI).
+      async afterEach(this: MochaType.Context) {
+        if (this.currentTest?.state !== 'failed') return;
+        const workbench = require(join(outDir(), 'ui', 'workbench.js')) as typeof import('../ui/workbench');
+        for (const file of await workbench.screenshotsOfFailure(this.currentTest.fullTitle())) console.log(`      failure screenshot: ${file}`);
+      },
+    },
+  });
   const grep = options.grep ?? process.env.IMGPROMO_UI_GREP;
   if (grep) mocha.grep(grep);
   for (const f of files) mocha.addFile(f);
