@@ -84,5 +84,7 @@ describe('the .vsix for the Marketplace and Open VSX', function () {
     assert.match(manifest.scripts['publish:ovsx'] ?? '', new RegExp(`\\bovsx@[0-9.]+ publish ${out.replace(/\./g, '\\.')}$`));
     assert.match(manifest.scripts['publish:marketplace'] ?? '', new RegExp(`\\bvsce publish .*--packagePath ${out.replace(/\./g, '\\.')}$`));
     assert.match(manifest.scripts['package:pre-release'] ?? '', /package:vsix -- --pre-release$/);
+    // Ending in `--`, `npm run package -- -o <file>` (test/ui/vsix.test.ts) hands -o on to vsce, not to npm.
+    assert.match(manifest.scripts.package ?? '', /&& npm run -s package:vsix --$/);
   });
 });
