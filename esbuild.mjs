@@ -6,9 +6,9 @@
 // instead of compiled at load, and the parts of dependencies promotion never or rarely uses are left
 // out or evaluated on first use (the plugins below).
 import * as esbuild from 'esbuild';
-import { chmod, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const production = process.argv.includes('--production');
@@ -180,6 +180,46 @@ function assertLeftOut(file, metafile) {
     const found = Object.keys(metafile.inputs).filter((input) => pattern.test(input));
     if (found.length) throw new Error(`${file} must not bundle ${what}, but it has ${found.slice(0, 3).join(', ')}`);
   }
+}
+
+/**
+ * The GitHub Action's entry, committed (action.yml runs it; a runner downloads nothing): the CLI with a
+ * thin wrapper, minified, no source map, so the same sources give the same bytes anywhere.
+ * `--action` writes it (`npm run build:action`); `--action --check` fails when the committed file is
+ * not what the sources give now. `--out=<file>` for another file (the test of the check).
+ * @type {import('esbuild').BuildOptions}
+ */
+const action = {
+  ...cli,
+  entryPoints: ['src/action/main.ts'],
+  outfile: 'action/index.js',
+  sourcemap: false,
+  banner: {},
+  write: false,
+  // src/cli/main.ts runs itself when it is the process's main module, which the bundle is: the
+  // wrapper calls main() with the inputs instead.
+  define: { ...cli.define, 'require.main': 'undefined' },
+};
+
+async function actionBundle(check, file) {
+  const result = await esbuild.build({ ...action, outfile: file });
+  assertNoVscode(result.metafile);
+  assertLeftOut(file, result.metafile);
+  const bytes = result.outputFiles[0].contents;
+  if (!check) {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, bytes);
+    console.log(`${file} ${(bytes.length / 1024).toFixed(0)} KiB (minified), ${(gzipSync(bytes).length / 1024).toFixed(0)} KiB gzipped`);
+  } else if (!Buffer.from(bytes).equals(await readFile(file).catch(() => Buffer.alloc(0)))) {
+    console.error(`${file} is stale: it is not what the sources build now. Run \`npm run build:action\` and commit ${file}.`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv.includes('--action')) {
+  const out = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? action.outfile;
+  await actionBundle(process.argv.includes('--check'), out);
+  process.exit();
 }
 
 await rm('dist', { recursive: true, force: true });

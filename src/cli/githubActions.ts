@@ -1,4 +1,6 @@
-// GitHub Actions: failures as `::error::` annotations, promotions as a table in the step summary.
+// GitHub Actions: failures as `::error::` annotations, promotions as a table in the step summary and
+// as step outputs (digest, previous-digest, status, transport) for the steps after it.
+import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { shortDigest } from '../core/reference';
 import type { PromotionOutcome } from '../promotion/promote';
@@ -41,5 +43,35 @@ export async function writeStepSummary(markdown: string, env: NodeJS.ProcessEnv 
     return undefined;
   } catch (error) {
     return `the step summary ${file} could not be written: ${(error as Error).message}`;
+  }
+}
+
+/** The step outputs of a promotion or rollback; an empty target's previous digest is empty. */
+export function outcomeOutputs(outcome: PromotionOutcome): Record<string, string> {
+  return { digest: outcome.digest ?? '', 'previous-digest': outcome.previousDigest ?? '', status: outcome.status, transport: outcome.transport };
+}
+
+/**
+ * Outputs in $GITHUB_OUTPUT's format, each as `name<<delimiter`, the value, the delimiter (as
+ * @actions/core writes them), so no value can end its line early or set another output.
+ */
+export function outputLines(values: Readonly<Record<string, string>>, delimiter = `ghadelimiter_${randomUUID()}`): string {
+  return Object.entries(values)
+    .map(([name, value]) => {
+      if (name.includes(delimiter) || value.includes(delimiter)) throw new Error(`the output ${name} holds its own delimiter`);
+      return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
+    })
+    .join('');
+}
+
+/** Appends step outputs to $GITHUB_OUTPUT on GitHub Actions; a failure to write it never fails the promotion. */
+export async function writeStepOutputs(values: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const file = env.GITHUB_OUTPUT;
+  if (!onGitHubActions(env) || !file) return undefined;
+  try {
+    await appendFile(file, outputLines(values));
+    return undefined;
+  } catch (error) {
+    return `the step outputs file ${file} could not be written: ${(error as Error).message}`;
   }
 }

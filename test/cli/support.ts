@@ -15,7 +15,15 @@ export interface CliRun {
 }
 
 /** Variables a developer's or CI's shell may carry that would change what the CLI does. */
-const AMBIENT = ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'GITHUB_ACTOR', 'GITLAB_USER_LOGIN', 'IMAGE_PROMOTION_APPROVED_BY', 'DOCKER_CONTEXT'];
+const AMBIENT = [
+  'GITHUB_ACTIONS',
+  'GITHUB_STEP_SUMMARY',
+  'GITHUB_OUTPUT',
+  'GITHUB_ACTOR',
+  'GITLAB_USER_LOGIN',
+  'IMAGE_PROMOTION_APPROVED_BY',
+  'DOCKER_CONTEXT',
+];
 
 let cacheHome: string | undefined;
 

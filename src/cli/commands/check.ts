@@ -5,6 +5,7 @@ import { shortDigest } from '../../core/reference';
 import type { CliContext } from '../context';
 import { environmentNamed, sourceFor } from '../context';
 import { EXIT, type ExitCode } from '../exitCodes';
+import { writeStepOutputs } from '../githubActions';
 
 export async function check(ctx: CliContext, environment: string, options: { build?: string }, signal: AbortSignal): Promise<ExitCode> {
   const target = environmentNamed(ctx.config, environment);
@@ -12,6 +13,8 @@ export async function check(ctx: CliContext, environment: string, options: { bui
   const result = await runCheck(ctx.app, { config: ctx.config, source, target }, { trusted: ctx.trusted, workspaceDir: ctx.workspaceDir, signal });
   const heading = `${result.sourceLabel} → ${result.target}${result.digest ? ` (${shortDigest(result.digest)})` : ''}: ${result.problem ? 'could not check' : result.passed ? 'all gates pass' : 'blocked'}`;
   ctx.out.result([heading, ...result.gates.map(gateLine)].join('\n'), result);
+  const outputsProblem = await writeStepOutputs({ digest: result.digest ?? '', status: result.problem ? 'error' : result.passed ? 'passed' : 'blocked' });
+  if (outputsProblem) ctx.out.message(outputsProblem);
   if (result.problem) {
     ctx.out.error(result.problem, `image-promotion check ${target.name}`);
     return EXIT.infrastructure;

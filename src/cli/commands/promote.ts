@@ -12,7 +12,7 @@ import type { PromotionOutcome, PromotionRequest } from '../../promotion/promote
 import type { CliContext } from '../context';
 import { environmentNamed, sourceFor } from '../context';
 import { CliError, EXIT, exitForOutcome, type ExitCode } from '../exitCodes';
-import { summaryTable, writeStepSummary } from '../githubActions';
+import { outcomeOutputs, summaryTable, writeStepOutputs, writeStepSummary } from '../githubActions';
 import type { Interrupt } from '../interrupt';
 import { approvalProblem, CliPrompts, type PromptChoices } from '../prompts';
 
@@ -98,8 +98,8 @@ async function run(ctx: CliContext, request: PromotionRequest, choices: PromptCh
       titleFor(outcome, request.target),
     );
   if (recordProblem) out.error(recordProblem, 'promotion not recorded');
-  const summaryProblem = await writeStepSummary(summaryTable(outcome));
-  if (summaryProblem) out.message(summaryProblem);
+  for (const unwritten of [await writeStepSummary(summaryTable(outcome)), await writeStepOutputs(outcomeOutputs(outcome))])
+    if (unwritten) out.message(unwritten);
   return code;
 }
 
