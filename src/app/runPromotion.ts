@@ -4,6 +4,7 @@
 // Both the extension and the CLI call this.
 import { randomUUID } from 'node:crypto';
 import { arrivals } from '../history/queries';
+import { failedWebhooks, sendWebhooks, webhooksFor, type WebhookResult } from '../notify/sendWebhooks';
 import { promote, type PromotionEnvironment, type PromotionOutcome, type PromotionRequest } from '../promotion/promote';
 import type { AppServices } from './services';
 
@@ -15,10 +16,15 @@ export interface RecordedOutcome {
   readonly outcome: PromotionOutcome;
   /** Set when the attempt could not be recorded: the sentence to show. */
   readonly recordProblem?: string;
+  /**
+   * The config's webhooks, told after the record was written. Not awaited here: a slow or failing
+   * receiver never delays or fails the promotion; the front end says what failed when they answer.
+   */
+  readonly notifications: Promise<WebhookResult[]>;
 }
 
 export async function runPromotion(
-  app: Pick<AppServices, 'promotion' | 'history' | 'records'>,
+  app: Pick<AppServices, 'promotion' | 'history' | 'records' | 'log'>,
   request: PromotionRequest,
   env: RunEnvironment,
 ): Promise<RecordedOutcome> {
@@ -43,5 +49,11 @@ export async function runPromotion(
   const { record, problem } = await app.history.record(workspaceDir, request, outcome, startedId);
   // After the file: a registry that refuses the record never fails a move that already happened.
   await app.records.write(outcome, record);
-  return { outcome, ...(problem ? { recordProblem: problem } : {}) };
+  const hooks = webhooksFor(request.config, request.target.name);
+  const notifications = hooks.length ? sendWebhooks(hooks, record) : Promise.resolve([]);
+  void notifications.then((results) => {
+    for (const r of results) if (r.ok) app.log.info(`notified ${r.shownAs} (${r.ms} ms)`);
+    for (const line of failedWebhooks(results)) app.log.warn(line);
+  });
+  return { outcome, notifications, ...(problem ? { recordProblem: problem } : {}) };
 }

@@ -13,6 +13,7 @@ import {
   type ParsedConfig,
   type PromotionConfig,
 } from './types';
+import { checkWebhooks, normaliseWebhooks, type RawWebhook } from './webhooks';
 import { compileWorkspacePattern, type WorkspacePattern } from './workspacePattern';
 import { formatPath, YamlSource, type PathSegment, type Target } from './yamlSource';
 
@@ -111,6 +112,7 @@ interface RawConfig {
   readonly image: string;
   readonly builds?: { readonly tagPattern?: string; readonly limit?: number };
   readonly environments: readonly RawEnvironment[];
+  readonly notify?: readonly RawWebhook[];
 }
 
 interface RawEnvironment {
@@ -119,19 +121,26 @@ interface RawEnvironment {
   readonly image?: string;
   readonly protected?: boolean;
   readonly gates?: readonly (Record<string, unknown> & { readonly type: GateConfig['type'] })[];
+  readonly notify?: readonly RawWebhook[];
 }
 
 function normalise(raw: RawConfig): PromotionConfig {
   const repository = parseRepository(raw.image);
-  const environments = raw.environments.map((env): EnvironmentConfig => ({
-    name: env.name,
-    tag: env.tag,
-    image: env.image ?? raw.image,
-    repository: env.image === undefined ? repository : parseRepository(env.image),
-    protected: env.protected ?? false,
-    gates: (env.gates ?? []).map((gate) => GATE_KINDS[gate.type].normalise(gate)),
-  }));
+  const environments = raw.environments.map((env): EnvironmentConfig => {
+    const notify = normaliseWebhooks(env.notify);
+    return {
+      name: env.name,
+      tag: env.tag,
+      image: env.image ?? raw.image,
+      repository: env.image === undefined ? repository : parseRepository(env.image),
+      protected: env.protected ?? false,
+      gates: (env.gates ?? []).map((gate) => GATE_KINDS[gate.type].normalise(gate)),
+      ...(notify ? { notify } : {}),
+    };
+  });
+  const notify = normaliseWebhooks(raw.notify);
   return {
+    ...(notify ? { notify } : {}),
     image: raw.image,
     repository,
     builds: {
@@ -149,6 +158,7 @@ function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource)
   const defaultRepository = checkRepository(value.image, ['image'], report);
   const tagPattern = checkTagPattern(value.builds, report);
   const environments = Array.isArray(value.environments) ? value.environments : [];
+  checkWebhooks(value.notify, ['notify'], report);
 
   const names = new Map<string, number>();
   const targets: { index: number; repository: Repository; tag: string }[] = [];
@@ -210,6 +220,7 @@ function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource)
       );
     }
 
+    checkWebhooks(env.notify, [...at, 'notify'], report);
     if (Array.isArray(env.gates)) {
       const scope = { environmentIndex: index };
       env.gates.forEach((gate: unknown, g) => {

@@ -23,6 +23,24 @@ export interface PromotionConfig {
   readonly builds: BuildsConfig;
   /** In promotion order; at least one. */
   readonly environments: readonly EnvironmentConfig[];
+  /** Webhooks told about every environment's promotions (absent: none). */
+  readonly notify?: readonly WebhookConfig[];
+}
+
+/** The outcomes a webhook can listen to: an attempt's outcome, and `rolled-back` for a rollback that succeeded. */
+export const NOTIFY_OUTCOMES = ['succeeded', 'failed', 'blocked', 'cancelled', 'rolled-back'] as const;
+export type NotifyOutcome = (typeof NOTIFY_OUTCOMES)[number];
+export const WEBHOOK_FORMATS = ['json', 'slack', 'teams'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10;
+
+/** A POST after each recorded attempt it listens to. `url` and header values may hold `${env:NAME}`. */
+export interface WebhookConfig {
+  readonly url: string;
+  readonly format: WebhookFormat;
+  readonly on: readonly NotifyOutcome[];
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
 }
 
 export interface BuildsConfig {
@@ -41,6 +59,8 @@ export interface EnvironmentConfig {
   /** Promotion into it requires typing its name. */
   readonly protected: boolean;
   readonly gates: readonly GateConfig[];
+  /** Webhooks told about this environment's promotions, besides the config-wide ones (absent: none). */
+  readonly notify?: readonly WebhookConfig[];
 }
 
 export type GateConfig = CommandGateConfig | ApprovalGateConfig | HttpGateConfig | SoakGateConfig | LabelGateConfig;

@@ -2,6 +2,7 @@
 // the history line written before the result is shown, the trees refreshed afterwards.
 import * as vscode from 'vscode';
 import { runPromotion } from '../app/runPromotion';
+import { failedWebhooks } from '../notify/sendWebhooks';
 import type { AppServices } from '../app/services';
 import type { PromotionModel } from '../model/promotionModel';
 import { sourceLabelOf, type PromotionOutcome, type PromotionRequest } from '../promotion/promote';
@@ -15,7 +16,7 @@ export class PromotionRunner {
   constructor(
     private readonly deps: {
       readonly model: PromotionModel;
-      readonly app: Pick<AppServices, 'promotion' | 'history' | 'records'>;
+      readonly app: Pick<AppServices, 'promotion' | 'history' | 'records' | 'log'>;
       readonly interaction: () => UserInteraction;
       /** A promotion started or ended: trees redraw the environment's row. */
       readonly onBusyChanged: () => void;
@@ -34,7 +35,7 @@ export class PromotionRunner {
     this.deps.onBusyChanged();
     try {
       const outcome = await withCancellableProgress(title, async (report, signal) => {
-        const { outcome, recordProblem } = await runPromotion(this.deps.app, request, {
+        const { outcome, recordProblem, notifications } = await runPromotion(this.deps.app, request, {
           trusted: vscode.workspace.isTrusted,
           workspaceDir,
           prompts: this.deps.interaction(),
@@ -42,6 +43,10 @@ export class PromotionRunner {
           signal,
         });
         if (recordProblem) void vscode.window.showErrorMessage(recordProblem);
+        // Shown when the receivers answer, after the outcome: a webhook never holds the promotion up.
+        void notifications.then((results) => {
+          for (const line of failedWebhooks(results)) void vscode.window.showWarningMessage(`Image Promotion: ${line}`);
+        });
         return outcome;
       });
       showOutcome(outcome, request.build);

@@ -1,5 +1,6 @@
 // `promote <environment>` and `rollback <environment>`: the whole verified promotion through the same
 // runPromotion the extension calls, recorded, reported on stdout, summarised on GitHub Actions.
+import { failedWebhooks } from '../../notify/sendWebhooks';
 import { runPromotion } from '../../app/runPromotion';
 import { gateLine } from '../../app/text/confirmationText';
 import type { EnvironmentConfig } from '../../config/types';
@@ -83,7 +84,7 @@ async function run(ctx: CliContext, request: PromotionRequest, choices: PromptCh
       throw new CliError(`The Docker engine at ${engine.address} does not answer: ${errorMessage(engine.error)}`, EXIT.infrastructure);
   }
   const prompts = new CliPrompts(choices, out);
-  const { outcome, recordProblem } = await runPromotion(ctx.app, request, {
+  const { outcome, recordProblem, notifications } = await runPromotion(ctx.app, request, {
     trusted: ctx.trusted,
     workspaceDir: ctx.workspaceDir,
     prompts,
@@ -100,6 +101,8 @@ async function run(ctx: CliContext, request: PromotionRequest, choices: PromptCh
   if (recordProblem) out.error(recordProblem, 'promotion not recorded');
   for (const unwritten of [await writeStepSummary(summaryTable(outcome)), await writeStepOutputs(outcomeOutputs(outcome))])
     if (unwritten) out.message(unwritten);
+  // After the result is out: the process waits for the webhooks (each within its time limit) before it exits.
+  for (const line of failedWebhooks(await notifications)) out.message(line);
   return code;
 }
 
