@@ -1,6 +1,6 @@
 // `check <environment>`: every gate of the promotion, run now, one line each; nothing is written.
 import { runCheck } from '../../app/runCheck';
-import { gateLine } from '../../app/text/confirmationText';
+import { gateLines } from '../../app/text/confirmationText';
 import { shortDigest } from '../../core/reference';
 import type { CliContext } from '../context';
 import { environmentNamed, sourceFor } from '../context';
@@ -11,7 +11,7 @@ export async function check(ctx: CliContext, environment: string, options: { bui
   const source = await sourceFor(ctx, target, options.build, signal);
   const result = await runCheck(ctx.app, { config: ctx.config, source, target }, { trusted: ctx.trusted, workspaceDir: ctx.workspaceDir, signal });
   const heading = `${result.sourceLabel} → ${result.target}${result.digest ? ` (${shortDigest(result.digest)})` : ''}: ${result.problem ? 'could not check' : result.passed ? 'all gates pass' : 'blocked'}`;
-  ctx.out.result([heading, ...result.gates.map(gateLine)].join('\n'), result);
+  ctx.out.result([heading, ...result.gates.flatMap(gateLines)], result);
   if (result.problem) {
     ctx.out.error(result.problem, `image-promotion check ${target.name}`);
     return EXIT.infrastructure;
