@@ -2,7 +2,7 @@
 import { appendFile } from 'node:fs/promises';
 import { shortDigest } from '../core/reference';
 import type { PromotionOutcome } from '../promotion/promote';
-import { escapeControls } from './inert';
+import { escapeControls, inertData } from './inert';
 
 export function onGitHubActions(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.GITHUB_ACTIONS === 'true';
@@ -13,8 +13,8 @@ export function onGitHubActions(env: NodeJS.ProcessEnv = process.env): boolean {
  * any other control character (ESC, bidi overrides…) escaped visibly, as in every line the CLI prints.
  */
 export function errorAnnotation(message: string, title?: string): string {
-  const prop = title ? ` title=${escapeControls(escapeData(title).replace(/:/g, '%3A').replace(/,/g, '%2C'))}` : '';
-  return `::error${prop}::${escapeControls(escapeData(message))}`;
+  const prop = title ? ` title=${inertData(escapeData(title).replace(/:/g, '%3A').replace(/,/g, '%2C'))}` : '';
+  return `::error${prop}::${inertData(escapeData(message))}`;
 }
 
 function escapeData(text: string): string {

@@ -11,7 +11,7 @@ import { pushImage, sharedServices, uniqueRepo, type TestServices } from '../har
 import { cliEnv, describeRun, runCli, workspace, type CliRun } from './support';
 
 const ESC = '\u001b';
-const INJECTED = '::error title=Injected::this line was forged by a history record';
+const INJECTED = '::error title=Injected::this line was forged by a history record ##[error]and this in the older form';
 const LINK = `${ESC}]8;;https://evil.example/${ESC}\\innocent${ESC}]8;;${ESC}\\`;
 // The label gate quotes the first 60 characters: C1 and bidi first.
 const HOSTILE_LABEL = `txt.\u202eexe.sh \u009b2J \u2066x\u2069 ${ESC}[31mplatform${ESC}[0m ${LINK}`;
@@ -29,6 +29,7 @@ function assertInert(run: CliRun, what: string): void {
   ] as const) {
     const at = RAW.exec(text);
     assert.equal(at, null, `${what}: a raw ${JSON.stringify(at?.[0])} on ${stream}\n${describeRun(run)}`);
+    assert.doesNotMatch(text, /##\[/, `${what}: the runner's older command form on ${stream}\n${describeRun(run)}`);
     for (const line of text.split(/\r\n|\r|\n/)) {
       if (!line.trimStart().startsWith('::')) continue;
       assert.ok(stream === 'stderr' && OWN_ANNOTATION.test(line), `${what}: ${stream} line starts a workflow command: ${line}\n${describeRun(run)}`);

@@ -27,6 +27,7 @@ const CORPUS: readonly string[] = [
   'txt.\u202eexe.sh',
   'line\u2028separator\u2029paragraph',
   '%0A::error::percent-encoded already',
+  'legacy form anywhere: ##[error]Injected and ##[add-mask]x',
 ];
 
 /** Any character that must never reach a terminal raw. */
@@ -53,6 +54,7 @@ function commandLines(text: string): string[] {
 function assertInert(text: string, what: string): void {
   assert.doesNotMatch(text.replace(/\n/g, ''), RAW, `${what}: a raw control character: ${JSON.stringify(text)}`);
   assert.deepEqual(commandLines(text), [], `${what}: a line starts a workflow command: ${JSON.stringify(text)}`);
+  assert.doesNotMatch(text, /##\[/, `${what}: the runner's older command form: ${JSON.stringify(text)}`);
 }
 
 describe('inert CLI output', () => {
@@ -65,6 +67,7 @@ describe('inert CLI output', () => {
     assert.equal(inertLine('  ::warning::x'), '  \\x3a:warning::x');
     assert.equal(inertLine('a :: b ::c'), 'a :: b ::c', 'a :: not at the start is text');
     assert.equal(inertLine('plain ✓ ünïcödé 日本語'), 'plain ✓ ünïcödé 日本語');
+    assert.equal(inertLine('x ##[error]y'), 'x #\\x23[error]y');
   });
 
   for (const mode of ['result', 'message', 'error', 'progress', 'log'] as const) {
@@ -120,6 +123,7 @@ describe('inert CLI output', () => {
     for (const c of commands) {
       assert.match(c, /^::error title=[^:,\n\r]*::[^\n\r]*$/, c);
       assert.doesNotMatch(c, RAW, c);
+      assert.doesNotMatch(c, /##\[/, c);
     }
     assert.equal(lines.length, 2 * CORPUS.length);
   });
