@@ -315,7 +315,7 @@ class Promotion {
    */
   private answerLost(error: PromotionError): Ended {
     this.finalDigest = this.digest!;
-    this.log.warn(`the answer to the write was lost (${errorMessage(error)}); read back, ${this.target.name} holds ${this.digest!}: the write landed`);
+    this.log.warn(`the answer to the write was lost (${error.message}); read back, ${this.target.name} holds ${this.digest!}: the write landed`);
     return this.succeeded(`The answer to the write was lost (${error.message}); reading ${this.target.tag} back showed that the write landed`);
   }
 
