@@ -96,6 +96,16 @@ describe('inert CLI output', () => {
     assert.equal(err.text(), 'who: alice\\n::error title=Injected::pwned\n');
   });
 
+  it('lines the CLI composes (a config error and its diagnostics) print as lines, each inert, and annotate as one', () => {
+    const err = capture();
+    const output = new Output(false, false, { stdout: capture().stream, stderr: err.stream }, { GITHUB_ACTIONS: 'true' });
+    output.error(['.promotion.yaml has errors:', `.promotion.yaml:2:3: bad value "${ESC}[31m"`], 'usage');
+    assert.equal(
+      err.text(),
+      '.promotion.yaml has errors:\n.promotion.yaml:2:3: bad value "\\x1b[31m"\n::error title=usage::.promotion.yaml has errors:%0A.promotion.yaml:2:3: bad value "\\x1b[31m"\n',
+    );
+  });
+
   it('--json: the same JSON value, C1 and bidi as \\u escapes, no line starting a workflow command', () => {
     const out = capture();
     const value = { records: CORPUS.map((v, i) => ({ i, who: { name: v }, [v]: v })), top: CORPUS };
