@@ -57,7 +57,7 @@ export async function openContext(options: CommonOptions, out: Output = new Outp
     throw new CliError(`No promotion config at ${state.file}. Run in the folder that holds ${DEFAULT_CONFIG_FILE}, or pass --config <file>.`, EXIT.usage);
   }
   if (state.kind === 'invalid') {
-    throw new CliError([`${state.file} has errors:`, ...diagnosticLines(state.file, state.diagnostics)].join('\n'), EXIT.usage);
+    throw new CliError([`${state.file} has errors:`, ...diagnosticLines(state.file, state.diagnostics)], EXIT.usage);
   }
   const app = composeServices({
     log: out.logger(),

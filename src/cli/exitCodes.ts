@@ -43,10 +43,13 @@ export function exitForOutcome(outcome: PromotionOutcome, interrupted: boolean):
 
 /** A failure the CLI reports before or outside a promotion, with the exit code it means. */
 export class CliError extends Error {
+  /** The message as printed: one line, or the lines it was given (each printed inert). */
+  readonly lines: readonly string[];
   constructor(
-    message: string,
+    message: string | readonly string[],
     readonly code: ExitCode,
   ) {
-    super(message);
+    super(typeof message === 'string' ? message : message.join('\n'));
+    this.lines = typeof message === 'string' ? [message] : message;
   }
 }

@@ -79,9 +79,9 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
             ? EXIT.interrupted
             : exitForFailure(error instanceof PromotionError ? error.kind : undefined);
       const message = errorMessage(error);
-      out.error(message, `image-promotion ${command.name()}`);
+      out.error(error instanceof CliError ? error.lines : message, `image-promotion ${command.name()}`);
       if (out.json) out.result('', { error: { message, ...(error instanceof PromotionError ? { kind: error.kind } : {}) }, exitCode: code });
-      if (!(error instanceof CliError || error instanceof PromotionError) && options.verbose) out.message((error as Error).stack ?? '');
+      if (!(error instanceof CliError || error instanceof PromotionError) && options.verbose) out.message(((error as Error).stack ?? '').split('\n'));
     } finally {
       interrupt.dispose();
       await ctx?.app.blobLocations.flush(); // before the process exits; never throws
@@ -145,7 +145,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.stdout.write('', () => process.exit(code)),
     (error: unknown) => {
-      process.stderr.write(`image-promotion: ${errorMessage(error)}\n`);
+      new Output(false, false).message(`image-promotion: ${errorMessage(error)}`);
       process.exit(EXIT.infrastructure);
     },
   );

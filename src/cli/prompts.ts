@@ -1,9 +1,10 @@
 // The person at a terminal, or a pipeline with none. Without a terminal nothing is asked: approval
 // gates and protected environments need --yes with --approved-by, and that approver is recorded.
 import { createInterface } from 'node:readline/promises';
-import { confirmationDetail, confirmationTitle } from '../app/text/confirmationText';
+import { confirmationDetailLines, confirmationTitle } from '../app/text/confirmationText';
 import type { EnvironmentConfig } from '../config/types';
 import type { Confirmation, MovedTarget, PromotionPrompts } from '../promotion/promote';
+import { inertLine } from './inert';
 import type { Output } from './output';
 
 export interface PromptChoices {
@@ -37,7 +38,7 @@ export class CliPrompts implements PromotionPrompts {
   ) {}
 
   async confirm(c: Confirmation): Promise<boolean> {
-    this.out.message(`${confirmationTitle(c)}\n${confirmationDetail(c)}`);
+    this.out.message([confirmationTitle(c), ...confirmationDetailLines(c)]);
     if (c.requireTypedName) {
       if (this.choices.yes && this.choices.approvedBy) {
         this.approver = this.choices.approvedBy;
@@ -65,7 +66,7 @@ export class CliPrompts implements PromotionPrompts {
   private async ask(question: string): Promise<string> {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
-      return (await rl.question(question)).trim();
+      return (await rl.question(inertLine(question))).trim();
     } finally {
       rl.close();
     }

@@ -1,4 +1,5 @@
 // Errors that cross the core's boundary carry a kind the UI can act on and a message a person can read.
+import { sentence } from './sentences';
 
 export type FailureKind =
   | 'config' // the promotion config is wrong
@@ -44,7 +45,7 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 export function errorMessage(error: unknown): string {
-  if (error instanceof PromotionError) return error.hint ? `${error.message}. ${error.hint}` : error.message;
+  if (error instanceof PromotionError) return error.hint ? `${sentence(error.message)} ${error.hint}` : error.message;
   if (error instanceof Error) return error.message;
   return String(error);
 }

@@ -9,6 +9,7 @@ import type { EnvironmentConfig } from '../config/types';
 import type { CredentialProblem, CredentialProvider } from '../credentials/credentials';
 import { CancelledError, errorMessage, isCancelled, PromotionError, throwIfAborted } from '../core/errors';
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
+import { sentence, sentences } from '../core/sentences';
 import { needsTypedApproval, passed, type GateResult } from '../gates/gate';
 import { promotionLockPath, tryPromotionLock } from '../history/promotionLock';
 import { describeImage } from '../images/imageDetails';
@@ -90,7 +91,10 @@ class Promotion {
         shared = await tryPromotionLock(promotionLockPath(this.env.historyFile, this.target.name, key), what);
       } catch (error) {
         local.release();
-        return new Ended('failed', `Could not take the promotion lock beside ${this.env.historyFile}: ${errorMessage(error)}. Nothing was written.`);
+        return new Ended(
+          'failed',
+          sentences(`Could not take the promotion lock beside ${this.env.historyFile}: ${errorMessage(error)}`, 'Nothing was written.'),
+        );
       }
       if ('busy' in shared) {
         local.release();
@@ -290,13 +294,29 @@ class Promotion {
         new PromotionError('verification', 'digest mismatch after the write'),
       );
     }
-    const along = committed.note ? ` ${committed.note}.` : '';
+    return this.succeeded(committed.note);
+  }
+
+  private succeeded(note?: string): Ended {
+    const digest = this.digest!;
     const verb = this.mode === 'rollback' ? 'rolled back to' : 'now holds';
-    this.log.info(`${this.mode === 'rollback' ? 'Rollback' : 'Promotion'} of ${this.sourceLabel} into ${target.name} succeeded: ${digest}`);
+    const how = this.transport === 'engine' ? 'through the Docker engine' : 'copied registry-side';
+    this.log.info(`${this.mode === 'rollback' ? 'Rollback' : 'Promotion'} of ${this.sourceLabel} into ${this.target.name} succeeded: ${digest}`);
     return new Ended(
       'succeeded',
-      `${target.name} ${verb} ${shortDigest(digest)} (from ${this.sourceLabel}, ${transport === 'engine' ? 'through the Docker engine' : 'copied registry-side'}), verified in the registry.${along}`,
+      sentences(`${this.target.name} ${verb} ${shortDigest(digest)} (from ${this.sourceLabel}, ${how}), verified in the registry`, note),
     );
+  }
+
+  /**
+   * The write failed on our side of the wire (its answer reset, timed out) but the read-back shows
+   * the target holds the promoted digest: the registry holds exactly what was chosen, so the
+   * promotion happened and is verified — reported as the success it is, saying the answer was lost.
+   */
+  private answerLost(error: PromotionError): Ended {
+    this.finalDigest = this.digest!;
+    this.log.warn(`the answer to the write was lost (${error.message}); read back, ${this.target.name} holds ${this.digest!}: the write landed`);
+    return this.succeeded(`The answer to the write was lost (${error.message}); reading ${this.target.tag} back showed that the write landed`);
   }
 
   private async restore(current: string | null): Promise<{ foundDigest: string | null; message: string }> {
@@ -324,6 +344,7 @@ class Promotion {
         (d) => d?.digest ?? null,
         () => undefined,
       );
+      if (current === this.digest && !cancelled) return this.answerLost(promotionError);
       if (current === undefined) {
         this.finalDigest = undefined;
         after = ` ${this.target.name} could not be read back; check it before promoting again.`;
@@ -343,7 +364,7 @@ class Promotion {
       return new Ended('cancelled', `Cancelled.${after}`, error instanceof PromotionError ? error : new CancelledError());
     }
     this.log.error(`Promotion into ${this.target.name} failed: ${errorMessage(promotionError)}`);
-    return new Ended('failed', `${errorMessage(promotionError)}.${after}`.replace(/\.\./g, '.'), promotionError);
+    return new Ended('failed', sentences(errorMessage(promotionError), after), promotionError);
   }
 
   /** Signatures and referrers a registry-side copy wrote before it stopped. */
@@ -395,5 +416,5 @@ function describe(digest: string | null | undefined): string {
 
 function blockedMessage(target: EnvironmentConfig, results: readonly GateResult[]): string {
   const failedOnes = results.filter((r) => r.status !== 'passed');
-  return `Not promoted into ${target.name}: ${failedOnes.map((r) => `${r.name}: ${r.reason}`).join('; ')}.`;
+  return sentence(`Not promoted into ${target.name}: ${failedOnes.map((r) => `${r.name}: ${r.reason}`).join('; ')}`);
 }

@@ -41,7 +41,8 @@ export class FolderWorkspace implements vscode.Disposable {
     const { app, settings, log } = deps;
     const dir = (): string | undefined => (this.model.config.kind === 'ready' ? this.model.config.workspaceDir : undefined);
     this.history = new HistoryService({
-      historyFile: settings.historyFile,
+      // Read for this folder: a value in its own .vscode/settings.json counts.
+      historyFile: () => settings.historyFile(folder.uri),
       records: settings.records,
       log,
       // Which folder's history it is, once there is more than one.

@@ -24,7 +24,8 @@ export interface Settings {
   refreshIntervalSeconds(): number;
   insecureRegistries(): readonly string[];
   lookupTimeoutMs(): number;
-  historyFile(): string | undefined;
+  /** Resource-scoped: a folder's own value counts (multi-root workspaces). */
+  historyFile(folder?: vscode.Uri): string | undefined;
   transport(): TransportSetting;
   records(): RecordsSetting;
   /** The status bar item (statusBar.ts); on unless turned off. */
@@ -46,7 +47,7 @@ export const settings: Settings = {
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
   },
   lookupTimeoutMs: () => Math.max(1, vscode.workspace.getConfiguration(SECTION).get<number>('lookupTimeoutSeconds') ?? 15) * 1000,
-  historyFile: () => asString(restricted('historyFile'))?.trim() || undefined,
+  historyFile: (folder) => asString(restricted('historyFile', folder))?.trim() || undefined,
   transport: () => {
     const value = vscode.workspace.getConfiguration(SECTION).get<string>('transport');
     return value === 'engine' || value === 'registry' ? value : 'auto';

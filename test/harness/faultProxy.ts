@@ -1,7 +1,8 @@
 // A fault-injecting TCP proxy on 127.0.0.1 in front of a real service (a registry's port, or the
 // engine's unix socket): latency each way, bandwidth limits, a cut after N bytes, a stall (stop
-// forwarding but keep the socket open), refused connections, and a canned HTTP answer instead of
-// the service's. It counts connections and bytes. Faults can be changed while it runs (`set`).
+// forwarding but keep the socket open), refused connections, a canned HTTP answer instead of
+// the service's, and a reset in place of the service's answer to one request (the write happened,
+// its answer is lost). It counts connections and bytes. Faults can be changed while it runs (`set`).
 //
 // Bounded: at most `maxConnections` at once, every socket destroyed on stop, and it stops by
 // itself after `lifetimeMs` (default 10 min) so a forgotten proxy cannot outlive a test run.
@@ -32,6 +33,14 @@ export interface CannedAnswer {
   readonly connections?: ConnectionMatch;
 }
 
+/** The request is forwarded; the connection is reset when the service's answer to it starts. */
+export interface LostAnswer {
+  /** Matched against the request line without its version, e.g. `PUT /v2/team/app/manifests/dev`. */
+  readonly request: RegExp;
+  /** How many times it fires before it is spent (default: once). */
+  readonly times?: number;
+}
+
 export interface FaultPlan {
   /** Added to every chunk, each way. */
   readonly latencyMs?: number;
@@ -45,6 +54,7 @@ export interface FaultPlan {
   readonly stall?: ByteFault;
   /** The service is not contacted: the request is answered with this, then the socket closes. */
   readonly answer?: CannedAnswer;
+  readonly loseAnswer?: LostAnswer;
 }
 
 export interface ProxyStats {
@@ -53,6 +63,8 @@ export interface ProxyStats {
   cuts: number;
   stalls: number;
   answered: number;
+  /** Answers reset by `loseAnswer`. */
+  lostAnswers: number;
   bytesUp: number;
   bytesDown: number;
 }
@@ -83,9 +95,9 @@ const HIGH_WATER = 1 << 20;
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   let plan: FaultPlan = options.plan ?? {};
-  const stats: ProxyStats = { connections: 0, refused: 0, cuts: 0, stalls: 0, answered: 0, bytesUp: 0, bytesDown: 0 };
+  const stats: ProxyStats = { connections: 0, refused: 0, cuts: 0, stalls: 0, answered: 0, lostAnswers: 0, bytesUp: 0, bytesDown: 0 };
   let totals = { up: 0, down: 0 };
-  let fired = { cut: 0, stall: 0 };
+  let fired = { cut: 0, stall: 0, lost: 0 };
   const open = new Set<Socket>();
   const server: Server = createServer({ pauseOnConnect: true });
   server.maxConnections = options.maxConnections ?? 64;
@@ -116,8 +128,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       client.resetAndDestroy();
       service.destroy();
     };
-    pipe(client, service, 'up', n, kill);
-    pipe(service, client, 'down', n, kill);
+    // Set when a request matching `loseAnswer` went up: the next bytes down are its answer (HTTP/1.1
+    // clients send the next request on a connection only after the answer to the last one).
+    const awaited = { answer: false };
+    pipe(client, service, 'up', n, kill, awaited);
+    pipe(service, client, 'down', n, kill, awaited);
     client.resume();
   });
 
@@ -136,8 +151,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   }
 
   /** Forwards from → to, in order, with latency, bandwidth, cut and stall applied. */
-  function pipe(from: Socket, to: Socket, direction: Direction, n: number, kill: () => void): void {
+  function pipe(from: Socket, to: Socket, direction: Direction, n: number, kill: () => void, awaited: { answer: boolean }): void {
     let passed = 0;
+    let partialLine = '';
     let stalled = false;
     let nextFree = 0;
     let queued = 0;
@@ -154,6 +170,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     });
     from.on('data', (chunk: Buffer) => {
       if (stalled) return;
+      if (direction === 'up' && plan.loseAnswer) {
+        const lines = (partialLine + chunk.toString('latin1')).split('\r\n');
+        partialLine = lines.pop()!.slice(-8192);
+        if (lines.some((line) => requestLineMatches(line, plan.loseAnswer!.request))) awaited.answer = true;
+      }
+      if (direction === 'down' && awaited.answer && plan.loseAnswer && fired.lost < (plan.loseAnswer.times ?? 1)) {
+        fired.lost++;
+        stats.lostAnswers++;
+        chain = chain.then(kill);
+        return;
+      }
       const cutAt = crossing(plan.cut, 'cut', chunk.length);
       const stallAt = cutAt === undefined ? crossing(plan.stall, 'stall', chunk.length) : undefined;
       const keep = cutAt ?? stallAt;
@@ -185,6 +212,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         if (cutAt !== undefined) kill();
       });
     });
+  }
+
+  function requestLineMatches(line: string, request: RegExp): boolean {
+    const m = /^([A-Z]+ \S+) HTTP\/1\.[01]$/.exec(line);
+    return m !== null && request.test(m[1]!);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -223,7 +255,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     set(next) {
       plan = next;
       totals = { up: 0, down: 0 };
-      fired = { cut: 0, stall: 0 };
+      fired = { cut: 0, stall: 0, lost: 0 };
     },
     dropAll,
     stop,

@@ -185,6 +185,43 @@ describe('multi-root workspace: each folder with a config is its own group', fun
     assert.equal(rollback.picks[0]?.title, 'Roll back staging: earlier digest', 'no folder question: the row named B');
   });
 
+  it("a folder's own imagePromotion.historyFile (its .vscode/settings.json) moves that folder's history file, and only that folder's", async () => {
+    const { a, b } = await twoFolders();
+    const [folderA, folderB] = [folders[0]!, folders[1]!];
+    const moved = 'records/promotions.jsonl';
+    const movedOf = (folder: vscode.WorkspaceFolder): vscode.Uri => vscode.Uri.joinPath(folder.uri, 'records', 'promotions.jsonl');
+    const setting = (folder: vscode.WorkspaceFolder): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('imagePromotion', folder.uri);
+    for (const folder of folders) await vscode.workspace.fs.delete(historyOf(folder)).then(undefined, () => undefined);
+    // Written where a person would: A's .vscode/settings.json (the folder level of a multi-root workspace).
+    await setting(folderA).update('historyFile', moved, vscode.ConfigurationTarget.WorkspaceFolder);
+    try {
+      assert.ok(await waitFor(() => setting(folderA).get('historyFile') === moved, 10_000), "VS Code reads A's folder-level value");
+      assert.equal(setting(folderB).get('historyFile'), '.promotion/history.jsonl', 'B keeps the default');
+      api.useInteraction(new ScriptedInteraction({ confirm: true }));
+      for (const name of ['app-a', 'app-b']) {
+        const dev = (await groupRows(name)).find((n) => n.kind === 'environment' && n.row.env.name === 'development');
+        assert.ok(dev, `${name}'s development row`);
+        const outcome = (await vscode.commands.executeCommand('imagePromotion.promoteToNext', dev)) as PromotionOutcome;
+        assert.equal(outcome.status, 'succeeded', `${name}: ${outcome.message}`);
+      }
+      const recorded = async (uri: vscode.Uri): Promise<string[][]> =>
+        new TextDecoder()
+          .decode(await vscode.workspace.fs.readFile(uri))
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { outcome: string; digest: string; target: { environment: string } })
+          .filter((l) => l.outcome !== 'started')
+          .map((l) => [l.target.environment, l.digest, l.outcome]);
+      assert.deepEqual(await recorded(movedOf(folderA)), [['staging', a.digest, 'succeeded']], "A's promotion is in A's configured file");
+      assert.deepEqual(await recorded(historyOf(folderB)), [['staging', b.digest, 'succeeded']], "B's is in B's default file");
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(historyOf(folderA))), "A's default file was not written");
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(movedOf(folderB))), "B did not take A's setting");
+    } finally {
+      await setting(folderA).update('historyFile', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+      await vscode.workspace.fs.delete(vscode.Uri.joinPath(folderA.uri, 'records'), { recursive: true }).then(undefined, () => undefined);
+    }
+  });
+
   it("from the palette it asks which folder, the active editor's first and preselected, and acts there", async () => {
     const { a, b } = await twoFolders();
     await vscode.window.showTextDocument(configOf(folders[1]!));

@@ -25,7 +25,12 @@ export function confirmationButton(c: Confirmation): string {
  * the details (where it goes, digests, platforms, transport and why, what comes along, each gate).
  */
 export function confirmationDetail(c: Confirmation): string {
-  return [...confirmationSummary(c), '', 'Details', ...confirmationDetails(c)].join('\n');
+  return confirmationDetailLines(c).join('\n');
+}
+
+/** The same, one line per element (the CLI prints each line inert). */
+export function confirmationDetailLines(c: Confirmation): string[] {
+  return [...confirmationSummary(c), '', 'Details', ...confirmationDetails(c)];
 }
 
 export function confirmationSummary(c: Confirmation): string[] {
@@ -48,7 +53,7 @@ function confirmationDetails(c: Confirmation): string[] {
     `Transport: ${how}, then verify the digest — ${c.transportReason}`,
   ];
   if (c.extras) lines.push(`Coming along: ${c.extras}`);
-  lines.push('Gates:', ...c.gates.map(gateLine));
+  lines.push('Gates:', ...c.gates.flatMap(gateLines));
   if (c.overriddenGates?.length) lines.push(`Overridden for this rollback (recorded in the history): ${c.overriddenGates.join(', ')}`);
   return lines;
 }
@@ -79,7 +84,12 @@ export function typedNamePrompt(c: Confirmation): string {
 }
 
 export function gateLine(g: GateResult): string {
+  return gateLines(g).join('\n');
+}
+
+/** The gate's line, then the last lines of its output when it did not pass. */
+export function gateLines(g: GateResult): string[] {
   const mark = g.status === 'passed' ? '✓' : g.status === 'failed' ? '✗' : '!';
-  const details = g.status !== 'passed' && g.details?.length ? `\n    ${g.details.slice(-3).join('\n    ')}` : '';
-  return `${mark} ${g.name}: ${g.reason}${details}`;
+  const details = g.status !== 'passed' && g.details?.length ? g.details.slice(-3).map((d) => `    ${d}`) : [];
+  return [`${mark} ${g.name}: ${g.reason}`, ...details];
 }

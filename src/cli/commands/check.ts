@@ -1,6 +1,6 @@
 // `check <environment>`: every gate of the promotion, run now, one line each; nothing is written.
 import { runCheck } from '../../app/runCheck';
-import { gateLine } from '../../app/text/confirmationText';
+import { gateLines } from '../../app/text/confirmationText';
 import { shortDigest } from '../../core/reference';
 import type { CliContext } from '../context';
 import { environmentNamed, sourceFor } from '../context';
@@ -12,7 +12,7 @@ export async function check(ctx: CliContext, environment: string, options: { bui
   const source = await sourceFor(ctx, target, options.build, signal);
   const result = await runCheck(ctx.app, { config: ctx.config, source, target }, { trusted: ctx.trusted, workspaceDir: ctx.workspaceDir, signal });
   const heading = `${result.sourceLabel} → ${result.target}${result.digest ? ` (${shortDigest(result.digest)})` : ''}: ${result.problem ? 'could not check' : result.passed ? 'all gates pass' : 'blocked'}`;
-  ctx.out.result([heading, ...result.gates.map(gateLine)].join('\n'), result);
+  ctx.out.result([heading, ...result.gates.flatMap(gateLines)], result);
   const outputsProblem = await writeStepOutputs({ digest: result.digest ?? '', status: result.problem ? 'error' : result.passed ? 'passed' : 'blocked' });
   if (outputsProblem) ctx.out.message(outputsProblem);
   if (result.problem) {

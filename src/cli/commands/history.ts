@@ -13,7 +13,7 @@ export async function history(ctx: CliContext, environment: string | undefined):
   const records = names.flatMap((name) => recordsFor(contents.records, name)).sort((a, b) => b.time.localeCompare(a.time));
   const file = app.history.file(workspaceDir);
   const lines = records.length ? records.map(recordLine) : [`No attempts recorded${environment ? ` for ${names[0]}` : ''} in ${displayPath(file)}.`];
-  ctx.out.result(lines.join('\n'), { historyFile: file, records, problems: contents.problems });
+  ctx.out.result(lines, { historyFile: file, records, problems: contents.problems });
   if (contents.problems.length)
     ctx.out.message(
       `${contents.problems.length} line(s) of ${displayPath(file)} could not be read and were skipped (first: line ${contents.problems[0]!.line}: ${contents.problems[0]!.reason}).`,

@@ -2,7 +2,7 @@
 // runPromotion the extension calls, recorded, reported on stdout, summarised on GitHub Actions.
 import { failedWebhooks } from '../../notify/sendWebhooks';
 import { runPromotion } from '../../app/runPromotion';
-import { gateLine } from '../../app/text/confirmationText';
+import { gateLines } from '../../app/text/confirmationText';
 import type { EnvironmentConfig } from '../../config/types';
 import { errorMessage } from '../../core/errors';
 import { shortDigest } from '../../core/reference';
@@ -92,7 +92,7 @@ async function run(ctx: CliContext, request: PromotionRequest, choices: PromptCh
     signal: interrupt.signal,
   });
   const code = exitForOutcome(outcome, interrupt.interrupted());
-  out.result([outcome.message, ...outcome.gates.map(gateLine)].join('\n'), { ...jsonOutcome(outcome), exitCode: code, recorded: !recordProblem });
+  out.result([outcome.message, ...outcome.gates.flatMap(gateLines)], { ...jsonOutcome(outcome), exitCode: code, recorded: !recordProblem });
   if (code !== EXIT.ok)
     out.error(
       outcome.status === 'cancelled' && !interrupt.interrupted() ? `${outcome.message} (not approved)` : outcome.message,

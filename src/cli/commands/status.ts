@@ -69,7 +69,7 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
         ? `engine: ${snapshot.engine.address}`
         : `engine unreachable at ${snapshot.engine.address}: ${errorMessage(snapshot.engine.error)}`,
     );
-  out.result(lines.join('\n'), value);
+  out.result(lines, value);
   if (snapshot.history?.problems.length)
     out.message(`${snapshot.history.problems.length} line(s) of ${displayPath(app.history.file(workspaceDir))} could not be read and were skipped.`);
 

@@ -3,6 +3,7 @@
 // in VS Code's git view (the built-in git extension's git.viewCommit).
 import * as vscode from 'vscode';
 import type { Repository } from '../../core/reference';
+import { sentences } from '../../core/sentences';
 import type { ImageDetails } from '../../images/imageDetails';
 import { compareEnvironments, type Comparison } from '../../model/compare';
 import type { PromotionModel } from '../../model/promotionModel';
@@ -73,7 +74,10 @@ export async function viewCommit(workspaceDir: string | undefined, sha: unknown)
     await vscode.commands.executeCommand('git.viewCommit', vscode.Uri.file(workspaceDir), sha);
   } catch (error) {
     void vscode.window.showWarningMessage(
-      `VS Code's Git extension could not open commit ${sha.slice(0, 7)}: ${(error as Error).message}. Is the Git extension enabled and the folder open as a repository?`,
+      sentences(
+        `VS Code's Git extension could not open commit ${sha.slice(0, 7)}: ${(error as Error).message}`,
+        'Is the Git extension enabled and the folder open as a repository?',
+      ),
     );
   }
 }
