@@ -1,5 +1,6 @@
 // The http gate's checks beyond the schema, and its defaults.
 import type { GateKind, Reporter } from './gates';
+import { checkedHttpUrl } from './httpUrl';
 import { jsonPathProblem } from './jsonPath';
 import { expandPlaceholders, placeholderProblems } from './placeholders';
 import { hasClearSecret, isSecretHeaderName, suggestedSecretValue } from './secretHeaders';
@@ -77,22 +78,14 @@ function checkUrl(url: string, where: readonly PathSegment[], sendsSecrets: bool
   const problems = placeholderProblems(url, true);
   for (const problem of problems) report.error(where, 'value', `${formatPath(where)}: ${problem}`);
   if (problems.length || /^\s*\$\{env:/.test(url)) return; // the scheme and host come from a variable: checked when the gate runs
-  let parsed: URL;
-  try {
-    parsed = new URL(expandPlaceholders(url, (p) => (p.kind === 'env' ? 'x' : 'x0')));
-  } catch {
-    report.error(where, 'value', `${formatPath(where)}: "${url}" is not a URL; write it in full, such as https://staging.example.com/version`);
-    return;
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    report.error(where, 'value', `${formatPath(where)}: the URL must start with http:// or https://, not ${parsed.protocol}//`);
-  } else if (parsed.username || parsed.password) {
-    report.error(
-      where,
-      'value',
-      `${formatPath(where)}: the URL holds a user name or password in clear; remove it and send an Authorization header with "\${env:NAME}" instead`,
-    );
-  } else if (sendsSecrets && parsed.protocol === 'http:' && !LOOPBACK.test(parsed.hostname)) {
+  const parsed = checkedHttpUrl(
+    url,
+    expandPlaceholders(url, (p) => (p.kind === 'env' ? 'x' : 'x0')),
+    where,
+    report,
+    'https://staging.example.com/version',
+  );
+  if (parsed && sendsSecrets && parsed.protocol === 'http:' && !LOOPBACK.test(parsed.hostname)) {
     report.warning(where, 'value', `${formatPath(where)}: this gate sends a secret header over plain http to ${parsed.hostname}; use https://`);
   }
 }

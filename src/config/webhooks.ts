@@ -3,6 +3,7 @@
 import { findPlaceholders } from './placeholders';
 import { hasClearSecret, suggestedSecretValue } from './secretHeaders';
 import type { Reporter } from './gates';
+import { checkedHttpUrl } from './httpUrl';
 import { DEFAULT_WEBHOOK_TIMEOUT_SECONDS, NOTIFY_OUTCOMES, type NotifyOutcome, type WebhookConfig, type WebhookFormat } from './types';
 import { formatPath, type PathSegment } from './yamlSource';
 
@@ -58,22 +59,8 @@ function checkUrl(url: string, where: readonly PathSegment[], report: Reporter):
   const problems = placeholderProblems(url);
   for (const problem of problems) report.error(where, 'value', `${formatPath(where)}: ${problem}`);
   if (problems.length || /^\s*\$\{env:/.test(url)) return; // the whole URL, or its origin, comes from a variable
-  let parsed: URL;
-  try {
-    parsed = new URL(url.replace(/\$\{env:[^}]*\}/g, 'x'));
-  } catch {
-    report.error(where, 'value', `${formatPath(where)}: "${url}" is not a URL; write it in full, such as https://hooks.example.com/promotions`);
-    return;
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    report.error(where, 'value', `${formatPath(where)}: the URL must start with http:// or https://, not ${parsed.protocol}//`);
-  } else if (parsed.username || parsed.password) {
-    report.error(
-      where,
-      'value',
-      `${formatPath(where)}: the URL holds a user name or password in clear; remove it and send an Authorization header with "\${env:NAME}" instead`,
-    );
-  } else if (clearSecretIn(url, parsed)) {
+  const parsed = checkedHttpUrl(url, url.replace(/\$\{env:[^}]*\}/g, 'x'), where, report, 'https://hooks.example.com/promotions');
+  if (parsed && clearSecretIn(url, parsed)) {
     report.error(
       where,
       'value',
