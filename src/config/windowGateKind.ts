@@ -1,0 +1,80 @@
+// The window gate's checks beyond the schema, and its defaults.
+import { isTimeZone } from '../core/zonedTime';
+import type { GateKind, Reporter } from './gates';
+import { didYouMean } from './suggest';
+import type { WindowGateConfig } from './types';
+import { entriesOverlap, parseWindowEntry, type WindowEntry } from './windowEntry';
+import { formatPath, type PathSegment } from './yamlSource';
+
+export const DEFAULT_WINDOW_TIMEZONE = 'UTC';
+
+interface RawWindowGate {
+  readonly name?: string;
+  readonly timezone?: string;
+  readonly allow?: readonly string[];
+  readonly deny?: readonly string[];
+}
+
+export const releaseWindow: GateKind<'window'> = {
+  check(gate, at, report) {
+    if (typeof gate.timezone === 'string' && !isTimeZone(gate.timezone)) {
+      const where = [...at, 'timezone'];
+      const guess = didYouMean(gate.timezone, Intl.supportedValuesOf('timeZone'));
+      report.error(
+        where,
+        'value',
+        `${formatPath(where)}: "${gate.timezone}" is not an IANA time zone${guess ? `; did you mean ${guess}?` : ''} (names such as Europe/Berlin, America/New_York or UTC)`,
+      );
+    }
+    if (gate.allow === undefined && gate.deny === undefined) {
+      const where = [...at, 'type'];
+      report.error(where, 'value', `${formatPath(at)}: a window gate needs allow, deny or both; without either it always passes`);
+    }
+    if (Array.isArray(gate.allow) && gate.allow.length === 0) {
+      const where = [...at, 'allow'];
+      report.error(
+        where,
+        'key',
+        `${formatPath(where)}: the list is empty, so promotion would never be allowed; list when it is (such as Mon-Fri 09:00-17:00), or remove allow to allow every time not denied`,
+      );
+    }
+    for (const list of ['allow', 'deny'] as const) {
+      const entries = gate[list];
+      if (Array.isArray(entries)) checkEntries(entries, [...at, list], list, report);
+    }
+  },
+  normalise(gate): WindowGateConfig {
+    const raw = gate as unknown as RawWindowGate;
+    const parse = (texts: readonly string[]): WindowEntry[] => texts.map((t) => parseWindowEntry(t) as WindowEntry);
+    const timezone = raw.timezone ?? DEFAULT_WINDOW_TIMEZONE;
+    return {
+      type: 'window',
+      name: raw.name ?? `window ${timezone}`,
+      timezone,
+      ...(raw.allow !== undefined ? { allow: parse(raw.allow) } : {}),
+      deny: parse(raw.deny ?? []),
+    };
+  },
+};
+
+/** Each entry parses; two entries of one list that share time are a warning (one of them is redundant there). */
+function checkEntries(entries: readonly unknown[], at: readonly PathSegment[], list: 'allow' | 'deny', report: Reporter): void {
+  const parsed: { entry: WindowEntry; index: number }[] = [];
+  entries.forEach((text, index) => {
+    if (typeof text !== 'string') return;
+    const where = [...at, index];
+    const entry = parseWindowEntry(text);
+    if ('problem' in entry) {
+      report.error(where, 'value', `${formatPath(where)}: ${entry.problem}`);
+      return;
+    }
+    const earlier = parsed.find((p) => entriesOverlap(p.entry, entry));
+    if (earlier)
+      report.warning(
+        where,
+        'value',
+        `${formatPath(where)}: "${entry.text}" overlaps "${earlier.entry.text}" (${formatPath([...at, earlier.index])}); both ${list} the same time, so one of them could be narrower or merged`,
+      );
+    parsed.push({ entry, index });
+  });
+}
