@@ -58,7 +58,7 @@ export function nextChange(gate: WindowGate, from: number, searchDays = WINDOW_S
 function candidates(gate: WindowGate, from: number, to: number): number[] {
   const zone = gate.timezone;
   const entries = [...(gate.allow ?? []), ...gate.deny];
-  const found = new Set<number>(offsetChanges(from, to, zone));
+  const found = new Set<number>();
   const minutes = new Set<number>([0]);
   for (const e of entries) {
     if (e.kind === 'interval') {
@@ -69,6 +69,9 @@ function candidates(gate: WindowGate, from: number, to: number): number[] {
       minutes.add(e.endMinute % 1440);
     }
   }
+  // One-off intervals alone do not depend on the wall clock: their ends are all the candidates.
+  if (!entries.some((e) => e.kind === 'recurring')) return [...found].sort((a, b) => a - b);
+  for (const change of offsetChanges(from, to, zone)) found.add(change);
   // Local days a day either side of the range, since the wall clock runs ahead of or behind UTC.
   const firstDay = Math.floor(wallClock(from, zone).local / DAY_MS) - 1;
   const lastDay = Math.floor(wallClock(to, zone).local / DAY_MS) + 1;

@@ -171,10 +171,13 @@ describe('release windows', () => {
       .map(([a, b, s, e]) => `${a}${b ? `-${b}` : ''} ${s}-${e}`);
     // Around both clock changes of 2026 in either hemisphere.
     const instant = fc.integer({ min: at('2026-03-01T00:00:00Z'), max: at('2026-11-15T00:00:00Z') });
+    const interval = fc
+      .tuple(instant, fc.integer({ min: 60_000, max: 20 * 86_400_000 }))
+      .map(([start, length]) => `${new Date(start).toISOString()}/${new Date(start + length).toISOString()}`);
     const windows = fc.record({
       zone: fc.constantFrom(...zones),
-      allow: fc.option(fc.array(span, { minLength: 1, maxLength: 3 }), { nil: undefined }),
-      deny: fc.array(span, { maxLength: 2 }),
+      allow: fc.option(fc.array(fc.oneof(span, span, interval), { minLength: 1, maxLength: 3 }), { nil: undefined }),
+      deny: fc.array(fc.oneof(span, interval), { maxLength: 2 }),
     });
 
     it('the next change is exact: the answer holds until it, and differs at it', () => {
