@@ -5,6 +5,7 @@ import type { EnvironmentConfig, GateConfig, WindowGateConfig } from '../../src/
 import { parseWindowEntry, type WindowEntry } from '../../src/config/windowEntry';
 import { parseRepository } from '../../src/core/reference';
 import type { EnvironmentRow } from '../../src/model/snapshot';
+import { WindowTimer, type TimerFunctions } from '../../src/model/windowTimer';
 import { environmentWindow, nextWindowChange, windowRowText } from '../../src/model/windows';
 
 function entries(texts: readonly string[]): WindowEntry[] {
@@ -77,5 +78,68 @@ describe('environment windows', () => {
     assert.deepEqual(environmentDescriptionParts(row, undefined, at('2026-12-12T10:00:00Z')), ['staging', 'empty', 'frozen until Mon 09:00 Europe/Berlin']);
     assert.deepEqual(environmentDescriptionParts(row, undefined, at('2026-12-14T10:00:00Z')), ['staging', 'empty']);
     assert.deepEqual(environmentDescriptionParts(row), ['staging', 'empty']);
+  });
+});
+
+describe('the window timer', () => {
+  /** Timers that only record what was asked, run by hand. */
+  function fakeTimers(): { set: TimerFunctions['set']; clear: TimerFunctions['clear']; pending: Map<number, { callback: () => void; ms: number }> } {
+    const pending = new Map<number, { callback: () => void; ms: number }>();
+    let next = 1;
+    return {
+      pending,
+      set: (callback, ms) => {
+        pending.set(next, { callback, ms });
+        return next++;
+      },
+      clear: (handle) => void pending.delete(handle as number),
+    };
+  }
+
+  const office = [env('production', [windowGate('Europe/Berlin', ['Mon-Fri 09:00-17:00'])])];
+
+  it('one timer to the next opening, just past it; it redraws, and a new schedule replaces the old', () => {
+    const timers = fakeTimers();
+    let clock = at('2026-12-12T10:00:00Z');
+    let redraws = 0;
+    const timer = new WindowTimer(
+      () => redraws++,
+      () => clock,
+      timers,
+    );
+    timer.schedule(office);
+    assert.deepEqual(
+      [...timers.pending.values()].map((t) => t.ms),
+      [at('2026-12-14T08:00:00Z') - clock + 50],
+    );
+    clock = at('2026-12-14T08:00:00.050Z');
+    const [[handle, due]] = [...timers.pending];
+    timers.pending.delete(handle!);
+    due!.callback();
+    assert.equal(redraws, 1);
+    timer.schedule(office);
+    assert.deepEqual(
+      [...timers.pending.values()].map((t) => t.ms),
+      [at('2026-12-14T16:00:00Z') - clock + 50],
+      'then to the closing',
+    );
+    timer.dispose();
+    assert.equal(timers.pending.size, 0);
+  });
+
+  it('no timer without windows; a change months away waits at most what setTimeout can', () => {
+    const timers = fakeTimers();
+    const timer = new WindowTimer(
+      () => undefined,
+      () => at('2026-12-12T10:00:00Z'),
+      timers,
+    );
+    timer.schedule([env('development', [])]);
+    assert.equal(timers.pending.size, 0);
+    timer.schedule([env('production', [windowGate('UTC', undefined, ['2026-01-01T00:00:00Z/2027-06-01T00:00:00Z'])])]);
+    assert.deepEqual(
+      [...timers.pending.values()].map((t) => t.ms),
+      [2 ** 31 - 1],
+    );
   });
 });
