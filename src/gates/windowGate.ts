@@ -7,5 +7,8 @@ import { windowVerdict } from './releaseWindow';
 export function runWindowGate(gate: WindowGateConfig, ctx: GateContext): GateResult {
   throwIfAborted(ctx.signal);
   const verdict = windowVerdict(gate, (ctx.now ?? Date.now)());
-  return verdict.open ? passed(gate.name, gate.type, verdict.reason) : failed(gate.name, gate.type, verdict.reason);
+  if (verdict.open) return passed(gate.name, gate.type, verdict.reason);
+  // The exact instant, for the history and scripts; the reason says it on the gate's clock.
+  const opens = verdict.opensAt === undefined ? [] : [`opens at ${new Date(verdict.opensAt).toISOString()}`];
+  return failed(gate.name, gate.type, verdict.reason, 0, opens);
 }

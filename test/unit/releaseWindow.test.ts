@@ -232,6 +232,7 @@ describe('release windows', () => {
       assert.equal(result.status, 'failed');
       assert.equal(result.type, 'window');
       assert.equal(result.reason, 'outside Mon-Fri 09:00-17:00 Europe/Berlin; opens Mon 09:00');
+      assert.deepEqual(result.details, ['opens at 2026-12-14T08:00:00.000Z']);
     });
 
     it('passes inside it', async () => {
