@@ -150,3 +150,18 @@ export function entriesOverlap(a: WindowEntry, b: WindowEntry): boolean {
   }
   return false;
 }
+
+/**
+ * Why weekly entries leave no time allowed: `week` when deny covers the whole week, `allow` when it
+ * covers every weekly time allow allows; undefined when some time is left, or when allow has one-off
+ * entries (their dates decide instead).
+ */
+export function neverOpensWeekly(allow: readonly WindowEntry[] | undefined, deny: readonly WindowEntry[]): 'week' | 'allow' | undefined {
+  const mark = (minutes: Uint8Array, entries: readonly WindowEntry[], value: 0 | 1): Uint8Array => {
+    for (const e of entries) if (e.kind === 'recurring') for (const [start, end] of weekRanges(e)) minutes.fill(value, start, end);
+    return minutes;
+  };
+  if (!mark(new Uint8Array(WEEK_MINUTES).fill(1), deny, 0).includes(1)) return 'week';
+  if (!allow || allow.some((e) => e.kind === 'interval')) return undefined;
+  return mark(mark(new Uint8Array(WEEK_MINUTES), allow, 1), deny, 0).includes(1) ? undefined : 'allow';
+}

@@ -3,7 +3,7 @@ import { isTimeZone } from '../core/zonedTime';
 import type { GateKind, Reporter } from './gates';
 import { didYouMean } from './suggest';
 import type { WindowGateConfig } from './types';
-import { entriesOverlap, parseWindowEntry, type WindowEntry } from './windowEntry';
+import { entriesOverlap, neverOpensWeekly, parseWindowEntry, type WindowEntry } from './windowEntry';
 import { formatPath, type PathSegment } from './yamlSource';
 
 export const DEFAULT_WINDOW_TIMEZONE = 'UTC';
@@ -38,9 +38,16 @@ export const releaseWindow: GateKind<'window'> = {
         `${formatPath(where)}: the list is empty, so promotion would never be allowed; list when it is (such as Mon-Fri 09:00-17:00), or remove allow to allow every time not denied`,
       );
     }
-    for (const list of ['allow', 'deny'] as const) {
-      const entries = gate[list];
-      if (Array.isArray(entries)) checkEntries(entries, [...at, list], list, report);
+    const allow = Array.isArray(gate.allow) ? checkEntries(gate.allow, [...at, 'allow'], 'allow', report) : undefined;
+    const deny = Array.isArray(gate.deny) ? checkEntries(gate.deny, [...at, 'deny'], 'deny', report) : [];
+    const never = allow !== null && deny !== null && allow?.length !== 0 ? neverOpensWeekly(allow, deny) : undefined;
+    if (never) {
+      const where = [...at, 'deny'];
+      report.warning(
+        where,
+        'key',
+        `${formatPath(at)}: this window never opens: deny covers every time ${never === 'week' ? 'of the week' : 'allow allows'}, so every promotion into this environment is blocked`,
+      );
     }
   },
   normalise(gate): WindowGateConfig {
@@ -57,15 +64,23 @@ export const releaseWindow: GateKind<'window'> = {
   },
 };
 
-/** Each entry parses; two entries of one list that share time are a warning (one of them is redundant there). */
-function checkEntries(entries: readonly unknown[], at: readonly PathSegment[], list: 'allow' | 'deny', report: Reporter): void {
+/**
+ * Each entry parses; two entries of one list that share time are a warning (one of them is redundant
+ * there). The entries, or null when one of them is not an entry.
+ */
+function checkEntries(entries: readonly unknown[], at: readonly PathSegment[], list: 'allow' | 'deny', report: Reporter): WindowEntry[] | null {
   const parsed: { entry: WindowEntry; index: number }[] = [];
+  let broken = false;
   entries.forEach((text, index) => {
-    if (typeof text !== 'string') return;
+    if (typeof text !== 'string') {
+      broken = true;
+      return;
+    }
     const where = [...at, index];
     const entry = parseWindowEntry(text);
     if ('problem' in entry) {
       report.error(where, 'value', `${formatPath(where)}: ${entry.problem}`);
+      broken = true;
       return;
     }
     const earlier = parsed.find((p) => entriesOverlap(p.entry, entry));
@@ -77,4 +92,5 @@ function checkEntries(entries: readonly unknown[], at: readonly PathSegment[], l
       );
     parsed.push({ entry, index });
   });
+  return broken ? null : parsed.map((p) => p.entry);
 }

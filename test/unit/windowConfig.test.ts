@@ -164,6 +164,34 @@ describe('window gates in the config', () => {
     assert.equal(wrapping.diagnostics[0]!.severity, 'warning');
   });
 
+  it('a window that never opens is a warning on deny: every allowed time denied, or the whole week', () => {
+    const text = withGates('- type: window', '  allow: ["Mon-Fri 09:00-17:00"]', '  deny: ["Mon-Fri 08:00-12:00", "Mon-Fri 12:00-18:00"]');
+    const result = parsePromotionConfig(text);
+    assert.ok(result.config, 'a warning keeps the config');
+    assert.deepEqual(
+      result.diagnostics.map((d) => [d.severity, d.message]),
+      [
+        [
+          'warning',
+          'environments[1].gates[0]: this window never opens: deny covers every time allow allows, so every promotion into this environment is blocked',
+        ],
+      ],
+    );
+    assert.deepEqual(result.diagnostics[0]!.range, rangeOf(text, 'deny'));
+    const week = parsePromotionConfig(withGates('- type: window', '  deny: ["Sat-Thu 00:00-24:00", "Fri 00:00-24:00"]'));
+    assert.match(week.diagnostics[0]?.message ?? '', /this window never opens: deny covers every time of the week/);
+    const dated = parsePromotionConfig(
+      withGates('- type: window', '  allow: ["2026-12-07T00:00:00Z/2026-12-08T00:00:00Z"]', '  deny: ["Mon-Sun 00:00-24:00"]'),
+    );
+    assert.match(dated.diagnostics[0]?.message ?? '', /this window never opens: deny covers every time of the week/);
+    for (const opens of [
+      withGates('- type: window', '  allow: ["Mon-Fri 09:00-17:00"]', '  deny: ["Mon-Fri 09:00-16:59"]'),
+      withGates('- type: window', '  deny: ["Sat-Thu 00:00-24:00"]'),
+      withGates('- type: window', '  allow: ["2026-12-07T00:00:00Z/2026-12-08T00:00:00Z"]', '  deny: ["Sat-Sun 00:00-24:00"]'),
+    ])
+      assert.deepEqual(parsePromotionConfig(opens).diagnostics, [], opens);
+  });
+
   it('parseWindowEntry tolerates extra spaces and reads an offset both ways', () => {
     const span = parseWindowEntry('  Mon-Fri   09:00-17:00 ');
     assert.ok(!('problem' in span) && span.kind === 'recurring' && span.text === 'Mon-Fri 09:00-17:00');
