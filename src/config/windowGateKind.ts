@@ -19,7 +19,7 @@ export const releaseWindow: GateKind<'window'> = {
   check(gate, at, report) {
     if (typeof gate.timezone === 'string' && !isTimeZone(gate.timezone)) {
       const where = [...at, 'timezone'];
-      const guess = didYouMean(gate.timezone, Intl.supportedValuesOf('timeZone'));
+      const guess = didYouMean(gate.timezone, [...Intl.supportedValuesOf('timeZone'), 'UTC']);
       report.error(
         where,
         'value',

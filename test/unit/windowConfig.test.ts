@@ -91,6 +91,11 @@ describe('window gates in the config', () => {
     );
   });
 
+  it('a misspelt UTC is suggested too', () => {
+    const d = onlyError(withGates('- type: window', '  timezone: UTX', '  allow: ["Mon-Fri 09:00-17:00"]'));
+    assert.match(d.message, /"UTX" is not an IANA time zone; did you mean UTC\?/);
+  });
+
   for (const [entry, reason] of [
     ['Mon-Fri 9-17', /"9" is not a time; times are HH:MM on the 24-hour clock, such as 09:00 or 17:30/],
     ['Mon-Fri 09:00-25:00', /"25:00" is not a time: hours run from 00 to 23 \(24:00 only as an end\)/],
