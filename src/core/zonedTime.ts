@@ -92,9 +92,10 @@ export function offsetChanges(from: number, to: number, timeZone: string): numbe
     const after = Math.min(before + STEP, to);
     const next = offsetAt(after, timeZone);
     if (next !== offset) {
-      // The first instant with the new offset, by halving (offsetAt reads whole seconds: enough).
-      let lo = before;
-      let hi = after;
+      // The first instant with the new offset, by halving on whole seconds (zones change offset on a
+      // whole second, and offsetAt reads whole seconds).
+      let lo = Math.floor(before / 1000) * 1000;
+      let hi = Math.ceil(after / 1000) * 1000;
       while (hi - lo > 1000) {
         const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
         if (offsetAt(mid, timeZone) === offset) lo = mid;

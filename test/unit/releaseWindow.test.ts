@@ -49,6 +49,7 @@ describe('release windows', () => {
       // 01:30 CET; at 01:00 UTC the clock jumps from 02:00 to 03:00, inside the span.
       assert.equal(isAllowed(early, at('2026-03-29T00:30:00Z')), false);
       assert.equal(iso(nextChange(early, at('2026-03-29T00:30:00Z'))), '2026-03-29T01:00:00.000Z');
+      assert.equal(iso(nextChange(early, at('2026-03-29T00:30:00.123Z'))), '2026-03-29T01:00:00.000Z', 'to the millisecond from any instant');
       // 04:00 CEST.
       assert.equal(iso(nextChange(early, at('2026-03-29T01:00:00Z'))), '2026-03-29T02:00:00.000Z');
     });
@@ -197,7 +198,7 @@ describe('release windows', () => {
             }
             assert.ok(change > from);
             assert.notEqual(isAllowed(g, change), now, 'the answer differs at the change');
-            assert.equal(isAllowed(g, Math.max(from, change - 1000)), now, 'a second before the change the answer is unchanged');
+            assert.equal(isAllowed(g, Math.max(from, change - 1)), now, 'a millisecond before the change the answer is unchanged');
             for (const f of fractions) assert.equal(isAllowed(g, from + Math.floor(f * (change - from))), now, 'the answer holds before the change');
           },
         ),
