@@ -47,6 +47,8 @@ export interface AppOptions {
   readonly workspaceDir?: () => string | undefined;
   /** The editor's proxy for registry requests (VS Code's http.proxy); absent or empty: HTTP(S)_PROXY / NO_PROXY. */
   readonly proxy?: () => ProxySetting | undefined;
+  /** The clock time-based gates (soak, window) and status read; Date.now unless a test sets it. */
+  readonly now?: () => number;
 }
 
 /** The environments and the digests their tags hold (null: empty; undefined: could not read). */
@@ -54,6 +56,8 @@ export type HeldDigests = readonly { env: EnvironmentConfig; digest?: string | n
 
 export interface AppServices {
   readonly log: Logger;
+  /** The clock of AppOptions.now. */
+  readonly now: () => number;
   readonly credentials: DockerConfigCredentials;
   /** Every manifest read through it records where its blobs are (blobLocations). */
   readonly registry: RegistryClient;
@@ -122,9 +126,11 @@ export function composeServices(options: AppOptions): AppServices {
     log,
     transport: options.transport,
     blobLocations,
+    ...(options.now ? { now: options.now } : {}),
   };
   return {
     log,
+    now: options.now ?? Date.now,
     credentials,
     registry,
     blobLocations,

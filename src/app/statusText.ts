@@ -1,6 +1,7 @@
 // How an environment row reads, in words both front ends show: its tag, build, and where it stands.
 import { errorMessage } from '../core/errors';
 import type { BuildsResult, EnvironmentRow } from '../model/snapshot';
+import { environmentWindow, windowRowText } from '../model/windows';
 import { buildLabel, buildTagOf } from './text/buildLabel';
 
 /** One word for scripts: the row's state. */
@@ -31,8 +32,8 @@ export function relationText(row: EnvironmentRow): string | undefined {
   }
 }
 
-/** The row's description: tag · build (or empty, or the error) · drift or relation. */
-export function environmentDescriptionParts(row: EnvironmentRow, builds?: BuildsResult): string[] {
+/** The row's description: tag · build (or empty, or the error) · drift or relation · a closed release window (given the time). */
+export function environmentDescriptionParts(row: EnvironmentRow, builds?: BuildsResult, now?: number): string[] {
   const { env, lookup } = row;
   const parts = [env.tag];
   // Lead with the build a person knows; the digest stays one hover away.
@@ -42,5 +43,10 @@ export function environmentDescriptionParts(row: EnvironmentRow, builds?: Builds
   const relation = relationText(row);
   if (row.drift) parts.push('changed outside promotion');
   else if (relation) parts.push(relation);
+  if (now !== undefined) {
+    const window = environmentWindow(env, now);
+    const frozen = window && windowRowText(window, now);
+    if (frozen) parts.push(frozen);
+  }
   return parts;
 }

@@ -14,6 +14,7 @@ import type { TransportSetting } from '../promotion/transport';
 import { cliCacheDir } from './cacheDir';
 import { CliError, EXIT } from './exitCodes';
 import { Output } from './output';
+import { testClock } from './testClock';
 
 export interface CommonOptions {
   readonly config?: string;
@@ -52,6 +53,7 @@ export async function openContext(options: CommonOptions, out: Output = new Outp
   if (options.records !== undefined && !RECORDS.includes(options.records as RecordsSetting))
     throw new CliError(`--records must be one of ${RECORDS.join(', ')}, not "${options.records}".`, EXIT.usage);
   const records = parseRecordsSetting(options.records);
+  const now = testClock();
   const state = await loadConfigFile(file);
   if (state.kind === 'no-config') {
     throw new CliError(`No promotion config at ${state.file}. Run in the folder that holds ${DEFAULT_CONFIG_FILE}, or pass --config <file>.`, EXIT.usage);
@@ -70,6 +72,7 @@ export async function openContext(options: CommonOptions, out: Output = new Outp
     warn: (message) => out.error(message, 'promotion record missing'),
     // Where blobs were seen, so a copy into another registry can mount what it holds elsewhere.
     blobLocationsFile: path.join(cliCacheDir(), 'blob-locations.json'),
+    ...(now ? { now } : {}),
   });
   const config = state.config;
   // Gates, rollback and history read the registry's records of what the environments hold now.

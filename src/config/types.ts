@@ -1,5 +1,6 @@
 // The promotion config after parsing and validation: what the rest of the extension consumes.
 import type { Repository } from '../core/reference';
+import type { WindowEntry } from './windowEntry';
 import type { WorkspacePattern } from './workspacePattern';
 
 export const DEFAULT_CONFIG_FILE = '.promotion.yaml';
@@ -63,7 +64,7 @@ export interface EnvironmentConfig {
   readonly notify?: readonly WebhookConfig[];
 }
 
-export type GateConfig = CommandGateConfig | ApprovalGateConfig | HttpGateConfig | SoakGateConfig | LabelGateConfig;
+export type GateConfig = CommandGateConfig | ApprovalGateConfig | HttpGateConfig | SoakGateConfig | LabelGateConfig | WindowGateConfig;
 
 interface GateBase {
   /** Shown in confirmations and logs; defaults to a description of the gate. */
@@ -131,6 +132,16 @@ export interface LabelGateConfig extends GateBase {
   readonly labels: Readonly<Record<string, string>>;
   /** The `org.opencontainers.image.revision` commit must exist in the workspace's git repository. */
   readonly revision: boolean;
+}
+
+/** Promotion only at allowed times: inside an `allow` entry (any time when there is none) and outside every `deny` entry. */
+export interface WindowGateConfig extends GateBase {
+  readonly type: 'window';
+  /** IANA name; the recurring spans are read on its wall clock. */
+  readonly timezone: string;
+  /** Undefined: every time not denied is allowed. */
+  readonly allow?: readonly WindowEntry[];
+  readonly deny: readonly WindowEntry[];
 }
 
 /** 0-based, like VS Code positions. */

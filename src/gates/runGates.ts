@@ -7,6 +7,7 @@ import type { GateContext, GateResult } from './gate';
 import { runHttpGate } from './httpGate';
 import { runLabelGate } from './labelGate';
 import { runSoakGate } from './soakGate';
+import { runWindowGate } from './windowGate';
 
 export type GateRunner = (gate: GateConfig, ctx: GateContext) => Promise<GateResult>;
 
@@ -26,6 +27,8 @@ export const defaultGateRunner: GateRunner = async (gate, ctx) => {
       return runSoakGate(gate, ctx);
     case 'label':
       return runLabelGate(gate, ctx);
+    case 'window':
+      return runWindowGate(gate, ctx);
     case 'approval':
       // Decided by the person in the confirmation; recorded there.
       return { name: gate.name, type: gate.type, status: 'passed', reason: 'asked in the confirmation', durationMs: 0 };
@@ -45,6 +48,7 @@ export function gateTimeLimitMs(gate: GateConfig): number {
     case 'label':
       return LABEL_GATE_LIMIT_MS;
     case 'soak':
+    case 'window':
     case 'approval':
       return SOAK_GATE_LIMIT_MS;
   }

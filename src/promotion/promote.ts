@@ -5,12 +5,13 @@
 //
 // Nothing here knows VS Code; prompts and progress come in as interfaces. Every fact is read once
 // (readOnce) and passed along; independent reads run together.
-import type { EnvironmentConfig } from '../config/types';
+import type { EnvironmentConfig, WindowGateConfig } from '../config/types';
 import type { CredentialProblem, CredentialProvider } from '../credentials/credentials';
 import { CancelledError, errorMessage, isCancelled, PromotionError, throwIfAborted } from '../core/errors';
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
 import { sentence, sentences } from '../core/sentences';
-import { needsTypedApproval, passed, type GateResult } from '../gates/gate';
+import { failed, needsTypedApproval, passed, type GateResult } from '../gates/gate';
+import { windowVerdict } from '../gates/releaseWindow';
 import { promotionLockPath, tryPromotionLock } from '../history/promotionLock';
 import { describeImage } from '../images/imageDetails';
 import { evaluateGates, type Evaluation } from './gateEvaluation';
@@ -116,6 +117,8 @@ class Promotion {
     if (evaluation instanceof Ended) return evaluation;
     const confirmed = await this.confirm(evaluation);
     if (confirmed) return confirmed;
+    const closed = this.windowClosedMeanwhile();
+    if (closed) return closed;
     if (this.previousDigest === this.digest) {
       const held = await this.alreadyThere();
       if (held) return held;
@@ -186,7 +189,7 @@ class Promotion {
       sourceRepository: repositoryName(this.sourceRepo),
       targetRepository: repositoryName(target.repository),
       currentTargetDigest: this.previousDigest ?? null,
-      gates: this.gates,
+      gates: [...this.gates],
       requireTypedName,
       transport: this.transport,
       transportReason: evaluation.transport.reason,
@@ -205,6 +208,24 @@ class Promotion {
     this.env.progress('Confirmed; preparing the transfer…');
     throwIfAborted(this.env.signal);
     return undefined;
+  }
+
+  /** Time passed while the confirmation was open: a release window that closed meanwhile blocks the write. */
+  private windowClosedMeanwhile(): Ended | undefined {
+    const now = this.now();
+    const results = this.target.gates
+      .filter((g): g is WindowGateConfig => g.type === 'window' && !this.overridden.includes(g.name))
+      .map((gate) => ({ gate, verdict: windowVerdict(gate, now) }))
+      .filter(({ verdict }) => !verdict.open)
+      .map(({ gate, verdict }) => failed(gate.name, gate.type, `closed while the confirmation was open: ${verdict.reason}`));
+    if (!results.length) return undefined;
+    // The record keeps what decided: the failed re-check replaces the pass the confirmation showed.
+    for (const result of results) {
+      const shown = this.gates.findIndex((g) => g.type === result.type && g.name === result.name);
+      if (shown >= 0) this.gates[shown] = result;
+      else this.gates.push(result);
+    }
+    return new Ended('blocked', blockedMessage(this.target, results));
   }
 
   /** "Nothing to move" is checked, not assumed: the target is read again after the confirmation. */

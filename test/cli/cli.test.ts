@@ -150,6 +150,51 @@ describe('image-promotion CLI', function () {
     void build;
   });
 
+  it('a closed release window blocks check and promote: 1, with why and when it opens; open, both pass', async () => {
+    const { repo, build, dir } = await threeEnvironments({
+      staging: ['{ type: window, timezone: Europe/Berlin, allow: ["Mon-Fri 09:00-17:00"], deny: ["2026-12-20T00:00:00Z/2027-01-06T00:00:00Z"] }'],
+    });
+    assert.equal((await runCli(['promote', 'development', '--build', 'a1b2c3d'], { cwd: dir, env })).code, 0);
+    // The CLI's test hook for the clock: a Saturday, then inside the holiday freeze, then a Monday morning in Berlin.
+    const at = (instant: string): NodeJS.ProcessEnv => ({ ...env, IMAGE_PROMOTION_TEST_NOW: instant });
+
+    const saturday = await runCli(['check', 'staging'], { cwd: dir, env: at('2026-12-12T10:00:00Z') });
+    assert.equal(saturday.code, 1, describeRun(saturday));
+    assert.match(saturday.stdout, /^development → staging \(sha256:\w{12}\): blocked$/m);
+    assert.match(saturday.stdout, /^✗ window Europe\/Berlin: outside Mon-Fri 09:00-17:00 Europe\/Berlin; opens Mon 09:00$/m);
+    const status = await runCli(['status', '--json'], { cwd: dir, env: at('2026-12-12T10:00:00Z') });
+    assert.equal(status.code, 0, describeRun(status));
+    const rows = (JSON.parse(status.stdout) as { environments: { name: string; description: string; window?: unknown }[] }).environments;
+    assert.equal(rows.find((e) => e.name === 'development')?.window, undefined, 'no window gate, no window');
+    const staging = rows.find((e) => e.name === 'staging');
+    assert.deepEqual(staging?.window, {
+      open: false,
+      opensAt: '2026-12-14T08:00:00.000Z',
+      reason: 'outside Mon-Fri 09:00-17:00 Europe/Berlin; opens Mon 09:00',
+    });
+    assert.match(staging?.description ?? '', / · frozen until Mon 09:00 Europe\/Berlin$/);
+
+    const frozen = await runCli(['promote', 'staging'], { cwd: dir, env: at('2026-12-22T10:00:00Z') });
+    assert.equal(frozen.code, 1, describeRun(frozen));
+    assert.match(frozen.stderr, /window Europe\/Berlin: frozen: deny 2026-12-20T00:00:00Z\/2027-01-06T00:00:00Z until Wed 6 Jan 09:00 Europe\/Berlin/);
+    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), undefined, 'nothing written while frozen');
+
+    const monday = at('2026-12-14T10:00:00Z');
+    const open = await runCli(['check', 'staging'], { cwd: dir, env: monday });
+    assert.equal(open.code, 0, describeRun(open));
+    assert.match(open.stdout, /^✓ window Europe\/Berlin: open: inside Mon-Fri 09:00-17:00 Europe\/Berlin; closes Mon 17:00$/m);
+    const promoted = await runCli(['promote', 'staging'], { cwd: dir, env: monday });
+    assert.equal(promoted.code, 0, describeRun(promoted));
+    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), build.digest);
+  });
+
+  it("the clock's test hook refuses what is not an instant: 2", async () => {
+    const { dir } = await threeEnvironments();
+    const run = await runCli(['status'], { cwd: dir, env: { ...env, IMAGE_PROMOTION_TEST_NOW: 'monday' } });
+    assert.equal(run.code, 2, describeRun(run));
+    assert.match(run.stderr, /IMAGE_PROMOTION_TEST_NOW \(a test hook\) must be an ISO 8601 instant/);
+  });
+
   it('a protected environment needs --yes and --approved-by without a terminal; the approver is recorded', async () => {
     const { repo, build, dir } = await threeEnvironments({ production: ['{ type: approval }'] });
     await tagExisting(svc.registryUrl, repo, build.digest, 'staging');

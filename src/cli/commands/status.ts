@@ -5,6 +5,7 @@ import { repositoryName, shortDigest } from '../../core/reference';
 import { recordsFor } from '../../history/queries';
 import type { HistoryRecord } from '../../history/record';
 import { takeSnapshot } from '../../model/snapshot';
+import { environmentWindow, type EnvironmentWindow } from '../../model/windows';
 import type { CliContext } from '../context';
 import { displayPath } from '../context';
 import { EXIT, type ExitCode } from '../exitCodes';
@@ -18,8 +19,10 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
   );
   const records = snapshot.history?.records ?? [];
   const last = (name: string): HistoryRecord | undefined => recordsFor(records, name).find((r) => r.outcome === 'succeeded');
+  const now = app.now();
   const environments = snapshot.environments.map((row) => {
     const lastPromotion = last(row.env.name);
+    const window = environmentWindow(row.env, now);
     return {
       name: row.env.name,
       tag: row.env.tag,
@@ -27,7 +30,8 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
       state: environmentState(row),
       ...(row.lookup.state === 'present' ? { digest: row.lookup.digest, mediaType: row.lookup.mediaType } : {}),
       ...(row.lookup.state === 'error' ? { error: { kind: row.lookup.error.kind, message: errorMessage(row.lookup.error) } } : {}),
-      description: environmentDescriptionParts(row).join(' · '),
+      description: environmentDescriptionParts(row, undefined, now).join(' · '),
+      ...(window ? { window: windowSummary(window) } : {}),
       ...(lastPromotion ? { lastPromotion: lastSummary(lastPromotion) } : {}),
     };
   });
@@ -83,4 +87,12 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
 
 function lastSummary(r: HistoryRecord): { kind: string; digest?: string; by: string; time: string; source: string } {
   return { kind: r.kind, ...(r.digest ? { digest: r.digest } : {}), by: r.who.name ?? r.who.user, time: r.time, source: r.source.label };
+}
+
+/** `{open, until|opensAt, reason}`, instants in ISO 8601 (absent when not within the search). */
+function windowSummary(w: EnvironmentWindow): { open: boolean; until?: string; opensAt?: string; reason: string } {
+  const iso = (t: number): string => new Date(t).toISOString();
+  return w.open
+    ? { open: true, ...(w.until !== undefined ? { until: iso(w.until) } : {}), reason: w.reason }
+    : { open: false, ...(w.opensAt !== undefined ? { opensAt: iso(w.opensAt) } : {}), reason: w.reason };
 }

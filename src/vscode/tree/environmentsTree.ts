@@ -9,10 +9,12 @@ import { contextValue, type EnvironmentNode, type MessageNode, type PromotionNod
 import { messageItem } from './messageItem';
 import { folderItem, folderOf, scopedId, topLevel, type TreeFolder, type TreeFolders } from './folderGroups';
 import { buildLabel, buildTagOf } from '../../app/text/buildLabel';
-import { digestTooltip, repositoryLine } from './tooltips';
+import { digestTooltip, escape, repositoryLine } from './tooltips';
 import type { Repository } from '../../core/reference';
 import type { Shipped } from '../../model/compare';
 import { commitLine, shippedCommits, shippedSummary } from '../../app/text/shippedText';
+import { WindowTimer } from '../../model/windowTimer';
+import { environmentWindow } from '../../model/windows';
 
 export type DetailsLookup = (node: PromotionNode) => Promise<ImageDetails | undefined>;
 type Held = { readonly name: string; readonly repository: Repository; readonly digest: string };
@@ -23,14 +25,18 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: { dispose(): void };
+  /** Redraws the rows when a release window opens or closes (their words change, the registry does not). */
+  private readonly windowTimer: WindowTimer;
 
   constructor(
     private readonly folders: TreeFolders,
     private readonly details: DetailsLookup,
     private readonly promoting: (folder: string | undefined, environment: string) => boolean,
     private readonly shipped?: ShippedLookup,
+    private readonly now: () => number = Date.now,
   ) {
     this.subscription = folders.onDidChange(() => this.changed.fire());
+    this.windowTimer = new WindowTimer(() => this.changed.fire(), now);
   }
 
   /** Redraws rows without a new lookup (e.g. a promotion started or ended). */
@@ -39,7 +45,10 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
   }
 
   getChildren(node?: PromotionNode): PromotionNode[] {
-    if (!node) return topLevel(this.folders, (f) => this.rowsOf(f));
+    if (!node) {
+      this.windowTimer.schedule(this.folders.configured.flatMap((f) => (f.model.config.kind === 'ready' ? f.model.config.config.environments : [])));
+      return topLevel(this.folders, (f) => this.rowsOf(f));
+    }
     if (node.kind === 'folder') {
       const folder = this.folders.get(node.folder);
       return folder ? this.rowsOf(folder) : [];
@@ -87,12 +96,20 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     const tag = buildTagOf(node.builds, node.row.lookup.digest);
     const heading = `${env.name} (${env.tag}): ${buildLabel({ tag, revision: details?.revision }, node.row.lookup.digest)}`;
     const ships = await this.shippedLines(node);
+    const window = node.stale ? undefined : environmentWindow(env, this.now());
     item.tooltip = digestTooltip(
       heading,
       env.repository,
       node.row.lookup.digest,
       details,
-      [stale, repositoryLine(env.repository, env.tag), relationText(node.row) ?? '', drift, ...ships].filter(Boolean),
+      [
+        stale,
+        repositoryLine(env.repository, env.tag),
+        relationText(node.row) ?? '',
+        drift,
+        window ? `**Release window:** ${escape(window.reason)}` : '',
+        ...ships,
+      ].filter(Boolean),
     );
     return item;
   }
@@ -122,6 +139,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
   }
 
   dispose(): void {
+    this.windowTimer.dispose();
     this.subscription.dispose();
     this.changed.dispose();
   }
@@ -132,7 +150,8 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     const item = new vscode.TreeItem(env.name, vscode.TreeItemCollapsibleState.None);
     item.id = `environment:${env.name}${node.stale ? ':stale' : ''}`;
     // Lead with the build a person knows; the digest is in the tooltip.
-    const parts = environmentDescriptionParts(row, node.builds);
+    // A row of a broken config keeps its old words: its windows may no longer be the config's.
+    const parts = environmentDescriptionParts(row, node.builds, node.stale ? undefined : this.now());
     const busy = this.promoting(node.folder, env.name);
     if (busy) parts.push('promoting…');
     if (node.stale) parts.push('as of the last valid config');

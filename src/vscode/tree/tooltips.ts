@@ -61,6 +61,7 @@ export function relativeTime(time: number, now = Date.now()): string {
   return 'just now';
 }
 
-function escape(text: string): string {
+/** Text shown as itself in a Markdown tooltip. */
+export function escape(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
