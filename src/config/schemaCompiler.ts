@@ -47,18 +47,24 @@ export function compileSchemaValidator(): ValidateFunction {
 export function schemaValidatorSource(): string {
   const ajv = newAjv({ ...OPTIONS, code: { source: true } });
   let code = standaloneCode(ajv, ajv.compile(schemaJson));
-  // ajv writes the schema and each definition it compiled separately as object literals.
-  const literal = (name: string, value: unknown): RegExp => new RegExp(`const (${name}) = ${escapeRegExp(JSON.stringify(value))};`);
-  const root = literal('schema\\d+', schemaJson).exec(code);
+  // ajv writes the schema and each definition it compiled separately as object literals. Found as text,
+  // not with a RegExp of the whole literal: the schema outgrew V8's limit on a regular expression's size.
+  const root = findLiteral(code, schemaJson);
   if (!root) throw new Error('ajv standalone code: the schema literal was not found');
-  const rootName = root[1]!;
-  code = code.replace(root[0], `const ${rootName} = require("./promotion.schema.json");`);
+  code = code.replace(root.text, () => `const ${root.name} = require("./promotion.schema.json");`);
   for (const [name, definition] of Object.entries((schemaJson as { definitions?: Record<string, unknown> }).definitions ?? {})) {
-    code = code.replace(literal('schema\\d+', definition), (_, id: string) => `const ${id} = ${rootName}.definitions[${JSON.stringify(name)}];`);
+    const found = findLiteral(code, definition);
+    if (found) code = code.replace(found.text, () => `const ${found.name} = ${root.name}.definitions[${JSON.stringify(name)}];`);
   }
   return code;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The first `const schemaN = <value as JSON>;` in `code`: its text and its name. */
+function findLiteral(code: string, value: unknown): { text: string; name: string } | undefined {
+  const tail = ` = ${JSON.stringify(value)};`;
+  for (let at = code.indexOf(tail); at >= 0; at = code.indexOf(tail, at + 1)) {
+    const head = /const (schema\d+)$/.exec(code.slice(Math.max(0, at - 40), at));
+    if (head) return { text: head[0] + tail, name: head[1]! };
+  }
+  return undefined;
 }
