@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import type { EnvironmentConfig } from '../config/types';
 import { errorMessage, PromotionError } from '../core/errors';
 import type { Logger } from '../core/log';
+import type { RegistryCredentials } from '../credentials/credentials';
+import { ChainedCredentials, type ClearableCredentials, type CredentialSource } from '../credentials/credentialSource';
 import { DockerConfigCredentials, dockerConfigDir } from '../credentials/dockerConfig';
 import { cachedGitHistory } from '../builds/gitHistory';
 import { DetailsStore } from '../images/detailsStore';
@@ -15,6 +17,7 @@ import { TargetLocks } from '../promotion/targetLocks';
 import type { TransportSetting } from '../promotion/transport';
 import { BlobLocations, recordingBlobLocations } from '../registry/blobLocations';
 import { HttpRegistryClient } from '../registry/httpRegistryClient';
+import { checkSignIn, type SignInCheck } from '../registry/signInCheck';
 import type { RegistryClient } from '../registry/registryClient';
 import type { ProxySetting } from '../registry/transport/proxy';
 import type { HistoryContents } from '../history/historyStore';
@@ -47,6 +50,8 @@ export interface AppOptions {
   readonly workspaceDir?: () => string | undefined;
   /** The editor's proxy for registry requests (VS Code's http.proxy); absent or empty: HTTP(S)_PROXY / NO_PROXY. */
   readonly proxy?: () => ProxySetting | undefined;
+  /** Credentials asked before the Docker config (VS Code: those kept by Sign In to Registry…). */
+  readonly credentialSource?: CredentialSource;
 }
 
 /** The environments and the digests their tags hold (null: empty; undefined: could not read). */
@@ -54,7 +59,10 @@ export type HeldDigests = readonly { env: EnvironmentConfig; digest?: string | n
 
 export interface AppServices {
   readonly log: Logger;
-  readonly credentials: DockerConfigCredentials;
+  /** The sign-in source (if any), then the Docker config: for registry requests and engine pushes alike. */
+  readonly credentials: ClearableCredentials;
+  /** `GET /v2/` with these credentials alone, through the same transport settings; rejects when refused. */
+  checkSignIn(registry: string, credentials: RegistryCredentials, signal?: AbortSignal): Promise<SignInCheck>;
   /** Every manifest read through it records where its blobs are (blobLocations). */
   readonly registry: RegistryClient;
   readonly blobLocations: BlobLocations;
@@ -74,19 +82,17 @@ export interface AppServices {
 
 export function composeServices(options: AppOptions): AppServices {
   const { log } = options;
-  const credentials = new DockerConfigCredentials({ configDir: () => dockerConfigDir(), log });
+  const dockerConfig = new DockerConfigCredentials({ configDir: () => dockerConfigDir(), log });
+  const credentials = options.credentialSource ? new ChainedCredentials(options.credentialSource, dockerConfig) : dockerConfig;
+  const transport = {
+    log,
+    timeoutMs: options.lookupTimeoutMs,
+    insecureRegistries: options.insecureRegistries,
+    ...(options.proxy ? { proxy: options.proxy } : {}),
+  };
   const blobLocationsFile = options.blobLocationsFile ?? (options.detailsFile ? join(dirname(options.detailsFile), 'blob-locations.json') : undefined);
   const blobLocations = new BlobLocations({ ...(blobLocationsFile ? { file: blobLocationsFile } : {}), log });
-  const registry = recordingBlobLocations(
-    new HttpRegistryClient({
-      credentials,
-      log,
-      timeoutMs: options.lookupTimeoutMs,
-      insecureRegistries: options.insecureRegistries,
-      ...(options.proxy ? { proxy: options.proxy } : {}),
-    }),
-    blobLocations,
-  );
+  const registry = recordingBlobLocations(new HttpRegistryClient({ ...transport, credentials }), blobLocations);
   const store = options.detailsFile ? new DetailsStore({ file: options.detailsFile, log }) : undefined;
   const details = new ImageDetailsCache(registry, undefined, store);
   const gitHistory = cachedGitHistory(options.workspaceDir ?? (() => undefined));
@@ -126,6 +132,7 @@ export function composeServices(options: AppOptions): AppServices {
   return {
     log,
     credentials,
+    checkSignIn: (registry, typed, signal) => checkSignIn(registry, typed, transport, signal),
     registry,
     blobLocations,
     details,

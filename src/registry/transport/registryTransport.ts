@@ -106,8 +106,9 @@ export class RegistryTransport {
     let url = this.url(repo, pathOrUrl);
     let current = method;
     let body = init.body;
+    const scopes = mergeScopes([repositoryScope(repo.path, access)], init.extraScopes ?? []);
     for (let hop = 0; ; hop++) {
-      const res = await this.authorizedSend(endpoint, repo, access, url, current, { ...init, body });
+      const res = await this.authorizedSend(endpoint, scopes, url, current, { ...init, body });
       const location = res.headers.get('location');
       if (!REDIRECTS.has(res.status) || !location || init.stream) return res;
       // A write's redirect is followed only when its body can be sent again as it was (307/308).
@@ -135,20 +136,22 @@ export class RegistryTransport {
     }
   }
 
+  /**
+   * `GET /v2/` with the credentials, as `docker login` checks them: a Basic registry gets them as they
+   * are, a token registry is asked for a token without any repository scope. Redirects not followed.
+   */
+  async checkBase(registry: string, signal?: AbortSignal): Promise<Response> {
+    const endpoint = this.endpoint(registry);
+    return this.authorizedSend(endpoint, [], registryUrl(endpoint, '/v2/'), 'GET', { signal });
+  }
+
   /** One request to one URL: credentials and the 401 challenge dance only on the registry's own origin. */
-  private async authorizedSend(
-    endpoint: RegistryEndpoint,
-    repo: Repository,
-    access: Access,
-    url: URL,
-    method: string,
-    init: TransportRequest,
-  ): Promise<Response> {
+  private async authorizedSend(endpoint: RegistryEndpoint, scopes: string[], url: URL, method: string, init: TransportRequest): Promise<Response> {
     const payload = init.body ?? init.stream;
     const retryable = isIdempotent(method) && !init.stream;
-    const out: Outgoing = { url, method, headers: { ...init.headers }, body: payload, signal: init.signal, registry: repo.registry, idle: init.idle };
+    const registry = endpoint.registry;
+    const out: Outgoing = { url, method, headers: { ...init.headers }, body: payload, signal: init.signal, registry, idle: init.idle };
     if (!isRegistryOrigin(endpoint, url)) return this.send(out, retryable);
-    const scopes = mergeScopes([repositoryScope(repo.path, access)], init.extraScopes ?? []);
     const authorization = await this.auth.authorizationFor(endpoint, scopes, init.signal, undefined);
     const res = await this.send({ ...out, headers: withAuth(init.headers, authorization) }, retryable);
     if (res.status !== 401 || init.stream) return res;
@@ -156,12 +159,12 @@ export class RegistryTransport {
     // with too little access (`error="insufficient_scope"`): learn the challenge and try once more.
     const challenge = parseChallenges(res.headers.get('www-authenticate')).find((c) => c.scheme === 'bearer' || c.scheme === 'basic');
     if (!challenge) return res;
-    this.auth.learn(repo.registry, challenge);
+    this.auth.learn(registry, challenge);
     let wanted = scopes;
     if (challenge.scheme === 'bearer') {
       wanted = mergeScopes(scopes, splitScopes([challenge.params['scope']]));
       this.options.log.debug(
-        `${repo.registry} answered 401${challenge.params['error'] ? ` (${challenge.params['error']})` : ''} to ${method} ${redactUrl(url)}: fetching a new token`,
+        `${registry} answered 401${challenge.params['error'] ? ` (${challenge.params['error']})` : ''} to ${method} ${redactUrl(url)}: fetching a new token`,
       );
     }
     const renewed = await this.auth.authorizationFor(endpoint, wanted, init.signal, authorization);
