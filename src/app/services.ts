@@ -20,6 +20,7 @@ import { HttpRegistryClient } from '../registry/httpRegistryClient';
 import { checkSignIn, type SignInCheck } from '../registry/signInCheck';
 import type { RegistryClient } from '../registry/registryClient';
 import type { ProxySetting } from '../registry/transport/proxy';
+import type { TrustSetting } from '../registry/transport/trust';
 import type { HistoryContents } from '../history/historyStore';
 import { ofEnvironments, recordSubjects, withRegistryRecords } from '../history/teamHistory';
 import { PromotionRecords, usesRegistry, type RecordsSetting } from '../records/promotionRecords';
@@ -50,6 +51,8 @@ export interface AppOptions {
   readonly workspaceDir?: () => string | undefined;
   /** The editor's proxy for registry requests (VS Code's http.proxy); absent or empty: HTTP(S)_PROXY / NO_PROXY. */
   readonly proxy?: () => ProxySetting | undefined;
+  /** Extra certificate authorities for registries (imagePromotion.caFiles + http.systemCertificates, --ca-file). */
+  readonly trust?: () => TrustSetting | undefined;
   /** Credentials asked before the Docker config (VS Code: those kept by Sign In to Registry…). */
   readonly credentialSource?: CredentialSource;
 }
@@ -89,6 +92,7 @@ export function composeServices(options: AppOptions): AppServices {
     timeoutMs: options.lookupTimeoutMs,
     insecureRegistries: options.insecureRegistries,
     ...(options.proxy ? { proxy: options.proxy } : {}),
+    ...(options.trust ? { trust: options.trust } : {}),
   };
   const blobLocationsFile = options.blobLocationsFile ?? (options.detailsFile ? join(dirname(options.detailsFile), 'blob-locations.json') : undefined);
   const blobLocations = new BlobLocations({ ...(blobLocationsFile ? { file: blobLocationsFile } : {}), log });

@@ -126,7 +126,10 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
   own(vscode.workspace.onDidGrantWorkspaceTrust(() => void workspaces.reloadAll()));
   own(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (['dockerHost', 'insecureRegistries', 'historyFile', 'records'].some((name) => e.affectsConfiguration(`imagePromotion.${name}`)))
+      if (
+        ['dockerHost', 'insecureRegistries', 'historyFile', 'records', 'caFiles'].some((name) => e.affectsConfiguration(`imagePromotion.${name}`)) ||
+        e.affectsConfiguration('http.systemCertificates')
+      )
         void workspaces.refreshAll();
     }),
   );
