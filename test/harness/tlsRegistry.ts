@@ -25,7 +25,7 @@ function openssl(args: string[]): void {
   try {
     execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
-    throw new Error(`openssl ${args[0]} failed (is Debian's openssl installed?): ${(err as Error).message}`);
+    throw new Error(`openssl ${args[0]} failed (is Debian's openssl installed?): ${(err as Error).message}`, { cause: err });
   }
 }
 
