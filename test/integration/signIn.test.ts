@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeServices, type AppServices } from '../../src/app/services';
+import type { PromotionError } from '../../src/core/errors';
 import { parseRepository } from '../../src/core/reference';
 import type { RegistryCredentials } from '../../src/credentials/credentials';
 import type { CredentialSource } from '../../src/credentials/credentialSource';
@@ -65,7 +66,11 @@ describe('signed-in credentials before the Docker config, with no Docker config 
     const repo = uniqueRepo();
     const build = await pushImage(svc.authRegistryUrl, repo, '1c2d3e4', { auth: svc.auth });
     const repository = parseRepository(`${svc.authRegistry}/${repo}`);
-    await assert.rejects(app(undefined).registry.resolve(repository, '1c2d3e4'), /requires credentials and none were found/);
+    await assert.rejects(app(undefined).registry.resolve(repository, '1c2d3e4'), (error: PromotionError) => {
+      assert.match(error.message, /requires credentials and none were found/);
+      assert.match(error.hint ?? '', /docker login .*, or in VS Code Image Promotion: Sign In to Registry…/);
+      return true;
+    });
 
     const source = memorySource({ [svc.authRegistry]: svc.auth });
     const services = app(source);
