@@ -26,7 +26,15 @@ export async function signInCommand(deps: SignInCommandDeps): Promise<SignedIn |
     log: deps.log,
     check: (registry, credentials) =>
       withCancellableProgress(`Checking the credentials with ${registry}…`, (_report, signal) => deps.app.checkSignIn(registry, credentials, signal)),
-    gitHubSession: async (scopes) => vscode.authentication.getSession('github', [...scopes], { createIfNone: true }),
+    gitHubSession: async (scopes) => {
+      try {
+        return await vscode.authentication.getSession('github', [...scopes], { createIfNone: true });
+      } catch (error) {
+        // Declining VS Code's "allow … to sign in using GitHub" is a cancellation, not a failure.
+        if (/did not consent|cancel/i.test((error as Error).message)) return undefined;
+        throw error;
+      }
+    },
   };
   const done = await signIn(flow, configuredRegistries(deps.workspaces));
   if (!done) return undefined;
