@@ -117,8 +117,8 @@ export class RegistryTransport {
     const scopes = mergeScopes([repositoryScope(repo.path, access)], init.extraScopes ?? []);
     for (let hop = 0; ; hop++) {
       const res = await this.authorizedSend(endpoint, scopes, url, current, { ...init, body });
-      // Once per registry at most: afterwards its endpoint is https and this answers false.
-      if (hop === 0 && !init.stream && (await this.turnedToTls(endpoint, res))) return this.request(repo, access, method, pathOrUrl, init);
+      // A 400 over plain http may be a TLS-only server's answer; once switched, the endpoint is https and this is false.
+      if (hop === 0 && !init.stream && (await this.turnedToTls(endpoint, res, init.signal))) return this.request(repo, access, method, pathOrUrl, init);
       const location = res.headers.get('location');
       if (!REDIRECTS.has(res.status) || !location || init.stream) return res;
       // A write's redirect is followed only when its body can be sent again as it was (307/308).
@@ -154,20 +154,21 @@ export class RegistryTransport {
     const send = (endpoint: RegistryEndpoint): Promise<Response> => this.authorizedSend(endpoint, [], registryUrl(endpoint, '/v2/'), 'GET', { signal });
     const endpoint = this.endpoint(registry);
     const res = await send(endpoint);
-    return (await this.turnedToTls(endpoint, res)) ? send(this.endpoint(registry)) : res;
+    return (await this.turnedToTls(endpoint, res, signal)) ? send(this.endpoint(registry)) : res;
   }
 
   /**
    * A registry reached over plain http because it is loopback (or listed as insecure) that answers
    * "this is an https server" speaks TLS only: from then on it is reached over https, its certificate
-   * verified, and never over http again. The first request carried no credentials (none are sent
-   * before a registry's challenge is known). Plain-http registries pay nothing for this.
+   * verified, and never over http again. Nothing with credentials went to it before (credentials are
+   * sent only once a registry's challenge is known, and a TLS-only server sends none over http).
+   * Plain-http registries pay nothing, but for one GET /v2/ after a 400.
    */
-  private async turnedToTls(endpoint: RegistryEndpoint, res: Response): Promise<boolean> {
+  private async turnedToTls(endpoint: RegistryEndpoint, res: Response, signal: AbortSignal | undefined): Promise<boolean> {
     if (!endpoint.insecure || res.status !== 400 || !endpoint.origin.startsWith('http:')) return false;
     // The answer to a HEAD has no body to read: ask GET /v2/ (no credentials) what the server says.
     const probe = await this.send(
-      { url: registryUrl(endpoint, '/v2/'), method: 'GET', headers: {}, body: undefined, signal: undefined, registry: endpoint.registry, idle: undefined },
+      { url: registryUrl(endpoint, '/v2/'), method: 'GET', headers: {}, body: undefined, signal, registry: endpoint.registry, idle: undefined },
       false,
     );
     const text = probe.status === 400 ? await readPrefix(probe, 512).catch(() => '') : '';
