@@ -86,7 +86,7 @@ export interface AppServices {
 export function composeServices(options: AppOptions): AppServices {
   const { log } = options;
   const dockerConfig = new DockerConfigCredentials({ configDir: () => dockerConfigDir(), log });
-  const credentials = options.credentialSource ? new ChainedCredentials(options.credentialSource, dockerConfig) : dockerConfig;
+  const credentials = options.credentialSource ? new ChainedCredentials(options.credentialSource, dockerConfig, log) : dockerConfig;
   const transport = {
     log,
     timeoutMs: options.lookupTimeoutMs,

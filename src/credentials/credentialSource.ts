@@ -1,6 +1,7 @@
 // Credentials kept somewhere besides the Docker config: VS Code's SecretStorage after "Sign In to
 // Registry…" (Codespaces and dev containers often have no `docker login`). Such a source is asked
 // first; the Docker config only when it has nothing for the registry. The CLI has none.
+import type { Logger } from '../core/log';
 import type { CredentialProblem, CredentialProvider, RegistryCredentials } from './credentials';
 
 export interface CredentialSource {
@@ -18,10 +19,19 @@ export class ChainedCredentials implements ClearableCredentials {
   constructor(
     private readonly first: CredentialSource,
     private readonly then: ClearableCredentials,
+    private readonly log: Logger,
   ) {}
 
   async get(registry: string, signal?: AbortSignal): Promise<RegistryCredentials | undefined> {
-    return (await this.first.get(registry, signal)) ?? this.then.get(registry, signal);
+    let found: RegistryCredentials | undefined;
+    try {
+      found = await this.first.get(registry, signal);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      // A keychain that cannot be opened must not cost the Docker config's credentials.
+      this.log.warn(`Signed-in credentials for ${registry} could not be read (${(error as Error).message}); trying the Docker config.`);
+    }
+    return found ?? this.then.get(registry, signal);
   }
 
   problem(registry: string): CredentialProblem | undefined {

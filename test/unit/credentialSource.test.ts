@@ -1,5 +1,6 @@
 // The chain: a sign-in source first, the Docker config only when it has nothing for the registry.
 import * as assert from 'node:assert/strict';
+import { silentLogger } from '../../src/core/log';
 import { ChainedCredentials, signInKey, type ClearableCredentials } from '../../src/credentials/credentialSource';
 
 describe('credentials: a sign-in source before the Docker config', () => {
@@ -28,19 +29,27 @@ describe('credentials: a sign-in source before the Docker config', () => {
 
   it('the source wins; the Docker config is not even asked then', async () => {
     const then = dockerConfig();
-    const chain = new ChainedCredentials(source, then);
+    const chain = new ChainedCredentials(source, then, silentLogger);
     assert.equal((await chain.get('both.example'))?.username, 'signed-in');
     assert.deepEqual(then.asked, []);
   });
 
   it('falls back to the Docker config, whose problems and cache it passes on', async () => {
     const then = dockerConfig();
-    const chain = new ChainedCredentials(source, then);
+    const chain = new ChainedCredentials(source, then, silentLogger);
     assert.equal((await chain.get('docker-only.example'))?.username, 'from-docker');
     assert.equal(await chain.get('nowhere.example'), undefined);
     assert.equal(chain.problem('broken.example')?.message, 'docker-credential-x exited with 1');
     chain.clear();
     assert.equal(then.cleared, 1);
+  });
+
+  it('a source that cannot be read (a locked keychain) is logged, and the Docker config still answers', async () => {
+    const warnings: string[] = [];
+    const broken = { get: async () => Promise.reject(new Error('Cannot create an item in a locked collection')) };
+    const chain = new ChainedCredentials(broken, dockerConfig(), { ...silentLogger, warn: (m: string) => void warnings.push(m) });
+    assert.equal((await chain.get('docker-only.example'))?.username, 'from-docker');
+    assert.match(warnings.join('\n'), /Signed-in credentials for docker-only\.example could not be read \(Cannot create an item in a locked collection\)/);
   });
 
   it('keeps one key per registry: Docker Hub under its names is one, hosts are case-insensitive', () => {
