@@ -12,7 +12,8 @@ import { HttpRegistryClient } from '../../src/registry/httpRegistryClient';
 import type { TrustSetting } from '../../src/registry/transport/trust';
 import { pushImage, sharedServices, skopeoDigest, startRegistry, uniqueRepo, type Registry, type TestServices } from '../harness';
 import { startTlsRegistry, type TlsRegistry } from '../harness/tlsRegistry';
-import { env, environmentFor, MemoryLog, ScriptedPrompts, threeEnvironments } from './support';
+import { promotionYaml } from '../fixtures/promotionYaml';
+import { config, env, environmentFor, MemoryLog, ScriptedPrompts, threeEnvironments } from './support';
 
 describe('a registry signed by a private CA (https only, at 127.0.0.1)', function () {
   this.timeout(120_000);
@@ -93,5 +94,41 @@ describe('a registry signed by a private CA (https only, at 127.0.0.1)', functio
     );
     assert.equal(outcome.status, 'succeeded', outcome.message);
     assert.equal(await skopeoDigest(`${plain.host}/${repo}:dev`), digest, 'the shared storage holds the new tag');
+  });
+
+  it('a copy from another registry streams the layers into the TLS registry (the upload agent trusts the CA too)', async () => {
+    const source = uniqueRepo();
+    const pushed = await pushImage(svc.registryUrl, source, '6b7c8d9');
+    const target = uniqueRepo();
+    const cfg = config(
+      promotionYaml(`${svc.registry}/${source}`, [
+        { name: 'development', tag: 'dev' },
+        { name: 'staging', image: `${tls.host}/${target}` },
+      ]),
+    );
+    const app = composeServices({
+      log: new MemoryLog(),
+      dockerHost: () => svc.dockerHost,
+      insecureRegistries: () => [],
+      lookupTimeoutMs: () => 10_000,
+      transport: () => 'registry',
+      historyFile: () => undefined,
+      records: () => 'file',
+      warn: () => undefined,
+      trust: withCa,
+    });
+    const first = await promote(
+      { config: cfg, source: { kind: 'build', tag: '6b7c8d9' }, target: env(cfg, 'development') },
+      app.promotion,
+      environmentFor(new ScriptedPrompts()),
+    );
+    assert.equal(first.status, 'succeeded', first.message);
+    const second = await promote(
+      { config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') },
+      app.promotion,
+      environmentFor(new ScriptedPrompts()),
+    );
+    assert.equal(second.status, 'succeeded', second.message);
+    assert.equal(await skopeoDigest(`${plain.host}/${target}:staging`), pushed.digest);
   });
 });
