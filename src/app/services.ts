@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import type { EnvironmentConfig } from '../config/types';
 import { errorMessage, PromotionError } from '../core/errors';
 import type { Logger } from '../core/log';
+import type { RegistryCredentials } from '../credentials/credentials';
+import { ChainedCredentials, type ClearableCredentials, type CredentialSource } from '../credentials/credentialSource';
 import { DockerConfigCredentials, dockerConfigDir } from '../credentials/dockerConfig';
 import { cachedGitHistory } from '../builds/gitHistory';
 import { DetailsStore } from '../images/detailsStore';
@@ -15,8 +17,10 @@ import { TargetLocks } from '../promotion/targetLocks';
 import type { TransportSetting } from '../promotion/transport';
 import { BlobLocations, recordingBlobLocations } from '../registry/blobLocations';
 import { HttpRegistryClient } from '../registry/httpRegistryClient';
+import { checkSignIn, type SignInCheck } from '../registry/signInCheck';
 import type { RegistryClient } from '../registry/registryClient';
 import type { ProxySetting } from '../registry/transport/proxy';
+import type { TrustSetting } from '../registry/transport/trust';
 import type { HistoryContents } from '../history/historyStore';
 import { ofEnvironments, recordSubjects, withRegistryRecords } from '../history/teamHistory';
 import { PromotionRecords, usesRegistry, type RecordsSetting } from '../records/promotionRecords';
@@ -49,6 +53,10 @@ export interface AppOptions {
   readonly proxy?: () => ProxySetting | undefined;
   /** The clock time-based gates (soak, window) and status read; Date.now unless a test sets it. */
   readonly now?: () => number;
+  /** Extra certificate authorities for registries (imagePromotion.caFiles + http.systemCertificates, --ca-file). */
+  readonly trust?: () => TrustSetting | undefined;
+  /** Credentials asked before the Docker config (VS Code: those kept by Sign In to Registry…). */
+  readonly credentialSource?: CredentialSource;
 }
 
 /** The environments and the digests their tags hold (null: empty; undefined: could not read). */
@@ -58,7 +66,10 @@ export interface AppServices {
   readonly log: Logger;
   /** The clock of AppOptions.now. */
   readonly now: () => number;
-  readonly credentials: DockerConfigCredentials;
+  /** The sign-in source (if any), then the Docker config: for registry requests and engine pushes alike. */
+  readonly credentials: ClearableCredentials;
+  /** `GET /v2/` with these credentials alone, through the same transport settings; rejects when refused. */
+  checkSignIn(registry: string, credentials: RegistryCredentials, signal?: AbortSignal): Promise<SignInCheck>;
   /** Every manifest read through it records where its blobs are (blobLocations). */
   readonly registry: RegistryClient;
   readonly blobLocations: BlobLocations;
@@ -78,19 +89,18 @@ export interface AppServices {
 
 export function composeServices(options: AppOptions): AppServices {
   const { log } = options;
-  const credentials = new DockerConfigCredentials({ configDir: () => dockerConfigDir(), log });
+  const dockerConfig = new DockerConfigCredentials({ configDir: () => dockerConfigDir(), log });
+  const credentials = options.credentialSource ? new ChainedCredentials(options.credentialSource, dockerConfig, log) : dockerConfig;
+  const transport = {
+    log,
+    timeoutMs: options.lookupTimeoutMs,
+    insecureRegistries: options.insecureRegistries,
+    ...(options.proxy ? { proxy: options.proxy } : {}),
+    ...(options.trust ? { trust: options.trust } : {}),
+  };
   const blobLocationsFile = options.blobLocationsFile ?? (options.detailsFile ? join(dirname(options.detailsFile), 'blob-locations.json') : undefined);
   const blobLocations = new BlobLocations({ ...(blobLocationsFile ? { file: blobLocationsFile } : {}), log });
-  const registry = recordingBlobLocations(
-    new HttpRegistryClient({
-      credentials,
-      log,
-      timeoutMs: options.lookupTimeoutMs,
-      insecureRegistries: options.insecureRegistries,
-      ...(options.proxy ? { proxy: options.proxy } : {}),
-    }),
-    blobLocations,
-  );
+  const registry = recordingBlobLocations(new HttpRegistryClient({ ...transport, credentials }), blobLocations);
   const store = options.detailsFile ? new DetailsStore({ file: options.detailsFile, log }) : undefined;
   const details = new ImageDetailsCache(registry, undefined, store);
   const gitHistory = cachedGitHistory(options.workspaceDir ?? (() => undefined));
@@ -132,6 +142,7 @@ export function composeServices(options: AppOptions): AppServices {
     log,
     now: options.now ?? Date.now,
     credentials,
+    checkSignIn: (registry, typed, signal) => checkSignIn(registry, typed, transport, signal),
     registry,
     blobLocations,
     details,

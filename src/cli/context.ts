@@ -12,6 +12,7 @@ import { parseRecordsSetting, type RecordsSetting } from '../records/promotionRe
 import type { PromotionSource } from '../promotion/promote';
 import type { TransportSetting } from '../promotion/transport';
 import { cliCacheDir } from './cacheDir';
+import type { TrustSetting } from '../registry/transport/trust';
 import { CliError, EXIT } from './exitCodes';
 import { Output } from './output';
 import { testClock } from './testClock';
@@ -22,6 +23,7 @@ export interface CommonOptions {
   readonly verbose?: boolean;
   readonly dockerHost?: string;
   readonly insecureRegistry?: string[];
+  readonly caFile?: string[];
   readonly timeout?: string;
   readonly historyFile?: string;
   readonly restricted?: boolean;
@@ -65,6 +67,7 @@ export async function openContext(options: CommonOptions, out: Output = new Outp
     log: out.logger(),
     dockerHost: () => options.dockerHost ?? '',
     insecureRegistries: () => options.insecureRegistry ?? [],
+    trust: () => cliTrust(options.caFile ?? [], process.env),
     lookupTimeoutMs: () => timeoutSeconds * 1000,
     transport: () => transport,
     historyFile: () => options.historyFile,
@@ -81,6 +84,13 @@ export async function openContext(options: CommonOptions, out: Output = new Outp
     return app.withRecords(history, held);
   });
   return { out, app, config: state.config, configFile: state.file, workspaceDir: state.workspaceDir, trusted: !options.restricted };
+}
+
+/** --ca-file and IMAGE_PROMOTION_CA_FILES (path-delimiter separated); the system store is Node's business here. */
+export function cliTrust(flags: readonly string[], env: NodeJS.ProcessEnv): TrustSetting {
+  const fromEnv = (env['IMAGE_PROMOTION_CA_FILES'] ?? '').split(path.delimiter).filter((f) => f.trim());
+  const sources = [...(flags.length ? ['--ca-file'] : []), ...(fromEnv.length ? ['IMAGE_PROMOTION_CA_FILES'] : [])];
+  return { caFiles: [...flags, ...fromEnv], caFilesSource: sources.join(' and ') || '--ca-file', systemCertificates: false };
 }
 
 function heldDigest(lookup: Lookup): { digest?: string | null } {

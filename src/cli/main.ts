@@ -37,6 +37,11 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
       ...all,
       value,
     ])
+    .option(
+      '--ca-file <pem>',
+      "a certificate authority to trust for registries besides Node's own (repeatable; also IMAGE_PROMOTION_CA_FILES, and NODE_EXTRA_CA_CERTS)",
+      (value: string, all: string[] = []) => [...all, value],
+    )
     .option('--timeout <seconds>', 'limit for one registry or engine lookup', '15')
     .option('--history-file <path>', "the history file, relative to the config's folder (default: .promotion/history.jsonl)")
     .addOption(

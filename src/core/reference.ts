@@ -131,6 +131,11 @@ export function registryApiHost(registry: string): string {
   return registry === DOCKER_HUB || registry === 'index.docker.io' ? 'registry-1.docker.io' : registry;
 }
 
+/** `host[:port]` as image references write a registry (what a person types at sign-in is checked with it). */
+export function isRegistryHost(text: string): boolean {
+  return DOMAIN.test(text);
+}
+
 /** Registries the Docker engine talks to over plain HTTP by default: loopback only. */
 export function isLoopbackRegistry(registry: string): boolean {
   const host = registry.startsWith('[') ? registry.slice(0, registry.indexOf(']') + 1) : registry.split(':')[0];

@@ -191,12 +191,12 @@ class DockerodeEngine implements ImageEngine {
         ? new PromotionError(
             'unauthorized',
             `${auth.registry} rejected the credentials found for it (${what}: ${message})`,
-            `Run "docker login ${auth.registry}" again.`,
+            `Run "docker login ${auth.registry}" again, or in VS Code Image Promotion: Sign In to Registry….`,
           )
         : new PromotionError(
             'unauthorized',
             `${auth.registry} requires credentials and none were found (${what}: ${message})`,
-            `Run "docker login ${auth.registry}" (credentials are read from the Docker config, as the Docker CLI does).`,
+            `Run "docker login ${auth.registry}" (credentials are read from the Docker config, as the Docker CLI does), or in VS Code Image Promotion: Sign In to Registry….`,
           );
     }
     return new PromotionError('internal', `${what}: ${message}`, undefined, { cause: error });

@@ -2,6 +2,7 @@
 // Nothing here awaits Docker or the network: activation stays fast.
 import * as vscode from 'vscode';
 import { composeServices } from '../app/services';
+import type { RegistryCredentials } from '../credentials/credentials';
 import type { PromotionModel } from '../model/promotionModel';
 import { commandHandlers, commandTitles, registerCommands } from './commands/registerCommands';
 import { VsCodeInteraction, type UserInteraction } from './interaction';
@@ -10,6 +11,7 @@ import { HISTORY_SCHEME, HistoryDocuments } from './historyDocument';
 import { GateChecksTree } from './tree/gateChecksTree';
 import { HistoryTree, type HistoryNode } from './tree/historyTree';
 import { RefreshScheduler } from './refreshScheduler';
+import { SecretCredentials } from './secretCredentials';
 import { settings } from './settings';
 import { BuildsTree } from './tree/buildsTree';
 import { EnvironmentsTree } from './tree/environmentsTree';
@@ -30,6 +32,8 @@ export interface ImagePromotionApi {
   refresh(): Promise<void>;
   /** Extension tests only: answer pickers and confirmations without a person. */
   useInteraction(interaction: UserInteraction | undefined): void;
+  /** Extension tests only: what Sign In to Registry… keeps in SecretStorage for a registry. */
+  signedIn(registry: string): Promise<RegistryCredentials | undefined>;
   /** What the status bar and the view badge show now (tests read them here). */
   readonly glance: { statusBar(): StatusBarState; badge(): vscode.ViewBadge | undefined };
   /** The views' data, as VS Code reads it (tests walk the rows and group rows here). */
@@ -50,9 +54,13 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
   };
   own(log);
 
+  // Sign In to Registry… keeps credentials here; they are asked before the Docker config.
+  const secrets = new SecretCredentials(context.secrets, context.globalState);
+  own(context.secrets.onDidChange(() => secrets.forget()));
   const app = composeServices({
     log,
     ...settings,
+    credentialSource: secrets,
     warn: (message) => void vscode.window.showWarningMessage(message),
     // Digests' details and build tags' digests never change: kept across sessions, bounded.
     detailsFile: vscode.Uri.joinPath(context.globalStorageUri, 'image-details.json').fsPath,
@@ -118,7 +126,10 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
   own(vscode.workspace.onDidGrantWorkspaceTrust(() => void workspaces.reloadAll()));
   own(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (['dockerHost', 'insecureRegistries', 'historyFile', 'records'].some((name) => e.affectsConfiguration(`imagePromotion.${name}`)))
+      if (
+        ['dockerHost', 'insecureRegistries', 'historyFile', 'records', 'caFiles'].some((name) => e.affectsConfiguration(`imagePromotion.${name}`)) ||
+        e.affectsConfiguration('http.systemCertificates')
+      )
         void workspaces.refreshAll();
     }),
   );
@@ -137,6 +148,7 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     refresh,
     interaction: () => interaction,
     extensionId: context.extension.id,
+    secrets,
     showGateCheck: (check) => {
       gateChecks.show(check);
       void vscode.commands.executeCommand('imagePromotion.gateChecks.focus');
@@ -155,6 +167,11 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     useInteraction: (replacement) => {
       if (context.extensionMode !== vscode.ExtensionMode.Test) throw new Error('useInteraction is for extension tests only');
       interaction = replacement ?? new VsCodeInteraction();
+    },
+    signedIn: (registry) => {
+      if (context.extensionMode !== vscode.ExtensionMode.Test) throw new Error('signedIn is for extension tests only');
+      // Straight from SecretStorage, past the cache: what is really kept.
+      return new SecretCredentials(context.secrets, context.globalState).get(registry);
     },
     glance: { statusBar: () => statusBar.state, badge: () => badge.badge },
     trees: { environments: trees.environments, builds: buildsTree, history: historyTree },

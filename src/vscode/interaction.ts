@@ -16,8 +16,18 @@ export interface PickItem<T> {
   readonly picked?: boolean;
 }
 
+/** An input box; `password` hides what is typed. */
+export interface AskOptions {
+  readonly title: string;
+  readonly prompt: string;
+  readonly password?: boolean;
+  readonly validate?: (value: string) => string | undefined;
+}
+
 export interface UserInteraction extends PromotionPrompts {
   pick<T>(items: readonly PickItem<T>[], options: { title: string; placeholder: string }): Promise<T | undefined>;
+  /** What the person typed, or undefined when they escaped. */
+  ask(options: AskOptions): Promise<string | undefined>;
   /** A modal warning with one action; true when the person chose it. */
   warn(message: string, detail: string, action: string): Promise<boolean>;
   /** A short note that needs no answer (never awaited). */
@@ -33,6 +43,16 @@ export class VsCodeInteraction implements UserInteraction {
       { title: options.title, placeHolder: options.placeholder, matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true },
     );
     return chosen?.item.value;
+  }
+
+  async ask(options: AskOptions): Promise<string | undefined> {
+    return vscode.window.showInputBox({
+      title: options.title,
+      prompt: options.prompt,
+      password: options.password === true,
+      ignoreFocusOut: true,
+      ...(options.validate ? { validateInput: options.validate } : {}),
+    });
   }
 
   async warn(message: string, detail: string, action: string): Promise<boolean> {
@@ -119,6 +139,7 @@ export function withShippedCommits(
 ): UserInteraction {
   return {
     pick: (items, options) => inner.pick(items, options),
+    ask: (options) => inner.ask(options),
     warn: (message, detail, action) => inner.warn(message, detail, action),
     inform: (message) => inner.inform(message),
     showError: (message, action) => inner.showError(message, action),

@@ -4,6 +4,7 @@ import { userLevel } from '../config/restrictedSetting';
 import { DEFAULT_CONFIG_FILE } from '../config/types';
 import type { TransportSetting } from '../promotion/transport';
 import type { ProxySetting } from '../registry/transport/proxy';
+import type { TrustSetting } from '../registry/transport/trust';
 import { parseRecordsSetting, type RecordsSetting } from '../records/promotionRecords';
 
 const SECTION = 'imagePromotion';
@@ -13,7 +14,7 @@ const SECTION = 'imagePromotion';
  * travel in clear. They are `capabilities.untrustedWorkspaces.restrictedConfigurations` in
  * package.json, and in Restricted Mode only the user's own value counts (see userLevel).
  */
-export const RESTRICTED_SETTINGS = ['configFile', 'dockerHost', 'historyFile', 'insecureRegistries'] as const;
+export const RESTRICTED_SETTINGS = ['configFile', 'dockerHost', 'historyFile', 'insecureRegistries', 'caFiles'] as const;
 
 /** A workspace cannot make the extension hammer a registry with the user's credentials. */
 export const MIN_REFRESH_INTERVAL_SECONDS = 5;
@@ -32,6 +33,8 @@ export interface Settings {
   statusBar(): boolean;
   /** VS Code's own http.proxy for registry requests; undefined when empty (then HTTP(S)_PROXY / NO_PROXY). */
   proxy(): ProxySetting | undefined;
+  /** Extra CAs for registries: imagePromotion.caFiles, and the system store while http.systemCertificates is on. */
+  trust(): TrustSetting;
 }
 
 export const settings: Settings = {
@@ -54,6 +57,15 @@ export const settings: Settings = {
   },
   records: () => parseRecordsSetting(vscode.workspace.getConfiguration(SECTION).get<string>('records')),
   statusBar: () => vscode.workspace.getConfiguration(SECTION).get<boolean>('statusBar') !== false,
+  trust: () => {
+    const files = restricted('caFiles');
+    return {
+      caFiles: Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : [],
+      caFilesSource: 'imagePromotion.caFiles',
+      // VS Code's own default is on: trust what the operating system trusts, as VS Code itself does.
+      systemCertificates: vscode.workspace.getConfiguration('http').get<boolean>('systemCertificates') !== false,
+    };
+  },
   proxy: () => {
     // The user's own values only: a workspace must not send registry traffic (and credentials, over
     // plain http) through a proxy of its choosing.

@@ -186,7 +186,15 @@ function writeConfig(dir: string, storageDir: string, port: number, opts: Regist
 /** Writes `config.yml` for Debian's docker-registry (Distribution 2.8) and returns its path. */
 export function writeRegistryConfig(
   dir: string,
-  opts: { storageDir: string; port: number; logLevel?: string | undefined; readOnly?: boolean | undefined; auth?: readonly string[] },
+  opts: {
+    storageDir: string;
+    port: number;
+    logLevel?: string | undefined;
+    readOnly?: boolean | undefined;
+    auth?: readonly string[];
+    /** Serve https only, with this certificate and key (PEM files). */
+    tls?: { certificate: string; key: string };
+  },
 ): string {
   const lines = [
     'version: 0.1',
@@ -209,6 +217,7 @@ export function writeRegistryConfig(
     `  secret: ${JSON.stringify(randomSecret())}`,
     '  headers:',
     '    X-Content-Type-Options: [nosniff]',
+    ...(opts.tls ? ['  tls:', `    certificate: ${JSON.stringify(opts.tls.certificate)}`, `    key: ${JSON.stringify(opts.tls.key)}`] : []),
     ...(opts.auth ?? []),
   ];
   const configFile = join(dir, 'config.yml');

@@ -2,7 +2,7 @@
 // refuses modal dialogs, through the extension's UserInteraction seam (Test mode only).
 import * as vscode from 'vscode';
 import type { ImagePromotionApi } from '../../src/vscode/container';
-import type { PickItem, UserInteraction } from '../../src/vscode/interaction';
+import type { AskOptions, PickItem, UserInteraction } from '../../src/vscode/interaction';
 import type { Confirmation, MovedTarget } from '../../src/promotion/promote';
 import { servicesFromEnv, type TestServices } from '../harness';
 import { EXTENSION_ID, waitFor } from './constants';
@@ -14,13 +14,22 @@ export class ScriptedInteraction implements UserInteraction {
   readonly warnings: { message: string; action: string }[] = [];
   readonly notes: string[] = [];
   readonly errors: { message: string; action: string }[] = [];
+  /** The input boxes shown (never what was typed into them). */
+  readonly asked: { title: string; prompt: string; password: boolean }[] = [];
 
-  constructor(private readonly answers: { pick?: string[]; confirm?: boolean; moved?: boolean; warn?: boolean; error?: string } = {}) {}
+  constructor(private readonly answers: { pick?: string[]; ask?: string[]; confirm?: boolean; moved?: boolean; warn?: boolean; error?: string } = {}) {}
 
   async pick<T>(items: readonly PickItem<T>[], options: { title: string }): Promise<T | undefined> {
     this.picks.push({ title: options.title, labels: items.map((i) => i.label), picked: items.filter((i) => i.picked).map((i) => i.label) });
     const wanted = this.answers.pick?.[this.picks.length - 1];
     return items.find((i) => i.label === wanted)?.value;
+  }
+
+  async ask(options: AskOptions): Promise<string | undefined> {
+    this.asked.push({ title: options.title, prompt: options.prompt, password: options.password === true });
+    const typed = this.answers.ask?.[this.asked.length - 1];
+    // What a person could not submit either: the box's own check refuses it.
+    return typed !== undefined && options.validate?.(typed) === undefined ? typed : undefined;
   }
 
   async warn(message: string, _detail: string, action: string): Promise<boolean> {

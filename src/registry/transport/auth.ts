@@ -147,10 +147,14 @@ function basic(username: string, password: string): string {
 
 export function unauthorized(registry: string, credentials: RegistryCredentials | undefined, detail = ''): PromotionError {
   return credentials
-    ? new PromotionError('unauthorized', `${registry} rejected the credentials found for it${detail}`, `Run "docker login ${registry}" again.`)
+    ? new PromotionError(
+        'unauthorized',
+        `${registry} rejected the credentials found for it${detail}`,
+        `Run "docker login ${registry}" again, or in VS Code Image Promotion: Sign In to Registry….`,
+      )
     : new PromotionError(
         'unauthorized',
         `${registry} requires credentials and none were found${detail}`,
-        `Run "docker login ${registry}" (credentials are read from the Docker config, as the Docker CLI does).`,
+        `Run "docker login ${registry}" (credentials are read from the Docker config, as the Docker CLI does), or in VS Code Image Promotion: Sign In to Registry….`,
       );
 }

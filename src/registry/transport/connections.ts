@@ -18,6 +18,7 @@ import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici
 import { PromotionError } from '../../core/errors';
 import type { Logger } from '../../core/log';
 import { proxyRules, type ProxyRoute, type ProxyRules, type ProxySetting } from './proxy';
+import { trustedCertificates, type TrustSetting } from './trust';
 
 export interface Connections {
   readonly fetch: typeof fetch;
@@ -32,6 +33,8 @@ export interface ConnectionOptions {
   readonly proxy?: () => ProxySetting | undefined;
   readonly log?: Logger;
   readonly env?: NodeJS.ProcessEnv;
+  /** Extra certificate authorities (trust.ts), read at every request like the proxy. */
+  readonly trust?: () => TrustSetting | undefined;
 }
 
 /** Parallel requests to one registry share at most this many connections (a refresh's 20 lookups queue on them). */
@@ -46,16 +49,20 @@ const PROXY_ENV = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO
 interface Generation {
   readonly key: string;
   readonly rules: ProxyRules | PromotionError;
+  /** A CA file that could not be read fails every request with the reason, like a bad proxy setting. */
+  readonly trustProblem: PromotionError | undefined;
   /** Composed to keep connections alive after HEADs. */
   readonly direct: Dispatcher;
   readonly viaProxy: Map<string, Dispatcher>;
   readonly agents: Set<Dispatcher>;
   readonly httpAgent: HttpAgent;
   readonly httpsAgent: HttpsAgent;
+  /** The trusted CAs when extra ones were asked for, made once (one per connection cost ~45 ms); undefined: Node's defaults. */
+  readonly secureContext: tls.SecureContext | undefined;
 }
 
 export function keepAliveConnections(options: ConnectionOptions = {}): Connections {
-  const agentOptions = { keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: 60_000, connections: CONNECTIONS_PER_ORIGIN, allowH2: true };
+  const poolOptions = { keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: 60_000, connections: CONNECTIONS_PER_ORIGIN, allowH2: true };
   const env = options.env ?? process.env;
   const generations: Generation[] = [];
   const keepHeadsAlive = (d: Dispatcher): Dispatcher =>
@@ -63,7 +70,13 @@ export function keepAliveConnections(options: ConnectionOptions = {}): Connectio
 
   const current = (): Generation => {
     const setting = options.proxy?.();
-    const key = JSON.stringify([setting?.url?.trim() ? setting : undefined, PROXY_ENV.map((n) => env[n] ?? '')]);
+    const trust = options.trust?.();
+    const key = JSON.stringify([
+      setting?.url?.trim() ? setting : undefined,
+      PROXY_ENV.map((n) => env[n] ?? ''),
+      trust ?? null,
+      env['NODE_EXTRA_CA_CERTS'] ?? '',
+    ]);
     const last = generations[generations.length - 1];
     if (last?.key === key) return last;
     let rules: ProxyRules | PromotionError;
@@ -72,16 +85,27 @@ export function keepAliveConnections(options: ConnectionOptions = {}): Connectio
     } catch (error) {
       rules = error instanceof PromotionError ? error : new PromotionError('config', String(error));
     }
+    let secureContext: tls.SecureContext | undefined;
+    let trustProblem: PromotionError | undefined;
+    try {
+      const ca = trustedCertificates(trust, env);
+      secureContext = ca ? tls.createSecureContext({ ca }) : undefined;
+    } catch (error) {
+      trustProblem = error instanceof PromotionError ? error : new PromotionError('config', String(error));
+    }
+    const agentOptions = { ...poolOptions, ...(secureContext ? { connect: { secureContext } } : {}) };
     const route = (target: URL): ProxyRoute | undefined => (typeof rules === 'function' ? rules(target) : undefined);
     const directAgent = new Agent(agentOptions);
     const generation: Generation = {
       key,
       rules,
+      trustProblem,
+      secureContext,
       direct: keepHeadsAlive(directAgent),
       viaProxy: new Map(),
       agents: new Set([directAgent]),
       httpAgent: tunnellingAgent(HttpAgent, 'http:', route, options.log),
-      httpsAgent: tunnellingAgent(HttpsAgent, 'https:', route, options.log),
+      httpsAgent: tunnellingAgent(HttpsAgent, 'https:', route, options.log, secureContext),
     };
     // Requests already running finish on the old connections; new ones use the new rules.
     if (last) for (const agent of last.agents) void agent.close().catch(() => undefined);
@@ -91,13 +115,19 @@ export function keepAliveConnections(options: ConnectionOptions = {}): Connectio
 
   const dispatcherFor = (generation: Generation, url: URL): { dispatcher: Dispatcher; route?: ProxyRoute } => {
     if (generation.rules instanceof PromotionError) throw generation.rules;
+    if (generation.trustProblem) throw generation.trustProblem;
     const route = generation.rules(url);
     if (!route) return { dispatcher: generation.direct };
     const id = `${route.proxy.href} ${route.strictSSL}`;
     let dispatcher = generation.viaProxy.get(id);
     if (!dispatcher) {
       options.log?.info(`registry requests through the proxy ${route.display} (from ${route.source}; hosts in ${route.bypass} directly)`);
-      const agent = new ProxyAgent({ ...agentOptions, uri: route.proxy.href, proxyTls: { rejectUnauthorized: route.strictSSL } });
+      const agent = new ProxyAgent({
+        ...poolOptions,
+        uri: route.proxy.href,
+        proxyTls: { rejectUnauthorized: route.strictSSL },
+        ...(generation.secureContext ? { requestTls: { secureContext: generation.secureContext } } : {}),
+      });
       generation.agents.add(agent);
       dispatcher = keepHeadsAlive(agent);
       generation.viaProxy.set(id, dispatcher);
@@ -144,12 +174,14 @@ type CreateConnection = (options: ClientRequestArgs & tls.ConnectionOptions, cal
  * as always). Node's agents take a connection handed back later through the callback.
  */
 function tunnellingAgent<A extends HttpAgent>(
-  Base: new (options: { keepAlive: boolean; keepAliveMsecs: number }) => A,
+  Base: new (options: { keepAlive: boolean; keepAliveMsecs: number; secureContext?: tls.SecureContext }) => A,
   protocol: 'http:' | 'https:',
   route: (target: URL) => ProxyRoute | undefined,
   log: Logger | undefined,
+  secureContext?: tls.SecureContext,
 ): A {
-  const agent = new Base({ keepAlive: true, keepAliveMsecs: KEEP_ALIVE_MS });
+  // An https agent hands its options (the trusted CAs included) to every connection it makes, the tunnelled ones too.
+  const agent = new Base({ keepAlive: true, keepAliveMsecs: KEEP_ALIVE_MS, ...(secureContext ? { secureContext } : {}) });
   const direct = (agent as unknown as { createConnection: CreateConnection }).createConnection.bind(agent);
   (agent as unknown as { createConnection: CreateConnection }).createConnection = (options, callback) => {
     const host = String(options.host ?? options.hostname ?? 'localhost');

@@ -16,8 +16,9 @@ export interface RegistryEndpoint {
   readonly insecure: boolean;
 }
 
-export function registryEndpoint(registry: string, insecureRegistries: readonly string[]): RegistryEndpoint {
-  const insecure = isLoopbackRegistry(registry) || insecureRegistries.includes(registry);
+/** `speaksTls`: a loopback or listed registry that showed it answers https only; it is held to https from then on. */
+export function registryEndpoint(registry: string, insecureRegistries: readonly string[], speaksTls = false): RegistryEndpoint {
+  const insecure = !speaksTls && (isLoopbackRegistry(registry) || insecureRegistries.includes(registry));
   return { registry, origin: new URL(`${insecure ? 'http' : 'https'}://${registryApiHost(registry)}`).origin, insecure };
 }
 

@@ -16,6 +16,7 @@ import type { ProxySetting } from './proxy';
 import { IdleTimer } from './idleTimer';
 import { BodyLimits, readCapped, readPrefix } from './limits';
 import { isRegistryOrigin, redactUrl, registryEndpoint, registryUrl, type RegistryEndpoint } from './origin';
+import { unknownAuthority, type TrustSetting } from './trust';
 import { backoffMs, DEFAULT_RETRY, isConnectionReset, isIdempotent, isRetryableStatus, retryAfterMs, sleep, type RetryPolicy } from './retry';
 
 export interface TransportOptions {
@@ -29,6 +30,8 @@ export interface TransportOptions {
   fetch?: typeof fetch;
   /** The front end's proxy (VS Code's http.proxy), read at each request; none: HTTP(S)_PROXY / NO_PROXY. */
   proxy?: () => ProxySetting | undefined;
+  /** Extra certificate authorities (a company CA), read at each request; none: Node's defaults. */
+  trust?: () => TrustSetting | undefined;
   now?: () => number;
   retry?: RetryPolicy;
 }
@@ -62,9 +65,14 @@ interface Outgoing {
   readonly idle: IdleTimer | undefined;
 }
 
+/** What TLS servers answer a plain-http request with (Go's net/http, which Distribution uses; nginx). */
+const PLAIN_HTTP_TO_TLS = /HTTP request to an HTTPS server|plain HTTP request was sent to HTTPS port/i;
+
 export class RegistryTransport {
   private readonly auth: RegistryAuth;
   private connections: Connections | undefined;
+  /** Loopback (or listed) registries that answered plain http with "this is an https server". */
+  private readonly tlsOnly = new Set<string>();
 
   constructor(private readonly options: TransportOptions) {
     this.auth = new RegistryAuth(
@@ -84,7 +92,7 @@ export class RegistryTransport {
   }
 
   endpoint(registry: string): RegistryEndpoint {
-    return registryEndpoint(registry, this.options.insecureRegistries?.() ?? []);
+    return registryEndpoint(registry, this.options.insecureRegistries?.() ?? [], this.tlsOnly.has(registry));
   }
 
   /** `manifests/x` (under the repository), `/v2/…` (under the registry) or an absolute Location. */
@@ -106,8 +114,11 @@ export class RegistryTransport {
     let url = this.url(repo, pathOrUrl);
     let current = method;
     let body = init.body;
+    const scopes = mergeScopes([repositoryScope(repo.path, access)], init.extraScopes ?? []);
     for (let hop = 0; ; hop++) {
-      const res = await this.authorizedSend(endpoint, repo, access, url, current, { ...init, body });
+      const res = await this.authorizedSend(endpoint, scopes, url, current, { ...init, body });
+      // A 400 over plain http may be a TLS-only server's answer; once switched, the endpoint is https and this is false.
+      if (hop === 0 && !init.stream && (await this.turnedToTls(endpoint, res, init.signal))) return this.request(repo, access, method, pathOrUrl, init);
       const location = res.headers.get('location');
       if (!REDIRECTS.has(res.status) || !location || init.stream) return res;
       // A write's redirect is followed only when its body can be sent again as it was (307/308).
@@ -135,20 +146,47 @@ export class RegistryTransport {
     }
   }
 
+  /**
+   * `GET /v2/` with the credentials, as `docker login` checks them: a Basic registry gets them as they
+   * are, a token registry is asked for a token without any repository scope. Redirects not followed.
+   */
+  async checkBase(registry: string, signal?: AbortSignal): Promise<Response> {
+    const send = (endpoint: RegistryEndpoint): Promise<Response> => this.authorizedSend(endpoint, [], registryUrl(endpoint, '/v2/'), 'GET', { signal });
+    const endpoint = this.endpoint(registry);
+    const res = await send(endpoint);
+    return (await this.turnedToTls(endpoint, res, signal)) ? send(this.endpoint(registry)) : res;
+  }
+
+  /**
+   * A registry reached over plain http because it is loopback (or listed as insecure) that answers
+   * "this is an https server" speaks TLS only: from then on it is reached over https, its certificate
+   * verified, and never over http again. Nothing with credentials went to it before (credentials are
+   * sent only once a registry's challenge is known, and a TLS-only server sends none over http).
+   * Plain-http registries pay nothing, but for one GET /v2/ after a 400.
+   */
+  private async turnedToTls(endpoint: RegistryEndpoint, res: Response, signal: AbortSignal | undefined): Promise<boolean> {
+    if (!endpoint.insecure || res.status !== 400 || !endpoint.origin.startsWith('http:')) return false;
+    // The answer to a HEAD has no body to read: ask GET /v2/ (no credentials) what the server says.
+    const probe = await this.send(
+      { url: registryUrl(endpoint, '/v2/'), method: 'GET', headers: {}, body: undefined, signal, registry: endpoint.registry, idle: undefined },
+      false,
+    );
+    const text = probe.status === 400 ? await readPrefix(probe, 512).catch(() => '') : '';
+    if (probe.status !== 400) await probe.body?.cancel().catch(() => undefined);
+    if (!PLAIN_HTTP_TO_TLS.test(text)) return false;
+    await res.body?.cancel().catch(() => undefined);
+    this.tlsOnly.add(endpoint.registry);
+    this.options.log.info(`${endpoint.registry} answers https only: reaching it over https (its certificate verified) from now on`);
+    return true;
+  }
+
   /** One request to one URL: credentials and the 401 challenge dance only on the registry's own origin. */
-  private async authorizedSend(
-    endpoint: RegistryEndpoint,
-    repo: Repository,
-    access: Access,
-    url: URL,
-    method: string,
-    init: TransportRequest,
-  ): Promise<Response> {
+  private async authorizedSend(endpoint: RegistryEndpoint, scopes: string[], url: URL, method: string, init: TransportRequest): Promise<Response> {
     const payload = init.body ?? init.stream;
     const retryable = isIdempotent(method) && !init.stream;
-    const out: Outgoing = { url, method, headers: { ...init.headers }, body: payload, signal: init.signal, registry: repo.registry, idle: init.idle };
+    const registry = endpoint.registry;
+    const out: Outgoing = { url, method, headers: { ...init.headers }, body: payload, signal: init.signal, registry, idle: init.idle };
     if (!isRegistryOrigin(endpoint, url)) return this.send(out, retryable);
-    const scopes = mergeScopes([repositoryScope(repo.path, access)], init.extraScopes ?? []);
     const authorization = await this.auth.authorizationFor(endpoint, scopes, init.signal, undefined);
     const res = await this.send({ ...out, headers: withAuth(init.headers, authorization) }, retryable);
     if (res.status !== 401 || init.stream) return res;
@@ -156,12 +194,12 @@ export class RegistryTransport {
     // with too little access (`error="insufficient_scope"`): learn the challenge and try once more.
     const challenge = parseChallenges(res.headers.get('www-authenticate')).find((c) => c.scheme === 'bearer' || c.scheme === 'basic');
     if (!challenge) return res;
-    this.auth.learn(repo.registry, challenge);
+    this.auth.learn(registry, challenge);
     let wanted = scopes;
     if (challenge.scheme === 'bearer') {
       wanted = mergeScopes(scopes, splitScopes([challenge.params['scope']]));
       this.options.log.debug(
-        `${repo.registry} answered 401${challenge.params['error'] ? ` (${challenge.params['error']})` : ''} to ${method} ${redactUrl(url)}: fetching a new token`,
+        `${registry} answered 401${challenge.params['error'] ? ` (${challenge.params['error']})` : ''} to ${method} ${redactUrl(url)}: fetching a new token`,
       );
     }
     const renewed = await this.auth.authorizationFor(endpoint, wanted, init.signal, authorization);
@@ -212,7 +250,11 @@ export class RegistryTransport {
     const combined = signal ? AbortSignal.any([signal, limit]) : limit;
     const connections = this.options.fetch
       ? undefined
-      : (this.connections ??= keepAliveConnections({ log: this.options.log, ...(this.options.proxy ? { proxy: this.options.proxy } : {}) }));
+      : (this.connections ??= keepAliveConnections({
+          log: this.options.log,
+          ...(this.options.proxy ? { proxy: this.options.proxy } : {}),
+          ...(this.options.trust ? { trust: this.options.trust } : {}),
+        }));
     try {
       // A streamed body goes through node:http (fetch would keep all of it in memory: see streamUpload.ts).
       const res =
@@ -274,6 +316,8 @@ export class RegistryTransport {
     } catch {
       // keep the text
     }
+    const untrusted = unknownAuthority(code, registry, origin, error);
+    if (untrusted) return untrusted;
     const detail = code ?? detailOf?.message ?? (error as Error).message;
     return new PromotionError(
       'registry-unreachable',

@@ -20,6 +20,8 @@ import { copyDigest, copyPullReference } from './copyCommands';
 import { inFolder } from './folderResolution';
 import { rollBack } from './rollbackCommand';
 import { selectEngine } from './selectEngineCommand';
+import { signInCommand, signOutCommand } from './signInCommands';
+import type { SecretCredentials } from '../secretCredentials';
 import { settings } from '../settings';
 
 /** What the handlers work with, built by the composition root. */
@@ -37,6 +39,8 @@ export interface CommandServices {
   readonly extensionId: string;
   /** Puts a gate check in the Gate Checks view and reveals it. */
   readonly showGateCheck: (check: GateCheck) => void;
+  /** Credentials kept by Sign In to Registry… (asked before the Docker config). */
+  readonly secrets: SecretCredentials;
 }
 
 type Handler = (...args: never[]) => unknown;
@@ -63,6 +67,7 @@ export function commandHandlers(s: CommandServices) {
     promote: ws.promote,
     show: s.showGateCheck,
   });
+  const signInDeps = { app: s.app, secrets: s.secrets, workspaces: s.workspaces, interaction: s.interaction, log: s.log, refresh: () => s.refresh() };
   const rollbackDeps = (ws: FolderWorkspace) => ({ model: ws.model, runner: ws.runner, history: ws.history, interaction: s.interaction });
   return {
     'imagePromotion.refresh': async (node?: PromotionNode) => {
@@ -88,6 +93,8 @@ export function commandHandlers(s: CommandServices) {
     'imagePromotion.openConfig': (node?: PromotionNode) => use('Open Promotion Config', node, (ws) => openConfig(ws.loader), 'open'),
     'imagePromotion.showLog': () => s.log.show(true),
     'imagePromotion.selectEngine': () => selectEngine({ settings, interaction: s.interaction }),
+    'imagePromotion.signIn': () => signInCommand(signInDeps),
+    'imagePromotion.signOut': () => signOutCommand(signInDeps),
     'imagePromotion.openWalkthrough': () =>
       vscode.commands.executeCommand('workbench.action.openWalkthrough', `${s.extensionId}#imagePromotion.gettingStarted`, false),
   } as const satisfies Record<`imagePromotion.${string}`, Handler>;
