@@ -21,6 +21,8 @@ import type { HistoryContents } from '../history/historyStore';
 import { ofEnvironments, recordSubjects, withRegistryRecords } from '../history/teamHistory';
 import { PromotionRecords, usesRegistry, type RecordsSetting } from '../records/promotionRecords';
 import { RegistryRecords } from '../records/registryRecords';
+import { PromotionAttestations } from '../evidence/promotionAttestations';
+import { RegistryAttestations } from '../evidence/registryAttestations';
 import { EngineProvider } from './engineProvider';
 import { HistoryService } from './historyService';
 
@@ -47,6 +49,8 @@ export interface AppOptions {
   readonly workspaceDir?: () => string | undefined;
   /** The editor's proxy for registry requests (VS Code's http.proxy); absent or empty: HTTP(S)_PROXY / NO_PROXY. */
   readonly proxy?: () => ProxySetting | undefined;
+  /** The private key that signs promotion attestations (--signing-key, imagePromotion.signingKey); absent or empty: none. */
+  readonly signingKey?: () => string | undefined;
 }
 
 /** The environments and the digests their tags hold (null: empty; undefined: could not read). */
@@ -64,6 +68,8 @@ export interface AppServices {
   readonly promotion: PromotionServices;
   /** Writes an attempt's record to the registry after a move; reports, never throws. */
   readonly records: PromotionRecords;
+  /** Signs and attaches an attempt's record when a signing key is configured; reports, never throws. */
+  readonly attestations: PromotionAttestations;
   /** The history file's records plus the registry's records of the digests the environments hold. */
   withRecords(file: HistoryContents | undefined, environments: HeldDigests, signal?: AbortSignal): Promise<HistoryContents | undefined>;
   /** Pings the engine promotions would go through; never rejects. */
@@ -133,6 +139,13 @@ export function composeServices(options: AppOptions): AppServices {
     history: new HistoryService({ historyFile: options.historyFile, records: options.records, log, warn: options.warn }),
     promotion,
     records: new PromotionRecords({ registry: registryRecords, setting: options.records, log, warn: options.warn }),
+    attestations: new PromotionAttestations({
+      registry: new RegistryAttestations({ registry, log }),
+      keyFile: options.signingKey ?? (() => undefined),
+      password: () => process.env.COSIGN_PASSWORD,
+      log,
+      warn: options.warn,
+    }),
     withRecords,
     checkEngine,
     snapshotServices: (readHistory) => ({ registry, describe, details, gitHistory, log, checkEngine, withRecords, ...(readHistory ? { readHistory } : {}) }),

@@ -26,6 +26,7 @@ export interface CommonOptions {
   readonly restricted?: boolean;
   readonly transport?: string;
   readonly records?: string;
+  readonly signingKey?: string;
 }
 
 export interface CliContext {
@@ -70,6 +71,7 @@ export async function openContext(options: CommonOptions, out: Output = new Outp
     warn: (message) => out.error(message, 'promotion record missing'),
     // Where blobs were seen, so a copy into another registry can mount what it holds elsewhere.
     blobLocationsFile: path.join(cliCacheDir(), 'blob-locations.json'),
+    signingKey: () => options.signingKey ?? process.env.IMAGE_PROMOTION_SIGNING_KEY,
   });
   const config = state.config;
   // Gates, rollback and history read the registry's records of what the environments hold now.

@@ -66,7 +66,7 @@ export class FolderWorkspace implements vscode.Disposable {
       describe: (repo: Repository, digest: string, signal?: AbortSignal) => app.details.get(repo, digest, signal),
       workspaceDir: dir,
     };
-    const folderApp = { promotion: app.promotion, history: this.history, records: app.records };
+    const folderApp = { promotion: app.promotion, history: this.history, records: app.records, attestations: app.attestations };
     this.runner = new PromotionRunner({
       model: this.model,
       app: folderApp,
