@@ -51,6 +51,8 @@ export interface AppOptions {
   readonly proxy?: () => ProxySetting | undefined;
   /** The private key that signs promotion attestations (--signing-key, imagePromotion.signingKey); absent or empty: none. */
   readonly signingKey?: () => string | undefined;
+  /** Tells the person about the signing key or a missing signed attestation; default: warn. */
+  readonly warnSigning?: (message: string) => void;
 }
 
 /** The environments and the digests their tags hold (null: empty; undefined: could not read). */
@@ -144,7 +146,7 @@ export function composeServices(options: AppOptions): AppServices {
       keyFile: options.signingKey ?? (() => undefined),
       password: () => process.env.COSIGN_PASSWORD,
       log,
-      warn: options.warn,
+      warn: options.warnSigning ?? options.warn,
     }),
     withRecords,
     checkEngine,
