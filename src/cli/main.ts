@@ -132,7 +132,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .command('verify <environment>')
     .description('check that the digest <environment> holds carries signed promotion attestations into it and every environment before it')
     .option('--digest <digest>', 'the digest to check (default: what <environment> holds now)')
-    .requiredOption('--key <file>', 'the public key (PEM, as cosign.pub) promotion attestations are signed with');
+    .option('--key <file>', 'the public key (PEM, as cosign.pub) promotion attestations are signed with (default: promotionKeys in the config)');
   verifyCommand.action(
     act(verifyCommand, async (ctx, i) => (await import('./commands/verify')).verify(ctx, verifyCommand.args[0]!, verifyCommand.opts(), i.signal)),
   );

@@ -111,6 +111,7 @@ interface RawConfig {
   readonly image: string;
   readonly builds?: { readonly tagPattern?: string; readonly limit?: number };
   readonly environments: readonly RawEnvironment[];
+  readonly promotionKeys?: readonly string[];
 }
 
 interface RawEnvironment {
@@ -139,6 +140,7 @@ function normalise(raw: RawConfig): PromotionConfig {
       limit: raw.builds?.limit ?? DEFAULT_BUILD_LIMIT,
     },
     environments,
+    ...(raw.promotionKeys ? { promotionKeys: raw.promotionKeys } : {}),
   };
 }
 

@@ -11,6 +11,8 @@ export interface VerifyingKey {
   /** sha256 of the SPKI DER, hex: the DSSE keyid, and how messages name a key. */
   readonly keyId: string;
   verify(data: Buffer, signature: Buffer): boolean;
+  /** The DSSE keyid names this key (or one of these keys). */
+  hasKeyId(keyId: string): boolean;
 }
 
 export interface SigningKey {
@@ -54,8 +56,10 @@ function requireP256(key: KeyObject, file: string): void {
 }
 
 export function verifyingKey(publicKey: KeyObject): VerifyingKey {
+  const keyId = keyIdOf(publicKey);
   return {
-    keyId: keyIdOf(publicKey),
+    keyId,
+    hasKeyId: (id) => id === keyId,
     verify: (data, signature) => {
       try {
         return verify('sha256', data, { key: publicKey, dsaEncoding: 'der' }, signature);
@@ -146,4 +150,14 @@ export function verifyingKeyFrom(text: string, file: string): VerifyingKey {
   }
   requireP256(key, file);
   return verifyingKey(key);
+}
+
+/** Accepts what any of `keys` signed (verify against a config's promotionKeys). */
+export function anyOfKeys(keys: readonly VerifyingKey[]): VerifyingKey {
+  if (keys.length === 1) return keys[0]!;
+  return {
+    keyId: keys.map((k) => k.keyId.slice(0, 12)).join('|'),
+    verify: (data, signature) => keys.some((k) => k.verify(data, signature)),
+    hasKeyId: (id) => keys.some((k) => k.hasKeyId(id)),
+  };
 }

@@ -71,7 +71,7 @@ export function linkInto(env: EnvironmentConfig, digest: string, key: VerifyingK
     const envelope = parsed.envelope;
     const body = verifiedBody(envelope, key);
     if (!body) {
-      const ours = envelope.signatures.some((s) => s.keyid === key.keyId);
+      const ours = envelope.signatures.some((s) => key.hasKeyId(s.keyid));
       reasons.push(
         ours
           ? { rank: 2, text: 'the signature does not verify with the key (the envelope was changed after signing)' }

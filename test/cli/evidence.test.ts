@@ -2,7 +2,7 @@
 // registry; what it writes is read back over plain HTTP and checked with Node's crypto in the test.
 import * as assert from 'node:assert/strict';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { digestOf, getManifest, makeTempDir, pushImage, putManifest, sharedServices, uniqueRepo, uploadBlob, type TestServices } from '../harness';
@@ -86,6 +86,23 @@ describe('image-promotion: signed promotions and verify', function () {
     assert.deepEqual([value.verified, value.digest, value.links.map((l) => l.environment)], [true, build.digest, ['development', 'staging']]);
     assert.ok(value.links.every((l) => l.recordId));
 
+    // promotionKeys in the config (relative to its folder) stand in for --key; any of them may have signed.
+    mkdirSync(path.join(dir, 'keys'));
+    copyFileSync(keys.publicFile, path.join(dir, 'keys', 'promotion.pub'));
+    const yaml = readFileSync(path.join(dir, '.promotion.yaml'), 'utf8');
+    writeFileSync(path.join(dir, '.promotion.yaml'), `${yaml}promotionKeys: [${JSON.stringify(other.publicFile)}, keys/promotion.pub]\n`);
+    const byConfig = await runCli(['verify', 'production'], { cwd: dir, env });
+    assert.equal(byConfig.code, 0, describeRun(byConfig));
+    writeFileSync(path.join(dir, '.promotion.yaml'), `${yaml}promotionKeys: [${JSON.stringify(other.publicFile)}]\n`);
+    const notListed = await runCli(['verify', 'production'], { cwd: dir, env });
+    assert.equal(notListed.code, 1, describeRun(notListed));
+    assert.match(notListed.stderr, /signed by another key/);
+    writeFileSync(path.join(dir, '.promotion.yaml'), `${yaml}promotionKeys: keys/promotion.pub\n`);
+    const badConfig = await runCli(['verify', 'production'], { cwd: dir, env });
+    assert.equal(badConfig.code, 2, describeRun(badConfig));
+    assert.match(badConfig.stderr, /promotionKeys/);
+    writeFileSync(path.join(dir, '.promotion.yaml'), yaml);
+
     const wrongKey = await runCli(['verify', 'production', '--key', other.publicFile], { cwd: dir, env });
     assert.equal(wrongKey.code, 1, describeRun(wrongKey));
     assert.match(wrongKey.stderr, /development: no valid signed promotion into development .*signed by another key/);
@@ -153,6 +170,40 @@ describe('image-promotion: signed promotions and verify', function () {
     const another = await runCli(['verify', 'staging', '--digest', b.digest, '--key', keys.publicFile], { cwd: onlyStaging, env });
     assert.equal(another.code, 1, describeRun(another));
     assert.match(another.stderr, /staging: .*not about sha256:\w{12}: the statement's subject is not sha256:/);
+
+    // An .att with 1,000 layers, and one whose only attestation is a 10 MiB layer: not read, a clear 1.
+    const c = await pushImage(svc.registryUrl, repo, 'c3c3c3c');
+    const ofLayers = (layers: unknown[]) =>
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', size: config.length, digest: configDigest },
+          layers,
+        }),
+      );
+    const thousand = Array.from({ length: 1000 }, () => ({
+      mediaType: 'application/vnd.dsse.envelope.v1+json',
+      size: misplaced.length,
+      digest: layerDigest,
+      annotations: { predicateType: PREDICATE },
+    }));
+    await putManifest(svc.registryUrl, repo, `${c.digest.replace(':', '-')}.att`, ofLayers(thousand), OCI_MANIFEST);
+    const many = await runCli(['verify', 'staging', '--digest', c.digest, '--key', keys.publicFile], { cwd: onlyStaging, env });
+    assert.equal(many.code, 1, describeRun(many));
+    assert.match(many.stderr, /unsigned: .*holds no promotion attestation that could be read \(.*1000 layers, more than the 500 read here\)/);
+    const huge = Buffer.alloc(10 * 1024 * 1024, 0x7b);
+    const hugeDigest = await uploadBlob(svc.registryUrl, repo, huge);
+    await putManifest(
+      svc.registryUrl,
+      repo,
+      `${c.digest.replace(':', '-')}.att`,
+      ofLayers([{ mediaType: 'application/vnd.dsse.envelope.v1+json', size: huge.length, digest: hugeDigest, annotations: { predicateType: PREDICATE } }]),
+      OCI_MANIFEST,
+    );
+    const big = await runCli(['verify', 'staging', '--digest', c.digest, '--key', keys.publicFile], { cwd: onlyStaging, env });
+    assert.equal(big.code, 1, describeRun(big));
+    assert.match(big.stderr, /unsigned: .*could be read \(sha256:\w+: 10485760 bytes, more than 262144\)/);
 
     // Nothing there at all.
     const none = await runCli(['verify', 'staging', '--digest', `sha256:${'c'.repeat(64)}`, '--key', keys.publicFile], { cwd: onlyStaging, env });

@@ -2,7 +2,8 @@
 // promotion attestation into it and into every environment before it. For a deploy job: 0 when the
 // chain is whole, 1 naming the first missing or invalid link; nothing is written.
 import { isSha256Digest, repositoryName, shortDigest } from '../../core/reference';
-import { loadVerifyingKey } from '../../evidence/keys';
+import * as path from 'node:path';
+import { anyOfKeys, loadVerifyingKey, type VerifyingKey } from '../../evidence/keys';
 import { RegistryAttestations } from '../../evidence/registryAttestations';
 import { verifyChain, type ChainLink } from '../../evidence/verifyChain';
 import { lookupEnvironment } from '../../model/snapshot';
@@ -12,7 +13,7 @@ import { CliError, EXIT, type ExitCode } from '../exitCodes';
 
 export interface VerifyOptions {
   readonly digest?: string;
-  readonly key: string;
+  readonly key?: string;
 }
 
 function linkLine(link: ChainLink): string {
@@ -21,12 +22,21 @@ function linkLine(link: ChainLink): string {
   return `  ✓ ${link.environment}: ${r.kind} signed, ${r.time}, by ${r.who.name ?? r.who.user}${r.source.environment ? ` from ${r.source.environment}` : ''}`;
 }
 
+/** --key, else the config's promotionKeys (relative to its folder); neither is a usage error. */
+async function verifyingKeys(ctx: CliContext, file: string | undefined): Promise<VerifyingKey> {
+  if (file) return loadVerifyingKey(file);
+  const files = ctx.config.promotionKeys ?? [];
+  if (files.length === 0)
+    throw new CliError('verify needs the public key promotions are signed with: --key <file>, or promotionKeys in the promotion config.', EXIT.usage);
+  return anyOfKeys(await Promise.all(files.map((f) => loadVerifyingKey(path.resolve(ctx.workspaceDir, f)))));
+}
+
 export async function verify(ctx: CliContext, environment: string, options: VerifyOptions, signal: AbortSignal): Promise<ExitCode> {
   const target = environmentNamed(ctx.config, environment);
   if (options.digest !== undefined && !isSha256Digest(options.digest))
     throw new CliError(`--digest takes a sha256 digest (sha256:<64 hex>), not "${options.digest}".`, EXIT.usage);
   // The key first: a wrong file is a usage error before any request.
-  const key = await loadVerifyingKey(options.key);
+  const key = await verifyingKeys(ctx, options.key);
   let digest = options.digest;
   if (!digest) {
     const held = await lookupEnvironment(ctx.app.registry, target, signal);
