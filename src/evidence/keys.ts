@@ -44,13 +44,15 @@ function keyIdOf(publicKey: KeyObject): string {
     .digest('hex');
 }
 
+const KEY_TYPE_NAMES: Readonly<Record<string, string>> = { rsa: 'an RSA', 'rsa-pss': 'an RSA-PSS', dsa: 'a DSA', ed25519: 'an Ed25519', ed448: 'an Ed448' };
+
 function requireP256(key: KeyObject, file: string): void {
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (key.asymmetricKeyType !== 'ec' || curve !== 'prime256v1') {
     const what =
       key.asymmetricKeyType === 'ec'
         ? `an EC key on ${curve ?? 'an unknown curve'}`
-        : `a${key.asymmetricKeyType === 'rsa' ? 'n' : ''} ${key.asymmetricKeyType ?? 'unknown'} key`;
+        : `${KEY_TYPE_NAMES[key.asymmetricKeyType ?? ''] ?? `a ${key.asymmetricKeyType ?? 'unknown'}`} key`;
     throw new PromotionError('config', `${file} holds ${what}; promotion attestations are signed with ECDSA P-256 (cosign's default)`);
   }
 }

@@ -247,7 +247,7 @@ describe('image-promotion: signed promotions and verify', function () {
     writeFileSync(rsaFile, rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     const notP256 = await runCli(['promote', 'development', '--build', 'a1b2c3d', '--signing-key', rsaFile], { cwd: dir, env });
     assert.equal(notP256.code, 2, describeRun(notP256));
-    assert.match(notP256.stderr, /holds an rsa key; promotion attestations are signed with ECDSA P-256/);
+    assert.match(notP256.stderr, /holds an RSA key; promotion attestations are signed with ECDSA P-256/);
 
     const pubAsKey = await runCli(['promote', 'development', '--build', 'a1b2c3d'], {
       cwd: dir,
@@ -261,7 +261,7 @@ describe('image-promotion: signed promotions and verify', function () {
     writeFileSync(rsaPub, rsa.publicKey.export({ type: 'spki', format: 'pem' }));
     const verifyRsa = await runCli(['verify', 'development', '--digest', `sha256:${'d'.repeat(64)}`, '--key', rsaPub], { cwd: dir, env });
     assert.equal(verifyRsa.code, 2, describeRun(verifyRsa));
-    assert.match(verifyRsa.stderr, /rsa key/);
+    assert.match(verifyRsa.stderr, /RSA key/);
     const noKey = await runCli(['verify', 'development'], { cwd: dir, env });
     assert.equal(noKey.code, 2, describeRun(noKey));
     assert.match(noKey.stderr, /--key <file>/);

@@ -55,7 +55,7 @@ describe('signed promotions in the editor (imagePromotion.signingKey)', function
     api.useInteraction(ui);
     assert.equal(await vscode.commands.executeCommand('imagePromotion.promoteToStaging'), undefined);
     assert.equal(ui.errors.length, 1, JSON.stringify(ui.errors));
-    assert.match(ui.errors[0]!.message, /rsa key; promotion attestations are signed with ECDSA P-256/);
+    assert.match(ui.errors[0]!.message, /RSA key; promotion attestations are signed with ECDSA P-256/);
     assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), undefined, 'nothing moved');
 
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });

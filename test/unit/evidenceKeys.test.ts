@@ -79,12 +79,12 @@ describe('evidence keys', function () {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
     const ed = generateKeyPairSync('ed25519');
-    assert.match(await configError(loadSigningKey(write('rsa.key', rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string))), /an rsa key.*P-256/);
+    assert.match(await configError(loadSigningKey(write('rsa.key', rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string))), /an RSA key.*P-256/);
     assert.match(
       await configError(loadSigningKey(write('p384.key', p384.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string))),
       /EC key on secp384r1/,
     );
-    assert.match(await configError(loadSigningKey(write('ed.key', ed.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string))), /ed25519 key/);
+    assert.match(await configError(loadSigningKey(write('ed.key', ed.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string))), /an Ed25519 key/);
     assert.match(await configError(loadVerifyingKey(write('p384.pub', p384.publicKey.export({ type: 'spki', format: 'pem' }) as string))), /secp384r1/);
   });
 
