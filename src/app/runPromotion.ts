@@ -1,6 +1,7 @@
 // The one way a front end runs a promotion or rollback and records it: read the history fresh (another
 // window or pipeline may have promoted since), promote under the cross-process lock beside the history
-// file, journal the start before the tag moves, append the attempt, then the registry's record.
+// file, journal the start before the tag moves, append the attempt, then the registry's record and,
+// with a signing key, the signed attestation.
 // Both the extension and the CLI call this.
 import { randomUUID } from 'node:crypto';
 import { arrivals } from '../history/queries';
@@ -24,11 +25,13 @@ export interface RecordedOutcome {
 }
 
 export async function runPromotion(
-  app: Pick<AppServices, 'promotion' | 'history' | 'records' | 'log'>,
+  app: Pick<AppServices, 'promotion' | 'history' | 'records' | 'log' | 'attestations'>,
   request: PromotionRequest,
   env: RunEnvironment,
 ): Promise<RecordedOutcome> {
   const { workspaceDir } = env;
+  // Before anything moves: a key that cannot be read (wrong password, not P-256) stops here.
+  const signingKey = await app.attestations.signingKey();
   const history = await app.history.read(workspaceDir).catch(() => undefined);
   let startedId: string | undefined;
   const outcome = await promote(request, app.promotion, {
@@ -49,6 +52,7 @@ export async function runPromotion(
   const { record, problem } = await app.history.record(workspaceDir, request, outcome, startedId);
   // After the file: a registry that refuses the record never fails a move that already happened.
   await app.records.write(outcome, record);
+  if (signingKey) await app.attestations.write(signingKey, record);
   const hooks = webhooksFor(request.config, request.target.name);
   const notifications = hooks.length ? sendWebhooks(hooks, record) : Promise.resolve([]);
   void notifications.then((results) => {

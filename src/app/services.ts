@@ -25,6 +25,8 @@ import type { HistoryContents } from '../history/historyStore';
 import { ofEnvironments, recordSubjects, withRegistryRecords } from '../history/teamHistory';
 import { PromotionRecords, usesRegistry, type RecordsSetting } from '../records/promotionRecords';
 import { RegistryRecords } from '../records/registryRecords';
+import { PromotionAttestations } from '../evidence/promotionAttestations';
+import { RegistryAttestations } from '../evidence/registryAttestations';
 import { EngineProvider } from './engineProvider';
 import { HistoryService } from './historyService';
 
@@ -57,6 +59,10 @@ export interface AppOptions {
   readonly trust?: () => TrustSetting | undefined;
   /** Credentials asked before the Docker config (VS Code: those kept by Sign In to Registry…). */
   readonly credentialSource?: CredentialSource;
+  /** The private key that signs promotion attestations (--signing-key, imagePromotion.signingKey); absent or empty: none. */
+  readonly signingKey?: () => string | undefined;
+  /** Tells the person about the signing key or a missing signed attestation; default: warn. */
+  readonly warnSigning?: (message: string) => void;
 }
 
 /** The environments and the digests their tags hold (null: empty; undefined: could not read). */
@@ -79,6 +85,8 @@ export interface AppServices {
   readonly promotion: PromotionServices;
   /** Writes an attempt's record to the registry after a move; reports, never throws. */
   readonly records: PromotionRecords;
+  /** Signs and attaches an attempt's record when a signing key is configured; reports, never throws. */
+  readonly attestations: PromotionAttestations;
   /** The history file's records plus the registry's records of the digests the environments hold. */
   withRecords(file: HistoryContents | undefined, environments: HeldDigests, signal?: AbortSignal): Promise<HistoryContents | undefined>;
   /** Pings the engine promotions would go through; never rejects. */
@@ -150,6 +158,13 @@ export function composeServices(options: AppOptions): AppServices {
     history: new HistoryService({ historyFile: options.historyFile, records: options.records, log, warn: options.warn }),
     promotion,
     records: new PromotionRecords({ registry: registryRecords, setting: options.records, log, warn: options.warn }),
+    attestations: new PromotionAttestations({
+      registry: new RegistryAttestations({ registry, log }),
+      keyFile: options.signingKey ?? (() => undefined),
+      password: () => process.env.COSIGN_PASSWORD,
+      log,
+      warn: options.warnSigning ?? options.warn,
+    }),
     withRecords,
     checkEngine,
     snapshotServices: (readHistory) => ({ registry, describe, details, gitHistory, log, checkEngine, withRecords, ...(readHistory ? { readHistory } : {}) }),

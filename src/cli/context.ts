@@ -29,6 +29,7 @@ export interface CommonOptions {
   readonly restricted?: boolean;
   readonly transport?: string;
   readonly records?: string;
+  readonly signingKey?: string;
 }
 
 export interface CliContext {
@@ -76,6 +77,8 @@ export async function openContext(options: CommonOptions, out: Output = new Outp
     // Where blobs were seen, so a copy into another registry can mount what it holds elsewhere.
     blobLocationsFile: path.join(cliCacheDir(), 'blob-locations.json'),
     ...(now ? { now } : {}),
+    signingKey: () => options.signingKey ?? process.env.IMAGE_PROMOTION_SIGNING_KEY,
+    warnSigning: (message) => out.error(message, 'signed promotion attestation'),
   });
   const config = state.config;
   // Gates, rollback and history read the registry's records of what the environments hold now.

@@ -51,6 +51,10 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
         'both',
       ]),
     )
+    .option(
+      '--signing-key <file>',
+      'sign each promotion and rollback that moves a tag as a cosign-layout attestation (P-256 PEM or cosign.key with COSIGN_PASSWORD; default: IMAGE_PROMOTION_SIGNING_KEY)',
+    )
     .option('--restricted', "as VS Code's Restricted Mode: command gates and http gates with secrets do not run")
     .addHelpText('after', EXIT_HELP)
     .showHelpAfterError()
@@ -127,6 +131,15 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   );
   rollback.action(
     act(rollback, async (ctx, i, choices) => (await import('./commands/promote')).rollbackCommand(ctx, rollback.args[0]!, rollback.opts(), choices, i)),
+  );
+
+  const verifyCommand = program
+    .command('verify <environment>')
+    .description('check that the digest <environment> holds carries signed promotion attestations into it and every environment before it')
+    .option('--digest <digest>', 'the digest to check (default: what <environment> holds now)')
+    .option('--key <file>', 'the public key (PEM, as cosign.pub) promotion attestations are signed with (default: promotionKeys in the config)');
+  verifyCommand.action(
+    act(verifyCommand, async (ctx, i) => (await import('./commands/verify')).verify(ctx, verifyCommand.args[0]!, verifyCommand.opts(), i.signal)),
   );
 
   try {

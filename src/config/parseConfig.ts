@@ -113,6 +113,7 @@ interface RawConfig {
   readonly builds?: { readonly tagPattern?: string; readonly limit?: number };
   readonly environments: readonly RawEnvironment[];
   readonly notify?: readonly RawWebhook[];
+  readonly promotionKeys?: readonly string[];
 }
 
 interface RawEnvironment {
@@ -148,6 +149,7 @@ function normalise(raw: RawConfig): PromotionConfig {
       limit: raw.builds?.limit ?? DEFAULT_BUILD_LIMIT,
     },
     environments,
+    ...(raw.promotionKeys ? { promotionKeys: raw.promotionKeys } : {}),
   };
 }
 

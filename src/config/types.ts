@@ -24,6 +24,8 @@ export interface PromotionConfig {
   readonly builds: BuildsConfig;
   /** In promotion order; at least one. */
   readonly environments: readonly EnvironmentConfig[];
+  /** Public key files (as written, relative to the config's folder) that sign promotion attestations. */
+  readonly promotionKeys?: readonly string[];
   /** Webhooks told about every environment's promotions (absent: none). */
   readonly notify?: readonly WebhookConfig[];
 }

@@ -7,6 +7,7 @@ import type { PromotionModel } from '../model/promotionModel';
 import { commandHandlers, commandTitles, registerCommands } from './commands/registerCommands';
 import { VsCodeInteraction, type UserInteraction } from './interaction';
 import { shippedBetween } from './shippedLookup';
+import { signedChainLine } from '../app/signedChain';
 import { HISTORY_SCHEME, HistoryDocuments } from './historyDocument';
 import { GateChecksTree } from './tree/gateChecksTree';
 import { HistoryTree, type HistoryNode } from './tree/historyTree';
@@ -99,6 +100,10 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
       (folder, target, source) => {
         const ws = inFolder(folder);
         return ws ? shippedBetween(ws.ships, target, source) : Promise.resolve({ kind: 'note', note: 'failed', message: 'the folder is no longer open' });
+      },
+      (folder, environment, digest) => {
+        const state = inFolder(folder)?.model.config;
+        return state?.kind === 'ready' ? signedChainLine(app, state.config, state.workspaceDir, environment, digest) : Promise.resolve(undefined);
       },
     ),
   );

@@ -14,7 +14,7 @@ const SECTION = 'imagePromotion';
  * travel in clear. They are `capabilities.untrustedWorkspaces.restrictedConfigurations` in
  * package.json, and in Restricted Mode only the user's own value counts (see userLevel).
  */
-export const RESTRICTED_SETTINGS = ['configFile', 'dockerHost', 'historyFile', 'insecureRegistries', 'caFiles'] as const;
+export const RESTRICTED_SETTINGS = ['configFile', 'dockerHost', 'historyFile', 'insecureRegistries', 'caFiles', 'signingKey'] as const;
 
 /** A workspace cannot make the extension hammer a registry with the user's credentials. */
 export const MIN_REFRESH_INTERVAL_SECONDS = 5;
@@ -31,6 +31,8 @@ export interface Settings {
   records(): RecordsSetting;
   /** The status bar item (statusBar.ts); on unless turned off. */
   statusBar(): boolean;
+  /** The private key file that signs promotion attestations; undefined: unsigned. */
+  signingKey(): string | undefined;
   /** VS Code's own http.proxy for registry requests; undefined when empty (then HTTP(S)_PROXY / NO_PROXY). */
   proxy(): ProxySetting | undefined;
   /** Extra CAs for registries: imagePromotion.caFiles, and the system store while http.systemCertificates is on. */
@@ -66,6 +68,8 @@ export const settings: Settings = {
       systemCertificates: vscode.workspace.getConfiguration('http').get<boolean>('systemCertificates') !== false,
     };
   },
+  // The user's own value only, trusted workspace or not: a repository must not choose which key signs.
+  signingKey: () => asString(vscode.workspace.getConfiguration(SECTION).inspect('signingKey')?.globalValue)?.trim() || undefined,
   proxy: () => {
     // The user's own values only: a workspace must not send registry traffic (and credentials, over
     // plain http) through a proxy of its choosing.

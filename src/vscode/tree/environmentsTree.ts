@@ -21,6 +21,9 @@ type Held = { readonly name: string; readonly repository: Repository; readonly d
 /** The commits promoting the environment before into this one would ship (for a *behind* row's tooltip). */
 export type ShippedLookup = (folder: string | undefined, target: Held, source: Held) => Promise<Shipped>;
 
+/** The digest's signed promotion chain into the environment, in words (undefined: no promotionKeys). */
+export type SignedLookup = (folder: string | undefined, environment: string, digest: string) => Promise<string | undefined>;
+
 export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -33,6 +36,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     private readonly details: DetailsLookup,
     private readonly promoting: (folder: string | undefined, environment: string) => boolean,
     private readonly shipped?: ShippedLookup,
+    private readonly signed?: SignedLookup,
     private readonly now: () => number = Date.now,
   ) {
     this.subscription = folders.onDidChange(() => this.changed.fire());
@@ -95,7 +99,10 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     const stale = node.stale ? '_As of the last valid config: fix the config to refresh._' : '';
     const tag = buildTagOf(node.builds, node.row.lookup.digest);
     const heading = `${env.name} (${env.tag}): ${buildLabel({ tag, revision: details?.revision }, node.row.lookup.digest)}`;
-    const ships = await this.shippedLines(node);
+    const [ships, signed] = await Promise.all([
+      this.shippedLines(node),
+      node.stale ? undefined : this.signed?.(node.folder, env.name, node.row.lookup.digest).catch(() => undefined),
+    ]);
     const window = node.stale ? undefined : environmentWindow(env, this.now());
     item.tooltip = digestTooltip(
       heading,
@@ -106,6 +113,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
         stale,
         repositoryLine(env.repository, env.tag),
         relationText(node.row) ?? '',
+        signed ? escapeMarkdown(signed) : '',
         drift,
         window ? `**Release window:** ${escape(window.reason)}` : '',
         ...ships,
@@ -124,14 +132,13 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
       { name: before.env.name, repository: before.env.repository, digest: before.lookup.digest },
     ).catch((error: Error): Shipped => ({ kind: 'note', note: 'failed', message: error.message }));
     const { commits, more } = shippedCommits(shipped);
-    const escapeMd = (text: string): string => text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
     return [
-      `**Promoting ${escapeMd(before.env.name)}:** ${escapeMd(shippedSummary(shipped, row.env.name))}`,
+      `**Promoting ${escapeMarkdown(before.env.name)}:** ${escapeMarkdown(shippedSummary(shipped, row.env.name))}`,
       ...(commits.length
         ? [
             commits
               .slice(0, 10)
-              .map((c) => `- ${escapeMd(commitLine(c))}`)
+              .map((c) => `- ${escapeMarkdown(commitLine(c))}`)
               .join('\n') + (more + commits.length > 10 ? `\n- … ${more + commits.length - 10} more (Compare with Previous Environment)` : ''),
           ]
         : []),
@@ -230,4 +237,8 @@ function configErrorsNode(
     icon: 'error',
     command: { command: 'imagePromotion.openConfig', title: 'Open Promotion Config', arguments: args },
   };
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

@@ -1,0 +1,175 @@
+// Attestations kept in the registry in cosign's layout: add an envelope layer to the `sha256-<hex>.att`
+// manifest beside what is there (read, append, PUT, look again: another writer may replace the tag
+// between our read and our write, as with the referrers index in src/records), and read the envelopes
+// of one predicate type back, capped in count and bytes.
+import { PromotionError, errorMessage, isCancelled, throwIfAborted } from '../core/errors';
+import type { Logger } from '../core/log';
+import { repositoryName, type Repository } from '../core/reference';
+import type { RegistryClient } from '../registry/registryClient';
+import { sleep } from '../registry/transport/retry';
+import {
+  ANNOTATION_PREDICATE_TYPE,
+  attestationLayers,
+  attestationManifest,
+  attestationTag,
+  envelopeLayer,
+  MAX_ATTESTATION_LAYERS,
+  type LayerDescriptor,
+} from './attestationLayout';
+import { DSSE_ENVELOPE_MEDIA_TYPE } from './dsse';
+
+export interface RegistryAttestationsOptions {
+  readonly registry: RegistryClient;
+  readonly log: Logger;
+  /** Attempts at the `.att` tag before giving up (default 5). */
+  readonly attempts?: number;
+  readonly pauseMs?: (attempt: number) => number;
+  /** Bytes of the `.att` manifest / of one envelope at most (default 1 MiB / 256 KiB). */
+  readonly maxManifestBytes?: number;
+  readonly maxEnvelopeBytes?: number;
+  /** Envelopes of the wanted predicate type read per digest at most, the last added first (default 50). */
+  readonly maxEnvelopes?: number;
+}
+
+export interface ReadEnvelopes {
+  /** Envelope bytes, the last added first. */
+  readonly envelopes: Buffer[];
+  /** Layers passed over, and why. */
+  readonly skipped: string[];
+  /** No `.att` tag at all. */
+  readonly absent: boolean;
+}
+
+export class RegistryAttestations {
+  constructor(private readonly options: RegistryAttestationsOptions) {}
+
+  /** Adds `envelope` as a layer of `digest`'s `.att` manifest in `repo`. Throws PromotionError. */
+  async add(repo: Repository, digest: string, envelope: Buffer, predicateType: string, signal?: AbortSignal): Promise<void> {
+    const { registry, log } = this.options;
+    const layer = envelopeLayer(envelope, predicateType);
+    if (!(await registry.blobExists(repo, layer.digest, signal)))
+      await registry.uploadBlob(repo, layer.digest, layer.size, once(envelope), signal ? { signal } : {});
+    const tag = attestationTag(digest);
+    const attempts = this.options.attempts ?? 5;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      throwIfAborted(signal);
+      if (attempt > 1) await sleep(this.pauseMs(attempt), signal);
+      try {
+        const existing = await this.layers(repo, tag, signal);
+        if (!existing.some((l) => l.digest === layer.digest)) {
+          if (existing.length >= MAX_ATTESTATION_LAYERS)
+            throw new PromotionError(
+              'refused',
+              `${repositoryName(repo)}:${tag} already has ${existing.length} attestations; none is added past ${MAX_ATTESTATION_LAYERS}`,
+            );
+          const next = attestationManifest([...existing, layer]);
+          if (!(await registry.blobExists(repo, next.config.digest, signal)))
+            await registry.uploadBlob(repo, next.config.digest, next.config.bytes.length, once(next.config.bytes), signal ? { signal } : {});
+          await registry.writeManifest(repo, tag, next.manifest, signal);
+        }
+        if (await this.listed(repo, tag, layer.digest, signal)) {
+          await sleep(this.pauseMs(attempt), signal);
+          if (await this.listed(repo, tag, layer.digest, signal)) return;
+        }
+        log.warn(
+          `the attestation ${layer.digest} went missing from ${repositoryName(repo)}:${tag} (another writer replaced it); adding it again (${attempt}/${attempts})`,
+        );
+        lastError = undefined;
+      } catch (error) {
+        if (
+          isCancelled(error) ||
+          !(error instanceof PromotionError) ||
+          !['protocol', 'timeout', 'registry-unreachable'].includes(error.kind) ||
+          error instanceof NotAttestationsError
+        )
+          throw error;
+        lastError = error;
+        log.warn(`${repositoryName(repo)}:${tag} could not be updated (${errorMessage(error)}); trying again (${attempt}/${attempts})`);
+      }
+    }
+    if (lastError) throw lastError;
+    throw new PromotionError('protocol', `the attestation could not be kept in ${repositoryName(repo)}:${tag}: other writers replaced it ${attempts} times`);
+  }
+
+  /** The envelopes of `predicateType` on `digest` in `repo`. Throws PromotionError when the registry cannot be read. */
+  async read(repo: Repository, digest: string, predicateType: string, signal?: AbortSignal): Promise<ReadEnvelopes> {
+    const tag = attestationTag(digest);
+    const found = await this.options.registry.getManifest(repo, tag, signal);
+    if (!found) return { envelopes: [], skipped: [], absent: true };
+    const skipped: string[] = [];
+    let parsed: readonly LayerDescriptor[];
+    try {
+      parsed = this.parse(repo, tag, found.bytes);
+    } catch (error) {
+      if (!(error instanceof NotAttestationsError)) throw error;
+      return { envelopes: [], skipped: [error.message], absent: false };
+    }
+    const max = this.options.maxEnvelopes ?? 50;
+    const maxBytes = this.options.maxEnvelopeBytes ?? 256 * 1024;
+    const ours = parsed.filter((l) => l.mediaType === DSSE_ENVELOPE_MEDIA_TYPE && l.annotations?.[ANNOTATION_PREDICATE_TYPE] === predicateType).reverse();
+    if (ours.length > max) skipped.push(`${ours.length - max} older attestations past the ${max} read`);
+    const envelopes: Buffer[] = [];
+    for (const layer of ours.slice(0, max)) {
+      if (layer.size > maxBytes) {
+        skipped.push(`${layer.digest}: ${layer.size} bytes, more than ${maxBytes}`);
+        continue;
+      }
+      const bytes = await this.readBlob(repo, layer.digest, maxBytes, signal);
+      if (bytes) envelopes.push(bytes);
+      else skipped.push(`${layer.digest}: more than ${maxBytes} bytes`);
+    }
+    return { envelopes, skipped, absent: false };
+  }
+
+  private async layers(repo: Repository, tag: string, signal?: AbortSignal): Promise<LayerDescriptor[]> {
+    const found = await this.options.registry.getManifest(repo, tag, signal);
+    return found ? [...this.parse(repo, tag, found.bytes)] : [];
+  }
+
+  private parse(repo: Repository, tag: string, bytes: Buffer): readonly LayerDescriptor[] {
+    const max = this.options.maxManifestBytes ?? 1024 * 1024;
+    if (bytes.length > max)
+      throw new NotAttestationsError(
+        'protocol',
+        `${repositoryName(repo)}:${tag} is ${bytes.length} bytes, more than the ${max} an attestation manifest may have here`,
+      );
+    const parsed = attestationLayers(bytes);
+    // Something this project cannot read under that tag is never overwritten.
+    if (!parsed.layers) throw new NotAttestationsError('protocol', `${repositoryName(repo)}:${tag} is left alone: ${parsed.reason}`);
+    return parsed.layers;
+  }
+
+  private async listed(repo: Repository, tag: string, digest: string, signal?: AbortSignal): Promise<boolean> {
+    return (await this.layers(repo, tag, signal)).some((l) => l.digest === digest);
+  }
+
+  /** The blob, or undefined past `max` bytes (what was read is dropped, the connection released). */
+  private async readBlob(repo: Repository, digest: string, max: number, signal?: AbortSignal): Promise<Buffer | undefined> {
+    const blob = await this.options.registry.openBlob(repo, digest, signal);
+    const chunks: Uint8Array[] = [];
+    let read = 0;
+    try {
+      if (blob.size > max) return undefined;
+      for await (const chunk of blob.stream) {
+        read += chunk.length;
+        if (read > max) return undefined;
+        chunks.push(chunk);
+      }
+    } finally {
+      await blob.cancel();
+    }
+    return Buffer.concat(chunks);
+  }
+
+  private pauseMs(attempt: number): number {
+    return this.options.pauseMs?.(attempt) ?? Math.round((20 + Math.random() * 80) * Math.min(attempt, 4));
+  }
+}
+
+/** The `.att` tag holds what this project cannot read: never overwritten, never retried. */
+class NotAttestationsError extends PromotionError {}
+
+async function* once(bytes: Buffer): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}

@@ -1,0 +1,120 @@
+// imagePromotion.signingKey inside a real extension host: a promotion made in the editor is signed in
+// cosign's layout, checked over plain HTTP with Node's crypto; a key that cannot be read stops it
+// before anything moves.
+import * as assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { digestOf, pushImage, servicesFromEnv, tagExisting, uniqueRepo, type TestServices } from '../harness';
+import type { ImagePromotionApi } from '../../src/vscode/container';
+import type { PromotionOutcome } from '../../src/promotion/promote';
+import { promotionYaml } from '../fixtures/promotionYaml';
+import { checkedAttestations } from '../evidence/independentCheck';
+import { waitFor } from './constants';
+import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
+
+describe('signed promotions in the editor (imagePromotion.signingKey)', function () {
+  this.timeout(120_000);
+  let api: ImagePromotionApi;
+  let svc: TestServices;
+  let original: Uint8Array;
+  let dir: string;
+  const setting = (value: string | undefined) =>
+    vscode.workspace.getConfiguration('imagePromotion').update('signingKey', value, vscode.ConfigurationTarget.Global);
+
+  before(async () => {
+    const found = servicesFromEnv();
+    if (!found) throw new Error('the harness services are not in the environment (IMGPROMO_TEST_*)');
+    svc = found;
+    api = await extensionApi();
+    original = await vscode.workspace.fs.readFile(configUri());
+    dir = mkdtempSync(join(tmpdir(), 'imgpromo-host-keys-'));
+  });
+  afterEach(async () => {
+    api.useInteraction(undefined);
+    await setting(undefined);
+  });
+  after(async () => {
+    await vscode.workspace.fs.writeFile(configUri(), original);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('"Promote to Staging" with a user-level signing key attaches a signed attestation; a non-P-256 key stops it first', async () => {
+    const repo = uniqueRepo();
+    const build = await pushImage(svc.registryUrl, repo, 'acce551');
+    await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
+    await writeConfig(api, promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }]));
+
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const rsaFile = join(dir, 'rsa.key');
+    writeFileSync(rsaFile, rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    await setting(rsaFile);
+    const ui = new ScriptedInteraction({ confirm: true });
+    api.useInteraction(ui);
+    assert.equal(await vscode.commands.executeCommand('imagePromotion.promoteToStaging'), undefined);
+    assert.equal(ui.errors.length, 1, JSON.stringify(ui.errors));
+    assert.match(ui.errors[0]!.message, /RSA key; promotion attestations are signed with ECDSA P-256/);
+    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), undefined, 'nothing moved');
+
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const keyFile = join(dir, 'promotion.key');
+    writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    await setting(keyFile);
+    const outcome = (await vscode.commands.executeCommand('imagePromotion.promoteToStaging')) as PromotionOutcome;
+    assert.equal(outcome.status, 'succeeded', outcome.message);
+    const checked = await checkedAttestations(svc.registryUrl, repo, build.digest, publicKey);
+    assert.deepEqual(
+      checked.map((c) => [c.statement.predicate.target.environment, c.statement.predicate.kind, c.verifies]),
+      [['staging', 'promotion', true]],
+    );
+  });
+
+  it("with promotionKeys, an Environments row's tooltip says whether its digest is signed as promoted through the environments before", async () => {
+    const repo = uniqueRepo();
+    const build = await pushImage(svc.registryUrl, repo, 'acce552');
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const keyFile = join(dir, 'chain.key');
+    const pubFile = join(dir, 'chain.pub');
+    writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(pubFile, publicKey.export({ type: 'spki', format: 'pem' }));
+    const yaml = promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }]);
+    await writeConfig(api, `${yaml}promotionKeys: [${JSON.stringify(pubFile)}]\n`);
+    const tooltipOf = async (index: number, digest: string): Promise<string> => {
+      assert.ok(
+        await waitFor(() => {
+          const row = api.model.snapshot?.environments[index];
+          return row?.lookup.state === 'present' && row.lookup.digest === digest;
+        }, 10_000),
+      );
+      const row = api.model.snapshot!.environments[index]!;
+      const node = { kind: 'environment' as const, row, builds: api.model.snapshot!.builds };
+      const item = await api.trees.environments.resolveTreeItem!(new vscode.TreeItem('x'), node, new vscode.CancellationTokenSource().token);
+      return (item!.tooltip as vscode.MarkdownString).value.replace(/\\/g, '');
+    };
+
+    // development moved by hand (unsigned), then promoted to staging with the key: the chain has a gap.
+    await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
+    await setting(keyFile);
+    api.useInteraction(new ScriptedInteraction({ confirm: true }));
+    await api.model.refresh();
+    assert.equal(((await vscode.commands.executeCommand('imagePromotion.promoteToStaging')) as PromotionOutcome).status, 'succeeded');
+    await api.model.refresh();
+    assert.match(await tooltipOf(1, build.digest), /Not signed as promoted: development: no valid signed promotion into development/);
+
+    // A build promoted signed into development and then staging: the whole chain.
+    const next = await pushImage(svc.registryUrl, repo, 'acce553');
+    await api.model.refresh(); // the build list the pick offers
+    const person = new ScriptedInteraction({ pick: ['development', 'acce553'], confirm: true });
+    api.useInteraction(person);
+    const intoDevelopment = (await vscode.commands.executeCommand('imagePromotion.promote')) as PromotionOutcome | undefined;
+    assert.equal(intoDevelopment?.status, 'succeeded', JSON.stringify({ intoDevelopment, picks: person.picks, errors: person.errors }));
+    await api.model.refresh(); // Promote to Staging takes what development holds as the tree last saw it
+    api.useInteraction(new ScriptedInteraction({ confirm: true }));
+    assert.equal(((await vscode.commands.executeCommand('imagePromotion.promoteToStaging')) as PromotionOutcome).status, 'succeeded');
+    await api.model.refresh();
+    assert.match(await tooltipOf(1, next.digest), /Signed, promoted through development → staging/);
+    assert.match(await tooltipOf(0, next.digest), /Signed, promoted through development(?! →)/);
+  });
+});
