@@ -39,6 +39,19 @@ describe('a registry signed by a private CA (https only, at 127.0.0.1)', functio
     return { log, registry: new HttpRegistryClient({ credentials: anonymous, log, timeoutMs: () => 10_000, ...(trust ? { trust: () => trust } : {}) }) };
   };
   const withCa = (): TrustSetting => ({ caFiles: [tls.caFile], caFilesSource: 'imagePromotion.caFiles', systemCertificates: false });
+  /** The services as the front ends compose them, registry-side copies, the CA trusted. */
+  const registryApp = (): ReturnType<typeof composeServices> =>
+    composeServices({
+      log: new MemoryLog(),
+      dockerHost: () => svc.dockerHost,
+      insecureRegistries: () => [],
+      lookupTimeoutMs: () => 10_000,
+      transport: () => 'registry',
+      historyFile: () => undefined,
+      records: () => 'file',
+      warn: () => undefined,
+      trust: withCa,
+    });
 
   it('without the CA: "signed by an unknown authority", and the hint names the settings; never retried over http', async () => {
     const { registry, log } = client();
@@ -75,17 +88,7 @@ describe('a registry signed by a private CA (https only, at 127.0.0.1)', functio
   });
 
   it('a registry-side promotion over TLS with the CA trusted (checked with skopeo)', async () => {
-    const app = composeServices({
-      log: new MemoryLog(),
-      dockerHost: () => svc.dockerHost,
-      insecureRegistries: () => [],
-      lookupTimeoutMs: () => 10_000,
-      transport: () => 'registry',
-      historyFile: () => undefined,
-      records: () => 'file',
-      warn: () => undefined,
-      trust: withCa,
-    });
+    const app = registryApp();
     const cfg = threeEnvironments(`${tls.host}/${repo}`);
     const outcome = await promote(
       { config: cfg, source: { kind: 'build', tag: '4f5a6b7' }, target: env(cfg, 'development') },
@@ -106,17 +109,7 @@ describe('a registry signed by a private CA (https only, at 127.0.0.1)', functio
         { name: 'staging', image: `${tls.host}/${target}` },
       ]),
     );
-    const app = composeServices({
-      log: new MemoryLog(),
-      dockerHost: () => svc.dockerHost,
-      insecureRegistries: () => [],
-      lookupTimeoutMs: () => 10_000,
-      transport: () => 'registry',
-      historyFile: () => undefined,
-      records: () => 'file',
-      warn: () => undefined,
-      trust: withCa,
-    });
+    const app = registryApp();
     const first = await promote(
       { config: cfg, source: { kind: 'build', tag: '6b7c8d9' }, target: env(cfg, 'development') },
       app.promotion,
