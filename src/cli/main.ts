@@ -22,6 +22,7 @@ Exit codes:
   2    usage or config error
   3    registry, engine or credential error
   4    verification mismatch: the target did not end up with the source digest (it was put back)
+  5    moved, but the environment's verify gates failed afterwards (rolled back with onVerifyFailure: rollback)
   130  interrupted (Ctrl+C or SIGTERM): cancelled, the target untouched or put back, and recorded`;
 
 export async function main(argv: readonly string[]): Promise<ExitCode> {

@@ -13,6 +13,7 @@ import {
   type ParsedConfig,
   type PromotionConfig,
 } from './types';
+import { checkVerify, normaliseVerify, type RawVerify } from './verifyConfig';
 import { checkWebhooks, normaliseWebhooks, type RawWebhook } from './webhooks';
 import { compileWorkspacePattern, type WorkspacePattern } from './workspacePattern';
 import { formatPath, YamlSource, type PathSegment, type Target } from './yamlSource';
@@ -115,7 +116,7 @@ interface RawConfig {
   readonly notify?: readonly RawWebhook[];
 }
 
-interface RawEnvironment {
+interface RawEnvironment extends RawVerify {
   readonly name: string;
   readonly tag: string;
   readonly image?: string;
@@ -135,6 +136,7 @@ function normalise(raw: RawConfig): PromotionConfig {
       repository: env.image === undefined ? repository : parseRepository(env.image),
       protected: env.protected ?? false,
       gates: (env.gates ?? []).map((gate) => GATE_KINDS[gate.type].normalise(gate)),
+      ...normaliseVerify(env),
       ...(notify ? { notify } : {}),
     };
   });
@@ -227,6 +229,7 @@ function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource)
         if (isRecord(gate) && isGateType(gate.type)) GATE_KINDS[gate.type].check?.(gate, [...at, 'gates', g], report, scope);
       });
     }
+    checkVerify(env, at, report, { environmentIndex: index });
   });
 }
 
