@@ -47,10 +47,18 @@ export async function rollbackAfterFailedVerification(
   };
   const rollback = await run(rollbackRequest, { ...env, prompts });
   const done = rollback.outcome;
+  // A rollback stopped before it even read the target wrote nothing: the promoted digest is still there.
+  const finalDigest = done.finalDigest !== undefined ? done.finalDigest : done.previousDigest === undefined ? outcome.digest : undefined;
+  const holds =
+    done.status === 'succeeded'
+      ? ''
+      : finalDigest !== undefined
+        ? ` ${target.name} holds ${finalDigest ? shortDigest(finalDigest) : 'nothing'}${finalDigest === outcome.digest ? ', the digest that failed verification: roll it back once the cause is fixed' : ''}.`
+        : ` Whether ${target.name} holds ${shortDigest(outcome.digest)} or ${shortDigest(previous)} could not be read: check it before promoting again.`;
   const result: VerificationRollback = {
     status: done.status,
-    message: done.status === 'succeeded' ? `Rolled back: ${done.message}` : `The rollback did not finish: ${done.message}`,
-    ...(done.finalDigest !== undefined ? { finalDigest: done.finalDigest } : {}),
+    message: done.status === 'succeeded' ? `Rolled back: ${done.message}` : `The rollback did not finish: ${done.message}${holds}`,
+    ...(finalDigest !== undefined ? { finalDigest } : {}),
   };
   return { outcome: withRollback(outcome, result), rollback };
 }
