@@ -101,13 +101,24 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
 
   const promote = approvalOptions(
     program
-      .command('promote <environment>')
+      .command('promote [environment]')
       .description('the whole verified promotion into <environment>')
       .option('--build <tag|digest>', 'the build to promote (default: what the environment before holds; required for the first)')
+      .option('--auto', 'instead of one environment: into each auto: true environment, in order, what the one before holds, when its gates pass')
       .addOption(transportOption()),
   );
   promote.action(
-    act(promote, async (ctx, i, choices) => (await import('./commands/promote')).promoteCommand(ctx, promote.args[0]!, promote.opts(), choices, i)),
+    act(promote, async (ctx, i, choices) => {
+      const options = promote.opts<{ auto?: boolean; build?: string }>();
+      const environment = promote.args[0];
+      if (options.auto) {
+        if (environment !== undefined || options.build !== undefined)
+          throw new CliError('promote --auto walks every auto environment: give no environment and no --build.', EXIT.usage);
+        return (await import('./commands/autoPromote')).autoPromoteCommand(ctx, i);
+      }
+      if (environment === undefined) throw new CliError('promote needs an environment (or --auto).', EXIT.usage);
+      return (await import('./commands/promote')).promoteCommand(ctx, environment, options, choices, i);
+    }),
   );
 
   const historyCommand = program.command('history [environment]').description('recorded attempts, newest first');

@@ -13,6 +13,7 @@ import {
   type ParsedConfig,
   type PromotionConfig,
 } from './types';
+import { checkAuto } from './autoConfig';
 import { checkVerify, normaliseVerify, type RawVerify } from './verifyConfig';
 import { checkWebhooks, normaliseWebhooks, type RawWebhook } from './webhooks';
 import { compileWorkspacePattern, type WorkspacePattern } from './workspacePattern';
@@ -121,6 +122,7 @@ interface RawEnvironment extends RawVerify {
   readonly tag: string;
   readonly image?: string;
   readonly protected?: boolean;
+  readonly auto?: boolean;
   readonly gates?: readonly (Record<string, unknown> & { readonly type: GateConfig['type'] })[];
   readonly notify?: readonly RawWebhook[];
 }
@@ -135,6 +137,7 @@ function normalise(raw: RawConfig): PromotionConfig {
       image: env.image ?? raw.image,
       repository: env.image === undefined ? repository : parseRepository(env.image),
       protected: env.protected ?? false,
+      ...(env.auto ? { auto: true } : {}),
       gates: (env.gates ?? []).map((gate) => GATE_KINDS[gate.type].normalise(gate)),
       ...normaliseVerify(env),
       ...(notify ? { notify } : {}),
@@ -230,6 +233,7 @@ function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource)
       });
     }
     checkVerify(env, at, report, { environmentIndex: index });
+    checkAuto(env, at, report, { environmentIndex: index });
   });
 }
 

@@ -64,6 +64,8 @@ export interface EnvironmentConfig {
   readonly repository: Repository;
   /** Promotion into it requires typing its name. */
   readonly protected: boolean;
+  /** `promote --auto` promotes into it, without asking, when its gates pass (absent: false). */
+  readonly auto?: boolean;
   readonly gates: readonly GateConfig[];
   /** Gates run after the tag moved and was verified, each retried until its `within` (absent: none). */
   readonly verify?: readonly VerifyGateConfig[];

@@ -80,6 +80,8 @@ export interface HistoryRecord {
   readonly started?: string;
   /** On a `started` record: the process writing, to tell a running attempt from a dead one. */
   readonly process?: { readonly pid: number; readonly host: string };
+  /** Made by `promote --auto` rather than by a person (added later in v1: older readers skip it). */
+  readonly auto?: true;
   /** The environment's verify gates after the move (added later in v1: older readers skip it). */
   readonly verification?: HistoryVerification;
 }
@@ -118,6 +120,8 @@ export interface AttemptInputs {
   readonly id?: string;
   /** The id of the attempt's `started` record, when one was written. */
   readonly startedId?: string;
+  /** Made by `promote --auto`. */
+  readonly auto?: boolean;
 }
 
 /** Builds the record of an attempt that ended at `finishedAt` (ms since epoch). */
@@ -142,6 +146,7 @@ export function recordFromOutcome(outcome: AttemptFacts, inputs: AttemptInputs, 
     message: outcome.message,
     ...(inputs.override ? { override: { by: inputs.override.by, gates: [...inputs.override.gates] } } : {}),
     ...(inputs.startedId ? { started: inputs.startedId } : {}),
+    ...(inputs.auto ? { auto: true as const } : {}),
     ...(outcome.verification
       ? {
           verification: {
@@ -268,6 +273,7 @@ function checkRecord(o: Json): void {
     if (!Array.isArray(override.gates) || !override.gates.every((g) => typeof g === 'string')) throw new Error('override.gates is not a list of names');
   }
   optStr(o, 'started');
+  if (o.auto !== undefined && o.auto !== true) throw new Error('auto is not true');
   if (o.verification !== undefined) {
     const verification = obj(o, 'verification');
     oneOf(verification, 'status', VERIFICATION_STATUSES, 'verification.status');

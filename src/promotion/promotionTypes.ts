@@ -32,6 +32,8 @@ export interface PromotionRequest {
   readonly overrideGates?: boolean;
   /** The build the person knows the digest as, recorded in the history. */
   readonly build?: { readonly tag?: string; readonly revision?: string };
+  /** Made by `promote --auto`, not by a person (recorded: a rolled-back digest waits for a person). */
+  readonly auto?: boolean;
 }
 
 export interface Confirmation {
