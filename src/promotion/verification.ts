@@ -3,8 +3,10 @@
 // cancellation), each retried with growing pauses until it passes or its `within` runs out.
 import type { VerifyGateConfig } from '../config/types';
 import { formatDuration } from '../core/duration';
-import type { GateContext, GateResult } from '../gates/gate';
 import { sleep as abortableSleep } from '../gates/abortable';
+import { UNTRUSTED_REASON as COMMAND_UNTRUSTED_REASON } from '../gates/commandGate';
+import { failed, type GateContext, type GateResult } from '../gates/gate';
+import { untrustedHttpGateProblem } from '../gates/httpGate';
 import { runConfiguredGates, type GateRunner } from '../gates/runGates';
 
 /** Before the second attempt; doubled before each next one, up to MAX_PAUSE_MS (and never past `within`). */
@@ -67,6 +69,9 @@ async function untilPassed(gate: VerifyGateConfig, input: VerificationInput, clo
   const started = clock.now();
   const deadline = started + gate.withinMs;
   const { context } = input;
+  // Waiting cannot make a gate runnable in Restricted Mode: say so at once rather than after `within`.
+  const untrusted = context.trusted ? undefined : gate.type === 'command' ? COMMAND_UNTRUSTED_REASON : untrustedHttpGateProblem(gate);
+  if (untrusted) return failed(gate.name, gate.type, untrusted);
   for (let attempt = 1; ; attempt++) {
     const [result] = await runConfiguredGates([gate], context, input.runner);
     const spent = clock.now() - started;

@@ -150,6 +150,17 @@ describe('verification after the move', () => {
     assert.match(ended.message, /^Cancelled during verification: staging holds sha256:3f9c2ab00000 \(moved and verified in the registry\)/);
   });
 
+  it('in Restricted Mode a command verify gate fails at once, without retrying until within', async () => {
+    const clock = fakeClock();
+    const attempts: number[] = [];
+    const smoke: VerifyGateConfig = { type: 'command', name: 'smoke', run: ['./smoke.sh'], timeoutSeconds: 10, within: '5m', withinMs: 300_000 };
+    const result = await runVerification({ gates: [smoke], context: { ...context(), trusted: false }, runner: scripted(clock, ['passed'], attempts), clock });
+    assert.equal(result.passed, false);
+    assert.deepEqual(attempts, []);
+    assert.deepEqual(clock.pauses, []);
+    assert.match(result.gates[0]!.reason, /^command gates run only in a trusted workspace/);
+  });
+
   it('says in words what passed, and that the move happened when verification failed', async () => {
     const clock = fakeClock();
     const passed = await verifyMove(
