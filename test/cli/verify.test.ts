@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { digestOf, pushImage, sharedServices, uniqueRepo, type TestServices } from '../harness';
 import { startVersionServer, type VersionServer } from '../harness/versionServer';
-import { cliEnv, describeRun, runCli, workspace } from './support';
+import { cliEnv, describeRun, runCli, startCli, workspace } from './support';
 
 interface Line {
   kind: string;
@@ -131,5 +131,30 @@ describe('verification after the move (CLI)', function () {
     assert.equal(run.code, 5, describeRun(run));
     assert.match(run.stdout, /onVerifyFailure is report: it stays there until someone rolls it back/);
     assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), next.digest);
+  });
+
+  it('SIGINT during verification: 130, the moved and verified digest stays, and the message and the history say so', async () => {
+    const { repo, old, next, dir, promote } = await setup({ within: '1m', onVerifyFailure: 'rollback' });
+    service.answer(() => old.digest);
+    assert.equal((await promote('development', '--build', 'a1b2c3d')).code, 0);
+    assert.equal((await promote('staging')).code, 0);
+    assert.equal((await promote('development', '--build', 'b2c3d4e')).code, 0);
+    service.answer(() => old.digest); // counts from zero: the first request is this verification's
+    const cli = startCli(['promote', 'staging'], { cwd: dir, env });
+    const started = Date.now();
+    while (service.requests() < 1) {
+      if (Date.now() - started > 30_000) throw new Error(`verification never started:\n${cli.stderrSoFar()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    cli.child.kill('SIGINT');
+    const run = await cli.done;
+    assert.equal(run.code, 130, describeRun(run));
+    assert.match(
+      run.stdout,
+      /^Cancelled during verification: staging holds sha256:\w{12} \(moved and verified in the registry\); its verify gates did not finish\./m,
+    );
+    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), next.digest, 'not rolled back');
+    const last = historyOf(dir).at(-1)!;
+    assert.deepEqual([last.kind, last.outcome, last.finalDigest, last.verification?.status], ['promotion', 'cancelled', next.digest, 'cancelled']);
   });
 });
