@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { commandGate, promotionYaml } from '../fixtures/promotionYaml';
 import { digestOf, pushImage, sharedServices, uniqueRepo, type TestServices } from '../harness';
+import { startVersionServer } from '../harness/versionServer';
 import { cliEnv, describeRun, runCli, workspace } from './support';
 
 interface Steps {
@@ -110,5 +111,50 @@ describe('promote --auto (CLI)', function () {
         ['production', 'nothing-to-do'],
       ],
     );
+  });
+
+  it('a verification that fails stops the walk with 5 and rolls back; the next walk skips that digest there', async () => {
+    const service = await startVersionServer('nothing');
+    try {
+      const repo = uniqueRepo();
+      const first = await pushImage(svc.registryUrl, repo, 'a1b2c3d');
+      const second = await pushImage(svc.registryUrl, repo, 'b2c3d4e');
+      const gate = `{ type: http, name: version, url: "${service.url}/version", body: { contains: "\${digest}" }, within: 2s }`;
+      const dir = workspace(
+        promotionYaml(`${svc.registry}/${repo}`, [
+          { name: 'development', tag: 'dev' },
+          { name: 'staging', auto: true, verify: [gate], onVerifyFailure: 'rollback' },
+          { name: 'production', auto: true },
+        ]),
+      );
+      const cli = (...args: string[]) => runCli(args, { cwd: dir, env });
+      service.answer(() => first.digest);
+      assert.equal((await cli('promote', 'development', '--build', 'a1b2c3d')).code, 0);
+      assert.equal((await cli('promote', '--auto')).code, 0);
+      assert.equal((await cli('promote', 'development', '--build', 'b2c3d4e')).code, 0);
+
+      const failed = await cli('promote', '--auto', '--json');
+      assert.equal(failed.code, 5, describeRun(failed));
+      const steps = (JSON.parse(failed.stdout) as Steps).steps;
+      assert.deepEqual(
+        steps.map((s) => [s.environment, s.result, s.exitCode]),
+        [['staging', 'failed', 5]],
+      );
+      assert.match(steps[0]!.message, /The move happened but verification failed: .*Rolled back: staging rolled back to/);
+      assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), first.digest);
+      assert.equal(await digestOf(svc.registryUrl, repo, 'production'), first.digest, 'the walk stopped before production');
+
+      const next = await cli('promote', '--auto', '--json');
+      assert.equal(next.code, 0, describeRun(next));
+      assert.deepEqual(
+        (JSON.parse(next.stdout) as Steps).steps.map((s) => [s.environment, s.result, s.digest]),
+        [
+          ['staging', 'skipped', second.digest],
+          ['production', 'nothing-to-do', first.digest],
+        ],
+      );
+    } finally {
+      await service.stop();
+    }
   });
 });
