@@ -74,6 +74,23 @@ describe('promote --auto (CLI)', function () {
     assert.equal(await digestOf(svc.registryUrl, repo, 'production'), undefined);
   });
 
+  it('a closed release window is a gate like the others: staging promoted, production blocked (exit 1)', async () => {
+    const { repo, first, cli, auto } = await pipeline({ production: ['{ type: window, name: never, deny: ["Mon-Sun 00:00-24:00"] }'] });
+    assert.equal((await cli('promote', 'development', '--build', 'a1b2c3d')).code, 0);
+    const walk = await auto();
+    assert.equal(walk.code, 1, walk.stderr);
+    assert.deepEqual(
+      walk.steps.steps.map((s) => [s.environment, s.result]),
+      [
+        ['staging', 'promoted'],
+        ['production', 'blocked'],
+      ],
+    );
+    assert.match(walk.steps.steps[1]!.message, /Not promoted into production: never: /);
+    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), first.digest);
+    assert.equal(await digestOf(svc.registryUrl, repo, 'production'), undefined);
+  });
+
   it('a digest rolled back from an environment is skipped with the reason, until a person promotes it', async () => {
     const { repo, first, second, cli, auto } = await pipeline();
     assert.equal((await cli('promote', 'development', '--build', 'a1b2c3d')).code, 0);
