@@ -3,10 +3,10 @@
 // here undoes it: a failure is reported, and a rollback (onVerifyFailure: rollback) is its own
 // recorded attempt, made by the caller once this promotion's lock is released (app/verifyRollback.ts).
 import type { VerifyFailureAction, VerifyGateConfig } from '../config/types';
-import { isCancelled } from '../core/errors';
+import { errorMessage, isCancelled } from '../core/errors';
 import { shortDigest } from '../core/reference';
 import { sentence } from '../core/sentences';
-import type { GateContext, GateResult } from '../gates/gate';
+import { errored, type GateContext, type GateResult } from '../gates/gate';
 import type { GateRunner } from '../gates/runGates';
 import { Ended } from './ended';
 import type { VerificationOutcome } from './promotionTypes';
@@ -48,7 +48,15 @@ export async function verifyMove(
       verification: { status: 'failed', gates: result.gates, onFailure },
     };
   } catch (error) {
-    if (!isCancelled(error)) throw error;
+    // Never rethrown: past the move, an exception would be reported as a write that did not happen.
+    if (!isCancelled(error)) {
+      const reason = `verification stopped: ${errorMessage(error)}`;
+      context.log.warn(reason);
+      return {
+        ended: new Ended('failed', sentence(`The move happened but ${reason}; ${holds} (moved and verified in the registry)`)),
+        verification: { status: 'failed', gates: move.gates.map((g) => errored(g.name, g.type, reason)), onFailure },
+      };
+    }
     return {
       ended: new Ended('cancelled', `Cancelled during verification: ${holds} (moved and verified in the registry); its verify gates did not finish.`),
       verification: { status: 'cancelled', gates: [], onFailure },

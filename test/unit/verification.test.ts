@@ -161,6 +161,22 @@ describe('verification after the move', () => {
     assert.match(result.gates[0]!.reason, /^command gates run only in a trusted workspace/);
   });
 
+  it('an unexpected exception while verifying is a failed verification, never a write that did not happen', async () => {
+    const clock = fakeClock();
+    const broken: VerificationClock = { now: clock.now, sleep: () => Promise.reject(new Error('clock broke')) };
+    const { ended, verification } = await verifyMove(
+      { gates: [gate('version', '2m', 120_000)], context: context(), moved: 'staging now holds 3f9c2ab.', onFailure: 'rollback', clock: broken },
+      scripted(clock, ['failed']),
+      () => undefined,
+    );
+    assert.equal(ended.status, 'failed');
+    assert.equal(verification.status, 'failed');
+    assert.match(
+      ended.message,
+      /^The move happened but verification stopped: clock broke; staging holds sha256:3f9c2ab00000 \(moved and verified in the registry\)\.$/,
+    );
+  });
+
   it('says in words what passed, and that the move happened when verification failed', async () => {
     const clock = fakeClock();
     const passed = await verifyMove(
