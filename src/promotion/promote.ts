@@ -61,6 +61,8 @@ class Promotion {
   /** What the registry reported for our write: the proof of what we wrote. */
   private wrote: string | undefined;
   private verification: VerificationOutcome | undefined;
+  /** What the gates found (the image's details): verify gates read them too. */
+  private evaluation: Evaluation | undefined;
 
   constructor(
     private readonly request: PromotionRequest,
@@ -172,6 +174,7 @@ class Promotion {
     const evaluation = await evaluateGates(input, services, this.env);
     this.gates.push(...evaluation.gates);
     this.transport = evaluation.transport.transport;
+    this.evaluation = evaluation;
     if (!evaluation.passed) return new Ended('blocked', blockedMessage(this.target, evaluation.gates));
     return evaluation;
   }
@@ -384,7 +387,9 @@ class Promotion {
         (d) => d?.digest ?? null,
         () => undefined,
       );
-      if (current === this.digest && !cancelled) return this.answerLost(promotionError);
+      // The write landed: it is verified after the move as any other.
+      if (current === this.digest && !cancelled)
+        return this.evaluation ? this.verifyAfterMove(this.answerLost(promotionError), this.evaluation) : this.answerLost(promotionError);
       if (current === undefined) {
         this.finalDigest = undefined;
         after = ` ${this.target.name} could not be read back; check it before promoting again.`;

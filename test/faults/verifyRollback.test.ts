@@ -1,4 +1,4 @@
-// The rollback after a failed verification is itself cut by a dropped connection. The promotion moves
+// Verification under dropped connections. Mostly: the rollback after a failed verification is itself cut. The promotion moves
 // staging to the new digest; its verify gate (a real loopback service that never answers the new
 // version) fails; while it is asked, the test arms the fault proxy in front of the registry, so the
 // fault hits the rollback that follows (onVerifyFailure: rollback). Staging must then hold the old or
@@ -13,7 +13,7 @@ import type { PromotionOutcome } from '../../src/promotion/promote';
 import { expectKept } from './support';
 import { tally } from './tally';
 
-describe('faults: the rollback after a failed verification loses its connection (fault proxy, real registry, the CLI)', function () {
+describe('faults: verification after the move, and the rollback after a failed one, lose their connection (fault proxy, real registry, the CLI)', function () {
   this.timeout(120_000);
   let svc: TestServices;
   const open: Array<{ stop(): Promise<void> }> = [];
@@ -85,4 +85,36 @@ describe('faults: the rollback after a failed verification loses its connection 
       }
     });
   }
+
+  it("the answer to the promotion's own tag write is lost (it landed): verified after the move all the same, exit 0", async () => {
+    const what = 'verify: answer to the tag write lost';
+    const registry = await startRegistry();
+    open.push(registry);
+    const proxy = await startFaultProxy({ upstream: { port: registry.port } });
+    open.push(proxy);
+    const repo = uniqueRepo();
+    const old = await pushImage(registry.url, repo, 'a1b2c3d');
+    const next = await pushImage(registry.url, repo, 'b2c3d4e');
+    await tagExisting(registry.url, repo, old.digest, 'staging');
+    await tagExisting(registry.url, repo, next.digest, 'dev');
+    const service = await startVersionServer(next.digest);
+    open.push(service);
+    const gate = `{ type: http, name: version, url: "${service.url}/version", body: { contains: "\${digest}" }, within: 10s }`;
+    const dir = workspace(
+      promotionYaml(`${proxy.host}/${repo}`, [
+        { name: 'development', tag: 'dev' },
+        { name: 'staging', verify: [gate], onVerifyFailure: 'rollback' },
+      ]),
+    );
+    proxy.set({ loseAnswer: { request: new RegExp(`^PUT /v2/${repo}/manifests/staging$`) } });
+    tally('fault', what);
+    const run = await runCli(['promote', 'staging', '--transport', 'registry', '--json'], { cwd: dir, env: cliEnv(svc) });
+    const outcome = JSON.parse(run.stdout) as PromotionOutcome;
+    await expectKept(what, outcome, { url: registry.url, repo, tag: 'staging' }, old.digest, next.digest);
+    assert.equal(proxy.stats.lostAnswers, 1, describeRun(run));
+    assert.equal(run.code, 0, describeRun(run));
+    assert.equal(outcome.verification?.status, 'passed', outcome.message);
+    assert.equal(service.requests(), 1);
+    assert.match(outcome.message, /reading staging back showed that the write landed\. Verified: version: /);
+  });
 });
