@@ -1,8 +1,9 @@
-// Verification under dropped connections. Mostly: the rollback after a failed verification is itself cut. The promotion moves
-// staging to the new digest; its verify gate (a real loopback service that never answers the new
-// version) fails; while it is asked, the test arms the fault proxy in front of the registry, so the
-// fault hits the rollback that follows (onVerifyFailure: rollback). Staging must then hold the old or
-// the new digest, and the person be told which (tallyOutcome). The real CLI, a separate process.
+// Verification after the move under dropped connections, through the real CLI (a separate process).
+// Mostly the rollback after a failed verification, itself cut: the promotion moves staging to the new
+// digest; its verify gate (a real loopback service that never answers the new version) fails; while it
+// is asked, the test arms the fault proxy in front of the registry, so the fault hits the rollback that
+// follows (onVerifyFailure: rollback). Staging must then hold the old or the new digest, and the person
+// be told which (tallyOutcome). And a promotion whose own write lost its answer but landed is verified.
 import * as assert from 'node:assert/strict';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { pushImage, sharedServices, startRegistry, tagExisting, uniqueRepo, type TestServices } from '../harness';
