@@ -8,6 +8,7 @@ import { arrivals } from '../history/queries';
 import { failedWebhooks, sendWebhooks, webhooksFor, type WebhookResult } from '../notify/sendWebhooks';
 import { promote, type PromotionEnvironment, type PromotionOutcome, type PromotionRequest } from '../promotion/promote';
 import type { AppServices } from './services';
+import { rollbackAfterFailedVerification } from './verifyRollback';
 
 export interface RunEnvironment extends Omit<PromotionEnvironment, 'history' | 'workspaceDir' | 'historyFile' | 'journal'> {
   readonly workspaceDir: string;
@@ -59,5 +60,12 @@ export async function runPromotion(
     for (const r of results) if (r.ok) app.log.info(`notified ${r.shownAs} (${r.ms} ms)`);
     for (const line of failedWebhooks(results)) app.log.warn(line);
   });
-  return { outcome, notifications, ...(problem ? { recordProblem: problem } : {}) };
+  // onVerifyFailure: rollback: a recorded rollback of its own, now that this attempt's lock is released.
+  const after = await rollbackAfterFailedVerification((r, e) => runPromotion(app, r, e), request, outcome, env);
+  const recordProblem = [problem, after.rollback?.recordProblem].filter(Boolean).join(' ');
+  return {
+    outcome: after.outcome,
+    notifications: after.rollback ? Promise.all([notifications, after.rollback.notifications]).then((lists) => lists.flat()) : notifications,
+    ...(recordProblem ? { recordProblem } : {}),
+  };
 }

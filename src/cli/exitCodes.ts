@@ -13,6 +13,8 @@ export const EXIT = {
   infrastructure: 3,
   /** The target ended up with another digest than the source (it was put back). */
   verification: 4,
+  /** The move happened but the environment's verify gates failed afterwards (and it was rolled back, if the config says so). */
+  verifyFailed: 5,
   /** Ctrl+C or SIGTERM: cancelled as the extension's Cancel does. */
   interrupted: 130,
 } as const;
@@ -29,6 +31,7 @@ export function exitForFailure(kind: FailureKind | undefined): ExitCode {
 
 /** `interrupted`: a signal arrived while it ran (a cancelled outcome without one was a refused approval). */
 export function exitForOutcome(outcome: PromotionOutcome, interrupted: boolean): ExitCode {
+  if (outcome.verification?.status === 'failed') return EXIT.verifyFailed;
   switch (outcome.status) {
     case 'succeeded':
       return EXIT.ok;

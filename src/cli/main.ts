@@ -22,6 +22,7 @@ Exit codes:
   2    usage or config error
   3    registry, engine or credential error
   4    verification mismatch: the target did not end up with the source digest (it was put back)
+  5    moved, but the environment's verify gates failed afterwards (rolled back with onVerifyFailure: rollback)
   130  interrupted (Ctrl+C or SIGTERM): cancelled, the target untouched or put back, and recorded`;
 
 export async function main(argv: readonly string[]): Promise<ExitCode> {
@@ -109,13 +110,24 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
 
   const promote = approvalOptions(
     program
-      .command('promote <environment>')
+      .command('promote [environment]')
       .description('the whole verified promotion into <environment>')
       .option('--build <tag|digest>', 'the build to promote (default: what the environment before holds; required for the first)')
+      .option('--auto', 'instead of one environment: into each auto: true environment, in order, what the one before holds, when its gates pass')
       .addOption(transportOption()),
   );
   promote.action(
-    act(promote, async (ctx, i, choices) => (await import('./commands/promote')).promoteCommand(ctx, promote.args[0]!, promote.opts(), choices, i)),
+    act(promote, async (ctx, i, choices) => {
+      const options = promote.opts<{ auto?: boolean; build?: string }>();
+      const environment = promote.args[0];
+      if (options.auto) {
+        if (environment !== undefined || options.build !== undefined)
+          throw new CliError('promote --auto walks every auto environment: give no environment and no --build.', EXIT.usage);
+        return (await import('./commands/autoPromote')).autoPromoteCommand(ctx, i);
+      }
+      if (environment === undefined) throw new CliError('promote needs an environment (or --auto).', EXIT.usage);
+      return (await import('./commands/promote')).promoteCommand(ctx, environment, options, choices, i);
+    }),
   );
 
   const historyCommand = program.command('history [environment]').description('recorded attempts, newest first');

@@ -13,6 +13,8 @@ import {
   type ParsedConfig,
   type PromotionConfig,
 } from './types';
+import { checkAuto } from './autoConfig';
+import { checkVerify, normaliseVerify, type RawVerify } from './verifyConfig';
 import { checkWebhooks, normaliseWebhooks, type RawWebhook } from './webhooks';
 import { compileWorkspacePattern, type WorkspacePattern } from './workspacePattern';
 import { formatPath, YamlSource, type PathSegment, type Target } from './yamlSource';
@@ -116,11 +118,12 @@ interface RawConfig {
   readonly promotionKeys?: readonly string[];
 }
 
-interface RawEnvironment {
+interface RawEnvironment extends RawVerify {
   readonly name: string;
   readonly tag: string;
   readonly image?: string;
   readonly protected?: boolean;
+  readonly auto?: boolean;
   readonly gates?: readonly (Record<string, unknown> & { readonly type: GateConfig['type'] })[];
   readonly notify?: readonly RawWebhook[];
 }
@@ -135,7 +138,9 @@ function normalise(raw: RawConfig): PromotionConfig {
       image: env.image ?? raw.image,
       repository: env.image === undefined ? repository : parseRepository(env.image),
       protected: env.protected ?? false,
+      ...(env.auto ? { auto: true } : {}),
       gates: (env.gates ?? []).map((gate) => GATE_KINDS[gate.type].normalise(gate)),
+      ...normaliseVerify(env),
       ...(notify ? { notify } : {}),
     };
   });
@@ -229,6 +234,8 @@ function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource)
         if (isRecord(gate) && isGateType(gate.type)) GATE_KINDS[gate.type].check?.(gate, [...at, 'gates', g], report, scope);
       });
     }
+    checkVerify(env, at, report, { environmentIndex: index });
+    checkAuto(env, at, report, { environmentIndex: index });
   });
 }
 

@@ -16,6 +16,11 @@ export const DEFAULT_HTTP_RETRIES = 0;
 /** Before the first retry; doubled before each next one, up to MAX_HTTP_RETRY_DELAY_SECONDS. */
 export const DEFAULT_HTTP_RETRY_DELAY_SECONDS = 2;
 export const MAX_HTTP_RETRY_DELAY_SECONDS = 30;
+/** How long a verify gate is retried after the move when it says nothing else. */
+export const DEFAULT_VERIFY_WITHIN = '2m';
+/** What a failed verification does: put the previous digest back, or only say so. */
+export const VERIFY_FAILURE_ACTIONS = ['rollback', 'report'] as const;
+export type VerifyFailureAction = (typeof VERIFY_FAILURE_ACTIONS)[number];
 
 export interface PromotionConfig {
   /** The default repository, as written and parsed. */
@@ -61,12 +66,25 @@ export interface EnvironmentConfig {
   readonly repository: Repository;
   /** Promotion into it requires typing its name. */
   readonly protected: boolean;
+  /** `promote --auto` promotes into it, without asking, when its gates pass (absent: false). */
+  readonly auto?: boolean;
   readonly gates: readonly GateConfig[];
+  /** Gates run after the tag moved and was verified, each retried until its `within` (absent: none). */
+  readonly verify?: readonly VerifyGateConfig[];
+  /** What a verification that fails does (absent: `report`). */
+  readonly onVerifyFailure?: VerifyFailureAction;
   /** Webhooks told about this environment's promotions, besides the config-wide ones (absent: none). */
   readonly notify?: readonly WebhookConfig[];
 }
 
 export type GateConfig = CommandGateConfig | ApprovalGateConfig | HttpGateConfig | SoakGateConfig | LabelGateConfig | WindowGateConfig;
+
+/** A gate of `verify:`: the same http and command gates, retried after the move until `within` runs out. */
+export type VerifyGateConfig = (CommandGateConfig | HttpGateConfig) & {
+  /** As written, e.g. `2m`. */
+  readonly within: string;
+  readonly withinMs: number;
+};
 
 interface GateBase {
   /** Shown in confirmations and logs; defaults to a description of the gate. */

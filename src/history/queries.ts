@@ -151,3 +151,17 @@ export function firstArrivals(records: readonly HistoryRecord[]): Map<string, nu
   }
   return first;
 }
+
+/**
+ * The rollback that took `digest` out of `environment`, unless a person promoted it there again since
+ * (a promotion not made by `promote --auto`): auto-promotion never brings such a digest back by itself.
+ */
+export function rolledBackFrom(records: readonly HistoryRecord[], environment: string, digest: string): HistoryRecord | undefined {
+  let rollback: HistoryRecord | undefined;
+  for (const record of chronological(records)) {
+    if (record.target.environment !== environment) continue;
+    if (record.kind === 'rollback' && landedDigest(record) && record.previousDigest === digest && record.digest !== digest) rollback = record;
+    else if (rollback && record.kind === 'promotion' && !record.auto && landedDigest(record) === digest) rollback = undefined;
+  }
+  return rollback;
+}

@@ -80,6 +80,17 @@ export interface HistoryRecord {
   readonly started?: string;
   /** On a `started` record: the process writing, to tell a running attempt from a dead one. */
   readonly process?: { readonly pid: number; readonly host: string };
+  /** Made by `promote --auto` rather than by a person (added later in v1: older readers skip it). */
+  readonly auto?: true;
+  /** The environment's verify gates after the move (added later in v1: older readers skip it). */
+  readonly verification?: HistoryVerification;
+}
+
+/** What the verify gates said after the move, and whether a failure was to be rolled back. */
+export interface HistoryVerification {
+  readonly status: 'passed' | 'failed' | 'cancelled';
+  readonly gates: readonly HistoryGateResult[];
+  readonly onFailure: 'rollback' | 'report';
 }
 
 /** The facts of a finished attempt. PromotionOutcome has this shape; so will a rollback's outcome. */
@@ -92,6 +103,11 @@ export interface AttemptFacts {
   readonly gates: readonly GateResult[];
   readonly durationMs: number;
   readonly transport: HistoryTransport;
+  readonly verification?: {
+    readonly status: HistoryVerification['status'];
+    readonly gates: readonly GateResult[];
+    readonly onFailure: HistoryVerification['onFailure'];
+  };
 }
 
 /** What the attempt was asked to do: plain values, so the history does not depend on the request types. */
@@ -104,6 +120,8 @@ export interface AttemptInputs {
   readonly id?: string;
   /** The id of the attempt's `started` record, when one was written. */
   readonly startedId?: string;
+  /** Made by `promote --auto`. */
+  readonly auto?: boolean;
 }
 
 /** Builds the record of an attempt that ended at `finishedAt` (ms since epoch). */
@@ -128,6 +146,16 @@ export function recordFromOutcome(outcome: AttemptFacts, inputs: AttemptInputs, 
     message: outcome.message,
     ...(inputs.override ? { override: { by: inputs.override.by, gates: [...inputs.override.gates] } } : {}),
     ...(inputs.startedId ? { started: inputs.startedId } : {}),
+    ...(inputs.auto ? { auto: true as const } : {}),
+    ...(outcome.verification
+      ? {
+          verification: {
+            status: outcome.verification.status,
+            gates: outcome.verification.gates.map(gateForRecord),
+            onFailure: outcome.verification.onFailure,
+          },
+        }
+      : {}),
   };
 }
 
@@ -208,6 +236,7 @@ const KINDS: readonly HistoryKind[] = ['promotion', 'rollback'];
 const TRANSPORTS: readonly HistoryTransport[] = ['engine', 'registry'];
 const OUTCOMES: readonly HistoryOutcome[] = ['succeeded', 'blocked', 'failed', 'cancelled', 'started', 'interrupted'];
 const GATE_STATUSES: readonly GateStatus[] = ['passed', 'failed', 'error'];
+const VERIFICATION_STATUSES: readonly HistoryVerification['status'][] = ['passed', 'failed', 'cancelled'];
 
 /** Throws saying which field is wrong. */
 function checkRecord(o: Json): void {
@@ -235,7 +264,7 @@ function checkRecord(o: Json): void {
   digestOrNull(o, 'finalDigest');
   oneOf(o, 'transport', TRANSPORTS);
   if (!Array.isArray(o.gates)) throw new Error('gates is not an array');
-  o.gates.forEach(checkGate);
+  o.gates.forEach((gate, i) => checkGate(gate, i));
   oneOf(o, 'outcome', OUTCOMES);
   str(o, 'message');
   if (o.override !== undefined) {
@@ -244,6 +273,14 @@ function checkRecord(o: Json): void {
     if (!Array.isArray(override.gates) || !override.gates.every((g) => typeof g === 'string')) throw new Error('override.gates is not a list of names');
   }
   optStr(o, 'started');
+  if (o.auto !== undefined && o.auto !== true) throw new Error('auto is not true');
+  if (o.verification !== undefined) {
+    const verification = obj(o, 'verification');
+    oneOf(verification, 'status', VERIFICATION_STATUSES, 'verification.status');
+    oneOf(verification, 'onFailure', ['rollback', 'report'], 'verification.onFailure');
+    if (!Array.isArray(verification.gates)) throw new Error('verification.gates is not an array');
+    verification.gates.forEach((gate, i) => checkGate(gate, i, 'verification.gates'));
+  }
   if (o.process !== undefined) {
     const p = obj(o, 'process');
     if (typeof p.pid !== 'number') throw new Error('process.pid is not a number');
@@ -251,8 +288,8 @@ function checkRecord(o: Json): void {
   }
 }
 
-function checkGate(value: unknown, index: number): void {
-  const where = `gates[${index}]`;
+function checkGate(value: unknown, index: number, list = 'gates'): void {
+  const where = `${list}[${index}]`;
   if (!isObject(value)) throw new Error(`${where} is not an object`);
   str(value, 'name', `${where}.name`);
   str(value, 'type', `${where}.type`);

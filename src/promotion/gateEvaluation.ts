@@ -141,24 +141,36 @@ export async function evaluateGates(
     logGates(services, skipped);
     return { gates, passed: true, ...base };
   }
-  const context: GateContext = {
-    sourceDigest: digest,
-    sourceImage: repositoryName(sourceRepo),
+  const context = gateContext(input, services, env, details);
+  const configured = await runConfiguredGates(target.gates, context, services.gateRunner);
+  gates.push(...configured);
+  logGates(services, configured);
+  return { gates, passed: allPassed(gates), ...base };
+}
+
+/** What configured gates know about the promotion: before the move (gates) and after it (verify). */
+export function gateContext(
+  input: Pick<EvaluationInput, 'request' | 'digest' | 'sourceRepo'>,
+  services: Pick<PromotionServices, 'log' | 'now'>,
+  env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history'>,
+  details: ImageDetails,
+): GateContext {
+  const { config, target, source } = input.request;
+  const previous = previousEnvironment(config, target);
+  return {
+    sourceDigest: input.digest,
+    sourceImage: repositoryName(input.sourceRepo),
     ...(source.kind === 'environment' ? { sourceEnvironment: source.environment.name } : {}),
     target,
     ...(previous ? { previousEnvironment: previous } : {}),
     workspaceDir: env.workspaceDir,
     trusted: env.trusted,
     log: services.log,
-    ...(signal ? { signal } : {}),
+    ...(env.signal ? { signal: env.signal } : {}),
     image: () => Promise.resolve(details),
     ...(env.history ? { history: env.history } : {}),
     now: services.now ?? Date.now,
   };
-  const configured = await runConfiguredGates(target.gates, context, services.gateRunner);
-  gates.push(...configured);
-  logGates(services, configured);
-  return { gates, passed: allPassed(gates), ...base };
 }
 
 function logGates(services: PromotionServices, results: readonly GateResult[]): void {

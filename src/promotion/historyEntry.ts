@@ -28,5 +28,6 @@ function inputsOf(request: PromotionRequest, who: Who, overriddenGates: readonly
     },
     target: { environment: target.name, tag: target.tag, repository: repositoryName(target.repository) },
     ...(overriddenGates?.length ? { override: { by: whoName, gates: overriddenGates } } : {}),
+    ...(request.auto ? { auto: true } : {}),
   };
 }

@@ -14,14 +14,15 @@ import { failed, needsTypedApproval, passed, type GateResult } from '../gates/ga
 import { windowVerdict } from '../gates/releaseWindow';
 import { promotionLockPath, tryPromotionLock } from '../history/promotionLock';
 import { describeImage } from '../images/imageDetails';
-import { evaluateGates, type Evaluation } from './gateEvaluation';
+import { evaluateGates, gateContext, type Evaluation } from './gateEvaluation';
 import { Ended, sourceLabelOf, sourceRepositoryOf } from './ended';
-import type { PromotionEnvironment, PromotionOutcome, PromotionRequest, PromotionServices } from './promotionTypes';
+import type { PromotionEnvironment, PromotionOutcome, PromotionRequest, PromotionServices, VerificationOutcome } from './promotionTypes';
 import { resolveEnds, type Ends } from './resolveEnds';
 import { readOnce } from './readOnce';
 import { restoreTarget } from './restore';
 import { engineTransfer, registryTransfer, type Transfer } from './transfer';
 import type { Transport } from './transport';
+import { verifyMove } from './verifyMove';
 
 export type * from './promotionTypes';
 export { Ended, sourceLabelOf, sourceRepositoryOf } from './ended';
@@ -59,6 +60,9 @@ class Promotion {
   private writing = false;
   /** What the registry reported for our write: the proof of what we wrote. */
   private wrote: string | undefined;
+  private verification: VerificationOutcome | undefined;
+  /** What the gates found (the image's details): verify gates read them too. */
+  private evaluation: Evaluation | undefined;
 
   constructor(
     private readonly request: PromotionRequest,
@@ -127,7 +131,7 @@ class Promotion {
     const moved = await this.prepareAndReread(transfer);
     if (moved) return moved;
     const committed = await this.write(transfer);
-    return this.verify(committed);
+    return this.verifyAfterMove(await this.verify(committed), evaluation);
   }
 
   private async resolve(): Promise<Ends | Ended> {
@@ -170,6 +174,7 @@ class Promotion {
     const evaluation = await evaluateGates(input, services, this.env);
     this.gates.push(...evaluation.gates);
     this.transport = evaluation.transport.transport;
+    this.evaluation = evaluation;
     if (!evaluation.passed) return new Ended('blocked', blockedMessage(this.target, evaluation.gates));
     return evaluation;
   }
@@ -318,6 +323,23 @@ class Promotion {
     return this.succeeded(committed.note);
   }
 
+  /** The environment's verify gates, once the target was read back holding the digest (verification.ts). */
+  private async verifyAfterMove(moved: Ended, evaluation: Evaluation): Promise<Ended> {
+    const gates = this.target.verify ?? [];
+    if (moved.status !== 'succeeded' || this.mode !== 'promotion' || !gates.length) return moved;
+    // The move is done and verified: from here on only a recorded rollback may undo it, never restore().
+    this.writing = false;
+    const input = { request: this.request, digest: this.digest!, sourceRepo: this.sourceRepo };
+    const context = gateContext(input, this.services, this.env, evaluation.details);
+    const checked = await verifyMove(
+      { gates, context, moved: moved.message, onFailure: this.target.onVerifyFailure ?? 'report' },
+      this.services.gateRunner,
+      this.env.progress,
+    );
+    this.verification = checked.verification;
+    return checked.ended;
+  }
+
   private succeeded(note?: string): Ended {
     const digest = this.digest!;
     const verb = this.mode === 'rollback' ? 'rolled back to' : 'now holds';
@@ -365,7 +387,9 @@ class Promotion {
         (d) => d?.digest ?? null,
         () => undefined,
       );
-      if (current === this.digest && !cancelled) return this.answerLost(promotionError);
+      // The write landed: it is verified after the move as any other.
+      if (current === this.digest && !cancelled)
+        return this.evaluation ? this.verifyAfterMove(this.answerLost(promotionError), this.evaluation) : this.answerLost(promotionError);
       if (current === undefined) {
         this.finalDigest = undefined;
         after = ` ${this.target.name} could not be read back; check it before promoting again.`;
@@ -411,6 +435,7 @@ class Promotion {
       ...(this.finalDigest !== undefined ? { finalDigest: this.finalDigest } : {}),
       ...(this.overridden.length ? { overriddenGates: this.overridden } : {}),
       ...(ended.error ? { error: ended.error } : {}),
+      ...(this.verification ? { verification: this.verification } : {}),
     };
   }
 }

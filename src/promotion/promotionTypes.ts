@@ -1,5 +1,5 @@
 // What a promotion is asked (request), what it needs (services, environment) and what it says at the end (outcome).
-import type { EnvironmentConfig, PromotionConfig } from '../config/types';
+import type { EnvironmentConfig, PromotionConfig, VerifyFailureAction } from '../config/types';
 import type { PromotionError } from '../core/errors';
 import type { Logger } from '../core/log';
 import type { Repository } from '../core/reference';
@@ -32,6 +32,8 @@ export interface PromotionRequest {
   readonly overrideGates?: boolean;
   /** The build the person knows the digest as, recorded in the history. */
   readonly build?: { readonly tag?: string; readonly revision?: string };
+  /** Made by `promote --auto`, not by a person (recorded: a rolled-back digest waits for a person). */
+  readonly auto?: boolean;
 }
 
 export interface Confirmation {
@@ -133,4 +135,24 @@ export interface PromotionOutcome {
   readonly transport: Transport;
   readonly overriddenGates?: readonly string[];
   readonly error?: PromotionError;
+  /** The environment's verify gates after the move (absent: it has none, or nothing moved). */
+  readonly verification?: VerificationOutcome;
+}
+
+/** What the verify gates said after the move, and what was done about a failure. */
+export interface VerificationOutcome {
+  /** `cancelled`: stopped during verification; the moved, verified digest stays. */
+  readonly status: 'passed' | 'failed' | 'cancelled';
+  readonly gates: readonly GateResult[];
+  readonly onFailure: VerifyFailureAction;
+  /** After a failed verification with `rollback`: how putting the previous digest back ended. */
+  readonly rollback?: VerificationRollback;
+}
+
+export interface VerificationRollback {
+  /** `nothing`: the target was empty before; there was nothing to put back. */
+  readonly status: PromotionStatus | 'nothing';
+  readonly message: string;
+  /** What the target holds after it, read back (null: empty; absent: could not read). */
+  readonly finalDigest?: string | null;
 }
