@@ -35,6 +35,6 @@ export async function policy(ctx: CliContext, kind: string, options: PolicyOptio
   const text = await readFile(file, 'utf8');
   const result = admissionPolicy(kind as AdmissionPolicyKind, ctx.config.environments, target, admissionPublicKey(text, file));
   for (const note of result.notes) ctx.out.message(`Note: ${note}`);
-  ctx.out.result(result.yaml.trimEnd(), { kind, environment: target.name, yaml: result.yaml, notes: result.notes });
+  ctx.out.result(result.yaml.trimEnd().split('\n'), { kind, environment: target.name, yaml: result.yaml, notes: result.notes });
   return EXIT.ok;
 }
