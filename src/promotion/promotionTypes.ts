@@ -9,6 +9,7 @@ import type { GateResult, HistoryView } from '../gates/gate';
 import type { GateRunner } from '../gates/runGates';
 import type { ImageDetails } from '../images/imageDetails';
 import type { Shipped } from '../model/compare';
+import type { ReadAttestations } from '../evidence/verifyChain';
 import type { BlobLocations } from '../registry/blobLocations';
 import type { RegistryClient } from '../registry/registryClient';
 import type { TargetLocks } from './targetLocks';
@@ -84,6 +85,8 @@ export interface PromotionServices {
   /** Where blobs were seen, so a registry-side copy can mount what the target registry holds elsewhere. */
   readonly blobLocations?: BlobLocations;
   readonly now?: () => number;
+  /** Reads an environment's signed attestations of a digest (the order gate with promotionKeys). */
+  readonly attestations?: ReadAttestations;
 }
 
 export interface PromotionEnvironment {
