@@ -139,6 +139,10 @@ export function composeServices(options: AppOptions): AppServices {
   const promotion: PromotionServices = {
     registry,
     attestations: (env, digest, type, signal) => registryAttestations.read(env.repository, digest, type, signal),
+    evidence: (repo) => ({
+      signatures: (digest, signal) => registryAttestations.readSignatures(repo, digest, signal),
+      attestations: (digest, signal) => registryAttestations.read(repo, digest, undefined, signal),
+    }),
     engine: () => engines.get(),
     credentials,
     describe,

@@ -158,6 +158,7 @@ export async function evaluateGates(
     image: () => Promise.resolve(details),
     ...(env.history ? { history: env.history } : {}),
     now: services.now ?? Date.now,
+    ...(services.evidence ? { evidence: services.evidence(sourceRepo) } : {}),
   };
   const configured = await runConfiguredGates(target.gates, context, services.gateRunner);
   gates.push(...configured);

@@ -5,7 +5,7 @@ import type { Logger } from '../core/log';
 import type { Repository } from '../core/reference';
 import type { CredentialProvider } from '../credentials/credentials';
 import type { ImageEngine } from '../engine/engine';
-import type { GateResult, HistoryView } from '../gates/gate';
+import type { GateResult, HistoryView, SourceEvidence } from '../gates/gate';
 import type { GateRunner } from '../gates/runGates';
 import type { ImageDetails } from '../images/imageDetails';
 import type { Shipped } from '../model/compare';
@@ -87,6 +87,8 @@ export interface PromotionServices {
   readonly now?: () => number;
   /** Reads an environment's signed attestations of a digest (the order gate with promotionKeys). */
   readonly attestations?: ReadAttestations;
+  /** Signatures and attestations in a repository (signature gates read the source's). */
+  readonly evidence?: (repo: Repository) => SourceEvidence;
 }
 
 export interface PromotionEnvironment {
