@@ -135,8 +135,14 @@ export function composeServices(options: AppOptions): AppServices {
           signal,
         )
       : Promise.resolve(file);
+  const registryAttestations = new RegistryAttestations({ registry, log });
   const promotion: PromotionServices = {
     registry,
+    attestations: (env, digest, type, signal) => registryAttestations.read(env.repository, digest, type, signal),
+    evidence: (repo) => ({
+      signatures: (digest, signal) => registryAttestations.readSignatures(repo, digest, signal),
+      attestations: (digest, signal) => registryAttestations.read(repo, digest, undefined, signal),
+    }),
     engine: () => engines.get(),
     credentials,
     describe,
@@ -159,7 +165,7 @@ export function composeServices(options: AppOptions): AppServices {
     promotion,
     records: new PromotionRecords({ registry: registryRecords, setting: options.records, log, warn: options.warn }),
     attestations: new PromotionAttestations({
-      registry: new RegistryAttestations({ registry, log }),
+      registry: registryAttestations,
       keyFile: options.signingKey ?? (() => undefined),
       password: () => process.env.COSIGN_PASSWORD,
       log,

@@ -154,6 +154,15 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     act(verifyCommand, async (ctx, i) => (await import('./commands/verify')).verify(ctx, verifyCommand.args[0]!, verifyCommand.opts(), i.signal)),
   );
 
+  const policyCommand = program
+    .command('policy <kind>')
+    .description(
+      'print the admission policy (kyverno: a Kyverno ClusterPolicy; sigstore: a policy-controller ClusterImagePolicy) admitting only images signed as promoted into --environment',
+    )
+    .requiredOption('--environment <name>', 'the environment whose cluster the policy is for')
+    .option('--key <file>', 'the public key (PEM, as cosign.pub) promotion attestations are signed with (default: the one promotionKeys entry)');
+  policyCommand.action(act(policyCommand, async (ctx) => (await import('./commands/policy')).policy(ctx, policyCommand.args[0]!, policyCommand.opts())));
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { http } from './httpGateKind';
 import { label } from './labelGateKind';
+import { signature } from './signatureGateKind';
 import { soak } from './soakGateKind';
 import { releaseWindow } from './windowGateKind';
 import { DEFAULT_COMMAND_TIMEOUT_SECONDS, type ApprovalGateConfig, type CommandGateConfig, type GateConfig } from './types';
@@ -112,7 +113,7 @@ const approval: GateKind<'approval'> = {
   },
 };
 
-export const GATE_KINDS: { readonly [T in GateType]: GateKind<T> } = { command, approval, http, soak, label, window: releaseWindow };
+export const GATE_KINDS: { readonly [T in GateType]: GateKind<T> } = { command, approval, http, soak, label, window: releaseWindow, signature };
 
 export function isGateType(value: unknown): value is GateType {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(GATE_KINDS, value);

@@ -77,7 +77,7 @@ export interface EnvironmentConfig {
   readonly notify?: readonly WebhookConfig[];
 }
 
-export type GateConfig = CommandGateConfig | ApprovalGateConfig | HttpGateConfig | SoakGateConfig | LabelGateConfig | WindowGateConfig;
+export type GateConfig = CommandGateConfig | ApprovalGateConfig | HttpGateConfig | SoakGateConfig | LabelGateConfig | WindowGateConfig | SignatureGateConfig;
 
 /** A gate of `verify:`: the same http and command gates, retried after the move until `within` runs out. */
 export type VerifyGateConfig = (CommandGateConfig | HttpGateConfig) & {
@@ -152,6 +152,26 @@ export interface LabelGateConfig extends GateBase {
   readonly labels: Readonly<Record<string, string>>;
   /** The `org.opencontainers.image.revision` commit must exist in the workspace's git repository. */
   readonly revision: boolean;
+}
+
+/** One check on an attestation's predicate: the value at `path` equals, matches (RE2) or is at most. */
+export interface PredicateCondition {
+  /** A JSON path into the predicate, as http gates' (`$.builder.id`). */
+  readonly path: string;
+  readonly equals?: string | number | boolean;
+  readonly matches?: string;
+  readonly atMost?: number;
+}
+
+/** The source digest must carry a cosign signature or attestation by one of `keys`. */
+export interface SignatureGateConfig extends GateBase {
+  readonly type: 'signature';
+  /** ECDSA P-256 public keys: a PEM file relative to the workspace folder, or the PEM text itself. */
+  readonly keys: readonly string[];
+  /** Only attestations of this predicate type count (signatures then do not). */
+  readonly predicateType?: string;
+  /** Checked on the attestation's predicate (only attestations count when there are any). */
+  readonly conditions: readonly PredicateCondition[];
 }
 
 /** Promotion only at allowed times: inside an `allow` entry (any time when there is none) and outside every `deny` entry. */

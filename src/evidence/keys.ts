@@ -135,6 +135,11 @@ export async function privateKeyFrom(text: string, file: string, password: strin
   return key;
 }
 
+/** A key given as PEM text in the config rather than as a file name. */
+export function isInlineKey(value: string): boolean {
+  return value.includes('-----BEGIN');
+}
+
 /** The public key (SPKI PEM, as cosign.pub) in `file`, P-256 only. Throws PromotionError('config'). */
 export async function loadVerifyingKey(file: string): Promise<VerifyingKey> {
   return verifyingKeyFrom(await readKeyFile(file), file);

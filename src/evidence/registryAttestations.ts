@@ -40,6 +40,22 @@ export interface ReadEnvelopes {
   readonly absent: boolean;
 }
 
+export interface ReadLayers {
+  /** Each kept layer's descriptor (its annotations) and blob, the last added first. */
+  readonly layers: readonly { readonly descriptor: LayerDescriptor; readonly bytes: Buffer }[];
+  readonly skipped: string[];
+  /** No such tag at all. */
+  readonly absent: boolean;
+}
+
+/** cosign's SIGNATURE_SPEC: one layer per signature, the signed payload as its blob. */
+export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
+
+/** cosign's signature tag of a digest: `sha256-<hex>.sig`. */
+export function signatureTag(digest: string): string {
+  return `${digest.replace(':', '-')}.sig`;
+}
+
 export class RegistryAttestations {
   constructor(private readonly options: RegistryAttestationsOptions) {}
 
@@ -92,34 +108,53 @@ export class RegistryAttestations {
     throw new PromotionError('protocol', `the attestation could not be kept in ${repositoryName(repo)}:${tag}: other writers replaced it ${attempts} times`);
   }
 
-  /** The envelopes of `predicateType` on `digest` in `repo`. Throws PromotionError when the registry cannot be read. */
-  async read(repo: Repository, digest: string, predicateType: string, signal?: AbortSignal): Promise<ReadEnvelopes> {
-    const tag = attestationTag(digest);
+  /**
+   * The envelopes of `predicateType` (by the layer's annotation; undefined: every envelope) on `digest`
+   * in `repo`. The annotation is not signed: a reader checks the Statement's own predicateType.
+   * Throws PromotionError when the registry cannot be read.
+   */
+  async read(repo: Repository, digest: string, predicateType: string | undefined, signal?: AbortSignal): Promise<ReadEnvelopes> {
+    const found = await this.readLayers(
+      repo,
+      attestationTag(digest),
+      (l) => l.mediaType === DSSE_ENVELOPE_MEDIA_TYPE && (predicateType === undefined || l.annotations?.[ANNOTATION_PREDICATE_TYPE] === predicateType),
+      signal,
+    );
+    return { envelopes: found.layers.map((l) => l.bytes), skipped: found.skipped, absent: found.absent };
+  }
+
+  /** cosign's simple-signing layers of the `sha256-<hex>.sig` tag of `digest`, with the same caps. */
+  async readSignatures(repo: Repository, digest: string, signal?: AbortSignal): Promise<ReadLayers> {
+    return this.readLayers(repo, signatureTag(digest), (l) => l.mediaType === SIMPLE_SIGNING_MEDIA_TYPE, signal);
+  }
+
+  /** The layers of `tag` that `accept` keeps, the last added first, their blobs read up to the caps. */
+  private async readLayers(repo: Repository, tag: string, accept: (layer: LayerDescriptor) => boolean, signal?: AbortSignal): Promise<ReadLayers> {
     const found = await this.options.registry.getManifest(repo, tag, signal);
-    if (!found) return { envelopes: [], skipped: [], absent: true };
+    if (!found) return { layers: [], skipped: [], absent: true };
     const skipped: string[] = [];
     let parsed: readonly LayerDescriptor[];
     try {
       parsed = this.parse(repo, tag, found.bytes);
     } catch (error) {
       if (!(error instanceof NotAttestationsError)) throw error;
-      return { envelopes: [], skipped: [error.message], absent: false };
+      return { layers: [], skipped: [error.message], absent: false };
     }
     const max = this.options.maxEnvelopes ?? 50;
     const maxBytes = this.options.maxEnvelopeBytes ?? 256 * 1024;
-    const ours = parsed.filter((l) => l.mediaType === DSSE_ENVELOPE_MEDIA_TYPE && l.annotations?.[ANNOTATION_PREDICATE_TYPE] === predicateType).reverse();
-    if (ours.length > max) skipped.push(`${ours.length - max} older attestations past the ${max} read`);
-    const envelopes: Buffer[] = [];
+    const ours = parsed.filter(accept).reverse();
+    if (ours.length > max) skipped.push(`${ours.length - max} older layers past the ${max} read`);
+    const layers: { descriptor: LayerDescriptor; bytes: Buffer }[] = [];
     for (const layer of ours.slice(0, max)) {
       if (layer.size > maxBytes) {
         skipped.push(`${layer.digest}: ${layer.size} bytes, more than ${maxBytes}`);
         continue;
       }
       const bytes = await this.readBlob(repo, layer.digest, maxBytes, signal);
-      if (bytes) envelopes.push(bytes);
+      if (bytes) layers.push({ descriptor: layer, bytes });
       else skipped.push(`${layer.digest}: more than ${maxBytes} bytes`);
     }
-    return { envelopes, skipped, absent: false };
+    return { layers, skipped, absent: false };
   }
 
   private async layers(repo: Repository, tag: string, signal?: AbortSignal): Promise<LayerDescriptor[]> {

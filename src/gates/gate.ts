@@ -2,6 +2,7 @@
 import type { EnvironmentConfig } from '../config/types';
 import type { Logger } from '../core/log';
 import type { ImageDetails } from '../images/imageDetails';
+import type { ReadEnvelopes, ReadLayers } from '../evidence/registryAttestations';
 
 export type GateStatus = 'passed' | 'failed' | 'error';
 
@@ -37,6 +38,13 @@ export interface GateContext {
   readonly history?: HistoryView;
   /** The clock, so time-based gates can be tested. */
   readonly now?: () => number;
+  /** cosign's signatures and attestations of a digest in the source repository (signature gates). */
+  readonly evidence?: SourceEvidence;
+}
+
+export interface SourceEvidence {
+  signatures(digest: string, signal?: AbortSignal): Promise<ReadLayers>;
+  attestations(digest: string, signal?: AbortSignal): Promise<ReadEnvelopes>;
 }
 
 /** The part of the promotion history gates read. */

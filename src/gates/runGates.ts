@@ -6,6 +6,7 @@ import { KILL_GRACE_MS, runCommandGate } from './commandGate';
 import type { GateContext, GateResult } from './gate';
 import { runHttpGate } from './httpGate';
 import { runLabelGate } from './labelGate';
+import { runSignatureGate } from './signatureGate';
 import { runSoakGate } from './soakGate';
 import { runWindowGate } from './windowGate';
 
@@ -29,6 +30,8 @@ export const defaultGateRunner: GateRunner = async (gate, ctx) => {
       return runLabelGate(gate, ctx);
     case 'window':
       return runWindowGate(gate, ctx);
+    case 'signature':
+      return runSignatureGate(gate, ctx);
     case 'approval':
       // Decided by the person in the confirmation; recorded there.
       return { name: gate.name, type: gate.type, status: 'passed', reason: 'asked in the confirmation', durationMs: 0 };
@@ -46,6 +49,7 @@ export function gateTimeLimitMs(gate: GateConfig): number {
       return ((gate.retries + 1) * gate.timeoutSeconds + waits) * 1000 + SLACK_MS;
     }
     case 'label':
+    case 'signature':
       return LABEL_GATE_LIMIT_MS;
     case 'soak':
     case 'window':

@@ -4,6 +4,7 @@ import { repositoryName, shortDigest, type Repository } from '../core/reference'
 import { failed, passed, type GateResult } from '../gates/gate';
 import type { ImageDetails } from '../images/imageDetails';
 import { describeMediaType } from '../registry/mediaTypes';
+import type { SignedArrival } from './signedArrival';
 import { ENGINE_RECOMPRESSES, engineKeepsDigest, type TransportChoice } from './transport';
 
 const BUILTIN = 'builtin';
@@ -14,6 +15,8 @@ export function orderingGate(
   previous: EnvironmentConfig | undefined,
   previousDigest: string | null | undefined,
   digest: string,
+  /** With promotionKeys: whether the move into `previous` is signed (signedArrival.ts). */
+  signed?: SignedArrival,
 ): GateResult {
   const name = 'promotion order';
   if (!previous) return passed(name, BUILTIN, `${target.name} is the first environment: it takes any build`);
@@ -25,7 +28,9 @@ export function orderingGate(
       `${target.name} takes only what ${previous.name} holds now (${shortDigest(previousDigest)}); ${shortDigest(digest)} has not been through ${previous.name}. Promote it into ${previous.name} first`,
     );
   }
-  return passed(name, BUILTIN, `${previous.name} holds ${shortDigest(digest)}`);
+  if (signed && !signed.signed)
+    return failed(name, BUILTIN, `${previous.name} holds ${shortDigest(digest)}, but not as signed promoted there (promotionKeys): ${signed.problem}`);
+  return passed(name, BUILTIN, `${previous.name} holds ${shortDigest(digest)}${signed ? `, signed as promoted there (${signed.detail})` : ''}`);
 }
 
 /** (b) Promotion never builds: the digest must already be in the source repository. */

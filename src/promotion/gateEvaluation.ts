@@ -11,6 +11,7 @@ import { copyMode, describeExtras, findExtras } from '../registry/registryCopy';
 import type { Manifest } from '../registry/registryClient';
 import { engineReachableGate, heldBeforeGate, orderingGate, sourceExistsGate, transportKeepsDigestGate } from './builtinGates';
 import { engineImageDetails } from './engineDetails';
+import { signedArrival } from './signedArrival';
 import { previousEnvironment } from './plan';
 import type { PromotionEnvironment, PromotionRequest, PromotionServices } from './promote';
 import { chooseTransport, type TransportChoice } from './transport';
@@ -81,7 +82,10 @@ export async function evaluateGates(
           : previous
             ? ((await services.registry.resolve(previous.repository, previous.tag, signal))?.digest ?? null)
             : undefined;
-    gates.push(orderingGate(target, previous, previousHolds, digest));
+    // The evidence is read only when the order holds: otherwise the gate fails already.
+    const signed =
+      previous && previousHolds === digest ? await signedArrival(config, previous, digest, env.workspaceDir, services.attestations, signal) : undefined;
+    gates.push(orderingGate(target, previous, previousHolds, digest, signed));
   }
 
   // The engine is asked what it has only when it could be used; a registry-side setting never touches
@@ -151,7 +155,7 @@ export async function evaluateGates(
 /** What configured gates know about the promotion: before the move (gates) and after it (verify). */
 export function gateContext(
   input: Pick<EvaluationInput, 'request' | 'digest' | 'sourceRepo'>,
-  services: Pick<PromotionServices, 'log' | 'now'>,
+  services: Pick<PromotionServices, 'log' | 'now' | 'evidence'>,
   env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history'>,
   details: ImageDetails,
 ): GateContext {
@@ -170,6 +174,7 @@ export function gateContext(
     image: () => Promise.resolve(details),
     ...(env.history ? { history: env.history } : {}),
     now: services.now ?? Date.now,
+    ...(services.evidence ? { evidence: services.evidence(input.sourceRepo) } : {}),
   };
 }
 

@@ -5,10 +5,11 @@ import type { Logger } from '../core/log';
 import type { Repository } from '../core/reference';
 import type { CredentialProvider } from '../credentials/credentials';
 import type { ImageEngine } from '../engine/engine';
-import type { GateResult, HistoryView } from '../gates/gate';
+import type { GateResult, HistoryView, SourceEvidence } from '../gates/gate';
 import type { GateRunner } from '../gates/runGates';
 import type { ImageDetails } from '../images/imageDetails';
 import type { Shipped } from '../model/compare';
+import type { ReadAttestations } from '../evidence/verifyChain';
 import type { BlobLocations } from '../registry/blobLocations';
 import type { RegistryClient } from '../registry/registryClient';
 import type { TargetLocks } from './targetLocks';
@@ -86,6 +87,10 @@ export interface PromotionServices {
   /** Where blobs were seen, so a registry-side copy can mount what the target registry holds elsewhere. */
   readonly blobLocations?: BlobLocations;
   readonly now?: () => number;
+  /** Reads an environment's signed attestations of a digest (the order gate with promotionKeys). */
+  readonly attestations?: ReadAttestations;
+  /** Signatures and attestations in a repository (signature gates read the source's). */
+  readonly evidence?: (repo: Repository) => SourceEvidence;
 }
 
 export interface PromotionEnvironment {

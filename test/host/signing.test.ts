@@ -94,14 +94,18 @@ describe('signed promotions in the editor (imagePromotion.signingKey)', function
       return (item!.tooltip as vscode.MarkdownString).value.replace(/\\/g, '');
     };
 
-    // development moved by hand (unsigned), then promoted to staging with the key: the chain has a gap.
+    // development moved by hand (unsigned): with promotionKeys the order gate refuses to promote it onwards,
+    // staging keeps what it held, and development's row says why.
     await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
     await setting(keyFile);
     api.useInteraction(new ScriptedInteraction({ confirm: true }));
     await api.model.refresh();
-    assert.equal(((await vscode.commands.executeCommand('imagePromotion.promoteToStaging')) as PromotionOutcome).status, 'succeeded');
+    const blocked = (await vscode.commands.executeCommand('imagePromotion.promoteToStaging')) as PromotionOutcome;
+    assert.equal(blocked.status, 'blocked');
+    assert.match(blocked.message, /promotion order: development holds sha256:\S+, but not as signed promoted there \(promotionKeys\)/);
+    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), undefined, 'nothing moved');
     await api.model.refresh();
-    assert.match(await tooltipOf(1, build.digest), /Not signed as promoted: development: no valid signed promotion into development/);
+    assert.match(await tooltipOf(0, build.digest), /Not signed as promoted: development: no valid signed promotion into development/);
 
     // A build promoted signed into development and then staging: the whole chain.
     const next = await pushImage(svc.registryUrl, repo, 'acce553');

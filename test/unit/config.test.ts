@@ -389,7 +389,7 @@ describe('parsePromotionConfig', () => {
       const text = yaml('image: app', 'environments:', '  - name: production', '    tag: production', '    gates:', '      - type: aproval');
       const d = onlyError(text);
       assertCovers(d, text, 'aproval');
-      assert.match(d.message, /gates\[0\]\.type: unknown gate type "aproval"; expected one of command, approval, http, soak, label, window;/);
+      assert.match(d.message, /gates\[0\]\.type: unknown gate type "aproval"; expected one of command, approval, http, soak, label, window, signature;/);
       assert.match(d.message, /did you mean "approval"\?/);
     });
 
@@ -406,7 +406,7 @@ describe('parsePromotionConfig', () => {
       assertCovers(d, text, 'approval');
       assert.match(
         d.message,
-        /gates\[0\]: expected a gate: a map whose type is one of command, approval, http, soak, label, window, found the string "approval"/,
+        /gates\[0\]: expected a gate: a map whose type is one of command, approval, http, soak, label, window, signature, found the string "approval"/,
       );
     });
 

@@ -32,6 +32,15 @@ describe('built-in gates', () => {
       assert.match(result.reason, /sha256:222222222222 has not been through staging/);
     });
 
+    it('with promotionKeys: passes only when the move into the environment before is signed, saying so either way', () => {
+      const signed = orderingGate(env('production'), env('staging'), D1, D1, { signed: true, detail: 'promotion r1 of 2026-01-01, signed by abcdef012345' });
+      assert.equal(signed.status, 'passed');
+      assert.match(signed.reason, /staging holds sha256:111111111111, signed as promoted there \(promotion r1/);
+      const unsigned = orderingGate(env('production'), env('staging'), D1, D1, { signed: false, problem: 'unsigned: no .att' });
+      assert.equal(unsigned.status, 'failed');
+      assert.match(unsigned.reason, /staging holds sha256:111111111111, but not as signed promoted there \(promotionKeys\): unsigned: no \.att/);
+    });
+
     it('refuses promotion after an empty environment', () => {
       const result = orderingGate(env('staging'), env('development'), null, D1);
       assert.equal(result.status, 'failed');

@@ -12,6 +12,7 @@ import { showError } from '../notifications';
 import type { HistoryNode } from '../tree/historyTree';
 import type { PromotionNode } from '../tree/nodes';
 import type { Workspaces } from '../workspaces';
+import { exportAdmissionPolicy, pickPublicKeyFile } from './admissionPolicyCommand';
 import { checkGatesCommand } from './checkGatesCommand';
 import { compareCommand, viewCommit } from './compareCommand';
 import { guardCommand } from './commandBoundary';
@@ -91,6 +92,17 @@ export function commandHandlers(s: CommandServices) {
     'imagePromotion.copyPullReference': (node?: PromotionNode) => copyPullReference(node),
     'imagePromotion.createConfig': (node?: PromotionNode) => use('Create Promotion Config', node, (ws) => createConfig(ws.loader), 'unconfigured'),
     'imagePromotion.openConfig': (node?: PromotionNode) => use('Open Promotion Config', node, (ws) => openConfig(ws.loader), 'open'),
+    'imagePromotion.exportAdmissionPolicy': (node?: PromotionNode) =>
+      use('Export Admission Policy…', node, (ws) =>
+        ws.model.config.kind === 'ready'
+          ? exportAdmissionPolicy({
+              config: ws.model.config.config,
+              workspaceDir: ws.model.config.workspaceDir,
+              interaction: s.interaction,
+              pickKeyFile: pickPublicKeyFile,
+            })
+          : undefined,
+      ),
     'imagePromotion.showLog': () => s.log.show(true),
     'imagePromotion.selectEngine': () => selectEngine({ settings, interaction: s.interaction }),
     'imagePromotion.signIn': () => signInCommand(signInDeps),
