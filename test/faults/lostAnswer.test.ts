@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promotionYaml } from '../fixtures/promotionYaml';
-import { pushImage, sharedServices, startRegistry, tagExisting, uniqueRepo, type TestServices } from '../harness';
-import { startFaultProxy } from '../harness/faultProxy';
+import { pushImage, tagExisting, uniqueRepo } from '../harness';
 import { cliEnv, describeRun, runCli, workspace } from '../cli/support';
+import { faultSuite } from './faultSuite';
 import { expectKept } from './support';
 import { tally } from './tally';
 import type { PromotionOutcome } from '../../src/promotion/promote';
@@ -23,23 +23,12 @@ interface HistoryLine {
 
 describe('faults: the answer to the tag write is lost, the write landed (fault proxy, real registry and engine, the CLI)', function () {
   this.timeout(120_000);
-  let svc: TestServices;
-  const open: Array<{ stop(): Promise<void> }> = [];
-
-  before(async () => {
-    svc = await sharedServices();
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((r) => r.stop()));
-  });
+  const suite = faultSuite();
 
   for (const transport of ['engine', 'registry'] as const) {
     it(`${transport}: the registry's answer to the manifest PUT is reset → verified by the read-back, exit 0, succeeded`, async () => {
       const what = `${transport}: answer to the tag write lost`;
-      const registry = await startRegistry();
-      open.push(registry);
-      const proxy = await startFaultProxy({ upstream: { port: registry.port } });
-      open.push(proxy);
+      const { registry, proxy } = await suite.registryBehindProxy();
       const repo = uniqueRepo();
       const old = await pushImage(registry.url, repo, 'old0001');
       await tagExisting(registry.url, repo, old.digest, 'dev');
@@ -50,7 +39,10 @@ describe('faults: the answer to the tag write is lost, the write landed (fault p
       // Only the write of the tag itself: every read, blob and the build's own manifest pass.
       proxy.set({ loseAnswer: { request: new RegExp(`^PUT /v2/${repo}/manifests/dev$`) } });
       tally('fault', what);
-      const run = await runCli(['promote', 'development', '--build', buildTag, '--transport', transport, '--yes', '--json'], { cwd: dir, env: cliEnv(svc) });
+      const run = await runCli(['promote', 'development', '--build', buildTag, '--transport', transport, '--yes', '--json'], {
+        cwd: dir,
+        env: cliEnv(suite.svc),
+      });
       assert.equal(proxy.stats.lostAnswers, 1, `the answer to the tag write was reset once; ${describeRun(run)}`);
 
       const outcome = JSON.parse(run.stdout) as PromotionOutcome;

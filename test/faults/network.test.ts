@@ -7,12 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { promote, type PromotionOutcome } from '../../src/promotion/promote';
 import type { TransportSetting } from '../../src/promotion/transport';
 import { promotionYaml } from '../fixtures/promotionYaml';
-import { pushImage, sharedServices, startRegistry, tagExisting, uniqueRepo, type Registry, type TestServices } from '../harness';
-import { startFaultProxy, type FaultPlan, type FaultProxy } from '../harness/faultProxy';
+import { pushImage, tagExisting, uniqueRepo, type Registry } from '../harness';
+import type { FaultPlan, FaultProxy } from '../harness/faultProxy';
 import { connectDockerode } from '../../src/engine/dockerodeEngine';
 import { parseHost } from '../../src/engine/engineAddress';
 import type { ImageEngine } from '../../src/engine/engine';
 import { config, env, environmentFor, makeCore, ScriptedPrompts } from '../integration/support';
+import { faultSuite } from './faultSuite';
 import { expectKept, type Target } from './support';
 import { tally } from './tally';
 
@@ -27,22 +28,11 @@ interface Scene {
 
 describe('faults: network between the tool, the engine and the registry (fault proxy, real registry and engine)', function () {
   this.timeout(120_000);
-  let svc: TestServices;
-  const open: Array<{ stop(): Promise<void> }> = [];
-
-  before(async () => {
-    svc = await sharedServices();
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((r) => r.stop()));
-  });
+  const suite = faultSuite();
 
   /** A registry behind a proxy; the target `dev` holds an old image, a fresh build (256 KiB layer) waits. */
   async function scene(): Promise<Scene> {
-    const registry = await startRegistry();
-    open.push(registry);
-    const proxy = await startFaultProxy({ upstream: { port: registry.port } });
-    open.push(proxy);
+    const { registry, proxy } = await suite.registryBehindProxy();
     const repo = uniqueRepo();
     const old = await pushImage(registry.url, repo, 'old0001');
     await tagExisting(registry.url, repo, old.digest, 'dev');
@@ -63,7 +53,7 @@ describe('faults: network between the tool, the engine and the registry (fault p
     what: string,
   ): Promise<PromotionOutcome> {
     const cfg = config(promotionYaml(`${s.proxy.host}/${s.target.repo}`, [{ name: 'development', tag: 'dev' }]));
-    const core = makeCore(svc, { transport });
+    const core = makeCore(suite.svc, { transport });
     let injected = false;
     const inject = (): void => {
       if (injected) return;
@@ -123,11 +113,11 @@ describe('faults: network between the tool, the engine and the registry (fault p
       const s = await scene();
       const sourceRepo = uniqueRepo();
       const buildTag = `c${randomBytes(4).toString('hex')}`;
-      const build = await pushImage(svc.registryUrl, sourceRepo, buildTag, { files: { 'data.bin': randomBytes(256 * 1024) } });
+      const build = await pushImage(suite.svc.registryUrl, sourceRepo, buildTag, { files: { 'data.bin': randomBytes(256 * 1024) } });
       const cfg = config(
-        `image: ${svc.registry}/${sourceRepo}\nenvironments:\n  - name: development\n    tag: dev\n    image: ${s.proxy.host}/${s.target.repo}\n`,
+        `image: ${suite.svc.registry}/${sourceRepo}\nenvironments:\n  - name: development\n    tag: dev\n    image: ${s.proxy.host}/${s.target.repo}\n`,
       );
-      const core = makeCore(svc, { transport: 'registry' });
+      const core = makeCore(suite.svc, { transport: 'registry' });
       const prompts = new ScriptedPrompts({
         onConfirm: async () => {
           s.proxy.set({ cut: { direction: c.direction, afterBytes: c.afterBytes, scope: 'total' } });
@@ -150,10 +140,10 @@ describe('faults: network between the tool, the engine and the registry (fault p
     const what = 'engine: registry stalls during the push';
     const s = await scene();
     const cfg = config(promotionYaml(`${s.proxy.host}/${s.target.repo}`, [{ name: 'development', tag: 'dev' }]));
-    const core = makeCore(svc, { transport: 'engine' });
+    const core = makeCore(suite.svc, { transport: 'engine' });
     // The engine with a short idle time (the promotion flow's EngineOptions.idleMs; 120 s by default).
     const connect = connectDockerode as (address: ReturnType<typeof parseHost>, options?: { idleMs?: number }) => Promise<ImageEngine>;
-    const engine = () => connect(parseHost(svc.dockerHost, 'the test harness'), { idleMs: 5_000 });
+    const engine = () => connect(parseHost(suite.svc.dockerHost, 'the test harness'), { idleMs: 5_000 });
     let injected = false;
     const progress = (m: string): void => {
       if (!injected && m.startsWith('Pushing')) {

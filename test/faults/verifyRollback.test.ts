@@ -6,25 +6,19 @@
 // be told which (tallyOutcome). And a promotion whose own write lost its answer but landed is verified.
 import * as assert from 'node:assert/strict';
 import { promotionYaml } from '../fixtures/promotionYaml';
-import { pushImage, sharedServices, startRegistry, tagExisting, uniqueRepo, type TestServices } from '../harness';
-import { startFaultProxy, type FaultPlan } from '../harness/faultProxy';
+import { pushImage, tagExisting, uniqueRepo } from '../harness';
+import type { FaultPlan } from '../harness/faultProxy';
 import { startVersionServer } from '../harness/versionServer';
 import { cliEnv, describeRun, runCli, workspace } from '../cli/support';
 import type { PromotionOutcome } from '../../src/promotion/promote';
+import { faultSuite } from './faultSuite';
 import { expectKept } from './support';
 import { tally } from './tally';
 
 describe('faults: verification after the move, and the rollback after a failed one, lose their connection (fault proxy, real registry, the CLI)', function () {
   this.timeout(120_000);
-  let svc: TestServices;
-  const open: Array<{ stop(): Promise<void> }> = [];
-
-  before(async () => {
-    svc = await sharedServices();
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((r) => r.stop()));
-  });
+  const suite = faultSuite();
+  const open = suite.open;
 
   const cases: { what: string; fault: (repo: string) => FaultPlan; expect: 'old' | 'new' }[] = [
     {
@@ -43,10 +37,7 @@ describe('faults: verification after the move, and the rollback after a failed o
   for (const c of cases) {
     it(`${c.what} → staging holds the ${c.expect} digest, exit 5, the message says which`, async () => {
       const what = `verify rollback: ${c.what}`;
-      const registry = await startRegistry();
-      open.push(registry);
-      const proxy = await startFaultProxy({ upstream: { port: registry.port } });
-      open.push(proxy);
+      const { registry, proxy } = await suite.registryBehindProxy();
       const repo = uniqueRepo();
       const old = await pushImage(registry.url, repo, 'a1b2c3d');
       const next = await pushImage(registry.url, repo, 'b2c3d4e');
@@ -68,7 +59,7 @@ describe('faults: verification after the move, and the rollback after a failed o
       );
 
       tally('fault', what);
-      const run = await runCli(['promote', 'staging', '--transport', 'registry', '--json'], { cwd: dir, env: cliEnv(svc) });
+      const run = await runCli(['promote', 'staging', '--transport', 'registry', '--json'], { cwd: dir, env: cliEnv(suite.svc) });
       const outcome = JSON.parse(run.stdout) as PromotionOutcome;
       const after = await expectKept(what, outcome, { url: registry.url, repo, tag: 'staging' }, old.digest, next.digest);
       assert.equal(run.code, 5, describeRun(run));
@@ -89,10 +80,7 @@ describe('faults: verification after the move, and the rollback after a failed o
 
   it("the answer to the promotion's own tag write is lost (it landed): verified after the move all the same, exit 0", async () => {
     const what = 'verify: answer to the tag write lost';
-    const registry = await startRegistry();
-    open.push(registry);
-    const proxy = await startFaultProxy({ upstream: { port: registry.port } });
-    open.push(proxy);
+    const { registry, proxy } = await suite.registryBehindProxy();
     const repo = uniqueRepo();
     const old = await pushImage(registry.url, repo, 'a1b2c3d');
     const next = await pushImage(registry.url, repo, 'b2c3d4e');
@@ -109,7 +97,7 @@ describe('faults: verification after the move, and the rollback after a failed o
     );
     proxy.set({ loseAnswer: { request: new RegExp(`^PUT /v2/${repo}/manifests/staging$`) } });
     tally('fault', what);
-    const run = await runCli(['promote', 'staging', '--transport', 'registry', '--json'], { cwd: dir, env: cliEnv(svc) });
+    const run = await runCli(['promote', 'staging', '--transport', 'registry', '--json'], { cwd: dir, env: cliEnv(suite.svc) });
     const outcome = JSON.parse(run.stdout) as PromotionOutcome;
     await expectKept(what, outcome, { url: registry.url, repo, tag: 'staging' }, old.digest, next.digest);
     assert.equal(proxy.stats.lostAnswers, 1, describeRun(run));
