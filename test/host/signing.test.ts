@@ -105,7 +105,8 @@ describe('signed promotions in the editor (imagePromotion.signingKey)', function
     assert.match(blocked.message, /promotion order: development holds sha256:\S+, but not as signed promoted there \(promotionKeys\)/);
     assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), undefined, 'nothing moved');
     await api.model.refresh();
-    assert.match(await tooltipOf(0, build.digest), /Not signed as promoted: development: no valid signed promotion into development/);
+    // Nothing was ever signed for this digest (the promotion onwards was refused): no .att at all.
+    assert.match(await tooltipOf(0, build.digest), /Not signed as promoted: development: unsigned: \S+:sha256-[0-9a-f]{64}\.att does not exist/);
 
     // A build promoted signed into development and then staging: the whole chain.
     const next = await pushImage(svc.registryUrl, repo, 'acce553');
