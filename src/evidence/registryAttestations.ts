@@ -1,12 +1,12 @@
 // Attestations kept in the registry in cosign's layout: add an envelope layer to the `sha256-<hex>.att`
 // manifest beside what is there (read, append, PUT, look again: another writer may replace the tag
-// between our read and our write, as with the referrers index in src/records), and read the envelopes
+// between our read and our write: registry/sharedTag.ts, as for the referrers index in src/records), and read the envelopes
 // of one predicate type back, capped in count and bytes.
-import { PromotionError, errorMessage, isCancelled, throwIfAborted } from '../core/errors';
+import { PromotionError } from '../core/errors';
 import type { Logger } from '../core/log';
 import { repositoryName, type Repository } from '../core/reference';
 import type { RegistryClient } from '../registry/registryClient';
-import { sleep } from '../registry/transport/retry';
+import { onceChunk, updateSharedTag } from '../registry/sharedTag';
 import {
   ANNOTATION_PREDICATE_TYPE,
   attestationLayers,
@@ -64,48 +64,33 @@ export class RegistryAttestations {
     const { registry, log } = this.options;
     const layer = envelopeLayer(envelope, predicateType);
     if (!(await registry.blobExists(repo, layer.digest, signal)))
-      await registry.uploadBlob(repo, layer.digest, layer.size, once(envelope), signal ? { signal } : {});
+      await registry.uploadBlob(repo, layer.digest, layer.size, onceChunk(envelope), signal ? { signal } : {});
     const tag = attestationTag(digest);
-    const attempts = this.options.attempts ?? 5;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      throwIfAborted(signal);
-      if (attempt > 1) await sleep(this.pauseMs(attempt), signal);
-      try {
+    await updateSharedTag({
+      name: 'attestation',
+      digest: layer.digest,
+      where: `${repositoryName(repo)}:${tag}`,
+      replaced: 'it',
+      write: async () => {
         const existing = await this.layers(repo, tag, signal);
-        if (!existing.some((l) => l.digest === layer.digest)) {
-          if (existing.length >= MAX_ATTESTATION_LAYERS)
-            throw new PromotionError(
-              'refused',
-              `${repositoryName(repo)}:${tag} already has ${existing.length} attestations; none is added past ${MAX_ATTESTATION_LAYERS}`,
-            );
-          const next = attestationManifest([...existing, layer]);
-          if (!(await registry.blobExists(repo, next.config.digest, signal)))
-            await registry.uploadBlob(repo, next.config.digest, next.config.bytes.length, once(next.config.bytes), signal ? { signal } : {});
-          await registry.writeManifest(repo, tag, next.manifest, signal);
-        }
-        if (await this.listed(repo, tag, layer.digest, signal)) {
-          await sleep(this.pauseMs(attempt), signal);
-          if (await this.listed(repo, tag, layer.digest, signal)) return;
-        }
-        log.warn(
-          `the attestation ${layer.digest} went missing from ${repositoryName(repo)}:${tag} (another writer replaced it); adding it again (${attempt}/${attempts})`,
-        );
-        lastError = undefined;
-      } catch (error) {
-        if (
-          isCancelled(error) ||
-          !(error instanceof PromotionError) ||
-          !['protocol', 'timeout', 'registry-unreachable'].includes(error.kind) ||
-          error instanceof NotAttestationsError
-        )
-          throw error;
-        lastError = error;
-        log.warn(`${repositoryName(repo)}:${tag} could not be updated (${errorMessage(error)}); trying again (${attempt}/${attempts})`);
-      }
-    }
-    if (lastError) throw lastError;
-    throw new PromotionError('protocol', `the attestation could not be kept in ${repositoryName(repo)}:${tag}: other writers replaced it ${attempts} times`);
+        if (existing.some((l) => l.digest === layer.digest)) return;
+        if (existing.length >= MAX_ATTESTATION_LAYERS)
+          throw new PromotionError(
+            'refused',
+            `${repositoryName(repo)}:${tag} already has ${existing.length} attestations; none is added past ${MAX_ATTESTATION_LAYERS}`,
+          );
+        const next = attestationManifest([...existing, layer]);
+        if (!(await registry.blobExists(repo, next.config.digest, signal)))
+          await registry.uploadBlob(repo, next.config.digest, next.config.bytes.length, onceChunk(next.config.bytes), signal ? { signal } : {});
+        await registry.writeManifest(repo, tag, next.manifest, signal);
+      },
+      listed: async () => (await this.layers(repo, tag, signal)).some((l) => l.digest === layer.digest),
+      final: (error) => error instanceof NotAttestationsError,
+      log,
+      ...(this.options.attempts !== undefined ? { attempts: this.options.attempts } : {}),
+      ...(this.options.pauseMs ? { pauseMs: this.options.pauseMs } : {}),
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /**
@@ -175,10 +160,6 @@ export class RegistryAttestations {
     return parsed.layers;
   }
 
-  private async listed(repo: Repository, tag: string, digest: string, signal?: AbortSignal): Promise<boolean> {
-    return (await this.layers(repo, tag, signal)).some((l) => l.digest === digest);
-  }
-
   /** The blob, or undefined past `max` bytes (what was read is dropped, the connection released). */
   private async readBlob(repo: Repository, digest: string, max: number, signal?: AbortSignal): Promise<Buffer | undefined> {
     const blob = await this.options.registry.openBlob(repo, digest, signal);
@@ -196,15 +177,7 @@ export class RegistryAttestations {
     }
     return Buffer.concat(chunks);
   }
-
-  private pauseMs(attempt: number): number {
-    return this.options.pauseMs?.(attempt) ?? Math.round((20 + Math.random() * 80) * Math.min(attempt, 4));
-  }
 }
 
 /** The `.att` tag holds what this project cannot read: never overwritten, never retried. */
 class NotAttestationsError extends PromotionError {}
-
-async function* once(bytes: Buffer): AsyncGenerator<Uint8Array> {
-  yield bytes;
-}

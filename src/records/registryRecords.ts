@@ -4,15 +4,15 @@
 // of the OCI referrers tag schema, which this client maintains (read, add, write, re-read: two writers
 // race on it). Read back capped in count and bytes; artifacts cached by digest (immutable), the
 // index never (it changes with every write).
-import { PromotionError, errorMessage, isCancelled, throwIfAborted } from '../core/errors';
+import { PromotionError, errorMessage } from '../core/errors';
 import type { Logger } from '../core/log';
 import { repositoryName, type Repository } from '../core/reference';
 import type { HistoryRecord } from '../history/record';
 import { mapLimit } from '../model/mapLimit';
-import { sleep } from '../registry/transport/retry';
 import { mergeReferrersIndex, referrersFallbackTag } from '../registry/manifestRefs';
 import { isIndexMediaType, MediaTypes } from '../registry/mediaTypes';
 import type { ReferrerDescriptor, RegistryClient } from '../registry/registryClient';
+import { onceChunk, updateSharedTag } from '../registry/sharedTag';
 import { ANNOTATION_CREATED, RECORD_ARTIFACT_TYPE, recordArtifact, recordFromStatement, statementLayerOf } from './recordArtifact';
 
 export interface RegistryRecordsOptions {
@@ -56,7 +56,7 @@ export class RegistryRecords {
     const artifact = recordArtifact(record, { name: repositoryName(repo), digest, mediaType: subject.mediaType || MediaTypes.ociManifest, size: subject.size });
     for (const blob of artifact.blobs) {
       if (await registry.blobExists(repo, blob.digest, signal)) continue;
-      await registry.uploadBlob(repo, blob.digest, blob.size, once(blob.bytes), signal ? { signal } : {});
+      await registry.uploadBlob(repo, blob.digest, blob.size, onceChunk(blob.bytes), signal ? { signal } : {});
     }
     // By digest, never under a tag: a record must not show up as a build or move anything.
     const written = await registry.writeManifest(repo, artifact.manifest.digest, artifact.manifest, signal);
@@ -116,58 +116,30 @@ export class RegistryRecords {
     return { bytes: found.bytes, mediaType, manifests: (json.manifests as ReferrerDescriptor[]).filter((m) => m && typeof m === 'object') };
   }
 
-  /**
-   * Read, add, write, look again. Another writer may have replaced the index between our read and
-   * our write (its entry stays, ours is lost) or right after it (ours is lost): the entry is checked
-   * twice, a pause apart, and the whole step repeated when it is gone. Bounded; the referrers API is
-   * the cure (the OCI spec leaves the race to clients).
-   */
+  /** Read, add, write, look again (sharedTag.ts): another writer of the index may have dropped our entry. */
   private async addToFallbackIndex(repo: Repository, subject: string, entry: ReferrerDescriptor, signal?: AbortSignal): Promise<void> {
     const { registry, log } = this.options;
     const tag = referrersFallbackTag(subject);
-    const attempts = this.options.indexAttempts ?? 5;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      throwIfAborted(signal);
-      if (attempt > 1) await sleep(this.pauseMs(attempt), signal);
-      try {
+    const where = `${repositoryName(repo)}:${tag}`;
+    await updateSharedTag({
+      name: 'record',
+      digest: entry.digest,
+      where,
+      described: `the referrers index ${where}`,
+      replaced: 'the index',
+      write: async () => {
         const existing = await this.readFallbackIndex(repo, subject, signal);
-        if (!existing?.manifests.some((m) => m.digest === entry.digest)) {
-          const merged = mergeReferrersIndex(existing?.bytes, [entry]);
-          await registry.writeManifest(repo, tag, { mediaType: existing?.mediaType ?? MediaTypes.ociIndex, bytes: merged.bytes }, signal);
-        }
-        if (await this.listedIn(repo, subject, entry.digest, signal)) {
-          await sleep(this.pauseMs(attempt), signal);
-          if (await this.listedIn(repo, subject, entry.digest, signal)) return;
-        }
-        log.warn(
-          `the record ${entry.digest} went missing from ${repositoryName(repo)}:${tag} (another writer replaced the index); adding it again (${attempt}/${attempts})`,
-        );
-        lastError = undefined;
-      } catch (error) {
-        // Distribution 2.8 answered 500 UNKNOWN reading the tag while other writers wrote it (seen with
-        // six at once): worth another go. What is not an index, or a refusal, is not.
-        if (
-          error instanceof NotAnIndexError ||
-          isCancelled(error) ||
-          !(error instanceof PromotionError) ||
-          !['protocol', 'timeout', 'registry-unreachable'].includes(error.kind)
-        )
-          throw error;
-        lastError = error;
-        log.warn(`the referrers index ${repositoryName(repo)}:${tag} could not be updated (${errorMessage(error)}); trying again (${attempt}/${attempts})`);
-      }
-    }
-    if (lastError) throw lastError;
-    throw new PromotionError('protocol', `the record could not be kept in ${repositoryName(repo)}:${tag}: other writers replaced the index ${attempts} times`);
-  }
-
-  private async listedIn(repo: Repository, subject: string, digest: string, signal?: AbortSignal): Promise<boolean> {
-    return (await this.readFallbackIndex(repo, subject, signal))?.manifests.some((m) => m.digest === digest) ?? false;
-  }
-
-  private pauseMs(attempt: number): number {
-    return this.options.pauseMs?.(attempt) ?? Math.round((20 + Math.random() * 80) * Math.min(attempt, 4));
+        if (existing?.manifests.some((m) => m.digest === entry.digest)) return;
+        const merged = mergeReferrersIndex(existing?.bytes, [entry]);
+        await registry.writeManifest(repo, tag, { mediaType: existing?.mediaType ?? MediaTypes.ociIndex, bytes: merged.bytes }, signal);
+      },
+      listed: async () => (await this.readFallbackIndex(repo, subject, signal))?.manifests.some((m) => m.digest === entry.digest) ?? false,
+      final: (error) => error instanceof NotAnIndexError,
+      log,
+      ...(this.options.indexAttempts !== undefined ? { attempts: this.options.indexAttempts } : {}),
+      ...(this.options.pauseMs ? { pauseMs: this.options.pauseMs } : {}),
+      ...(signal ? { signal } : {}),
+    });
   }
 
   private async artifact(repo: Repository, subject: string, d: ReferrerDescriptor, signal?: AbortSignal): Promise<CachedArtifact> {
@@ -223,8 +195,4 @@ class NotAnIndexError extends PromotionError {}
 
 function createdOf(d: ReferrerDescriptor): string {
   return d.annotations?.[ANNOTATION_CREATED] ?? '';
-}
-
-async function* once(bytes: Buffer): AsyncGenerator<Uint8Array> {
-  yield bytes;
 }

@@ -113,7 +113,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
         stale,
         repositoryLine(env.repository, env.tag),
         relationText(node.row) ?? '',
-        signed ? escapeMarkdown(signed) : '',
+        signed ? escape(signed) : '',
         drift,
         window ? `**Release window:** ${escape(window.reason)}` : '',
         ...ships,
@@ -133,12 +133,12 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     ).catch((error: Error): Shipped => ({ kind: 'note', note: 'failed', message: error.message }));
     const { commits, more } = shippedCommits(shipped);
     return [
-      `**Promoting ${escapeMarkdown(before.env.name)}:** ${escapeMarkdown(shippedSummary(shipped, row.env.name))}`,
+      `**Promoting ${escape(before.env.name)}:** ${escape(shippedSummary(shipped, row.env.name))}`,
       ...(commits.length
         ? [
             commits
               .slice(0, 10)
-              .map((c) => `- ${escapeMarkdown(commitLine(c))}`)
+              .map((c) => `- ${escape(commitLine(c))}`)
               .join('\n') + (more + commits.length > 10 ? `\n- … ${more + commits.length - 10} more (Compare with Previous Environment)` : ''),
           ]
         : []),
@@ -237,8 +237,4 @@ function configErrorsNode(
     icon: 'error',
     command: { command: 'imagePromotion.openConfig', title: 'Open Promotion Config', arguments: args },
   };
-}
-
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
