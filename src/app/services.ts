@@ -28,6 +28,8 @@ import { RegistryRecords } from '../records/registryRecords';
 import { PromotionAttestations } from '../evidence/promotionAttestations';
 import { RegistryAttestations } from '../evidence/registryAttestations';
 import { EngineProvider } from './engineProvider';
+import { readRunning } from '../runtime/running';
+import { runtimeServices } from '../runtime/runtimeServices';
 import { HistoryService } from './historyService';
 
 /** What a front end decides (VS Code: its settings; the CLI: flags). Functions: settings change live. */
@@ -63,6 +65,8 @@ export interface AppOptions {
   readonly signingKey?: () => string | undefined;
   /** Tells the person about the signing key or a missing signed attestation; default: warn. */
   readonly warnSigning?: (message: string) => void;
+  /** How long a recreated container must run before it counts as started (tests shorten it). */
+  readonly settleMs?: number;
 }
 
 /** The environments and the digests their tags hold (null: empty; undefined: could not read). */
@@ -136,6 +140,16 @@ export function composeServices(options: AppOptions): AppServices {
         )
       : Promise.resolve(file);
   const registryAttestations = new RegistryAttestations({ registry, log });
+  const runtime = runtimeServices({
+    engineAt: (host) => engines.containers(host),
+    hostLabel: (host) => engines.describe(host),
+    credentials,
+    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+  });
+  const readRuntime: SnapshotServices['readRunning'] = (env, signal) => {
+    const reader = runtime.reader(env);
+    return reader ? readRunning(reader, signal) : Promise.resolve(undefined);
+  };
   const promotion: PromotionServices = {
     registry,
     attestations: (env, digest, type, signal) => registryAttestations.read(env.repository, digest, type, signal),
@@ -150,6 +164,7 @@ export function composeServices(options: AppOptions): AppServices {
     log,
     transport: options.transport,
     blobLocations,
+    runtime,
     ...(options.now ? { now: options.now } : {}),
   };
   return {
@@ -173,6 +188,16 @@ export function composeServices(options: AppOptions): AppServices {
     }),
     withRecords,
     checkEngine,
-    snapshotServices: (readHistory) => ({ registry, describe, details, gitHistory, log, checkEngine, withRecords, ...(readHistory ? { readHistory } : {}) }),
+    snapshotServices: (readHistory) => ({
+      registry,
+      describe,
+      details,
+      gitHistory,
+      log,
+      checkEngine,
+      withRecords,
+      readRunning: readRuntime,
+      ...(readHistory ? { readHistory } : {}),
+    }),
   };
 }

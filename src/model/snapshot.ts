@@ -12,6 +12,7 @@ import type { HistoryContents } from '../history/historyStore';
 import { firstArrivals, isDrift } from '../history/queries';
 import { disagreement } from '../history/teamHistory';
 import { ageLookup, relationOf, type AgeOf, type Relation } from './relations';
+import type { Running } from '../runtime/running';
 
 export type Lookup =
   | { readonly state: 'present'; readonly digest: string; readonly mediaType: string }
@@ -29,6 +30,8 @@ export interface EnvironmentRow {
   readonly drift?: boolean;
   readonly previous?: EnvironmentConfig;
   readonly next?: EnvironmentConfig;
+  /** What its workload runs (runs:), read beside the tag; absent without runs. */
+  readonly running?: Running;
 }
 
 export type { BuildRow, BuildsResult } from './buildsList';
@@ -62,6 +65,8 @@ export interface SnapshotServices {
   readonly describeBudget?: number;
   readonly concurrency?: number;
   readonly checkEngine?: (signal?: AbortSignal) => Promise<EngineStatus>;
+  /** What an environment runs (runs:), with its own time limit; undefined without runs. */
+  readonly readRunning?: (env: EnvironmentConfig, signal?: AbortSignal) => Promise<Running | undefined>;
   readonly readHistory?: () => Promise<HistoryContents | undefined>;
   /** Adds the registry's promotion records of the digests the environments hold (teamHistory.ts). */
   readonly withRecords?: (
@@ -84,12 +89,18 @@ export async function takeSnapshot(
   const started = Date.now();
   const { registry, counts } = countingRegistry(services.registry);
   const details = services.details;
-  const settled: { lookups?: Lookup[]; builds?: BuildsResult; engine?: EngineStatus; history?: HistoryContents } = {};
+  const settled: { lookups?: Lookup[]; builds?: BuildsResult; engine?: EngineStatus; history?: HistoryContents; running?: (Running | undefined)[] } = {};
   const progress = (): void => {
     if (!onProgress || !settled.lookups) return;
     const builds = settled.builds ?? { state: 'ok', rows: [], matching: 0, scanned: 0, complete: false };
-    onProgress(compose(config, settled.lookups, builds, settled.engine, settled.history, started, counts));
+    onProgress(compose(config, settled.lookups, builds, settled.engine, settled.history, started, counts, settled.running));
   };
+  // Beside the registry's lookups, each with its own time limit: a slow runtime never holds up the tags.
+  const running = Promise.all(config.environments.map((env) => services.readRunning?.(env, signal))).then((r) => {
+    settled.running = r;
+    progress();
+    return r;
+  });
   const [lookups, builds, engine, fileHistory] = await Promise.all([
     Promise.all(config.environments.map((env) => lookupEnvironment(registry, env, signal))).then((l) => {
       settled.lookups = l;
@@ -126,8 +137,8 @@ export async function takeSnapshot(
   ]);
   // After the lookups: the registry's records hang on the digests the tags hold now.
   const held = config.environments.map((env, i) => ({ env, digest: digestOf(lookups[i]!) }));
-  const history = services.withRecords ? await services.withRecords(fileHistory, held, signal) : fileHistory;
-  const snapshot = compose(config, lookups, builds, engine, history, started, counts);
+  const [history, runs] = await Promise.all([services.withRecords ? services.withRecords(fileHistory, held, signal) : fileHistory, running]);
+  const snapshot = compose(config, lookups, builds, engine, history, started, counts, runs);
   const gets = counts.manifestGets + counts.blobGets;
   const summary =
     builds.state === 'ok'
@@ -148,6 +159,7 @@ function compose(
   history: HistoryContents | undefined,
   started: number,
   counts: RequestCounts,
+  running?: readonly (Running | undefined)[],
 ): Snapshot {
   const buildDigests = new Set(builds.state === 'ok' ? builds.rows.map((b) => b.digest) : []);
   const ageOf = ageLookup(builds.state === 'ok' ? builds.rows : [], firstArrivals(history?.records ?? []));
@@ -162,6 +174,7 @@ function compose(
       ...(driftOf(env, lookups[index]!, index > 0 ? lookups[index - 1] : undefined, history, buildDigests) ? { drift: true } : {}),
       ...(previous ? { previous } : {}),
       ...(next ? { next } : {}),
+      ...(running?.[index] ? { running: running[index] } : {}),
     };
   });
   const holders = heldBy(environments);

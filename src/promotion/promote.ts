@@ -23,6 +23,8 @@ import { restoreTarget } from './restore';
 import { engineTransfer, registryTransfer, type Transfer } from './transfer';
 import type { Transport } from './transport';
 import { verifyMove } from './verifyMove';
+import { pauseBefore, realClock } from './verification';
+import { redeployAndWait } from '../runtime/deployStep';
 
 export type * from './promotionTypes';
 export { Ended, sourceLabelOf, sourceRepositoryOf } from './ended';
@@ -325,19 +327,36 @@ class Promotion {
 
   /** The environment's verify gates, once the target was read back holding the digest (verification.ts). */
   private async verifyAfterMove(moved: Ended, evaluation: Evaluation): Promise<Ended> {
-    const gates = this.target.verify ?? [];
-    if (moved.status !== 'succeeded' || this.mode !== 'promotion' || !gates.length) return moved;
+    const gates = this.mode === 'promotion' ? (this.target.verify ?? []) : [];
+    // A rollback is redeployed too (else the workload keeps what was rolled back), but not re-verified.
+    const redeploy = this.redeployStep(evaluation);
+    if (moved.status !== 'succeeded' || (!gates.length && !redeploy)) return moved;
     // The move is done and verified: from here on only a recorded rollback may undo it, never restore().
     this.writing = false;
     const input = { request: this.request, digest: this.digest!, sourceRepo: this.sourceRepo };
     const context = gateContext(input, this.services, this.env, evaluation.details);
     const checked = await verifyMove(
-      { gates, context, moved: moved.message, onFailure: this.target.onVerifyFailure ?? 'report' },
+      {
+        gates,
+        context,
+        moved: moved.message,
+        onFailure: this.mode === 'rollback' ? 'report' : (this.target.onVerifyFailure ?? 'report'),
+        ...(redeploy ? { redeploy } : {}),
+      },
       this.services.gateRunner,
       this.env.progress,
     );
     this.verification = checked.verification;
     return checked.ended;
+  }
+
+  /** deploy: the redeploy and the wait for it (runtime/deployStep.ts), when the environment has one. */
+  private redeployStep(evaluation: Evaluation): (() => Promise<GateResult>) | undefined {
+    const runtime = this.services.runtime;
+    if (!runtime || !this.target.deploy) return undefined;
+    const context = gateContext({ request: this.request, digest: this.digest!, sourceRepo: this.sourceRepo }, this.services, this.env, evaluation.details);
+    return () =>
+      redeployAndWait({ target: this.target, digest: this.digest!, context, runtime, clock: realClock, pause: pauseBefore, progress: this.env.progress });
   }
 
   private succeeded(note?: string): Ended {

@@ -7,6 +7,8 @@ import type { HistoryRecord } from '../../history/record';
 import { takeSnapshot } from '../../model/snapshot';
 import { environmentWindow, type EnvironmentWindow } from '../../model/windows';
 import type { CliContext } from '../context';
+import { runningCounts, runtimeVerdict, type Running } from '../../runtime/running';
+import type { RunningCount } from '../../runtime/runtime';
 import { displayPath } from '../context';
 import { EXIT, type ExitCode } from '../exitCodes';
 
@@ -31,6 +33,7 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
       ...(row.lookup.state === 'present' ? { digest: row.lookup.digest, mediaType: row.lookup.mediaType } : {}),
       ...(row.lookup.state === 'error' ? { error: { kind: row.lookup.error.kind, message: errorMessage(row.lookup.error) } } : {}),
       description: environmentDescriptionParts(row, undefined, now).join(' · '),
+      ...(row.running ? runningSummary(row.running, row.lookup.state === 'present' ? row.lookup.digest : null) : {}),
       ...(window ? { window: windowSummary(window) } : {}),
       ...(lastPromotion ? { lastPromotion: lastSummary(lastPromotion) } : {}),
     };
@@ -83,6 +86,17 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
   if (snapshot.builds.state === 'error') failures.push(`builds: ${errorMessage(snapshot.builds.error)}`);
   for (const failure of failures) out.error(failure, 'image-promotion status');
   return failures.length ? EXIT.infrastructure : EXIT.ok;
+}
+
+/** `running: [{ digest, count }]` and where it was read (or why it could not be). */
+function runningSummary(running: Running, tag: string | null): { running: RunningCount[]; runtime: { where: string; state: string; reason?: string } } {
+  return {
+    running: runningCounts(running, tag),
+    runtime:
+      running.state === 'read'
+        ? { where: running.where, state: runtimeVerdict(running, tag) }
+        : { where: running.where, state: 'unreachable', reason: running.reason },
+  };
 }
 
 function lastSummary(r: HistoryRecord): { kind: string; digest?: string; by: string; time: string; source: string } {
