@@ -33,7 +33,7 @@ export async function redeployAndWait(input: DeployStepInput): Promise<GateResul
   if (!done.ok) return failed(name, 'deploy', done.says, clock.now() - started, done.details);
   context.log.info(`redeploy of ${target.name}: ${done.says}`);
   const left = Math.max(0, target.deploy.withinMs - (clock.now() - started));
-  const rollout = await awaitRollout(reader, input.digest, left, clock, input.pause, context.signal, input.progress);
+  const rollout = await awaitRollout(reader, input.digest, left, target.deploy.within, clock, input.pause, context.signal, input.progress);
   const reason = `${done.says}; ${rollout.says}`;
   return rollout.landed
     ? passed(name, 'deploy', reason, clock.now() - started, done.details)

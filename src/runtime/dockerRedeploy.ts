@@ -73,7 +73,7 @@ class DockerRedeploy {
       this.signal,
     );
     for (let pass = 1; pass <= MAX_PASSES; pass++) {
-      const listed = await this.engine.listContainers(this.labels, this.signal);
+      const listed = (await this.engine.listContainers(this.labels, this.signal)).sort((a, b) => a.name.localeCompare(b.name));
       if (pass === 1) this.noteStopped(listed);
       const todo: EngineContainer[] = [];
       for (const c of listed) {

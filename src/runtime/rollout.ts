@@ -19,7 +19,9 @@ export interface RolloutResult {
 export async function awaitRollout(
   reader: RuntimeReader,
   digest: string,
+  /** The time left for it, and how the config wrote the whole time (`5m`). */
   withinMs: number,
+  within: string,
   clock: RolloutClock,
   pause: (attempt: number, leftMs: number) => number,
   signal?: AbortSignal,
@@ -52,7 +54,7 @@ export async function awaitRollout(
       progress?.(`Waiting for the redeploy: ${short} on ${on} of ${total}…`);
     }
     const left = started + withinMs - clock.now();
-    if (left <= 0) return { landed: false, attempts: attempt, says: `not everywhere within ${formatDuration(withinMs)}: ${last}` };
+    if (left <= 0) return { landed: false, attempts: attempt, says: `not everywhere within ${within}: ${last}` };
     await clock.sleep(pause(attempt + 1, left), signal);
   }
 }
