@@ -137,7 +137,7 @@ class DockerRedeploy {
         const temporary = `${container.name}-${suffix}-${randomBytes(2).toString('hex')}`;
         state.newName = temporary;
         state.newId = await this.engine.createContainer(temporary, spec, this.signal);
-        const start = await this.startAndSettle(state.newId);
+        const start = await this.startAndSettle(state.newId, state);
         if (start) {
           await this.discard(state);
           return `the new container for ${container.name} ${start}; ${container.name} keeps running the digest it ran`;
@@ -158,7 +158,7 @@ class DockerRedeploy {
         state.oldName = aside;
         state.newName = container.name;
         state.newId = await this.engine.createContainer(container.name, spec, this.signal);
-        const start = await this.startAndSettle(state.newId);
+        const start = await this.startAndSettle(state.newId, state);
         if (start) {
           await this.discard(state);
           const back = await this.putBack(container.id, container.name, state);
@@ -180,9 +180,10 @@ class DockerRedeploy {
   }
 
   /** Undefined when it runs after the settle time; else what happened to it. */
-  private async startAndSettle(id: string): Promise<string | undefined> {
+  private async startAndSettle(id: string, state: RecreateState): Promise<string | undefined> {
     try {
       await this.engine.startContainer(id, this.signal);
+      state.newStarted = true;
     } catch (error) {
       if (isCancelled(error) || (error instanceof PromotionError && error.kind === 'engine-unreachable')) throw error;
       return `could not start: ${errorMessage(error)}`;
@@ -226,6 +227,7 @@ class RecreateState {
   oldGone = false;
   newId: string | undefined;
   newName: string | undefined;
+  newStarted = false;
   newRunning = false;
 
   constructor(readonly name: string) {
@@ -242,7 +244,9 @@ class RecreateState {
       ? 'no new container runs'
       : this.newRunning
         ? `the new one runs as ${this.newName}`
-        : `a new container ${this.newName} was created but does not run`;
+        : this.newStarted
+          ? `a new container ${this.newName} was started, but whether it still runs could not be checked`
+          : `a new container ${this.newName} was created but does not run`;
     return `${old}; ${fresh}`;
   }
 }
