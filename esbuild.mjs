@@ -188,7 +188,7 @@ const LEFT_OUT = [
   [/[\\/]undici[\\/]index\.js$/, "undici's index (import only Agent, ProxyAgent and fetch from 'undici', or add to undici-parts)"],
   [/[\\/](protobufjs|@grpc)[\\/]/, "dockerode's BuildKit support"],
   [/[\\/]ssh2[\\/]lib[\\/]server\.js$/, "ssh2's server"],
-  [/[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]gen[\\/]/, "the generated Kubernetes API (use KubeConfig from @kubernetes/client-node/dist/config.js)"],
+  [/[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]gen[\\/]/, 'the generated Kubernetes API (use KubeConfig from @kubernetes/client-node/dist/config.js)'],
   [/[\\/]node-fetch[\\/]/, 'node-fetch (Node has fetch and Headers)'],
 ];
 

@@ -87,7 +87,7 @@ describe('faults in the redeploy (real engine, real containers)', function () {
   /** Every container of the app that does not run is named in the message as stopped; returns what runs. */
   async function nothingStoppedUntold(app: string, message: string): Promise<ContainerSeen[]> {
     const all = await containersWith(suite.svc.dockerHost, { 'imgpromo.test': app });
-    for (const c of all.filter((c) => c.state !== 'running')) {
+    for (const c of all.filter((s) => s.state !== 'running')) {
       tally('unchosen-state', `redeploy left ${c.name} ${c.state}`);
       assert.match(
         message,
