@@ -42,12 +42,13 @@ function environmentGlance(row: EnvironmentRow, snapshot: Snapshot): Environment
   }
   if (row.lookup.state === 'error') return { environment, state: 'error', words: 'could not be read' };
   const digest = row.lookup.digest;
-  const tag = snapshot.builds.state === 'ok' ? snapshot.builds.rows.find((b) => b.digest === digest)?.tag : undefined;
+  const tag = tagOf(snapshot, digest);
   const build = tag ?? shortDigest(digest);
   if (row.drift) return { environment, build, state: 'drift', words: 'changed outside promotion' };
   // What runs is not what the tag holds: the tag moved, the workload did not follow.
   const runs = row.running ? runtimeVerdict(row.running, digest) : undefined;
-  if (runs === 'not-redeployed' || runs === 'not-running') return { environment, build, state: 'not-redeployed', words: notRedeployedWords(row, digest) };
+  if (runs === 'not-redeployed' || runs === 'not-running')
+    return { environment, build, state: 'not-redeployed', words: notRedeployedWords(row, digest, (d) => tagOf(snapshot, d) ?? shortDigest(d)) };
   if (isBehind(row)) return { environment, build, state: 'behind', words: `behind ${row.previous?.name ?? 'the environment before'}` };
   if (row.relation === 'in-step') return { environment, build, state: 'in-step', words: `in step with ${row.previous?.name ?? ''}`.trim() };
   return { environment, build, state: 'other', words: row.previous ? relationWords(row.relation, row.previous.name) : 'first environment' };
@@ -64,10 +65,14 @@ function relationWords(relation: EnvironmentRow['relation'], previous: string): 
 }
 
 /** `not redeployed: runs 3f9c2ab on 2 of 3`, `not redeployed: nothing runs`. */
-function notRedeployedWords(row: EnvironmentRow, digest: string): string {
+function notRedeployedWords(row: EnvironmentRow, digest: string, label: (digest: string) => string): string {
   if (row.running?.state !== 'read' || !row.running.instances.length) return 'not redeployed: nothing runs';
   const total = row.running.instances.length;
   const others = countRunning(row.running.instances, digest).filter((c) => c.digest !== digest);
   const elsewhere = others.reduce((n, c) => n + c.count, 0);
-  return `not redeployed: runs ${others.map((c) => (c.digest ? shortDigest(c.digest) : 'an unknown image')).join(', ')} on ${elsewhere} of ${total}`;
+  return `not redeployed: runs ${others.map((c) => (c.digest ? label(c.digest) : 'an unknown image')).join(', ')} on ${elsewhere} of ${total}`;
+}
+
+function tagOf(snapshot: Snapshot, digest: string): string | undefined {
+  return snapshot.builds.state === 'ok' ? snapshot.builds.rows.find((b) => b.digest === digest)?.tag : undefined;
 }

@@ -126,7 +126,7 @@ describe('what runs: digests, recreation, the row', () => {
     assert.equal(environmentState(some.row), 'not-redeployed');
     assert.deepEqual(
       glanceOf(some.snapshot)!.attention.map((g) => g.words),
-      [`not redeployed: runs ${A.slice(0, 19)} on 2 of 3`],
+      ['not redeployed: runs 3f9c2ab on 2 of 3'],
     );
 
     const none = row(B, { state: 'read', where: 'x', instances: [] });
