@@ -17,6 +17,8 @@ import { readRunning } from '../../src/runtime/running';
 import { runtimeServices, type RuntimeServices } from '../../src/runtime/runtimeServices';
 import { digestOf, sharedServices, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import { rollbackAfterFailedVerification } from '../../src/app/verifyRollback';
+import { startVersionServer } from '../harness/versionServer';
+import { startWebhookReceiver } from '../harness/webhookReceiver';
 import { containersWith, digestsRunBy, inspectContainer, pushRunnableImage, removeContainersWith, runContainer } from '../harness/containers';
 import { config, env, environmentFor, makeCore, ScriptedPrompts, type Core } from './support';
 
@@ -254,5 +256,47 @@ describe('what runs and the redeploy (real engine, real containers)', function (
     const rolledBack = after.rollback!.outcome;
     assert.equal(rolledBack.verification?.gates[0]?.type, 'deploy');
     assert.match(rolledBack.verification!.gates[0]!.reason, new RegExp(`${a.slice(0, 19)} runs on 1 of 1`));
+  });
+
+  it('deploy: webhook, then runs: http until the version endpoint reports the new digest', async () => {
+    const path = uniqueRepo('shop');
+    const repo = `${svc.registry}/${path}`;
+    const { a, b } = await twoBuilds(path);
+    const version = await startVersionServer(JSON.stringify({ name: 'shop', image: { digest: a } }));
+    const receiver = await startWebhookReceiver();
+    try {
+      // The service rolls out a moment after the deploy hook was called.
+      void receiver
+        .waitFor(1, 60_000)
+        .then(() => setTimeout(() => version.answer(() => JSON.stringify({ name: 'shop', image: { digest: `${repo}@${b}` } })), 1_500));
+      const cfg = config(
+        yaml(repo, 'unused', [
+          'runs:',
+          `  http: { url: "${version.url}/version", jsonPath: $.image.digest }`,
+          'deploy:',
+          '  webhook:',
+          `    url: "${receiver.url}/ok/\${environment}?digest=\${digest}"`,
+          '  within: 30s',
+        ]),
+      );
+      const core = makeCore(svc);
+      const runtime = withRuntime(core, svc, () => connectDockerode(parseHost(svc.dockerHost, 'test')));
+      const outcome = await promote(
+        { config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') },
+        { ...core.services, runtime },
+        environmentFor(new ScriptedPrompts()),
+      );
+      assert.equal(outcome.status, 'succeeded', outcome.message);
+      assert.equal(receiver.received.length, 1, 'one request, never retried');
+      assert.equal(receiver.received[0]!.path, `/ok/staging?digest=${b}`);
+      assert.match(
+        outcome.verification!.gates[0]!.reason,
+        new RegExp(`the deploy webhook: POST .*answered 200.*; ${b.slice(0, 19)} runs on 1 of 1 \\(${version.url}/version\\)`),
+      );
+      assert.ok(version.requests() >= 1);
+    } finally {
+      await version.stop();
+      await receiver.stop();
+    }
   });
 });
