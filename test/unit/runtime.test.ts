@@ -11,6 +11,8 @@ import { isRepository, parseRepoDigest } from '../../src/runtime/imageIds';
 import { awaitRollout } from '../../src/runtime/rollout';
 import { readRunning, type Running } from '../../src/runtime/running';
 import { parseRepository } from '../../src/core/reference';
+import { silentLogger } from '../../src/core/log';
+import { DEPLOY_UNTRUSTED_REASON, redeployAndWait } from '../../src/runtime/deployStep';
 
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;
@@ -171,5 +173,28 @@ describe('what runs: digests, recreation, the row', () => {
     );
     assert.equal(stuck.landed, false);
     assert.equal(stuck.says, `not everywhere within 5s: ${B.slice(0, 19)} runs on 0 of 1; ${A.slice(0, 19)} on 1 (x)`);
+  });
+
+  it('a redeploy runs only in a trusted workspace: in Restricted Mode it fails verification without touching anything', async () => {
+    const cfg = parsePromotionConfig(
+      'image: r.example.com/shop\nenvironments:\n  - name: staging\n    tag: staging\n    runs: { docker: { labels: { app: shop } } }\n    deploy: { command: [kubectl, rollout, restart, deployment/shop] }\n',
+    ).config!;
+    const target = cfg.environments[0]!;
+    let called = 0;
+    const runtime = {
+      reader: () => ({ where: 'x', read: async () => ({ where: 'x', instances: [] }) }),
+      redeployer: () => ({ what: 'run kubectl', redeploy: async () => (called++, { ok: true, says: 'ran' }) }),
+    };
+    const context = { sourceDigest: B, sourceImage: 'r.example.com/shop', target, workspaceDir: '.', trusted: false, log: silentLogger };
+    const result = await redeployAndWait({
+      target,
+      digest: B,
+      context,
+      runtime,
+      clock: { now: () => 0, sleep: async () => undefined },
+      pause: () => 0,
+      progress: () => undefined,
+    });
+    assert.deepEqual([result.status, result.reason, called], ['failed', DEPLOY_UNTRUSTED_REASON, 0]);
   });
 });
