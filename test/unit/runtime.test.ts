@@ -12,6 +12,7 @@ import { awaitRollout } from '../../src/runtime/rollout';
 import { readRunning, type Running } from '../../src/runtime/running';
 import { parseRepository } from '../../src/core/reference';
 import { silentLogger } from '../../src/core/log';
+import { confirmationDetailLines } from '../../src/app/text/confirmationText';
 import { DEPLOY_UNTRUSTED_REASON, redeployAndWait } from '../../src/runtime/deployStep';
 
 const A = `sha256:${'a'.repeat(64)}`;
@@ -196,5 +197,26 @@ describe('what runs: digests, recreation, the row', () => {
       progress: () => undefined,
     });
     assert.deepEqual([result.status, result.reason, called], ['failed', DEPLOY_UNTRUSTED_REASON, 0]);
+  });
+
+  it('the confirmation says the redeploy that follows the move', () => {
+    const cfg = parsePromotionConfig(
+      'image: r.example.com/shop\nenvironments:\n  - name: staging\n    tag: staging\n    runs: { docker: { labels: { app: shop } } }\n    deploy: { docker: {}, within: 2m }\n',
+    ).config!;
+    const lines = confirmationDetailLines({
+      mode: 'promotion',
+      sourceLabel: 'build 8d41e07',
+      target: cfg.environments[0]!,
+      digest: B,
+      sourceRepository: 'r.example.com/shop',
+      targetRepository: 'r.example.com/shop',
+      currentTargetDigest: A,
+      gates: [],
+      requireTypedName: false,
+      transport: 'registry',
+      transportReason: 'same registry',
+      platforms: [],
+    });
+    assert.ok(lines.includes('Then: redeploy (recreate the containers app=shop) and wait until staging runs it everywhere, within 2m'), lines.join('\n'));
   });
 });
