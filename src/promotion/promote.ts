@@ -325,16 +325,23 @@ class Promotion {
     return this.succeeded(committed.note);
   }
 
-  /** The environment's verify gates, once the target was read back holding the digest (verification.ts). */
+  /**
+   * The environment's redeploy and the wait for it (deploy:, runtime/deployStep.ts), then its verify
+   * gates (verification.ts), once the target was read back holding the digest.
+   */
   private async verifyAfterMove(moved: Ended, evaluation: Evaluation): Promise<Ended> {
     const gates = this.mode === 'promotion' ? (this.target.verify ?? []) : [];
     // A rollback is redeployed too (else the workload keeps what was rolled back), but not re-verified.
-    const redeploy = this.redeployStep(evaluation);
-    if (moved.status !== 'succeeded' || (!gates.length && !redeploy)) return moved;
+    const runtime = this.target.deploy ? this.services.runtime : undefined;
+    if (moved.status !== 'succeeded' || (!gates.length && !runtime)) return moved;
     // The move is done and verified: from here on only a recorded rollback may undo it, never restore().
     this.writing = false;
     const input = { request: this.request, digest: this.digest!, sourceRepo: this.sourceRepo };
     const context = gateContext(input, this.services, this.env, evaluation.details);
+    const redeploy = runtime
+      ? () =>
+          redeployAndWait({ target: this.target, digest: this.digest!, context, runtime, clock: realClock, pause: pauseBefore, progress: this.env.progress })
+      : undefined;
     const checked = await verifyMove(
       {
         gates,
@@ -348,15 +355,6 @@ class Promotion {
     );
     this.verification = checked.verification;
     return checked.ended;
-  }
-
-  /** deploy: the redeploy and the wait for it (runtime/deployStep.ts), when the environment has one. */
-  private redeployStep(evaluation: Evaluation): (() => Promise<GateResult>) | undefined {
-    const runtime = this.services.runtime;
-    if (!runtime || !this.target.deploy) return undefined;
-    const context = gateContext({ request: this.request, digest: this.digest!, sourceRepo: this.sourceRepo }, this.services, this.env, evaluation.details);
-    return () =>
-      redeployAndWait({ target: this.target, digest: this.digest!, context, runtime, clock: realClock, pause: pauseBefore, progress: this.env.progress });
   }
 
   private succeeded(note?: string): Ended {
