@@ -299,4 +299,25 @@ describe('what runs and the redeploy (real engine, real containers)', function (
       await receiver.stop();
     }
   });
+
+  it("the engine's container calls: all labels must match, stopping a stopped container is no error, a removed one inspects as undefined", async () => {
+    const path = uniqueRepo('shop');
+    const app = `shop-${Date.now()}`;
+    apps.push(app);
+    const { aRef } = await twoBuilds(path);
+    const one = await runContainer(svc.dockerHost, { name: `${app}-1`, image: aRef, labels: { 'imgpromo.test': app, tier: 'web' } });
+    await runContainer(svc.dockerHost, { name: `${app}-2`, image: aRef, labels: { 'imgpromo.test': app, tier: 'worker' } });
+    const engine = await connectDockerode(parseHost(svc.dockerHost, 'test'));
+    assert.deepEqual(
+      (await engine.listContainers({ 'imgpromo.test': app, tier: 'web' })).map((c) => [c.name, c.state]),
+      [[`${app}-1`, 'running']],
+    );
+    await engine.stopContainer(one);
+    await engine.stopContainer(one);
+    const stopped = (await engine.inspectContainer(one))!;
+    assert.equal(stopped.running, false);
+    assert.equal(stopped.exitCode, 137, "SIGKILL, the image's StopSignal");
+    await engine.removeContainer(one);
+    assert.equal(await engine.inspectContainer(one), undefined);
+  });
 });
