@@ -108,6 +108,23 @@ describe('image-promotion CLI: what runs and the redeploy', function () {
       ]);
       assert.match(staging.runtime!.where, /pods app=shop in shop \(fixture, 127\.0\.0\.1:\d+\)/);
       assert.ok(api.requests.some((r) => r.path === '/api/v1/namespaces/shop/pods?labelSelector=app%3Dshop'));
+
+      // A namespace the token may not read: the row says so, stderr says why, and the exit code stays the tags' (0).
+      const refused = workspace(
+        [
+          `image: ${svc.registry}/${repo}`,
+          'environments:',
+          '  - name: staging',
+          '    tag: staging',
+          '    runs:',
+          '      kubernetes: { namespace: payments, selector: app=shop }',
+          '',
+        ].join('\n'),
+      );
+      const text = await runCli(['status'], { cwd: refused, env: cliEnv(svc, { KUBECONFIG: api.kubeconfig }) });
+      assert.equal(text.code, 0, describeRun(text));
+      assert.match(text.stdout, /staging\s+staging · sha256:\w{12} · runtime unreachable/);
+      assert.match(text.stderr, /staging: what runs could not be read from pods app=shop in payments: .*pods is forbidden/);
     } finally {
       await api.stop();
     }

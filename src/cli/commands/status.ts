@@ -80,6 +80,10 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
   if (snapshot.history?.problems.length)
     out.message(`${snapshot.history.problems.length} line(s) of ${displayPath(app.history.file(workspaceDir))} could not be read and were skipped.`);
 
+  // Not a failure of the lookup (the tags were read): said, and the exit code stays the tags'.
+  for (const row of snapshot.environments)
+    if (row.running?.state === 'unreachable') out.message(`${row.env.name}: what runs could not be read from ${row.running.where}: ${row.running.reason}`);
+
   const failures = snapshot.environments
     .filter((r) => r.lookup.state === 'error')
     .map((r) => `${r.env.name}: ${r.lookup.state === 'error' ? errorMessage(r.lookup.error) : ''}`);
