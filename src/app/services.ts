@@ -28,7 +28,7 @@ import { RegistryRecords } from '../records/registryRecords';
 import { PromotionAttestations } from '../evidence/promotionAttestations';
 import { RegistryAttestations } from '../evidence/registryAttestations';
 import { EngineProvider } from './engineProvider';
-import { readRunning } from '../runtime/running';
+import { readRunning, untrustedRuntimeProblem } from '../runtime/running';
 import { runtimeServices } from '../runtime/runtimeServices';
 import { HistoryService } from './historyService';
 
@@ -65,6 +65,8 @@ export interface AppOptions {
   readonly signingKey?: () => string | undefined;
   /** Tells the person about the signing key or a missing signed attestation; default: warn. */
   readonly warnSigning?: (message: string) => void;
+  /** Whether the workspace is trusted (VS Code's Restricted Mode); absent: trusted, as the CLI is. */
+  readonly trusted?: () => boolean;
   /** How long a recreated container must run before it counts as started (tests shorten it). */
   readonly settleMs?: number;
 }
@@ -148,7 +150,9 @@ export function composeServices(options: AppOptions): AppServices {
   });
   const readRuntime: SnapshotServices['readRunning'] = (env, signal) => {
     const reader = runtime.reader(env);
-    return reader ? readRunning(reader, signal) : Promise.resolve(undefined);
+    if (!reader || !env.runs) return Promise.resolve(undefined);
+    const untrusted = options.trusted?.() === false ? untrustedRuntimeProblem(env.runs) : undefined;
+    return untrusted ? Promise.resolve({ state: 'unreachable', where: reader.where, reason: untrusted, restricted: true }) : readRunning(reader, signal);
   };
   const promotion: PromotionServices = {
     registry,

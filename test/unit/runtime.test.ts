@@ -9,7 +9,8 @@ import type { EnvironmentRow, Snapshot } from '../../src/model/snapshot';
 import { recreateSpec, sideBySideProblem } from '../../src/runtime/containerSpec';
 import { isRepository, parseRepoDigest } from '../../src/runtime/imageIds';
 import { awaitRollout } from '../../src/runtime/rollout';
-import { readRunning, type Running } from '../../src/runtime/running';
+import { readRunning, untrustedRuntimeProblem, type Running } from '../../src/runtime/running';
+import { composeServices } from '../../src/app/services';
 import { parseRepository } from '../../src/core/reference';
 import { silentLogger } from '../../src/core/log';
 import { confirmationDetailLines } from '../../src/app/text/confirmationText';
@@ -218,5 +219,43 @@ describe('what runs: digests, recreation, the row', () => {
       platforms: [],
     });
     assert.ok(lines.includes('Then: redeploy (recreate the containers app=shop) and wait until staging runs it everywhere, within 2m'), lines.join('\n'));
+  });
+
+  it('in Restricted Mode, runs is not read where the config names its own engine or sends secrets; the row says so', async () => {
+    const cfg = parsePromotionConfig(
+      [
+        'image: r.example.com/shop',
+        'environments:',
+        '  - name: a',
+        '    tag: a',
+        '    runs: { docker: { host: "ssh://deploy@attacker.example.com", labels: { app: shop } } }',
+        '  - name: b',
+        '    tag: b',
+        '    runs: { http: { url: "https://s.example.com/v", jsonPath: $.digest, headers: { Authorization: "Bearer ${env:TOKEN}" } } }',
+        '  - name: c',
+        '    tag: c',
+        '    runs: { http: { url: "http://127.0.0.1:9/v", jsonPath: $.digest } }',
+        '',
+      ].join('\n'),
+    ).config!;
+    const [a, b, c] = cfg.environments;
+    assert.match(untrustedRuntimeProblem(a!.runs!)!, /names its own engine/);
+    assert.match(untrustedRuntimeProblem(b!.runs!)!, /sends secrets/);
+    assert.equal(untrustedRuntimeProblem(c!.runs!), undefined, 'a plain GET is read, as an http gate would run');
+    const app = composeServices({
+      log: silentLogger,
+      dockerHost: () => '',
+      insecureRegistries: () => [],
+      lookupTimeoutMs: () => 1000,
+      transport: () => 'auto',
+      historyFile: () => undefined,
+      records: () => 'file',
+      warn: () => undefined,
+      trusted: () => false,
+    });
+    const running = await app.snapshotServices(undefined).readRunning!(a!);
+    assert.deepEqual(running && running.state === 'unreachable' && [running.restricted, running.reason], [true, untrustedRuntimeProblem(a!.runs!)]);
+    const r = row(B, running);
+    assert.equal(environmentDescriptionParts(r.row, r.snapshot.builds).join(' · '), 'staging · 8d41e07 · what runs: not read in Restricted Mode');
   });
 });

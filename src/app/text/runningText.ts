@@ -23,7 +23,7 @@ export function runningText(row: EnvironmentRow, builds?: BuildsResult): Running
   if (!running) return undefined;
   const tag = row.lookup.state === 'present' ? row.lookup.digest : null;
   const verdict = runtimeVerdict(running, tag);
-  if (running.state === 'unreachable') return { text: 'runtime unreachable', verdict };
+  if (running.state === 'unreachable') return { text: running.restricted ? 'what runs: not read in Restricted Mode' : 'runtime unreachable', verdict };
   const total = running.instances.length;
   if (!total) return { text: 'nothing runs', agrees: false, verdict };
   const label = (digest: string | null): string => (digest ? buildLabel({ tag: buildTagOf(builds, digest) }, digest) : 'an unknown image');
