@@ -37,8 +37,12 @@ export interface ConnectionOptions {
   readonly trust?: () => TrustSetting | undefined;
 }
 
-/** Parallel requests to one registry share at most this many connections (a refresh's 20 lookups queue on them). */
-const CONNECTIONS_PER_ORIGIN = 8;
+/**
+ * Parallel requests to one registry share at most this many connections. A refresh sends its
+ * lookups, tag list and record reads side by side (10 environments with records: 21 requests):
+ * with 8 they queued in three waves of round trips. HTTP/2 registries multiplex them on one.
+ */
+const CONNECTIONS_PER_ORIGIN = 32;
 const KEEP_ALIVE_MS = 30_000;
 /** A proxy that accepts the connection but never answers the CONNECT. */
 const TUNNEL_TIMEOUT_MS = 30_000;
