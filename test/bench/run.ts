@@ -89,7 +89,7 @@ async function main(): Promise<void> {
         const core = benchCore(svc);
         const ctx = { svc, profile, a: ra, b: rb, aUrl: a.url, core, sources };
         const specs: CaseSpec[] = [
-          ...refresh.map((r) => refreshCase(r, ra, core, profile)),
+          ...refresh.map((r) => refreshCase(r, ra, svc, profile)),
           ...(wantedCases.has('same') ? [sameRepoCase(ctx, 'small'), sameRepoCase(ctx, 'large')] : []),
           ...(wantedCases.has('local') ? [localImageCase(ctx)] : []),
           ...(wantedCases.has('index') ? [indexCase(ctx, 'same'), indexCase(ctx, 'cross')] : []),
