@@ -10,6 +10,7 @@ import { DockerConfigCredentials, dockerConfigDir } from '../credentials/dockerC
 import { cachedGitHistory } from '../builds/gitHistory';
 import { DetailsStore } from '../images/detailsStore';
 import { ImageDetailsCache } from '../images/imageDetails';
+import { LastRows } from '../model/lastRows';
 import type { EngineStatus, SnapshotServices } from '../model/snapshot';
 import type { PromotionServices } from '../promotion/promote';
 import { TargetLocks } from '../promotion/targetLocks';
@@ -109,6 +110,8 @@ export function composeServices(options: AppOptions): AppServices {
   const registry = recordingBlobLocations(new HttpRegistryClient({ ...transport, credentials }), blobLocations);
   const store = options.detailsFile ? new DetailsStore({ file: options.detailsFile, log }) : undefined;
   const details = new ImageDetailsCache(registry, undefined, store);
+  // The trees' last rows, beside the details: a new session starts with them instead of an empty view.
+  const lastRows = new LastRows({ ...(options.detailsFile ? { file: join(dirname(options.detailsFile), 'last-rows.json') } : {}), log });
   const gitHistory = cachedGitHistory(options.workspaceDir ?? (() => undefined));
   const engines = new EngineProvider(options.dockerHost, log);
   const describe: PromotionServices['describe'] = (repo, digest, signal) => details.get(repo, digest, signal);
@@ -179,6 +182,7 @@ export function composeServices(options: AppOptions): AppServices {
       log,
       checkEngine,
       readRecords,
+      lastRows,
       ...(readHistory ? { readHistory } : {}),
     }),
   };

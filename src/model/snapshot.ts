@@ -12,6 +12,7 @@ import type { HistoryContents } from '../history/historyStore';
 import { firstArrivals, isDrift } from '../history/queries';
 import { disagreement } from '../history/teamHistory';
 import type { RecordsRead, RefreshRecordsContext } from '../records/refreshRecords';
+import type { LastRows, RememberedRows } from './lastRows';
 import { ageLookup, relationOf, type AgeOf, type Relation } from './relations';
 
 export type Lookup =
@@ -48,6 +49,8 @@ export interface Snapshot {
   readonly durationMs: number;
   /** What this snapshot asked the registry (environments and builds). */
   readonly requests?: Readonly<RequestCounts>;
+  /** The rows an earlier refresh (an earlier session) showed, drawn until this session's first refresh answers (lastRows.ts). */
+  readonly remembered?: boolean;
 }
 
 export interface SnapshotServices {
@@ -64,6 +67,8 @@ export interface SnapshotServices {
   readonly concurrency?: number;
   readonly checkEngine?: (signal?: AbortSignal) => Promise<EngineStatus>;
   readonly readHistory?: () => Promise<HistoryContents | undefined>;
+  /** The rows the last refresh showed, kept across sessions: the trees start with them. */
+  readonly lastRows?: LastRows;
   /** Reads the registry's promotion records of the digests the environments hold, from the refresh's start (refreshRecords.ts). */
   readonly readRecords?: (environments: readonly EnvironmentConfig[], context: RefreshRecordsContext, signal?: AbortSignal) => RecordsRead;
 }
@@ -147,6 +152,12 @@ export async function takeSnapshot(
     `refresh: ${config.environments.length} environments, ${summary} in ${snapshot.durationMs} ms; requests: ${describeCounts(counts)}`,
   );
   return snapshot;
+}
+
+/** The rows an earlier refresh showed, as a snapshot marked `remembered` (no history: the relations are the tags' alone). */
+export function rememberedSnapshot(config: PromotionConfig, rows: RememberedRows): Snapshot {
+  const none = { heads: 0, manifestGets: 0, blobGets: 0, tagLists: 0, referrerLists: 0, roundTrips: 0 };
+  return { ...compose(config, rows.lookups, rows.builds, undefined, undefined, rows.takenAt, none), durationMs: 0, remembered: true };
 }
 
 /** Remembers the tag lists read through it, by repository, for the records (a registry without the referrers API lists a digest's records under a tag). */
