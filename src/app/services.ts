@@ -112,6 +112,7 @@ export function composeServices(options: AppOptions): AppServices {
   const details = new ImageDetailsCache(registry, undefined, store);
   // The trees' last rows, beside the details: a new session starts with them instead of an empty view.
   const lastRows = new LastRows({ ...(options.detailsFile ? { file: join(dirname(options.detailsFile), 'last-rows.json') } : {}), log });
+  void lastRows.load(); // now, while the front end reads its config: in memory by the time a tree can draw them
   const gitHistory = cachedGitHistory(options.workspaceDir ?? (() => undefined));
   const engines = new EngineProvider(options.dockerHost, log);
   const describe: PromotionServices['describe'] = (repo, digest, signal) => details.get(repo, digest, signal);

@@ -45,6 +45,7 @@ interface Entry {
 export class LastRows {
   private readonly entries = new Map<string, Entry>();
   private loaded: Promise<void> | undefined;
+  private fileRead = false;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: LastRowsOptions = {}) {}
@@ -52,6 +53,21 @@ export class LastRows {
   /** The rows last shown for this config file, if they are of this config's shape. Never throws. */
   async get(file: string, config: PromotionConfig): Promise<RememberedRows | undefined> {
     await this.load();
+    return this.rowsOf(file, config);
+  }
+
+  /** As `get`, at once: 'not-read' until the file has been read (`load`). */
+  peek(file: string, config: PromotionConfig): RememberedRows | undefined | 'not-read' {
+    return this.fileRead ? this.rowsOf(file, config) : 'not-read';
+  }
+
+  /** Reads the file once (call it early: at activation, so the rows are in memory when the config is); later calls wait for that read. Never throws. */
+  load(): Promise<void> {
+    this.loaded ??= this.read().finally(() => (this.fileRead = true));
+    return this.loaded;
+  }
+
+  private rowsOf(file: string, config: PromotionConfig): RememberedRows | undefined {
     const entry = this.entries.get(file);
     if (!entry || entry.shape !== shapeOf(config) || entry.environments.length !== config.environments.length) return undefined;
     return {
@@ -105,11 +121,6 @@ export class LastRows {
       ),
     );
     await this.writing;
-  }
-
-  private load(): Promise<void> {
-    this.loaded ??= this.read();
-    return this.loaded;
   }
 
   private async read(): Promise<void> {

@@ -2,6 +2,7 @@
 // Refreshes are coalesced (one running, at most one queued) and results of a stale config dropped.
 import type { ConfigDiagnostic, PromotionConfig } from '../config/types';
 import type { Logger } from '../core/log';
+import type { RememberedRows } from './lastRows';
 import { rememberedSnapshot, takeSnapshot, type Snapshot, type SnapshotServices } from './snapshot';
 
 export type ConfigState =
@@ -71,23 +72,34 @@ export class PromotionModel {
     this.remembered = undefined;
     this.fire();
     if (state.kind !== 'ready') return;
-    void this.refresh();
+    // Drawn before the refresh starts (its first steps load modules and open connections on this thread).
     void this.showLastRows(state);
+    void this.refresh();
   }
 
-  /** The rows the last refresh of this config showed, at once (read from disk beside the details cache), until the fresh ones arrive. */
-  private async showLastRows(state: Extract<ConfigState, { kind: 'ready' }>): Promise<void> {
+  /** The rows the last refresh of this config showed (read from disk beside the details cache at activation), until the fresh ones arrive. */
+  private showLastRows(state: Extract<ConfigState, { kind: 'ready' }>): Promise<void> {
+    const lastRows = this.services.lastRows;
+    if (!lastRows) return Promise.resolve();
+    const show = (rows: RememberedRows | undefined): void => {
+      if (!rows || generation !== this.generation || this.current || this.partial) return;
+      this.remembered = rememberedSnapshot(state.config, rows);
+      if (!this.rememberedShown) {
+        this.rememberedShown = true;
+        this.services.log.info(
+          `start-up: ${rows.lookups.length} remembered environment rows shown ${Date.now() - this.createdAt} ms after activation, marked as refreshing (the config ready after ${(this.configReadyAt ?? Date.now()) - this.createdAt} ms; rows as of ${new Date(rows.takenAt).toISOString()})`,
+        );
+      }
+      this.fire();
+    };
     const generation = this.generation;
-    const rows = await this.services.lastRows?.get(state.file, state.config);
-    if (!rows || generation !== this.generation || this.current || this.partial) return;
-    this.remembered = rememberedSnapshot(state.config, rows);
-    if (!this.rememberedShown) {
-      this.rememberedShown = true;
-      this.services.log.info(
-        `start-up: ${rows.lookups.length} remembered environment rows shown ${Date.now() - this.createdAt} ms after activation, marked as refreshing (as of ${new Date(rows.takenAt).toISOString()})`,
-      );
+    // At once when the file has been read (it is, by the time a config is parsed); else when it is.
+    const now = lastRows.peek(state.file, state.config);
+    if (now !== 'not-read') {
+      show(now);
+      return Promise.resolve();
     }
-    this.fire();
+    return lastRows.get(state.file, state.config).then(show);
   }
 
   /** Takes a new snapshot; a call during a refresh runs once more after it, however many callers asked. */
