@@ -12,7 +12,7 @@ export interface RequestCounts {
   blobGets: number;
   /** Tag listings (each follows its pages itself: ~1 request per 1,000 tags). */
   tagLists: number;
-  /** Referrers API listings (records of a digest). */
+  /** Referrers listings (records of a digest): the referrers API, or the `sha256-<hex>` index of a registry without it. */
   referrerLists: number;
   /** Sequential round trips: one starts when a call begins while none is in flight (calls side by side count once). */
   roundTrips: number;
@@ -36,7 +36,8 @@ export function countingRegistry(inner: RegistryClient): { readonly registry: Re
       if (typeof value !== 'function') return value;
       const kind = typeof property === 'string' ? COUNTED[property] : undefined;
       return (...args: unknown[]): unknown => {
-        if (kind) counts[kind]++;
+        if (kind === 'manifestGets' && typeof args[1] === 'string' && args[1].startsWith('sha256-')) counts.referrerLists++;
+        else if (kind) counts[kind]++;
         const result = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!(result instanceof Promise)) return result;
         if (inFlight++ === 0) counts.roundTrips++;
