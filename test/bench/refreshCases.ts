@@ -98,7 +98,7 @@ export function refreshCase(r: RefreshRepo, route: Route, svc: TestServices, pro
   const cliRounds = r.builds > 50 ? (profile.rttMs > 0 ? 0 : 1) : profile.rttMs >= 150 ? 2 : undefined;
   return {
     name: `refresh ${r.environments} + ${r.builds}, details cached`,
-    rounds: r.builds > 50 ? 3 : 5,
+    rounds: 5,
     ...(cliRounds !== undefined ? { note: `sequential CLI: ${cliRounds || 'no'} round${cliRounds === 1 ? '' : 's'} on this profile` } : {}),
     ours: {
       label: 'ours',
