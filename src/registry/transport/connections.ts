@@ -42,7 +42,7 @@ export interface ConnectionOptions {
  * lookups, tag list and record reads side by side (10 environments with records: 21 requests):
  * with 8 they queued in three waves of round trips. HTTP/2 registries multiplex them on one.
  */
-const CONNECTIONS_PER_ORIGIN = 32;
+export const CONNECTIONS_PER_ORIGIN = 32;
 /**
  * How long an idle connection is kept (a server that says less in `Keep-Alive` is believed). Longer
  * than the views' default refresh interval (60 s): at 30 s every automatic refresh opened its
