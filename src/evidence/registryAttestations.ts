@@ -63,8 +63,12 @@ export class RegistryAttestations {
   async add(repo: Repository, digest: string, envelope: Buffer, predicateType: string, signal?: AbortSignal): Promise<void> {
     const { registry, log } = this.options;
     const layer = envelopeLayer(envelope, predicateType);
-    if (!(await registry.blobExists(repo, layer.digest, signal)))
-      await registry.uploadBlob(repo, layer.digest, layer.size, onceChunk(envelope), signal ? { signal } : {});
+    const upload = (blobDigest: string, bytes: Buffer): Promise<void> =>
+      registry.uploadBlob(repo, blobDigest, bytes.length, onceChunk(bytes), signal ? { signal } : {});
+    // A signed envelope holds a fresh record (its id, its time): never already there, so no HEAD first.
+    // Its upload runs beside the first read of the tag and the config's upload; the manifest waits for it.
+    const uploaded = upload(layer.digest, envelope);
+    uploaded.catch(() => undefined); // awaited in write(); not an unhandled rejection meanwhile
     const tag = attestationTag(digest);
     await updateSharedTag({
       name: 'attestation',
@@ -80,8 +84,8 @@ export class RegistryAttestations {
             `${repositoryName(repo)}:${tag} already has ${existing.length} attestations; none is added past ${MAX_ATTESTATION_LAYERS}`,
           );
         const next = attestationManifest([...existing, layer]);
-        if (!(await registry.blobExists(repo, next.config.digest, signal)))
-          await registry.uploadBlob(repo, next.config.digest, next.config.bytes.length, onceChunk(next.config.bytes), signal ? { signal } : {});
+        // The config lists every layer's digest: new whenever the layers are, so uploaded without a HEAD.
+        await Promise.all([uploaded, upload(next.config.digest, next.config.bytes)]);
         await registry.writeManifest(repo, tag, next.manifest, signal);
       },
       listed: async () => (await this.layers(repo, tag, signal)).some((l) => l.digest === layer.digest),
