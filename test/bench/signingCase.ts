@@ -66,8 +66,6 @@ export function signingCase(ctx: PromotionContext): CaseSpec {
   const { repo, layer } = ctx.sources.small;
   const dir = makeTempDir('bench-signing');
   const keys = p256KeyFiles(dir, 'promotion');
-  // The CLI's cache folder (where blobs were seen) inside the bench's own temp dir, never the user's.
-  process.env.XDG_CACHE_HOME = join(dir, 'cache');
   const workspace = (signed: boolean): string => {
     const folder = join(dir, signed ? 'signed' : 'unsigned');
     mkdirSync(folder, { recursive: true });
@@ -91,12 +89,14 @@ export function signingCase(ctx: PromotionContext): CaseSpec {
         counting.reset();
         const said: string[] = [];
         const out = new Output(true, false, { stdout: sink(said), stderr: sink(said) });
-        // As `image-promotion promote development --build <tag> [--signing-key promotion.key]` in CI.
-        const env = ctx.svc.clientEnv(process.env);
-        Object.assign(process.env, { DOCKER_HOST: env.DOCKER_HOST, DOCKER_CONFIG: env.DOCKER_CONFIG });
-        const cli = await openContext({ config: files[signed ? 'signed' : 'unsigned'], ...(signed ? { signingKey: keys.privateFile } : {}) }, out);
-        const interrupt = { signal: new AbortController().signal, interrupted: () => false, dispose: () => undefined };
-        const code = await promoteCommand(cli, 'development', { build: build.tag }, { yes: true, approvedBy: undefined, interactive: false }, interrupt);
+        // As `image-promotion promote development --build <tag> [--signing-key promotion.key]` in CI: the
+        // harness's engine and Docker config, the CLI's cache (where blobs were seen) in the bench's temp dir.
+        const harness = ctx.svc.clientEnv(process.env);
+        const code = await withEnv({ DOCKER_HOST: harness.DOCKER_HOST, DOCKER_CONFIG: harness.DOCKER_CONFIG, XDG_CACHE_HOME: join(dir, 'cache') }, async () => {
+          const cli = await openContext({ config: files[signed ? 'signed' : 'unsigned'], ...(signed ? { signingKey: keys.privateFile } : {}) }, out);
+          const interrupt = { signal: new AbortController().signal, interrupted: () => false, dispose: () => undefined };
+          return promoteCommand(cli, 'development', { build: build.tag }, { yes: true, approvedBy: undefined, interactive: false }, interrupt);
+        });
         if (code !== EXIT.ok) throw new Error(`promote exited ${code}: ${said.join('').slice(0, 2000)}`);
         return { roundTrips: counting.roundTrips(), calls: [...counting.calls] };
       },
@@ -117,6 +117,23 @@ export function signingCase(ctx: PromotionContext): CaseSpec {
     ours: side(true),
     peers: [side(false)],
   };
+}
+
+/** Runs `act` with these variables set in this process, as the CLI reads them; puts the old values back after. */
+async function withEnv<T>(vars: Record<string, string | undefined>, act: () => Promise<T>): Promise<T> {
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const set = (values: Record<string, string | undefined>): void => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  set(vars);
+  try {
+    return await act();
+  } finally {
+    set(before);
+  }
 }
 
 /** What the CLI printed, kept to say why a run failed. */
