@@ -7,6 +7,7 @@ import type { Logger } from '../core/log';
 import { repositoryName, type Repository } from '../core/reference';
 import type { RegistryClient } from '../registry/registryClient';
 import { onceChunk, updateSharedTag } from '../registry/sharedTag';
+import { mapLimit } from '../model/mapLimit';
 import {
   ANNOTATION_PREDICATE_TYPE,
   attestationLayers,
@@ -47,6 +48,9 @@ export interface ReadLayers {
   /** No such tag at all. */
   readonly absent: boolean;
 }
+
+/** Blobs of one tag read at once at most. */
+const BLOBS_AT_ONCE = 8;
 
 /** cosign's SIGNATURE_SPEC: one layer per signature, the signed payload as its blob. */
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
@@ -133,15 +137,15 @@ export class RegistryAttestations {
     const maxBytes = this.options.maxEnvelopeBytes ?? 256 * 1024;
     const ours = parsed.filter(accept).reverse();
     if (ours.length > max) skipped.push(`${ours.length - max} older layers past the ${max} read`);
+    // Side by side (a few at a time), in order: a digest promoted through three environments has three.
+    const read = await mapLimit(ours.slice(0, max), BLOBS_AT_ONCE, async (layer) =>
+      layer.size > maxBytes ? { layer, declared: true as const } : { layer, bytes: await this.readBlob(repo, layer.digest, maxBytes, signal) },
+    );
     const layers: { descriptor: LayerDescriptor; bytes: Buffer }[] = [];
-    for (const layer of ours.slice(0, max)) {
-      if (layer.size > maxBytes) {
-        skipped.push(`${layer.digest}: ${layer.size} bytes, more than ${maxBytes}`);
-        continue;
-      }
-      const bytes = await this.readBlob(repo, layer.digest, maxBytes, signal);
-      if (bytes) layers.push({ descriptor: layer, bytes });
-      else skipped.push(`${layer.digest}: more than ${maxBytes} bytes`);
+    for (const r of read) {
+      if ('declared' in r) skipped.push(`${r.layer.digest}: ${r.layer.size} bytes, more than ${maxBytes}`);
+      else if (r.bytes) layers.push({ descriptor: r.layer, bytes: r.bytes });
+      else skipped.push(`${r.layer.digest}: more than ${maxBytes} bytes`);
     }
     return { layers, skipped, absent: false };
   }

@@ -19,6 +19,7 @@ import { runPromotion } from '../../src/app/runPromotion';
 import { PromotionRecords } from '../../src/records/promotionRecords';
 import { RegistryRecords } from '../../src/records/registryRecords';
 import { promotionYaml } from '../fixtures/promotionYaml';
+import { countingRegistry } from './countingRegistry';
 import { p256KeyFiles } from '../evidence/keyFiles';
 import { config as parseConfig, env, environmentFor, makeCore, MemoryLog, ScriptedPrompts } from './support';
 
@@ -90,7 +91,7 @@ describe('signed promotion attestations in the registry', function () {
     svc = await sharedServices();
   });
 
-  it('adds a signed DSSE layer to sha256-<hex>.att beside the attestations already there; Node crypto verifies it', async () => {
+  it('adds a signed DSSE layer to sha256-<hex>.att beside the attestations already there; Node crypto verifies it; reads them back side by side', async () => {
     const repo = uniqueRepo();
     const build = await pushImage(svc.registryUrl, repo, 'a7e5700');
     const foreign = await pushForeignAttestation(svc.registryUrl, repo, build.digest);
@@ -147,6 +148,16 @@ describe('signed promotion attestations in the registry', function () {
         ['production', true],
       ],
     );
+
+    // Read back by the code a row, verify and the gates use: the .att manifest, then its envelopes side by side.
+    const counting = countingRegistry(client());
+    const read = await new RegistryAttestations({ registry: counting.registry, log }).read(
+      { registry: svc.registry, path: repo },
+      build.digest,
+      RECORD_PREDICATE_TYPE,
+    );
+    assert.equal(read.envelopes.length, 2);
+    assert.equal(counting.roundTrips(), 2, counting.calls.join('\n'));
   });
 
   it('another writer replacing the .att tag between our read and our PUT: our layer is added again, theirs kept', async () => {
