@@ -78,11 +78,12 @@ describe('signed word of an Environments row (SignedChains)', function () {
     chains.seen({});
     assert.deepEqual(await words(), ['signed', 'unsigned: no attestation into production']);
     assert.ok(changes >= 1);
-    // staging's chain and production's read development, staging and production: each .att once
-    // per check, the two checks side by side.
+    // staging's chain and production's read development, staging and production: each .att once per
+    // check, every link of a check side by side (one round for the manifests, one for their envelopes;
+    // one link after another would be 6 for production's chain alone).
     const attReads = counting.calls.filter((c) => c.startsWith('getManifest') && c.endsWith('.att'));
     assert.equal(attReads.length, 5, counting.calls.join('\n'));
-    assert.ok(counting.roundTrips() <= 3, `${counting.roundTrips()} round trips:\n${counting.calls.join('\n')}`);
+    assert.ok(counting.roundTrips() <= 4, `${counting.roundTrips()} round trips:\n${counting.calls.join('\n')}`);
 
     // Without a refresh, nothing is asked again.
     counting.reset();
