@@ -46,8 +46,7 @@ export function signedChainWord(result: ChainResult): string {
 
 interface RowState {
   readonly word: string;
-  readonly signed: boolean;
-  /** The refresh it was computed in: a row not signed is checked again at the next one. */
+  /** The refresh it was computed in: the row is checked again at the next one. */
   readonly generation: number;
 }
 
@@ -55,10 +54,10 @@ const MAX_ENTRIES = 500;
 
 /**
  * The Environments rows' signed state, known without making a refresh wait: a row shows what was
- * last found and is checked in the background when unknown or, unless signed, after each refresh
- * (an attestation may have been added since). A digest's attestations change only by additions, so
- * a valid link (this digest, into this environment, by these keys) is kept and never read again:
- * a refresh of signed rows reads the key files and asks the registry nothing.
+ * last found and is checked again in the background after each refresh (an attestation may have been
+ * added, a key file replaced). A digest's attestations change only by additions, so a valid link (this
+ * digest, into this environment, by these keys) is kept and never read again: a refresh of signed rows
+ * reads the key files and asks the registry nothing; a row not signed reads only its missing links.
  */
 export class SignedChains {
   private readonly rows = new Map<string, RowState>();
@@ -73,7 +72,7 @@ export class SignedChains {
     private readonly changed: () => void,
   ) {}
 
-  /** The rows drawn come from `snapshot`: when it is a new one (a refresh), rows not signed are checked again. */
+  /** The rows drawn come from `snapshot`: when it is a new one (a refresh), rows are checked again. */
   seen(snapshot: object): void {
     if (snapshot === this.lastSeen) return;
     this.lastSeen = snapshot;
@@ -89,7 +88,7 @@ export class SignedChains {
     const chain = config.environments.slice(0, end + 1);
     const key = [workspaceDir, files.join('\n'), ...chain.map(linkPlace), digest].join('\u0000');
     const known = this.rows.get(key);
-    const due = !known || (!known.signed && known.generation < this.generation);
+    const due = !known || known.generation < this.generation;
     if (due && !this.checking.has(key)) {
       this.checking.add(key);
       const generation = this.generation;
@@ -108,7 +107,7 @@ export class SignedChains {
   }
 
   /** Every link of the chain read side by side, each valid one remembered. Never throws. */
-  private async check(keyFiles: readonly string[], chain: readonly EnvironmentConfig[], digest: string): Promise<{ word: string; signed: boolean }> {
+  private async check(keyFiles: readonly string[], chain: readonly EnvironmentConfig[], digest: string): Promise<{ word: string }> {
     try {
       const keys = await Promise.all(keyFiles.map((f) => loadVerifyingKey(f)));
       const key = anyOfKeys(keys);
@@ -124,11 +123,10 @@ export class SignedChains {
         }),
       );
       const broken = links.find((l) => l.problem);
-      const word = signedChainWord({ digest, links, ...(broken ? { broken } : {}) });
-      return { word, signed: !broken };
+      return { word: signedChainWord({ digest, links, ...(broken ? { broken } : {}) }) };
     } catch (error) {
       this.deps.log.debug(`signatures of ${digest} not checked: ${errorMessage(error)}`);
-      return { word: 'signatures not checked', signed: false };
+      return { word: 'signatures not checked' };
     }
   }
 }

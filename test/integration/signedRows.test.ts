@@ -2,7 +2,7 @@
 // Distribution registry: known after a background check, every link read side by side, a signed row
 // never read again, a row not signed read again after a refresh (an attestation may have been added).
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignedChains } from '../../src/app/signedChain';
 import { silentLogger } from '../../src/core/log';
@@ -25,7 +25,7 @@ describe('signed word of an Environments row (SignedChains)', function () {
     svc = await sharedServices();
   });
 
-  it('reads the links side by side once; a signed row asks nothing after a refresh, a row not signed asks again and sees the new attestation', async () => {
+  it('reads the links side by side once; after a refresh a signed row asks the registry nothing, a row not signed reads its missing link, a replaced key file shows', async () => {
     const repo = uniqueRepo();
     const build = await pushImage(svc.registryUrl, repo, 'b0e5001');
     const dir = makeTempDir('signed-rows');
@@ -103,5 +103,12 @@ describe('signed word of an Environments row (SignedChains)', function () {
       [`getManifest ${repo} sha256-${build.digest.slice(7)}.att`],
       'only the link that was missing is read',
     );
+
+    // The key file replaced by another key: after a refresh the rows say so (valid links are kept per key).
+    writeFileSync(join(dir, 'promotion.pub'), readFileSync(p256KeyFiles(dir, 'other').publicFile));
+    chains.seen({});
+    const expected = 'unsigned: no valid attestation into development';
+    for (let i = 0; i < 100 && chains.word(cfg, dir, 'staging', build.digest) !== expected; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(chains.word(cfg, dir, 'staging', build.digest), expected);
   });
 });
