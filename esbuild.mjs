@@ -66,6 +66,19 @@ const lazySsh = replaceModule(
 const ssh2Client = replaceModule('ssh2-client', 'ssh2', /[\\/]docker-modem[\\/]lib$/, 'module.exports = { Client: require("ssh2/lib/client.js") };');
 
 /**
+ * bcrypt-pbkdf (ssh2: encrypted OpenSSH keys) pins tweetnacl 0.14 for its SHA-512 alone
+ * (`lowlevel.crypto_hash`, the same function in 1.0); the project has tweetnacl 1.0.3 (cosign's
+ * encrypted keys). One copy in the bundles, not two (33 KiB minified):
+ * test/unit/oneTweetnacl.test.ts decrypts an ssh-keygen key through bcrypt-pbkdf on 1.0.3.
+ */
+const oneTweetnacl = {
+  name: 'one-tweetnacl',
+  setup(build) {
+    build.onResolve({ filter: /^tweetnacl$/ }, (args) => (/[\\/]bcrypt-pbkdf$/.test(args.resolveDir) ? { path: require.resolve('tweetnacl') } : undefined));
+  },
+};
+
+/**
  * `import … from 'undici'` loads undici's index, which builds everything it exports: WebSocket,
  * EventSource, the Cache API, mocks, cookies. The core imports only the Agent, ProxyAgent and
  * fetch; give it those, wired as undici's index wires them (the request API on every dispatcher:
@@ -153,7 +166,17 @@ const extension = {
   sourcemap: !production,
   sourcesContent: false,
   metafile: true,
-  plugins: [noBuildKitSession, noBuildKitProgress, lazySsh, ssh2Client, undiciParts, noKubernetesApi, kubernetesHeaders, generatedSchemaValidator],
+  plugins: [
+    noBuildKitSession,
+    noBuildKitProgress,
+    lazySsh,
+    ssh2Client,
+    oneTweetnacl,
+    undiciParts,
+    noKubernetesApi,
+    kubernetesHeaders,
+    generatedSchemaValidator,
+  ],
   logLevel: 'warning',
 };
 
@@ -190,6 +213,7 @@ const LEFT_OUT = [
   [/[\\/]ssh2[\\/]lib[\\/]server\.js$/, "ssh2's server"],
   [/[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]gen[\\/]/, 'the generated Kubernetes API (use KubeConfig from @kubernetes/client-node/dist/config.js)'],
   [/[\\/]node-fetch[\\/]/, 'node-fetch (Node has fetch and Headers)'],
+  [/[\\/]bcrypt-pbkdf[\\/]node_modules[\\/]tweetnacl[\\/]/, "a second tweetnacl (bcrypt-pbkdf's 0.14: see one-tweetnacl)"],
 ];
 
 function assertLeftOut(file, metafile) {
