@@ -107,6 +107,21 @@ export { Agent, ProxyAgent, fetch };
 `,
 );
 
+const kubernetesDist = /[\\/]@kubernetes[\\/]client-node[\\/]dist$/;
+/**
+ * Of @kubernetes/client-node the runtime uses only KubeConfig (src/runtime/kubernetesApi.ts: the
+ * kubeconfig, its contexts, certificates, tokens and exec plugins) and makes its one request itself.
+ * Its config module imports the generated API (every resource's model, ~900 KiB) for makeApiClient
+ * alone, and node-fetch for a Headers class Node has built in: leave both out.
+ */
+const noKubernetesApi = replaceModule(
+  'kubernetes-gen-stub',
+  './gen/index.js',
+  kubernetesDist,
+  'export function createConfiguration() { throw new Error("the generated Kubernetes API is not part of this bundle"); } export class ServerConfiguration {}',
+);
+const kubernetesHeaders = replaceModule('kubernetes-fetch-stub', 'node-fetch', kubernetesDist, 'export const Headers = globalThis.Headers;');
+
 /**
  * The config's JSON Schema validator, generated now rather than compiled by ajv when the bundle loads
  * (that compile was half of loading the extension). src/config/schemaCompiler.ts holds the options
@@ -151,7 +166,17 @@ const extension = {
   sourcemap: !production,
   sourcesContent: false,
   metafile: true,
-  plugins: [noBuildKitSession, noBuildKitProgress, lazySsh, ssh2Client, oneTweetnacl, undiciParts, generatedSchemaValidator],
+  plugins: [
+    noBuildKitSession,
+    noBuildKitProgress,
+    lazySsh,
+    ssh2Client,
+    oneTweetnacl,
+    undiciParts,
+    noKubernetesApi,
+    kubernetesHeaders,
+    generatedSchemaValidator,
+  ],
   logLevel: 'warning',
 };
 
@@ -186,6 +211,8 @@ const LEFT_OUT = [
   [/[\\/]undici[\\/]index\.js$/, "undici's index (import only Agent, ProxyAgent and fetch from 'undici', or add to undici-parts)"],
   [/[\\/](protobufjs|@grpc)[\\/]/, "dockerode's BuildKit support"],
   [/[\\/]ssh2[\\/]lib[\\/]server\.js$/, "ssh2's server"],
+  [/[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]gen[\\/]/, 'the generated Kubernetes API (use KubeConfig from @kubernetes/client-node/dist/config.js)'],
+  [/[\\/]node-fetch[\\/]/, 'node-fetch (Node has fetch and Headers)'],
   [/[\\/]bcrypt-pbkdf[\\/]node_modules[\\/]tweetnacl[\\/]/, "a second tweetnacl (bcrypt-pbkdf's 0.14: see one-tweetnacl)"],
 ];
 

@@ -28,6 +28,8 @@ import { RefreshRecords, type HeldDigests } from '../records/refreshRecords';
 import { PromotionAttestations } from '../evidence/promotionAttestations';
 import { RegistryAttestations } from '../evidence/registryAttestations';
 import { EngineProvider } from './engineProvider';
+import { readRunning, untrustedRuntimeProblem } from '../runtime/running';
+import { runtimeServices } from '../runtime/runtimeServices';
 import { HistoryService } from './historyService';
 
 /** What a front end decides (VS Code: its settings; the CLI: flags). Functions: settings change live. */
@@ -63,6 +65,10 @@ export interface AppOptions {
   readonly signingKey?: () => string | undefined;
   /** Tells the person about the signing key or a missing signed attestation; default: warn. */
   readonly warnSigning?: (message: string) => void;
+  /** Whether the workspace is trusted (VS Code's Restricted Mode); absent: trusted, as the CLI is. */
+  readonly trusted?: () => boolean;
+  /** How long a recreated container must run before it counts as started (tests shorten it). */
+  readonly settleMs?: number;
 }
 
 export type { HeldDigests } from '../records/refreshRecords';
@@ -138,6 +144,18 @@ export function composeServices(options: AppOptions): AppServices {
       signal,
     ).merge(file, environments);
   const registryAttestations = new RegistryAttestations({ registry, log });
+  const runtime = runtimeServices({
+    engineAt: (host) => engines.containers(host),
+    hostLabel: (host) => engines.describe(host),
+    credentials,
+    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+  });
+  const readRuntime: SnapshotServices['readRunning'] = (env, signal) => {
+    const reader = runtime.reader(env);
+    if (!reader || !env.runs) return Promise.resolve(undefined);
+    const untrusted = options.trusted?.() === false ? untrustedRuntimeProblem(env.runs) : undefined;
+    return untrusted ? Promise.resolve({ state: 'unreachable', where: reader.where, reason: untrusted, restricted: true }) : readRunning(reader, signal);
+  };
   const promotion: PromotionServices = {
     registry,
     attestations: (env, digest, type, signal) => registryAttestations.read(env.repository, digest, type, signal),
@@ -152,6 +170,7 @@ export function composeServices(options: AppOptions): AppServices {
     log,
     transport: options.transport,
     blobLocations,
+    runtime,
     ...(options.now ? { now: options.now } : {}),
   };
   return {
@@ -184,6 +203,7 @@ export function composeServices(options: AppOptions): AppServices {
       checkEngine,
       readRecords,
       lastRows,
+      readRunning: readRuntime,
       ...(readHistory ? { readHistory } : {}),
     }),
   };

@@ -3,14 +3,17 @@ import { errorMessage } from '../core/errors';
 import type { BuildsResult, EnvironmentRow } from '../model/snapshot';
 import { environmentWindow, windowRowText } from '../model/windows';
 import { buildLabel, buildTagOf } from './text/buildLabel';
+import { runningText, runtimeStateOf } from './text/runningText';
 
 /** One word for scripts: the row's state. */
-export type EnvironmentState = 'in-step' | 'behind' | 'ahead' | 'differs' | 'empty' | 'error' | 'drift' | 'present';
+export type EnvironmentState = 'in-step' | 'behind' | 'ahead' | 'differs' | 'empty' | 'error' | 'drift' | 'not-redeployed' | 'not-running' | 'present';
 
 export function environmentState(row: EnvironmentRow): EnvironmentState {
   if (row.lookup.state === 'error') return 'error';
   if (row.lookup.state === 'absent') return 'empty';
   if (row.drift) return 'drift';
+  const runtime = runtimeStateOf(row);
+  if (runtime === 'not-redeployed' || runtime === 'not-running') return runtime;
   if (row.relation === 'in-step' || row.relation === 'behind' || row.relation === 'ahead' || row.relation === 'differs') return row.relation;
   return 'present';
 }
@@ -36,10 +39,12 @@ export function relationText(row: EnvironmentRow): string | undefined {
 export function environmentDescriptionParts(row: EnvironmentRow, builds?: BuildsResult, now?: number): string[] {
   const { env, lookup } = row;
   const parts = [env.tag];
-  // Lead with the build a person knows; the digest stays one hover away.
-  if (lookup.state === 'present') parts.push(buildLabel({ tag: buildTagOf(builds, lookup.digest) }, lookup.digest));
+  const runs = runningText(row, builds);
+  // Lead with the build a person knows; the digest stays one hover away. When what runs is not it, say it is the tag's.
+  if (lookup.state === 'present') parts.push(`${runs?.agrees === false ? 'tag ' : ''}${buildLabel({ tag: buildTagOf(builds, lookup.digest) }, lookup.digest)}`);
   if (lookup.state === 'absent') parts.push('empty');
   if (lookup.state === 'error') parts.push(errorMessage(lookup.error));
+  if (runs) parts.push(runs.text);
   const relation = relationText(row);
   if (row.drift) parts.push('changed outside promotion');
   else if (relation) parts.push(relation);

@@ -14,6 +14,7 @@ import {
   type PromotionConfig,
 } from './types';
 import { checkAuto } from './autoConfig';
+import { checkRuntime, normaliseRuntime, type RawRuntime } from './runtimeConfig';
 import { checkVerify, normaliseVerify, type RawVerify } from './verifyConfig';
 import { checkWebhooks, normaliseWebhooks, type RawWebhook } from './webhooks';
 import { compileWorkspacePattern, type WorkspacePattern } from './workspacePattern';
@@ -118,7 +119,7 @@ interface RawConfig {
   readonly promotionKeys?: readonly string[];
 }
 
-interface RawEnvironment extends RawVerify {
+interface RawEnvironment extends RawVerify, RawRuntime {
   readonly name: string;
   readonly tag: string;
   readonly image?: string;
@@ -141,6 +142,7 @@ function normalise(raw: RawConfig): PromotionConfig {
       ...(env.auto ? { auto: true } : {}),
       gates: (env.gates ?? []).map((gate) => GATE_KINDS[gate.type].normalise(gate)),
       ...normaliseVerify(env),
+      ...normaliseRuntime(env),
       ...(notify ? { notify } : {}),
     };
   });
@@ -235,6 +237,7 @@ function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource)
       });
     }
     checkVerify(env, at, report, { environmentIndex: index });
+    checkRuntime(env, at, report);
     checkAuto(env, at, report, { environmentIndex: index });
   });
 }

@@ -75,6 +75,50 @@ export interface EnvironmentConfig {
   readonly onVerifyFailure?: VerifyFailureAction;
   /** Webhooks told about this environment's promotions, besides the config-wide ones (absent: none). */
   readonly notify?: readonly WebhookConfig[];
+  /** Where its workload runs, to read the digests it really runs (absent: not read). */
+  readonly runs?: RuntimeConfig;
+  /** How it is redeployed after its tag moved (absent: not redeployed; needs `runs`). */
+  readonly deploy?: DeployConfig;
+}
+
+/** How long a redeploy may take to land everywhere `runs` looks, when `deploy.within` says nothing else. */
+export const DEFAULT_DEPLOY_WITHIN = '5m';
+
+/** Where an environment's workload runs: the digests it reports are what the environment really runs. */
+export type RuntimeConfig =
+  /** The containers carrying all `labels` on an engine (`host`: an address or `context:<name>`; absent: the promotions' engine). */
+  | { readonly kind: 'docker'; readonly host?: string; readonly labels: Readonly<Record<string, string>> }
+  /** Pods matching `selector` in `namespace`, through the kubeconfig's `context` (absent: its current one). */
+  | {
+      readonly kind: 'kubernetes';
+      readonly context?: string;
+      readonly namespace: string;
+      readonly selector: string;
+      /** Only this container of each pod (absent: the containers running the environment's repository). */
+      readonly container?: string;
+    }
+  /** A version endpoint: the digest is the value at `jsonPath` of its JSON answer. */
+  | {
+      readonly kind: 'http';
+      readonly url: string;
+      readonly jsonPath: string;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly timeoutSeconds: number;
+    };
+
+export type DeployAction =
+  /** Recreate the labelled containers with the promoted digest and their own configuration. */
+  | { readonly kind: 'docker'; readonly host?: string; readonly labels: Readonly<Record<string, string>> }
+  /** argv, no shell, trusted workspaces only; DIGEST, IMAGE_REF, … in its environment as command gates get. */
+  | { readonly kind: 'command'; readonly run: readonly string[]; readonly timeoutSeconds: number; readonly cwd?: string }
+  /** One http request, as an http gate makes (placeholders, ${env:NAME}, same-origin redirects). */
+  | { readonly kind: 'webhook'; readonly request: HttpGateConfig };
+
+export interface DeployConfig {
+  readonly action: DeployAction;
+  /** As written, e.g. `5m`: how long the redeploy may take until `runs` reports the digest everywhere. */
+  readonly within: string;
+  readonly withinMs: number;
 }
 
 export type GateConfig = CommandGateConfig | ApprovalGateConfig | HttpGateConfig | SoakGateConfig | LabelGateConfig | WindowGateConfig | SignatureGateConfig;

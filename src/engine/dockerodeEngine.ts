@@ -4,11 +4,13 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { PromotionError } from '../core/errors';
 import type { RegistryCredentials } from '../credentials/credentials';
-import type { EngineImage, ImageEngine, ProgressLine, PushResult } from './engine';
+import type { ContainerCreate, ContainerDefinition, ContainerEngine, EngineContainer, EngineImage, ImageEngine, ProgressLine, PushResult } from './engine';
 import type { EngineAddress } from './engineAddress';
 import { followJsonStream } from './jsonStream';
 
 const QUICK_CALL_MS = 20_000;
+/** The engine waits 10 s for a container to stop before it kills it. */
+const STOP_CALL_MS = 40_000;
 /** A pull or push that sends no progress line for this long has stalled (a layer of 1 GB still reports progress). */
 export const DEFAULT_ENGINE_IDLE_MS = 120_000;
 
@@ -19,7 +21,7 @@ export interface EngineOptions {
   readonly maxLineBytes?: number;
 }
 
-export async function connectDockerode(address: EngineAddress, options: EngineOptions = {}): Promise<ImageEngine> {
+export async function connectDockerode(address: EngineAddress, options: EngineOptions = {}): Promise<ImageEngine & ContainerEngine> {
   const { default: Docker } = await import('dockerode');
   return new DockerodeEngine(new Docker(dockerodeOptions(address)), address, options);
 }
@@ -57,7 +59,7 @@ function authconfig(auth: RegistryCredentials | undefined, registry: string): Do
   return { serveraddress: registry } as unknown as Dockerode.AuthConfig;
 }
 
-class DockerodeEngine implements ImageEngine {
+class DockerodeEngine implements ImageEngine, ContainerEngine {
   readonly address: string;
 
   constructor(
@@ -118,6 +120,75 @@ class DockerodeEngine implements ImageEngine {
       ...(outcome.aux?.Digest ? { digest: outcome.aux.Digest } : {}),
       ...(outcome.aux?.Size !== undefined ? { size: outcome.aux.Size } : {}),
     };
+  }
+
+  async listContainers(labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<EngineContainer[]> {
+    const filters = JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
+    const list = await this.call('list containers', (abortSignal) => this.docker.listContainers({ all: true, filters, abortSignal }), signal);
+    return list.map((c) => ({
+      id: c.Id,
+      name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
+      image: c.Image,
+      imageId: c.ImageID,
+      state: c.State,
+      labels: c.Labels ?? {},
+    }));
+  }
+
+  async inspectContainer(id: string, signal?: AbortSignal): Promise<ContainerDefinition | undefined> {
+    let info: Dockerode.ContainerInspectInfo;
+    try {
+      info = await this.call(`inspect container ${id.slice(0, 12)}`, () => this.docker.getContainer(id).inspect(), signal);
+    } catch (error) {
+      if (error instanceof PromotionError && error.kind === 'not-found') return undefined;
+      throw error;
+    }
+    // A container the engine is about to restart (it exited) is not running its image.
+    const running = info.State?.Running === true && info.State?.Restarting !== true;
+    return {
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      imageId: info.Image,
+      running,
+      ...(!running && info.State ? { exitCode: info.State.ExitCode } : {}),
+      ...(info.State?.Error ? { error: info.State.Error } : {}),
+      config: (info.Config ?? {}) as unknown as Record<string, unknown>,
+      hostConfig: (info.HostConfig ?? {}) as unknown as Record<string, unknown>,
+      networks: (info.NetworkSettings?.Networks ?? {}) as unknown as Record<string, Record<string, unknown>>,
+    };
+  }
+
+  async createContainer(name: string | undefined, body: ContainerCreate, signal?: AbortSignal): Promise<string> {
+    const options = {
+      ...body.config,
+      HostConfig: body.hostConfig,
+      ...(body.networks ? { NetworkingConfig: { EndpointsConfig: body.networks } } : {}),
+      ...(name ? { name } : {}),
+    } as Dockerode.ContainerCreateOptions;
+    const created = await this.call(`create container ${name ?? ''}`.trim(), (abortSignal) => this.docker.createContainer({ ...options, abortSignal }), signal);
+    return created.id;
+  }
+
+  async startContainer(id: string, signal?: AbortSignal): Promise<void> {
+    await this.call(`start container ${id.slice(0, 12)}`, (abortSignal) => this.docker.getContainer(id).start({ abortSignal }), signal);
+  }
+
+  async stopContainer(id: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.call(`stop container ${id.slice(0, 12)}`, (abortSignal) => this.docker.getContainer(id).stop({ abortSignal }), signal, STOP_CALL_MS);
+    } catch (error) {
+      // 304: it was not running; nothing to do.
+      if ((error as { cause?: { statusCode?: number } }).cause?.statusCode === 304) return;
+      throw error;
+    }
+  }
+
+  async removeContainer(id: string, signal?: AbortSignal): Promise<void> {
+    await this.call(`remove container ${id.slice(0, 12)}`, (abortSignal) => this.docker.getContainer(id).remove({ abortSignal }), signal);
+  }
+
+  async renameContainer(id: string, name: string, signal?: AbortSignal): Promise<void> {
+    await this.call(`rename container ${id.slice(0, 12)} to ${name}`, (abortSignal) => this.docker.getContainer(id).rename({ name, abortSignal }), signal);
   }
 
   /**
@@ -211,6 +282,7 @@ function engineImage(info: Dockerode.ImageInspectInfo): EngineImage {
     id: info.Id,
     repoDigests: info.RepoDigests ?? [],
     labels: info.Config?.Labels ?? {},
+    ...(info.Config ? { config: info.Config as unknown as Record<string, unknown> } : {}),
     ...(info.Os ? { os: info.Os } : {}),
     ...(info.Architecture ? { architecture: info.Architecture } : {}),
     ...(variant ? { variant } : {}),

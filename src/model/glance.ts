@@ -3,8 +3,10 @@
 // colours, carry each state.
 import { shortDigest } from '../core/reference';
 import type { EnvironmentRow, Snapshot } from './snapshot';
+import { runtimeVerdict } from '../runtime/running';
+import { countRunning } from '../runtime/runtime';
 
-export type GlanceState = 'in-step' | 'behind' | 'drift' | 'empty' | 'error' | 'other';
+export type GlanceState = 'in-step' | 'behind' | 'drift' | 'not-redeployed' | 'empty' | 'error' | 'other';
 
 export interface EnvironmentGlance {
   readonly environment: string;
@@ -19,7 +21,7 @@ export interface Glance {
   /** The last environment (usually production): what the status bar shows. */
   readonly last: EnvironmentGlance;
   readonly environments: readonly EnvironmentGlance[];
-  /** Environments behind the one before or changed outside promotion: what the badge counts. */
+  /** Environments behind the one before, changed outside promotion or not redeployed: what the badge counts. */
   readonly attention: readonly EnvironmentGlance[];
 }
 
@@ -27,7 +29,7 @@ export function glanceOf(snapshot: Snapshot): Glance | undefined {
   const rows = snapshot.environments.map((row) => environmentGlance(row, snapshot));
   const last = rows[rows.length - 1];
   if (!last) return undefined;
-  return { last, environments: rows, attention: rows.filter((r) => r.state === 'behind' || r.state === 'drift') };
+  return { last, environments: rows, attention: rows.filter((r) => r.state === 'behind' || r.state === 'drift' || r.state === 'not-redeployed') };
 }
 
 function environmentGlance(row: EnvironmentRow, snapshot: Snapshot): EnvironmentGlance {
@@ -40,9 +42,13 @@ function environmentGlance(row: EnvironmentRow, snapshot: Snapshot): Environment
   }
   if (row.lookup.state === 'error') return { environment, state: 'error', words: 'could not be read' };
   const digest = row.lookup.digest;
-  const tag = snapshot.builds.state === 'ok' ? snapshot.builds.rows.find((b) => b.digest === digest)?.tag : undefined;
+  const tag = tagOf(snapshot, digest);
   const build = tag ?? shortDigest(digest);
   if (row.drift) return { environment, build, state: 'drift', words: 'changed outside promotion' };
+  // What runs is not what the tag holds: the tag moved, the workload did not follow.
+  const runs = row.running ? runtimeVerdict(row.running, digest) : undefined;
+  if (runs === 'not-redeployed' || runs === 'not-running')
+    return { environment, build, state: 'not-redeployed', words: notRedeployedWords(row, digest, (d) => tagOf(snapshot, d) ?? shortDigest(d)) };
   if (isBehind(row)) return { environment, build, state: 'behind', words: `behind ${row.previous?.name ?? 'the environment before'}` };
   if (row.relation === 'in-step') return { environment, build, state: 'in-step', words: `in step with ${row.previous?.name ?? ''}`.trim() };
   return { environment, build, state: 'other', words: row.previous ? relationWords(row.relation, row.previous.name) : 'first environment' };
@@ -56,4 +62,17 @@ function relationWords(relation: EnvironmentRow['relation'], previous: string): 
   if (relation === 'ahead') return `ahead of ${previous}`;
   if (relation === 'differs') return `differs from ${previous}`;
   return `not compared with ${previous}`;
+}
+
+/** `not redeployed: runs 3f9c2ab on 2 of 3`, `not redeployed: nothing runs`. */
+function notRedeployedWords(row: EnvironmentRow, digest: string, label: (digest: string) => string): string {
+  if (row.running?.state !== 'read' || !row.running.instances.length) return 'not redeployed: nothing runs';
+  const total = row.running.instances.length;
+  const others = countRunning(row.running.instances, digest).filter((c) => c.digest !== digest);
+  const elsewhere = others.reduce((n, c) => n + c.count, 0);
+  return `not redeployed: runs ${others.map((c) => (c.digest ? label(c.digest) : 'an unknown image')).join(', ')} on ${elsewhere} of ${total}`;
+}
+
+function tagOf(snapshot: Snapshot, digest: string): string | undefined {
+  return snapshot.builds.state === 'ok' ? snapshot.builds.rows.find((b) => b.digest === digest)?.tag : undefined;
 }

@@ -14,6 +14,7 @@ import { disagreement } from '../history/teamHistory';
 import type { RecordsRead, RefreshRecordsContext } from '../records/refreshRecords';
 import type { LastRows, RememberedRows } from './lastRows';
 import { ageLookup, relationOf, type AgeOf, type Relation } from './relations';
+import type { Running } from '../runtime/running';
 
 export type Lookup =
   | { readonly state: 'present'; readonly digest: string; readonly mediaType: string }
@@ -31,6 +32,8 @@ export interface EnvironmentRow {
   readonly drift?: boolean;
   readonly previous?: EnvironmentConfig;
   readonly next?: EnvironmentConfig;
+  /** What its workload runs (runs:), read beside the tag; absent without runs. */
+  readonly running?: Running;
 }
 
 export type { BuildRow, BuildsResult } from './buildsList';
@@ -66,6 +69,8 @@ export interface SnapshotServices {
   readonly describeBudget?: number;
   readonly concurrency?: number;
   readonly checkEngine?: (signal?: AbortSignal) => Promise<EngineStatus>;
+  /** What an environment runs (runs:), with its own time limit; undefined without runs. */
+  readonly readRunning?: (env: EnvironmentConfig, signal?: AbortSignal) => Promise<Running | undefined>;
   readonly readHistory?: () => Promise<HistoryContents | undefined>;
   /** The rows the last refresh showed, kept across sessions: the trees start with them. */
   readonly lastRows?: LastRows;
@@ -88,12 +93,18 @@ export async function takeSnapshot(
   const { counts } = counted;
   const { registry, tagsOf } = keepingTagLists(counted.registry);
   const details = services.details;
-  const settled: { lookups?: Lookup[]; builds?: BuildsResult; engine?: EngineStatus; history?: HistoryContents } = {};
+  const settled: { lookups?: Lookup[]; builds?: BuildsResult; engine?: EngineStatus; history?: HistoryContents; running?: (Running | undefined)[] } = {};
   const progress = (): void => {
     if (!onProgress || !settled.lookups) return;
     const builds = settled.builds ?? { state: 'ok', rows: [], matching: 0, scanned: 0, complete: false };
-    onProgress(compose(config, settled.lookups, builds, settled.engine, settled.history, started, counts));
+    onProgress(compose(config, settled.lookups, builds, settled.engine, settled.history, started, counts, settled.running));
   };
+  // Beside the registry's lookups, each with its own time limit: a slow runtime never holds up the tags.
+  const running = Promise.all(config.environments.map((env) => services.readRunning?.(env, signal))).then((r) => {
+    settled.running = r;
+    progress();
+    return r;
+  });
   // The records of what the environments held last time are read side by side with the lookups.
   const records = services.readRecords?.(config.environments, { registry, tags: tagsOf }, signal);
   const lookupsRead = Promise.all(config.environments.map((env) => lookupEnvironment(registry, env, signal))).then((l) => {
@@ -141,7 +152,8 @@ export async function takeSnapshot(
     services.checkEngine?.(signal).then((e) => (settled.engine = e)),
     historyRead,
   ]);
-  const snapshot = compose(config, lookups, builds, engine, history, started, counts);
+  const runs = await running;
+  const snapshot = compose(config, lookups, builds, engine, history, started, counts, runs);
   const gets = counts.manifestGets + counts.blobGets;
   const summary =
     builds.state === 'ok'
@@ -191,6 +203,7 @@ function compose(
   history: HistoryContents | undefined,
   started: number,
   counts: RequestCounts,
+  running?: readonly (Running | undefined)[],
 ): Snapshot {
   const buildDigests = new Set(builds.state === 'ok' ? builds.rows.map((b) => b.digest) : []);
   const ageOf = ageLookup(builds.state === 'ok' ? builds.rows : [], firstArrivals(history?.records ?? []));
@@ -205,6 +218,7 @@ function compose(
       ...(driftOf(env, lookups[index]!, index > 0 ? lookups[index - 1] : undefined, history, buildDigests) ? { drift: true } : {}),
       ...(previous ? { previous } : {}),
       ...(next ? { next } : {}),
+      ...(running?.[index] ? { running: running[index] } : {}),
     };
   });
   const holders = heldBy(environments);

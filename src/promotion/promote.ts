@@ -23,6 +23,8 @@ import { restoreTarget } from './restore';
 import { engineTransfer, registryTransfer, type Transfer } from './transfer';
 import type { Transport } from './transport';
 import { verifyMove } from './verifyMove';
+import { pauseBefore, realClock } from './verification';
+import { redeployAndWait } from '../runtime/deployStep';
 
 export type * from './promotionTypes';
 export { Ended, sourceLabelOf, sourceRepositoryOf } from './ended';
@@ -323,16 +325,31 @@ class Promotion {
     return this.succeeded(committed.note);
   }
 
-  /** The environment's verify gates, once the target was read back holding the digest (verification.ts). */
+  /**
+   * The environment's redeploy and the wait for it (deploy:, runtime/deployStep.ts), then its verify
+   * gates (verification.ts), once the target was read back holding the digest.
+   */
   private async verifyAfterMove(moved: Ended, evaluation: Evaluation): Promise<Ended> {
-    const gates = this.target.verify ?? [];
-    if (moved.status !== 'succeeded' || this.mode !== 'promotion' || !gates.length) return moved;
+    const gates = this.mode === 'promotion' ? (this.target.verify ?? []) : [];
+    // A rollback is redeployed too (else the workload keeps what was rolled back), but not re-verified.
+    const runtime = this.target.deploy ? this.services.runtime : undefined;
+    if (moved.status !== 'succeeded' || (!gates.length && !runtime)) return moved;
     // The move is done and verified: from here on only a recorded rollback may undo it, never restore().
     this.writing = false;
     const input = { request: this.request, digest: this.digest!, sourceRepo: this.sourceRepo };
     const context = gateContext(input, this.services, this.env, evaluation.details);
+    const redeploy = runtime
+      ? () =>
+          redeployAndWait({ target: this.target, digest: this.digest!, context, runtime, clock: realClock, pause: pauseBefore, progress: this.env.progress })
+      : undefined;
     const checked = await verifyMove(
-      { gates, context, moved: moved.message, onFailure: this.target.onVerifyFailure ?? 'report' },
+      {
+        gates,
+        context,
+        moved: moved.message,
+        onFailure: this.mode === 'rollback' ? 'report' : (this.target.onVerifyFailure ?? 'report'),
+        ...(redeploy ? { redeploy } : {}),
+      },
       this.services.gateRunner,
       this.env.progress,
     );

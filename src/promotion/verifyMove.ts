@@ -19,6 +19,8 @@ export interface MoveToVerify {
   readonly moved: string;
   readonly onFailure: VerifyFailureAction;
   readonly clock?: VerificationClock;
+  /** The redeploy and the wait for it to run everywhere (deploy:), before the verify gates. */
+  readonly redeploy?: () => Promise<GateResult>;
 }
 
 export async function verifyMove(
@@ -29,7 +31,17 @@ export async function verifyMove(
   const { context, onFailure } = move;
   const holds = `${context.target.name} holds ${shortDigest(context.sourceDigest)}`;
   try {
-    const result = await runVerification({ gates: move.gates, context, ...(runner ? { runner } : {}), ...(move.clock ? { clock: move.clock } : {}), progress });
+    const landed = move.redeploy ? await move.redeploy() : undefined;
+    const checked =
+      landed?.status !== 'passed' && landed
+        ? { passed: false, gates: [] }
+        : move.gates.length
+          ? await runVerification({ gates: move.gates, context, ...(runner ? { runner } : {}), ...(move.clock ? { clock: move.clock } : {}), progress })
+          : { passed: true, gates: [] };
+    const result = {
+      passed: checked.passed && landed?.status !== 'failed' && landed?.status !== 'error',
+      gates: [...(landed ? [landed] : []), ...checked.gates],
+    };
     if (result.passed) {
       context.log.info(`verified after the move: ${describeResults(result.gates)}`);
       return {

@@ -62,6 +62,7 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     log,
     ...settings,
     credentialSource: secrets,
+    trusted: () => vscode.workspace.isTrusted,
     warn: (message) => void vscode.window.showWarningMessage(message),
     // Digests' details and build tags' digests never change: kept across sessions, bounded.
     detailsFile: vscode.Uri.joinPath(context.globalStorageUri, 'image-details.json').fsPath,

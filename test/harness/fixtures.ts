@@ -46,6 +46,10 @@ export interface PushImageOptions {
   /** config.Cmd / config.Env of the image. */
   cmd?: string[];
   env?: string[];
+  /** Paths in `files` written executable (programs a container runs). */
+  executable?: readonly string[];
+  /** config.StopSignal (SIGKILL stops a container at once: `sleep` as PID 1 ignores SIGTERM). */
+  stopSignal?: string;
 }
 
 export interface PushedImage {
@@ -138,7 +142,7 @@ export async function pushImage(registryUrl: string, repo: string, tag: string |
   const created = opts.created ?? new Date().toISOString();
   const files = opts.files ?? { 'hello.txt': `hello from ${repo}:${tag ?? '(digest)'} ${randomBytes(8).toString('hex')}\n` };
 
-  const tar = makeTar(files, { mtime: Math.floor(Date.parse(created) / 1000) || 0 });
+  const tar = makeTar(files, { mtime: Math.floor(Date.parse(created) / 1000) || 0, ...(opts.executable ? { executable: opts.executable } : {}) });
   const diffId = sha256Digest(tar);
   const layer = gzipSync(tar);
   const layerDigest = await uploadBlob(registryUrl, repo, layer, opts.auth);
@@ -152,6 +156,7 @@ export async function pushImage(registryUrl: string, repo: string, tag: string |
     config: {
       Env: opts.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
       ...(opts.cmd ? { Cmd: opts.cmd } : {}),
+      ...(opts.stopSignal ? { StopSignal: opts.stopSignal } : {}),
       Labels: opts.labels ?? {},
     },
     rootfs: { type: 'layers', diff_ids: [diffId] },

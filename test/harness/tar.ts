@@ -4,6 +4,8 @@
 export interface TarOptions {
   /** Modification time of every entry, seconds since the epoch (default 0). */
   mtime?: number;
+  /** Paths written executable (0755) rather than 0644: programs a container runs. */
+  executable?: readonly string[];
 }
 
 const BLOCK = 512;
@@ -14,6 +16,7 @@ const BLOCK = 512;
  */
 export function makeTar(files: Record<string, string | Buffer>, opts: TarOptions = {}): Buffer {
   const mtime = Math.floor(opts.mtime ?? 0);
+  const executable = new Set((opts.executable ?? []).map(normalize));
   const entries = new Map<string, Buffer | undefined>(); // undefined = directory
   for (const [rawPath, content] of Object.entries(files)) {
     const isDir = rawPath.endsWith('/');
@@ -27,7 +30,7 @@ export function makeTar(files: Record<string, string | Buffer>, opts: TarOptions
   const blocks: Buffer[] = [];
   for (const name of [...entries.keys()].sort()) {
     const content = entries.get(name);
-    blocks.push(header(name, content === undefined ? 0 : content.length, content === undefined, mtime));
+    blocks.push(header(name, content === undefined ? 0 : content.length, content === undefined, mtime, executable.has(name)));
     if (content !== undefined && content.length) {
       blocks.push(content);
       const pad = (BLOCK - (content.length % BLOCK)) % BLOCK;
@@ -44,7 +47,7 @@ function normalize(path: string): string {
   return parts.join('/');
 }
 
-function header(name: string, size: number, isDir: boolean, mtime: number): Buffer {
+function header(name: string, size: number, isDir: boolean, mtime: number, isExecutable = false): Buffer {
   const h = Buffer.alloc(BLOCK);
   let prefix = '';
   let short = name;
@@ -56,7 +59,7 @@ function header(name: string, size: number, isDir: boolean, mtime: number): Buff
     if (Buffer.byteLength(short) > 100 || Buffer.byteLength(prefix) > 155) throw new Error(`tar path too long: ${name}`);
   }
   h.write(short, 0, 100, 'utf8');
-  octal(h, 100, 8, isDir ? 0o755 : 0o644);
+  octal(h, 100, 8, isDir || isExecutable ? 0o755 : 0o644);
   octal(h, 108, 8, 0); // uid
   octal(h, 116, 8, 0); // gid
   octal(h, 124, 12, size);

@@ -54,4 +54,42 @@ describe('Restricted Mode', function () {
       await vscode.workspace.fs.writeFile(configUri(), original);
     }
   });
+
+  it('does not read runs: where the config names its own engine; the row says so, and the engine is never contacted', async () => {
+    const svc = servicesFromEnv()!;
+    const api = await extensionApi();
+    const original = await vscode.workspace.fs.readFile(configUri());
+    const repo = uniqueRepo();
+    const build = await pushImage(svc.registryUrl, repo, 'abcd123');
+    await tagExisting(svc.registryUrl, repo, build.digest, 'staging');
+    const { createServer } = await import('node:net');
+    let contacted = 0;
+    const engine = createServer((socket) => (contacted++, socket.destroy()));
+    await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (engine.address() as { port: number }).port;
+      await writeConfig(
+        api,
+        [
+          `image: ${svc.registry}/${repo}`,
+          'environments:',
+          '  - name: staging',
+          '    tag: staging',
+          '    runs:',
+          `      docker: { host: "tcp://127.0.0.1:${port}", labels: { app: shop } }`,
+          '',
+        ].join('\n'),
+      );
+      await api.model.refresh();
+      const row = api.model.snapshot!.environments[0]!;
+      assert.deepEqual(row.running?.state === 'unreachable' && row.running.restricted, true);
+      const tree = api.trees.environments;
+      const item = (await tree.getTreeItem((await tree.getChildren())!.find((n) => n.kind === 'environment')!)) as vscode.TreeItem;
+      assert.equal(item.description, 'staging · abcd123 · what runs: not read in Restricted Mode');
+      assert.equal(contacted, 0, 'the engine the config names was never contacted');
+    } finally {
+      engine.close();
+      await vscode.workspace.fs.writeFile(configUri(), original);
+    }
+  });
 });

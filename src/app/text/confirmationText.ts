@@ -1,5 +1,6 @@
 // The words of the promotion and rollback confirmation: title, button, detail. Pure, so they are tested
 // without a dialog.
+import type { DeployAction } from '../../config/types';
 import { shortDigest } from '../../core/reference';
 import type { GateResult } from '../../gates/gate';
 import type { Confirmation } from '../../promotion/promote';
@@ -53,9 +54,21 @@ function confirmationDetails(c: Confirmation): string[] {
     `Transport: ${how}, then verify the digest — ${c.transportReason}`,
   ];
   if (c.extras) lines.push(`Coming along: ${c.extras}`);
+  const deploy = c.target.deploy;
+  if (deploy) lines.push(`Then: redeploy (${deployWords(deploy.action)}) and wait until ${c.target.name} runs it everywhere, within ${deploy.within}`);
   lines.push('Gates:', ...c.gates.flatMap(gateLines));
   if (c.overriddenGates?.length) lines.push(`Overridden for this rollback (recorded in the history): ${c.overriddenGates.join(', ')}`);
   return lines;
+}
+
+/** `recreate the containers app=shop`, `run kubectl`, `POST https://deploy.example.com/hook`. */
+function deployWords(action: DeployAction): string {
+  if (action.kind === 'docker')
+    return `recreate the containers ${Object.entries(action.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')}${action.host ? ` on ${action.host}` : ''}`;
+  if (action.kind === 'command') return `run ${action.run.join(' ')}`;
+  return `${action.request.method} ${action.request.url.replace(/[?#].*$/, '')}`;
 }
 
 /** What the target runs now, as briefly as it can be said. */

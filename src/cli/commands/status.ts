@@ -7,6 +7,8 @@ import type { HistoryRecord } from '../../history/record';
 import { takeSnapshot } from '../../model/snapshot';
 import { environmentWindow, type EnvironmentWindow } from '../../model/windows';
 import type { CliContext } from '../context';
+import { runningCounts, runtimeVerdict, type Running } from '../../runtime/running';
+import type { RunningCount } from '../../runtime/runtime';
 import { displayPath } from '../context';
 import { EXIT, type ExitCode } from '../exitCodes';
 
@@ -31,6 +33,7 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
       ...(row.lookup.state === 'present' ? { digest: row.lookup.digest, mediaType: row.lookup.mediaType } : {}),
       ...(row.lookup.state === 'error' ? { error: { kind: row.lookup.error.kind, message: errorMessage(row.lookup.error) } } : {}),
       description: environmentDescriptionParts(row, undefined, now).join(' · '),
+      ...(row.running ? runningSummary(row.running, row.lookup.state === 'present' ? row.lookup.digest : null) : {}),
       ...(window ? { window: windowSummary(window) } : {}),
       ...(lastPromotion ? { lastPromotion: lastSummary(lastPromotion) } : {}),
     };
@@ -77,12 +80,27 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
   if (snapshot.history?.problems.length)
     out.message(`${snapshot.history.problems.length} line(s) of ${displayPath(app.history.file(workspaceDir))} could not be read and were skipped.`);
 
+  // Not a failure of the lookup (the tags were read): said, and the exit code stays the tags'.
+  for (const row of snapshot.environments)
+    if (row.running?.state === 'unreachable') out.message(`${row.env.name}: what runs could not be read from ${row.running.where}: ${row.running.reason}`);
+
   const failures = snapshot.environments
     .filter((r) => r.lookup.state === 'error')
     .map((r) => `${r.env.name}: ${r.lookup.state === 'error' ? errorMessage(r.lookup.error) : ''}`);
   if (snapshot.builds.state === 'error') failures.push(`builds: ${errorMessage(snapshot.builds.error)}`);
   for (const failure of failures) out.error(failure, 'image-promotion status');
   return failures.length ? EXIT.infrastructure : EXIT.ok;
+}
+
+/** `running: [{ digest, count }]` and where it was read (or why it could not be). */
+function runningSummary(running: Running, tag: string | null): { running: RunningCount[]; runtime: { where: string; state: string; reason?: string } } {
+  return {
+    running: runningCounts(running, tag),
+    runtime:
+      running.state === 'read'
+        ? { where: running.where, state: runtimeVerdict(running, tag) }
+        : { where: running.where, state: 'unreachable', reason: running.reason },
+  };
 }
 
 function lastSummary(r: HistoryRecord): { kind: string; digest?: string; by: string; time: string; source: string } {

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import { environmentDescriptionParts, relationText } from '../../app/statusText';
+import { runningText, runtimeStateOf } from '../../app/text/runningText';
 import type { ImageDetails } from '../../images/imageDetails';
 import type { EnvironmentRow, Snapshot } from '../../model/snapshot';
 import { contextValue, type EnvironmentNode, type MessageNode, type PromotionNode } from './nodes';
@@ -10,7 +11,7 @@ import { messageItem } from './messageItem';
 import { folderItem, folderOf, scopedId, topLevel, type TreeFolder, type TreeFolders } from './folderGroups';
 import { buildLabel, buildTagOf } from '../../app/text/buildLabel';
 import { digestTooltip, escape, repositoryLine } from './tooltips';
-import type { Repository } from '../../core/reference';
+import { shortDigest, type Repository } from '../../core/reference';
 import type { Shipped } from '../../model/compare';
 import { commitLine, shippedCommits, shippedSummary } from '../../app/text/shippedText';
 import { WindowTimer } from '../../model/windowTimer';
@@ -127,6 +128,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
         stale,
         repositoryLine(env.repository, env.tag),
         relationText(node.row) ?? '',
+        runningTooltip(node.row),
         signed ? escape(signed) : '',
         drift,
         window ? `**Release window:** ${escape(window.reason)}` : '',
@@ -197,6 +199,10 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
 
 function environmentIcon(row: EnvironmentRow): vscode.ThemeIcon {
   if (row.drift) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+  // The tag moved but the workload runs something else: its own icon and colour.
+  const runtime = runtimeStateOf(row);
+  if (runtime === 'not-redeployed' || runtime === 'not-running')
+    return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('list.warningForeground'));
   switch (row.lookup.state) {
     case 'error':
       return new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
@@ -209,6 +215,16 @@ function environmentIcon(row: EnvironmentRow): vscode.ThemeIcon {
       if (row.relation === 'differs') return new vscode.ThemeIcon('diff');
       return new vscode.ThemeIcon('package');
   }
+}
+
+/** What runs, where it was read, and each instance: the row's words spelled out. */
+function runningTooltip(row: EnvironmentRow): string {
+  const running = row.running;
+  if (!running) return '';
+  if (running.state === 'unreachable') return `**What runs:** ${escape(running.where)} could not be read: ${escape(running.reason)}`;
+  const words = runningText(row)?.text ?? '';
+  const lines = running.instances.slice(0, 10).map((i) => `- ${escape(i.name)}: ${i.digests[0] ? shortDigest(i.digests[0]) : 'an image no registry names'}`);
+  return [`**What runs:** ${escape(words)} (${escape(running.where)})`, ...lines].join('\n');
 }
 
 function engineNodes(snapshot: Snapshot): MessageNode[] {

@@ -1,0 +1,36 @@
+// runs: kubernetes — the pods matching a selector; each running container's status.imageID names the
+// digest it runs. Only the containers of the environment's repository count (not sidecars), unless
+// `container` names one.
+import type { RuntimeConfig } from '../config/types';
+import type { Repository } from '../core/reference';
+import { isRepository, parseRepoDigest } from './imageIds';
+import { listPods, type PodList } from './kubernetesApi';
+import type { RunningInstance, RuntimeReader } from './runtime';
+
+type KubernetesRuntime = Extract<RuntimeConfig, { kind: 'kubernetes' }>;
+
+export function kubernetesReader(config: KubernetesRuntime, repository: Repository, list: typeof listPods = listPods): RuntimeReader {
+  const where = `pods ${config.selector} in ${config.namespace}${config.context ? ` (${config.context})` : ''}`;
+  return {
+    where,
+    async read(signal) {
+      const { server, context, pods } = await list(config, signal);
+      return { where: `pods ${config.selector} in ${config.namespace} (${context}, ${server})`, instances: podInstances(pods, repository, config.container) };
+    },
+  };
+}
+
+/** One instance per running container of the workload, named `pod/container`. */
+export function podInstances(pods: PodList, repository: Repository, container?: string): RunningInstance[] {
+  const instances: RunningInstance[] = [];
+  for (const pod of pods.items) {
+    for (const status of pod.status?.containerStatuses ?? []) {
+      if (!status.state?.running) continue;
+      const repoDigest = status.imageID ? parseRepoDigest(status.imageID) : undefined;
+      const ours = container ? status.name === container : [status.image, repoDigest?.repository].some((name) => name && isRepository(name, repository));
+      if (!ours) continue;
+      instances.push({ name: `${pod.metadata?.name ?? '?'}/${status.name}`, digests: repoDigest ? [repoDigest.digest] : [] });
+    }
+  }
+  return instances.sort((a, b) => a.name.localeCompare(b.name));
+}
