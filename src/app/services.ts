@@ -63,6 +63,8 @@ export interface AppOptions {
   readonly signingKey?: () => string | undefined;
   /** Tells the person about the signing key or a missing signed attestation; default: warn. */
   readonly warnSigning?: (message: string) => void;
+  /** Wraps the registry client every service shares (the benchmark counts round trips through it). */
+  readonly wrapRegistry?: (client: RegistryClient) => RegistryClient;
 }
 
 /** The environments and the digests their tags hold (null: empty; undefined: could not read). */
@@ -108,7 +110,8 @@ export function composeServices(options: AppOptions): AppServices {
   };
   const blobLocationsFile = options.blobLocationsFile ?? (options.detailsFile ? join(dirname(options.detailsFile), 'blob-locations.json') : undefined);
   const blobLocations = new BlobLocations({ ...(blobLocationsFile ? { file: blobLocationsFile } : {}), log });
-  const registry = recordingBlobLocations(new HttpRegistryClient({ ...transport, credentials }), blobLocations);
+  const recording = recordingBlobLocations(new HttpRegistryClient({ ...transport, credentials }), blobLocations);
+  const registry = options.wrapRegistry ? options.wrapRegistry(recording) : recording;
   const store = options.detailsFile ? new DetailsStore({ file: options.detailsFile, log }) : undefined;
   const details = new ImageDetailsCache(registry, undefined, store);
   const gitHistory = cachedGitHistory(options.workspaceDir ?? (() => undefined));

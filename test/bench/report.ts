@@ -1,6 +1,6 @@
 // One table of medians and ratios (ours / peer, per pair) with requests, connections and round
 // trips beside the times, and the same as JSON.
-import { summarize, type SideSummary } from './stats';
+import { medianRoundRatio, summarize, type SideSummary } from './stats';
 import type { CaseResult } from './rounds';
 
 export interface ProfileResults {
@@ -19,7 +19,7 @@ export interface Row {
   readonly case: string;
   readonly ours: SideSummary;
   readonly peer: SideSummary;
-  /** ours / peer, of the medians */
+  /** ours / peer: the median of the per-round ratios (the two ran next to each other in each round) */
   readonly ratio: number;
   readonly note?: string;
 }
@@ -35,7 +35,7 @@ export function rows(results: readonly ProfileResults[]): Row[] {
           out.push({ profile: p.profile, case: c.name, ours, peer, ratio: NaN, note: c.note ?? 'not run on this profile' });
           continue;
         }
-        out.push({ profile: p.profile, case: c.name, ours, peer, ratio: ours.medianMs / peer.medianMs, ...(c.note ? { note: c.note } : {}) });
+        out.push({ profile: p.profile, case: c.name, ours, peer, ratio: medianRoundRatio(c.ours, peerResult), ...(c.note ? { note: c.note } : {}) });
       }
     }
   }
@@ -52,6 +52,7 @@ function counts(s: SideSummary): string {
   const parts = [`${s.requests} req`];
   if (s.connections !== undefined) parts.push(`${s.connections} conn`);
   if (s.roundTrips !== undefined) parts.push(`${s.roundTrips} RT`);
+  if (s.recordAfterDoneMs !== undefined) parts.push(`registry record landed ${ms(s.recordAfterDoneMs)} after "done"`);
   return parts.join(', ');
 }
 
