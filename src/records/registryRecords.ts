@@ -143,8 +143,9 @@ export class RegistryRecords {
 
   private async listRecordArtifacts(repo: Repository, digest: string, signal?: AbortSignal): Promise<ReferrerDescriptor[]> {
     const { registry } = this.options;
-    const listed = await registry.listReferrers(repo, digest, signal);
-    this.referrersApi.set(repo.registry, listed !== undefined);
+    // A registry known to lack the referrers API (it said so before) is not asked again.
+    const listed = this.referrersApi.get(repo.registry) === false ? undefined : await registry.listReferrers(repo, digest, signal);
+    if (listed !== undefined || !this.referrersApi.has(repo.registry)) this.referrersApi.set(repo.registry, listed !== undefined);
     const all = listed ?? (await this.readFallbackIndex(repo, digest, signal))?.manifests ?? [];
     return all.filter((d) => d.artifactType === RECORD_ARTIFACT_TYPE && typeof d.digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(d.digest));
   }

@@ -2,9 +2,10 @@
 // records on (the default `both`), promote() alone and the whole recorded run until "done", each
 // beside the command a person would type instead; every result read back. Plus the cold copy into
 // another registry (nothing to mount on either side) and 50 recorded promotions in a row.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { uniqueRepo } from '../harness';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { uniqueRepo, type TestServices } from '../harness';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { config } from '../integration/support';
 import { appBench, readBack, runOnce, type AppBench } from './appCore';
@@ -155,32 +156,41 @@ export function coldCrossCase(ctx: PromotionContext, bench: AppBench, megabytes:
   };
 }
 
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
-
-/** RSS and heap before and after `count` recorded promotions in a row by one set of services (as one CLI process or window). */
+/**
+ * RSS and heap before and after `count` recorded promotions in a row by one set of services, in a
+ * Node process of its own (as one CLI process or window; the bench's own process holds its images).
+ */
 export async function manyPromotions(
   ctx: PromotionContext,
   count: number,
 ): Promise<{ before: NodeJS.MemoryUsage; after: NodeJS.MemoryUsage; ms: number; count: number }> {
-  const bench = appBench(ctx.svc);
+  const child = join(__dirname, 'scaleChild.js');
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, ctx.a.host, ctx.aUrl, String(count)], {
+    env: { ...process.env, ...ctx.svc.env },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as { before: NodeJS.MemoryUsage; after: NodeJS.MemoryUsage; ms: number; count: number };
+}
+
+/** The child's side: one set of services, `count` recorded promotions of fresh 1 MB builds. */
+export async function promotionsInARow(svc: TestServices, route: Route, registryUrl: string, count: number) {
+  const bench = appBench(svc);
   const repo = uniqueRepo('many-promotions');
   const layer = makeLayer(1e6);
-  const cfg = oneEnvironment(ctx.a, repo);
+  const cfg = oneEnvironment(route, repo);
   const one = async (): Promise<void> => {
     const tag = buildTag();
-    await imageOn(ctx.aUrl, repo, tag, layer, new Date().toISOString());
+    await imageOn(registryUrl, repo, tag, layer, new Date().toISOString());
     const run = await runOnce(bench, cfg, { kind: 'build', tag }, 'staging', 'done', 'registry');
     await run.after();
   };
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
   await one(); // warm: connections, caches, the code loaded
-  collectGarbage();
+  gc();
   const before = process.memoryUsage();
   const started = Date.now();
   for (let i = 0; i < count; i++) await one();
   const ms = Date.now() - started;
-  collectGarbage();
+  gc();
   return { before, after: process.memoryUsage(), ms, count };
 }
