@@ -41,14 +41,19 @@ export async function runPromotion(
   env: RunEnvironment,
 ): Promise<RecordedOutcome> {
   const { workspaceDir } = env;
+  // Read beside the lock and the lookups (the registry's records are requests of their own); the
+  // gates wait for it.
+  const history = app.history.read(workspaceDir).then(
+    (h) => arrivals(h.records),
+    () => undefined,
+  );
   // Before anything moves: a key that cannot be read (wrong password, not P-256) stops here.
   const signingKey = await app.attestations.signingKey();
-  const history = await app.history.read(workspaceDir).catch(() => undefined);
   let startedId: string | undefined;
   let prepared: Promise<PreparedRecord> | undefined;
   const outcome = await promote(request, app.promotion, {
     ...env,
-    ...(history ? { history: arrivals(history.records) } : {}),
+    historyLater: history,
     // Other windows and processes promoting into the same environment are kept out, and a start line
     // before the write shows a killed process's attempt as interrupted afterwards.
     historyFile: app.history.file(workspaceDir),

@@ -163,13 +163,13 @@ export function coldCrossCase(ctx: PromotionContext, bench: AppBench, megabytes:
 export async function manyPromotions(
   ctx: PromotionContext,
   count: number,
-): Promise<{ before: NodeJS.MemoryUsage; after: NodeJS.MemoryUsage; ms: number; count: number }> {
+): Promise<{ before: NodeJS.MemoryUsage; after: NodeJS.MemoryUsage; ms: number; count: number; samples: { n: number; rssMiB: number; heapMiB: number }[] }> {
   const child = join(__dirname, 'scaleChild.js');
   const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, ctx.a.host, ctx.aUrl, String(count)], {
     env: { ...process.env, ...ctx.svc.env },
     maxBuffer: 16 * 1024 * 1024,
   });
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as { before: NodeJS.MemoryUsage; after: NodeJS.MemoryUsage; ms: number; count: number };
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Awaited<ReturnType<typeof manyPromotions>>;
 }
 
 /** The child's side: one set of services, `count` recorded promotions of fresh 1 MB builds. */
@@ -189,8 +189,17 @@ export async function promotionsInARow(svc: TestServices, route: Route, registry
   gc();
   const before = process.memoryUsage();
   const started = Date.now();
-  for (let i = 0; i < count; i++) await one();
+  const samples: { n: number; rssMiB: number; heapMiB: number }[] = [];
+  const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  for (let i = 1; i <= count; i++) {
+    await one();
+    if (i % 10 === 0) {
+      gc();
+      const m = process.memoryUsage();
+      samples.push({ n: i, rssMiB: mib(m.rss), heapMiB: mib(m.heapUsed) });
+    }
+  }
   const ms = Date.now() - started;
   gc();
-  return { before, after: process.memoryUsage(), ms, count };
+  return { before, after: process.memoryUsage(), ms, count, samples };
 }

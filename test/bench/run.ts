@@ -115,7 +115,7 @@ async function main(): Promise<void> {
           const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
           figures.push({
             name: `${many.count} recorded promotions in a row by one set of services in a Node process of its own (composeServices, records both, 1 MB builds), ${profile.name}: RSS / heap used, before → after (after a GC each)`,
-            value: `RSS ${mib(many.before.rss)} → ${mib(many.after.rss)}; heap ${mib(many.before.heapUsed)} → ${mib(many.after.heapUsed)}; ${(many.ms / many.count).toFixed(0)} ms a promotion`,
+            value: `RSS ${mib(many.before.rss)} → ${mib(many.after.rss)}; heap ${mib(many.before.heapUsed)} → ${mib(many.after.heapUsed)}; every 10 (RSS / heap MiB): ${many.samples.map((x) => `${x.rssMiB} / ${x.heapMiB}`).join(', ')}; ${(many.ms / many.count).toFixed(0)} ms a promotion`,
           });
           say(`${figures.at(-1)!.name}: ${figures.at(-1)!.value}`);
         }

@@ -1,12 +1,12 @@
-// `node --expose-gc scaleChild.js <registry host> <registry url> <count>`: recorded promotions in a
-// row in a process of its own, against the bench's services (IMGPROMO_TEST_* in the environment);
-// prints memory before and after as one JSON line.
+// `node --expose-gc scaleChild.js [<registry host> <registry url> <count>]`: recorded promotions in a
+// row in a process of its own, against the bench's services (IMGPROMO_TEST_* in the environment; else
+// it starts its own, 100 promotions into its registry); prints memory before and after as one JSON line.
 import { sharedServices } from '../harness';
 import { promotionsInARow } from './recordedCases';
 
 async function main(): Promise<void> {
-  const [host, url, count] = process.argv.slice(2) as [string, string, string];
   const svc = await sharedServices();
+  const [host = svc.registry, url = svc.registryUrl, count = '100'] = process.argv.slice(2);
   const result = await promotionsInARow(svc, { host, url, connections: () => undefined }, url, Number(count));
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

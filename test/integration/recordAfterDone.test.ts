@@ -10,7 +10,9 @@ import { runPromotion } from '../../src/app/runPromotion';
 import { EMPTY_CONFIG, RECORD_ARTIFACT_TYPE } from '../../src/records/recordArtifact';
 import { referrersFallbackTag } from '../../src/registry/manifestRefs';
 import { promotionYaml } from '../fixtures/promotionYaml';
-import { digestOf, getManifest, makeTempDir, pushImage, sharedServices, uniqueRepo, type TestServices } from '../harness';
+import { HistoryStore } from '../../src/history/historyStore';
+import { recordFromOutcome } from '../../src/history/record';
+import { digestOf, getManifest, makeTempDir, pushImage, sharedServices, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import { countingRegistry, type RegistryCalls } from './countingRegistry';
 import { config, env, environmentFor, MemoryLog, ScriptedPrompts } from './support';
 
@@ -88,6 +90,56 @@ describe('the registry record follows "done"', function () {
     assert.doesNotMatch(log.text(), /told:/);
     // The index is written once.
     assert.equal(counting.calls.filter((c) => c.startsWith('writeManifest') && c.endsWith(referrersFallbackTag(build.digest))).length, 1);
+  });
+
+  it('the history (with the registry records) is read beside the lookups, and the gates get it: a soak gate measures from the file', async () => {
+    const { services, counting } = app();
+    const repo = uniqueRepo();
+    const build = await pushImage(svc.registryUrl, repo, 'f00d002');
+    await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
+    const repository = `${svc.registry}/${repo}`;
+    const cfg = config(
+      promotionYaml(repository, [
+        { name: 'development', tag: 'dev' },
+        { name: 'staging', gates: ['{ type: soak, duration: 1h }'] },
+      ]),
+    );
+    const workspaceDir = makeTempDir('record-after-done');
+    // development got the build two hours ago, says the history file.
+    await new HistoryStore(join(workspaceDir, '.promotion', 'history.jsonl'), new MemoryLog()).append(
+      recordFromOutcome(
+        {
+          status: 'succeeded',
+          message: 'promoted',
+          digest: build.digest,
+          previousDigest: null,
+          finalDigest: build.digest,
+          gates: [],
+          durationMs: 100,
+          transport: 'registry',
+        },
+        { source: { label: 'build f00d002', repository }, target: { environment: 'development', tag: 'dev', repository } },
+        { user: 'ci' },
+        Date.now() - 2 * 3600_000,
+      ),
+    );
+    counting.reset();
+    // As the front ends do (useRecords): the merge with the registry's records. This one waits for
+    // the promotion's own source lookup, which only comes while the history is still being read.
+    let sawLookup = false;
+    services.history.useRecords(async (file) => {
+      for (let waited = 0; waited < 3000 && !sawLookup; waited += 20) {
+        sawLookup = counting.calls.some((c) => /^(resolve|getManifest) \S+ dev$/.test(c));
+        if (!sawLookup) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return file;
+    });
+    const request = { config: cfg, source: { kind: 'environment' as const, environment: env(cfg, 'development') }, target: env(cfg, 'staging') };
+    const recorded = await runPromotion(services, request, { ...environmentFor(new ScriptedPrompts()), workspaceDir });
+    await recorded.registryRecords;
+    assert.equal(recorded.outcome.status, 'succeeded', recorded.outcome.message);
+    assert.ok(sawLookup, `the source was looked up while the history was read:\n${counting.calls.join('\n')}`);
+    assert.match(recorded.outcome.gates.find((g) => g.type === 'soak')?.reason ?? '', /in development for 2h|1\d\d ?m/);
   });
 
   it('the subject and the empty config are asked before the tag moves; after it, the statement, the manifest beside the index read, the index, the looks', async () => {
