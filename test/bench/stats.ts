@@ -54,10 +54,3 @@ export function summarize(side: SideResult): SideSummary {
     ...(pick((r) => r.recordAfterDoneMs) !== undefined ? { recordAfterDoneMs: pick((r) => r.recordAfterDoneMs)! } : {}),
   };
 }
-
-/** The median of ours / peer paired round by round (both ran in the same round, next to each other). */
-export function medianRoundRatio(ours: SideResult, peer: SideResult): number {
-  const byRound = new Map(peer.runs.map((r) => [r.round, r.ms]));
-  const ratios = ours.runs.flatMap((r) => (byRound.has(r.round) ? [r.ms / byRound.get(r.round)!] : []));
-  return median(ratios);
-}
