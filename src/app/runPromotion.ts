@@ -1,12 +1,16 @@
 // The one way a front end runs a promotion or rollback and records it: read the history fresh (another
 // window or pipeline may have promoted since), promote under the cross-process lock beside the history
-// file, journal the start before the tag moves, append the attempt, then the registry's record and,
-// with a signing key, the signed attestation.
+// file, journal the start before the tag moves (and start preparing the registry record beside the
+// move), append the attempt, and say "done"; the registry's record and, with a signing key, the
+// signed attestation follow (registryRecords), which a front end shows when they land and a process
+// waits for before it exits.
 // Both the extension and the CLI call this.
 import { randomUUID } from 'node:crypto';
 import { arrivals } from '../history/queries';
 import { failedWebhooks, sendWebhooks, webhooksFor, type WebhookResult } from '../notify/sendWebhooks';
-import { promote, type PromotionEnvironment, type PromotionOutcome, type PromotionRequest } from '../promotion/promote';
+import { promote, sourceRepositoryOf, type PromotionEnvironment, type PromotionOutcome, type PromotionRequest } from '../promotion/promote';
+import type { RecordWrite } from '../records/promotionRecords';
+import type { PreparedRecord } from '../records/registryRecords';
 import type { AppServices } from './services';
 import { rollbackAfterFailedVerification } from './verifyRollback';
 
@@ -23,6 +27,12 @@ export interface RecordedOutcome {
    * receiver never delays or fails the promotion; the front end says what failed when they answer.
    */
   readonly notifications: Promise<WebhookResult[]>;
+  /**
+   * The registry records of the attempt (and of its rollback, if verification rolled it back), still
+   * being written when the outcome is returned. Never rejects; a record that could not be written was
+   * also told through AppOptions.warn. A process must not exit before it settles.
+   */
+  readonly registryRecords: Promise<RecordWrite[]>;
 }
 
 export async function runPromotion(
@@ -31,18 +41,26 @@ export async function runPromotion(
   env: RunEnvironment,
 ): Promise<RecordedOutcome> {
   const { workspaceDir } = env;
+  // Read beside the lock and the lookups (the registry's records are requests of their own); the
+  // gates wait for it.
+  const history = app.history.read(workspaceDir).then(
+    (h) => arrivals(h.records),
+    () => undefined,
+  );
   // Before anything moves: a key that cannot be read (wrong password, not P-256) stops here.
   const signingKey = await app.attestations.signingKey();
-  const history = await app.history.read(workspaceDir).catch(() => undefined);
   let startedId: string | undefined;
+  let prepared: Promise<PreparedRecord> | undefined;
   const outcome = await promote(request, app.promotion, {
     ...env,
-    ...(history ? { history: arrivals(history.records) } : {}),
+    historyLater: history,
     // Other windows and processes promoting into the same environment are kept out, and a start line
     // before the write shows a killed process's attempt as interrupted afterwards.
     historyFile: app.history.file(workspaceDir),
     journal: {
       started: async (write) => {
+        // Beside the move: what the registry record needs whatever the move's result.
+        prepared = app.records.prepare(request.target.repository, write.digest, sourceRepositoryOf(request.config, request.source));
         const id = randomUUID();
         await app.history.recordStart(workspaceDir, request, write, id);
         startedId = id;
@@ -51,9 +69,13 @@ export async function runPromotion(
   });
   env.progress('Recording…');
   const { record, problem } = await app.history.record(workspaceDir, request, outcome, startedId);
-  // After the file: a registry that refuses the record never fails a move that already happened. The
+  // After the file, and not waited for: a registry that refuses the record never fails a move that
+  // already happened, and the person is told "done" once the move is verified and in the file. The
   // record and the signed attestation go to different tags: written side by side, signing adds no wait.
-  await Promise.all([app.records.write(outcome, record), signingKey ? app.attestations.write(signingKey, record) : undefined]);
+  const registryRecord = Promise.all([
+    app.records.write(outcome, record, undefined, prepared),
+    signingKey ? app.attestations.write(signingKey, record) : undefined,
+  ]).then(([written]) => written);
   const hooks = webhooksFor(request.config, request.target.name);
   const notifications = hooks.length ? sendWebhooks(hooks, record) : Promise.resolve([]);
   void notifications.then((results) => {
@@ -66,6 +88,9 @@ export async function runPromotion(
   return {
     outcome: after.outcome,
     notifications: after.rollback ? Promise.all([notifications, after.rollback.notifications]).then((lists) => lists.flat()) : notifications,
+    registryRecords: after.rollback
+      ? Promise.all([registryRecord, after.rollback.registryRecords]).then(([first, rest]) => [first, ...rest])
+      : registryRecord.then((w) => [w]),
     ...(recordProblem ? { recordProblem } : {}),
   };
 }

@@ -69,6 +69,8 @@ export interface AppOptions {
   readonly trusted?: () => boolean;
   /** How long a recreated container must run before it counts as started (tests shorten it). */
   readonly settleMs?: number;
+  /** Wraps the registry client every service shares (the benchmark counts round trips through it). */
+  readonly wrapRegistry?: (client: RegistryClient) => RegistryClient;
 }
 
 export type { HeldDigests } from '../records/refreshRecords';
@@ -113,7 +115,8 @@ export function composeServices(options: AppOptions): AppServices {
   };
   const blobLocationsFile = options.blobLocationsFile ?? (options.detailsFile ? join(dirname(options.detailsFile), 'blob-locations.json') : undefined);
   const blobLocations = new BlobLocations({ ...(blobLocationsFile ? { file: blobLocationsFile } : {}), log });
-  const registry = recordingBlobLocations(new HttpRegistryClient({ ...transport, credentials }), blobLocations);
+  const recording = recordingBlobLocations(new HttpRegistryClient({ ...transport, credentials }), blobLocations);
+  const registry = options.wrapRegistry ? options.wrapRegistry(recording) : recording;
   const store = options.detailsFile ? new DetailsStore({ file: options.detailsFile, log }) : undefined;
   const details = new ImageDetailsCache(registry, undefined, store);
   // The trees' last rows, beside the details: a new session starts with them instead of an empty view.

@@ -1,8 +1,8 @@
-// onVerifyFailure: rollback. After a promotion whose verify gates failed (and once its lock is released
-// and its record written), the digest the target held before goes back through the same verified,
-// recorded rollback the Roll Back command makes. The config asked for it, so nobody is asked again,
-// and the target's configured gates are overridden (they guard moves forward, not this one). A target
-// that moved meanwhile is never overwritten.
+// onVerifyFailure: rollback. After a promotion whose verify gates failed (once its lock is released and
+// its history line written; its registry record follows on its own), the digest the target held before
+// goes back through the same verified, recorded rollback the Roll Back command makes. The config asked
+// for it, so nobody is asked again, and the target's configured gates are overridden (they guard moves
+// forward, not this one). A target that moved meanwhile is never overwritten.
 import { shortDigest } from '../core/reference';
 import type { PromotionOutcome, PromotionPrompts, PromotionRequest, VerificationRollback } from '../promotion/promote';
 import type { RecordedOutcome, RunEnvironment } from './runPromotion';

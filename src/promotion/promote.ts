@@ -69,7 +69,7 @@ class Promotion {
   constructor(
     private readonly request: PromotionRequest,
     private readonly services: PromotionServices,
-    private readonly env: PromotionEnvironment,
+    private env: PromotionEnvironment,
   ) {
     this.now = services.now ?? Date.now;
     this.started = this.now();
@@ -119,6 +119,10 @@ class Promotion {
   async phases(): Promise<Ended> {
     const ends = await this.resolve();
     if (ends instanceof Ended) return ends;
+    if (this.env.historyLater) {
+      const history = await this.env.historyLater;
+      this.env = { ...this.env, ...(history ? { history } : {}) };
+    }
     const evaluation = await this.checkGates(ends);
     if (evaluation instanceof Ended) return evaluation;
     const confirmed = await this.confirm(evaluation);

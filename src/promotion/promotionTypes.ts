@@ -105,6 +105,11 @@ export interface PromotionEnvironment {
   /** What the promotion history knows (soak gates, rollback); undefined when none is kept. */
   readonly history?: HistoryView;
   /**
+   * The history while it is still being read (with the registry's records: requests of their own),
+   * beside the lock and the lookups; awaited before the gates, and then counts as `history`.
+   */
+  readonly historyLater?: Promise<HistoryView | undefined>;
+  /**
    * The history file: a promotion locks a file beside it for its whole run, so that other windows
    * and processes cannot promote into the same environment meanwhile. Undefined: no such lock.
    */

@@ -6,7 +6,8 @@ import type { Logger } from '../core/log';
 import { parseRepository, shortDigest } from '../core/reference';
 import { landedDigest } from '../history/queries';
 import type { HistoryRecord } from '../history/record';
-import type { RecordWritePath, RegistryRecords } from './registryRecords';
+import type { Repository } from '../core/reference';
+import type { PreparedRecord, RecordWritePath, RegistryRecords } from './registryRecords';
 
 export type RecordsSetting = 'registry' | 'file' | 'both';
 
@@ -45,8 +46,19 @@ export function sharedRecord(record: HistoryRecord): HistoryRecord {
   return { ...record, gates: record.gates.map(({ details: _details, ...gate }) => gate) };
 }
 
+function indexedBy(path: RecordWritePath, digest: string): string {
+  return path === 'referrers-api' ? 'referrers API' : `referrers tag ${digest.replace(':', '-')}`;
+}
+
+/** What a front end prints once a record landed (nothing for one skipped; a missing one was warned of). */
+export function recordWrittenLine(write: RecordWrite): string | undefined {
+  return write.state === 'written'
+    ? `Recorded in the registry: ${write.where} (${write.path === 'referrers-api' ? 'referrers API' : 'referrers tag'}).`
+    : undefined;
+}
+
 export type RecordWrite =
-  | { readonly state: 'written'; readonly path: RecordWritePath }
+  | { readonly state: 'written'; readonly path: RecordWritePath; readonly where: string }
   | { readonly state: 'skipped'; readonly reason: string }
   | { readonly state: 'missing'; readonly reason: string };
 
@@ -61,18 +73,26 @@ export interface PromotionRecordsDeps {
 export class PromotionRecords {
   constructor(private readonly deps: PromotionRecordsDeps) {}
 
+  /**
+   * Started right before the tag moves: what the record of `digest` in `target` needs that the move's
+   * result does not change (registryRecords.ts), so that less is left after the move. Undefined when
+   * records do not go to the registry. Never rejects.
+   */
+  prepare(target: Repository, digest: string, source: Repository): Promise<PreparedRecord> | undefined {
+    if (!usesRegistry(this.deps.setting())) return undefined;
+    return this.deps.registry.prepare(target, digest, source);
+  }
+
   /** Never throws: a record that cannot be written is reported, not raised. */
-  async write(outcome: { readonly status: string }, record: HistoryRecord, signal?: AbortSignal): Promise<RecordWrite> {
+  async write(outcome: { readonly status: string }, record: HistoryRecord, signal?: AbortSignal, prepared?: Promise<PreparedRecord>): Promise<RecordWrite> {
     const setting = this.deps.setting();
     if (!usesRegistry(setting)) return { state: 'skipped', reason: 'imagePromotion.records is "file"' };
     if (!movedTag(record) || !record.digest) return { state: 'skipped', reason: 'the attempt moved no tag' };
     const where = `${record.target.repository}@${shortDigest(record.digest)}`;
     try {
-      const path = await this.deps.registry.write(parseRepository(record.target.repository), record.digest, sharedRecord(record), signal);
-      this.deps.log.info(
-        `promotion record ${record.id} written to ${where} (${path === 'referrers-api' ? 'referrers API' : `referrers tag ${record.digest.replace(':', '-')}`})`,
-      );
-      return { state: 'written', path };
+      const path = await this.deps.registry.write(parseRepository(record.target.repository), record.digest, sharedRecord(record), signal, prepared);
+      this.deps.log.info(`promotion record ${record.id} written to ${where} (${indexedBy(path, record.digest)})`);
+      return { state: 'written', path, where };
     } catch (error) {
       const reason = errorMessage(error);
       const elsewhere = writesFile(setting) ? 'It is in the history file only' : 'It is recorded nowhere (imagePromotion.records is "registry")';

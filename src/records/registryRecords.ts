@@ -13,9 +13,17 @@ import type { HistoryRecord } from '../history/record';
 import { mapLimit } from '../model/mapLimit';
 import { mergeReferrersIndex, referrersFallbackTag } from '../registry/manifestRefs';
 import { isIndexMediaType, MediaTypes } from '../registry/mediaTypes';
-import type { ReferrerDescriptor, RegistryClient } from '../registry/registryClient';
+import type { ManifestDescriptor, ReferrerDescriptor, RegistryClient } from '../registry/registryClient';
 import { onceChunk, updateSharedTag } from '../registry/sharedTag';
-import { ANNOTATION_CREATED, RECORD_ARTIFACT_TYPE, recordArtifact, recordFromStatement, statementLayerOf } from './recordArtifact';
+import {
+  ANNOTATION_CREATED,
+  EMPTY_CONFIG,
+  EMPTY_CONFIG_BYTES,
+  RECORD_ARTIFACT_TYPE,
+  recordArtifact,
+  recordFromStatement,
+  statementLayerOf,
+} from './recordArtifact';
 
 export interface RegistryRecordsOptions {
   readonly registry: RegistryClient;
@@ -57,6 +65,14 @@ export interface DigestRecords {
 
 type CachedArtifact = { readonly record: HistoryRecord } | { readonly reason: string };
 
+/** What write() needs that was asked while the move happened (prepare). */
+export interface PreparedRecord {
+  /** The promoted manifest's descriptor (undefined: could not be read; write() resolves it). */
+  readonly subject?: ManifestDescriptor;
+  /** The empty config blob is in the target repository. */
+  readonly config: boolean;
+}
+
 export class RegistryRecords {
   private readonly cache = new Map<string, CachedArtifact>();
   /** Per registry host: does it answer the referrers API, and when it last said so. */
@@ -66,24 +82,57 @@ export class RegistryRecords {
 
   constructor(private readonly options: RegistryRecordsOptions) {}
 
-  /** Writes `record` as an artifact attached to `digest` in `repo`; resolves with how it was indexed. Throws PromotionError. */
-  async write(repo: Repository, digest: string, record: HistoryRecord, signal?: AbortSignal): Promise<RecordWritePath> {
+  /**
+   * What a record of `digest` in `repo` needs that does not depend on the move's result, asked while
+   * the move happens: the subject's descriptor (the same bytes in `source`, which holds it already)
+   * and the empty config blob in `repo`. Never rejects: what could not be prepared is done by write().
+   */
+  prepare(repo: Repository, digest: string, source: Repository, signal?: AbortSignal): Promise<PreparedRecord> {
     const { registry } = this.options;
-    const subject = await registry.resolve(repo, digest, signal);
+    const subject = registry.resolve(source, digest, signal).catch(() => undefined);
+    const config = (async () => {
+      if (!(await registry.blobExists(repo, EMPTY_CONFIG.digest, signal)))
+        await registry.uploadBlob(repo, EMPTY_CONFIG.digest, EMPTY_CONFIG.size, onceChunk(EMPTY_CONFIG_BYTES), signal ? { signal } : {});
+      return true;
+    })().catch((error: unknown) => {
+      this.options.log.debug(`the empty config of a record could not be prepared in ${repositoryName(repo)}: ${errorMessage(error)}`);
+      return false;
+    });
+    return Promise.all([subject, config]).then(([s, c]) => ({ ...(s ? { subject: s } : {}), config: c }));
+  }
+
+  /**
+   * Writes `record` as an artifact attached to `digest` in `repo`; resolves with how it was indexed.
+   * Throws PromotionError. After the statement blob, the manifest's PUT and the fallback index's read
+   * go side by side: the index is read once, right before it is written, as before.
+   */
+  async write(repo: Repository, digest: string, record: HistoryRecord, signal?: AbortSignal, prepared?: Promise<PreparedRecord>): Promise<RecordWritePath> {
+    const { registry } = this.options;
+    const ready = await prepared;
+    const subject = ready?.subject ?? (await registry.resolve(repo, digest, signal));
     if (!subject) throw new PromotionError('not-found', `${repositoryName(repo)}@${digest} is not in the registry: there is nothing to attach the record to`);
     const artifact = recordArtifact(record, { name: repositoryName(repo), digest, mediaType: subject.mediaType || MediaTypes.ociManifest, size: subject.size });
-    for (const blob of artifact.blobs) {
-      if (await registry.blobExists(repo, blob.digest, signal)) continue;
-      await registry.uploadBlob(repo, blob.digest, blob.size, onceChunk(blob.bytes), signal ? { signal } : {});
-    }
+    await Promise.all(
+      artifact.blobs.map(async (blob) => {
+        if (blob.digest === EMPTY_CONFIG.digest && ready?.config) return;
+        // The statement is new with every record (its id): only the empty config may be there already.
+        if (blob.digest === EMPTY_CONFIG.digest && (await registry.blobExists(repo, blob.digest, signal))) return;
+        await registry.uploadBlob(repo, blob.digest, blob.size, onceChunk(blob.bytes), signal ? { signal } : {});
+      }),
+    );
+    // Beside the manifest's PUT when the registry is known to lack the referrers API (it answered so
+    // to a read or an earlier write): the index is needed then. Else only once the PUT said so.
+    const index = this.supportsReferrers(repo.registry) === false ? settle(this.readFallbackIndex(repo, digest, signal)) : undefined;
     // By digest, never under a tag: a record must not show up as a build or move anything.
     const written = await registry.writeManifest(repo, artifact.manifest.digest, artifact.manifest, signal);
     if (written.reportedDigest && written.reportedDigest !== artifact.manifest.digest) {
       throw new PromotionError('protocol', `${repo.registry} stored the record as ${written.reportedDigest}, not ${artifact.manifest.digest}`);
     }
     this.cache.set(artifact.manifest.digest, { record });
-    if (written.subjectDigest === digest) return 'referrers-api';
-    await this.addToFallbackIndex(repo, digest, artifact.descriptor, signal);
+    const api = written.subjectDigest === digest;
+    this.referrersApi.set(repo.registry, { supported: api, at: this.now() });
+    if (api) return 'referrers-api';
+    await this.addToFallbackIndex(repo, digest, artifact.descriptor, signal, index);
     return 'fallback-tag';
   }
 
@@ -192,10 +241,17 @@ export class RegistryRecords {
   }
 
   /** Read, add, write, look again (sharedTag.ts): another writer of the index may have dropped our entry. */
-  private async addToFallbackIndex(repo: Repository, subject: string, entry: ReferrerDescriptor, signal?: AbortSignal): Promise<void> {
+  private async addToFallbackIndex(
+    repo: Repository,
+    subject: string,
+    entry: ReferrerDescriptor,
+    signal?: AbortSignal,
+    firstRead?: Promise<Settled<Awaited<ReturnType<RegistryRecords['readFallbackIndex']>>>>,
+  ): Promise<void> {
     const { registry, log } = this.options;
     const tag = referrersFallbackTag(subject);
     const where = `${repositoryName(repo)}:${tag}`;
+    let read = firstRead;
     await updateSharedTag({
       name: 'record',
       digest: entry.digest,
@@ -203,7 +259,11 @@ export class RegistryRecords {
       described: `the referrers index ${where}`,
       replaced: 'the index',
       write: async () => {
-        const existing = await this.readFallbackIndex(repo, subject, signal);
+        // The first attempt uses the read made beside the manifest's PUT; a retry reads again.
+        const first = read && (await read);
+        read = undefined;
+        if (first && 'error' in first) throw first.error;
+        const existing = first ? first.value : await this.readFallbackIndex(repo, subject, signal);
         if (existing?.manifests.some((m) => m.digest === entry.digest)) return;
         const merged = mergeReferrersIndex(existing?.bytes, [entry]);
         await registry.writeManifest(repo, tag, { mediaType: existing?.mediaType ?? MediaTypes.ociIndex, bytes: merged.bytes }, signal);

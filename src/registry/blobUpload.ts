@@ -60,7 +60,7 @@ export async function uploadBlob(
           break;
         }
         chunk = next.value;
-        hasher.update(chunk);
+        if (!options.verifiedSource) hasher.update(chunk);
       }
       if (remaining > 0 && chunk.length > remaining) {
         leftover = chunk.subarray(remaining);
@@ -74,7 +74,19 @@ export async function uploadBlob(
       held = chunk;
     }
     if (last || exhausted) {
-      const check = checkUpload(repo, digest, size, sent + (held?.length ?? 0), hasher, exhausted || remaining === 0);
+      if (options.verifiedSource && !exhausted) {
+        // The source checks its digest when it ends: let it end before the last piece leaves.
+        const end = leftover ? { done: false } : await source.next();
+        if (!end.done) {
+          failure = new PromotionError(
+            'protocol',
+            `the blob ${digest} for ${repositoryName(repo)} had more than the ${size} bytes announced; the upload was abandoned`,
+          );
+          throw failure;
+        }
+        exhausted = true;
+      }
+      const check = checkUpload(repo, digest, size, sent + (held?.length ?? 0), options.verifiedSource ? undefined : hasher, exhausted || remaining === 0);
       if (check) {
         failure = check;
         throw check;
@@ -143,13 +155,15 @@ async function finishUpload(transport: RegistryTransport, res: Response, repo: R
 }
 
 /** Undefined when the upload is right so far; else the error that abandons it. */
-function checkUpload(repo: Repository, digest: string, size: number, total: number, hasher: Hash, complete: boolean): PromotionError | undefined {
+/** `hasher` undefined: the source verified the bytes itself (BlobUploadOptions.verifiedSource). */
+function checkUpload(repo: Repository, digest: string, size: number, total: number, hasher: Hash | undefined, complete: boolean): PromotionError | undefined {
   if (!complete || (size >= 0 && total !== size)) {
     return new PromotionError(
       'protocol',
       `the blob ${digest} for ${repositoryName(repo)} had ${total} bytes, not the ${size} announced; the upload was abandoned`,
     );
   }
+  if (!hasher) return undefined;
   const got = hashed(hasher.copy(), digest);
   if (got !== digest) return new PromotionError('protocol', `the blob ${digest} for ${repositoryName(repo)} hashes to ${got}; the upload was abandoned`);
   return undefined;

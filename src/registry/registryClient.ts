@@ -44,6 +44,12 @@ export interface BlobUploadOptions {
    * streamed PUT (a monolithic upload). Chunks are streamed too, never held in memory whole.
    */
   readonly chunkSize?: number;
+  /**
+   * The stream checks its bytes against `digest` itself and throws at its end when they do not
+   * match (a BlobReader's stream): the upload lets it end before its last piece leaves, rather than
+   * hash every byte a second time.
+   */
+  readonly verifiedSource?: boolean;
 }
 
 /** One entry of an OCI referrers list. */

@@ -439,6 +439,7 @@ class Copier {
     let last = 0;
     try {
       await this.dst.uploadBlob(this.to, d.digest, size, reader.stream, {
+        verifiedSource: reader.digest === d.digest,
         ...(this.signal ? { signal: this.signal } : {}),
         ...(this.options.chunkSize ? { chunkSize: this.options.chunkSize } : {}),
         onBytes: (sent) => {

@@ -34,22 +34,26 @@ export class PromotionRunner {
     this.running.add(target.name);
     this.deps.onBusyChanged();
     try {
-      const outcome = await withCancellableProgress(title, async (report, signal) => {
-        const { outcome, recordProblem, notifications } = await runPromotion(this.deps.app, request, {
+      const { outcome, registryRecords } = await withCancellableProgress(title, async (report, signal) => {
+        const recorded = await runPromotion(this.deps.app, request, {
           trusted: vscode.workspace.isTrusted,
           workspaceDir,
           prompts: this.deps.interaction(),
           progress: report,
           signal,
         });
-        if (recordProblem) void vscode.window.showErrorMessage(recordProblem);
+        if (recorded.recordProblem) void vscode.window.showErrorMessage(recorded.recordProblem);
         // Shown when the receivers answer, after the outcome: a webhook never holds the promotion up.
-        void notifications.then((results) => {
+        void recorded.notifications.then((results) => {
           for (const line of failedWebhooks(results)) void vscode.window.showWarningMessage(`Image Promotion: ${line}`);
         });
-        return outcome;
+        return recorded;
       });
-      showOutcome(outcome, request.build);
+      showOutcome(outcome, request.build, registryRecords);
+      // Shown at the next refresh anyway; once a record lands, the views read it (records: registry).
+      void registryRecords.then((writes) => {
+        if (writes.some((w) => w.state === 'written')) void this.deps.model.refresh();
+      });
       return outcome;
     } finally {
       this.running.delete(target.name);

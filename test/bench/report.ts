@@ -59,6 +59,7 @@ function counts(s: SideSummary): string {
   const parts = [`${s.requests} req`];
   if (s.connections !== undefined) parts.push(`${s.connections} conn`);
   if (s.roundTrips !== undefined) parts.push(`${s.roundTrips} RT`);
+  if (s.recordAfterDoneMs !== undefined) parts.push(`registry record landed ${ms(s.recordAfterDoneMs)} after "done"`);
   return parts.join(', ');
 }
 

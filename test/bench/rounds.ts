@@ -12,8 +12,10 @@ export interface Side {
   /** Untimed, before each run of this side. */
   readonly prepare?: (round: number) => Promise<void>;
   /** The timed operation; returns ours' counted round trips. */
-  readonly run: (round: number) => Promise<{ roundTrips?: number; calls?: string[] } | void>;
-  /** Untimed, after each run: reads back what the run left (the tag, a signature) and throws when it is wrong. */
+  readonly run: (
+    round: number,
+  ) => Promise<{ roundTrips?: number; calls?: string[]; after?: () => Promise<{ recordAfterDoneMs?: number }>; timeline?: () => string[] } | void>;
+  /** Untimed, after each run: reads back what the run left (the tag, a signature; the peers' too) and throws when it is wrong. */
   readonly check?: (round: number) => Promise<void>;
   /** One untimed run before the rounds (kept connections opened, caches filled, as in steady use). */
   readonly warmup?: boolean;
@@ -47,7 +49,8 @@ export async function runCase(spec: CaseSpec, meter: Meter, say: (line: string) 
   for (const side of sides) {
     if (!side.warmup) continue;
     await side.prepare?.(-1);
-    await side.run(-1);
+    const warm = await side.run(-1);
+    if (warm && warm.after) await warm.after();
     await side.check?.(-1);
   }
   for (let round = 0; round < spec.rounds; round++) {
@@ -67,6 +70,8 @@ export async function runCase(spec: CaseSpec, meter: Meter, say: (line: string) 
   say(`  ${spec.name}: ${line}`);
   const calls = result.ours.runs.at(-1)?.calls;
   if (calls) say(`    ours, last run: ${calls.join(', ')}`);
+  const timeline = result.ours.runs.at(-1)?.timeline;
+  if (timeline) say(`    ours, last run, where the time went:\n${timeline.map((l) => `      ${l}`).join('\n')}`);
   return result;
 }
 
@@ -81,6 +86,8 @@ async function measure(side: Side, round: number, meter: Meter): Promise<Measure
   const started = performance.now();
   const result = await side.run(round);
   const ms = performance.now() - started;
+  // Untimed: what still lands after "done" (the registry record) is counted with this run's requests.
+  const later = result && result.after ? await result.after() : {};
   await sleep(30); // the registry writes its access line as it answers; let the last one land
   const requests = meter.logs.reduce((sum, log) => sum + log.take(), 0);
   const after = connections(meter.routes);
@@ -92,6 +99,9 @@ async function measure(side: Side, round: number, meter: Meter): Promise<Measure
     connections: after === undefined || connectionsBefore === undefined ? undefined : after - connectionsBefore,
     roundTrips: result && 'roundTrips' in result ? result.roundTrips : undefined,
     ...(result && result.calls ? { calls: result.calls } : {}),
+    ...(later.recordAfterDoneMs !== undefined ? { recordAfterDoneMs: later.recordAfterDoneMs } : {}),
+    ...(result && result.timeline ? { timeline: result.timeline() } : {}),
+    round,
   };
 }
 

@@ -3,7 +3,10 @@
 // shaping latency and bandwidth. Prints one table of medians and ratios (ours / peer) with requests,
 // connections and round trips, a few single figures, and the same as JSON (test-results/bench.json).
 //
-//   npm run bench [-- --profiles=loopback,50 --cases=refresh,same,local,cross,index,signing,startup,host --no-host --quick]
+//   npm run bench [-- --profiles=loopback,50 --cases=refresh,same,local,cross,index,signing,recorded,cold,scale,startup,host --no-host --quick]
+//   (recorded: promote() and the whole recorded run of 50 MB images as composeServices() builds the
+//   services; cold: 30 MB into another registry with nothing to mount, loopback; scale: 50 recorded
+//   promotions in a row, memory before and after)
 //   (start-up figures alone: --cases=startup,host --profiles=none)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,12 +25,16 @@ import { makeRefreshRepo, refreshCase, type RefreshRepo } from './refreshCases';
 import { figuresTable, markdownTable, rows, type Figure, type ProfileResults } from './report';
 import { runCase, type CaseSpec } from './rounds';
 import { signingCase } from './signingCase';
+import { appBench } from './appCore';
+import { coldCrossCase, manyPromotions, recordedLocalCases, recordedSameRepoCases } from './recordedCases';
 import { AccessLog } from './wire';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const wantedProfiles = option('profiles')?.split(',');
-const wantedCases = new Set(option('cases')?.split(',') ?? ['refresh', 'same', 'local', 'cross', 'index', 'signing', 'startup', 'host']);
+const wantedCases = new Set(
+  option('cases')?.split(',') ?? ['refresh', 'same', 'local', 'cross', 'index', 'signing', 'recorded', 'cold', 'scale', 'startup', 'host'],
+);
 const quick = args.includes('--quick');
 
 function say(line: string): void {
@@ -65,6 +72,8 @@ async function main(): Promise<void> {
     const cross = { repo: uniqueRepo('crosssrc'), layer: crossLayer, tag: 'c0ffee1' };
     await imageOn(a.url, cross.repo, cross.tag, cross.layer, new Date().toISOString());
     const sources: Sources = { small, large, cross, index: { repo: uniqueRepo('index') } };
+    // The issue's cases: 50 MB images (the engine path used to be measured with 10 MB).
+    const medium = { local: { repo: uniqueRepo('medium-local'), layer: makeLayer(50e6) }, same: { repo: uniqueRepo('medium-same'), layer: makeLayer(50e6) } };
     const refresh = wantedCases.has('refresh') ? [await makeRefreshRepo(a.url, 3, 20), await makeRefreshRepo(a.url, 10, 200)] : [];
     say(`  ready after ${((performance.now() - began) / 1000).toFixed(0)} s`);
 
@@ -97,10 +106,23 @@ async function main(): Promise<void> {
           ...(wantedCases.has('cross') ? [crossRegistryCase(ctx)] : []),
           ...(wantedCases.has('signing') ? [signingCase(ctx)] : []),
         ];
+        // As composeServices() builds them, one set per profile (connections and caches kept across rounds).
+        const app = appBench(svc);
+        if (wantedCases.has('recorded')) specs.push(...recordedLocalCases(ctx, app, medium.local), ...recordedSameRepoCases(ctx, app, medium.same));
+        if (wantedCases.has('cold') && profile.rttMs === 0) specs.push(coldCrossCase(ctx, app, 30));
         const cases = [];
         for (const spec of specs) cases.push(await runCase(quick ? { ...spec, rounds: 1 } : spec, meter, say));
         results.push({ profile: profile.name, cases });
         say(markdownTable(rows(results))); // what is measured so far, in case a later profile fails
+        if (wantedCases.has('scale') && profile.rttMs === 0) {
+          const many = await manyPromotions(ctx, 50);
+          const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+          figures.push({
+            name: `${many.count} recorded promotions in a row by one set of services in a Node process of its own (composeServices, records both, 1 MB builds), ${profile.name}: RSS / heap used, before → after (after a GC each)`,
+            value: `RSS ${mib(many.before.rss)} → ${mib(many.after.rss)}; heap ${mib(many.before.heapUsed)} → ${mib(many.after.heapUsed)}; every 10 (RSS / heap MiB): ${many.samples.map((x) => `${x.rssMiB} / ${x.heapMiB}`).join(', ')}; ${(many.ms / many.count).toFixed(0)} ms a promotion`,
+          });
+          say(`${figures.at(-1)!.name}: ${figures.at(-1)!.value}`);
+        }
       } finally {
         await shaped.stop();
       }

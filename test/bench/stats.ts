@@ -16,6 +16,12 @@ export interface Measured {
   readonly roundTrips: number | undefined;
   /** Ours: the registry client calls in the order they were made. */
   readonly calls?: readonly string[];
+  /** Ours, recorded runs: from "done" to the registry record written (untimed, it follows "done"). */
+  readonly recordAfterDoneMs?: number;
+  /** Ours: the core's log lines, each with the time since the run began. */
+  readonly timeline?: readonly string[];
+  /** The round it ran in (ratios pair ours and a peer by round). */
+  readonly round?: number;
 }
 
 export interface SideResult {
@@ -30,6 +36,7 @@ export interface SideSummary {
   readonly connections: number | undefined;
   readonly roundTrips: number | undefined;
   readonly n: number;
+  readonly recordAfterDoneMs?: number;
 }
 
 export function summarize(side: SideResult): SideSummary {
@@ -44,5 +51,6 @@ export function summarize(side: SideResult): SideSummary {
     connections: pick((r) => r.connections),
     roundTrips: pick((r) => r.roundTrips),
     n: side.runs.length,
+    ...(pick((r) => r.recordAfterDoneMs) !== undefined ? { recordAfterDoneMs: pick((r) => r.recordAfterDoneMs)! } : {}),
   };
 }

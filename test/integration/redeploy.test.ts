@@ -249,6 +249,7 @@ describe('what runs and the redeploy (real engine, real containers)', function (
         ...e,
       }),
       notifications: Promise.resolve([]),
+      registryRecords: Promise.resolve([]),
     });
     const after = await rollbackAfterFailedVerification(run, request, outcome, { ...environmentFor(new ScriptedPrompts()), workspaceDir: process.cwd() });
     assert.equal(after.outcome.verification?.rollback?.status, 'succeeded', after.outcome.message);

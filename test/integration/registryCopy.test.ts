@@ -614,6 +614,43 @@ describe('registry-side copy keeps the digest (real registries)', function () {
     assert.equal(await registry.blobExists(repo, short), false);
   });
 
+  it('blob transport: a source that checks its own digest (verifiedSource, as a BlobReader): nothing is stored when its bytes do not match or run past the announced size', async () => {
+    const path = uniqueRepo();
+    const repo = repoOf(second.host, path);
+    const { registry } = client();
+    const bytes = randomBytes(200_000);
+    const digest = sha256Digest(bytes);
+    /** As openBlob's stream: the chunks, then at its end the digest check (throws when they do not match). */
+    async function* selfChecking(data: Buffer, claimed: string, size: number) {
+      for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+      const got = sha256Digest(data);
+      if (got !== claimed) throw new PromotionError('protocol', `the source sent a blob whose content does not match ${claimed} (it hashes to ${got})`);
+    }
+    const tampered = Buffer.from(bytes);
+    tampered[tampered.length - 1] ^= 0xff;
+    for (const chunkSize of [undefined, 64 * 1024]) {
+      const options = { verifiedSource: true, ...(chunkSize ? { chunkSize } : {}) };
+      await assert.rejects(registry.uploadBlob(repo, digest, tampered.length, selfChecking(tampered, digest, 10_000), options), (error: PromotionError) => {
+        assert.equal(error.kind, 'protocol');
+        assert.match(error.message, /does not match sha256:[0-9a-f]{64} \(it hashes to sha256:/);
+        return true;
+      });
+      assert.equal(await registry.blobExists(repo, digest), false, `never stored (chunk size ${chunkSize ?? 'none'})`);
+      // More bytes than announced: the source is read to its end before the last piece leaves.
+      const longer = Buffer.concat([bytes, Buffer.from('x')]);
+      await assert.rejects(
+        registry.uploadBlob(repo, digest, bytes.length, selfChecking(longer, sha256Digest(longer), 10_000), options),
+        /had more than the 200000 bytes announced; the upload was abandoned/,
+      );
+      assert.equal(await registry.blobExists(repo, digest), false);
+    }
+    await registry.uploadBlob(repo, digest, bytes.length, selfChecking(bytes, digest, 7_000), { verifiedSource: true, chunkSize: 64 * 1024 });
+    assert.equal(await registry.blobExists(repo, digest), true);
+    const back: Buffer[] = [];
+    for await (const c of (await registry.openBlob(repo, digest)).stream) back.push(Buffer.from(c));
+    assert.deepEqual(Buffer.concat(back), bytes);
+  });
+
   it('blob transport: a 128 MiB blob is streamed through, never held in memory', async () => {
     const size = 128 * 1024 * 1024;
     const block = randomBytes(1024 * 1024);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { silentLogger } from '../../src/core/log';
+import { shortDigest } from '../../src/core/reference';
 import { anonymous } from '../../src/credentials/credentials';
 import { HistoryStore } from '../../src/history/historyStore';
 import { arrivals, recordsFor } from '../../src/history/queries';
@@ -280,7 +281,7 @@ describe('promotion records in the registry', function () {
       outcome,
       record,
     );
-    assert.deepEqual(written, { state: 'written', path: 'fallback-tag' });
+    assert.deepEqual(written, { state: 'written', path: 'fallback-tag', where: `${svc.registry}/${repo}@${shortDigest(build.digest)}` });
     assert.deepEqual(warnings, []);
     const after = await takeSnapshot(cfg, services);
     assert.equal(after.history!.records.filter((r) => r.id === record.id).length, 1, 'the same attempt in the file and the registry is one attempt');

@@ -2,6 +2,7 @@
 // which records belong to this config, a record that disagrees with the tag; the record artifact's
 // shape and what a reader refuses; where records go by setting.
 import * as assert from 'node:assert/strict';
+import { shortDigest } from '../../src/core/reference';
 import type { Repository } from '../../src/core/reference';
 import { parseRepository } from '../../src/core/reference';
 import type { HistoryRecord } from '../../src/history/record';
@@ -216,7 +217,11 @@ describe('where records go', () => {
       gates: [{ name: 'smoke', type: 'command', status: 'passed' as const, reason: 'exit 0', durationMs: 5, details: ['TOKEN=s3cr3t'] }],
     };
     const sent = recordsWith('both', async () => 'referrers-api');
-    assert.deepEqual(await sent.records.write({ status: 'succeeded' }, gated), { state: 'written', path: 'referrers-api' });
+    assert.deepEqual(await sent.records.write({ status: 'succeeded' }, gated), {
+      state: 'written',
+      path: 'referrers-api',
+      where: `${gated.target.repository}@${shortDigest(gated.digest!)}`,
+    });
     assert.deepEqual(sent.written, [{ ...gated, gates: [{ name: 'smoke', type: 'command', status: 'passed', reason: 'exit 0', durationMs: 5 }] }]);
     assert.doesNotMatch(JSON.stringify(sent.written), /s3cr3t/);
   });

@@ -73,12 +73,14 @@ async function stepInto(ctx: CliContext, previous: EnvironmentConfig, target: En
       message: `${shortDigest(digest)} was rolled back from ${target.name} at ${rollback.time}; it is not auto-promoted there again until a person promotes it (image-promotion promote ${target.name}).`,
       exitCode: EXIT.ok,
     };
-  const { outcome, recordProblem } = await runPromotion(
+  const { outcome, recordProblem, registryRecords } = await runPromotion(
     ctx.app,
     { config: ctx.config, source: { kind: 'environment', environment: previous, digest }, target, seenTargetDigest: held, auto: true },
     { trusted: ctx.trusted, workspaceDir: ctx.workspaceDir, prompts, progress: (m) => ctx.out.progress(`${target.name}: ${m}`), signal },
   );
   if (recordProblem) ctx.out.error(recordProblem, 'promotion not recorded');
+  // The next step's gates may read this record (records: registry), and the process must not exit before it lands.
+  await registryRecords;
   const exitCode = exitForOutcome(outcome, interrupt.interrupted());
   const result: AutoStepResult =
     outcome.status === 'succeeded'

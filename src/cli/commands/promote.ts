@@ -10,6 +10,7 @@ import { needsTypedApproval } from '../../gates/gate';
 import { previousDigests } from '../../history/queries';
 import { lookupEnvironment } from '../../model/snapshot';
 import type { PromotionOutcome, PromotionRequest } from '../../promotion/promote';
+import { recordWrittenLine, type RecordWrite } from '../../records/promotionRecords';
 import type { CliContext } from '../context';
 import { environmentNamed, sourceFor } from '../context';
 import { CliError, EXIT, exitForOutcome, type ExitCode } from '../exitCodes';
@@ -84,7 +85,7 @@ async function run(ctx: CliContext, request: PromotionRequest, choices: PromptCh
       throw new CliError(`The Docker engine at ${engine.address} does not answer: ${errorMessage(engine.error)}`, EXIT.infrastructure);
   }
   const prompts = new CliPrompts(choices, out);
-  const { outcome, recordProblem, notifications } = await runPromotion(ctx.app, request, {
+  const { outcome, recordProblem, notifications, registryRecords } = await runPromotion(ctx.app, request, {
     trusted: ctx.trusted,
     workspaceDir: ctx.workspaceDir,
     prompts,
@@ -92,13 +93,23 @@ async function run(ctx: CliContext, request: PromotionRequest, choices: PromptCh
     signal: interrupt.signal,
   });
   const code = exitForOutcome(outcome, interrupt.interrupted());
-  out.result([outcome.message, ...outcome.gates.flatMap(gateLines)], { ...jsonOutcome(outcome), exitCode: code, recorded: !recordProblem });
+  // Text: "done" as soon as the move is verified and in the history file, the registry record's line
+  // when it lands. JSON is one document: it waits for both.
+  const records = out.json ? await registryRecords : undefined;
+  out.result([outcome.message, ...outcome.gates.flatMap(gateLines)], {
+    ...jsonOutcome(outcome),
+    exitCode: code,
+    recorded: !recordProblem,
+    ...(records ? { registryRecords: records.map(jsonRecord) } : {}),
+  });
   if (code !== EXIT.ok)
     out.error(
       outcome.status === 'cancelled' && !interrupt.interrupted() ? `${outcome.message} (not approved)` : outcome.message,
       titleFor(outcome, request.target),
     );
   if (recordProblem) out.error(recordProblem, 'promotion not recorded');
+  // The process never exits before the record is written (a missing one was told through warn).
+  for (const line of (records ?? (await registryRecords)).map(recordWrittenLine)) if (line && !out.json) out.result(line, undefined);
   for (const unwritten of [await writeStepSummary(summaryTable(outcome)), await writeStepOutputs(outcomeOutputs(outcome))])
     if (unwritten) out.message(unwritten);
   // After the result is out: the process waits for the webhooks (each within its time limit) before it exits.
@@ -108,6 +119,10 @@ async function run(ctx: CliContext, request: PromotionRequest, choices: PromptCh
 
 function titleFor(outcome: PromotionOutcome, target: EnvironmentConfig): string {
   return `${outcome.mode === 'rollback' ? 'rollback' : 'promotion'} into ${target.name} ${outcome.status}`;
+}
+
+function jsonRecord(write: RecordWrite): Record<string, unknown> {
+  return write.state === 'written' ? { state: write.state, where: write.where, path: write.path } : { state: write.state, reason: write.reason };
 }
 
 /** The outcome as scripts read it: the error as kind and message, not a class. */
