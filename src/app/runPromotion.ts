@@ -8,6 +8,7 @@ import { arrivals } from '../history/queries';
 import { failedWebhooks, sendWebhooks, webhooksFor, type WebhookResult } from '../notify/sendWebhooks';
 import { promote, type PromotionEnvironment, type PromotionOutcome, type PromotionRequest } from '../promotion/promote';
 import type { AppServices } from './services';
+import { holdAfterFailedVerification } from './verifyHold';
 import { rollbackAfterFailedVerification } from './verifyRollback';
 
 export interface RunEnvironment extends Omit<PromotionEnvironment, 'history' | 'workspaceDir' | 'historyFile' | 'journal'> {
@@ -26,7 +27,7 @@ export interface RecordedOutcome {
 }
 
 export async function runPromotion(
-  app: Pick<AppServices, 'promotion' | 'history' | 'records' | 'log' | 'attestations'>,
+  app: Pick<AppServices, 'promotion' | 'history' | 'records' | 'log' | 'attestations' | 'documents'>,
   request: PromotionRequest,
   env: RunEnvironment,
 ): Promise<RecordedOutcome> {
@@ -60,8 +61,15 @@ export async function runPromotion(
     for (const r of results) if (r.ok) app.log.info(`notified ${r.shownAs} (${r.ms} ms)`);
     for (const line of failedWebhooks(results)) app.log.warn(line);
   });
-  // onVerifyFailure: rollback: a recorded rollback of its own, now that this attempt's lock is released.
-  const after = await rollbackAfterFailedVerification((r, e) => runPromotion(app, r, e), request, outcome, env);
+  // onVerifyFailure: hold or rollback: the environment held first (naming the bad digest), so nothing
+  // promotes into it meanwhile; then, with rollback, a recorded rollback of its own through the hold.
+  const held = await holdAfterFailedVerification(app, request, outcome, env.signal);
+  const after = await rollbackAfterFailedVerification(
+    (r, e) => runPromotion(app, r, e),
+    request,
+    held ? { ...outcome, message: `${outcome.message} ${held}` } : outcome,
+    env,
+  );
   const recordProblem = [problem, after.rollback?.recordProblem].filter(Boolean).join(' ');
   return {
     outcome: after.outcome,

@@ -24,7 +24,9 @@ import type { TrustSetting } from '../registry/transport/trust';
 import type { HistoryContents } from '../history/historyStore';
 import { ofEnvironments, recordSubjects, withRegistryRecords } from '../history/teamHistory';
 import { PromotionRecords, usesRegistry, type RecordsSetting } from '../records/promotionRecords';
+import { readHold } from '../records/holds';
 import { RegistryRecords } from '../records/registryRecords';
+import { SharedDocuments } from '../records/sharedDocuments';
 import { PromotionAttestations } from '../evidence/promotionAttestations';
 import { RegistryAttestations } from '../evidence/registryAttestations';
 import { EngineProvider } from './engineProvider';
@@ -87,6 +89,8 @@ export interface AppServices {
   readonly records: PromotionRecords;
   /** Signs and attaches an attempt's record when a signing key is configured; reports, never throws. */
   readonly attestations: PromotionAttestations;
+  /** Holds and approvals: small documents under well-known tags in the registry (records/sharedDocuments.ts). */
+  readonly documents: SharedDocuments;
   /** The history file's records plus the registry's records of the digests the environments hold. */
   withRecords(file: HistoryContents | undefined, environments: HeldDigests, signal?: AbortSignal): Promise<HistoryContents | undefined>;
   /** Pings the engine promotions would go through; never rejects. */
@@ -136,6 +140,7 @@ export function composeServices(options: AppOptions): AppServices {
         )
       : Promise.resolve(file);
   const registryAttestations = new RegistryAttestations({ registry, log });
+  const documents = new SharedDocuments({ registry, log });
   const promotion: PromotionServices = {
     registry,
     attestations: (env, digest, type, signal) => registryAttestations.read(env.repository, digest, type, signal),
@@ -150,6 +155,7 @@ export function composeServices(options: AppOptions): AppServices {
     log,
     transport: options.transport,
     blobLocations,
+    readHold: (env, signal) => readHold(documents, env, signal),
     ...(options.now ? { now: options.now } : {}),
   };
   return {
@@ -171,8 +177,19 @@ export function composeServices(options: AppOptions): AppServices {
       log,
       warn: options.warnSigning ?? options.warn,
     }),
+    documents,
     withRecords,
     checkEngine,
-    snapshotServices: (readHistory) => ({ registry, describe, details, gitHistory, log, checkEngine, withRecords, ...(readHistory ? { readHistory } : {}) }),
+    snapshotServices: (readHistory) => ({
+      registry,
+      describe,
+      details,
+      gitHistory,
+      log,
+      checkEngine,
+      withRecords,
+      readHold: (env, signal) => readHold(documents, env, signal),
+      ...(readHistory ? { readHistory } : {}),
+    }),
   };
 }

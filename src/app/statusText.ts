@@ -2,6 +2,7 @@
 import { errorMessage } from '../core/errors';
 import type { BuildsResult, EnvironmentRow } from '../model/snapshot';
 import { environmentWindow, windowRowText } from '../model/windows';
+import { describeHold } from '../records/holds';
 import { buildLabel, buildTagOf } from './text/buildLabel';
 
 /** One word for scripts: the row's state. */
@@ -32,7 +33,7 @@ export function relationText(row: EnvironmentRow): string | undefined {
   }
 }
 
-/** The row's description: tag · build (or empty, or the error) · drift or relation · a closed release window (given the time). */
+/** The row's description: tag · build (or empty, or the error) · drift or relation · a hold · a closed release window (given the time). */
 export function environmentDescriptionParts(row: EnvironmentRow, builds?: BuildsResult, now?: number): string[] {
   const { env, lookup } = row;
   const parts = [env.tag];
@@ -43,10 +44,19 @@ export function environmentDescriptionParts(row: EnvironmentRow, builds?: Builds
   const relation = relationText(row);
   if (row.drift) parts.push('changed outside promotion');
   else if (relation) parts.push(relation);
+  const held = holdRowText(row);
+  if (held) parts.push(held);
   if (now !== undefined) {
     const window = environmentWindow(env, now);
     const frozen = window && windowRowText(window, now);
     if (frozen) parts.push(frozen);
   }
   return parts;
+}
+
+/** `held by Ana since 2026-12-07T01:00:00.000Z: db migration`, `hold unreadable: …`, or nothing. */
+export function holdRowText(row: EnvironmentRow): string | undefined {
+  if (row.hold?.state === 'held') return describeHold(row.hold.hold);
+  if (row.hold?.state === 'error') return `hold unreadable: ${errorMessage(row.hold.error)}`;
+  return undefined;
 }

@@ -18,8 +18,8 @@ export const DEFAULT_HTTP_RETRY_DELAY_SECONDS = 2;
 export const MAX_HTTP_RETRY_DELAY_SECONDS = 30;
 /** How long a verify gate is retried after the move when it says nothing else. */
 export const DEFAULT_VERIFY_WITHIN = '2m';
-/** What a failed verification does: put the previous digest back, or only say so. */
-export const VERIFY_FAILURE_ACTIONS = ['rollback', 'report'] as const;
+/** What a failed verification does: put the previous digest back (and hold), hold the environment, or only say so. */
+export const VERIFY_FAILURE_ACTIONS = ['rollback', 'hold', 'report'] as const;
 export type VerifyFailureAction = (typeof VERIFY_FAILURE_ACTIONS)[number];
 
 export interface PromotionConfig {

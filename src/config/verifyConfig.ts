@@ -49,9 +49,13 @@ export function checkVerify(env: Readonly<Record<string, unknown>>, at: readonly
         report.error(where, 'value', `${formatPath(where)}: within ${gate.within} leaves no time to verify; give a duration above zero, such as 2m`);
     }
   });
-  if (env.onVerifyFailure === 'rollback' && verify.length === 0) {
+  if ((env.onVerifyFailure === 'rollback' || env.onVerifyFailure === 'hold') && verify.length === 0) {
     const where = [...at, 'onVerifyFailure'];
-    report.warning(where, 'value', `${formatPath(where)}: onVerifyFailure: rollback does nothing without verify gates; add gates under verify, or remove it`);
+    report.warning(
+      where,
+      'value',
+      `${formatPath(where)}: onVerifyFailure: ${env.onVerifyFailure} does nothing without verify gates; add gates under verify, or remove it`,
+    );
   }
 }
 

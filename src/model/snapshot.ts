@@ -11,6 +11,7 @@ import { countingRegistry, describeCounts, type RequestCounts } from './counting
 import type { HistoryContents } from '../history/historyStore';
 import { firstArrivals, isDrift } from '../history/queries';
 import { disagreement } from '../history/teamHistory';
+import { lookupHolds, sharingTagList, type HoldLookup, type ReadHold } from './holdLookups';
 import { ageLookup, relationOf, type AgeOf, type Relation } from './relations';
 
 export type Lookup =
@@ -27,6 +28,8 @@ export interface EnvironmentRow {
   readonly relation: Relation;
   /** Its digest did not arrive by a recorded promotion and is not what the environment before holds. */
   readonly drift?: boolean;
+  /** Its hold, as the registry had it at this refresh (absent: not read yet, a partial snapshot). */
+  readonly hold?: HoldLookup;
   readonly previous?: EnvironmentConfig;
   readonly next?: EnvironmentConfig;
 }
@@ -64,6 +67,8 @@ export interface SnapshotServices {
   readonly checkEngine?: (signal?: AbortSignal) => Promise<EngineStatus>;
   readonly readHistory?: () => Promise<HistoryContents | undefined>;
   /** Adds the registry's promotion records of the digests the environments hold (teamHistory.ts). */
+  /** Reads an environment's hold from the registry (records/holds.ts); absent: holds are not shown. */
+  readonly readHold?: ReadHold;
   readonly withRecords?: (
     history: HistoryContents | undefined,
     environments: readonly { env: EnvironmentConfig; digest?: string | null }[],
@@ -82,7 +87,10 @@ export async function takeSnapshot(
   onProgress?: (partial: Snapshot) => void,
 ): Promise<Snapshot> {
   const started = Date.now();
-  const { registry, counts } = countingRegistry(services.registry);
+  const counted = countingRegistry(services.registry);
+  const { counts } = counted;
+  // One tag listing for the builds and the holds.
+  const { registry, tags } = sharingTagList(counted.registry, config.repository, signal);
   const details = services.details;
   const settled: { lookups?: Lookup[]; builds?: BuildsResult; engine?: EngineStatus; history?: HistoryContents } = {};
   const progress = (): void => {
@@ -90,7 +98,7 @@ export async function takeSnapshot(
     const builds = settled.builds ?? { state: 'ok', rows: [], matching: 0, scanned: 0, complete: false };
     onProgress(compose(config, settled.lookups, builds, settled.engine, settled.history, started, counts));
   };
-  const [lookups, builds, engine, fileHistory] = await Promise.all([
+  const [lookups, builds, engine, fileHistory, holds] = await Promise.all([
     Promise.all(config.environments.map((env) => lookupEnvironment(registry, env, signal))).then((l) => {
       settled.lookups = l;
       progress();
@@ -123,11 +131,12 @@ export async function takeSnapshot(
         return undefined;
       },
     ),
+    services.readHold ? lookupHolds(config, services.readHold, tags, signal) : undefined,
   ]);
   // After the lookups: the registry's records hang on the digests the tags hold now.
   const held = config.environments.map((env, i) => ({ env, digest: digestOf(lookups[i]!) }));
   const history = services.withRecords ? await services.withRecords(fileHistory, held, signal) : fileHistory;
-  const snapshot = compose(config, lookups, builds, engine, history, started, counts);
+  const snapshot = compose(config, lookups, builds, engine, history, started, counts, holds);
   const gets = counts.manifestGets + counts.blobGets;
   const summary =
     builds.state === 'ok'
@@ -148,6 +157,7 @@ function compose(
   history: HistoryContents | undefined,
   started: number,
   counts: RequestCounts,
+  holds?: readonly HoldLookup[],
 ): Snapshot {
   const buildDigests = new Set(builds.state === 'ok' ? builds.rows.map((b) => b.digest) : []);
   const ageOf = ageLookup(builds.state === 'ok' ? builds.rows : [], firstArrivals(history?.records ?? []));
@@ -160,6 +170,7 @@ function compose(
       lookup: lookups[index]!,
       relation: relationTo(lookups[index]!, index > 0 ? lookups[index - 1] : undefined, ageOf),
       ...(driftOf(env, lookups[index]!, index > 0 ? lookups[index - 1] : undefined, history, buildDigests) ? { drift: true } : {}),
+      ...(holds?.[index] ? { hold: holds[index] } : {}),
       ...(previous ? { previous } : {}),
       ...(next ? { next } : {}),
     };

@@ -9,7 +9,7 @@ import type { EngineImage, ImageEngine } from '../engine/engine';
 import type { ImageDetails } from '../images/imageDetails';
 import { copyMode, describeExtras, findExtras } from '../registry/registryCopy';
 import type { Manifest } from '../registry/registryClient';
-import { engineReachableGate, heldBeforeGate, orderingGate, sourceExistsGate, transportKeepsDigestGate } from './builtinGates';
+import { engineReachableGate, heldBeforeGate, holdGate, orderingGate, sourceExistsGate, transportKeepsDigestGate } from './builtinGates';
 import { engineImageDetails } from './engineDetails';
 import { signedArrival } from './signedArrival';
 import { previousEnvironment } from './plan';
@@ -92,10 +92,12 @@ export async function evaluateGates(
   // it. Its answer is local, so it is asked beside the registry's: when it holds the source image,
   // its details save the registry's config read.
   const setting = services.transport?.() ?? 'auto';
-  const [exists, probe] = await Promise.all([
+  const [exists, probe, hold] = await Promise.all([
     services.registry.resolve(sourceRepo, digest, signal).then((d) => d !== undefined),
     setting !== 'registry' ? probeEngine(services, `${repositoryName(sourceRepo)}@${digest}`, signal) : ({} as EngineProbe),
+    services.readHold?.(target, signal).catch((error: unknown) => (isCancelled(error) ? Promise.reject(error) : (error as Error))),
   ]);
+  if (services.readHold) gates.push(holdGate(target, request.mode ?? 'promotion', hold));
   gates.push(sourceExistsGate(sourceRepo, digest, exists));
   const { engine, error: engineError } = probe;
   const engineHasImage = engine ? probe.image !== undefined : undefined;

@@ -12,6 +12,7 @@ import type { Shipped } from '../model/compare';
 import type { ReadAttestations } from '../evidence/verifyChain';
 import type { BlobLocations } from '../registry/blobLocations';
 import type { RegistryClient } from '../registry/registryClient';
+import type { HoldDocument } from '../records/holds';
 import type { TargetLocks } from './targetLocks';
 import type { Transport, TransportSetting } from './transport';
 
@@ -91,6 +92,8 @@ export interface PromotionServices {
   readonly attestations?: ReadAttestations;
   /** Signatures and attestations in a repository (signature gates read the source's). */
   readonly evidence?: (repo: Repository) => SourceEvidence;
+  /** The environment's hold as the registry has it now (undefined: never held); absent: holds are not read. */
+  readonly readHold?: (env: EnvironmentConfig, signal?: AbortSignal) => Promise<HoldDocument | undefined>;
 }
 
 export interface PromotionEnvironment {

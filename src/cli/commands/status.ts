@@ -32,6 +32,8 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
       ...(row.lookup.state === 'error' ? { error: { kind: row.lookup.error.kind, message: errorMessage(row.lookup.error) } } : {}),
       description: environmentDescriptionParts(row, undefined, now).join(' · '),
       ...(window ? { window: windowSummary(window) } : {}),
+      ...(row.hold?.state === 'held' ? { hold: row.hold.hold } : {}),
+      ...(row.hold?.state === 'error' ? { holdError: errorMessage(row.hold.error) } : {}),
       ...(lastPromotion ? { lastPromotion: lastSummary(lastPromotion) } : {}),
     };
   });
