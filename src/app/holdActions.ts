@@ -2,7 +2,7 @@
 // ends. Who: the name given (--by, the CI's approver variables), else the git identity of the
 // workspace, else the OS account.
 import type { EnvironmentConfig } from '../config/types';
-import { errorMessage, PromotionError } from '../core/errors';
+import { PromotionError } from '../core/errors';
 import { repositoryName } from '../core/reference';
 import type { Who } from '../history/record';
 import { whoIsPromoting } from '../history/who';
@@ -69,13 +69,8 @@ async function refusedSaysWhere<T>(env: EnvironmentConfig, what: string, write: 
       error.kind === 'unauthorized' || error.kind === 'denied'
         ? `A hold is a small artifact under ${where(env)}: it needs push rights to ${repositoryName(env.repository)}.`
         : error.hint;
-    throw new PromotionError(
-      error.kind,
-      `Could not ${what} on ${env.name}: ${where(env)} was not written (${errorMessage(error)}). Nothing else changed.`,
-      hint,
-      {
-        cause: error,
-      },
-    );
+    throw new PromotionError(error.kind, `Could not ${what} on ${env.name}: ${where(env)} was not written (${error.message}). Nothing else changed.`, hint, {
+      cause: error,
+    });
   }
 }
