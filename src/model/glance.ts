@@ -2,6 +2,7 @@
 // one before, or changed outside promotion). Read by the status bar and the view badge; words, not
 // colours, carry each state.
 import { shortDigest } from '../core/reference';
+import { describeHold } from '../records/holds';
 import type { EnvironmentRow, Snapshot } from './snapshot';
 
 export type GlanceState = 'in-step' | 'behind' | 'drift' | 'empty' | 'error' | 'other';
@@ -13,6 +14,8 @@ export interface EnvironmentGlance {
   readonly state: GlanceState;
   /** A short phrase for the state: "behind staging", "changed outside promotion", "empty", … */
   readonly words: string;
+  /** `held by Ana since …: why`, when a hold stops promotions into it. */
+  readonly hold?: string;
 }
 
 export interface Glance {
@@ -21,13 +24,18 @@ export interface Glance {
   readonly environments: readonly EnvironmentGlance[];
   /** Environments behind the one before or changed outside promotion: what the badge counts. */
   readonly attention: readonly EnvironmentGlance[];
+  /** Environments held (no promotion moves them until released). */
+  readonly held: readonly EnvironmentGlance[];
 }
 
 export function glanceOf(snapshot: Snapshot): Glance | undefined {
-  const rows = snapshot.environments.map((row) => environmentGlance(row, snapshot));
+  const rows = snapshot.environments.map((row) => {
+    const glance = environmentGlance(row, snapshot);
+    return row.hold?.state === 'held' ? { ...glance, hold: describeHold(row.hold.hold) } : glance;
+  });
   const last = rows[rows.length - 1];
   if (!last) return undefined;
-  return { last, environments: rows, attention: rows.filter((r) => r.state === 'behind' || r.state === 'drift') };
+  return { last, environments: rows, attention: rows.filter((r) => r.state === 'behind' || r.state === 'drift'), held: rows.filter((r) => r.hold) };
 }
 
 function environmentGlance(row: EnvironmentRow, snapshot: Snapshot): EnvironmentGlance {

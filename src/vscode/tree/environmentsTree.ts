@@ -9,7 +9,7 @@ import { contextValue, type EnvironmentNode, type MessageNode, type PromotionNod
 import { messageItem } from './messageItem';
 import { folderItem, folderOf, scopedId, topLevel, type TreeFolder, type TreeFolders } from './folderGroups';
 import { buildLabel, buildTagOf } from '../../app/text/buildLabel';
-import { digestTooltip, escape, repositoryLine } from './tooltips';
+import { digestTooltip, escape, holdTooltipLine, repositoryLine } from './tooltips';
 import type { Repository } from '../../core/reference';
 import type { Shipped } from '../../model/compare';
 import { commitLine, shippedCommits, shippedSummary } from '../../app/text/shippedText';
@@ -115,6 +115,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
         relationText(node.row) ?? '',
         signed ? escape(signed) : '',
         drift,
+        node.row.hold?.state === 'held' ? holdTooltipLine(node.row.hold.hold, this.now()) : '',
         window ? `**Release window:** ${escape(window.reason)}` : '',
         ...ships,
       ].filter(Boolean),
@@ -164,7 +165,9 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     if (node.stale) parts.push('as of the last valid config');
     item.description = parts.join(' · ');
     // A row of a broken config offers no commands: they would act on a config that no longer loads.
-    item.contextValue = node.stale ? 'environment stale' : contextValue('environment', lookup.state === 'present', row.next);
+    item.contextValue = node.stale
+      ? 'environment stale'
+      : `${contextValue('environment', lookup.state === 'present', row.next)}${row.hold?.state === 'held' ? ' held' : ''}`;
     item.iconPath = busy ? new vscode.ThemeIcon('sync~spin') : environmentIcon(row);
     item.accessibilityInformation = { label: `${env.name}, ${item.description}` };
     if (lookup.state !== 'present') {
@@ -178,6 +181,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
 }
 
 function environmentIcon(row: EnvironmentRow): vscode.ThemeIcon {
+  if (row.hold?.state === 'held') return new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   if (row.drift) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   switch (row.lookup.state) {
     case 'error':
