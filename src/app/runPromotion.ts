@@ -8,11 +8,14 @@ import { arrivals } from '../history/queries';
 import { failedWebhooks, sendWebhooks, webhooksFor, type WebhookResult } from '../notify/sendWebhooks';
 import { promote, type PromotionEnvironment, type PromotionOutcome, type PromotionRequest } from '../promotion/promote';
 import type { AppServices } from './services';
+import { identity } from './holdActions';
 import { holdAfterFailedVerification } from './verifyHold';
 import { rollbackAfterFailedVerification } from './verifyRollback';
 
-export interface RunEnvironment extends Omit<PromotionEnvironment, 'history' | 'workspaceDir' | 'historyFile' | 'journal'> {
+export interface RunEnvironment extends Omit<PromotionEnvironment, 'history' | 'workspaceDir' | 'historyFile' | 'journal' | 'promoter'> {
   readonly workspaceDir: string;
+  /** Who promotes, when given (--approved-by); else the git identity of the workspace. */
+  readonly promoter?: string;
 }
 
 export interface RecordedOutcome {
@@ -34,10 +37,11 @@ export async function runPromotion(
   const { workspaceDir } = env;
   // Before anything moves: a key that cannot be read (wrong password, not P-256) stops here.
   const signingKey = await app.attestations.signingKey();
-  const history = await app.history.read(workspaceDir).catch(() => undefined);
+  const [history, promoter] = await Promise.all([app.history.read(workspaceDir).catch(() => undefined), identity(workspaceDir, env.promoter)]);
   let startedId: string | undefined;
   const outcome = await promote(request, app.promotion, {
     ...env,
+    promoter,
     ...(history ? { history: arrivals(history.records) } : {}),
     // Other windows and processes promoting into the same environment are kept out, and a start line
     // before the write shows a killed process's attempt as interrupted afterwards.

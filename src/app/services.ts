@@ -24,6 +24,7 @@ import type { TrustSetting } from '../registry/transport/trust';
 import type { HistoryContents } from '../history/historyStore';
 import { ofEnvironments, recordSubjects, withRegistryRecords } from '../history/teamHistory';
 import { PromotionRecords, usesRegistry, type RecordsSetting } from '../records/promotionRecords';
+import { readApprovals } from '../records/approvals';
 import { readHold } from '../records/holds';
 import { RegistryRecords } from '../records/registryRecords';
 import { SharedDocuments } from '../records/sharedDocuments';
@@ -156,6 +157,7 @@ export function composeServices(options: AppOptions): AppServices {
     transport: options.transport,
     blobLocations,
     readHold: (env, signal) => readHold(documents, env, signal),
+    readApprovals: (env, digest, signal) => readApprovals(documents, env, digest, signal),
     ...(options.now ? { now: options.now } : {}),
   };
   return {

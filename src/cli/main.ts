@@ -186,6 +186,22 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     ),
   );
 
+  const approveCommand = program
+    .command('approve <environment>')
+    .description('approve a build for <environment> ahead of its promotion (stored in the registry; approval gates count distinct approvers)')
+    .option('--build <tag|digest>', 'the build approved')
+    .option('--approved-by <name>', `who approves (default: ${APPROVER_VARIABLES.join(', ')}, else the git identity)`);
+  approveCommand.action(
+    act(approveCommand, async (ctx, i, choices) =>
+      (await import('./commands/approve')).approveCommand(
+        ctx,
+        approveCommand.args[0]!,
+        { ...approveCommand.opts<{ build?: string }>(), ...(choices.approvedBy ? { by: choices.approvedBy } : {}) },
+        i.signal,
+      ),
+    ),
+  );
+
   const policyCommand = program
     .command('policy <kind>')
     .description(

@@ -103,6 +103,12 @@ export interface CommandGateConfig extends GateBase {
 
 export interface ApprovalGateConfig extends GateBase {
   readonly type: 'approval';
+  /** Distinct approvers needed (default 1). */
+  readonly count: number;
+  /** Names or e-mails whose approvals count (absent: anyone's). */
+  readonly from?: readonly string[];
+  /** The promoter's own confirmation counts as one approval (default true). */
+  readonly allowSelf: boolean;
 }
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;

@@ -2,8 +2,10 @@
 // exists, a transport that keeps the digest, a reachable engine when it is used), then the
 // environment's configured gates. Shared by promote() and "Check Gates…".
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
-import { isCancelled } from '../core/errors';
-import { allPassed, passed, type GateContext, type GateResult } from '../gates/gate';
+import { errorMessage, isCancelled } from '../core/errors';
+import type { ApprovalGateConfig } from '../config/types';
+import { approvalGateResult, countApprovals, needsStoredApprovals } from '../gates/approvalCount';
+import { allPassed, errored, passed, type GateContext, type GateResult } from '../gates/gate';
 import { runConfiguredGates } from '../gates/runGates';
 import type { EngineImage, ImageEngine } from '../engine/engine';
 import type { ImageDetails } from '../images/imageDetails';
@@ -63,7 +65,7 @@ async function probeEngine(services: PromotionServices, reference: string, signa
 export async function evaluateGates(
   input: EvaluationInput,
   services: PromotionServices,
-  env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history'>,
+  env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history' | 'promoter'>,
 ): Promise<Evaluation> {
   const { request, digest, sourceRepo } = input;
   const { config, target, source } = request;
@@ -148,8 +150,11 @@ export async function evaluateGates(
     return { gates, passed: true, ...base };
   }
   const context = gateContext(input, services, env, details);
-  const configured = await runConfiguredGates(target.gates, context, services.gateRunner);
-  gates.push(...configured);
+  const [configured, approvals] = await Promise.all([
+    runConfiguredGates(target.gates, context, services.gateRunner),
+    request.mode === 'rollback' ? [] : approvalGates(target, digest, services, env),
+  ]);
+  gates.push(...configured, ...approvals);
   logGates(services, configured);
   return { gates, passed: allPassed(gates), ...base };
 }
@@ -178,6 +183,25 @@ export function gateContext(
     now: services.now ?? Date.now,
     ...(services.evidence ? { evidence: services.evidence(input.sourceRepo) } : {}),
   };
+}
+
+/** Approval gates that ask more than the confirmation (count, from, allowSelf: false), counted now (approvalCount.ts). */
+async function approvalGates(
+  target: PromotionRequest['target'],
+  digest: string,
+  services: PromotionServices,
+  env: Pick<PromotionEnvironment, 'signal' | 'promoter'>,
+): Promise<GateResult[]> {
+  const asking = target.gates.filter((g): g is ApprovalGateConfig => g.type === 'approval' && needsStoredApprovals(g));
+  if (!asking.length) return [];
+  let stored: readonly { by: string }[] = [];
+  try {
+    stored = services.readApprovals ? await services.readApprovals(target, digest, env.signal) : [];
+  } catch (error) {
+    if (isCancelled(error)) throw error;
+    return asking.map((g) => errored(g.name, g.type, `the approvals given for ${shortDigest(digest)} could not be read: ${errorMessage(error)}`));
+  }
+  return asking.map((g) => approvalGateResult(g, countApprovals(g, stored, env.promoter), { environment: target.name, digest }));
 }
 
 function logGates(services: PromotionServices, results: readonly GateResult[]): void {

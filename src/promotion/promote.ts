@@ -207,7 +207,12 @@ class Promotion {
     if (!confirmed)
       return new Ended('cancelled', `Cancelled: ${shortDigest(digest)} was not ${mode === 'rollback' ? 'rolled back' : 'promoted'} into ${target.name}.`);
     const approval = this.env.prompts.approvalReason?.(target) ?? `approved by typing "${target.name}" in the confirmation`;
-    for (const gate of target.gates.filter((g) => g.type === 'approval')) this.gates.push(passed(gate.name, gate.type, approval));
+    for (const gate of target.gates.filter((g) => g.type === 'approval')) {
+      // Counted before the confirmation (approvals given ahead): the record names those approvers and this confirmation.
+      const counted = this.gates.findIndex((g) => g.type === gate.type && g.name === gate.name);
+      if (counted < 0) this.gates.push(passed(gate.name, gate.type, approval));
+      else this.gates[counted] = passed(gate.name, gate.type, `${this.gates[counted]!.reason}; ${approval}`, 0, this.gates[counted]!.details);
+    }
     if (requireTypedName && !target.gates.some((g) => g.type === 'approval')) {
       this.gates.push(passed(target.protected ? 'protected environment' : 'gate override', 'approval', approval));
     }

@@ -94,6 +94,8 @@ export interface PromotionServices {
   readonly evidence?: (repo: Repository) => SourceEvidence;
   /** The environment's hold as the registry has it now (undefined: never held); absent: holds are not read. */
   readonly readHold?: (env: EnvironmentConfig, signal?: AbortSignal) => Promise<HoldDocument | undefined>;
+  /** The approvals given ahead for a digest into an environment (records/approvals.ts); absent: none are read. */
+  readonly readApprovals?: (env: EnvironmentConfig, digest: string, signal?: AbortSignal) => Promise<readonly { by: string }[]>;
 }
 
 export interface PromotionEnvironment {
@@ -111,6 +113,8 @@ export interface PromotionEnvironment {
   readonly historyFile?: string;
   /** Told right before the tag is written, so a process that dies mid-write leaves a trace. */
   readonly journal?: PromotionJournal;
+  /** Who is promoting (`Name <email>`, or the --approved-by name): an approval gate's own confirmation. */
+  readonly promoter?: string;
 }
 
 export interface StartedWrite {

@@ -90,6 +90,7 @@ async function run(ctx: CliContext, request: PromotionRequest, choices: PromptCh
     prompts,
     progress: (message) => out.progress(message),
     signal: interrupt.signal,
+    ...(choices.approvedBy ? { promoter: choices.approvedBy } : {}),
   });
   const code = exitForOutcome(outcome, interrupt.interrupted());
   out.result([outcome.message, ...outcome.gates.flatMap(gateLines)], { ...jsonOutcome(outcome), exitCode: code, recorded: !recordProblem });
