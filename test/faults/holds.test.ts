@@ -81,4 +81,30 @@ describe('faults: holds (real engine and registries)', function () {
     assert.equal(status.code, 0, describeRun(status));
     assert.equal((JSON.parse(status.stdout) as { environments: { hold?: unknown }[] }).environments[0]!.hold, undefined);
   });
+
+  it('the registry refuses the approval (read-only): a clear error, exit 3, no approval counted and nothing moved', async () => {
+    const what = 'read-only registry refuses the approval';
+    const svc = suite.svc;
+    const registry = await startRegistry();
+    suite.open.push(registry);
+    const repo = uniqueRepo();
+    const old = await pushImage(registry.url, repo, 'old0001');
+    await tagExisting(registry.url, repo, old.digest, 'dev');
+    const build = await pushImage(registry.url, repo, 'new0001');
+    await registry.restart({ readOnly: true });
+    tally('fault', what);
+    const dir = workspace(promotionYaml(`${registry.host}/${repo}`, [{ name: 'development', tag: 'dev', gates: ['{ type: approval, count: 2 }'] }]));
+    const run = await runCli(['approve', 'development', '--build', 'new0001', '--approved-by', 'erin'], { cwd: dir, env: cliEnv(svc) });
+    assert.equal(run.code, 3, describeRun(run));
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `Could not store the approval of sha256:\\w{12} for development: ${registry.host}/${repo}:sha256-[0-9a-f]{64}\\.dev\\.approvals was not written \\(.+\\)\\. Nothing else changed\\.`,
+      ),
+    );
+    const check = await runCli(['check', 'development', '--build', 'new0001'], { cwd: dir, env: cliEnv(svc) });
+    assert.match(check.stdout + check.stderr, /0 of 2 approvals|1 of 2 approvals: no approval given ahead/, describeRun(check));
+    assert.equal(await held({ url: registry.url, repo, tag: 'dev' }), old.digest, 'nothing moved');
+    assert.notEqual(old.digest, build.digest);
+  });
 });
