@@ -1,7 +1,8 @@
 // Hold Promotions… / Release Hold and `image-promotion hold|release`: the same steps for both front
 // ends. Who: the name given (--by, the CI's approver variables), else the git identity of the
 // workspace, else the OS account.
-import type { EnvironmentConfig } from '../config/types';
+import type { EnvironmentConfig, WebhookConfig } from '../config/types';
+import { failedWebhooks, sendHoldWebhooks, type WebhookResult } from '../notify/sendWebhooks';
 import { PromotionError } from '../core/errors';
 import { repositoryName } from '../core/reference';
 import type { Who } from '../history/record';
@@ -21,6 +22,8 @@ export interface HoldChange {
   /** What was written (undefined: nothing to do, `message` says why). */
   readonly hold?: HoldDocument;
   readonly message: string;
+  /** The `held` webhooks, told after the hold was written; never rejects (failures are results). */
+  readonly notifications?: Promise<WebhookResult[]>;
 }
 
 /** Places (or replaces) the environment's hold. A registry that refuses it throws a PromotionError naming the tag and what to do. */
@@ -29,10 +32,29 @@ export async function holdEnvironment(
   env: EnvironmentConfig,
   hold: { by: string; reason: string; digest?: string },
   signal?: AbortSignal,
+  /** The webhooks of the config and the environment (webhooksFor): those listening to `held` are told. */
+  hooks: readonly WebhookConfig[] = [],
 ): Promise<HoldChange> {
   const written = await refusedSaysWhere(env, 'place the hold', () => placeHold(app.documents, env, hold, signal));
   app.log.info(`hold placed on ${env.name} (${where(env)}): ${describeHold(written)}`);
-  return { hold: written, message: `${env.name} is ${describeHold(written)}. No promotion moves it until the hold is released; a rollback still can.` };
+  const notifications = sendHoldWebhooks(hooks, {
+    environment: env.name,
+    repository: repositoryName(env.repository),
+    tag: env.tag,
+    by: written.by,
+    at: written.at,
+    reason: written.reason,
+    ...(written.digest ? { digest: written.digest } : {}),
+  });
+  void notifications.then((results) => {
+    for (const r of results) if (r.ok) app.log.info(`notified ${r.shownAs} of the hold (${r.ms} ms)`);
+    for (const line of failedWebhooks(results)) app.log.warn(line);
+  });
+  return {
+    hold: written,
+    message: `${env.name} is ${describeHold(written)}. No promotion moves it until the hold is released; a rollback still can.`,
+    notifications,
+  };
 }
 
 export async function releaseEnvironment(

@@ -71,13 +71,14 @@ export async function runPromotion(
   const after = await rollbackAfterFailedVerification(
     (r, e) => runPromotion(app, r, e),
     request,
-    held ? { ...outcome, message: `${outcome.message} ${held}` } : outcome,
+    held.said ? { ...outcome, message: `${outcome.message} ${held.said}` } : outcome,
     env,
   );
   const recordProblem = [problem, after.rollback?.recordProblem].filter(Boolean).join(' ');
+  const all = [notifications, ...(held.notifications ? [held.notifications] : []), ...(after.rollback ? [after.rollback.notifications] : [])];
   return {
     outcome: after.outcome,
-    notifications: after.rollback ? Promise.all([notifications, after.rollback.notifications]).then((lists) => lists.flat()) : notifications,
+    notifications: Promise.all(all).then((lists) => lists.flat()),
     ...(recordProblem ? { recordProblem } : {}),
   };
 }

@@ -5,6 +5,7 @@
 import { errorMessage } from '../core/errors';
 import { shortDigest } from '../core/reference';
 import type { PromotionOutcome, PromotionRequest } from '../promotion/promote';
+import { webhooksFor, type WebhookResult } from '../notify/sendWebhooks';
 import { holdEnvironment } from './holdActions';
 import type { AppServices } from './services';
 
@@ -16,16 +17,25 @@ export async function holdAfterFailedVerification(
   request: PromotionRequest,
   outcome: PromotionOutcome,
   signal?: AbortSignal,
-): Promise<string> {
+): Promise<{ said: string; notifications?: Promise<WebhookResult[]> }> {
   const verification = outcome.verification;
-  if (verification?.status !== 'failed' || (verification.onFailure !== 'hold' && verification.onFailure !== 'rollback') || !outcome.digest) return '';
+  if (verification?.status !== 'failed' || (verification.onFailure !== 'hold' && verification.onFailure !== 'rollback') || !outcome.digest) return { said: '' };
   const failing = verification.gates.filter((g) => g.status !== 'passed').map((g) => `${g.name}: ${g.reason}`);
   const reason = `verification of ${shortDigest(outcome.digest)} failed after the move (${failing.join('; ') || 'no gate passed'})`;
   try {
-    await holdEnvironment(app, request.target, { by: VERIFICATION_HOLDER, reason, digest: outcome.digest }, signal);
-    return `${request.target.name} is now held, naming ${shortDigest(outcome.digest)}: release the hold once the cause is fixed.`;
+    const hold = await holdEnvironment(
+      app,
+      request.target,
+      { by: VERIFICATION_HOLDER, reason, digest: outcome.digest },
+      signal,
+      webhooksFor(request.config, request.target.name),
+    );
+    return {
+      said: `${request.target.name} is now held, naming ${shortDigest(outcome.digest)}: release the hold once the cause is fixed.`,
+      ...(hold.notifications ? { notifications: hold.notifications } : {}),
+    };
   } catch (error) {
     app.log.warn(errorMessage(error));
-    return `${request.target.name} could not be held (${errorMessage(error)}).`;
+    return { said: `${request.target.name} could not be held (${errorMessage(error)}).` };
   }
 }

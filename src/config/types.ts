@@ -35,8 +35,11 @@ export interface PromotionConfig {
   readonly notify?: readonly WebhookConfig[];
 }
 
-/** The outcomes a webhook can listen to: an attempt's outcome, and `rolled-back` for a rollback that succeeded. */
-export const NOTIFY_OUTCOMES = ['succeeded', 'failed', 'blocked', 'cancelled', 'rolled-back'] as const;
+/**
+ * The outcomes a webhook can listen to: an attempt's outcome, `rolled-back` for a rollback that succeeded,
+ * `approval-needed` for a promotion blocked only for want of approvals, `held` for a hold placed.
+ */
+export const NOTIFY_OUTCOMES = ['succeeded', 'failed', 'blocked', 'cancelled', 'rolled-back', 'approval-needed', 'held'] as const;
 export type NotifyOutcome = (typeof NOTIFY_OUTCOMES)[number];
 export const WEBHOOK_FORMATS = ['json', 'slack', 'teams'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];

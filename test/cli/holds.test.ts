@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { commandGate, promotionYaml } from '../fixtures/promotionYaml';
 import { digestOf, pushImage, sharedServices, uniqueRepo, type TestServices } from '../harness';
+import { startWebhookReceiver } from '../harness/webhookReceiver';
 import { cliEnv, describeRun, runCli, workspace } from './support';
 
 interface StatusJson {
@@ -137,5 +138,39 @@ describe('holds (CLI)', function () {
     );
     assert.match(steps[0]!.message, /is the digest verification held staging over/);
     assert.equal(await digestOf(svc.registryUrl, repo, 'production'), undefined);
+  });
+
+  it('notify: a hold placed tells the held webhooks; a promotion blocked only for want of approvals tells approval-needed', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const repo = uniqueRepo();
+      await pushImage(svc.registryUrl, repo, 'a1b2c3d');
+      const yaml =
+        promotionYaml(`${svc.registry}/${repo}`, [
+          { name: 'development', tag: 'dev' },
+          { name: 'staging', gates: ['{ type: approval, count: 2 }'] },
+        ]) + `notify:\n  - url: ${receiver.url}/hook\n    on: [held, approval-needed]\n`;
+      const dir = workspace(yaml);
+      const cli = (...args: string[]) => runCli(args, { cwd: dir, env });
+      assert.equal((await cli('promote', 'development', '--build', 'a1b2c3d')).code, 0, 'succeeded: not listened to');
+      const blocked = await cli('promote', 'staging', '--yes', '--approved-by', 'ana');
+      assert.equal(blocked.code, 1, describeRun(blocked));
+      const held = await cli('hold', 'staging', '--reason', 'quarter close', '--by', 'ana');
+      assert.equal(held.code, 0, describeRun(held));
+      await receiver.waitFor(2, 10_000);
+      const bodies = receiver.received.map((r) => r.body as { outcome: string; environment: string; message: string; who: { name: string } });
+      assert.deepEqual(
+        bodies.map((b) => [b.outcome, b.environment]),
+        [
+          ['approval-needed', 'staging'],
+          ['held', 'staging'],
+        ],
+      );
+      assert.match(bodies[0]!.message, /1 of 2 approvals/);
+      assert.equal(bodies[1]!.message, 'quarter close');
+      assert.equal(bodies[1]!.who.name, 'ana');
+    } finally {
+      await receiver.stop();
+    }
   });
 });

@@ -1,6 +1,7 @@
 // `hold <environment> --reason <text>` and `release <environment>`: a hold in the registry stops every
 // promotion into the environment for the whole team (every editor and pipeline reads it).
 import { holdEnvironment, identity, releaseEnvironment } from '../../app/holdActions';
+import { failedWebhooks, webhooksFor } from '../../notify/sendWebhooks';
 import type { CliContext } from '../context';
 import { environmentNamed } from '../context';
 import { CliError, EXIT, type ExitCode } from '../exitCodes';
@@ -10,8 +11,10 @@ export async function holdCommand(ctx: CliContext, environment: string, options:
   const reason = options.reason?.trim();
   if (!reason) throw new CliError('hold needs --reason <text>: the team reads why the environment is held.', EXIT.usage);
   const by = await identity(ctx.workspaceDir, options.by);
-  const { hold, message } = await holdEnvironment(ctx.app, env, { by, reason }, signal);
+  const { hold, message, notifications } = await holdEnvironment(ctx.app, env, { by, reason }, signal, webhooksFor(ctx.config, env.name));
   ctx.out.result(message, { environment: env.name, held: true, hold });
+  // The process waits for the webhooks (each within its time limit) before it exits.
+  for (const line of failedWebhooks((await notifications) ?? [])) ctx.out.message(line);
   return EXIT.ok;
 }
 

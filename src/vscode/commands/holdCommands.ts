@@ -2,7 +2,8 @@
 // (app/holdActions.ts), in the environment's registry, so every editor and pipeline sees it.
 import { holdEnvironment, identity, releaseEnvironment } from '../../app/holdActions';
 import type { AppServices } from '../../app/services';
-import type { EnvironmentConfig } from '../../config/types';
+import type { EnvironmentConfig, PromotionConfig } from '../../config/types';
+import { webhooksFor } from '../../notify/sendWebhooks';
 import type { PromotionModel } from '../../model/promotionModel';
 import type { UserInteraction } from '../interaction';
 import { withCancellableProgress } from '../progress';
@@ -22,10 +23,10 @@ async function targetOf(
   node: PromotionNode | undefined,
   title: string,
   held?: boolean,
-): Promise<{ env: EnvironmentConfig; dir: string } | undefined> {
+): Promise<{ env: EnvironmentConfig; dir: string; config: PromotionConfig } | undefined> {
   const ready = readyConfig(deps.model);
   if (!ready) return undefined;
-  if (node?.kind === 'environment') return { env: node.row.env, dir: ready.workspaceDir };
+  if (node?.kind === 'environment') return { env: node.row.env, dir: ready.workspaceDir, config: ready.config };
   const rows = deps.model.snapshot?.environments ?? [];
   const isHeld = (env: EnvironmentConfig): boolean => rows.find((r) => r.env.name === env.name)?.hold?.state === 'held';
   const env = await deps.interaction().pick(
@@ -34,7 +35,7 @@ async function targetOf(
       .map((e) => ({ label: e.name, description: isHeld(e) ? 'held' : e.tag, value: e })),
     { title, placeholder: 'Environment' },
   );
-  return env ? { env, dir: ready.workspaceDir } : undefined;
+  return env ? { env, dir: ready.workspaceDir, config: ready.config } : undefined;
 }
 
 export async function holdPromotions(deps: HoldDeps, node?: PromotionNode): Promise<string | undefined> {
@@ -49,7 +50,7 @@ export async function holdPromotions(deps: HoldDeps, node?: PromotionNode): Prom
   if (!reason?.trim()) return undefined;
   const by = await identity(target.dir);
   const { message } = await withCancellableProgress(`Holding ${target.env.name}`, (_report, signal) =>
-    holdEnvironment(deps.app, target.env, { by, reason: reason.trim() }, signal),
+    holdEnvironment(deps.app, target.env, { by, reason: reason.trim() }, signal, webhooksFor(target.config, target.env.name)),
   );
   await deps.refresh();
   ui.inform(message);
