@@ -191,6 +191,7 @@ export function composeServices(options: AppOptions): AppServices {
       checkEngine,
       withRecords,
       readHold: (env, signal) => readHold(documents, env, signal),
+      readApprovals: (env, digest, signal) => readApprovals(documents, env, digest, signal),
       ...(readHistory ? { readHistory } : {}),
     }),
   };

@@ -1,6 +1,7 @@
 // How an environment row reads, in words both front ends show: its tag, build, and where it stands.
 import { errorMessage } from '../core/errors';
 import type { BuildsResult, EnvironmentRow } from '../model/snapshot';
+import { pendingApprovalsText } from '../model/holdLookups';
 import { environmentWindow, windowRowText } from '../model/windows';
 import { describeHold } from '../records/holds';
 import { buildLabel, buildTagOf } from './text/buildLabel';
@@ -46,6 +47,8 @@ export function environmentDescriptionParts(row: EnvironmentRow, builds?: Builds
   else if (relation) parts.push(relation);
   const held = holdRowText(row);
   if (held) parts.push(held);
+  const pending = approvalsRowText(row);
+  if (pending) parts.push(pending);
   if (now !== undefined) {
     const window = environmentWindow(env, now);
     const frozen = window && windowRowText(window, now);
@@ -59,4 +62,9 @@ export function holdRowText(row: EnvironmentRow): string | undefined {
   if (row.hold?.state === 'held') return describeHold(row.hold.hold);
   if (row.hold?.state === 'error') return `hold unreadable: ${errorMessage(row.hold.error)}`;
   return undefined;
+}
+
+/** `1 of 2 approvals for sha256:… (ben)` while the next digest lacks approvals; nothing once they are all given. */
+export function approvalsRowText(row: EnvironmentRow): string | undefined {
+  return row.approvals ? pendingApprovalsText(row.approvals) : undefined;
 }

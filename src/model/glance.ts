@@ -3,6 +3,7 @@
 // colours, carry each state.
 import { shortDigest } from '../core/reference';
 import { describeHold } from '../records/holds';
+import { pendingApprovalsText } from './holdLookups';
 import type { EnvironmentRow, Snapshot } from './snapshot';
 
 export type GlanceState = 'in-step' | 'behind' | 'drift' | 'empty' | 'error' | 'other';
@@ -16,6 +17,8 @@ export interface EnvironmentGlance {
   readonly words: string;
   /** `held by Ana since …: why`, when a hold stops promotions into it. */
   readonly hold?: string;
+  /** `1 of 2 approvals for sha256:…`, while what would come next lacks approvals. */
+  readonly pending?: string;
 }
 
 export interface Glance {
@@ -31,7 +34,12 @@ export interface Glance {
 export function glanceOf(snapshot: Snapshot): Glance | undefined {
   const rows = snapshot.environments.map((row) => {
     const glance = environmentGlance(row, snapshot);
-    return row.hold?.state === 'held' ? { ...glance, hold: describeHold(row.hold.hold) } : glance;
+    const pending = row.approvals ? pendingApprovalsText(row.approvals) : undefined;
+    return {
+      ...glance,
+      ...(row.hold?.state === 'held' ? { hold: describeHold(row.hold.hold) } : {}),
+      ...(pending ? { pending } : {}),
+    };
   });
   const last = rows[rows.length - 1];
   if (!last) return undefined;

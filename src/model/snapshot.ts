@@ -11,7 +11,7 @@ import { countingRegistry, describeCounts, type RequestCounts } from './counting
 import type { HistoryContents } from '../history/historyStore';
 import { firstArrivals, isDrift } from '../history/queries';
 import { disagreement } from '../history/teamHistory';
-import { lookupHolds, sharingTagList, type HoldLookup, type ReadHold } from './holdLookups';
+import { lookupHolds, lookupPendingApprovals, sharingTagList, type HoldLookup, type PendingApprovals, type ReadApprovals, type ReadHold } from './holdLookups';
 import { ageLookup, relationOf, type AgeOf, type Relation } from './relations';
 
 export type Lookup =
@@ -30,6 +30,8 @@ export interface EnvironmentRow {
   readonly drift?: boolean;
   /** Its hold, as the registry had it at this refresh (absent: not read yet, a partial snapshot). */
   readonly hold?: HoldLookup;
+  /** Its approval gates counted for what the environment before holds (absent: nothing pending, or no such gates). */
+  readonly approvals?: PendingApprovals;
   readonly previous?: EnvironmentConfig;
   readonly next?: EnvironmentConfig;
 }
@@ -69,6 +71,8 @@ export interface SnapshotServices {
   /** Adds the registry's promotion records of the digests the environments hold (teamHistory.ts). */
   /** Reads an environment's hold from the registry (records/holds.ts); absent: holds are not shown. */
   readonly readHold?: ReadHold;
+  /** Reads the approvals given ahead for a digest into an environment (records/approvals.ts). */
+  readonly readApprovals?: ReadApprovals;
   readonly withRecords?: (
     history: HistoryContents | undefined,
     environments: readonly { env: EnvironmentConfig; digest?: string | null }[],
@@ -135,8 +139,16 @@ export async function takeSnapshot(
   ]);
   // After the lookups: the registry's records hang on the digests the tags hold now.
   const held = config.environments.map((env, i) => ({ env, digest: digestOf(lookups[i]!) }));
-  const history = services.withRecords ? await services.withRecords(fileHistory, held, signal) : fileHistory;
-  const snapshot = compose(config, lookups, builds, engine, history, started, counts, holds);
+  // What each environment would take next: what the one before holds, when it differs from its own.
+  const next = held.map((h, i) => {
+    const before = i > 0 ? held[i - 1]!.digest : undefined;
+    return before && before !== h.digest ? before : undefined;
+  });
+  const [history, approvals] = await Promise.all([
+    services.withRecords ? services.withRecords(fileHistory, held, signal) : fileHistory,
+    services.readApprovals ? lookupPendingApprovals(config, next, services.readApprovals, tags, signal) : undefined,
+  ]);
+  const snapshot = compose(config, lookups, builds, engine, history, started, counts, holds, approvals);
   const gets = counts.manifestGets + counts.blobGets;
   const summary =
     builds.state === 'ok'
@@ -158,6 +170,7 @@ function compose(
   started: number,
   counts: RequestCounts,
   holds?: readonly HoldLookup[],
+  approvals?: readonly (PendingApprovals | undefined)[],
 ): Snapshot {
   const buildDigests = new Set(builds.state === 'ok' ? builds.rows.map((b) => b.digest) : []);
   const ageOf = ageLookup(builds.state === 'ok' ? builds.rows : [], firstArrivals(history?.records ?? []));
@@ -171,6 +184,7 @@ function compose(
       relation: relationTo(lookups[index]!, index > 0 ? lookups[index - 1] : undefined, ageOf),
       ...(driftOf(env, lookups[index]!, index > 0 ? lookups[index - 1] : undefined, history, buildDigests) ? { drift: true } : {}),
       ...(holds?.[index] ? { hold: holds[index] } : {}),
+      ...(approvals?.[index] ? { approvals: approvals[index] } : {}),
       ...(previous ? { previous } : {}),
       ...(next ? { next } : {}),
     };

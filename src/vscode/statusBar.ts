@@ -111,7 +111,9 @@ export class PromotionStatusBar implements vscode.Disposable {
 }
 
 function tooltipOf(glance: Glance, folder: string | undefined, folders: number): string {
-  const lines = glance.environments.map((e) => `${e.environment}: ${e.build ? `${e.build}, ` : ''}${e.words}${e.hold ? `; ${e.hold}` : ''}`);
+  const lines = glance.environments.map(
+    (e) => `${e.environment}: ${e.build ? `${e.build}, ` : ''}${e.words}${e.hold ? `; ${e.hold}` : ''}${e.pending ? `; ${e.pending}` : ''}`,
+  );
   const heading = folder ? [`Image Promotion: workspace folder ${folder}`] : ['Image Promotion'];
   const which = folder ? ['', `${folders} folders have a promotion config; this is the active editor's folder (or the first).`] : [];
   return [...heading, ...lines, ...which, '', 'Click to show the environments.'].join('\n');

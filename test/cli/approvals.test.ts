@@ -36,6 +36,17 @@ describe('approvals by several people (CLI)', function () {
     );
 
     // Ben, in his own folder; ana herself (does not count for her own promotion); dave (not on the list).
+    const ben = await run(benDir, 'approve', 'staging', '--build', 'c0ffee1', '--approved-by', 'ben');
+    assert.equal(ben.code, 0, describeRun(ben));
+    // Anyone's status (its own folder) shows what is pending, in words and as JSON.
+    const status = await run(daveDir, 'status', '--json');
+    const staging = (
+      JSON.parse(status.stdout) as {
+        environments: { name: string; description: string; approvals?: { digest: string; gates: { have: number; needed: number; approvers: string[] }[] } }[];
+      }
+    ).environments.find((e) => e.name === 'staging')!;
+    assert.deepEqual(staging.approvals, { digest: build.digest, gates: [{ name: 'two of us', have: 1, needed: 2, approvers: ['ben'] }] });
+    assert.match(staging.description, /1 of 2 approvals for sha256:\w{12} \(ben\)/);
     for (const [dir, who] of [
       [benDir, 'ben'],
       [anaDir, 'ana'],

@@ -34,6 +34,7 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
       ...(window ? { window: windowSummary(window) } : {}),
       ...(row.hold?.state === 'held' ? { hold: row.hold.hold } : {}),
       ...(row.hold?.state === 'error' ? { holdError: errorMessage(row.hold.error) } : {}),
+      ...(row.approvals ? { approvals: row.approvals } : {}),
       ...(lastPromotion ? { lastPromotion: lastSummary(lastPromotion) } : {}),
     };
   });
