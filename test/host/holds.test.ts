@@ -12,6 +12,7 @@ import { digestOf, pushImage, tagExisting, uniqueRepo, type TestServices } from 
 import type { ImagePromotionApi } from '../../src/vscode/container';
 import type { PromotionOutcome } from '../../src/promotion/promote';
 import { promotionYaml } from '../fixtures/promotionYaml';
+import { buildLabel } from '../../src/app/text/buildLabel';
 import { waitFor } from './constants';
 import { hostSuite, ScriptedInteraction, writeConfig } from './scripted';
 
@@ -88,5 +89,29 @@ describe('holds, in the extension host', function () {
     const promoted = (await vscode.commands.executeCommand('imagePromotion.promoteToStaging')) as PromotionOutcome;
     assert.equal(promoted.status, 'succeeded', promoted.message);
     assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), build.digest);
+  });
+
+  it('Approve Build for Environment… stores an approval on the digest the environment before holds; the row counts it (1 of 2 approvals)', async () => {
+    const repo = uniqueRepo();
+    const build = await pushImage(svc.registryUrl, repo, 'a99cafe');
+    await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
+    const yaml = promotionYaml(`${svc.registry}/${repo}`, [
+      { name: 'development', tag: 'dev' },
+      { name: 'staging', gates: ['{ type: approval, name: two people, count: 2 }'] },
+    ]);
+    await writeConfig(api, yaml);
+    await api.model.refresh();
+    const row = () => api.model.snapshot!.environments[1]!;
+    const node = () => ({ kind: 'environment' as const, row: row(), builds: api.model.snapshot!.builds });
+    assert.match(String((await api.trees.environments.getTreeItem(node())).description), /0 of 2 approvals for sha256:\w{12}$/);
+    assert.match(String((await api.trees.environments.getTreeItem(node())).contextValue), /\bapprovals\b/, 'the row offers Approve Build');
+
+    const person = new ScriptedInteraction({ pick: [buildLabel({ tag: 'a99cafe' }, build.digest)] });
+    api.useInteraction(person);
+    const said = (await vscode.commands.executeCommand('imagePromotion.approveBuild', node())) as string;
+    assert.deepEqual(person.picks[0]!.picked, [buildLabel({ tag: 'a99cafe' }, build.digest)], 'what development holds is offered first');
+    assert.match(said, /approved sha256:\w{12} for staging/);
+    assert.match(String((await api.trees.environments.getTreeItem(node())).description), /1 of 2 approvals for sha256:\w{12} \(.+\)$/);
+    assert.equal(row().approvals?.gates[0]?.have, 1);
   });
 });

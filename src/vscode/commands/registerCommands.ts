@@ -13,6 +13,7 @@ import type { HistoryNode } from '../tree/historyTree';
 import type { PromotionNode } from '../tree/nodes';
 import type { Workspaces } from '../workspaces';
 import { exportAdmissionPolicy, pickPublicKeyFile } from './admissionPolicyCommand';
+import { approveBuildCommand } from './approveCommand';
 import { checkGatesCommand } from './checkGatesCommand';
 import { compareCommand, viewCommit } from './compareCommand';
 import { guardCommand } from './commandBoundary';
@@ -84,6 +85,7 @@ export function commandHandlers(s: CommandServices) {
     'imagePromotion.rollBack': (node?: PromotionNode | HistoryNode) => use('Roll Back…', node, (ws, row) => rollBack(rollbackDeps(ws), row)),
     'imagePromotion.holdPromotions': (node?: PromotionNode) => use('Hold Promotions…', node, (ws, row) => holdPromotions(holdDeps(ws), row)),
     'imagePromotion.releaseHold': (node?: PromotionNode) => use('Release Hold', node, (ws, row) => releaseHold(holdDeps(ws), row)),
+    'imagePromotion.approveBuild': (node?: PromotionNode) => use('Approve Build for Environment…', node, (ws, row) => approveBuildCommand(holdDeps(ws), row)),
     'imagePromotion.checkGates': (node?: PromotionNode) => use('Check Gates…', node, (ws, row) => checkGatesCommand(gatesDeps(ws), row)),
     'imagePromotion.showHistoryEntry': (record?: HistoryRecord) => (record ? s.historyDocuments.open(record) : undefined),
     'imagePromotion.compareEnvironments': (node?: PromotionNode) => use('Compare Environments…', node, (ws) => compareCommand(compare(ws))),

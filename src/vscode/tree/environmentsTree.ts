@@ -167,7 +167,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     // A row of a broken config offers no commands: they would act on a config that no longer loads.
     item.contextValue = node.stale
       ? 'environment stale'
-      : `${contextValue('environment', lookup.state === 'present', row.next)}${row.hold?.state === 'held' ? ' held' : ''}`;
+      : `${contextValue('environment', lookup.state === 'present', row.next)}${row.hold?.state === 'held' ? ' held' : ''}${row.env.gates.some((g) => g.type === 'approval') ? ' approvals' : ''}`;
     item.iconPath = busy ? new vscode.ThemeIcon('sync~spin') : environmentIcon(row);
     item.accessibilityInformation = { label: `${env.name}, ${item.description}` };
     if (lookup.state !== 'present') {
