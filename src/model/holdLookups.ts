@@ -5,36 +5,22 @@ import type { ApprovalGateConfig, EnvironmentConfig, PromotionConfig } from '../
 import { countApprovals, needsStoredApprovals } from '../gates/approvalCount';
 import { approvalsTag } from '../records/approvals';
 import { PromotionError, errorMessage } from '../core/errors';
-import { repositoryName, shortDigest, type Repository } from '../core/reference';
+import { repositoryName, shortDigest } from '../core/reference';
 import { holdTag, isHeld, type HoldDocument } from '../records/holds';
-import type { RegistryClient } from '../registry/registryClient';
 
 export type HoldLookup =
   { readonly state: 'none' } | { readonly state: 'held'; readonly hold: HoldDocument } | { readonly state: 'error'; readonly error: PromotionError };
 
 export type ReadHold = (env: EnvironmentConfig, signal?: AbortSignal) => Promise<HoldDocument | undefined>;
 
-/** A registry whose listTags of `repo` is one request shared by every caller of this snapshot. */
-export function sharingTagList(registry: RegistryClient, repo: Repository, signal?: AbortSignal): { registry: RegistryClient; tags: Promise<string[]> } {
-  const tags = registry.listTags(repo, signal);
-  tags.catch(() => undefined); // the builds list reports the failure
-  const key = repositoryName(repo);
-  const shared = new Proxy(registry, {
-    get(target, property, receiver): unknown {
-      if (property === 'listTags') return (r: Repository, s?: AbortSignal): Promise<string[]> => (repositoryName(r) === key ? tags : target.listTags(r, s));
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { registry: shared, tags };
-}
-
-export async function lookupHolds(config: PromotionConfig, read: ReadHold, listed: Promise<string[]>, signal?: AbortSignal): Promise<HoldLookup[]> {
+/** `known`: the builds repository's tags as this refresh listed them (undefined: not listed, so every hold is read). */
+export async function lookupHolds(
+  config: PromotionConfig,
+  read: ReadHold,
+  known: Promise<ReadonlySet<string> | undefined>,
+  signal?: AbortSignal,
+): Promise<HoldLookup[]> {
   const builds = repositoryName(config.repository);
-  const known = listed.then(
-    (tags) => new Set(tags),
-    () => undefined,
-  );
   return Promise.all(
     config.environments.map(async (env): Promise<HoldLookup> => {
       try {
@@ -67,14 +53,10 @@ export async function lookupPendingApprovals(
   config: PromotionConfig,
   next: readonly (string | undefined)[],
   read: ReadApprovals,
-  listed: Promise<string[]>,
+  known: Promise<ReadonlySet<string> | undefined>,
   signal?: AbortSignal,
 ): Promise<(PendingApprovals | undefined)[]> {
   const builds = repositoryName(config.repository);
-  const known = listed.then(
-    (tags) => new Set(tags),
-    () => undefined,
-  );
   return Promise.all(
     config.environments.map(async (env, i): Promise<PendingApprovals | undefined> => {
       const digest = next[i];
