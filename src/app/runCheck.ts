@@ -2,6 +2,7 @@
 import { arrivals } from '../history/queries';
 import { checkGates, type GateCheck } from '../promotion/checkGates';
 import type { PromotionEnvironment, PromotionRequest } from '../promotion/promote';
+import { identity } from './holdActions';
 import type { AppServices } from './services';
 
 export async function runCheck(
@@ -9,6 +10,7 @@ export async function runCheck(
   request: PromotionRequest,
   env: Pick<PromotionEnvironment, 'trusted' | 'signal'> & { readonly workspaceDir: string },
 ): Promise<GateCheck> {
-  const history = await app.history.read(env.workspaceDir).catch(() => undefined);
-  return checkGates(request, app.promotion, { ...env, ...(history ? { history: arrivals(history.records) } : {}) });
+  const [history, promoter] = await Promise.all([app.history.read(env.workspaceDir).catch(() => undefined), identity(env.workspaceDir)]);
+  // The person checking is the one who would confirm: their own confirmation counts where allowSelf says so.
+  return checkGates(request, app.promotion, { ...env, promoter, ...(history ? { history: arrivals(history.records) } : {}) });
 }

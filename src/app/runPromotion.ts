@@ -12,10 +12,14 @@ import { promote, sourceRepositoryOf, type PromotionEnvironment, type PromotionO
 import type { RecordWrite } from '../records/promotionRecords';
 import type { PreparedRecord } from '../records/registryRecords';
 import type { AppServices } from './services';
+import { identity } from './holdActions';
+import { holdAfterFailedVerification } from './verifyHold';
 import { rollbackAfterFailedVerification } from './verifyRollback';
 
-export interface RunEnvironment extends Omit<PromotionEnvironment, 'history' | 'workspaceDir' | 'historyFile' | 'journal'> {
+export interface RunEnvironment extends Omit<PromotionEnvironment, 'history' | 'workspaceDir' | 'historyFile' | 'journal' | 'promoter'> {
   readonly workspaceDir: string;
+  /** Who promotes, when given (--approved-by); else the git identity of the workspace. */
+  readonly promoter?: string;
 }
 
 export interface RecordedOutcome {
@@ -36,7 +40,7 @@ export interface RecordedOutcome {
 }
 
 export async function runPromotion(
-  app: Pick<AppServices, 'promotion' | 'history' | 'records' | 'log' | 'attestations'>,
+  app: Pick<AppServices, 'promotion' | 'history' | 'records' | 'log' | 'attestations' | 'documents'>,
   request: PromotionRequest,
   env: RunEnvironment,
 ): Promise<RecordedOutcome> {
@@ -48,12 +52,13 @@ export async function runPromotion(
     () => undefined,
   );
   // Before anything moves: a key that cannot be read (wrong password, not P-256) stops here.
-  const signingKey = await app.attestations.signingKey();
+  const [signingKey, promoter] = await Promise.all([app.attestations.signingKey(), identity(workspaceDir, env.promoter)]);
   let startedId: string | undefined;
   let prepared: Promise<PreparedRecord> | undefined;
   const outcome = await promote(request, app.promotion, {
     ...env,
     historyLater: history,
+    promoter,
     // Other windows and processes promoting into the same environment are kept out, and a start line
     // before the write shows a killed process's attempt as interrupted afterwards.
     historyFile: app.history.file(workspaceDir),
@@ -82,12 +87,20 @@ export async function runPromotion(
     for (const r of results) if (r.ok) app.log.info(`notified ${r.shownAs} (${r.ms} ms)`);
     for (const line of failedWebhooks(results)) app.log.warn(line);
   });
-  // onVerifyFailure: rollback: a recorded rollback of its own, now that this attempt's lock is released.
-  const after = await rollbackAfterFailedVerification((r, e) => runPromotion(app, r, e), request, outcome, env);
+  // onVerifyFailure: hold or rollback: the environment held first (naming the bad digest), so nothing
+  // promotes into it meanwhile; then, with rollback, a recorded rollback of its own through the hold.
+  const held = await holdAfterFailedVerification(app, request, outcome, env.signal);
+  const after = await rollbackAfterFailedVerification(
+    (r, e) => runPromotion(app, r, e),
+    request,
+    held.said ? { ...outcome, message: `${outcome.message} ${held.said}` } : outcome,
+    env,
+  );
   const recordProblem = [problem, after.rollback?.recordProblem].filter(Boolean).join(' ');
+  const all = [notifications, ...(held.notifications ? [held.notifications] : []), ...(after.rollback ? [after.rollback.notifications] : [])];
   return {
     outcome: after.outcome,
-    notifications: after.rollback ? Promise.all([notifications, after.rollback.notifications]).then((lists) => lists.flat()) : notifications,
+    notifications: Promise.all(all).then((lists) => lists.flat()),
     registryRecords: after.rollback
       ? Promise.all([registryRecord, after.rollback.registryRecords]).then(([first, rest]) => [first, ...rest])
       : registryRecord.then((w) => [w]),

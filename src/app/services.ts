@@ -23,8 +23,11 @@ import type { ProxySetting } from '../registry/transport/proxy';
 import type { TrustSetting } from '../registry/transport/trust';
 import type { HistoryContents } from '../history/historyStore';
 import { PromotionRecords, usesRegistry, type RecordsSetting } from '../records/promotionRecords';
+import { readApprovals } from '../records/approvals';
+import { readHold } from '../records/holds';
 import { RegistryRecords } from '../records/registryRecords';
 import { RefreshRecords, type HeldDigests } from '../records/refreshRecords';
+import { SharedDocuments } from '../records/sharedDocuments';
 import { PromotionAttestations } from '../evidence/promotionAttestations';
 import { RegistryAttestations } from '../evidence/registryAttestations';
 import { EngineProvider } from './engineProvider';
@@ -94,6 +97,8 @@ export interface AppServices {
   readonly records: PromotionRecords;
   /** Signs and attaches an attempt's record when a signing key is configured; reports, never throws. */
   readonly attestations: PromotionAttestations;
+  /** Holds and approvals: small documents under well-known tags in the registry (records/sharedDocuments.ts). */
+  readonly documents: SharedDocuments;
   /** The history file's records plus the registry's records of the digests the environments hold. */
   withRecords(file: HistoryContents | undefined, environments: HeldDigests, signal?: AbortSignal): Promise<HistoryContents | undefined>;
   /** Pings the engine promotions would go through; never rejects. */
@@ -159,6 +164,7 @@ export function composeServices(options: AppOptions): AppServices {
     const untrusted = options.trusted?.() === false ? untrustedRuntimeProblem(env.runs) : undefined;
     return untrusted ? Promise.resolve({ state: 'unreachable', where: reader.where, reason: untrusted, restricted: true }) : readRunning(reader, signal);
   };
+  const documents = new SharedDocuments({ registry, log });
   const promotion: PromotionServices = {
     registry,
     attestations: (env, digest, type, signal) => registryAttestations.read(env.repository, digest, type, signal),
@@ -174,6 +180,8 @@ export function composeServices(options: AppOptions): AppServices {
     transport: options.transport,
     blobLocations,
     runtime,
+    readHold: (env, signal) => readHold(documents, env, signal),
+    readApprovals: (env, digest, signal) => readApprovals(documents, env, digest, signal),
     ...(options.now ? { now: options.now } : {}),
   };
   return {
@@ -195,6 +203,7 @@ export function composeServices(options: AppOptions): AppServices {
       log,
       warn: options.warnSigning ?? options.warn,
     }),
+    documents,
     withRecords,
     checkEngine,
     snapshotServices: (readHistory) => ({
@@ -207,6 +216,8 @@ export function composeServices(options: AppOptions): AppServices {
       readRecords,
       lastRows,
       readRunning: readRuntime,
+      readHold: (env, signal) => readHold(documents, env, signal),
+      readApprovals: (env, digest, signal) => readApprovals(documents, env, digest, signal),
       ...(readHistory ? { readHistory } : {}),
     }),
   };

@@ -1,7 +1,9 @@
 // How an environment row reads, in words both front ends show: its tag, build, and where it stands.
 import { errorMessage } from '../core/errors';
 import type { BuildsResult, EnvironmentRow } from '../model/snapshot';
+import { pendingApprovalsText } from '../model/holdLookups';
 import { environmentWindow, windowRowText } from '../model/windows';
+import { describeHold } from '../records/holds';
 import { buildLabel, buildTagOf } from './text/buildLabel';
 import { runningText, runtimeStateOf } from './text/runningText';
 
@@ -35,7 +37,7 @@ export function relationText(row: EnvironmentRow): string | undefined {
   }
 }
 
-/** The row's description: tag · build (or empty, or the error) · drift or relation · a closed release window (given the time). */
+/** The row's description: tag · build (or empty, or the error) · drift or relation · a hold · a closed release window (given the time). */
 export function environmentDescriptionParts(row: EnvironmentRow, builds?: BuildsResult, now?: number): string[] {
   const { env, lookup } = row;
   const parts = [env.tag];
@@ -48,10 +50,26 @@ export function environmentDescriptionParts(row: EnvironmentRow, builds?: Builds
   const relation = relationText(row);
   if (row.drift) parts.push('changed outside promotion');
   else if (relation) parts.push(relation);
+  const held = holdRowText(row);
+  if (held) parts.push(held);
+  const pending = approvalsRowText(row);
+  if (pending) parts.push(pending);
   if (now !== undefined) {
     const window = environmentWindow(env, now);
     const frozen = window && windowRowText(window, now);
     if (frozen) parts.push(frozen);
   }
   return parts;
+}
+
+/** `held by Ana since 2026-12-07T01:00:00.000Z: db migration`, `hold unreadable: …`, or nothing. */
+export function holdRowText(row: EnvironmentRow): string | undefined {
+  if (row.hold?.state === 'held') return describeHold(row.hold.hold);
+  if (row.hold?.state === 'error') return `hold unreadable: ${errorMessage(row.hold.error)}`;
+  return undefined;
+}
+
+/** `1 of 2 approvals for sha256:… (ben)` while the next digest lacks approvals; nothing once they are all given. */
+export function approvalsRowText(row: EnvironmentRow): string | undefined {
+  return row.approvals ? pendingApprovalsText(row.approvals) : undefined;
 }

@@ -26,6 +26,12 @@ Exit codes:
   5    moved, but the environment's verify gates failed afterwards (rolled back with onVerifyFailure: rollback)
   130  interrupted (Ctrl+C or SIGTERM): cancelled, the target untouched or put back, and recorded`;
 
+/** --by, else the CI's approver variables (choices.approvedBy); the git identity is the command's fallback. */
+function byOf(command: Command, choices: PromptChoices): { by?: string } {
+  const by = command.opts<{ by?: string }>().by ?? choices.approvedBy;
+  return by ? { by } : {};
+}
+
 export async function main(argv: readonly string[]): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
   const program = new Command('image-promotion')
@@ -153,6 +159,48 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .option('--key <file>', 'the public key (PEM, as cosign.pub) promotion attestations are signed with (default: promotionKeys in the config)');
   verifyCommand.action(
     act(verifyCommand, async (ctx, i) => (await import('./commands/verify')).verify(ctx, verifyCommand.args[0]!, verifyCommand.opts(), i.signal)),
+  );
+
+  const holdCommand = program
+    .command('hold <environment>')
+    .description('stop every promotion into <environment> for the whole team (a hold in its registry) until it is released; rollbacks still go through')
+    .option('--reason <text>', 'why (shown to everyone)')
+    .option('--by <name>', `who holds it (default: ${APPROVER_VARIABLES.join(', ')}, else the git identity)`);
+  holdCommand.action(
+    act(holdCommand, async (ctx, i, choices) =>
+      (await import('./commands/hold')).holdCommand(
+        ctx,
+        holdCommand.args[0]!,
+        { ...holdCommand.opts<{ reason?: string; by?: string }>(), ...byOf(holdCommand, choices) },
+        i.signal,
+      ),
+    ),
+  );
+
+  const releaseCommand = program
+    .command('release <environment>')
+    .description("release <environment>'s hold: promotions into it go through again")
+    .option('--by <name>', `who releases it (default: ${APPROVER_VARIABLES.join(', ')}, else the git identity)`);
+  releaseCommand.action(
+    act(releaseCommand, async (ctx, i, choices) =>
+      (await import('./commands/hold')).releaseCommand(ctx, releaseCommand.args[0]!, byOf(releaseCommand, choices), i.signal),
+    ),
+  );
+
+  const approveCommand = program
+    .command('approve <environment>')
+    .description('approve a build for <environment> ahead of its promotion (stored in the registry; approval gates count distinct approvers)')
+    .option('--build <tag|digest>', 'the build approved')
+    .option('--approved-by <name>', `who approves (default: ${APPROVER_VARIABLES.join(', ')}, else the git identity)`);
+  approveCommand.action(
+    act(approveCommand, async (ctx, i, choices) =>
+      (await import('./commands/approve')).approveCommand(
+        ctx,
+        approveCommand.args[0]!,
+        { ...approveCommand.opts<{ build?: string }>(), ...(choices.approvedBy ? { by: choices.approvedBy } : {}) },
+        i.signal,
+      ),
+    ),
   );
 
   const policyCommand = program

@@ -44,6 +44,9 @@ interface RawCommandGate {
 
 interface RawApprovalGate {
   readonly name?: string;
+  readonly count?: number;
+  readonly from?: readonly string[];
+  readonly allowSelf?: boolean;
 }
 
 /** Shell syntax that, without a shell, reaches the program as a literal argument. */
@@ -107,9 +110,40 @@ const command: GateKind<'command'> = {
 };
 
 const approval: GateKind<'approval'> = {
+  check(gate, at, report) {
+    if (typeof gate.count === 'number' && Number.isInteger(gate.count) && gate.count < 1) {
+      const where = [...at, 'count'];
+      report.error(where, 'value', `${formatPath(where)}: count ${gate.count} asks for no approver at all; give 1 or more, or remove the approval gate`);
+    }
+    if (Array.isArray(gate.from)) {
+      const seen = new Map<string, number>();
+      gate.from.forEach((name, i) => {
+        if (typeof name !== 'string') return;
+        const key = name.trim().toLowerCase();
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, i);
+        else report.error([...at, 'from', i], 'value', `${formatPath([...at, 'from', i])}: "${name}" is already listed (from[${first}]); each approver once`);
+      });
+      if (typeof gate.count === 'number' && gate.count > seen.size && seen.size > 0) {
+        const where = [...at, 'count'];
+        report.error(
+          where,
+          'value',
+          `${formatPath(where)}: count ${gate.count} needs more approvers than the ${seen.size} that from allows; lower count or add names`,
+        );
+      }
+    }
+  },
   normalise(gate): ApprovalGateConfig {
-    const raw = gate as RawApprovalGate;
-    return { type: 'approval', name: raw.name ?? 'approval' };
+    const raw = gate as unknown as RawApprovalGate;
+    const count = raw.count ?? 1;
+    return {
+      type: 'approval',
+      name: raw.name ?? (count > 1 ? `approval by ${count}` : 'approval'),
+      count,
+      allowSelf: raw.allowSelf ?? true,
+      ...(raw.from ? { from: raw.from.map((f) => f.trim()) } : {}),
+    };
   },
 };
 

@@ -18,8 +18,8 @@ export const DEFAULT_HTTP_RETRY_DELAY_SECONDS = 2;
 export const MAX_HTTP_RETRY_DELAY_SECONDS = 30;
 /** How long a verify gate is retried after the move when it says nothing else. */
 export const DEFAULT_VERIFY_WITHIN = '2m';
-/** What a failed verification does: put the previous digest back, or only say so. */
-export const VERIFY_FAILURE_ACTIONS = ['rollback', 'report'] as const;
+/** What a failed verification does: put the previous digest back (and hold), hold the environment, or only say so. */
+export const VERIFY_FAILURE_ACTIONS = ['rollback', 'hold', 'report'] as const;
 export type VerifyFailureAction = (typeof VERIFY_FAILURE_ACTIONS)[number];
 
 export interface PromotionConfig {
@@ -35,8 +35,11 @@ export interface PromotionConfig {
   readonly notify?: readonly WebhookConfig[];
 }
 
-/** The outcomes a webhook can listen to: an attempt's outcome, and `rolled-back` for a rollback that succeeded. */
-export const NOTIFY_OUTCOMES = ['succeeded', 'failed', 'blocked', 'cancelled', 'rolled-back'] as const;
+/**
+ * The outcomes a webhook can listen to: an attempt's outcome, `rolled-back` for a rollback that succeeded,
+ * `approval-needed` for a promotion blocked only for want of approvals, `held` for a hold placed.
+ */
+export const NOTIFY_OUTCOMES = ['succeeded', 'failed', 'blocked', 'cancelled', 'rolled-back', 'approval-needed', 'held'] as const;
 export type NotifyOutcome = (typeof NOTIFY_OUTCOMES)[number];
 export const WEBHOOK_FORMATS = ['json', 'slack', 'teams'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
@@ -147,6 +150,12 @@ export interface CommandGateConfig extends GateBase {
 
 export interface ApprovalGateConfig extends GateBase {
   readonly type: 'approval';
+  /** Distinct approvers needed (default 1). */
+  readonly count: number;
+  /** Names or e-mails whose approvals count (absent: anyone's). */
+  readonly from?: readonly string[];
+  /** The promoter's own confirmation counts as one approval (default true). */
+  readonly allowSelf: boolean;
 }
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;

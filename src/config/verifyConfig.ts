@@ -49,12 +49,12 @@ export function checkVerify(env: Readonly<Record<string, unknown>>, at: readonly
         report.error(where, 'value', `${formatPath(where)}: within ${gate.within} leaves no time to verify; give a duration above zero, such as 2m`);
     }
   });
-  if (env.onVerifyFailure === 'rollback' && verify.length === 0 && env.deploy === undefined) {
+  if ((env.onVerifyFailure === 'rollback' || env.onVerifyFailure === 'hold') && verify.length === 0 && env.deploy === undefined) {
     const where = [...at, 'onVerifyFailure'];
     report.warning(
       where,
       'value',
-      `${formatPath(where)}: onVerifyFailure: rollback does nothing without verify gates or deploy; add gates under verify, or remove it`,
+      `${formatPath(where)}: onVerifyFailure: ${env.onVerifyFailure} does nothing without verify gates or deploy; add gates under verify, or remove it`,
     );
   }
 }

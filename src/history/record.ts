@@ -90,7 +90,7 @@ export interface HistoryRecord {
 export interface HistoryVerification {
   readonly status: 'passed' | 'failed' | 'cancelled';
   readonly gates: readonly HistoryGateResult[];
-  readonly onFailure: 'rollback' | 'report';
+  readonly onFailure: 'rollback' | 'hold' | 'report';
 }
 
 /** The facts of a finished attempt. PromotionOutcome has this shape; so will a rollback's outcome. */
@@ -277,7 +277,7 @@ function checkRecord(o: Json): void {
   if (o.verification !== undefined) {
     const verification = obj(o, 'verification');
     oneOf(verification, 'status', VERIFICATION_STATUSES, 'verification.status');
-    oneOf(verification, 'onFailure', ['rollback', 'report'], 'verification.onFailure');
+    oneOf(verification, 'onFailure', ['rollback', 'hold', 'report'], 'verification.onFailure');
     if (!Array.isArray(verification.gates)) throw new Error('verification.gates is not an array');
     verification.gates.forEach((gate, i) => checkGate(gate, i, 'verification.gates'));
   }

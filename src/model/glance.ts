@@ -2,6 +2,8 @@
 // one before, or changed outside promotion). Read by the status bar and the view badge; words, not
 // colours, carry each state.
 import { shortDigest } from '../core/reference';
+import { describeHold } from '../records/holds';
+import { pendingApprovalsText } from './holdLookups';
 import type { EnvironmentRow, Snapshot } from './snapshot';
 import { runtimeVerdict } from '../runtime/running';
 import { countRunning } from '../runtime/runtime';
@@ -15,6 +17,10 @@ export interface EnvironmentGlance {
   readonly state: GlanceState;
   /** A short phrase for the state: "behind staging", "changed outside promotion", "empty", … */
   readonly words: string;
+  /** `held by Ana since …: why`, when a hold stops promotions into it. */
+  readonly hold?: string;
+  /** `1 of 2 approvals for sha256:…`, while what would come next lacks approvals. */
+  readonly pending?: string;
 }
 
 export interface Glance {
@@ -23,13 +29,28 @@ export interface Glance {
   readonly environments: readonly EnvironmentGlance[];
   /** Environments behind the one before, changed outside promotion or not redeployed: what the badge counts. */
   readonly attention: readonly EnvironmentGlance[];
+  /** Environments held (no promotion moves them until released). */
+  readonly held: readonly EnvironmentGlance[];
 }
 
 export function glanceOf(snapshot: Snapshot): Glance | undefined {
-  const rows = snapshot.environments.map((row) => environmentGlance(row, snapshot));
+  const rows = snapshot.environments.map((row) => {
+    const glance = environmentGlance(row, snapshot);
+    const pending = row.approvals ? pendingApprovalsText(row.approvals) : undefined;
+    return {
+      ...glance,
+      ...(row.hold?.state === 'held' ? { hold: describeHold(row.hold.hold) } : {}),
+      ...(pending ? { pending } : {}),
+    };
+  });
   const last = rows[rows.length - 1];
   if (!last) return undefined;
-  return { last, environments: rows, attention: rows.filter((r) => r.state === 'behind' || r.state === 'drift' || r.state === 'not-redeployed') };
+  return {
+    last,
+    environments: rows,
+    attention: rows.filter((r) => r.state === 'behind' || r.state === 'drift' || r.state === 'not-redeployed'),
+    held: rows.filter((r) => r.hold),
+  };
 }
 
 function environmentGlance(row: EnvironmentRow, snapshot: Snapshot): EnvironmentGlance {

@@ -13,6 +13,7 @@ import { firstArrivals, isDrift } from '../history/queries';
 import { disagreement } from '../history/teamHistory';
 import type { RecordsRead, RefreshRecordsContext } from '../records/refreshRecords';
 import type { LastRows, RememberedRows } from './lastRows';
+import { lookupHolds, lookupPendingApprovals, type HoldLookup, type PendingApprovals, type ReadApprovals, type ReadHold } from './holdLookups';
 import { ageLookup, relationOf, type AgeOf, type Relation } from './relations';
 import type { Running } from '../runtime/running';
 
@@ -30,6 +31,10 @@ export interface EnvironmentRow {
   readonly relation: Relation;
   /** Its digest did not arrive by a recorded promotion and is not what the environment before holds. */
   readonly drift?: boolean;
+  /** Its hold, as the registry had it at this refresh (absent: not read yet, a partial snapshot). */
+  readonly hold?: HoldLookup;
+  /** Its approval gates counted for what the environment before holds (absent: nothing pending, or no such gates). */
+  readonly approvals?: PendingApprovals;
   readonly previous?: EnvironmentConfig;
   readonly next?: EnvironmentConfig;
   /** What its workload runs (runs:), read beside the tag; absent without runs. */
@@ -72,6 +77,10 @@ export interface SnapshotServices {
   /** What an environment runs (runs:), with its own time limit; undefined without runs. */
   readonly readRunning?: (env: EnvironmentConfig, signal?: AbortSignal) => Promise<Running | undefined>;
   readonly readHistory?: () => Promise<HistoryContents | undefined>;
+  /** Reads an environment's hold from the registry (records/holds.ts); absent: holds are not shown. */
+  readonly readHold?: ReadHold;
+  /** Reads the approvals given ahead for a digest into an environment (records/approvals.ts). */
+  readonly readApprovals?: ReadApprovals;
   /** The rows the last refresh showed, kept across sessions: the trees start with them. */
   readonly lastRows?: LastRows;
   /** Reads the registry's promotion records of the digests the environments hold, from the refresh's start (refreshRecords.ts). */
@@ -128,7 +137,7 @@ export async function takeSnapshot(
         )
       : file,
   );
-  const [lookups, builds, engine, history] = await Promise.all([
+  const [lookups, builds, engine, history, holds, approvals] = await Promise.all([
     lookupsRead,
     listBuilds(
       config,
@@ -151,9 +160,14 @@ export async function takeSnapshot(
     ),
     services.checkEngine?.(signal).then((e) => (settled.engine = e)),
     historyRead,
+    // After listBuilds above asked for the tag list: it says whether hold and approvals tags exist at all.
+    services.readHold ? lookupHolds(config, services.readHold, tagsOf(config.repository), signal) : undefined,
+    services.readApprovals
+      ? lookupsRead.then((l) => lookupPendingApprovals(config, nextDigests(l), services.readApprovals!, tagsOf(config.repository), signal))
+      : undefined,
   ]);
   const runs = await running;
-  const snapshot = compose(config, lookups, builds, engine, history, started, counts, runs);
+  const snapshot = compose(config, lookups, builds, engine, history, started, counts, runs, holds, approvals);
   const gets = counts.manifestGets + counts.blobGets;
   const summary =
     builds.state === 'ok'
@@ -195,6 +209,15 @@ function keepingTagLists(inner: RegistryClient): {
   return { registry, tagsOf: (repo) => lists.get(repositoryName(repo)) ?? Promise.resolve(undefined) };
 }
 
+/** What each environment would take next: what the one before holds, when it differs from its own. */
+function nextDigests(lookups: readonly Lookup[]): (string | undefined)[] {
+  return lookups.map((lookup, i) => {
+    const before = i > 0 ? lookups[i - 1]! : undefined;
+    const own = lookup.state === 'present' ? lookup.digest : undefined;
+    return before?.state === 'present' && before.digest !== own ? before.digest : undefined;
+  });
+}
+
 function compose(
   config: PromotionConfig,
   lookups: readonly Lookup[],
@@ -204,6 +227,8 @@ function compose(
   started: number,
   counts: RequestCounts,
   running?: readonly (Running | undefined)[],
+  holds?: readonly HoldLookup[],
+  approvals?: readonly (PendingApprovals | undefined)[],
 ): Snapshot {
   const buildDigests = new Set(builds.state === 'ok' ? builds.rows.map((b) => b.digest) : []);
   const ageOf = ageLookup(builds.state === 'ok' ? builds.rows : [], firstArrivals(history?.records ?? []));
@@ -216,6 +241,8 @@ function compose(
       lookup: lookups[index]!,
       relation: relationTo(lookups[index]!, index > 0 ? lookups[index - 1] : undefined, ageOf),
       ...(driftOf(env, lookups[index]!, index > 0 ? lookups[index - 1] : undefined, history, buildDigests) ? { drift: true } : {}),
+      ...(holds?.[index] ? { hold: holds[index] } : {}),
+      ...(approvals?.[index] ? { approvals: approvals[index] } : {}),
       ...(previous ? { previous } : {}),
       ...(next ? { next } : {}),
       ...(running?.[index] ? { running: running[index] } : {}),

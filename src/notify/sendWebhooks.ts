@@ -3,7 +3,7 @@
 // for the front end to show; a webhook's URL is shown by its origin only, since the URL may be the secret.
 import type { PromotionConfig, WebhookConfig } from '../config/types';
 import type { HistoryRecord } from '../history/record';
-import { notifyOutcomeOf, webhookBody } from './webhookBodies';
+import { holdBody, notifyOutcomeOf, webhookBody, type HoldNotice } from './webhookBodies';
 
 export interface WebhookResult {
   /** `https://hooks.example.com/…`: never the path or query, which may be the credential. */
@@ -31,6 +31,11 @@ export async function sendWebhooks(hooks: readonly WebhookConfig[], record: Hist
   if (!outcome) return [];
   const listening = hooks.filter((h) => h.on.includes(outcome));
   return Promise.all(listening.map((hook) => sendOne(hook, webhookBody(hook.format, outcome, record), options)));
+}
+
+/** Tells the webhooks listening to `held` that a hold was placed. */
+export async function sendHoldWebhooks(hooks: readonly WebhookConfig[], hold: HoldNotice, options: SendOptions = {}): Promise<WebhookResult[]> {
+  return Promise.all(hooks.filter((h) => h.on.includes('held')).map((hook) => sendOne(hook, holdBody(hook.format, hold), options)));
 }
 
 async function sendOne(hook: WebhookConfig, body: unknown, options: SendOptions): Promise<WebhookResult> {

@@ -3,10 +3,17 @@
 import type { HistoryRecord } from '../history/record';
 import type { NotifyOutcome, WebhookFormat } from '../config/types';
 
-/** The outcome a webhook listens to: rollbacks that succeeded are `rolled-back`; open attempts none. */
+/**
+ * The outcome a webhook listens to: rollbacks that succeeded are `rolled-back`; a promotion blocked by
+ * approval gates alone is `approval-needed` (someone can unblock it by approving); open attempts none.
+ */
 export function notifyOutcomeOf(record: HistoryRecord): NotifyOutcome | undefined {
   if (record.outcome === 'started' || record.outcome === 'interrupted') return undefined;
   if (record.kind === 'rollback' && record.outcome === 'succeeded') return 'rolled-back';
+  if (record.outcome === 'blocked') {
+    const failing = record.gates.filter((g) => g.status !== 'passed');
+    if (failing.length && failing.every((g) => g.type === 'approval')) return 'approval-needed';
+  }
   return record.outcome;
 }
 
@@ -48,6 +55,8 @@ export function headline(outcome: NotifyOutcome, r: HistoryRecord): string {
       return `${r.target.environment}: ${what} promoted${from} by ${by}`;
     case 'rolled-back':
       return `${r.target.environment}: rolled back to ${what} by ${by}`;
+    case 'approval-needed':
+      return `${r.target.environment}: ${what}${from} waits for approvals (${by} tried to promote it)`;
     default:
       return `${r.target.environment}: ${r.kind === 'rollback' ? 'rollback' : 'promotion'} of ${what}${from} ${outcome} (${by})`;
   }
@@ -86,4 +95,51 @@ function teamsCard(outcome: NotifyOutcome, r: HistoryRecord): unknown {
 /** Slack reads &, < and > as markup (links, mentions): what came from a record is shown as written. */
 function slackEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** What a hold placed looks like to a webhook (not a recorded attempt: no tag moved). */
+export interface HoldNotice {
+  readonly environment: string;
+  readonly repository: string;
+  readonly tag: string;
+  readonly by: string;
+  readonly at: string;
+  readonly reason: string;
+  readonly digest?: string;
+}
+
+export function holdBody(format: WebhookFormat, hold: HoldNotice): unknown {
+  const headlineText = `${hold.environment}: held by ${hold.by}${hold.digest ? ` (names ${hold.digest.slice(7, 19)})` : ''}`;
+  if (format === 'slack') return { text: `${slackEscape(headlineText)}\n${slackEscape(hold.reason)}` };
+  if (format === 'teams')
+    return {
+      type: 'message',
+      attachments: [
+        {
+          contentType: 'application/vnd.microsoft.card.adaptive',
+          contentUrl: null,
+          content: {
+            $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+            type: 'AdaptiveCard',
+            version: '1.4',
+            body: [
+              { type: 'TextBlock', text: headlineText, weight: 'Bolder', wrap: true },
+              { type: 'TextBlock', text: hold.reason, wrap: true },
+            ],
+          },
+        },
+      ],
+    };
+  return {
+    event: 'image-promotion',
+    outcome: 'held',
+    kind: 'hold',
+    environment: hold.environment,
+    repository: hold.repository,
+    tag: hold.tag,
+    digest: hold.digest ?? null,
+    who: { name: hold.by },
+    message: hold.reason,
+    time: hold.at,
+  };
 }

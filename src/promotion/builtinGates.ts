@@ -3,6 +3,7 @@ import type { EnvironmentConfig } from '../config/types';
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
 import { failed, passed, type GateResult } from '../gates/gate';
 import type { ImageDetails } from '../images/imageDetails';
+import { describeHold, isHeld, type HoldDocument } from '../records/holds';
 import { describeMediaType } from '../registry/mediaTypes';
 import type { SignedArrival } from './signedArrival';
 import { ENGINE_RECOMPRESSES, engineKeepsDigest, type TransportChoice } from './transport';
@@ -105,4 +106,17 @@ export function heldBeforeGate(target: EnvironmentConfig, digest: string, arrive
 export function engineReachableGate(address: string, error: Error | undefined): GateResult {
   const name = 'Docker engine';
   return error ? failed(name, BUILTIN, error.message) : passed(name, BUILTIN, `reachable at ${address}`);
+}
+
+/**
+ * (e) A hold stops every promotion into the environment (records/holds.ts); a rollback goes through it,
+ * saying so: putting back what worked is what a hold is for. A hold that cannot be read blocks: the
+ * registry that would take the tag does not answer for it.
+ */
+export function holdGate(target: EnvironmentConfig, mode: 'promotion' | 'rollback', hold: HoldDocument | undefined | Error): GateResult {
+  const name = 'hold';
+  if (hold instanceof Error) return failed(name, BUILTIN, `whether ${target.name} is held could not be read: ${hold.message}`);
+  if (!isHeld(hold)) return passed(name, BUILTIN, `${target.name} is not held`);
+  if (mode === 'rollback') return passed(name, BUILTIN, `${target.name} is ${describeHold(hold)}; a rollback goes through a hold`);
+  return failed(name, BUILTIN, `${target.name} is ${describeHold(hold)}. Release it first (image-promotion release ${target.name}, or Release Hold)`);
 }

@@ -39,7 +39,7 @@ export function pendingApprovals(target: EnvironmentConfig): PendingApproval[] {
 export async function checkGates(
   request: PromotionRequest,
   services: PromotionServices,
-  env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history'>,
+  env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history' | 'promoter'>,
 ): Promise<GateCheck> {
   const started = Date.now();
   const base = { sourceLabel: sourceLabelOf(request.source), target: request.target.name, approvals: pendingApprovals(request.target), checkedAt: started };

@@ -2,14 +2,16 @@
 // exists, a transport that keeps the digest, a reachable engine when it is used), then the
 // environment's configured gates. Shared by promote() and "Check Gates…".
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
-import { isCancelled } from '../core/errors';
-import { allPassed, passed, type GateContext, type GateResult } from '../gates/gate';
+import { errorMessage, isCancelled } from '../core/errors';
+import type { ApprovalGateConfig } from '../config/types';
+import { approvalGateResult, countApprovals, needsStoredApprovals } from '../gates/approvalCount';
+import { allPassed, errored, passed, type GateContext, type GateResult } from '../gates/gate';
 import { runConfiguredGates } from '../gates/runGates';
 import type { EngineImage, ImageEngine } from '../engine/engine';
 import type { ImageDetails } from '../images/imageDetails';
 import { copyMode, describeExtras, findExtras } from '../registry/registryCopy';
 import type { Manifest } from '../registry/registryClient';
-import { engineReachableGate, heldBeforeGate, orderingGate, sourceExistsGate, transportKeepsDigestGate } from './builtinGates';
+import { engineReachableGate, heldBeforeGate, holdGate, orderingGate, sourceExistsGate, transportKeepsDigestGate } from './builtinGates';
 import { engineImageDetails } from './engineDetails';
 import { signedArrival } from './signedArrival';
 import { previousEnvironment } from './plan';
@@ -63,7 +65,7 @@ async function probeEngine(services: PromotionServices, reference: string, signa
 export async function evaluateGates(
   input: EvaluationInput,
   services: PromotionServices,
-  env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history'>,
+  env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history' | 'promoter'>,
 ): Promise<Evaluation> {
   const { request, digest, sourceRepo } = input;
   const { config, target, source } = request;
@@ -92,10 +94,12 @@ export async function evaluateGates(
   // it. Its answer is local, so it is asked beside the registry's: when it holds the source image,
   // its details save the registry's config read.
   const setting = services.transport?.() ?? 'auto';
-  const [exists, probe] = await Promise.all([
+  const [exists, probe, hold] = await Promise.all([
     services.registry.resolve(sourceRepo, digest, signal).then((d) => d !== undefined),
     setting !== 'registry' ? probeEngine(services, `${repositoryName(sourceRepo)}@${digest}`, signal) : ({} as EngineProbe),
+    services.readHold?.(target, signal).catch((error: unknown) => (isCancelled(error) ? Promise.reject(error) : (error as Error))),
   ]);
+  if (services.readHold) gates.push(holdGate(target, request.mode ?? 'promotion', hold));
   gates.push(sourceExistsGate(sourceRepo, digest, exists));
   const { engine, error: engineError } = probe;
   const engineHasImage = engine ? probe.image !== undefined : undefined;
@@ -146,8 +150,11 @@ export async function evaluateGates(
     return { gates, passed: true, ...base };
   }
   const context = gateContext(input, services, env, details);
-  const configured = await runConfiguredGates(target.gates, context, services.gateRunner);
-  gates.push(...configured);
+  const [configured, approvals] = await Promise.all([
+    runConfiguredGates(target.gates, context, services.gateRunner),
+    request.mode === 'rollback' ? [] : approvalGates(target, digest, services, env),
+  ]);
+  gates.push(...configured, ...approvals);
   logGates(services, configured);
   return { gates, passed: allPassed(gates), ...base };
 }
@@ -176,6 +183,25 @@ export function gateContext(
     now: services.now ?? Date.now,
     ...(services.evidence ? { evidence: services.evidence(input.sourceRepo) } : {}),
   };
+}
+
+/** Approval gates that ask more than the confirmation (count, from, allowSelf: false), counted now (approvalCount.ts). */
+async function approvalGates(
+  target: PromotionRequest['target'],
+  digest: string,
+  services: PromotionServices,
+  env: Pick<PromotionEnvironment, 'signal' | 'promoter'>,
+): Promise<GateResult[]> {
+  const asking = target.gates.filter((g): g is ApprovalGateConfig => g.type === 'approval' && needsStoredApprovals(g));
+  if (!asking.length) return [];
+  let stored: readonly { by: string }[] = [];
+  try {
+    stored = services.readApprovals ? await services.readApprovals(target, digest, env.signal) : [];
+  } catch (error) {
+    if (isCancelled(error)) throw error;
+    return asking.map((g) => errored(g.name, g.type, `the approvals given for ${shortDigest(digest)} could not be read: ${errorMessage(error)}`));
+  }
+  return asking.map((g) => approvalGateResult(g, countApprovals(g, stored, env.promoter), { environment: target.name, digest }));
 }
 
 function logGates(services: PromotionServices, results: readonly GateResult[]): void {

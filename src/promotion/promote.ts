@@ -18,6 +18,7 @@ import { evaluateGates, gateContext, type Evaluation } from './gateEvaluation';
 import { Ended, sourceLabelOf, sourceRepositoryOf } from './ended';
 import type { PromotionEnvironment, PromotionOutcome, PromotionRequest, PromotionServices, VerificationOutcome } from './promotionTypes';
 import { resolveEnds, type Ends } from './resolveEnds';
+import { holdPlacedMeanwhile } from './holdRecheck';
 import { readOnce } from './readOnce';
 import { restoreTarget } from './restore';
 import { engineTransfer, registryTransfer, type Transfer } from './transfer';
@@ -212,7 +213,12 @@ class Promotion {
     if (!confirmed)
       return new Ended('cancelled', `Cancelled: ${shortDigest(digest)} was not ${mode === 'rollback' ? 'rolled back' : 'promoted'} into ${target.name}.`);
     const approval = this.env.prompts.approvalReason?.(target) ?? `approved by typing "${target.name}" in the confirmation`;
-    for (const gate of target.gates.filter((g) => g.type === 'approval')) this.gates.push(passed(gate.name, gate.type, approval));
+    for (const gate of target.gates.filter((g) => g.type === 'approval')) {
+      // Counted before the confirmation (approvals given ahead): the record names those approvers and this confirmation.
+      const counted = this.gates.findIndex((g) => g.type === gate.type && g.name === gate.name);
+      if (counted < 0) this.gates.push(passed(gate.name, gate.type, approval));
+      else this.gates[counted] = passed(gate.name, gate.type, `${this.gates[counted]!.reason}; ${approval}`, 0, this.gates[counted]!.details);
+    }
     if (requireTypedName && !target.gates.some((g) => g.type === 'approval')) {
       this.gates.push(passed(target.protected ? 'protected environment' : 'gate override', 'approval', approval));
     }
@@ -271,13 +277,29 @@ class Promotion {
     if (!transfer.local) {
       await transfer.prepare(this.env.signal);
       await this.journalStart(); // before the re-read: nothing slow between it and the write
-      return this.reread(when);
+      return this.lastLook(when);
     }
-    const [prepared, moved] = await Promise.allSettled([transfer.prepare(this.env.signal), this.journalStart().then(() => this.reread(when))]);
+    const [prepared, moved] = await Promise.allSettled([transfer.prepare(this.env.signal), this.journalStart().then(() => this.lastLook(when))]);
     if (prepared.status === 'rejected') throw prepared.reason;
     if (moved.status === 'rejected') throw moved.reason;
     if (moved.value) return moved.value;
-    return prepared.value.remote ? this.reread(when) : undefined;
+    return prepared.value.remote ? this.lastLook(when) : undefined;
+  }
+
+  /** The target and its hold, read together right before the write (holdRecheck.ts). */
+  private async lastLook(when: string): Promise<Ended | undefined> {
+    const [moved, held] = await Promise.all([this.reread(when), holdPlacedMeanwhile(this.services, this.target, this.mode, this.env.signal)]);
+    if (moved) return moved;
+    if (!held) return undefined;
+    // The record keeps what decided: the re-check replaces the pass the confirmation showed.
+    const shown = this.gates.findIndex((g) => g.type === held.type && g.name === held.name);
+    if (shown >= 0) this.gates[shown] = held;
+    else this.gates.push(held);
+    this.finalDigest = this.previousDigest;
+    return new Ended(
+      'blocked',
+      sentences(blockedMessage(this.target, [held]), `Nothing was written; ${this.target.name} still holds ${describe(this.previousDigest)}.`),
+    );
   }
 
   /** Gates, the dialog and a pull can take minutes: read the target again just before the tag moves. */

@@ -13,6 +13,7 @@ import type { ReadAttestations } from '../evidence/verifyChain';
 import type { BlobLocations } from '../registry/blobLocations';
 import type { RegistryClient } from '../registry/registryClient';
 import type { RuntimeServices } from '../runtime/runtimeServices';
+import type { HoldDocument } from '../records/holds';
 import type { TargetLocks } from './targetLocks';
 import type { Transport, TransportSetting } from './transport';
 
@@ -94,6 +95,10 @@ export interface PromotionServices {
   readonly evidence?: (repo: Repository) => SourceEvidence;
   /** What environments run and how they are redeployed (runs:, deploy:). */
   readonly runtime?: RuntimeServices;
+  /** The environment's hold as the registry has it now (undefined: never held); absent: holds are not read. */
+  readonly readHold?: (env: EnvironmentConfig, signal?: AbortSignal) => Promise<HoldDocument | undefined>;
+  /** The approvals given ahead for a digest into an environment (records/approvals.ts); absent: none are read. */
+  readonly readApprovals?: (env: EnvironmentConfig, digest: string, signal?: AbortSignal) => Promise<readonly { by: string }[]>;
 }
 
 export interface PromotionEnvironment {
@@ -116,6 +121,8 @@ export interface PromotionEnvironment {
   readonly historyFile?: string;
   /** Told right before the tag is written, so a process that dies mid-write leaves a trace. */
   readonly journal?: PromotionJournal;
+  /** Who is promoting (`Name <email>`, or the --approved-by name): an approval gate's own confirmation. */
+  readonly promoter?: string;
 }
 
 export interface StartedWrite {

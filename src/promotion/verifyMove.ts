@@ -51,7 +51,12 @@ export async function verifyMove(
     }
     const failing = result.gates.filter((g) => g.status !== 'passed');
     context.log.warn(`verification after the move failed: ${describeResults(failing)}`);
-    const next = onFailure === 'rollback' ? 'putting back the digest it held before' : `onVerifyFailure is report: it stays there until someone rolls it back`;
+    const next =
+      onFailure === 'rollback'
+        ? 'putting back the digest it held before and holding the environment'
+        : onFailure === 'hold'
+          ? 'holding the environment: it stays there, and nothing is promoted into it until the hold is released'
+          : `onVerifyFailure is report: it stays there until someone rolls it back`;
     return {
       ended: new Ended(
         'failed',

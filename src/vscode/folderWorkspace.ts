@@ -67,7 +67,14 @@ export class FolderWorkspace implements vscode.Disposable {
       describe: (repo: Repository, digest: string, signal?: AbortSignal) => app.details.get(repo, digest, signal),
       workspaceDir: dir,
     };
-    const folderApp = { promotion: app.promotion, history: this.history, records: app.records, log: app.log, attestations: app.attestations };
+    const folderApp = {
+      promotion: app.promotion,
+      history: this.history,
+      records: app.records,
+      log: app.log,
+      attestations: app.attestations,
+      documents: app.documents,
+    };
     this.runner = new PromotionRunner({
       model: this.model,
       app: folderApp,

@@ -16,7 +16,7 @@ export class PromotionRunner {
   constructor(
     private readonly deps: {
       readonly model: PromotionModel;
-      readonly app: Pick<AppServices, 'promotion' | 'history' | 'records' | 'log' | 'attestations'>;
+      readonly app: Pick<AppServices, 'promotion' | 'history' | 'records' | 'log' | 'attestations' | 'documents'>;
       readonly interaction: () => UserInteraction;
       /** A promotion started or ended: trees redraw the environment's row. */
       readonly onBusyChanged: () => void;

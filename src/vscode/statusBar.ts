@@ -86,11 +86,11 @@ export class PromotionStatusBar implements vscode.Disposable {
     // The icon repeats what the words say; the words alone carry the state (screen readers, no colour).
     const icon = warning ? '$(warning)' : last.state === 'in-step' ? '$(pass)' : '$(package)';
     const what = last.build ?? last.words;
-    const suffix = warning && last.build ? ` · ${last.words}` : '';
+    const suffix = (warning && last.build ? ` · ${last.words}` : '') + heldWords(glance);
     this.render(
       `${icon} ${last.environment}: ${what}${suffix}`,
       tooltipOf(glance, which, this.folders.configured.length),
-      `Image Promotion: ${which ? `${which}: ` : ''}${last.environment} holds ${last.build ?? 'nothing'}, ${last.words}${attentionWords(glance)}`,
+      `Image Promotion: ${which ? `${which}: ` : ''}${last.environment} holds ${last.build ?? 'nothing'}, ${last.words}${attentionWords(glance)}${heldWords(glance, '; ')}`,
       warning,
     );
   }
@@ -111,7 +111,9 @@ export class PromotionStatusBar implements vscode.Disposable {
 }
 
 function tooltipOf(glance: Glance, folder: string | undefined, folders: number): string {
-  const lines = glance.environments.map((e) => `${e.environment}: ${e.build ? `${e.build}, ` : ''}${e.words}`);
+  const lines = glance.environments.map(
+    (e) => `${e.environment}: ${e.build ? `${e.build}, ` : ''}${e.words}${e.hold ? `; ${e.hold}` : ''}${e.pending ? `; ${e.pending}` : ''}`,
+  );
   const heading = folder ? [`Image Promotion: workspace folder ${folder}`] : ['Image Promotion'];
   const which = folder ? ['', `${folders} folders have a promotion config; this is the active editor's folder (or the first).`] : [];
   return [...heading, ...lines, ...which, '', 'Click to show the environments.'].join('\n');
@@ -120,4 +122,9 @@ function tooltipOf(glance: Glance, folder: string | undefined, folders: number):
 function attentionWords(glance: Glance): string {
   const n = glance.attention.length;
   return n ? `; ${n} environment${n === 1 ? '' : 's'} need${n === 1 ? 's' : ''} a look` : '';
+}
+
+/** ` · production held`, ` · staging, production held`, or nothing. */
+function heldWords(glance: Glance, separator = ' · '): string {
+  return glance.held.length ? `${separator}${glance.held.map((e) => e.environment).join(', ')} held` : '';
 }

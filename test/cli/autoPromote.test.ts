@@ -161,10 +161,24 @@ describe('promote --auto (CLI)', function () {
       assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), first.digest);
       assert.equal(await digestOf(svc.registryUrl, repo, 'production'), first.digest, 'the walk stopped before production');
 
+      // The rollback held staging, naming the bad digest: the walk leaves it alone while the hold stands,
       const next = await cli('promote', '--auto', '--json');
       assert.equal(next.code, 0, describeRun(next));
+      const nextSteps = (JSON.parse(next.stdout) as Steps).steps;
       assert.deepEqual(
-        (JSON.parse(next.stdout) as Steps).steps.map((s) => [s.environment, s.result, s.digest]),
+        nextSteps.map((s) => [s.environment, s.result, s.digest]),
+        [
+          ['staging', 'held', second.digest],
+          ['production', 'nothing-to-do', first.digest],
+        ],
+      );
+      assert.match(nextSteps[0]!.message, /staging is held by verification since \S+: verification of sha256:\w{12} failed after the move/);
+      // and once a person released it, the digest the hold named (and the history's rollback) stay skipped.
+      assert.equal((await cli('release', 'staging', '--by', 'ops')).code, 0);
+      const released = await cli('promote', '--auto', '--json');
+      assert.equal(released.code, 0, describeRun(released));
+      assert.deepEqual(
+        (JSON.parse(released.stdout) as Steps).steps.map((s) => [s.environment, s.result, s.digest]),
         [
           ['staging', 'skipped', second.digest],
           ['production', 'nothing-to-do', first.digest],

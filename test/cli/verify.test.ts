@@ -97,8 +97,14 @@ describe('verification after the move (CLI)', function () {
     assert.equal(json.exitCode, 5);
     assert.match(
       json.message,
-      /^The move happened but verification failed: version: did not pass within 5s \(\d+ attempts\): GET .*; staging holds sha256:\w{12} \(moved and verified in the registry\), putting back the digest it held before\. Rolled back: staging rolled back to sha256:\w{12} .*verified in the registry/,
+      /^The move happened but verification failed: version: did not pass within 5s \(\d+ attempts\): GET .*; staging holds sha256:\w{12} \(moved and verified in the registry\), putting back the digest it held before and holding the environment\. staging is now held, naming sha256:\w{12}: release the hold once the cause is fixed\. Rolled back: staging rolled back to sha256:\w{12} .*verified in the registry/,
     );
+    // The rollback went through the hold it placed; the hold names the bad digest, for the whole team.
+    const status = JSON.parse((await runCli(['status', '--json'], { cwd: dir, env })).stdout) as {
+      environments: { name: string; hold?: { by: string; digest?: string } }[];
+    };
+    const hold = status.environments.find((e) => e.name === 'staging')!.hold;
+    assert.deepEqual(hold && [hold.by, hold.digest], ['verification', next.digest]);
     assert.equal(json.verification.rollback.status, 'succeeded');
     assert.equal(json.finalDigest, old.digest);
     assert.match(run.stderr, /The move happened but verification failed/);

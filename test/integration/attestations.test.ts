@@ -18,6 +18,7 @@ import { HistoryService } from '../../src/app/historyService';
 import { runPromotion } from '../../src/app/runPromotion';
 import { PromotionRecords } from '../../src/records/promotionRecords';
 import { RegistryRecords } from '../../src/records/registryRecords';
+import { SharedDocuments } from '../../src/records/sharedDocuments';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { countingRegistry } from './countingRegistry';
 import { p256KeyFiles } from '../evidence/keyFiles';
@@ -305,6 +306,7 @@ describe('signing a promotion: the attestation is written beside the record', fu
       promotion: { ...core.services, registry },
       history: new HistoryService({ historyFile: () => undefined, records: () => 'both', log, warn: (m) => warnings.push(m) }),
       records: new PromotionRecords({ registry: new RegistryRecords({ registry, log }), setting: () => 'both', log, warn: (m) => warnings.push(m) }),
+      documents: new SharedDocuments({ registry, log }),
       attestations: new PromotionAttestations({
         registry: new RegistryAttestations({ registry, log }),
         keyFile: () => keys.privateFile,

@@ -127,7 +127,7 @@ describe('parsePromotionConfig', () => {
             image: 'prod-registry.example.com/team/myapp',
             repository: { registry: 'prod-registry.example.com', path: 'team/myapp' },
             protected: true,
-            gates: [{ type: 'approval', name: 'approval' }],
+            gates: [{ type: 'approval', name: 'approval', count: 1, allowSelf: true }],
           },
         ],
       };
@@ -156,7 +156,7 @@ describe('parsePromotionConfig', () => {
       assert.equal(env?.image, 'nginx');
       assert.deepEqual(env?.gates, [
         { type: 'command', name: 'command ./scripts/check.sh', run: ['./scripts/check.sh'], timeoutSeconds: DEFAULT_COMMAND_TIMEOUT_SECONDS },
-        { type: 'approval', name: 'approval' },
+        { type: 'approval', name: 'approval', count: 1, allowSelf: true },
       ]);
       assert.ok(!('cwd' in env!.gates[0]!), 'no cwd key when none is given');
     });

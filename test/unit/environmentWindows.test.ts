@@ -29,7 +29,7 @@ const iso = (t: number | undefined): string | undefined => (t === undefined ? un
 
 describe('environment windows', () => {
   it('no window gate: nothing to say', () => {
-    assert.equal(environmentWindow(env('staging', [{ type: 'approval', name: 'approval' }]), at('2026-12-12T10:00:00Z')), undefined);
+    assert.equal(environmentWindow(env('staging', [{ type: 'approval', name: 'approval', count: 1, allowSelf: true }]), at('2026-12-12T10:00:00Z')), undefined);
   });
 
   it('two gates: closed while either is; opens at the first instant both are open', () => {

@@ -114,6 +114,6 @@ describe('built-in gates', () => {
   it('asks for a typed name for protected or approval-gated environments only', () => {
     assert.equal(needsTypedApproval(env('staging')), false);
     assert.equal(needsTypedApproval(env('production', { protected: true })), true);
-    assert.equal(needsTypedApproval(env('qa', { gates: [{ type: 'approval', name: 'approval' }] })), true);
+    assert.equal(needsTypedApproval(env('qa', { gates: [{ type: 'approval', name: 'approval', count: 1, allowSelf: true }] })), true);
   });
 });

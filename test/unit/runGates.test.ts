@@ -47,7 +47,11 @@ function waiting(ms: number, gate: GateConfig, signal: AbortSignal | undefined):
 describe('runConfiguredGates', () => {
   it('runs the automated gates at the same time and leaves approval to the confirmation', async () => {
     const started = Date.now();
-    const gates: GateConfig[] = [http('a', 5), { type: 'approval', name: 'approval' }, { type: 'soak', name: 'b', duration: '1m', durationMs: 60_000 }];
+    const gates: GateConfig[] = [
+      http('a', 5),
+      { type: 'approval', name: 'approval', count: 1, allowSelf: true },
+      { type: 'soak', name: 'b', duration: '1m', durationMs: 60_000 },
+    ];
     const runner: GateRunner = (gate, c) => waiting(300, gate, c.signal);
     const results = await runConfiguredGates(gates, ctx(), runner);
     assert.deepEqual(

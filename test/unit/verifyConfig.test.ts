@@ -86,18 +86,23 @@ describe('verify config', () => {
     assert.match(errors[0]!.message, /within is for gates under verify/);
   });
 
-  it('onVerifyFailure: rollback without verify gates is a warning; an unknown action (hold, for now) an error', () => {
-    const text = staging('onVerifyFailure: rollback');
-    const result = parsePromotionConfig(text);
-    assert.ok(result.config);
-    assert.equal(result.diagnostics.length, 1);
-    assert.equal(result.diagnostics[0]!.severity, 'warning');
-    assert.equal(result.diagnostics[0]!.range.startLine, lineOf(text, 'onVerifyFailure'));
-    assert.match(result.diagnostics[0]!.message, /does nothing without verify gates/);
+  it('onVerifyFailure: rollback or hold without verify gates is a warning; an unknown action an error', () => {
+    for (const action of ['rollback', 'hold']) {
+      const text = staging(`onVerifyFailure: ${action}`);
+      const result = parsePromotionConfig(text);
+      assert.ok(result.config);
+      assert.equal(result.diagnostics.length, 1);
+      assert.equal(result.diagnostics[0]!.severity, 'warning');
+      assert.equal(result.diagnostics[0]!.range.startLine, lineOf(text, 'onVerifyFailure'));
+      assert.match(result.diagnostics[0]!.message, new RegExp(`onVerifyFailure: ${action} does nothing without verify gates`));
+    }
     const hold = staging('verify:', '  - type: http', '    url: http://127.0.0.1/v', 'onVerifyFailure: hold');
-    const errors = diagnostics(hold, 'error');
+    assert.deepEqual(diagnostics(hold, 'error'), []);
+    assert.equal(parsePromotionConfig(hold).config?.environments[1]?.onVerifyFailure, 'hold');
+    const pause = staging('verify:', '  - type: http', '    url: http://127.0.0.1/v', 'onVerifyFailure: pause');
+    const errors = diagnostics(pause, 'error');
     assert.equal(errors.length, 1);
-    assert.equal(errors[0]!.range.startLine, lineOf(hold, 'hold'));
-    assert.match(errors[0]!.message, /"rollback" or "report"/);
+    assert.equal(errors[0]!.range.startLine, lineOf(pause, 'pause'));
+    assert.match(errors[0]!.message, /expected "rollback" or "hold" or "report"/);
   });
 });

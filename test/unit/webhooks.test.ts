@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { parsePromotionConfig } from '../../src/config/parseConfig';
 import type { HistoryRecord } from '../../src/history/record';
-import { headline, notifyOutcomeOf, webhookBody } from '../../src/notify/webhookBodies';
+import { headline, holdBody, notifyOutcomeOf, webhookBody } from '../../src/notify/webhookBodies';
 import { webhooksFor } from '../../src/notify/sendWebhooks';
 
 const yaml = (...lines: string[]): string => `${lines.join('\n')}\n`;
@@ -60,7 +60,7 @@ describe('notify: webhooks in the config', () => {
       {
         url: 'https://hooks.example.com/promotions',
         format: 'json',
-        on: ['succeeded', 'failed', 'blocked', 'cancelled', 'rolled-back'],
+        on: ['succeeded', 'failed', 'blocked', 'cancelled', 'rolled-back', 'approval-needed', 'held'],
         headers: {},
         timeoutSeconds: 10,
       },
@@ -118,6 +118,36 @@ describe('notify: what each format sends', () => {
     assert.equal(notifyOutcomeOf({ ...record, kind: 'rollback', outcome: 'failed' }), 'failed');
     assert.equal(notifyOutcomeOf({ ...record, outcome: 'started' }), undefined);
     assert.equal(notifyOutcomeOf({ ...record, outcome: 'interrupted' }), undefined);
+  });
+
+  it('a promotion blocked by approval gates alone is approval-needed; blocked by anything else as well, blocked', () => {
+    const approval = { name: 'two of us', type: 'approval', status: 'failed' as const, reason: '1 of 2 approvals', durationMs: 0 };
+    const order = { name: 'promotion order', type: 'builtin', status: 'failed' as const, reason: 'no', durationMs: 0 };
+    const ok = { name: 'hold', type: 'builtin', status: 'passed' as const, reason: 'not held', durationMs: 0 };
+    assert.equal(notifyOutcomeOf({ ...record, outcome: 'blocked', gates: [ok, approval] }), 'approval-needed');
+    assert.equal(notifyOutcomeOf({ ...record, outcome: 'blocked', gates: [order, approval] }), 'blocked');
+    assert.equal(notifyOutcomeOf({ ...record, outcome: 'blocked', gates: [] }), 'blocked');
+    assert.match(headline('approval-needed', record), /^production: 3f9c2ab from staging waits for approvals/);
+  });
+
+  it('a hold placed: json says held, by whom, why and the digest it names; slack and teams say it in words', () => {
+    const hold = {
+      environment: 'production',
+      repository: 'r.example/app',
+      tag: 'prod',
+      by: 'verification',
+      at: '2026-12-07T01:00:00Z',
+      reason: 'smoke failed',
+      digest: record.digest!,
+    };
+    const body = holdBody('json', hold) as Record<string, unknown>;
+    assert.equal(body.outcome, 'held');
+    assert.equal(body.environment, 'production');
+    assert.equal(body.digest, record.digest);
+    assert.deepEqual(body.who, { name: 'verification' });
+    assert.equal(body.message, 'smoke failed');
+    assert.match((holdBody('slack', hold) as { text: string }).text, /^production: held by verification \(names \w{12}\)\nsmoke failed$/);
+    assert.match(JSON.stringify(holdBody('teams', hold)), /held by verification/);
   });
 
   it('json names the environment, digest, build, outcome and who', () => {

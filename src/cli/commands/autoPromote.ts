@@ -5,14 +5,16 @@ import { runPromotion } from '../../app/runPromotion';
 import type { EnvironmentConfig } from '../../config/types';
 import { errorMessage } from '../../core/errors';
 import { shortDigest } from '../../core/reference';
-import { rolledBackFrom } from '../../history/queries';
+import { landedDigest, rolledBackFrom } from '../../history/queries';
+import type { HistoryRecord } from '../../history/record';
+import { describeHold, isHeld, readHold, type HoldDocument } from '../../records/holds';
 import { lookupEnvironment } from '../../model/snapshot';
 import type { PromotionPrompts } from '../../promotion/promote';
 import type { CliContext } from '../context';
 import { EXIT, exitForOutcome, type ExitCode } from '../exitCodes';
 import type { Interrupt } from '../interrupt';
 
-export type AutoStepResult = 'promoted' | 'nothing-to-do' | 'skipped' | 'blocked' | 'failed' | 'cancelled';
+export type AutoStepResult = 'promoted' | 'nothing-to-do' | 'skipped' | 'held' | 'blocked' | 'failed' | 'cancelled';
 
 export interface AutoStep {
   readonly environment: string;
@@ -62,8 +64,33 @@ async function stepInto(ctx: CliContext, previous: EnvironmentConfig, target: En
   const digest = source.digest;
   const held = current.state === 'present' ? current.digest : null;
   if (held === digest) return { ...base, result: 'nothing-to-do', digest, message: `${target.name} already holds ${shortDigest(digest)}.`, exitCode: EXIT.ok };
-  // Read fresh: a rollback recorded a moment ago must count.
-  const { records } = await ctx.app.history.read(ctx.workspaceDir);
+  // Read fresh: a hold placed or a rollback recorded a moment ago must count (the hold team-wide, from the registry).
+  const [{ records }, hold, sourceHold] = await Promise.all([
+    ctx.app.history.read(ctx.workspaceDir),
+    readHold(ctx.app.documents, target, signal),
+    readHold(ctx.app.documents, previous, signal),
+  ]);
+  if (isHeld(hold))
+    return {
+      ...base,
+      result: 'held',
+      digest,
+      message: `${target.name} is ${describeHold(hold)}; nothing is auto-promoted into it until the hold is released (image-promotion release ${target.name}).`,
+      exitCode: EXIT.ok,
+    };
+  // The bad digest a hold names stays out, of that environment and of the ones after it.
+  const named = [
+    { env: target, hold: namedByHold(hold, digest) },
+    { env: previous, hold: namedByHold(sourceHold, digest) },
+  ].find((n) => n.hold && !promotedByPersonSince(records, target.name, digest, n.hold.at));
+  if (named?.hold)
+    return {
+      ...base,
+      result: 'skipped',
+      digest,
+      message: `${shortDigest(digest)} is the digest ${named.hold.by} held ${named.env.name} over at ${named.hold.at} (${named.hold.reason}); it is not auto-promoted into ${target.name} until a person promotes it (image-promotion promote ${target.name}).`,
+      exitCode: EXIT.ok,
+    };
   const rollback = rolledBackFrom(records, target.name, digest);
   if (rollback)
     return {
@@ -91,4 +118,15 @@ async function stepInto(ctx: CliContext, previous: EnvironmentConfig, target: En
         ? 'failed'
         : outcome.status;
   return { ...base, result, digest, message: outcome.message, exitCode };
+}
+
+/** The hold, in force or released since, when it names `digest` as the bad one. */
+function namedByHold(hold: HoldDocument | undefined, digest: string): { by: string; at: string; reason: string } | undefined {
+  const named = hold?.state === 'released' ? hold.released : hold;
+  return named?.digest === digest ? named : undefined;
+}
+
+/** A person promoted `digest` into the environment after `since`: their choice stands. */
+function promotedByPersonSince(records: readonly HistoryRecord[], environment: string, digest: string, since: string): boolean {
+  return records.some((r) => r.target.environment === environment && r.kind === 'promotion' && !r.auto && landedDigest(r) === digest && r.time > since);
 }

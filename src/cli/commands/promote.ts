@@ -91,6 +91,7 @@ async function run(ctx: CliContext, request: PromotionRequest, choices: PromptCh
     prompts,
     progress: (message) => out.progress(message),
     signal: interrupt.signal,
+    ...(choices.approvedBy ? { promoter: choices.approvedBy } : {}),
   });
   const code = exitForOutcome(outcome, interrupt.interrupted());
   // Text: "done" as soon as the move is verified and in the history file, the registry record's line

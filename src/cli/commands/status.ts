@@ -35,6 +35,9 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
       description: environmentDescriptionParts(row, undefined, now).join(' · '),
       ...(row.running ? runningSummary(row.running, row.lookup.state === 'present' ? row.lookup.digest : null) : {}),
       ...(window ? { window: windowSummary(window) } : {}),
+      ...(row.hold?.state === 'held' ? { hold: row.hold.hold } : {}),
+      ...(row.hold?.state === 'error' ? { holdError: errorMessage(row.hold.error) } : {}),
+      ...(row.approvals ? { approvals: row.approvals } : {}),
       ...(lastPromotion ? { lastPromotion: lastSummary(lastPromotion) } : {}),
     };
   });

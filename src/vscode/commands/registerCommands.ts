@@ -13,12 +13,14 @@ import type { HistoryNode } from '../tree/historyTree';
 import type { PromotionNode } from '../tree/nodes';
 import type { Workspaces } from '../workspaces';
 import { exportAdmissionPolicy } from './admissionPolicyCommand';
+import { approveBuildCommand } from './approveCommand';
 import { checkGatesCommand } from './checkGatesCommand';
 import { compareCommand, viewCommit } from './compareCommand';
 import { guardCommand } from './commandBoundary';
 import { createConfig, openConfig } from './configCommands';
 import { copyDigest, copyPullReference } from './copyCommands';
 import { inFolder } from './folderResolution';
+import { holdPromotions, releaseHold } from './holdCommands';
 import { rollBack } from './rollbackCommand';
 import { selectEngine } from './selectEngineCommand';
 import { signInCommand, signOutCommand } from './signInCommands';
@@ -69,6 +71,7 @@ export function commandHandlers(s: CommandServices) {
     show: s.showGateCheck,
   });
   const signInDeps = { app: s.app, secrets: s.secrets, workspaces: s.workspaces, interaction: s.interaction, log: s.log, refresh: () => s.refresh() };
+  const holdDeps = (ws: FolderWorkspace) => ({ model: ws.model, app: s.app, interaction: s.interaction, refresh: () => s.refresh(ws) });
   const rollbackDeps = (ws: FolderWorkspace) => ({ model: ws.model, runner: ws.runner, history: ws.history, interaction: s.interaction });
   return {
     'imagePromotion.refresh': async (node?: PromotionNode) => {
@@ -80,6 +83,9 @@ export function commandHandlers(s: CommandServices) {
     'imagePromotion.promote': (node?: PromotionNode) => use('Promote…', node, (ws, row) => ws.promote.promotePick(row)),
     'imagePromotion.promoteToNext': (node?: PromotionNode) => use('Promote to Next Environment…', node, (ws, row) => ws.promote.promoteToNext(row)),
     'imagePromotion.rollBack': (node?: PromotionNode | HistoryNode) => use('Roll Back…', node, (ws, row) => rollBack(rollbackDeps(ws), row)),
+    'imagePromotion.holdPromotions': (node?: PromotionNode) => use('Hold Promotions…', node, (ws, row) => holdPromotions(holdDeps(ws), row)),
+    'imagePromotion.releaseHold': (node?: PromotionNode) => use('Release Hold', node, (ws, row) => releaseHold(holdDeps(ws), row)),
+    'imagePromotion.approveBuild': (node?: PromotionNode) => use('Approve Build for Environment…', node, (ws, row) => approveBuildCommand(holdDeps(ws), row)),
     'imagePromotion.checkGates': (node?: PromotionNode) => use('Check Gates…', node, (ws, row) => checkGatesCommand(gatesDeps(ws), row)),
     'imagePromotion.showHistoryEntry': (record?: HistoryRecord) => (record ? s.historyDocuments.open(record) : undefined),
     'imagePromotion.compareEnvironments': (node?: PromotionNode) => use('Compare Environments…', node, (ws) => compareCommand(compare(ws))),

@@ -10,7 +10,7 @@ import { contextValue, type EnvironmentNode, type MessageNode, type PromotionNod
 import { messageItem } from './messageItem';
 import { folderItem, folderOf, scopedId, topLevel, type TreeFolder, type TreeFolders } from './folderGroups';
 import { buildLabel, buildTagOf } from '../../app/text/buildLabel';
-import { digestTooltip, escape, repositoryLine } from './tooltips';
+import { digestTooltip, escape, holdTooltipLine, repositoryLine } from './tooltips';
 import { shortDigest, type Repository } from '../../core/reference';
 import type { Shipped } from '../../model/compare';
 import { commitLine, shippedCommits, shippedSummary } from '../../app/text/shippedText';
@@ -131,6 +131,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
         runningTooltip(node.row),
         signed ? escape(signed) : '',
         drift,
+        node.row.hold?.state === 'held' ? holdTooltipLine(node.row.hold.hold, this.now()) : '',
         window ? `**Release window:** ${escape(window.reason)}` : '',
         ...ships,
       ].filter(Boolean),
@@ -184,7 +185,10 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     item.description = parts.join(' · ');
     // A row of a broken config offers no commands: they would act on a config that no longer loads; nor
     // does a remembered row: they act on what the registry says now, which is on its way.
-    item.contextValue = node.stale || node.refreshing ? 'environment stale' : contextValue('environment', lookup.state === 'present', row.next);
+    item.contextValue =
+      node.stale || node.refreshing
+        ? 'environment stale'
+        : `${contextValue('environment', lookup.state === 'present', row.next)}${row.hold?.state === 'held' ? ' held' : ''}${row.env.gates.some((g) => g.type === 'approval') ? ' approvals' : ''}`;
     item.iconPath = busy || node.refreshing ? new vscode.ThemeIcon('sync~spin') : environmentIcon(row);
     item.accessibilityInformation = { label: `${env.name}, ${item.description}` };
     if (lookup.state !== 'present') {
@@ -198,6 +202,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
 }
 
 function environmentIcon(row: EnvironmentRow): vscode.ThemeIcon {
+  if (row.hold?.state === 'held') return new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   if (row.drift) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   // The tag moved but the workload runs something else: its own icon and colour.
   const runtime = runtimeStateOf(row);

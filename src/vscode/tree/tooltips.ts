@@ -1,4 +1,5 @@
 // Tooltips are filled in lazily (resolveTreeItem): platforms and labels cost a manifest and a config read.
+import type { HoldDocument } from '../../records/holds';
 import * as vscode from 'vscode';
 import { pullReference, repositoryName, type Repository } from '../../core/reference';
 import type { ImageDetails } from '../../images/imageDetails';
@@ -64,4 +65,11 @@ export function relativeTime(time: number, now = Date.now()): string {
 /** Text shown as itself in a Markdown tooltip. */
 export function escape(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
+
+/** The tooltip's line for a held environment: who, since when (and how long ago), why, the digest it names. */
+export function holdTooltipLine(hold: HoldDocument, now = Date.now()): string {
+  const since = `${formatTime(hold.at)} (${relativeTime(Date.parse(hold.at), now)})`;
+  const names = hold.digest ? `; names \`${hold.digest}\` as bad` : '';
+  return `**Held** by ${escape(hold.by)} since ${since}: ${escape(hold.reason)}${names}. Promotions into it are blocked until the hold is released (Release Hold); a rollback goes through.`;
 }

@@ -1,0 +1,64 @@
+// Approvals given ahead of a promotion: who approved which digest for which environment, kept in the
+// environment's repository under `sha256-<hex>.<tag>.approvals` (sharedDocuments.ts), one document per
+// digest and environment that each approver adds to (read, add, write, look again: two people may
+// approve at once). An approval gate counts the distinct allowed approvers (approvalCount.ts).
+import type { EnvironmentConfig } from '../config/types';
+import { randomUUID } from 'node:crypto';
+import { documentTag, type SharedDocuments } from './sharedDocuments';
+
+export interface Approval {
+  readonly id: string;
+  /** `Name <email>`, a name, or the --approved-by name. */
+  readonly by: string;
+  readonly at: string;
+}
+
+export interface ApprovalsDocument {
+  readonly environment: string;
+  readonly digest: string;
+  readonly approvals: readonly Approval[];
+}
+
+/** At most this many approvals are kept per digest and environment (the oldest go first). */
+const MAX_APPROVALS = 50;
+
+export function approvalsTag(env: Pick<EnvironmentConfig, 'tag'>, digest: string): string {
+  return documentTag(`${digest.replace(':', '-')}.${env.tag}`, 'approvals');
+}
+
+export function parseApprovals(json: unknown): ApprovalsDocument | undefined {
+  const j = json as Partial<Record<keyof ApprovalsDocument, unknown>> | null;
+  if (!j || typeof j !== 'object' || typeof j.environment !== 'string' || typeof j.digest !== 'string' || !Array.isArray(j.approvals)) return undefined;
+  const approvals = (j.approvals as Partial<Approval>[]).filter(
+    (a): a is Approval => !!a && typeof a.id === 'string' && typeof a.by === 'string' && typeof a.at === 'string',
+  );
+  return { environment: j.environment, digest: j.digest, approvals };
+}
+
+/** The approvals of `digest` for `env` (none when nobody approved). Throws PromotionError. */
+export async function readApprovals(store: SharedDocuments, env: EnvironmentConfig, digest: string, signal?: AbortSignal): Promise<Approval[]> {
+  const read = await store.read(env.repository, approvalsTag(env, digest), 'approvals', parseApprovals, signal);
+  // A document about another digest or environment (copied under this tag) is not believed.
+  return read && read.document.digest === digest && read.document.environment === env.name ? [...read.document.approvals] : [];
+}
+
+/** Adds `by`'s approval; a second approval by the same person replaces the first. Returns every approval now stored. */
+export async function addApproval(store: SharedDocuments, env: EnvironmentConfig, digest: string, by: string, signal?: AbortSignal): Promise<Approval[]> {
+  const mine: Approval = { id: randomUUID(), by, at: new Date().toISOString() };
+  const document = await store.update(
+    env.repository,
+    approvalsTag(env, digest),
+    'approvals',
+    parseApprovals,
+    (current) => {
+      const kept = current && current.digest === digest && current.environment === env.name ? current.approvals : [];
+      if (kept.some((a) => a.id === mine.id)) return undefined;
+      const others = kept.filter((a) => a.by.toLowerCase() !== by.toLowerCase());
+      return { environment: env.name, digest, approvals: [...others, mine].slice(-MAX_APPROVALS) };
+    },
+    (doc) => doc.approvals.some((a) => a.id === mine.id),
+    { name: 'approval', id: mine.id },
+    signal,
+  );
+  return [...document.approvals];
+}

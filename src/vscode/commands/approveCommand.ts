@@ -1,0 +1,57 @@
+// "Approve Build for Environment…": an approval given ahead of a promotion, stored in the environment's
+// registry on that digest (app/approvalActions.ts, as `image-promotion approve`). From an environment
+// row: that environment, and what the environment before holds is offered first.
+import { approveBuild } from '../../app/approvalActions';
+import { identity } from '../../app/holdActions';
+import type { AppServices } from '../../app/services';
+import { buildLabel, buildTagOf } from '../../app/text/buildLabel';
+import type { EnvironmentConfig } from '../../config/types';
+import type { PromotionModel } from '../../model/promotionModel';
+import type { UserInteraction } from '../interaction';
+import { withCancellableProgress } from '../progress';
+import type { PromotionNode } from '../tree/nodes';
+import { readyConfig } from './commandContext';
+
+export interface ApproveDeps {
+  readonly model: PromotionModel;
+  readonly app: Pick<AppServices, 'documents' | 'log'>;
+  readonly interaction: () => UserInteraction;
+  readonly refresh: () => Promise<void>;
+}
+
+export async function approveBuildCommand(deps: ApproveDeps, node?: PromotionNode): Promise<string | undefined> {
+  const ready = readyConfig(deps.model);
+  if (!ready) return undefined;
+  const ui = deps.interaction();
+  const snapshot = deps.model.snapshot;
+  const withGates = ready.config.environments.filter((e) => e.gates.some((g) => g.type === 'approval'));
+  const target: EnvironmentConfig | undefined =
+    node?.kind === 'environment'
+      ? node.row.env
+      : await ui.pick(
+          (withGates.length ? withGates : ready.config.environments).map((e) => ({ label: e.name, description: e.tag, value: e })),
+          { title: 'Approve a build: environment', placeholder: 'Environment the build is approved for' },
+        );
+  if (!target) return undefined;
+  const rows = snapshot?.environments ?? [];
+  const index = rows.findIndex((r) => r.env.name === target.name);
+  const before = index > 0 ? rows[index - 1]!.lookup : undefined;
+  const label = (digest: string): string => buildLabel({ tag: buildTagOf(snapshot?.builds, digest) }, digest);
+  const offered = [
+    ...(before?.state === 'present'
+      ? [{ label: label(before.digest), description: `what ${rows[index - 1]!.env.name} holds`, detail: before.digest, value: before.digest, picked: true }]
+      : []),
+    ...(snapshot?.builds.state === 'ok' ? snapshot.builds.rows : [])
+      .filter((b) => before?.state !== 'present' || b.digest !== before.digest)
+      .map((b) => ({ label: b.tag, description: b.heldBy.join(', '), detail: b.digest, value: b.digest })),
+  ];
+  const digest = await ui.pick(offered, { title: `Approve a build for ${target.name}`, placeholder: 'The build you approve' });
+  if (!digest) return undefined;
+  const by = await identity(ready.workspaceDir);
+  const { message } = await withCancellableProgress(`Approving ${label(digest)} for ${target.name}`, (_report, signal) =>
+    approveBuild(deps.app, target, digest, by, signal),
+  );
+  await deps.refresh();
+  ui.inform(message);
+  return message;
+}
