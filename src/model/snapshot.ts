@@ -12,6 +12,7 @@ import type { HistoryContents } from '../history/historyStore';
 import { firstArrivals, isDrift } from '../history/queries';
 import { disagreement } from '../history/teamHistory';
 import { ageLookup, relationOf, type AgeOf, type Relation } from './relations';
+import { lookupComponents, releaseRelation, releaseStateOf, withComponentDigests, type ComponentLookup, type ReleaseState } from './releaseState';
 
 export type Lookup =
   | { readonly state: 'present'; readonly digest: string; readonly mediaType: string }
@@ -29,6 +30,9 @@ export interface EnvironmentRow {
   readonly drift?: boolean;
   readonly previous?: EnvironmentConfig;
   readonly next?: EnvironmentConfig;
+  /** A release (`images:`): each image's tag (the row's `lookup` is the first's) and what they hold together. */
+  readonly components?: readonly ComponentLookup<Lookup>[];
+  readonly release?: ReleaseState;
 }
 
 export type { BuildRow, BuildsResult } from './buildsList';
@@ -84,14 +88,14 @@ export async function takeSnapshot(
   const started = Date.now();
   const { registry, counts } = countingRegistry(services.registry);
   const details = services.details;
-  const settled: { lookups?: Lookup[]; builds?: BuildsResult; engine?: EngineStatus; history?: HistoryContents } = {};
+  const settled: { lookups?: ComponentLookup<Lookup>[][]; builds?: BuildsResult; engine?: EngineStatus; history?: HistoryContents } = {};
   const progress = (): void => {
     if (!onProgress || !settled.lookups) return;
     const builds = settled.builds ?? { state: 'ok', rows: [], matching: 0, scanned: 0, complete: false };
     onProgress(compose(config, settled.lookups, builds, settled.engine, settled.history, started, counts));
   };
   const [lookups, builds, engine, fileHistory] = await Promise.all([
-    Promise.all(config.environments.map((env) => lookupEnvironment(registry, env, signal))).then((l) => {
+    Promise.all(config.environments.map((env) => lookupComponents(config, env, (e) => lookupEnvironment(registry, e, signal)))).then((l) => {
       settled.lookups = l;
       progress();
       return l;
@@ -111,10 +115,12 @@ export async function takeSnapshot(
       },
       signal,
       (partial) => {
+        // A release's rows wait for the other images' digests: a row without them would look complete.
+        if (config.components) return;
         settled.builds = partial;
         progress();
       },
-    ),
+    ).then((listed) => withComponentDigests(config, listed, { registry, ...(details?.store ? { store: details.store } : {}) }, signal)),
     services.checkEngine?.(signal).then((e) => (settled.engine = e)),
     services.readHistory?.().then(
       (h) => (h ? (settled.history = h) : undefined),
@@ -125,7 +131,7 @@ export async function takeSnapshot(
     ),
   ]);
   // After the lookups: the registry's records hang on the digests the tags hold now.
-  const held = config.environments.map((env, i) => ({ env, digest: digestOf(lookups[i]!) }));
+  const held = config.environments.map((env, i) => ({ env, digest: digestOf(lookups[i]![0]!.lookup) }));
   const history = services.withRecords ? await services.withRecords(fileHistory, held, signal) : fileHistory;
   const snapshot = compose(config, lookups, builds, engine, history, started, counts);
   const gets = counts.manifestGets + counts.blobGets;
@@ -142,31 +148,40 @@ export async function takeSnapshot(
 
 function compose(
   config: PromotionConfig,
-  lookups: readonly Lookup[],
+  componentLookups: readonly (readonly ComponentLookup<Lookup>[])[],
   builds: BuildsResult,
   engine: EngineStatus | undefined,
   history: HistoryContents | undefined,
   started: number,
   counts: RequestCounts,
 ): Snapshot {
-  const buildDigests = new Set(builds.state === 'ok' ? builds.rows.map((b) => b.digest) : []);
-  const ageOf = ageLookup(builds.state === 'ok' ? builds.rows : [], firstArrivals(history?.records ?? []));
+  const lookups = componentLookups.map((c) => c[0]!.lookup);
+  const buildRows = builds.state === 'ok' ? builds.rows : [];
+  const buildDigests = new Set(buildRows.map((b) => b.digest));
+  const ageOf = ageLookup(buildRows, firstArrivals(history?.records ?? []));
   const environments = config.environments.map((env, index): EnvironmentRow => {
     const previous = config.environments[index - 1];
     const next = config.environments[index + 1];
+    const components = componentLookups[index]!;
+    const relation = config.components
+      ? releaseRelation(components.map((c, i) => relationTo(c.lookup, index > 0 ? componentLookups[index - 1]![i]!.lookup : undefined, ageOf)))
+      : relationTo(lookups[index]!, index > 0 ? lookups[index - 1] : undefined, ageOf);
     return {
       env,
       index,
       lookup: lookups[index]!,
-      relation: relationTo(lookups[index]!, index > 0 ? lookups[index - 1] : undefined, ageOf),
+      relation,
       ...(driftOf(env, lookups[index]!, index > 0 ? lookups[index - 1] : undefined, history, buildDigests) ? { drift: true } : {}),
       ...(previous ? { previous } : {}),
       ...(next ? { next } : {}),
+      ...(config.components ? { components, release: releaseStateOf(components, buildRows) } : {}),
     };
   });
   const holders = heldBy(environments);
   const withHolders: BuildsResult =
-    builds.state === 'ok' ? { ...builds, rows: builds.rows.map((row) => ({ ...row, heldBy: holders.get(row.digest) ?? [] })) } : builds;
+    builds.state === 'ok'
+      ? { ...builds, rows: builds.rows.map((row) => ({ ...row, heldBy: holders.get(row.components ? row.tag : row.digest) ?? [] })) }
+      : builds;
   return {
     environments,
     builds: withHolders,
@@ -215,9 +230,14 @@ export function relationTo(current: Lookup, previous: Lookup | undefined, ageOf?
   return relationOf(current, previous, ageOf);
 }
 
+/** Digest (a release: build tag) → the environments holding it. */
 function heldBy(rows: readonly EnvironmentRow[]): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (const row of rows) {
+    if (row.release) {
+      if (row.release.kind === 'release') map.set(row.release.build, [...(map.get(row.release.build) ?? []), row.env.name]);
+      continue;
+    }
     if (row.lookup.state !== 'present') continue;
     map.set(row.lookup.digest, [...(map.get(row.lookup.digest) ?? []), row.env.name]);
   }
