@@ -264,7 +264,7 @@ function checkImages(value: Record<string, unknown>, report: Reporter, source: Y
       report.error(
         [],
         'head',
-        `${EMPTY_MESSAGE.replace('the promotion config is empty: it', 'the config')}, or "images" (a list of name and image, for a release of several images)`,
+        'missing required property "image" (the image repository, such as registry.example.com/team/myapp), or "images" (a list of name and image, for a release of several images)',
       );
     return { release: false };
   }
