@@ -104,7 +104,7 @@ export async function restoreTarget(
     return {
       ...found,
       finalDigest: current,
-      message: `${target.name} now points at ${current}, which nobody chose, and could not be restored automatically (${errorMessage(error)}). Put it back by hand: ${previousDigest ? `retag ${previousDigest}` : `delete the tag ${target.tag}`}.`,
+      message: `${target.name} now points at ${current}, ${facts.undo ? 'the digest this promotion moved there,' : 'which nobody chose,'} and could not be restored automatically (${errorMessage(error)}). Put it back by hand: ${previousDigest ? `retag ${previousDigest}` : `delete the tag ${target.tag}`}.`,
     };
   }
 }
