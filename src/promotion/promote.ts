@@ -468,9 +468,9 @@ class Promotion {
    * still holds what this promotion wrote (restore.ts), each read back. Then the message says
    * exactly what every image's tag holds.
    */
-  private async compensate(done: readonly Move[], failure: Ended, failed: Move): Promise<Ended> {
+  private async compensate(done: readonly Move[], failure: Ended, stopped: Move): Promise<Ended> {
     if (!this.release) return failure;
-    const undo = [...(failed.moved ? [failed] : []), ...done.filter((m) => m.moved)];
+    const undo = [...(stopped.moved ? [stopped] : []), ...done.filter((m) => m.moved)];
     const lines: string[] = [];
     for (const move of undo) {
       this.env.progress(`Putting ${move.name} back…`);
