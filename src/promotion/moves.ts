@@ -7,7 +7,7 @@ import { componentsOf, environmentForComponent, forComponent, isRelease } from '
 import type { EnvironmentConfig } from '../config/types';
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
 import type { RegistryClient } from '../registry/registryClient';
-import { sourceRepositoryOf } from './ended';
+import { Ended, sourceLabelOf, sourceRepositoryOf } from './ended';
 import type { Evaluation } from './gateEvaluation';
 import type { Ends } from './resolveEnds';
 import type { ComponentMoveSummary, PromotionRequest, PromotionSource } from './promotionTypes';
@@ -117,4 +117,17 @@ function sourceForComponent(request: PromotionRequest, name: string, first: bool
       // A release's earlier digests were recorded per image; without them there is nothing to move for this one.
       return { kind: 'digest', digest: digest ?? '', repository: environmentForComponent(config, request.target, name).repository, label: source.label };
   }
+}
+
+/** Why a release cannot move, when one image's ends could not be resolved: an incomplete build says so. */
+export function unresolvedImage(request: PromotionRequest, move: Move, ended: Ended): Ended {
+  const { source } = request;
+  if (source.kind === 'build' && ended.status === 'blocked')
+    return new Ended(
+      'blocked',
+      `Build ${source.tag} is incomplete: ${move.name} has no tag ${source.tag} in ${repositoryName(move.sourceRepo)}. A release moves only a build every image has; nothing was written.`,
+    );
+  if (source.kind === 'digest' && !move.request.source.digest)
+    return new Ended('blocked', `${sourceLabelOf(source)} names no digest of ${move.name}: the release cannot be put back from it. Nothing was written.`);
+  return new Ended(ended.status, `${move.prefix}${ended.message}`, ended.error);
 }

@@ -22,7 +22,7 @@ import { evaluateGates, gateContext, type Evaluation } from './gateEvaluation';
 import { Ended, sourceLabelOf, sourceRepositoryOf } from './ended';
 import type { PromotionEnvironment, PromotionOutcome, PromotionRequest, PromotionServices, VerificationOutcome } from './promotionTypes';
 import { resolveEnds } from './resolveEnds';
-import { planMoves, type Move } from './moves';
+import { planMoves, unresolvedImage, type Move } from './moves';
 import { restoreTarget } from './restore';
 import { engineTransfer, registryTransfer } from './transfer';
 import { verifyMove } from './verifyMove';
@@ -163,16 +163,7 @@ class Promotion {
   }
 
   private unresolved(move: Move, ended: Ended): Ended {
-    if (!this.release) return ended;
-    const { source } = this.request;
-    if (source.kind === 'build' && ended.status === 'blocked')
-      return new Ended(
-        'blocked',
-        `Build ${source.tag} is incomplete: ${move.name} has no tag ${source.tag} in ${repositoryName(move.sourceRepo)}. A release moves only a build every image has; nothing was written.`,
-      );
-    if (source.kind === 'digest' && !move.request.source.digest)
-      return new Ended('blocked', `${this.sourceLabel} names no digest of ${move.name}: the release cannot be put back from it. Nothing was written.`);
-    return new Ended(ended.status, `${move.prefix}${ended.message}`, ended.error);
+    return this.release ? unresolvedImage(this.request, move, ended) : ended;
   }
 
   /**

@@ -115,6 +115,10 @@ describe('a release of three images through the CLI', function () {
       );
       assert.deepEqual(await holds('dev'), builds[tag]);
     }
+    // Check Gates acts on the release: every image's built-in gates, by name.
+    const checked = await runCli(['check', 'staging'], { cwd: dir, env });
+    assert.equal(checked.code, 0, describeRun(checked));
+    for (const name of ['api', 'web', 'worker']) assert.match(checked.stdout, new RegExp(`${name}: promotion order`));
     const forward = await runCli(['promote', 'staging'], { cwd: dir, env });
     assert.equal(forward.code, 0, describeRun(forward));
     assert.deepEqual(await holds('staging'), builds['b2c3d4e']);
