@@ -106,7 +106,11 @@ export function releaseStateOf(components: readonly ComponentLookup<AnyLookup>[]
     if (!build.components || build.missing?.length) continue;
     const differs = build.components.filter((c) => held.get(c.name) !== c.digest).map((c) => c.name);
     if (!differs.length) return { kind: 'release', build: build.tag };
-    if (differs.length < components.length && (!best || differs.length < best.differs.length)) best = { build: build.tag, differs };
+    // Closest: fewest images differ; on a tie, the build the first image holds (the one the row leads with).
+    const lead = components[0]!.name;
+    const closer =
+      !best || differs.length < best.differs.length || (differs.length === best.differs.length && best.differs.includes(lead) && !differs.includes(lead));
+    if (differs.length < components.length && closer) best = { build: build.tag, differs };
   }
   if (best) return { kind: 'mixed', differs: best.differs, build: best.build };
   // No listed build matches any image: a mix when its images are not all there.
