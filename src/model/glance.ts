@@ -4,7 +4,7 @@
 import { shortDigest } from '../core/reference';
 import type { EnvironmentRow, Snapshot } from './snapshot';
 
-export type GlanceState = 'in-step' | 'behind' | 'drift' | 'empty' | 'error' | 'other';
+export type GlanceState = 'in-step' | 'behind' | 'drift' | 'mixed' | 'empty' | 'error' | 'other';
 
 export interface EnvironmentGlance {
   readonly environment: string;
@@ -19,7 +19,7 @@ export interface Glance {
   /** The last environment (usually production): what the status bar shows. */
   readonly last: EnvironmentGlance;
   readonly environments: readonly EnvironmentGlance[];
-  /** Environments behind the one before or changed outside promotion: what the badge counts. */
+  /** Environments behind the one before, changed outside promotion, or holding a mixed release: what the badge counts. */
   readonly attention: readonly EnvironmentGlance[];
 }
 
@@ -27,7 +27,7 @@ export function glanceOf(snapshot: Snapshot): Glance | undefined {
   const rows = snapshot.environments.map((row) => environmentGlance(row, snapshot));
   const last = rows[rows.length - 1];
   if (!last) return undefined;
-  return { last, environments: rows, attention: rows.filter((r) => r.state === 'behind' || r.state === 'drift') };
+  return { last, environments: rows, attention: rows.filter((r) => r.state === 'behind' || r.state === 'drift' || r.state === 'mixed') };
 }
 
 function environmentGlance(row: EnvironmentRow, snapshot: Snapshot): EnvironmentGlance {
@@ -39,8 +39,21 @@ function environmentGlance(row: EnvironmentRow, snapshot: Snapshot): Environment
       : { environment, state: 'empty', words: 'empty' };
   }
   if (row.lookup.state === 'error') return { environment, state: 'error', words: 'could not be read' };
+  // A release whose images are of several builds needs a look whatever its first image says.
+  if (row.release?.kind === 'mixed')
+    return {
+      environment,
+      ...(row.release.build ? { build: row.release.build } : {}),
+      state: 'mixed',
+      words: `mixed: ${row.release.differs.join(', ')} ${row.release.differs.length === 1 ? 'differs' : 'differ'}`,
+    };
   const digest = row.lookup.digest;
-  const tag = snapshot.builds.state === 'ok' ? snapshot.builds.rows.find((b) => b.digest === digest)?.tag : undefined;
+  const tag =
+    row.release?.kind === 'release'
+      ? row.release.build
+      : snapshot.builds.state === 'ok'
+        ? snapshot.builds.rows.find((b) => b.digest === digest)?.tag
+        : undefined;
   const build = tag ?? shortDigest(digest);
   if (row.drift) return { environment, build, state: 'drift', words: 'changed outside promotion' };
   if (isBehind(row)) return { environment, build, state: 'behind', words: `behind ${row.previous?.name ?? 'the environment before'}` };
