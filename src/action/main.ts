@@ -6,6 +6,7 @@ import { errorMessage } from '../core/errors';
 import { EXIT } from '../cli/exitCodes';
 import { errorAnnotation } from '../cli/githubActions';
 import { main } from '../cli/main';
+import { quietLibraryWarnings } from '../cli/processWarnings';
 import { ActionInputError, cliArguments } from './inputs';
 
 async function run(): Promise<number> {
@@ -20,8 +21,9 @@ async function run(): Promise<number> {
   return main(argv);
 }
 
-// As dist/cli.js does: no wait at exit for V8's optimising compile of undici's parser.
+// As dist/cli.js does: no wait at exit for V8's optimising compile of undici's parser, no undici H2 notice.
 setFlagsFromString('--liftoff-only');
+quietLibraryWarnings();
 run().then(
   (code) => process.stdout.write('', () => process.exit(code)),
   (error: unknown) => {

@@ -9,6 +9,7 @@ import type { CliContext, CommonOptions } from './context';
 import { CliError, EXIT, exitForFailure, type ExitCode } from './exitCodes';
 import { cancelOnSignals, type Interrupt } from './interrupt';
 import { Output } from './output';
+import { quietLibraryWarnings } from './processWarnings';
 import { approverFromEnv, APPROVER_VARIABLES, type PromptChoices } from './prompts';
 
 /** Set by esbuild from package.json (importing the JSON would make tsc copy package.json into out/). */
@@ -181,6 +182,7 @@ if (require.main === module) {
   // baseline compiler's code parses a command's responses as fast (bodies are not parsed byte by
   // byte). Its own process only: the extension shares the host's, and leaves V8 as it is.
   setFlagsFromString('--liftoff-only');
+  quietLibraryWarnings();
   main(process.argv.slice(2)).then(
     (code) => process.stdout.write('', () => process.exit(code)),
     (error: unknown) => {
