@@ -3,10 +3,11 @@
 // in the second (htpasswd) registry. Digests are checked over plain HTTP and with skopeo, never
 // through the CLI's own client.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { commandGate, type EnvironmentSpec } from '../fixtures/promotionYaml';
 import { releaseYaml } from '../fixtures/releaseYaml';
-import { digestOf, pushImage, pushIndex, sharedServices, skopeoDigest, tagExisting, uniqueRepo, type TestServices } from '../harness';
+import { digestOf, makeTempDir, pushImage, pushIndex, sharedServices, skopeoDigest, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import { cliEnv, describeRun, runCli, workspace } from './support';
 
 interface ReleaseStatus {
@@ -28,7 +29,7 @@ describe('a release of three images through the CLI', function () {
     env = cliEnv(svc);
   });
 
-  async function release() {
+  async function release(environments: readonly EnvironmentSpec[] = [{ name: 'development', tag: 'dev' }, { name: 'staging' }]) {
     const api = uniqueRepo('api');
     const web = uniqueRepo('web');
     const worker = uniqueRepo('worker');
@@ -56,7 +57,7 @@ describe('a release of three images through the CLI', function () {
           { name: 'web', image: `${svc.registry}/${web}` },
           { name: 'worker', image: `${svc.authRegistry}/${worker}` },
         ],
-        [{ name: 'development', tag: 'dev' }, { name: 'staging' }],
+        environments,
       ),
     );
     /** Each image's tag, read over plain HTTP (the index with skopeo as well). */
@@ -165,5 +166,28 @@ describe('a release of three images through the CLI', function () {
     assert.match(text.stdout, /staging\s+staging · mixed: web differs from b2c3d4e/);
     assert.match(text.stdout, /web: sha256:\w{12} \(differs\)/);
     assert.match(text.stdout, /c3d4e5f {2}incomplete: no worker \(not promotable\)/);
+  });
+
+  it('a failed verification with onVerifyFailure: rollback puts the whole release back', async () => {
+    const flag = path.join(makeTempDir('release-verify'), 'fail');
+    const check = commandGate('smoke', [process.execPath, '-e', `process.exit(require('fs').existsSync(${JSON.stringify(flag)}) ? 1 : 0)`]);
+    const { dir, builds, holds } = await release([
+      { name: 'development', tag: 'dev' },
+      { name: 'staging', verify: [check.replace(/ }$/, ', within: 1s }')], onVerifyFailure: 'rollback' },
+    ]);
+    for (const args of [
+      ['promote', 'development', '--build', 'a1b2c3d'],
+      ['promote', 'staging'],
+      ['promote', 'development', '--build', 'b2c3d4e'],
+    ]) {
+      const run = await runCli(args, { cwd: dir, env });
+      assert.equal(run.code, 0, describeRun(run));
+    }
+    assert.deepEqual(await holds('staging'), builds['a1b2c3d']);
+    writeFileSync(flag, '');
+    const failed = await runCli(['promote', 'staging'], { cwd: dir, env });
+    assert.equal(failed.code, 5, describeRun(failed));
+    assert.match(failed.stdout, /The move happened but verification failed: smoke: .*Rolled back: staging rolled back to the release/);
+    assert.deepEqual(await holds('staging'), builds['a1b2c3d'], 'every image back to what it held');
   });
 });
