@@ -141,6 +141,9 @@ describe('a release of three images through the CLI', function () {
       ],
     );
 
+    const listed = await runCli(['history', 'staging'], { cwd: dir, env });
+    assert.match(listed.stdout, /staging {2}api sha256:\w{12}, web sha256:\w{12}, worker sha256:\w{12} {2}promotion succeeded/);
+
     const back = await runCli(['rollback', 'development'], { cwd: dir, env });
     assert.equal(back.code, 0, describeRun(back));
     assert.match(back.stdout, /development rolled back to the release/);
