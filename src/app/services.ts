@@ -2,7 +2,6 @@
 // engine from the front end's choice / DOCKER_HOST / the Docker context, image details, where
 // blobs were seen (for mounts), history.
 import { dirname, join } from 'node:path';
-import type { EnvironmentConfig } from '../config/types';
 import { errorMessage, PromotionError } from '../core/errors';
 import type { Logger } from '../core/log';
 import type { RegistryCredentials } from '../credentials/credentials';
@@ -11,6 +10,7 @@ import { DockerConfigCredentials, dockerConfigDir } from '../credentials/dockerC
 import { cachedGitHistory } from '../builds/gitHistory';
 import { DetailsStore } from '../images/detailsStore';
 import { ImageDetailsCache } from '../images/imageDetails';
+import { LastRows } from '../model/lastRows';
 import type { EngineStatus, SnapshotServices } from '../model/snapshot';
 import type { PromotionServices } from '../promotion/promote';
 import { TargetLocks } from '../promotion/targetLocks';
@@ -22,9 +22,9 @@ import type { RegistryClient } from '../registry/registryClient';
 import type { ProxySetting } from '../registry/transport/proxy';
 import type { TrustSetting } from '../registry/transport/trust';
 import type { HistoryContents } from '../history/historyStore';
-import { ofEnvironments, recordSubjects, withRegistryRecords } from '../history/teamHistory';
 import { PromotionRecords, usesRegistry, type RecordsSetting } from '../records/promotionRecords';
 import { RegistryRecords } from '../records/registryRecords';
+import { RefreshRecords, type HeldDigests } from '../records/refreshRecords';
 import { PromotionAttestations } from '../evidence/promotionAttestations';
 import { RegistryAttestations } from '../evidence/registryAttestations';
 import { EngineProvider } from './engineProvider';
@@ -65,8 +65,7 @@ export interface AppOptions {
   readonly warnSigning?: (message: string) => void;
 }
 
-/** The environments and the digests their tags hold (null: empty; undefined: could not read). */
-export type HeldDigests = readonly { env: EnvironmentConfig; digest?: string | null }[];
+export type { HeldDigests } from '../records/refreshRecords';
 
 export interface AppServices {
   readonly log: Logger;
@@ -111,6 +110,9 @@ export function composeServices(options: AppOptions): AppServices {
   const registry = recordingBlobLocations(new HttpRegistryClient({ ...transport, credentials }), blobLocations);
   const store = options.detailsFile ? new DetailsStore({ file: options.detailsFile, log }) : undefined;
   const details = new ImageDetailsCache(registry, undefined, store);
+  // The trees' last rows, beside the details: a new session starts with them instead of an empty view.
+  const lastRows = new LastRows({ ...(options.detailsFile ? { file: join(dirname(options.detailsFile), 'last-rows.json') } : {}), log });
+  void lastRows.load(); // now, while the front end reads its config: in memory by the time a tree can draw them
   const gitHistory = cachedGitHistory(options.workspaceDir ?? (() => undefined));
   const engines = new EngineProvider(options.dockerHost, log);
   const describe: PromotionServices['describe'] = (repo, digest, signal) => details.get(repo, digest, signal);
@@ -126,15 +128,15 @@ export function composeServices(options: AppOptions): AppServices {
     }
   };
   const registryRecords = new RegistryRecords({ registry, log });
+  const refreshRecords = new RefreshRecords({ records: registryRecords, log });
+  const readRecords: SnapshotServices['readRecords'] = (environments, context, signal) =>
+    usesRegistry(options.records()) ? refreshRecords.begin(environments, context, signal) : { merge: (file) => Promise.resolve(file) };
   const withRecords = (file: HistoryContents | undefined, environments: HeldDigests, signal?: AbortSignal): Promise<HistoryContents | undefined> =>
-    usesRegistry(options.records())
-      ? withRegistryRecords(
-          file,
-          recordSubjects(environments, file?.records ?? []),
-          { read: (repo, digest, s) => registryRecords.read(repo, digest, s), log, accept: ofEnvironments(environments.map((e) => e.env)) },
-          signal,
-        )
-      : Promise.resolve(file);
+    readRecords(
+      environments.map((e) => e.env),
+      {},
+      signal,
+    ).merge(file, environments);
   const registryAttestations = new RegistryAttestations({ registry, log });
   const promotion: PromotionServices = {
     registry,
@@ -173,6 +175,16 @@ export function composeServices(options: AppOptions): AppServices {
     }),
     withRecords,
     checkEngine,
-    snapshotServices: (readHistory) => ({ registry, describe, details, gitHistory, log, checkEngine, withRecords, ...(readHistory ? { readHistory } : {}) }),
+    snapshotServices: (readHistory) => ({
+      registry,
+      describe,
+      details,
+      gitHistory,
+      log,
+      checkEngine,
+      readRecords,
+      lastRows,
+      ...(readHistory ? { readHistory } : {}),
+    }),
   };
 }

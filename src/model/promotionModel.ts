@@ -2,7 +2,8 @@
 // Refreshes are coalesced (one running, at most one queued) and results of a stale config dropped.
 import type { ConfigDiagnostic, PromotionConfig } from '../config/types';
 import type { Logger } from '../core/log';
-import { takeSnapshot, type Snapshot, type SnapshotServices } from './snapshot';
+import type { RememberedRows } from './lastRows';
+import { rememberedSnapshot, takeSnapshot, type Snapshot, type SnapshotServices } from './snapshot';
 
 export type ConfigState =
   | { readonly kind: 'no-workspace' }
@@ -16,6 +17,8 @@ export class PromotionModel {
   private current: Snapshot | undefined;
   /** A partial snapshot of the first refresh, shown until a complete one exists. */
   private partial: Snapshot | undefined;
+  /** The rows the last refresh of this config showed (an earlier session's), until this one's first refresh answers. */
+  private remembered: Snapshot | undefined;
   private kept: { readonly config: Extract<ConfigState, { kind: 'ready' }>; readonly snapshot: Snapshot } | undefined;
   private generation = 0;
   private running: Promise<void> | undefined;
@@ -25,6 +28,7 @@ export class PromotionModel {
   private readonly createdAt = Date.now();
   private configReadyAt: number | undefined;
   private rowsShown = false;
+  private rememberedShown = false;
 
   constructor(private readonly services: SnapshotServices & { log: Logger }) {}
 
@@ -37,9 +41,9 @@ export class PromotionModel {
     return this.current;
   }
 
-  /** What the trees draw: the complete snapshot, or while there is none yet the parts already known. */
+  /** What the trees draw: the complete snapshot, or while there is none yet the parts already known, or the rows last shown (`remembered`). */
   get shown(): Snapshot | undefined {
-    return this.current ?? this.partial;
+    return this.current ?? this.partial ?? this.remembered;
   }
 
   /** While the config is broken: the last valid config and its snapshot, so the trees stay under an error row. */
@@ -65,8 +69,37 @@ export class PromotionModel {
     if (state.kind === 'ready') this.configReadyAt ??= Date.now();
     this.current = undefined;
     this.partial = undefined;
+    this.remembered = undefined;
     this.fire();
-    if (state.kind === 'ready') void this.refresh();
+    if (state.kind !== 'ready') return;
+    // Drawn before the refresh starts (its first steps load modules and open connections on this thread).
+    void this.showLastRows(state);
+    void this.refresh();
+  }
+
+  /** The rows the last refresh of this config showed (read from disk beside the details cache at activation), until the fresh ones arrive. */
+  private showLastRows(state: Extract<ConfigState, { kind: 'ready' }>): Promise<void> {
+    const lastRows = this.services.lastRows;
+    if (!lastRows) return Promise.resolve();
+    const show = (rows: RememberedRows | undefined): void => {
+      if (!rows || generation !== this.generation || this.current || this.partial) return;
+      this.remembered = rememberedSnapshot(state.config, rows);
+      if (!this.rememberedShown) {
+        this.rememberedShown = true;
+        this.services.log.info(
+          `start-up: ${rows.lookups.length} remembered environment rows shown ${Date.now() - this.createdAt} ms after activation, marked as refreshing (the config ready after ${(this.configReadyAt ?? Date.now()) - this.createdAt} ms; rows as of ${new Date(rows.takenAt).toISOString()})`,
+        );
+      }
+      this.fire();
+    };
+    const generation = this.generation;
+    // At once when the file has been read (it is, by the time a config is parsed); else when it is.
+    const now = lastRows.peek(state.file, state.config);
+    if (now !== 'not-read') {
+      show(now);
+      return Promise.resolve();
+    }
+    return lastRows.get(state.file, state.config).then(show);
   }
 
   /** Takes a new snapshot; a call during a refresh runs once more after it, however many callers asked. */
@@ -91,6 +124,8 @@ export class PromotionModel {
         const snapshot = await takeSnapshot(state.config, this.services, abort.signal, (partial) => {
           // Only while nothing complete is shown: a later refresh replaces what is shown at once.
           if (generation !== this.generation || this.current) return;
+          // Remembered rows stay until the fresh builds are known too (an empty Builds view is worse than a remembered one).
+          if (this.remembered && partial.builds.state === 'ok' && !partial.builds.rows.length) return;
           this.partial = partial;
           this.logFirstRows(partial, started, 'the builds still being read');
           this.fire();
@@ -98,6 +133,12 @@ export class PromotionModel {
         if (generation !== this.generation) return;
         this.current = snapshot;
         this.partial = undefined;
+        this.remembered = undefined;
+        void this.services.lastRows?.put(state.file, state.config, {
+          lookups: snapshot.environments.map((e) => e.lookup),
+          builds: snapshot.builds,
+          takenAt: snapshot.takenAt,
+        });
         this.logFirstRows(snapshot, started, 'complete');
         this.services.log.debug(
           `refreshed ${snapshot.environments.length} environments and ${snapshot.builds.state === 'ok' ? snapshot.builds.rows.length : 0} builds in ${snapshot.durationMs} ms`,

@@ -3,7 +3,7 @@ import type { EnvironmentConfig, PromotionConfig } from '../config/types';
 import { PromotionError } from '../core/errors';
 import type { Logger } from '../core/log';
 import type { ImageDetails, ImageDetailsCache } from '../images/imageDetails';
-import type { Repository } from '../core/reference';
+import { repositoryName, type Repository } from '../core/reference';
 import type { RegistryClient } from '../registry/registryClient';
 import type { GitHistory } from '../builds/gitHistory';
 import { listBuilds, type BuildsResult } from './buildsList';
@@ -11,6 +11,8 @@ import { countingRegistry, describeCounts, type RequestCounts } from './counting
 import type { HistoryContents } from '../history/historyStore';
 import { firstArrivals, isDrift } from '../history/queries';
 import { disagreement } from '../history/teamHistory';
+import type { RecordsRead, RefreshRecordsContext } from '../records/refreshRecords';
+import type { LastRows, RememberedRows } from './lastRows';
 import { ageLookup, relationOf, type AgeOf, type Relation } from './relations';
 import { lookupComponents, releaseRelation, releaseStateOf, withComponentDigests, type ComponentLookup, type ReleaseState } from './releaseState';
 
@@ -51,6 +53,8 @@ export interface Snapshot {
   readonly durationMs: number;
   /** What this snapshot asked the registry (environments and builds). */
   readonly requests?: Readonly<RequestCounts>;
+  /** The rows an earlier refresh (an earlier session) showed, drawn until this session's first refresh answers (lastRows.ts). */
+  readonly remembered?: boolean;
 }
 
 export interface SnapshotServices {
@@ -67,12 +71,10 @@ export interface SnapshotServices {
   readonly concurrency?: number;
   readonly checkEngine?: (signal?: AbortSignal) => Promise<EngineStatus>;
   readonly readHistory?: () => Promise<HistoryContents | undefined>;
-  /** Adds the registry's promotion records of the digests the environments hold (teamHistory.ts). */
-  readonly withRecords?: (
-    history: HistoryContents | undefined,
-    environments: readonly { env: EnvironmentConfig; digest?: string | null }[],
-    signal?: AbortSignal,
-  ) => Promise<HistoryContents | undefined>;
+  /** The rows the last refresh showed, kept across sessions: the trees start with them. */
+  readonly lastRows?: LastRows;
+  /** Reads the registry's promotion records of the digests the environments hold, from the refresh's start (refreshRecords.ts). */
+  readonly readRecords?: (environments: readonly EnvironmentConfig[], context: RefreshRecordsContext, signal?: AbortSignal) => RecordsRead;
 }
 
 /**
@@ -86,7 +88,9 @@ export async function takeSnapshot(
   onProgress?: (partial: Snapshot) => void,
 ): Promise<Snapshot> {
   const started = Date.now();
-  const { registry, counts } = countingRegistry(services.registry);
+  const counted = countingRegistry(services.registry);
+  const { counts } = counted;
+  const { registry, tagsOf } = keepingTagLists(counted.registry);
   const details = services.details;
   const settled: { lookups?: ComponentLookup<Lookup>[][]; builds?: BuildsResult; engine?: EngineStatus; history?: HistoryContents } = {};
   const progress = (): void => {
@@ -94,12 +98,31 @@ export async function takeSnapshot(
     const builds = settled.builds ?? { state: 'ok', rows: [], matching: 0, scanned: 0, complete: false };
     onProgress(compose(config, settled.lookups, builds, settled.engine, settled.history, started, counts));
   };
-  const [lookups, builds, engine, fileHistory] = await Promise.all([
-    Promise.all(config.environments.map((env) => lookupComponents(config, env, (e) => lookupEnvironment(registry, e, signal)))).then((l) => {
-      settled.lookups = l;
-      progress();
-      return l;
-    }),
+  // The records of what the environments held last time are read side by side with the lookups.
+  const records = services.readRecords?.(config.environments, { registry, tags: tagsOf }, signal);
+  const lookupsRead = Promise.all(config.environments.map((env) => lookupComponents(config, env, (e) => lookupEnvironment(registry, e, signal)))).then((l) => {
+    settled.lookups = l;
+    progress();
+    return l;
+  });
+  const fileRead = services.readHistory?.().then(
+    (h) => (h ? (settled.history = h) : undefined),
+    (error: Error) => {
+      services.log.warn(`the promotion history could not be read: ${error.message}`);
+      return undefined;
+    },
+  );
+  // Once the tags' digests are known (the registry's records hang on them), while the builds are still being placed.
+  const historyRead = Promise.all([lookupsRead, fileRead]).then(([l, file]) =>
+    records
+      ? records.merge(
+          file,
+          config.environments.map((env, i) => ({ env, digest: digestOf(l[i]![0]!.lookup) })),
+        )
+      : file,
+  );
+  const [lookups, builds, engine, history] = await Promise.all([
+    lookupsRead,
     listBuilds(
       config,
       {
@@ -122,17 +145,8 @@ export async function takeSnapshot(
       },
     ).then((listed) => withComponentDigests(config, listed, { registry, ...(details?.store ? { store: details.store } : {}) }, signal)),
     services.checkEngine?.(signal).then((e) => (settled.engine = e)),
-    services.readHistory?.().then(
-      (h) => (h ? (settled.history = h) : undefined),
-      (error: Error) => {
-        services.log.warn(`the promotion history could not be read: ${error.message}`);
-        return undefined;
-      },
-    ),
+    historyRead,
   ]);
-  // After the lookups: the registry's records hang on the digests the tags hold now.
-  const held = config.environments.map((env, i) => ({ env, digest: digestOf(lookups[i]![0]!.lookup) }));
-  const history = services.withRecords ? await services.withRecords(fileHistory, held, signal) : fileHistory;
   const snapshot = compose(config, lookups, builds, engine, history, started, counts);
   const gets = counts.manifestGets + counts.blobGets;
   const summary =
@@ -144,6 +158,37 @@ export async function takeSnapshot(
     `refresh: ${config.environments.length} environments, ${summary} in ${snapshot.durationMs} ms; requests: ${describeCounts(counts)}`,
   );
   return snapshot;
+}
+
+/** The rows an earlier refresh showed, as a snapshot marked `remembered` (no history: the relations are the tags' alone). */
+export function rememberedSnapshot(config: PromotionConfig, rows: RememberedRows): Snapshot {
+  const none = { heads: 0, manifestGets: 0, blobGets: 0, tagLists: 0, referrerLists: 0, roundTrips: 0 };
+  // Only single-image configs are remembered (lastRows.ts): each row is its one image.
+  const lookups = rows.lookups.map((lookup) => [{ name: '', lookup }]);
+  return { ...compose(config, lookups, rows.builds, undefined, undefined, rows.takenAt, none), durationMs: 0, remembered: true };
+}
+
+/** Remembers the tag lists read through it, by repository, for the records (a registry without the referrers API lists a digest's records under a tag). */
+function keepingTagLists(inner: RegistryClient): {
+  registry: RegistryClient;
+  tagsOf: (repo: Repository) => Promise<ReadonlySet<string> | undefined>;
+} {
+  const lists = new Map<string, Promise<ReadonlySet<string> | undefined>>();
+  const listTags: RegistryClient['listTags'] = (repo, signal) => {
+    const listing = inner.listTags(repo, signal);
+    lists.set(
+      repositoryName(repo),
+      listing.then(
+        (tags) => new Set(tags),
+        () => undefined,
+      ),
+    );
+    return listing;
+  };
+  const registry = new Proxy(inner, {
+    get: (target, property, receiver): unknown => (property === 'listTags' ? listTags : Reflect.get(target, property, receiver)),
+  });
+  return { registry, tagsOf: (repo) => lists.get(repositoryName(repo)) ?? Promise.resolve(undefined) };
 }
 
 function compose(

@@ -3,7 +3,9 @@
 // registry indexes `subject` (its PUT answers OCI-Subject), else listed in the `sha256-<hex>` index
 // of the OCI referrers tag schema, which this client maintains (read, add, write, re-read: two writers
 // race on it). Read back capped in count and bytes; artifacts cached by digest (immutable), the
-// index never (it changes with every write).
+// index never (it changes with every write). Whether a registry has the referrers API is remembered
+// for a while (asking costs a round trip before the fallback); a refresh passes the tag list it
+// read, which says which digests have a fallback index at all.
 import { PromotionError, errorMessage } from '../core/errors';
 import type { Logger } from '../core/log';
 import { repositoryName, type Repository } from '../core/reference';
@@ -31,6 +33,18 @@ export interface RegistryRecordsOptions {
   readonly maxIndexBytes?: number;
   /** Artifacts remembered (default 5000). */
   readonly cacheEntries?: number;
+  /** How long what a registry answered to the referrers API is believed before asking again (default 10 minutes). */
+  readonly referrersSupportMs?: number;
+  /** The clock of referrersSupportMs (tests). */
+  readonly now?: () => number;
+}
+
+/** What the caller already knows or wants used for one read. */
+export interface RecordsReadHints {
+  /** The client to ask through (a refresh's counting client); default the one of the options. */
+  readonly registry?: RegistryClient;
+  /** Every tag of the repository, listed just now: a registry without the referrers API has records of a digest only under its `sha256-<hex>` tag. */
+  readonly tags?: ReadonlySet<string>;
 }
 
 export type RecordWritePath = 'referrers-api' | 'fallback-tag';
@@ -45,6 +59,10 @@ type CachedArtifact = { readonly record: HistoryRecord } | { readonly reason: st
 
 export class RegistryRecords {
   private readonly cache = new Map<string, CachedArtifact>();
+  /** Per registry host: does it answer the referrers API, and when it last said so. */
+  private readonly referrersApi = new Map<string, { readonly supported: boolean; readonly at: number }>();
+  /** `repo@digest` whose fallback index existed at its last read (bounded): worth reading before the tag list says. */
+  private readonly indexed = new Set<string>();
 
   constructor(private readonly options: RegistryRecordsOptions) {}
 
@@ -70,31 +88,88 @@ export class RegistryRecords {
   }
 
   /** The records attached to `digest` in `repo`, newest first as listed. Throws PromotionError when the listing itself fails. */
-  async read(repo: Repository, digest: string, signal?: AbortSignal): Promise<DigestRecords> {
-    const listed = await this.listRecordArtifacts(repo, digest, signal);
+  async read(repo: Repository, digest: string, signal?: AbortSignal, hints: RecordsReadHints = {}): Promise<DigestRecords> {
+    const registry = hints.registry ?? this.options.registry;
+    const listed = await this.listRecordArtifacts(registry, repo, digest, hints.tags, signal);
     const max = this.options.maxRecordsPerDigest ?? 100;
     const newestFirst = [...listed].sort((a, b) => createdOf(b).localeCompare(createdOf(a)));
     const skipped = newestFirst.slice(max).map((d) => `${d.digest}: more than ${max} records on ${digest}`);
-    const results = await mapLimit(newestFirst.slice(0, max), 4, (d) => this.artifact(repo, digest, d, signal));
+    const results = await mapLimit(newestFirst.slice(0, max), 4, (d) => this.artifact(registry, repo, digest, d, signal));
     const records: HistoryRecord[] = [];
     results.forEach((r, i) => ('record' in r ? records.push(r.record) : skipped.push(`${newestFirst[i]!.digest}: ${r.reason}`)));
     return { records, skipped };
   }
 
-  private async listRecordArtifacts(repo: Repository, digest: string, signal?: AbortSignal): Promise<ReferrerDescriptor[]> {
-    const { registry } = this.options;
-    const listed = await registry.listReferrers(repo, digest, signal);
-    const all = listed ?? (await this.readFallbackIndex(repo, digest, signal))?.manifests ?? [];
+  /**
+   * Whether reading `digest`'s records before this refresh's tag list is in can save a round trip:
+   * the registry has (or may have) the referrers API, or its fallback index existed last time.
+   */
+  worthReadingEarly(repo: Repository, digest: string): boolean {
+    return this.supportsReferrers(repo.registry) !== false || this.indexed.has(`${repositoryName(repo)}@${digest}`);
+  }
+
+  /** true / false as the registry last answered, within referrersSupportMs; undefined: ask. */
+  private supportsReferrers(host: string): boolean | undefined {
+    const known = this.referrersApi.get(host);
+    if (!known || this.now() - known.at > (this.options.referrersSupportMs ?? 10 * 60_000)) return undefined;
+    return known.supported;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private async listRecordArtifacts(
+    registry: RegistryClient,
+    repo: Repository,
+    digest: string,
+    tags: ReadonlySet<string> | undefined,
+    signal?: AbortSignal,
+  ): Promise<ReferrerDescriptor[]> {
+    const supported = this.supportsReferrers(repo.registry);
+    const fallback = (): Promise<ReferrerDescriptor[]> => this.fallbackEntries(registry, repo, digest, tags, signal);
+    let all: ReferrerDescriptor[];
+    if (supported === false) all = await fallback();
+    else {
+      // Not known (or not for a while): ask the API and read the fallback side by side, so finding out costs no round trip.
+      const early = supported === undefined ? settle(fallback()) : undefined;
+      const listed = await registry.listReferrers(repo, digest, signal).catch(async (error: unknown) => {
+        await early;
+        throw error;
+      });
+      this.referrersApi.set(repo.registry, { supported: listed !== undefined, at: this.now() });
+      // A registry remembered with the API that lost it answers like one without: the fallback, now.
+      all = listed ?? (early ? unsettle(await early) : await fallback());
+    }
     return all.filter((d) => d.artifactType === RECORD_ARTIFACT_TYPE && typeof d.digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(d.digest));
+  }
+
+  /** The fallback index's entries; none without a request when the tag list just read has no such tag. */
+  private async fallbackEntries(
+    registry: RegistryClient,
+    repo: Repository,
+    digest: string,
+    tags: ReadonlySet<string> | undefined,
+    signal?: AbortSignal,
+  ): Promise<ReferrerDescriptor[]> {
+    const key = `${repositoryName(repo)}@${digest}`;
+    const index = tags && !tags.has(referrersFallbackTag(digest)) ? undefined : await this.readFallbackIndex(repo, digest, signal, registry);
+    this.indexed.delete(key);
+    if (index) {
+      if (this.indexed.size >= (this.options.cacheEntries ?? 5000)) this.indexed.delete(this.indexed.values().next().value!);
+      this.indexed.add(key);
+    }
+    return index?.manifests ?? [];
   }
 
   private async readFallbackIndex(
     repo: Repository,
     digest: string,
     signal?: AbortSignal,
+    registry: RegistryClient = this.options.registry,
   ): Promise<{ bytes: Buffer; mediaType: string; manifests: ReferrerDescriptor[] } | undefined> {
     const tag = referrersFallbackTag(digest);
-    const found = await this.options.registry.getManifest(repo, tag, signal);
+    const found = await registry.getManifest(repo, tag, signal);
     if (!found) return undefined;
     const limit = this.options.maxIndexBytes ?? 1024 * 1024;
     if (found.bytes.length > limit)
@@ -142,10 +217,10 @@ export class RegistryRecords {
     });
   }
 
-  private async artifact(repo: Repository, subject: string, d: ReferrerDescriptor, signal?: AbortSignal): Promise<CachedArtifact> {
+  private async artifact(registry: RegistryClient, repo: Repository, subject: string, d: ReferrerDescriptor, signal?: AbortSignal): Promise<CachedArtifact> {
     const cached = this.cache.get(d.digest);
     if (cached) return cached;
-    const result = await this.fetchArtifact(repo, subject, d, signal).catch((error: unknown): CachedArtifact | undefined => {
+    const result = await this.fetchArtifact(registry, repo, subject, d, signal).catch((error: unknown): CachedArtifact | undefined => {
       // A network failure is not the artifact's fault: not cached, tried again at the next read.
       this.options.log.debug(`the record ${d.digest} on ${subject} could not be read: ${errorMessage(error)}`);
       return undefined;
@@ -155,8 +230,13 @@ export class RegistryRecords {
     return result;
   }
 
-  private async fetchArtifact(repo: Repository, subject: string, d: ReferrerDescriptor, signal?: AbortSignal): Promise<CachedArtifact> {
-    const { registry } = this.options;
+  private async fetchArtifact(
+    registry: RegistryClient,
+    repo: Repository,
+    subject: string,
+    d: ReferrerDescriptor,
+    signal?: AbortSignal,
+  ): Promise<CachedArtifact> {
     const maxManifest = this.options.maxManifestBytes ?? 64 * 1024;
     const maxStatement = this.options.maxStatementBytes ?? 256 * 1024;
     if (typeof d.size === 'number' && d.size > maxManifest) return { reason: `its manifest is ${d.size} bytes, more than ${maxManifest}` };
@@ -188,6 +268,21 @@ export class RegistryRecords {
     if (this.cache.size >= max) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(digest, value);
   }
+}
+
+type Settled<T> = { readonly value: T } | { readonly error: unknown };
+
+/** A promise that never rejects (so that one not awaited on every path is never an unhandled rejection). */
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+function unsettle<T>(settled: Settled<T>): T {
+  if ('error' in settled) throw settled.error;
+  return settled.value;
 }
 
 /** Something else lives under the fallback tag: never overwritten, never retried. */

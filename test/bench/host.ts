@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startCodeServer, harnessClientEnv, type CodeServer } from '../vscode-host/codeServer';
+import { prepareWorkspace } from '../vscode-host/workspace';
 import { Workbench } from '../ui/workbench';
 import { median } from './stats';
 
@@ -126,6 +127,111 @@ async function hostRun(options: {
     await server?.stop();
   }
 }
+
+/** One window of the first look: the view's last rows from the window before, then the fresh ones. */
+export interface FirstLookRun {
+  /** Inside the extension host: activation → the remembered rows drawn (the extension's log line); undefined: never shown. */
+  readonly rememberedMs: number | undefined;
+  /** Inside the extension host: activation → the fresh rows (the start-up line). */
+  readonly freshMs: number | undefined;
+  /** The extension's start-up lines of that window. */
+  readonly lines: readonly string[];
+}
+
+export interface FirstLookFigures {
+  readonly rememberedMs: number;
+  readonly freshMs: number;
+  readonly runs: readonly FirstLookRun[];
+}
+
+/**
+ * The first look of a window whose extension has refreshed before (its global storage kept, as a
+ * person's is): one window opens the view and refreshes; then each round opens a new window (a
+ * new extension host) on the same server and folder, waits for the fresh rows in the page, and
+ * reads from the extension's log how long after activation the remembered rows and then the fresh
+ * ones were ready. (The extension activates with the window, seconds before a click can open the
+ * view: the page sees the fresh rows; test/host/firstLook.test.ts checks the remembered ones are
+ * drawn, marked, while a slow registry has not answered.)
+ */
+export async function firstLookFigures(options: {
+  registry: string;
+  repository: string;
+  env: Record<string, string>;
+  rounds: number;
+}): Promise<FirstLookFigures> {
+  const server = await startCodeServer({ env: harnessClientEnv({ ...process.env, ...options.env }), userSettings: { 'imagePromotion.refreshInterval': 0 } });
+  const workspace = prepareWorkspace({ env: { IMGPROMO_TEST_REGISTRY: options.registry, IMGPROMO_TEST_REPOSITORY: options.repository } });
+  const runs: FirstLookRun[] = [];
+  try {
+    const first = await Workbench.open({ server, folder: workspace.path });
+    try {
+      await first.openViewContainer();
+      await environmentRows(first, 3, 'fresh', 120_000);
+      await waitForFile(server.dirs.userData, 'last-rows.json', 10_000);
+    } finally {
+      await first.close();
+    }
+    for (let round = 0; round < options.rounds; round++) {
+      const before = new Set(findFiles(join(server.dirs.userData, 'logs'), 'Image Promotion.log', 5));
+      const wb = await Workbench.open({ server, folder: workspace.path });
+      try {
+        await wb.openViewContainer();
+        await environmentRows(wb, 3, 'fresh', 120_000);
+        const log = await newLog(server.dirs.userData, before, STARTUP_LINE);
+        const remembered = log && REMEMBERED_LINE.exec(log);
+        const fresh = log && STARTUP_LINE.exec(log);
+        runs.push({
+          rememberedMs: remembered ? Number(remembered[1]) : undefined,
+          freshMs: fresh ? Number(fresh[1]) : undefined,
+          lines: (log ?? '').split('\n').filter((l) => /start-up:/.test(l)),
+        });
+      } finally {
+        await wb.close();
+      }
+    }
+  } finally {
+    await server.stop();
+    workspace.dispose();
+  }
+  const med = (pick: (r: FirstLookRun) => number | undefined): number => median(runs.map(pick).filter((v): v is number => v !== undefined));
+  return { rememberedMs: med((r) => r.rememberedMs), freshMs: med((r) => r.freshMs), runs };
+}
+
+/** Waits in the page for `count` Environments rows holding a build or digest, marked refreshing… or not. */
+async function environmentRows(wb: Workbench, count: number, which: 'refreshing' | 'fresh', timeoutMs: number): Promise<void> {
+  const check = `(() => {
+    const pane = [...document.querySelectorAll('.part.sidebar .pane')].find((p) => p.querySelector('.pane-header h3.title')?.textContent?.trim() === 'Environments');
+    if (!pane) return false;
+    const holds = /^[^,]+, \\S+ · (sha256:[0-9a-f]{12}|[0-9a-f]{7,40})( ·|$)/;
+    const labels = [...pane.querySelectorAll('.pane-body .monaco-list-row')].map((r) => r.getAttribute('aria-label') || '').filter((l) => holds.test(l));
+    return labels.length >= ${count} && labels.every((l) => l.includes('refreshing…') === ${which === 'refreshing'});
+  })()`;
+  await wb.page.waitForFunction(check, undefined, { polling: 10, timeout: timeoutMs });
+}
+
+async function waitForFile(dir: string, name: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (findFiles(dir, name, 5).length) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${name} was not written under ${dir}`);
+}
+
+/** The text of the extension log a new window wrote (not in `before`) once it holds `line`; the log is written with a delay. */
+async function newLog(userData: string, before: ReadonlySet<string>, line: RegExp): Promise<string | undefined> {
+  for (let tries = 0; tries < 25; tries++) {
+    for (const file of findFiles(join(userData, 'logs'), 'Image Promotion.log', 5)) {
+      if (before.has(file)) continue;
+      const text = readFileSync(file, 'utf8');
+      if (line.test(text)) return text;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return undefined;
+}
+
+const REMEMBERED_LINE = /start-up: \d+ remembered environment rows shown (\d+) ms after activation/;
 
 const STARTUP_LINE =
   /start-up: \d+ environment rows ready (\d+) ms after activation \(the config ready after (\d+) ms, their digests (\d+) ms into the first refresh, [^;]*; the extension host has run (\d+) ms\)/;

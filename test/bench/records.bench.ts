@@ -4,8 +4,8 @@
 // `npx tsc -p test/tsconfig.json && node out/test/bench/records.bench.js`
 import { performance } from 'node:perf_hooks';
 import { recordFromOutcome } from '../../src/history/record';
-import { ofEnvironments, recordSubjects, withRegistryRecords } from '../../src/history/teamHistory';
 import { takeSnapshot } from '../../src/model/snapshot';
+import { RefreshRecords } from '../../src/records/refreshRecords';
 import { RegistryRecords } from '../../src/records/registryRecords';
 import { pushImage, sharedServices, tagExisting, uniqueRepo } from '../harness';
 import { makeCore, threeEnvironments } from '../integration/support';
@@ -62,18 +62,10 @@ async function main(): Promise<void> {
 
     const cfg = threeEnvironments(repository);
     const plain = await time(() => takeSnapshot(cfg, core.snapshotServices), 20);
+    const refreshRecords = new RefreshRecords({ records: reader, log: core.log });
     const withRecords = await time(
       () =>
-        takeSnapshot(cfg, {
-          ...core.snapshotServices,
-          withRecords: (file, environments, signal) =>
-            withRegistryRecords(
-              file,
-              recordSubjects(environments, file?.records ?? []),
-              { read: (r, d, s) => reader.read(r, d, s), log: core.log, accept: ofEnvironments(environments.map((e) => e.env)) },
-              signal,
-            ),
-        }),
+        takeSnapshot(cfg, { ...core.snapshotServices, readRecords: (environments, context, signal) => refreshRecords.begin(environments, context, signal) }),
       20,
     );
 

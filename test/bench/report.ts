@@ -1,6 +1,6 @@
 // One table of medians and ratios (ours / peer, per pair) with requests, connections and round
 // trips beside the times, and the same as JSON.
-import { summarize, type SideSummary } from './stats';
+import { median, summarize, type SideResult, type SideSummary } from './stats';
 import type { CaseResult } from './rounds';
 
 export interface ProfileResults {
@@ -19,7 +19,7 @@ export interface Row {
   readonly case: string;
   readonly ours: SideSummary;
   readonly peer: SideSummary;
-  /** ours / peer, of the medians */
+  /** The median of the per-round ratios ours / peer (they alternate round by round, so a round's two runs met the same machine load). */
   readonly ratio: number;
   readonly note?: string;
 }
@@ -35,11 +35,18 @@ export function rows(results: readonly ProfileResults[]): Row[] {
           out.push({ profile: p.profile, case: c.name, ours, peer, ratio: NaN, note: c.note ?? 'not run on this profile' });
           continue;
         }
-        out.push({ profile: p.profile, case: c.name, ours, peer, ratio: ours.medianMs / peer.medianMs, ...(c.note ? { note: c.note } : {}) });
+        out.push({ profile: p.profile, case: c.name, ours, peer, ratio: perRoundRatio(c.ours, peerResult), ...(c.note ? { note: c.note } : {}) });
       }
     }
   }
   return out;
+}
+
+/** The median of ours / peer round by round (the rounds both ran); the ratio of the medians when they never ran the same round. */
+function perRoundRatio(ours: SideResult, peer: SideResult): number {
+  const n = Math.min(ours.runs.length, peer.runs.length);
+  if (!n) return summarize(ours).medianMs / summarize(peer).medianMs;
+  return median(Array.from({ length: n }, (_, i) => ours.runs[i]!.ms / peer.runs[i]!.ms));
 }
 
 function ms(v: number): string {
@@ -57,7 +64,7 @@ function counts(s: SideSummary): string {
 
 export function markdownTable(all: readonly Row[]): string {
   const lines = [
-    '| profile | case | ours | ours: requests, connections, round trips | peer | peer | peer: requests, connections | ours / peer | n (ours/peer) |',
+    '| profile | case | ours | ours: requests, connections, round trips | peer | peer | peer: requests, connections | ours / peer (median of per-round ratios) | n (ours/peer) |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of all) {

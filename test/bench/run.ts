@@ -14,7 +14,7 @@ import { bundleFigures } from './bundle';
 import { cliStartup } from './cli';
 import { benchCore } from './core';
 import { historyReadMs } from './historyRead';
-import { hostFigures } from './host';
+import { firstLookFigures, hostFigures } from './host';
 import { imageOn, makeLayer } from './images';
 import { PROFILES, shape } from './network';
 import { crossRegistryCase, indexCase, localImageCase, releaseCase, sameRepoCase, type Sources } from './promotionCases';
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
         const core = benchCore(svc);
         const ctx = { svc, profile, a: ra, b: rb, aUrl: a.url, core, sources };
         const specs: CaseSpec[] = [
-          ...refresh.map((r) => refreshCase(r, ra, core, profile)),
+          ...refresh.map((r) => refreshCase(r, ra, svc, profile)),
           ...(wantedCases.has('same') ? [sameRepoCase(ctx, 'small'), sameRepoCase(ctx, 'large')] : []),
           ...(wantedCases.has('local') ? [localImageCase(ctx)] : []),
           ...(wantedCases.has('index') ? [indexCase(ctx, 'same'), indexCase(ctx, 'cross')] : []),
@@ -145,6 +145,18 @@ async function hostCases(a: Registry, envRepo: RefreshRepo | undefined, env: Rec
       `${envs.toRowsMs.toFixed(0)} ms, of which ${envs.workbenchMs.toFixed(0)} ms until the workbench showed and ${envs.viewToRowsMs.toFixed(0)} ms from the view opening to its rows` +
       `${inside} (runs, page open → workbench / view → rows: ${envs.runs.map((r) => `${r.workbenchMs.toFixed(0)} / ${r.viewToRowsMs.toFixed(0)}`).join(', ')} ms)`,
   });
+  // The first look of a window whose extension refreshed before, the registry 50 ms away.
+  const shaped = await shape(PROFILES[1]!, [a.port]);
+  try {
+    const look = await firstLookFigures({ registry: shaped.routes[0]!.host, repository: repo.repo, env, rounds: quick ? 1 : 3 });
+    const each = look.runs.map((r) => `${r.rememberedMs ?? '—'} / ${r.freshMs ?? '—'}`).join(', ');
+    figures.push({
+      name: `VS Code host, first look (3 + 20, records on, registry at ${PROFILES[1]!.name}; a new window after one that refreshed): activation → the last rows, marked refreshing… / → the fresh rows, median of ${look.runs.length}`,
+      value: `${look.rememberedMs.toFixed(0)} ms / ${look.freshMs.toFixed(0)} ms (runs: ${each} ms)`,
+    });
+  } finally {
+    await shaped.stop();
+  }
   const many = await manyTags(a.url, 2000);
   const builds = await hostFigures({ registry: a.host, repository: many, view: 'Builds', rows: 1, env });
   figures.push({

@@ -157,7 +157,7 @@ describe('builds: thousands of tags (real registry)', function () {
     assert.deepEqual(cold, { total: 25 + pages, head: 23, manifestGets: 1, blobGets: 1, tagPages: pages }, JSON.stringify(cold));
     assert.match(
       one.log.text(),
-      /refresh: 3 environments, 20 of 5000 builds \(newest by numerical, 5000 placed\).*23 manifest HEAD, 1 manifest GET, 1 config GET, 1 tag listing/,
+      /refresh: 3 environments, 20 of 5000 builds \(newest by numerical, 5000 placed\).*23 manifest HEAD, 1 manifest GET, 1 blob GET, 1 tag listing/,
     );
 
     one.counted.requests.length = 0;

@@ -12,12 +12,12 @@ import { anonymous } from '../../src/credentials/credentials';
 import { HistoryStore } from '../../src/history/historyStore';
 import { arrivals, recordsFor } from '../../src/history/queries';
 import { recordFromOutcome, type HistoryRecord } from '../../src/history/record';
-import { ofEnvironments, recordSubjects, withRegistryRecords } from '../../src/history/teamHistory';
 import { takeSnapshot, type SnapshotServices } from '../../src/model/snapshot';
 import { historyRecordFor } from '../../src/promotion/historyEntry';
 import { promote } from '../../src/promotion/promote';
 import { IN_TOTO_STATEMENT_TYPE, RECORD_ARTIFACT_TYPE, RECORD_PREDICATE_TYPE } from '../../src/records/recordArtifact';
 import { PromotionRecords } from '../../src/records/promotionRecords';
+import { RefreshRecords } from '../../src/records/refreshRecords';
 import { RegistryRecords } from '../../src/records/registryRecords';
 import { HttpRegistryClient } from '../../src/registry/httpRegistryClient';
 import { mergeReferrersIndex, referrersFallbackTag } from '../../src/registry/manifestRefs';
@@ -99,13 +99,7 @@ function snapshotServices(base: SnapshotServices, store: HistoryStore, records: 
   return {
     ...base,
     readHistory: () => store.read(),
-    withRecords: (file, environments, signal) =>
-      withRegistryRecords(
-        file,
-        recordSubjects(environments, file?.records ?? []),
-        { read: (r, d, s) => records.read(r, d, s), log: base.log, accept: ofEnvironments(environments.map((e) => e.env)) },
-        signal,
-      ),
+    readRecords: (environments, context, signal) => new RefreshRecords({ records, log: base.log }).begin(environments, context, signal),
   };
 }
 
@@ -377,10 +371,14 @@ describe('promotion records in the registry', function () {
       const record = recordOf(`${fake.host}/${repo}`, 'staging', digest);
       assert.equal(await records.write({ registry: fake.host, path: repo }, digest, record), 'referrers-api');
       assert.deepEqual([...fake.tags(repo).keys()], ['staging'], 'no sha256-<hex> tag');
-      const read = await new RegistryRecords({ registry: client(), log: new MemoryLog() }).read({ registry: fake.host, path: repo }, digest);
+      const reader = new RegistryRecords({ registry: client(), log: new MemoryLog() });
+      const read = await reader.read({ registry: fake.host, path: repo }, digest);
       assert.deepEqual(read.records, [record]);
       assert.ok(fake.requests.includes(`GET /v2/${repo}/referrers/${digest}`));
-      assert.ok(!fake.requests.some((r) => r.includes(referrersFallbackTag(digest))), 'the fallback tag is never read when the API answers');
+      // The first read asks the API and reads the fallback side by side (finding out costs no round trip); once known, the API alone.
+      const before = fake.requests.length;
+      assert.deepEqual((await reader.read({ registry: fake.host, path: repo }, digest)).records, [record]);
+      assert.deepEqual(fake.requests.slice(before), [`GET /v2/${repo}/referrers/${digest}`], 'the fallback tag is not read while the API is known to answer');
     } finally {
       await fake.close();
     }

@@ -1,7 +1,9 @@
 // An in-process registry that has the OCI referrers API (Distribution 2.8 in the harness has not):
 // it indexes a PUT manifest's `subject` and answers `OCI-Subject`, and lists referrers at
 // `GET /v2/<name>/referrers/<digest>`. Just enough of the Distribution API for the records path:
-// blobs (HEAD, GET, POST+PUT monolithic upload), manifests (HEAD, GET, PUT by tag or digest).
+// blobs (HEAD, GET, POST+PUT monolithic upload), manifests (HEAD, GET, PUT by tag or digest), the
+// tag list (one page). `referrersApi = false` turns it into a registry without the API (404, no
+// OCI-Subject), as one that lost it; turned back on, one that gained it.
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
@@ -15,6 +17,8 @@ export interface FakeReferrersRegistry {
   readonly host: string;
   /** Every request as `METHOD path`, in order. */
   readonly requests: string[];
+  /** Whether it has the referrers API now (default true). */
+  referrersApi: boolean;
   /** Tags per repository. */
   tags(repo: string): Map<string, string>;
   putBlob(repo: string, bytes: Buffer): string;
@@ -51,6 +55,9 @@ export async function startFakeReferrersRegistry(): Promise<FakeReferrersRegistr
         res.end(req.method === 'HEAD' ? undefined : content);
       };
       if (url.pathname === '/v2/' || url.pathname === '/v2') return send(200);
+      const tagList = /^\/v2\/(.+)\/tags\/list$/.exec(url.pathname);
+      if (tagList)
+        return send(200, { 'Content-Type': 'application/json' }, Buffer.from(JSON.stringify({ name: tagList[1], tags: [...of(tags, tagList[1]!).keys()] })));
       const m = /^\/v2\/(.+)\/(manifests|blobs|referrers)\/(.+)$/.exec(url.pathname);
       const u = /^\/v2\/(.+)\/blobs\/uploads\/(.*)$/.exec(url.pathname);
       if (u) {
@@ -77,6 +84,7 @@ export async function startFakeReferrersRegistry(): Promise<FakeReferrersRegistr
         if (!blob) return send(404);
         return send(200, { 'Docker-Content-Digest': ref, 'Content-Type': 'application/octet-stream' }, blob);
       }
+      if (kind === 'referrers' && !registry.referrersApi) return send(404, { 'Content-Type': 'text/plain' }, Buffer.from('404 page not found'));
       if (kind === 'referrers') {
         const list = [...of(manifests, repo).entries()].flatMap(([digest, stored]) => {
           const json = JSON.parse(stored.bytes.toString('utf8')) as {
@@ -109,7 +117,7 @@ export async function startFakeReferrersRegistry(): Promise<FakeReferrersRegistr
           if (d?.digest && !of(blobs, repo).has(d.digest))
             return send(400, { 'Content-Type': 'application/json' }, Buffer.from('{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN"}]}'));
         const digest = storeManifest(repo, ref, mediaType, body);
-        return send(201, { 'Docker-Content-Digest': digest, ...(json.subject?.digest ? { 'OCI-Subject': json.subject.digest } : {}) });
+        return send(201, { 'Docker-Content-Digest': digest, ...(json.subject?.digest && registry.referrersApi ? { 'OCI-Subject': json.subject.digest } : {}) });
       }
       const digest = ref.startsWith('sha256:') ? ref : of(tags, repo).get(ref);
       const stored = digest ? of(manifests, repo).get(digest) : undefined;
@@ -119,8 +127,9 @@ export async function startFakeReferrersRegistry(): Promise<FakeReferrersRegistr
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  return {
+  const registry: FakeReferrersRegistry = {
     host: `127.0.0.1:${port}`,
+    referrersApi: true,
     requests,
     tags: (repo) => of(tags, repo),
     putBlob: (repo, bytes) => {
@@ -131,4 +140,5 @@ export async function startFakeReferrersRegistry(): Promise<FakeReferrersRegistr
     putManifest: storeManifest,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+  return registry;
 }

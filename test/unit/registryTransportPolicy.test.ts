@@ -1,13 +1,26 @@
 // The transport's pure policies: which realms may receive credentials, which URLs are the
 // registry's own, when and how long to wait before trying again, which digests can be checked.
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PromotionError } from '../../src/core/errors';
 import { isCheckableDigest, looksLikeDigest } from '../../src/registry/digests';
 import { isRegistryOrigin, registryEndpoint, registryUrl, trustDomain, validateRealm } from '../../src/registry/transport/origin';
 import { backoffMs, isConnectionReset, isIdempotent, isRetryableStatus, retryAfterMs, DEFAULT_RETRY } from '../../src/registry/transport/retry';
+import { KEEP_ALIVE_MS } from '../../src/registry/transport/connections';
 import { tally } from '../faults/tally';
 
 describe('registry transport policies', () => {
+  it('an idle connection outlives the default refresh interval, so an automatic refresh does not open its connections again', () => {
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+      contributes: { configuration: { properties: Record<string, { default?: unknown }> } | { properties: Record<string, { default?: unknown }> }[] };
+    };
+    const sections = [manifest.contributes.configuration].flat();
+    const seconds = sections.map((c) => c.properties['imagePromotion.refreshInterval']?.default).find((d) => typeof d === 'number') as number;
+    assert.equal(typeof seconds, 'number', 'imagePromotion.refreshInterval has a default');
+    assert.ok(KEEP_ALIVE_MS >= seconds * 1000 + 10_000, `kept ${KEEP_ALIVE_MS} ms, refreshed every ${seconds} s`);
+  });
+
   describe('origins and realms', () => {
     const secure = registryEndpoint('registry.example.com', []);
     const loopback = registryEndpoint('127.0.0.1:5000', []);

@@ -78,6 +78,8 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
       ...(config.environments[0] ? { next: config.environments[0] } : {}),
     }));
     if (builds.complete === false) nodes.push({ kind: 'message', id: 'describing', label: "Reading the builds' details…", icon: 'loading' });
+    if (snapshot.remembered)
+      nodes.unshift({ kind: 'message', id: 'refreshing', label: 'Refreshing…', description: 'as the last refresh left them', icon: 'loading' });
     if (builds.matching > builds.rows.length) {
       const unplaced = builds.matching - builds.scanned;
       const note = unplaced > 0 ? `; ${unplaced} not placed yet (their creation time is read a few per refresh)` : '';

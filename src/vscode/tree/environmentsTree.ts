@@ -78,7 +78,13 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     const snapshot = model.shown;
     if (!snapshot) return [{ kind: 'message', id: 'loading', label: 'Looking up digests…', icon: 'loading', ...inFolder }];
     return [
-      ...snapshot.environments.map((row): EnvironmentNode => ({ kind: 'environment', row, builds: snapshot.builds, ...inFolder })),
+      ...snapshot.environments.map((row): EnvironmentNode => ({
+        kind: 'environment',
+        row,
+        builds: snapshot.builds,
+        ...(snapshot.remembered ? { refreshing: true } : {}),
+        ...inFolder,
+      })),
       ...engineNodes(snapshot).map((n) => ({ ...n, ...inFolder })),
     ];
   }
@@ -162,10 +168,12 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     const busy = this.promoting(node.folder, env.name);
     if (busy) parts.push('promoting…');
     if (node.stale) parts.push('as of the last valid config');
+    if (node.refreshing) parts.push('refreshing…');
     item.description = parts.join(' · ');
-    // A row of a broken config offers no commands: they would act on a config that no longer loads.
-    item.contextValue = node.stale ? 'environment stale' : contextValue('environment', lookup.state === 'present', row.next);
-    item.iconPath = busy ? new vscode.ThemeIcon('sync~spin') : environmentIcon(row);
+    // A row of a broken config offers no commands: they would act on a config that no longer loads; nor
+    // does a remembered row: they act on what the registry says now, which is on its way.
+    item.contextValue = node.stale || node.refreshing ? 'environment stale' : contextValue('environment', lookup.state === 'present', row.next);
+    item.iconPath = busy || node.refreshing ? new vscode.ThemeIcon('sync~spin') : environmentIcon(row);
     item.accessibilityInformation = { label: `${env.name}, ${item.description}` };
     if (lookup.state !== 'present') {
       item.tooltip =

@@ -22,6 +22,8 @@ export interface EnvironmentNode extends InFolder {
   readonly builds?: BuildsResult;
   /** Shown from the last valid config while the current one has errors. */
   readonly stale?: boolean;
+  /** Shown from the last refresh (an earlier session) until this session's first refresh answers. */
+  readonly refreshing?: boolean;
 }
 
 export interface BuildNode extends InFolder {
