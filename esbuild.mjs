@@ -66,6 +66,19 @@ const lazySsh = replaceModule(
 const ssh2Client = replaceModule('ssh2-client', 'ssh2', /[\\/]docker-modem[\\/]lib$/, 'module.exports = { Client: require("ssh2/lib/client.js") };');
 
 /**
+ * bcrypt-pbkdf (ssh2: encrypted OpenSSH keys) pins tweetnacl 0.14 for its SHA-512 alone
+ * (`lowlevel.crypto_hash`, the same function in 1.0); the project has tweetnacl 1.0.3 (cosign's
+ * encrypted keys). One copy in the bundles, not two (33 KiB minified):
+ * test/unit/oneTweetnacl.test.ts decrypts an ssh-keygen key through bcrypt-pbkdf on 1.0.3.
+ */
+const oneTweetnacl = {
+  name: 'one-tweetnacl',
+  setup(build) {
+    build.onResolve({ filter: /^tweetnacl$/ }, (args) => (/[\\/]bcrypt-pbkdf$/.test(args.resolveDir) ? { path: require.resolve('tweetnacl') } : undefined));
+  },
+};
+
+/**
  * `import … from 'undici'` loads undici's index, which builds everything it exports: WebSocket,
  * EventSource, the Cache API, mocks, cookies. The core imports only the Agent, ProxyAgent and
  * fetch; give it those, wired as undici's index wires them (the request API on every dispatcher:
@@ -138,7 +151,7 @@ const extension = {
   sourcemap: !production,
   sourcesContent: false,
   metafile: true,
-  plugins: [noBuildKitSession, noBuildKitProgress, lazySsh, ssh2Client, undiciParts, generatedSchemaValidator],
+  plugins: [noBuildKitSession, noBuildKitProgress, lazySsh, ssh2Client, oneTweetnacl, undiciParts, generatedSchemaValidator],
   logLevel: 'warning',
 };
 
@@ -173,6 +186,7 @@ const LEFT_OUT = [
   [/[\\/]undici[\\/]index\.js$/, "undici's index (import only Agent, ProxyAgent and fetch from 'undici', or add to undici-parts)"],
   [/[\\/](protobufjs|@grpc)[\\/]/, "dockerode's BuildKit support"],
   [/[\\/]ssh2[\\/]lib[\\/]server\.js$/, "ssh2's server"],
+  [/[\\/]bcrypt-pbkdf[\\/]node_modules[\\/]tweetnacl[\\/]/, "a second tweetnacl (bcrypt-pbkdf's 0.14: see one-tweetnacl)"],
 ];
 
 function assertLeftOut(file, metafile) {

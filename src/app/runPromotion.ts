@@ -51,9 +51,9 @@ export async function runPromotion(
   });
   env.progress('Recording…');
   const { record, problem } = await app.history.record(workspaceDir, request, outcome, startedId);
-  // After the file: a registry that refuses the record never fails a move that already happened.
-  await app.records.write(outcome, record);
-  if (signingKey) await app.attestations.write(signingKey, record);
+  // After the file: a registry that refuses the record never fails a move that already happened. The
+  // record and the signed attestation go to different tags: written side by side, signing adds no wait.
+  await Promise.all([app.records.write(outcome, record), signingKey ? app.attestations.write(signingKey, record) : undefined]);
   const hooks = webhooksFor(request.config, request.target.name);
   const notifications = hooks.length ? sendWebhooks(hooks, record) : Promise.resolve([]);
   void notifications.then((results) => {

@@ -1,12 +1,14 @@
 // The signed promotion chain of a digest in words, for a front end that shows it (the Environments
-// row's tooltip): checked against the config's promotionKeys; nothing to say when it lists none.
+// row's word and tooltip): checked against the config's promotionKeys; nothing to say when it lists none.
 import * as path from 'node:path';
-import type { PromotionConfig } from '../config/types';
+import type { EnvironmentConfig, PromotionConfig } from '../config/types';
 import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/log';
 import { anyOfKeys, loadVerifyingKey } from '../evidence/keys';
 import { RegistryAttestations } from '../evidence/registryAttestations';
-import { verifyChain, type ChainResult } from '../evidence/verifyChain';
+import { linkInto, verifyChain, type ChainLink, type ChainResult } from '../evidence/verifyChain';
+import { repositoryName } from '../core/reference';
+import { RECORD_PREDICATE_TYPE } from '../records/recordArtifact';
 import type { RegistryClient } from '../registry/registryClient';
 
 export function signedChainText(result: ChainResult): string {
@@ -33,4 +35,111 @@ export async function signedChainLine(
   } catch (error) {
     return `Signatures not checked: ${errorMessage(error)}`;
   }
+}
+
+/** A row's signed state in a few words: `signed`, `unsigned: no attestation into staging`. */
+export function signedChainWord(result: ChainResult): string {
+  if (!result.broken) return 'signed';
+  const into = result.broken.environment;
+  return result.broken.unsigned ? `unsigned: no attestation into ${into}` : `unsigned: no valid attestation into ${into}`;
+}
+
+interface RowState {
+  readonly word: string;
+  /** The refresh it was computed in: the row is checked again at the next one. */
+  readonly generation: number;
+}
+
+const MAX_ENTRIES = 500;
+
+/**
+ * The Environments rows' signed state, known without making a refresh wait: a row shows what was
+ * last found and is checked again in the background after each refresh (an attestation may have been
+ * added, a key file replaced). A digest's attestations change only by additions, so a valid link (this
+ * digest, into this environment, by these keys) is kept and never read again: a refresh of signed rows
+ * reads the key files and asks the registry nothing; a row not signed reads only its missing links.
+ */
+export class SignedChains {
+  private readonly rows = new Map<string, RowState>();
+  private readonly validLinks = new Set<string>();
+  private readonly checking = new Set<string>();
+  private generation = 0;
+  private lastSeen: object | undefined;
+
+  constructor(
+    private readonly deps: { readonly registry: RegistryClient; readonly log: Logger },
+    /** Called when a row's word is known or changed (the tree redraws). */
+    private readonly changed: () => void,
+  ) {}
+
+  /** The rows drawn come from `snapshot`: when it is a new one (a refresh), rows are checked again. */
+  seen(snapshot: object): void {
+    if (snapshot === this.lastSeen) return;
+    this.lastSeen = snapshot;
+    this.generation++;
+  }
+
+  /** The row's word as last known (undefined: no promotionKeys, or not known yet); starts a check when due. */
+  word(config: PromotionConfig, workspaceDir: string, environment: string, digest: string): string | undefined {
+    const files = config.promotionKeys ?? [];
+    if (files.length === 0) return undefined;
+    const end = config.environments.findIndex((e) => e.name === environment);
+    if (end < 0) return undefined;
+    const chain = config.environments.slice(0, end + 1);
+    const key = [workspaceDir, files.join('\n'), ...chain.map(linkPlace), digest].join('\u0000');
+    const known = this.rows.get(key);
+    const due = !known || known.generation < this.generation;
+    if (due && !this.checking.has(key)) {
+      this.checking.add(key);
+      const generation = this.generation;
+      void this.check(
+        files.map((f) => path.resolve(workspaceDir, f)),
+        chain,
+        digest,
+      )
+        .then((state) => {
+          remember(this.rows, key, { ...state, generation });
+          if (state.word !== known?.word) this.changed();
+        })
+        .finally(() => this.checking.delete(key));
+    }
+    return known?.word;
+  }
+
+  /** Every link of the chain read side by side, each valid one remembered. Never throws. */
+  private async check(keyFiles: readonly string[], chain: readonly EnvironmentConfig[], digest: string): Promise<{ word: string }> {
+    try {
+      const keys = await Promise.all(keyFiles.map((f) => loadVerifyingKey(f)));
+      const key = anyOfKeys(keys);
+      const keyIds = keys.map((k) => k.keyId).join(',');
+      const store = new RegistryAttestations(this.deps);
+      const links = await Promise.all(
+        chain.map(async (env): Promise<ChainLink> => {
+          const id = `${keyIds}\u0000${linkPlace(env)}\u0000${digest}`;
+          if (this.validLinks.has(id)) return { environment: env.name };
+          const link = linkInto(env, digest, key, await store.read(env.repository, digest, RECORD_PREDICATE_TYPE));
+          if (!link.problem) remember(this.validLinks, id);
+          return link;
+        }),
+      );
+      const broken = links.find((l) => l.problem);
+      return { word: signedChainWord({ digest, links, ...(broken ? { broken } : {}) }) };
+    } catch (error) {
+      this.deps.log.debug(`signatures of ${digest} not checked: ${errorMessage(error)}`);
+      return { word: 'signatures not checked' };
+    }
+  }
+}
+
+/** An environment's name, tag and repository: a link is into exactly that. */
+function linkPlace(env: EnvironmentConfig): string {
+  return `${env.name}\u0000${env.tag}\u0000${repositoryName(env.repository)}`;
+}
+
+/** Bounded: the oldest entry goes first. */
+function remember<T>(into: Map<string, T> | Set<string>, key: string, value?: T): void {
+  into.delete(key);
+  if (into instanceof Map) into.set(key, value as T);
+  else into.add(key);
+  if (into.size > MAX_ENTRIES) into.delete(into.keys().next().value as string);
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../core/log';
 import { repositoryName, type Repository } from '../core/reference';
 import type { RegistryClient } from '../registry/registryClient';
 import { onceChunk, updateSharedTag } from '../registry/sharedTag';
+import { mapLimit } from '../model/mapLimit';
 import {
   ANNOTATION_PREDICATE_TYPE,
   attestationLayers,
@@ -48,6 +49,9 @@ export interface ReadLayers {
   readonly absent: boolean;
 }
 
+/** Blobs of one tag read at once at most. */
+const BLOBS_AT_ONCE = 8;
+
 /** cosign's SIGNATURE_SPEC: one layer per signature, the signed payload as its blob. */
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
 
@@ -63,8 +67,12 @@ export class RegistryAttestations {
   async add(repo: Repository, digest: string, envelope: Buffer, predicateType: string, signal?: AbortSignal): Promise<void> {
     const { registry, log } = this.options;
     const layer = envelopeLayer(envelope, predicateType);
-    if (!(await registry.blobExists(repo, layer.digest, signal)))
-      await registry.uploadBlob(repo, layer.digest, layer.size, onceChunk(envelope), signal ? { signal } : {});
+    const upload = (blobDigest: string, bytes: Buffer): Promise<void> =>
+      registry.uploadBlob(repo, blobDigest, bytes.length, onceChunk(bytes), signal ? { signal } : {});
+    // A signed envelope holds a fresh record (its id, its time): never already there, so no HEAD first.
+    // Its upload runs beside the first read of the tag and the config's upload; the manifest waits for it.
+    const uploaded = upload(layer.digest, envelope);
+    uploaded.catch(() => undefined); // awaited in write(); not an unhandled rejection meanwhile
     const tag = attestationTag(digest);
     await updateSharedTag({
       name: 'attestation',
@@ -80,8 +88,8 @@ export class RegistryAttestations {
             `${repositoryName(repo)}:${tag} already has ${existing.length} attestations; none is added past ${MAX_ATTESTATION_LAYERS}`,
           );
         const next = attestationManifest([...existing, layer]);
-        if (!(await registry.blobExists(repo, next.config.digest, signal)))
-          await registry.uploadBlob(repo, next.config.digest, next.config.bytes.length, onceChunk(next.config.bytes), signal ? { signal } : {});
+        // The config lists every layer's digest: new whenever the layers are, so uploaded without a HEAD.
+        await Promise.all([uploaded, upload(next.config.digest, next.config.bytes)]);
         await registry.writeManifest(repo, tag, next.manifest, signal);
       },
       listed: async () => (await this.layers(repo, tag, signal)).some((l) => l.digest === layer.digest),
@@ -129,15 +137,15 @@ export class RegistryAttestations {
     const maxBytes = this.options.maxEnvelopeBytes ?? 256 * 1024;
     const ours = parsed.filter(accept).reverse();
     if (ours.length > max) skipped.push(`${ours.length - max} older layers past the ${max} read`);
+    // Side by side (a few at a time), in order: a digest promoted through three environments has three.
+    const read = await mapLimit(ours.slice(0, max), BLOBS_AT_ONCE, async (layer) =>
+      layer.size > maxBytes ? { layer, declared: true as const } : { layer, bytes: await this.readBlob(repo, layer.digest, maxBytes, signal) },
+    );
     const layers: { descriptor: LayerDescriptor; bytes: Buffer }[] = [];
-    for (const layer of ours.slice(0, max)) {
-      if (layer.size > maxBytes) {
-        skipped.push(`${layer.digest}: ${layer.size} bytes, more than ${maxBytes}`);
-        continue;
-      }
-      const bytes = await this.readBlob(repo, layer.digest, maxBytes, signal);
-      if (bytes) layers.push({ descriptor: layer, bytes });
-      else skipped.push(`${layer.digest}: more than ${maxBytes} bytes`);
+    for (const r of read) {
+      if ('declared' in r) skipped.push(`${r.layer.digest}: ${r.layer.size} bytes, more than ${maxBytes}`);
+      else if (r.bytes) layers.push({ descriptor: r.layer, bytes: r.bytes });
+      else skipped.push(`${r.layer.digest}: more than ${maxBytes} bytes`);
     }
     return { layers, skipped, absent: false };
   }

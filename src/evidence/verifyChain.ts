@@ -19,6 +19,8 @@ export interface ChainLink {
   readonly record?: HistoryRecord;
   /** Why there is no valid link; absent when there is one. */
   readonly problem?: string;
+  /** With a problem: no attestation claims a move into this environment at all (unsigned), rather than an invalid one. */
+  readonly unsigned?: boolean;
 }
 
 export interface ChainResult {
@@ -54,14 +56,15 @@ export async function verifyChain(
 export function linkInto(env: EnvironmentConfig, digest: string, key: VerifyingKey, found: ReadEnvelopes): ChainLink {
   const where = `${repositoryName(env.repository)}:${attestationTag(digest)}`;
   const environment = env.name;
-  if (found.absent) return { environment, problem: `unsigned: ${where} does not exist (no attestation of ${shortDigest(digest)} there)` };
+  if (found.absent) return { environment, unsigned: true, problem: `unsigned: ${where} does not exist (no attestation of ${shortDigest(digest)} there)` };
   if (found.envelopes.length === 0)
     return {
       environment,
+      unsigned: true,
       problem: `unsigned: ${where} holds no promotion attestation${found.skipped.length ? ` that could be read (${found.skipped.join('; ')})` : ''}`,
     };
   // From the least to the most telling: a valid signature on the wrong statement says more than another key.
-  const reasons: { rank: number; text: string }[] = [];
+  const reasons: { rank: number; text: string; intoOthers?: boolean }[] = [];
   for (const bytes of found.envelopes) {
     const parsed = parseEnvelope(bytes);
     if (!parsed.envelope) {
@@ -94,7 +97,7 @@ export function linkInto(env: EnvironmentConfig, digest: string, key: VerifyingK
     const record = statement.record;
     const sameTarget = record.target.environment === env.name && record.target.tag === env.tag && record.target.repository === repositoryName(env.repository);
     if (!sameTarget) {
-      reasons.push({ rank: 0, text: `signed attestations there are of moves into other environments (${record.target.environment})` });
+      reasons.push({ rank: 0, text: `signed attestations there are of moves into other environments (${record.target.environment})`, intoOthers: true });
       continue;
     }
     if (landedDigest(record) !== digest) {
@@ -104,5 +107,6 @@ export function linkInto(env: EnvironmentConfig, digest: string, key: VerifyingK
     return { environment, record };
   }
   const best = reasons.reduce((a, b) => (b.rank > a.rank ? b : a));
-  return { environment, problem: `no valid signed promotion into ${env.name} in ${where}: ${best.text}` };
+  const unsigned = reasons.every((r) => r.intoOthers);
+  return { environment, ...(unsigned ? { unsigned } : {}), problem: `no valid signed promotion into ${env.name} in ${where}: ${best.text}` };
 }

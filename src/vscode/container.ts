@@ -7,7 +7,7 @@ import type { PromotionModel } from '../model/promotionModel';
 import { commandHandlers, commandTitles, registerCommands } from './commands/registerCommands';
 import { VsCodeInteraction, type UserInteraction } from './interaction';
 import { shippedBetween } from './shippedLookup';
-import { signedChainLine } from '../app/signedChain';
+import { SignedChains, signedChainLine } from '../app/signedChain';
 import { HISTORY_SCHEME, HistoryDocuments } from './historyDocument';
 import { GateChecksTree } from './tree/gateChecksTree';
 import { HistoryTree, type HistoryNode } from './tree/historyTree';
@@ -92,6 +92,8 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     return found ? details.get(found.repository, found.digest) : undefined;
   };
   const inFolder = (key: string | undefined): FolderWorkspace | undefined => folderOf(workspaces, key) as FolderWorkspace | undefined;
+  // The rows' signed word, checked in the background; the tree redraws when one is known.
+  const signedChains = new SignedChains(app, () => trees.environments?.redraw());
   trees.environments = own(
     new EnvironmentsTree(
       workspaces,
@@ -101,9 +103,16 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
         const ws = inFolder(folder);
         return ws ? shippedBetween(ws.ships, target, source) : Promise.resolve({ kind: 'note', note: 'failed', message: 'the folder is no longer open' });
       },
-      (folder, environment, digest) => {
-        const state = inFolder(folder)?.model.config;
-        return state?.kind === 'ready' ? signedChainLine(app, state.config, state.workspaceDir, environment, digest) : Promise.resolve(undefined);
+      {
+        line: (folder, environment, digest) => {
+          const state = inFolder(folder)?.model.config;
+          return state?.kind === 'ready' ? signedChainLine(app, state.config, state.workspaceDir, environment, digest) : Promise.resolve(undefined);
+        },
+        word: (folder, environment, digest) => {
+          const state = inFolder(folder)?.model.config;
+          return state?.kind === 'ready' ? signedChains.word(state.config, state.workspaceDir, environment, digest) : undefined;
+        },
+        seen: (snapshot) => signedChains.seen(snapshot),
       },
     ),
   );

@@ -24,6 +24,14 @@ export interface AskOptions {
   readonly validate?: (value: string) => string | undefined;
 }
 
+/** An open dialog for one file. */
+export interface PickFileOptions {
+  readonly title: string;
+  readonly openLabel: string;
+  readonly filters: Readonly<Record<string, string[]>>;
+  readonly defaultFile?: string;
+}
+
 export interface UserInteraction extends PromotionPrompts {
   pick<T>(items: readonly PickItem<T>[], options: { title: string; placeholder: string }): Promise<T | undefined>;
   /** What the person typed, or undefined when they escaped. */
@@ -34,6 +42,8 @@ export interface UserInteraction extends PromotionPrompts {
   inform(message: string): void;
   /** An error notification with one action; the action when the person chose it. */
   showError(message: string, action: string): Promise<string | undefined>;
+  /** The file's path, or undefined when the person cancelled. */
+  pickFile(options: PickFileOptions): Promise<string | undefined>;
 }
 
 export class VsCodeInteraction implements UserInteraction {
@@ -65,6 +75,17 @@ export class VsCodeInteraction implements UserInteraction {
 
   async showError(message: string, action: string): Promise<string | undefined> {
     return vscode.window.showErrorMessage(message, action);
+  }
+
+  async pickFile(options: PickFileOptions): Promise<string | undefined> {
+    const picked = await vscode.window.showOpenDialog({
+      title: options.title,
+      openLabel: options.openLabel,
+      canSelectMany: false,
+      filters: { ...options.filters },
+      ...(options.defaultFile ? { defaultUri: vscode.Uri.file(options.defaultFile) } : {}),
+    });
+    return picked?.[0]?.fsPath;
   }
 
   async confirm(c: Confirmation): Promise<boolean> {
@@ -143,6 +164,7 @@ export function withShippedCommits(
     warn: (message, detail, action) => inner.warn(message, detail, action),
     inform: (message) => inner.inform(message),
     showError: (message, action) => inner.showError(message, action),
+    pickFile: (options) => inner.pickFile(options),
     confirmMovedTarget: (m) => inner.confirmMovedTarget(m),
     confirm: async (c) => {
       const abort = new AbortController();

@@ -13,6 +13,8 @@ export interface Side {
   readonly prepare?: (round: number) => Promise<void>;
   /** The timed operation; returns ours' counted round trips. */
   readonly run: (round: number) => Promise<{ roundTrips?: number; calls?: string[] } | void>;
+  /** Untimed, after each run: reads back what the run left (the tag, a signature) and throws when it is wrong. */
+  readonly check?: (round: number) => Promise<void>;
   /** One untimed run before the rounds (kept connections opened, caches filled, as in steady use). */
   readonly warmup?: boolean;
   /** This side runs only in the first N rounds (a slow peer on a slow profile). */
@@ -46,6 +48,7 @@ export async function runCase(spec: CaseSpec, meter: Meter, say: (line: string) 
     if (!side.warmup) continue;
     await side.prepare?.(-1);
     await side.run(-1);
+    await side.check?.(-1);
   }
   for (let round = 0; round < spec.rounds; round++) {
     const order = sides.map((_, i) => sides[(i + round) % sides.length]!);
@@ -81,6 +84,8 @@ async function measure(side: Side, round: number, meter: Meter): Promise<Measure
   await sleep(30); // the registry writes its access line as it answers; let the last one land
   const requests = meter.logs.reduce((sum, log) => sum + log.take(), 0);
   const after = connections(meter.routes);
+  await side.check?.(round);
+  for (const log of meter.logs) log.take(); // the check's reads are not the run's
   return {
     ms,
     requests,

@@ -3,7 +3,7 @@
 // shaping latency and bandwidth. Prints one table of medians and ratios (ours / peer) with requests,
 // connections and round trips, a few single figures, and the same as JSON (test-results/bench.json).
 //
-//   npm run bench [-- --profiles=loopback,50 --cases=refresh,same,local,cross,index,release,startup,host --no-host --quick]
+//   npm run bench [-- --profiles=loopback,50 --cases=refresh,same,local,cross,index,signing,release,startup,host --no-host --quick]
 //   (start-up figures alone: --cases=startup,host --profiles=none)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,12 +21,13 @@ import { crossRegistryCase, indexCase, localImageCase, releaseCase, sameRepoCase
 import { makeRefreshRepo, refreshCase, type RefreshRepo } from './refreshCases';
 import { figuresTable, markdownTable, rows, type Figure, type ProfileResults } from './report';
 import { runCase, type CaseSpec } from './rounds';
+import { signingCase } from './signingCase';
 import { AccessLog } from './wire';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const wantedProfiles = option('profiles')?.split(',');
-const wantedCases = new Set(option('cases')?.split(',') ?? ['refresh', 'same', 'local', 'cross', 'index', 'release', 'startup', 'host']);
+const wantedCases = new Set(option('cases')?.split(',') ?? ['refresh', 'same', 'local', 'cross', 'index', 'signing', 'release', 'startup', 'host']);
 const quick = args.includes('--quick');
 
 function say(line: string): void {
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
           ...(wantedCases.has('local') ? [localImageCase(ctx)] : []),
           ...(wantedCases.has('index') ? [indexCase(ctx, 'same'), indexCase(ctx, 'cross')] : []),
           ...(wantedCases.has('cross') ? [crossRegistryCase(ctx)] : []),
+          ...(wantedCases.has('signing') ? [signingCase(ctx)] : []),
           ...(wantedCases.has('release') ? [releaseCase(ctx)] : []),
         ];
         const cases = [];

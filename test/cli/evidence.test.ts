@@ -279,4 +279,50 @@ describe('image-promotion: signed promotions and verify', function () {
     assert.equal((await runCli(['promote', 'development', '--build', 'a1b2c3d'], { cwd: fresh.dir, env })).code, 0);
     assert.equal(await digestOf(svc.registryUrl, fresh.repo, `${fresh.build.digest.replace(':', '-')}.att`), undefined, 'unsigned: no .att');
   });
+
+  it('the private key and its password are never printed (even --verbose), nor in the history file, the registry record or the attestation', async () => {
+    const { repo, build, dir } = await threeEnvironments();
+    const cosignKey = path.join(keyDir, 'secret.key');
+    const cosignText = cosignEncryptedKey(keys.privateKey, 'correct horse battery');
+    writeFileSync(cosignKey, cosignText, { mode: 0o600 });
+    const verbose = await runCli(['--verbose', 'promote', 'development', '--build', 'a1b2c3d', '--signing-key', keys.privateFile], { cwd: dir, env });
+    assert.equal(verbose.code, 0, describeRun(verbose));
+    const json = await runCli(['--verbose', '--json', 'promote', 'staging', '--signing-key', cosignKey], {
+      cwd: dir,
+      env: { ...env, COSIGN_PASSWORD: 'correct horse battery' },
+    });
+    assert.equal(json.code, 0, describeRun(json));
+    assert.match(verbose.stderr, /signed promotion attestation \S+ added to/, 'the verbose log does speak of the signing');
+
+    // Every form the secret takes: PEM body lines of both files, the private scalar (hex, base64url), the password.
+    const jwk = keys.privateKey.export({ format: 'jwk' });
+    const secrets = [
+      ...readFileSync(keys.privateFile, 'utf8').split('\n').slice(1, -2),
+      ...cosignText.split('\n').slice(1, -2),
+      jwk.d!,
+      Buffer.from(jwk.d!, 'base64url').toString('hex'),
+      Buffer.from(jwk.d!, 'base64url').toString('base64'),
+      'correct horse battery',
+    ].filter((line) => line.length >= 16);
+    const hex = build.digest.slice('sha256:'.length);
+    const index = JSON.parse((await getManifest(svc.registryUrl, repo, `sha256-${hex}`))!.bytes.toString()) as { manifests: { digest: string }[] };
+    const records: string[] = [];
+    for (const m of index.manifests) {
+      const manifest = JSON.parse((await getManifest(svc.registryUrl, repo, m.digest))!.bytes.toString()) as { layers: { digest: string }[] };
+      for (const layer of manifest.layers) records.push((await blobBytes(svc.registryUrl, repo, layer.digest)).toString());
+    }
+    assert.equal(records.length, 2, 'the two registry records were read');
+    const attestations = await checkedAttestations(svc.registryUrl, repo, build.digest, keys.publicKey);
+    assert.equal(attestations.filter((a) => a.verifies).length, 2);
+    const places: [string, string][] = [
+      ['output', verbose.stdout + verbose.stderr + json.stdout + json.stderr],
+      ['history file', readFileSync(path.join(dir, '.promotion', 'history.jsonl'), 'utf8')],
+      ['registry records', records.join('\n')],
+      ['attestations', attestations.map((a) => JSON.stringify(a.envelope) + JSON.stringify(a.statement)).join('\n')],
+    ];
+    for (const [where, text] of places) {
+      for (const secret of secrets) assert.ok(!text.includes(secret), `${where} holds key material or the password (${secret.slice(0, 6)}…)`);
+      assert.doesNotMatch(text, /PRIVATE KEY/, where);
+    }
+  });
 });

@@ -2,7 +2,7 @@
 // refuses modal dialogs, through the extension's UserInteraction seam (Test mode only).
 import * as vscode from 'vscode';
 import type { ImagePromotionApi } from '../../src/vscode/container';
-import type { AskOptions, PickItem, UserInteraction } from '../../src/vscode/interaction';
+import type { AskOptions, PickFileOptions, PickItem, UserInteraction } from '../../src/vscode/interaction';
 import type { Confirmation, MovedTarget } from '../../src/promotion/promote';
 import { servicesFromEnv, type TestServices } from '../harness';
 import { EXTENSION_ID, waitFor } from './constants';
@@ -16,8 +16,12 @@ export class ScriptedInteraction implements UserInteraction {
   readonly errors: { message: string; action: string }[] = [];
   /** The input boxes shown (never what was typed into them). */
   readonly asked: { title: string; prompt: string; password: boolean }[] = [];
+  /** The open dialogs shown. */
+  readonly files: { title: string; defaultFile: string | undefined }[] = [];
 
-  constructor(private readonly answers: { pick?: string[]; ask?: string[]; confirm?: boolean; moved?: boolean; warn?: boolean; error?: string } = {}) {}
+  constructor(
+    private readonly answers: { pick?: string[]; ask?: string[]; file?: string[]; confirm?: boolean; moved?: boolean; warn?: boolean; error?: string } = {},
+  ) {}
 
   async pick<T>(items: readonly PickItem<T>[], options: { title: string }): Promise<T | undefined> {
     this.picks.push({ title: options.title, labels: items.map((i) => i.label), picked: items.filter((i) => i.picked).map((i) => i.label) });
@@ -44,6 +48,11 @@ export class ScriptedInteraction implements UserInteraction {
   async showError(message: string, action: string): Promise<string | undefined> {
     this.errors.push({ message, action });
     return this.answers.error;
+  }
+
+  async pickFile(options: PickFileOptions): Promise<string | undefined> {
+    this.files.push({ title: options.title, defaultFile: options.defaultFile });
+    return this.answers.file?.[this.files.length - 1];
   }
 
   async confirm(c: Confirmation): Promise<boolean> {

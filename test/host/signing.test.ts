@@ -2,6 +2,7 @@
 // cosign's layout, checked over plain HTTP with Node's crypto; a key that cannot be read stops it
 // before anything moves.
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,18 @@ import { promotionYaml } from '../fixtures/promotionYaml';
 import { checkedAttestations } from '../evidence/independentCheck';
 import { waitFor } from './constants';
 import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
+
+const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+
+/** `image-promotion <args>` (dist/cli.js, a separate process) in the test folder. */
+function cli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    // ELECTRON_RUN_AS_NODE: under desktop VS Code process.execPath is Electron; under code-server it is node.
+    execFile(process.execPath, [CLI, ...args], { cwd: join(configUri().fsPath, '..'), env: { ...env, ELECTRON_RUN_AS_NODE: '1' } }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 describe('signed promotions in the editor (imagePromotion.signingKey)', function () {
   this.timeout(120_000);
@@ -71,7 +84,7 @@ describe('signed promotions in the editor (imagePromotion.signingKey)', function
     );
   });
 
-  it("with promotionKeys, an Environments row's tooltip says whether its digest is signed as promoted through the environments before", async () => {
+  it("with promotionKeys, an Environments row's description and tooltip say whether its digest is signed as promoted through the environments before", async () => {
     const repo = uniqueRepo();
     const build = await pushImage(svc.registryUrl, repo, 'acce552');
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -93,6 +106,17 @@ describe('signed promotions in the editor (imagePromotion.signingKey)', function
       const item = await api.trees.environments.resolveTreeItem!(new vscode.TreeItem('x'), node, new vscode.CancellationTokenSource().token);
       return (item!.tooltip as vscode.MarkdownString).value.replace(/\\/g, '');
     };
+    /** The row's description once its signed word is known (checked in the background after the refresh). */
+    const descriptionOf = async (index: number, word: RegExp): Promise<string> => {
+      let description = '';
+      await waitFor(async () => {
+        const row = api.model.snapshot!.environments[index]!;
+        const item = (await api.trees.environments.getTreeItem({ kind: 'environment', row, builds: api.model.snapshot!.builds })) as vscode.TreeItem;
+        description = String(item.description ?? '');
+        return word.test(description);
+      }, 10_000);
+      return description;
+    };
 
     // development moved by hand (unsigned): with promotionKeys the order gate refuses to promote it onwards,
     // staging keeps what it held, and development's row says why.
@@ -107,6 +131,7 @@ describe('signed promotions in the editor (imagePromotion.signingKey)', function
     await api.model.refresh();
     // Nothing was ever signed for this digest (the promotion onwards was refused): no .att at all.
     assert.match(await tooltipOf(0, build.digest), /Not signed as promoted: development: unsigned: \S+:sha256-[0-9a-f]{64}\.att does not exist/);
+    assert.match(await descriptionOf(0, /unsigned/), /(^| · )unsigned: no attestation into development$/);
 
     // A build promoted signed into development and then staging: the whole chain.
     const next = await pushImage(svc.registryUrl, repo, 'acce553');
@@ -121,5 +146,72 @@ describe('signed promotions in the editor (imagePromotion.signingKey)', function
     await api.model.refresh();
     assert.match(await tooltipOf(1, next.digest), /Signed, promoted through development → staging/);
     assert.match(await tooltipOf(0, next.digest), /Signed, promoted through development(?! →)/);
+    // The row says it too, not only the tooltip.
+    assert.match(await descriptionOf(1, /(^| · )signed$/), /(^| · )signed$/);
+    assert.match(await descriptionOf(0, /(^| · )signed$/), /(^| · )signed$/);
+  });
+
+  it('Export Admission Policy… opens the Kyverno and policy-controller documents the CLI prints; a file with no public key or a non-P-256 key is a clear error', async () => {
+    const repo = uniqueRepo();
+    await writeConfig(
+      api,
+      promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: 'staging' }, { name: 'production', protected: true }]),
+    );
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const pubFile = join(dir, 'policy.pub');
+    const keyFile = join(dir, 'policy.key');
+    writeFileSync(pubFile, publicKey.export({ type: 'spki', format: 'pem' }));
+    writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    const rsaPubFile = join(dir, 'rsa.pub');
+    writeFileSync(rsaPubFile, generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }));
+
+    for (const [label, kind] of [
+      ['Kyverno', 'kyverno'],
+      ['Sigstore policy-controller', 'sigstore'],
+    ] as const) {
+      const ui = new ScriptedInteraction({ pick: ['production', label], file: [pubFile] });
+      api.useInteraction(ui);
+      const document = (await vscode.commands.executeCommand('imagePromotion.exportAdmissionPolicy')) as vscode.TextDocument | undefined;
+      assert.deepEqual(ui.errors, []);
+      assert.ok(document, `${label}: a document was opened`);
+      assert.equal(document.languageId, 'yaml');
+      assert.equal(vscode.window.activeTextEditor?.document, document, `${label}: the document is shown`);
+      const printed = await cli(['policy', kind, '--environment', 'production', '--key', pubFile], svc.clientEnv(process.env));
+      assert.equal(printed.code, 0, printed.stderr);
+      assert.equal(document.getText().trimEnd(), printed.stdout.trimEnd(), `${label}: the editor's document is what the CLI prints`);
+      assert.match(document.getText(), kind === 'kyverno' ? /kind: ClusterPolicy/ : /kind: ClusterImagePolicy/);
+      // What the CLI says on stderr (Kyverno: the environments sharing the repository), the editor says as notes.
+      assert.deepEqual(
+        ui.notes.map((n) => `Note: ${n}`),
+        printed.stderr.split('\n').filter((l) => l.startsWith('Note: ')),
+      );
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+
+    for (const [file, expected] of [
+      [keyFile, /policy\.key holds no -----BEGIN PUBLIC KEY----- block \(an SPKI public key, as cosign\.pub\)/],
+      [rsaPubFile, /rsa\.pub holds an? RSA key; .*ECDSA P-256/],
+      [join(dir, 'missing.pub'), /the key file \S*missing\.pub cannot be read \(ENOENT\)/],
+    ] as const) {
+      const before = vscode.workspace.textDocuments.length;
+      const ui = new ScriptedInteraction({ pick: ['production', 'Kyverno'], file: [file] });
+      api.useInteraction(ui);
+      assert.equal(await vscode.commands.executeCommand('imagePromotion.exportAdmissionPolicy'), undefined);
+      assert.equal(ui.errors.length, 1, JSON.stringify(ui.errors));
+      assert.match(ui.errors[0]!.message, expected);
+      const keyBody = (privateKey.export({ type: 'pkcs8', format: 'pem' }) as string).split('\n')[1]!;
+      assert.ok(!ui.errors[0]!.message.includes(keyBody.slice(0, 24)), 'no key material in the message');
+      assert.equal(vscode.workspace.textDocuments.length, before, 'no document opened');
+      const printed = await cli(['policy', 'kyverno', '--environment', 'production', '--key', file], svc.clientEnv(process.env));
+      assert.equal(printed.code, 2, 'the CLI refuses the same key with exit code 2');
+      assert.equal(printed.stdout, '');
+    }
+
+    // Escaping the file dialog is no error: nothing opens.
+    const escaped = new ScriptedInteraction({ pick: ['production', 'Kyverno'] });
+    api.useInteraction(escaped);
+    assert.equal(await vscode.commands.executeCommand('imagePromotion.exportAdmissionPolicy'), undefined);
+    assert.deepEqual(escaped.errors, []);
+    assert.equal(escaped.files.length, 1);
   });
 });

@@ -12,9 +12,16 @@ import { recordFromOutcome, type HistoryRecord } from '../../src/history/record'
 import { RECORD_PREDICATE_TYPE } from '../../src/records/recordArtifact';
 import { HttpRegistryClient } from '../../src/registry/httpRegistryClient';
 import type { RegistryClient } from '../../src/registry/registryClient';
-import { digestOf, getManifest, listTags, pushImage, putManifest, sharedServices, uniqueRepo, uploadBlob, type TestServices } from '../harness';
+import { digestOf, getManifest, listTags, makeTempDir, pushImage, putManifest, sharedServices, uniqueRepo, uploadBlob, type TestServices } from '../harness';
 import { attManifest, checkedAttestations } from '../evidence/independentCheck';
-import { MemoryLog } from './support';
+import { HistoryService } from '../../src/app/historyService';
+import { runPromotion } from '../../src/app/runPromotion';
+import { PromotionRecords } from '../../src/records/promotionRecords';
+import { RegistryRecords } from '../../src/records/registryRecords';
+import { promotionYaml } from '../fixtures/promotionYaml';
+import { countingRegistry } from './countingRegistry';
+import { p256KeyFiles } from '../evidence/keyFiles';
+import { config as parseConfig, env, environmentFor, makeCore, MemoryLog, ScriptedPrompts } from './support';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const DSSE = 'application/vnd.dsse.envelope.v1+json';
@@ -84,7 +91,7 @@ describe('signed promotion attestations in the registry', function () {
     svc = await sharedServices();
   });
 
-  it('adds a signed DSSE layer to sha256-<hex>.att beside the attestations already there; Node crypto verifies it', async () => {
+  it('adds a signed DSSE layer to sha256-<hex>.att beside the attestations already there; Node crypto verifies it; reads them back side by side', async () => {
     const repo = uniqueRepo();
     const build = await pushImage(svc.registryUrl, repo, 'a7e5700');
     const foreign = await pushForeignAttestation(svc.registryUrl, repo, build.digest);
@@ -141,6 +148,16 @@ describe('signed promotion attestations in the registry', function () {
         ['production', true],
       ],
     );
+
+    // Read back by the code a row, verify and the gates use: the .att manifest, then its envelopes side by side.
+    const counting = countingRegistry(client());
+    const read = await new RegistryAttestations({ registry: counting.registry, log }).read(
+      { registry: svc.registry, path: repo },
+      build.digest,
+      RECORD_PREDICATE_TYPE,
+    );
+    assert.equal(read.envelopes.length, 2);
+    assert.equal(counting.roundTrips(), 2, counting.calls.join('\n'));
   });
 
   it('another writer replacing the .att tag between our read and our PUT: our layer is added again, theirs kept', async () => {
@@ -243,5 +260,85 @@ describe('signed promotion attestations in the registry', function () {
     assert.equal(liarRead.envelopes.length, 0);
     assert.match(liarRead.skipped.join(), /more than 1024 bytes/);
     assert.ok((await getManifest(svc.registryUrl, repo, 'f00d123'))!.digest === build.digest);
+  });
+});
+
+describe('signing a promotion: the attestation is written beside the record', function () {
+  this.timeout(120_000);
+  let svc: TestServices;
+  before(async () => {
+    svc = await sharedServices();
+  });
+
+  /** Every registry call's start and end, in order (one client under the records, the attestations and the move). */
+  function eventLog(inner: RegistryClient): { registry: RegistryClient; events: string[] } {
+    const events: string[] = [];
+    const registry = new Proxy(inner, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          const what = `${String(name)} ${typeof args[1] === 'string' ? args[1] : ''}`.trim();
+          events.push(`start ${what}`);
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          } finally {
+            events.push(`end ${what}`);
+          }
+        };
+      },
+    });
+    return { registry, events };
+  }
+
+  it('runPromotion: the .att is read while the envelope uploads, and both go out while the record is still being written', async () => {
+    const repo = uniqueRepo();
+    const build = await pushImage(svc.registryUrl, repo, 'a7e5702');
+    const dir = makeTempDir('attestation-side-by-side');
+    const keys = p256KeyFiles(dir, 'promotion');
+    const log = new MemoryLog();
+    const warnings: string[] = [];
+    const core = makeCore(svc);
+    const { registry, events } = eventLog(core.services.registry);
+    const app = {
+      log,
+      promotion: { ...core.services, registry },
+      history: new HistoryService({ historyFile: () => undefined, records: () => 'both', log, warn: (m) => warnings.push(m) }),
+      records: new PromotionRecords({ registry: new RegistryRecords({ registry, log }), setting: () => 'both', log, warn: (m) => warnings.push(m) }),
+      attestations: new PromotionAttestations({
+        registry: new RegistryAttestations({ registry, log }),
+        keyFile: () => keys.privateFile,
+        password: () => undefined,
+        log,
+        warn: (m) => warnings.push(m),
+      }),
+    };
+    const cfg = parseConfig(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }]));
+    const { outcome } = await runPromotion(
+      app,
+      { config: cfg, source: { kind: 'build', tag: 'a7e5702', digest: build.digest }, target: env(cfg, 'development') },
+      { ...environmentFor(new ScriptedPrompts()), workspaceDir: dir },
+    );
+    assert.equal(outcome.status, 'succeeded', outcome.message);
+    assert.deepEqual(warnings, []);
+    const hex = build.digest.slice('sha256:'.length);
+    const index = `sha256-${hex}`;
+    const att = `sha256-${hex}.att`;
+    const at = (event: string): number => {
+      const i = events.indexOf(event);
+      assert.ok(i >= 0, `${event} in\n${events.join('\n')}`);
+      return i;
+    };
+    const checked = await checkedAttestations(svc.registryUrl, repo, build.digest, keys.publicKey);
+    assert.equal(checked.filter((c) => c.verifies).length, 1, 'one attestation, verifying with the key');
+    const envelope = checked[0]!.layer.digest;
+    const firstAttestationCall = events.findIndex((e) => e.includes(att) || e === `start uploadBlob ${envelope}`);
+    assert.ok(
+      firstAttestationCall < at(`end writeManifest ${index}`),
+      `the attestation's first request (${events[firstAttestationCall]}) goes out before the record's index is written:\n${events.join('\n')}`,
+    );
+    assert.ok(at(`start getManifest ${att}`) < at(`end uploadBlob ${envelope}`), `the .att is read while the envelope uploads:\n${events.join('\n')}`);
+    assert.ok(!events.includes(`start blobExists ${envelope}`), 'a fresh envelope is uploaded without asking first');
+    assert.equal(await digestOf(svc.registryUrl, repo, 'dev'), build.digest);
   });
 });

@@ -7,6 +7,7 @@ import { verifyingKey, type SigningKey } from '../../src/evidence/keys';
 import { signedRecord } from '../../src/evidence/promotionAttestations';
 import type { ReadEnvelopes } from '../../src/evidence/registryAttestations';
 import { linkInto, verifyChain } from '../../src/evidence/verifyChain';
+import { signedChainWord } from '../../src/app/signedChain';
 import { recordFromOutcome, type HistoryRecord } from '../../src/history/record';
 
 const REPO = 'registry.example.com/team/app';
@@ -75,6 +76,20 @@ describe('verify: the links of a signed promotion chain', () => {
     assert.match(linkInto(dev, D1, checker, found(signedRecord(record(staging, D1), key))).problem!, /moves into other environments \(staging\)/);
     assert.match(linkInto(dev, D1, checker, found(signedRecord(record(dev, D1, 'failed'), key))).problem!, /ended failed, leaving another digest/);
     assert.match(linkInto(dev, D2, checker, found(signedRecord(record(dev, D1), key))).problem!, /not about sha256:2{12}/);
+  });
+
+  it('marks a link unsigned when nothing there claims a move into the environment, not when a claim is invalid (the row says which)', () => {
+    const unsigned = (f: Parameters<typeof linkInto>[3]) => linkInto(dev, D1, checker, f).unsigned === true;
+    assert.ok(unsigned({ envelopes: [], skipped: [], absent: true }));
+    assert.ok(unsigned({ envelopes: [], skipped: ['x: too big'], absent: false }));
+    assert.ok(unsigned(found(signedRecord(record(staging, D1), key))), 'only moves into other environments (one repository, a tag each)');
+    assert.ok(!unsigned(found(signedRecord(record(dev, D1), keyPair().key))), 'signed by another key');
+    assert.ok(!unsigned(found(signedRecord(record(dev, D1, 'failed'), key))), 'a failed move');
+    assert.equal(linkInto(dev, D1, checker, found(signedRecord(record(dev, D1), key))).unsigned, undefined, 'a valid link');
+    const broken = (link: ReturnType<typeof linkInto>) => signedChainWord({ digest: D1, links: [link], broken: link });
+    assert.equal(broken(linkInto(dev, D1, checker, { envelopes: [], skipped: [], absent: true })), 'unsigned: no attestation into development');
+    assert.equal(broken(linkInto(dev, D1, checker, found(signedRecord(record(dev, D1), keyPair().key)))), 'unsigned: no valid attestation into development');
+    assert.equal(signedChainWord({ digest: D1, links: [{ environment: 'development' }] }), 'signed');
   });
 
   it('the chain runs in promotion order up to the environment asked about and stops at the first broken link', async () => {

@@ -12,8 +12,6 @@ export interface AdmissionPolicyDeps {
   readonly config: PromotionConfig;
   readonly workspaceDir: string;
   readonly interaction: () => UserInteraction;
-  /** The public key file (an open dialog in the editor; tests answer). */
-  readonly pickKeyFile: (defaultFile: string | undefined) => Promise<string | undefined>;
 }
 
 const KINDS: readonly { readonly label: string; readonly detail: string; readonly value: AdmissionPolicyKind }[] = [
@@ -33,7 +31,12 @@ export async function exportAdmissionPolicy(deps: AdmissionPolicyDeps): Promise<
   const kind = await deps.interaction().pick(KINDS, { title, placeholder: 'The admission controller of that cluster' });
   if (!kind) return undefined;
   const known = config.promotionKeys?.[0];
-  const file = await deps.pickKeyFile(known === undefined ? undefined : path.resolve(deps.workspaceDir, known));
+  const file = await deps.interaction().pickFile({
+    title: 'The public key promotions are signed with (PEM, as cosign.pub)',
+    openLabel: 'Use This Key',
+    filters: { 'Public keys': ['pub', 'pem'], 'All files': ['*'] },
+    ...(known === undefined ? {} : { defaultFile: path.resolve(deps.workspaceDir, known) }),
+  });
   if (!file) return undefined;
   await loadVerifyingKey(file); // size-capped, P-256: a clear error naming the file
   const policy = admissionPolicy(kind, config.environments, environment, admissionPublicKey(await readFile(file, 'utf8'), file));
@@ -41,15 +44,4 @@ export async function exportAdmissionPolicy(deps: AdmissionPolicyDeps): Promise<
   await vscode.window.showTextDocument(document);
   for (const note of policy.notes) deps.interaction().inform(note);
   return document;
-}
-
-export async function pickPublicKeyFile(defaultFile: string | undefined): Promise<string | undefined> {
-  const picked = await vscode.window.showOpenDialog({
-    title: 'The public key promotions are signed with (PEM, as cosign.pub)',
-    openLabel: 'Use This Key',
-    canSelectMany: false,
-    filters: { 'Public keys': ['pub', 'pem'], 'All files': ['*'] },
-    ...(defaultFile ? { defaultUri: vscode.Uri.file(defaultFile) } : {}),
-  });
-  return picked?.[0]?.fsPath;
 }

@@ -12,7 +12,7 @@ import { showError } from '../notifications';
 import type { HistoryNode } from '../tree/historyTree';
 import type { PromotionNode } from '../tree/nodes';
 import type { Workspaces } from '../workspaces';
-import { exportAdmissionPolicy, pickPublicKeyFile } from './admissionPolicyCommand';
+import { exportAdmissionPolicy } from './admissionPolicyCommand';
 import { checkGatesCommand } from './checkGatesCommand';
 import { compareCommand, viewCommit } from './compareCommand';
 import { guardCommand } from './commandBoundary';
@@ -99,7 +99,6 @@ export function commandHandlers(s: CommandServices) {
               config: ws.model.config.config,
               workspaceDir: ws.model.config.workspaceDir,
               interaction: s.interaction,
-              pickKeyFile: pickPublicKeyFile,
             })
           : undefined,
       ),

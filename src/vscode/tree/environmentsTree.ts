@@ -21,8 +21,15 @@ type Held = { readonly name: string; readonly repository: Repository; readonly d
 /** The commits promoting the environment before into this one would ship (for a *behind* row's tooltip). */
 export type ShippedLookup = (folder: string | undefined, target: Held, source: Held) => Promise<Shipped>;
 
-/** The digest's signed promotion chain into the environment, in words (undefined: no promotionKeys). */
-export type SignedLookup = (folder: string | undefined, environment: string, digest: string) => Promise<string | undefined>;
+/** The digest's signed promotion chain into the environment (undefined: no promotionKeys). */
+export interface SignedLookup {
+  /** In words, for the tooltip (read when it opens). */
+  line(folder: string | undefined, environment: string, digest: string): Promise<string | undefined>;
+  /** A word for the row, as last known (undefined: not known yet); checked in the background when due. */
+  word(folder: string | undefined, environment: string, digest: string): string | undefined;
+  /** The rows are drawn from this snapshot (a new one: a refresh happened). */
+  seen(snapshot: Snapshot): void;
+}
 
 export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -77,6 +84,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     }
     const snapshot = model.shown;
     if (!snapshot) return [{ kind: 'message', id: 'loading', label: 'Looking up digests…', icon: 'loading', ...inFolder }];
+    this.signed?.seen(snapshot);
     return [
       ...snapshot.environments.map((row): EnvironmentNode => ({
         kind: 'environment',
@@ -107,7 +115,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     const heading = `${env.name} (${env.tag}): ${buildLabel({ tag, revision: details?.revision }, node.row.lookup.digest)}`;
     const [ships, signed] = await Promise.all([
       this.shippedLines(node),
-      node.stale ? undefined : this.signed?.(node.folder, env.name, node.row.lookup.digest).catch(() => undefined),
+      node.stale ? undefined : this.signed?.line(node.folder, env.name, node.row.lookup.digest).catch(() => undefined),
     ]);
     const window = node.stale ? undefined : environmentWindow(env, this.now());
     item.tooltip = digestTooltip(
@@ -165,6 +173,8 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     // Lead with the build a person knows; the digest is in the tooltip.
     // A row of a broken config keeps its old words: its windows may no longer be the config's.
     const parts = environmentDescriptionParts(row, node.builds, node.stale ? undefined : this.now());
+    const signed = !node.stale && lookup.state === 'present' ? this.signed?.word(node.folder, env.name, lookup.digest) : undefined;
+    if (signed) parts.push(signed);
     const busy = this.promoting(node.folder, env.name);
     if (busy) parts.push('promoting…');
     if (node.stale) parts.push('as of the last valid config');
