@@ -41,7 +41,14 @@ export async function rollbackAfterFailedVerification(
     config: request.config,
     mode: 'rollback',
     overrideGates: true,
-    source: { kind: 'digest', digest: previous, repository: target.repository, label: `${target.name}'s earlier ${shortDigest(previous)}` },
+    source: {
+      kind: 'digest',
+      digest: previous,
+      repository: target.repository,
+      label: `${target.name}'s earlier ${shortDigest(previous)}`,
+      // A release goes back whole: every image to what it held before this promotion.
+      ...(releaseBefore(outcome) ? { digests: releaseBefore(outcome)! } : {}),
+    },
     target,
     seenTargetDigest: outcome.digest,
   };
@@ -61,6 +68,13 @@ export async function rollbackAfterFailedVerification(
     ...(finalDigest !== undefined ? { finalDigest } : {}),
   };
   return { outcome: withRollback(outcome, result), rollback };
+}
+
+function releaseBefore(outcome: PromotionOutcome): Record<string, string> | undefined {
+  if (!outcome.components) return undefined;
+  const digests: Record<string, string> = {};
+  for (const c of outcome.components) if (c.previousDigest) digests[c.name] = c.previousDigest;
+  return digests;
 }
 
 function withRollback(outcome: PromotionOutcome, rollback: VerificationRollback): PromotionOutcome {

@@ -119,7 +119,11 @@ export async function sourceFor(ctx: CliContext, target: EnvironmentConfig, buil
     if (!previous) throw new CliError(`${target.name} is the first environment: say which build with --build <tag|digest>.`, EXIT.usage);
     return { kind: 'environment', environment: previous };
   }
-  if (isDigest(build)) return { kind: 'digest', digest: build, repository: config.repository, label: `build ${shortDigest(build)}` };
+  if (isDigest(build)) {
+    if (config.components)
+      throw new CliError(`A release is promoted by its build tag (present in every image), not by a digest of one image: pass --build <tag>.`, EXIT.usage);
+    return { kind: 'digest', digest: build, repository: config.repository, label: `build ${shortDigest(build)}` };
+  }
   if (!config.builds.tagPattern.test(build)) {
     ctx.out.message(`Note: ${build} does not match builds.tagPattern (${config.builds.tagPattern.source}).`);
   }

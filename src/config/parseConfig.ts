@@ -112,7 +112,9 @@ function parseText(text: string): ParsedConfig {
 // ---- the shape the schema guarantees ------------------------------------------------------------
 
 interface RawConfig {
-  readonly image: string;
+  /** Exactly one of `image` and `images` (checkImages). */
+  readonly image?: string;
+  readonly images?: readonly { readonly name: string; readonly image: string }[];
   readonly builds?: { readonly tagPattern?: string; readonly limit?: number };
   readonly environments: readonly RawEnvironment[];
   readonly notify?: readonly RawWebhook[];
@@ -130,13 +132,16 @@ interface RawEnvironment extends RawVerify, RawRuntime {
 }
 
 function normalise(raw: RawConfig): PromotionConfig {
-  const repository = parseRepository(raw.image);
+  const components = raw.images?.map((c) => ({ name: c.name, image: c.image, repository: parseRepository(c.image) }));
+  // A release's environments and default repository are its first image's (config/components.ts).
+  const image = raw.image ?? raw.images![0]!.image;
+  const repository = parseRepository(image);
   const environments = raw.environments.map((env): EnvironmentConfig => {
     const notify = normaliseWebhooks(env.notify);
     return {
       name: env.name,
       tag: env.tag,
-      image: env.image ?? raw.image,
+      image: env.image ?? image,
       repository: env.image === undefined ? repository : parseRepository(env.image),
       protected: env.protected ?? false,
       ...(env.auto ? { auto: true } : {}),
@@ -149,8 +154,9 @@ function normalise(raw: RawConfig): PromotionConfig {
   const notify = normaliseWebhooks(raw.notify);
   return {
     ...(notify ? { notify } : {}),
-    image: raw.image,
+    image,
     repository,
+    ...(components ? { components } : {}),
     builds: {
       tagPattern: compiledPattern(raw.builds?.tagPattern ?? DEFAULT_TAG_PATTERN),
       limit: raw.builds?.limit ?? DEFAULT_BUILD_LIMIT,
@@ -164,7 +170,8 @@ function normalise(raw: RawConfig): PromotionConfig {
 
 function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource): void {
   if (!isRecord(value)) return;
-  const defaultRepository = checkRepository(value.image, ['image'], report);
+  const images = checkImages(value, report, source);
+  const defaultRepository = images.release ? images.first : checkRepository(value.image, ['image'], report);
   const tagPattern = checkTagPattern(value.builds, report);
   const environments = Array.isArray(value.environments) ? value.environments : [];
   checkWebhooks(value.notify, ['notify'], report);
@@ -206,7 +213,14 @@ function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource)
     const tagPath = [...at, 'tag'];
     const tag = typeof env.tag === 'string' && env.tag ? env.tag : undefined;
     const tagValid = tag !== undefined && checkTag(tag, tagPath, report);
-    const repository = env.image === undefined ? defaultRepository : checkRepository(env.image, [...at, 'image'], report);
+    if (images.release && env.image !== undefined) {
+      report.error(
+        [...at, 'image'],
+        'key',
+        `${formatPath([...at, 'image'])}: with "images:" every environment is the same tag in each image's repository; an environment cannot name its own image (remove it, or list that repository under "images")`,
+      );
+    }
+    const repository = env.image === undefined || images.release ? defaultRepository : checkRepository(env.image, [...at, 'image'], report);
 
     if (tagValid && repository) {
       const clash = targets.find((t) => t.tag === tag && sameRepository(t.repository, repository));
@@ -240,6 +254,63 @@ function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource)
     checkRuntime(env, at, report);
     checkAuto(env, at, report, { environmentIndex: index });
   });
+}
+
+/**
+ * `image:` or `images:`, exactly one; the images' names unique (they name the components in views and
+ * records) and their repositories distinct. Returns whether it is a release and its first repository.
+ */
+function checkImages(value: Record<string, unknown>, report: Reporter, source: YamlSource): { release: boolean; first?: Repository } {
+  const list = value.images;
+  if (list === undefined) {
+    if (value.image === undefined)
+      report.error(
+        [],
+        'head',
+        'missing required property "image" (the image repository, such as registry.example.com/team/myapp), or "images" (a list of name and image, for a release of several images)',
+      );
+    return { release: false };
+  }
+  if (value.image !== undefined)
+    report.error(
+      ['images'],
+      'key',
+      `images: the config has both "image" (line ${source.lineOf(['image'])}) and "images"; keep "image" for one image, or move it into "images" for a release`,
+    );
+  if (!Array.isArray(list)) return { release: true };
+  if (list.length === 0) {
+    report.error(['images'], 'value', 'images: the list is empty; list each image of the release with its name and image, or use "image" for one');
+    return { release: true };
+  }
+  const names = new Map<string, number>();
+  const repositories: { index: number; repository: Repository }[] = [];
+  let first: Repository | undefined;
+  list.forEach((item: unknown, index) => {
+    if (!isRecord(item)) return;
+    const at = ['images', index];
+    if (typeof item.name === 'string' && item.name) {
+      const seen = names.get(item.name.toLowerCase());
+      if (seen === undefined) names.set(item.name.toLowerCase(), index);
+      else
+        report.error(
+          [...at, 'name'],
+          'value',
+          `${formatPath([...at, 'name'])}: the name "${item.name}" is already used by images[${seen}] on line ${source.lineOf(['images', seen, 'name'])}; each image of a release needs its own name`,
+        );
+    }
+    const repository = checkRepository(item.image, [...at, 'image'], report);
+    if (!repository) return;
+    if (index === 0) first = repository;
+    const clash = repositories.find((r) => sameRepository(r.repository, repository));
+    if (clash)
+      report.error(
+        [...at, 'image'],
+        'value',
+        `${formatPath([...at, 'image'])}: ${repositoryName(repository)} is already images[${clash.index}] on line ${source.lineOf(['images', clash.index, 'image'])}; each image of a release is its own repository`,
+      );
+    else repositories.push({ index, repository });
+  });
+  return { release: true, ...(first ? { first } : {}) };
 }
 
 function checkRepository(value: unknown, path: readonly PathSegment[], report: Reporter): Repository | undefined {

@@ -26,6 +26,11 @@ export interface PromotionConfig {
   /** The default repository, as written and parsed. */
   readonly image: string;
   readonly repository: Repository;
+  /**
+   * `images:` — the images of a release, promoted together (absent: the single `image`, a release of
+   * one; see components.ts). With it, `image`/`repository` and every environment's are the first one's.
+   */
+  readonly components?: readonly ComponentConfig[];
   readonly builds: BuildsConfig;
   /** In promotion order; at least one. */
   readonly environments: readonly EnvironmentConfig[];
@@ -33,6 +38,13 @@ export interface PromotionConfig {
   readonly promotionKeys?: readonly string[];
   /** Webhooks told about every environment's promotions (absent: none). */
   readonly notify?: readonly WebhookConfig[];
+}
+
+/** One image of a release: its name in views and records, and its repository. */
+export interface ComponentConfig {
+  readonly name: string;
+  readonly image: string;
+  readonly repository: Repository;
 }
 
 /**

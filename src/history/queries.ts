@@ -23,6 +23,46 @@ function chronological(records: readonly HistoryRecord[]): HistoryRecord[] {
     .map((e) => e.record);
 }
 
+/** A release's record as one record per image (its digests in the top-level fields); others as they are. */
+export function perImage(records: readonly HistoryRecord[]): HistoryRecord[] {
+  return records.flatMap((record) => {
+    if (!record.components?.length) return [record];
+    return record.components.map((c, i) => {
+      if (i === 0) return record;
+      const { digest: _d, previousDigest: _p, finalDigest: _f, ...rest } = record;
+      return {
+        ...rest,
+        ...(c.digest !== undefined ? { digest: c.digest } : {}),
+        ...(c.previousDigest !== undefined ? { previousDigest: c.previousDigest } : {}),
+        ...(c.finalDigest !== undefined ? { finalDigest: c.finalDigest } : {}),
+      };
+    });
+  });
+}
+
+/**
+ * Every image's digest of the release an environment held when its first image held `digest`: from
+ * the newest attempt that moved it there, or that found it there before writing (undefined: the
+ * history never saw that release whole).
+ */
+export function releaseDigests(records: readonly HistoryRecord[], environment: string, digest: string): Record<string, string> | undefined {
+  for (const record of recordsFor(records, environment)) {
+    const components = record.components;
+    if (!components?.length) continue;
+    for (const field of ['digest', 'previousDigest'] as const) {
+      if (components[0]![field] !== digest || (field === 'digest' && landedDigest(record) !== digest)) continue;
+      const digests: Record<string, string> = {};
+      for (const c of components) {
+        const d = c[field];
+        if (!d) return undefined;
+        digests[c.name] = d;
+      }
+      return digests;
+    }
+  }
+  return undefined;
+}
+
 function key(environment: string, digest: string): string {
   return `${environment}\u0000${digest}`;
 }
@@ -31,7 +71,9 @@ function key(environment: string, digest: string): string {
  * The HistoryView gates read: when a digest last arrived in an environment, and when the history last
  * saw the environment holding it at all (rollback evidence).
  */
-export function arrivals(records: readonly HistoryRecord[]): HistoryView {
+export function arrivals(all: readonly HistoryRecord[]): HistoryView {
+  // A release's record counts for each of its images: a rollback's held-before gate asks about each.
+  const records = perImage(all);
   const arrived = new Map<string, number>();
   for (const record of chronological(records)) {
     const digest = landedDigest(record);

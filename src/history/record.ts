@@ -84,6 +84,21 @@ export interface HistoryRecord {
   readonly auto?: true;
   /** The environment's verify gates after the move (added later in v1: older readers skip it). */
   readonly verification?: HistoryVerification;
+  /**
+   * A release: every image's digests (added later in v1: older readers skip it). `digest`,
+   * `previousDigest` and `finalDigest` above are the first image's.
+   */
+  readonly components?: readonly HistoryComponent[];
+}
+
+/** One image of a release attempt: its repositories and digests, as the top-level fields are for the first. */
+export interface HistoryComponent {
+  readonly name: string;
+  readonly sourceRepository: string;
+  readonly targetRepository: string;
+  readonly digest?: string;
+  readonly previousDigest?: string | null;
+  readonly finalDigest?: string | null;
 }
 
 /** What the verify gates said after the move, and whether a failure was to be rolled back. */
@@ -108,6 +123,7 @@ export interface AttemptFacts {
     readonly gates: readonly GateResult[];
     readonly onFailure: HistoryVerification['onFailure'];
   };
+  readonly components?: readonly HistoryComponent[];
 }
 
 /** What the attempt was asked to do: plain values, so the history does not depend on the request types. */
@@ -147,6 +163,7 @@ export function recordFromOutcome(outcome: AttemptFacts, inputs: AttemptInputs, 
     ...(inputs.override ? { override: { by: inputs.override.by, gates: [...inputs.override.gates] } } : {}),
     ...(inputs.startedId ? { started: inputs.startedId } : {}),
     ...(inputs.auto ? { auto: true as const } : {}),
+    ...(outcome.components ? { components: outcome.components.map(componentForRecord) } : {}),
     ...(outcome.verification
       ? {
           verification: {
@@ -161,7 +178,13 @@ export function recordFromOutcome(outcome: AttemptFacts, inputs: AttemptInputs, 
 
 /** The record written right before the tag moves (its end record names it in `started`). */
 export function startedRecord(
-  write: { digest: string; previousDigest: string | null; transport: HistoryTransport; gates: readonly GateResult[] },
+  write: {
+    digest: string;
+    previousDigest: string | null;
+    transport: HistoryTransport;
+    gates: readonly GateResult[];
+    components?: readonly HistoryComponent[];
+  },
   inputs: AttemptInputs & { readonly id: string },
   who: Who,
   process: { pid: number; host: string },
@@ -185,6 +208,18 @@ export function interruptedRecord(start: HistoryRecord): HistoryRecord {
     ...rest,
     outcome: 'interrupted',
     message: `Interrupted: the process ended while writing ${start.digest ? start.digest : 'the digest'} into ${start.target.environment} (it held ${start.previousDigest ?? 'nothing'} before). The registry shows what it holds now.`,
+  };
+}
+
+/** Copied field by field, as gates are. */
+function componentForRecord(c: HistoryComponent): HistoryComponent {
+  return {
+    name: c.name,
+    sourceRepository: c.sourceRepository,
+    targetRepository: c.targetRepository,
+    ...(c.digest !== undefined ? { digest: c.digest } : {}),
+    ...(c.previousDigest !== undefined ? { previousDigest: c.previousDigest } : {}),
+    ...(c.finalDigest !== undefined ? { finalDigest: c.finalDigest } : {}),
   };
 }
 
@@ -280,6 +315,19 @@ function checkRecord(o: Json): void {
     oneOf(verification, 'onFailure', ['rollback', 'hold', 'report'], 'verification.onFailure');
     if (!Array.isArray(verification.gates)) throw new Error('verification.gates is not an array');
     verification.gates.forEach((gate, i) => checkGate(gate, i, 'verification.gates'));
+  }
+  if (o.components !== undefined) {
+    if (!Array.isArray(o.components)) throw new Error('components is not an array');
+    o.components.forEach((c: unknown, i) => {
+      const where = `components[${i}]`;
+      if (!isObject(c)) throw new Error(`${where} is not an object`);
+      str(c, 'name', `${where}.name`);
+      str(c, 'sourceRepository', `${where}.sourceRepository`);
+      str(c, 'targetRepository', `${where}.targetRepository`);
+      optStr(c, 'digest', `${where}.digest`);
+      digestOrNull(c, 'previousDigest');
+      digestOrNull(c, 'finalDigest');
+    });
   }
   if (o.process !== undefined) {
     const p = obj(o, 'process');

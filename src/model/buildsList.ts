@@ -16,14 +16,19 @@ import type { ImageDetails } from '../images/imageDetails';
 import type { DetailsStore, TagDigest } from '../images/detailsStore';
 import type { RegistryClient } from '../registry/registryClient';
 import { mapLimit } from './mapLimit';
+import type { ComponentDigest } from './releaseState';
 
 export interface BuildRow {
   readonly tag: string;
   readonly digest: string;
   readonly mediaType: string;
   readonly created?: string;
-  /** Names of the environments that hold this digest now. */
+  /** Names of the environments that hold this digest now (a release: this build's release). */
   readonly heldBy: readonly string[];
+  /** A release: each image's digest of this tag (null where the tag is missing; releaseState.ts). */
+  readonly components?: readonly ComponentDigest[];
+  /** A release: the images that lack this tag. An incomplete build: listed, never promoted. */
+  readonly missing?: readonly string[];
 }
 
 export type BuildsResult =

@@ -8,7 +8,7 @@ import type { EnvironmentRow, Snapshot } from './snapshot';
 import { runtimeVerdict } from '../runtime/running';
 import { countRunning } from '../runtime/runtime';
 
-export type GlanceState = 'in-step' | 'behind' | 'drift' | 'not-redeployed' | 'empty' | 'error' | 'other';
+export type GlanceState = 'in-step' | 'behind' | 'drift' | 'not-redeployed' | 'mixed' | 'empty' | 'error' | 'other';
 
 export interface EnvironmentGlance {
   readonly environment: string;
@@ -27,7 +27,7 @@ export interface Glance {
   /** The last environment (usually production): what the status bar shows. */
   readonly last: EnvironmentGlance;
   readonly environments: readonly EnvironmentGlance[];
-  /** Environments behind the one before, changed outside promotion or not redeployed: what the badge counts. */
+  /** Environments behind the one before, changed outside promotion, not redeployed or holding a mixed release: what the badge counts. */
   readonly attention: readonly EnvironmentGlance[];
   /** Environments held (no promotion moves them until released). */
   readonly held: readonly EnvironmentGlance[];
@@ -48,7 +48,7 @@ export function glanceOf(snapshot: Snapshot): Glance | undefined {
   return {
     last,
     environments: rows,
-    attention: rows.filter((r) => r.state === 'behind' || r.state === 'drift' || r.state === 'not-redeployed'),
+    attention: rows.filter((r) => r.state === 'behind' || r.state === 'drift' || r.state === 'not-redeployed' || r.state === 'mixed'),
     held: rows.filter((r) => r.hold),
   };
 }
@@ -62,8 +62,16 @@ function environmentGlance(row: EnvironmentRow, snapshot: Snapshot): Environment
       : { environment, state: 'empty', words: 'empty' };
   }
   if (row.lookup.state === 'error') return { environment, state: 'error', words: 'could not be read' };
+  // A release whose images are of several builds needs a look whatever its first image says.
+  if (row.release?.kind === 'mixed')
+    return {
+      environment,
+      ...(row.release.build ? { build: row.release.build } : {}),
+      state: 'mixed',
+      words: `mixed: ${row.release.differs.join(', ')} ${row.release.differs.length === 1 ? 'differs' : 'differ'}`,
+    };
   const digest = row.lookup.digest;
-  const tag = tagOf(snapshot, digest);
+  const tag = row.release?.kind === 'release' ? row.release.build : tagOf(snapshot, digest);
   const build = tag ?? shortDigest(digest);
   if (row.drift) return { environment, build, state: 'drift', words: 'changed outside promotion' };
   // What runs is not what the tag holds: the tag moved, the workload did not follow.

@@ -68,6 +68,8 @@ export class LastRows {
   }
 
   private rowsOf(file: string, config: PromotionConfig): RememberedRows | undefined {
+    // A release's rows need every image's digests, which are not kept: its trees wait for the first refresh.
+    if (config.components) return undefined;
     const entry = this.entries.get(file);
     if (!entry || entry.shape !== shapeOf(config) || entry.environments.length !== config.environments.length) return undefined;
     return {

@@ -16,6 +16,7 @@ import type { LastRows, RememberedRows } from './lastRows';
 import { lookupHolds, lookupPendingApprovals, type HoldLookup, type PendingApprovals, type ReadApprovals, type ReadHold } from './holdLookups';
 import { ageLookup, relationOf, type AgeOf, type Relation } from './relations';
 import type { Running } from '../runtime/running';
+import { lookupComponents, releaseRelation, releaseStateOf, withComponentDigests, type ComponentLookup, type ReleaseState } from './releaseState';
 
 export type Lookup =
   | { readonly state: 'present'; readonly digest: string; readonly mediaType: string }
@@ -39,6 +40,9 @@ export interface EnvironmentRow {
   readonly next?: EnvironmentConfig;
   /** What its workload runs (runs:), read beside the tag; absent without runs. */
   readonly running?: Running;
+  /** A release (`images:`): each image's tag (the row's `lookup` is the first's) and what they hold together. */
+  readonly components?: readonly ComponentLookup<Lookup>[];
+  readonly release?: ReleaseState;
 }
 
 export type { BuildRow, BuildsResult } from './buildsList';
@@ -102,7 +106,13 @@ export async function takeSnapshot(
   const { counts } = counted;
   const { registry, tagsOf } = keepingTagLists(counted.registry);
   const details = services.details;
-  const settled: { lookups?: Lookup[]; builds?: BuildsResult; engine?: EngineStatus; history?: HistoryContents; running?: (Running | undefined)[] } = {};
+  const settled: {
+    lookups?: ComponentLookup<Lookup>[][];
+    builds?: BuildsResult;
+    engine?: EngineStatus;
+    history?: HistoryContents;
+    running?: (Running | undefined)[];
+  } = {};
   const progress = (): void => {
     if (!onProgress || !settled.lookups) return;
     const builds = settled.builds ?? { state: 'ok', rows: [], matching: 0, scanned: 0, complete: false };
@@ -116,7 +126,7 @@ export async function takeSnapshot(
   });
   // The records of what the environments held last time are read side by side with the lookups.
   const records = services.readRecords?.(config.environments, { registry, tags: tagsOf }, signal);
-  const lookupsRead = Promise.all(config.environments.map((env) => lookupEnvironment(registry, env, signal))).then((l) => {
+  const lookupsRead = Promise.all(config.environments.map((env) => lookupComponents(config, env, (e) => lookupEnvironment(registry, e, signal)))).then((l) => {
     settled.lookups = l;
     progress();
     return l;
@@ -133,7 +143,7 @@ export async function takeSnapshot(
     records
       ? records.merge(
           file,
-          config.environments.map((env, i) => ({ env, digest: digestOf(l[i]!) })),
+          config.environments.map((env, i) => ({ env, digest: digestOf(l[i]![0]!.lookup) })),
         )
       : file,
   );
@@ -154,16 +164,20 @@ export async function takeSnapshot(
       },
       signal,
       (partial) => {
+        // A release's rows wait for the other images' digests: a row without them would look complete.
+        if (config.components) return;
         settled.builds = partial;
         progress();
       },
-    ),
+    ).then((listed) => withComponentDigests(config, listed, { registry, ...(details?.store ? { store: details.store } : {}) }, signal)),
     services.checkEngine?.(signal).then((e) => (settled.engine = e)),
     historyRead,
     // After listBuilds above asked for the tag list: it says whether hold and approvals tags exist at all.
     services.readHold ? lookupHolds(config, services.readHold, tagsOf(config.repository), signal) : undefined,
     services.readApprovals
-      ? lookupsRead.then((l) => lookupPendingApprovals(config, nextDigests(l), services.readApprovals!, tagsOf(config.repository), signal))
+      ? lookupsRead.then((l) =>
+          lookupPendingApprovals(config, nextDigests(l.map((c) => c[0]!.lookup)), services.readApprovals!, tagsOf(config.repository), signal),
+        )
       : undefined,
   ]);
   const runs = await running;
@@ -183,7 +197,9 @@ export async function takeSnapshot(
 /** The rows an earlier refresh showed, as a snapshot marked `remembered` (no history: the relations are the tags' alone). */
 export function rememberedSnapshot(config: PromotionConfig, rows: RememberedRows): Snapshot {
   const none = { heads: 0, manifestGets: 0, blobGets: 0, tagLists: 0, referrerLists: 0, roundTrips: 0 };
-  return { ...compose(config, rows.lookups, rows.builds, undefined, undefined, rows.takenAt, none), durationMs: 0, remembered: true };
+  // Only single-image configs are remembered (lastRows.ts): each row is its one image.
+  const lookups = rows.lookups.map((lookup) => [{ name: '', lookup }]);
+  return { ...compose(config, lookups, rows.builds, undefined, undefined, rows.takenAt, none), durationMs: 0, remembered: true };
 }
 
 /** Remembers the tag lists read through it, by repository, for the records (a registry without the referrers API lists a digest's records under a tag). */
@@ -220,7 +236,7 @@ function nextDigests(lookups: readonly Lookup[]): (string | undefined)[] {
 
 function compose(
   config: PromotionConfig,
-  lookups: readonly Lookup[],
+  componentLookups: readonly (readonly ComponentLookup<Lookup>[])[],
   builds: BuildsResult,
   engine: EngineStatus | undefined,
   history: HistoryContents | undefined,
@@ -230,27 +246,36 @@ function compose(
   holds?: readonly HoldLookup[],
   approvals?: readonly (PendingApprovals | undefined)[],
 ): Snapshot {
-  const buildDigests = new Set(builds.state === 'ok' ? builds.rows.map((b) => b.digest) : []);
-  const ageOf = ageLookup(builds.state === 'ok' ? builds.rows : [], firstArrivals(history?.records ?? []));
+  const lookups = componentLookups.map((c) => c[0]!.lookup);
+  const buildRows = builds.state === 'ok' ? builds.rows : [];
+  const buildDigests = new Set(buildRows.map((b) => b.digest));
+  const ageOf = ageLookup(buildRows, firstArrivals(history?.records ?? []));
   const environments = config.environments.map((env, index): EnvironmentRow => {
     const previous = config.environments[index - 1];
     const next = config.environments[index + 1];
+    const components = componentLookups[index]!;
+    const relation = config.components
+      ? releaseRelation(components.map((c, i) => relationTo(c.lookup, index > 0 ? componentLookups[index - 1]![i]!.lookup : undefined, ageOf)))
+      : relationTo(lookups[index]!, index > 0 ? lookups[index - 1] : undefined, ageOf);
     return {
       env,
       index,
       lookup: lookups[index]!,
-      relation: relationTo(lookups[index]!, index > 0 ? lookups[index - 1] : undefined, ageOf),
+      relation,
       ...(driftOf(env, lookups[index]!, index > 0 ? lookups[index - 1] : undefined, history, buildDigests) ? { drift: true } : {}),
       ...(holds?.[index] ? { hold: holds[index] } : {}),
       ...(approvals?.[index] ? { approvals: approvals[index] } : {}),
       ...(previous ? { previous } : {}),
       ...(next ? { next } : {}),
       ...(running?.[index] ? { running: running[index] } : {}),
+      ...(config.components ? { components, release: releaseStateOf(components, buildRows) } : {}),
     };
   });
   const holders = heldBy(environments);
   const withHolders: BuildsResult =
-    builds.state === 'ok' ? { ...builds, rows: builds.rows.map((row) => ({ ...row, heldBy: holders.get(row.digest) ?? [] })) } : builds;
+    builds.state === 'ok'
+      ? { ...builds, rows: builds.rows.map((row) => ({ ...row, heldBy: holders.get(row.components ? row.tag : row.digest) ?? [] })) }
+      : builds;
   return {
     environments,
     builds: withHolders,
@@ -299,9 +324,14 @@ export function relationTo(current: Lookup, previous: Lookup | undefined, ageOf?
   return relationOf(current, previous, ageOf);
 }
 
+/** Digest (a release: build tag) → the environments holding it. */
 function heldBy(rows: readonly EnvironmentRow[]): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (const row of rows) {
+    if (row.release) {
+      if (row.release.kind === 'release') map.set(row.release.build, [...(map.get(row.release.build) ?? []), row.env.name]);
+      continue;
+    }
     if (row.lookup.state !== 'present') continue;
     map.set(row.lookup.digest, [...(map.get(row.lookup.digest) ?? []), row.env.name]);
   }

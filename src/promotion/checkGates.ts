@@ -4,7 +4,8 @@ import { repositoryName } from '../core/reference';
 import type { EnvironmentConfig } from '../config/types';
 import type { GateResult } from '../gates/gate';
 import { evaluateGates } from './gateEvaluation';
-import { Ended, resolveEnds, sourceLabelOf, sourceRepositoryOf, type PromotionEnvironment, type PromotionRequest, type PromotionServices } from './promote';
+import { Ended, resolveEnds, sourceLabelOf, type Ends, type PromotionEnvironment, type PromotionRequest, type PromotionServices } from './promote';
+import { planMoves, unresolvedImage } from './moves';
 import type { Transport } from './transport';
 
 export interface GateCheck {
@@ -44,31 +45,48 @@ export async function checkGates(
   const started = Date.now();
   const base = { sourceLabel: sourceLabelOf(request.source), target: request.target.name, approvals: pendingApprovals(request.target), checkedAt: started };
   try {
-    const ends = await resolveEnds(request, services, env.signal);
-    if (ends instanceof Ended) return { ...base, gates: [], passed: false, problem: ends.message, durationMs: Date.now() - started };
-    const { digest, targetDigest, previousHolds, manifest } = ends;
-    const evaluation = await evaluateGates(
-      {
-        request,
-        digest,
-        sourceRepo: sourceRepositoryOf(request.config, request.source),
-        overridden: [],
-        ...(previousHolds !== undefined ? { previousHolds } : {}),
-        ...(manifest ? { manifest } : {}),
-      },
-      services,
-      env,
+    // A release: every image's built-in gates, the configured ones once (as a promotion runs them).
+    const moves = planMoves(request, services.registry);
+    const all = await Promise.all(moves.map((m) => resolveEnds(m.request, services, env.signal)));
+    const unresolved = all.findIndex((e) => e instanceof Ended);
+    if (unresolved >= 0) {
+      const move = moves[unresolved]!;
+      const ended = move.name ? unresolvedImage(request, move, all[unresolved] as Ended) : (all[unresolved] as Ended);
+      return { ...base, gates: [], passed: false, problem: ended.message, durationMs: Date.now() - started };
+    }
+    const evaluations = await Promise.all(
+      moves.map((move, i) => {
+        const { digest, previousHolds, manifest } = all[i] as Ends;
+        return evaluateGates(
+          {
+            request: move.request,
+            digest,
+            sourceRepo: move.sourceRepo,
+            overridden: [],
+            ...(previousHolds !== undefined ? { previousHolds } : {}),
+            ...(manifest ? { manifest } : {}),
+            ...(i > 0 ? { builtinOnly: true } : {}),
+          },
+          services,
+          env,
+        );
+      }),
     );
+    const gates = evaluations.flatMap((e, i) =>
+      e.gates.map((g) => (moves[i]!.name && g.type === 'builtin' ? { ...g, name: `${moves[i]!.name}: ${g.name}` } : g)),
+    );
+    const passed = evaluations.every((e) => e.passed);
+    const { digest, targetDigest } = all[0] as Ends;
     services.log.info(
-      `checked the gates of ${base.sourceLabel} → ${base.target} (${repositoryName(request.target.repository)}): ${evaluation.passed ? 'all passed' : 'some failed'}`,
+      `checked the gates of ${base.sourceLabel} → ${base.target} (${repositoryName(request.target.repository)}): ${passed ? 'all passed' : 'some failed'}`,
     );
     return {
       ...base,
       digest,
       targetDigest,
-      transport: evaluation.transport.transport,
-      gates: evaluation.gates,
-      passed: evaluation.passed,
+      transport: evaluations[0]!.transport.transport,
+      gates,
+      passed,
       durationMs: Date.now() - started,
     };
   } catch (error) {

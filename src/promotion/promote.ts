@@ -1,10 +1,14 @@
-// One promotion (or rollback), start to end, in phases that each return either what the next one
-// needs or how the promotion ended:
+// One promotion (or rollback) of a release, start to end, in phases that each return either what the
+// next one needs or how the promotion ended:
 //
-//   lock → resolve → gates → confirm → (already there? re-read) → prepare → re-read → write → verify
+//   lock → resolve → gates → confirm → (already there? re-read) → prepare → re-read → moves → verify
 //
-// Nothing here knows VS Code; prompts and progress come in as interfaces. Every fact is read once
-// (readOnce) and passed along; independent reads run together.
+// A promotion is a plan of moves, one per image (moves.ts; a single-image config is a release of
+// one). Every phase before the moves covers every image; then the moves are carried out one after
+// another, each written and read back; when one fails, it is restored as far as it provably can be
+// and the ones already made are put back in reverse order (a saga), and the message says what each
+// image's tag holds. Nothing here knows VS Code; prompts and progress come in as interfaces. Every
+// fact is read once (readOnce) and passed along; independent reads run together.
 import type { EnvironmentConfig, WindowGateConfig } from '../config/types';
 import type { CredentialProblem, CredentialProvider } from '../credentials/credentials';
 import { CancelledError, errorMessage, isCancelled, PromotionError, throwIfAborted } from '../core/errors';
@@ -17,12 +21,11 @@ import { describeImage } from '../images/imageDetails';
 import { evaluateGates, gateContext, type Evaluation } from './gateEvaluation';
 import { Ended, sourceLabelOf, sourceRepositoryOf } from './ended';
 import type { PromotionEnvironment, PromotionOutcome, PromotionRequest, PromotionServices, VerificationOutcome } from './promotionTypes';
-import { resolveEnds, type Ends } from './resolveEnds';
+import { resolveEnds } from './resolveEnds';
+import { planMoves, unresolvedImage, type Move } from './moves';
 import { holdPlacedMeanwhile } from './holdRecheck';
-import { readOnce } from './readOnce';
 import { restoreTarget } from './restore';
-import { engineTransfer, registryTransfer, type Transfer } from './transfer';
-import type { Transport } from './transport';
+import { engineTransfer, registryTransfer } from './transfer';
 import { verifyMove } from './verifyMove';
 import { pauseBefore, realClock } from './verification';
 import { redeployAndWait } from '../runtime/deployStep';
@@ -51,21 +54,11 @@ class Promotion {
   private readonly sourceLabel: string;
   private readonly sourceRepo: Repository;
   private readonly target: EnvironmentConfig;
-  private readonly registry: ReturnType<typeof readOnce>;
   private readonly overridden: readonly string[];
   private readonly gates: GateResult[] = [];
-  private digest: string | undefined;
-  private previousDigest: string | null | undefined;
-  private finalDigest: string | null | undefined;
-  private transport: Transport = 'engine';
-  private transfer: Transfer | undefined;
-  /** The tag write started: from here on a failure must say what the target holds. */
-  private writing = false;
-  /** What the registry reported for our write: the proof of what we wrote. */
-  private wrote: string | undefined;
+  /** One per image, in the config's order; the first is the one the views and the history lead with. */
+  private readonly moves: readonly Move[];
   private verification: VerificationOutcome | undefined;
-  /** What the gates found (the image's details): verify gates read them too. */
-  private evaluation: Evaluation | undefined;
 
   constructor(
     private readonly request: PromotionRequest,
@@ -78,12 +71,21 @@ class Promotion {
     this.sourceLabel = sourceLabelOf(request.source);
     this.sourceRepo = sourceRepositoryOf(request.config, request.source);
     this.target = request.target;
-    this.registry = readOnce(services.registry, this.sourceRepo, { repository: this.target.repository, tag: this.target.tag });
+    this.moves = planMoves(request, services.registry);
     this.overridden = this.mode === 'rollback' && request.overrideGates ? this.target.gates.filter((g) => g.type !== 'approval').map((g) => g.name) : [];
   }
 
   private get log(): PromotionServices['log'] {
     return this.services.log;
+  }
+
+  /** The first image's move: what a single-image promotion is, and what a release's views lead with. */
+  private get first(): Move {
+    return this.moves[0]!;
+  }
+
+  private get release(): boolean {
+    return this.moves.length > 1 || this.first.name !== '';
   }
 
   /** In this window, then across processes (beside the history file). Returns the release, or why not. */
@@ -118,78 +120,105 @@ class Promotion {
   }
 
   async phases(): Promise<Ended> {
-    const ends = await this.resolve();
-    if (ends instanceof Ended) return ends;
+    const ended = await this.resolve();
+    if (ended) return ended;
     if (this.env.historyLater) {
       const history = await this.env.historyLater;
       this.env = { ...this.env, ...(history ? { history } : {}) };
     }
-    const evaluation = await this.checkGates(ends);
+    const evaluation = await this.checkGates();
     if (evaluation instanceof Ended) return evaluation;
     const confirmed = await this.confirm(evaluation);
     if (confirmed) return confirmed;
     const closed = this.windowClosedMeanwhile();
     if (closed) return closed;
-    if (this.previousDigest === this.digest) {
+    if (this.moves.every((m) => m.previousDigest === m.digest)) {
       const held = await this.alreadyThere();
       if (held) return held;
     }
-    const transfer = this.transferFor(evaluation);
-    const moved = await this.prepareAndReread(transfer);
+    for (const move of this.moves) this.transferFor(move);
+    const moved = await this.prepareAndReread();
     if (moved) return moved;
-    const committed = await this.write(transfer);
-    return this.verifyAfterMove(await this.verify(committed), evaluation);
+    const carried = await this.carryOut();
+    return carried.status === 'succeeded' ? this.verifyAfterMove(carried, evaluation) : carried;
   }
 
-  private async resolve(): Promise<Ends | Ended> {
+  /** Every image's ends, side by side; a build missing from one image is an incomplete build, never moved. */
+  private async resolve(): Promise<Ended | undefined> {
     this.env.progress('Resolving digests…');
-    const ends = await resolveEnds(this.request, { registry: this.registry, log: this.log, remember: (m) => this.registry.remember(m) }, this.env.signal);
-    if (ends instanceof Ended) return ends;
-    this.digest = ends.digest;
-    this.previousDigest = ends.targetDigest;
-    this.log.info(`source ${repositoryName(this.sourceRepo)}@${ends.digest}; ${this.target.name} holds ${describe(ends.targetDigest)}`);
+    const all = await Promise.all(
+      this.moves.map((m) => resolveEnds(m.request, { registry: m.registry, log: this.log, remember: (x) => m.registry.remember(x) }, this.env.signal)),
+    );
+    for (const [i, ends] of all.entries()) {
+      const move = this.moves[i]!;
+      if (ends instanceof Ended) return this.unresolved(move, ends);
+      move.digest = ends.digest;
+      move.previousDigest = ends.targetDigest;
+      move.ends = ends;
+      this.log.info(`${move.prefix}source ${repositoryName(move.sourceRepo)}@${ends.digest}; ${this.target.name} holds ${describe(ends.targetDigest)}`);
+    }
     const seen = this.request.seenTargetDigest;
-    if (seen !== undefined && seen !== ends.targetDigest) {
+    const now = this.first.previousDigest ?? null;
+    if (seen !== undefined && seen !== now) {
       this.env.progress(`Waiting for your answer: ${this.target.name} changed since it was shown…`);
-      if (!(await this.env.prompts.confirmMovedTarget({ target: this.target, seen, now: ends.targetDigest }))) {
-        return new Ended('cancelled', `Cancelled: ${this.target.name} changed since it was shown (now ${describe(ends.targetDigest)}).`);
+      if (!(await this.env.prompts.confirmMovedTarget({ target: this.target, seen, now }))) {
+        return new Ended('cancelled', `Cancelled: ${this.target.name} changed since it was shown (now ${describe(now)}).`);
       }
     }
     throwIfAborted(this.env.signal);
-    return ends;
+    return undefined;
   }
 
-  /** Built-in gates first; configured ones only when those pass. */
-  private async checkGates(ends: Ends): Promise<Evaluation | Ended> {
+  private unresolved(move: Move, ended: Ended): Ended {
+    return this.release ? unresolvedImage(this.request, move, ended) : ended;
+  }
+
+  /**
+   * Built-in gates first, for every image; the configured ones once (with the first image's digest)
+   * when those pass.
+   */
+  private async checkGates(): Promise<Evaluation | Ended> {
     this.env.progress('Checking gates…');
-    const registry = this.registry;
-    const services: PromotionServices = {
-      ...this.services,
-      registry,
-      // The manifest is already here: describing the source costs only its config.
-      describe: (repo, digest, signal) =>
-        repositoryName(repo) === repositoryName(this.sourceRepo) ? describeImage(registry, repo, digest, signal) : this.services.describe(repo, digest, signal),
-    };
-    const input = {
-      request: this.request,
-      digest: ends.digest,
-      sourceRepo: this.sourceRepo,
-      overridden: this.overridden,
-      ...(ends.previousHolds !== undefined ? { previousHolds: ends.previousHolds } : {}),
-      ...(ends.manifest ? { manifest: ends.manifest } : {}),
-    };
-    const evaluation = await evaluateGates(input, services, this.env);
-    this.gates.push(...evaluation.gates);
-    this.transport = evaluation.transport.transport;
-    this.evaluation = evaluation;
-    if (!evaluation.passed) return new Ended('blocked', blockedMessage(this.target, evaluation.gates));
-    return evaluation;
+    const evaluations = await Promise.all(
+      this.moves.map((move, i) => {
+        const registry = move.registry;
+        const services: PromotionServices = {
+          ...this.services,
+          registry,
+          // The manifest is already here: describing the source costs only its config.
+          describe: (repo, digest, signal) =>
+            repositoryName(repo) === repositoryName(move.sourceRepo)
+              ? describeImage(registry, repo, digest, signal)
+              : this.services.describe(repo, digest, signal),
+        };
+        const ends = move.ends!;
+        const input = {
+          request: move.request,
+          digest: ends.digest,
+          sourceRepo: move.sourceRepo,
+          overridden: this.overridden,
+          ...(ends.previousHolds !== undefined ? { previousHolds: ends.previousHolds } : {}),
+          ...(ends.manifest ? { manifest: ends.manifest } : {}),
+          ...(i > 0 ? { builtinOnly: true } : {}),
+        };
+        return evaluateGates(input, services, this.env);
+      }),
+    );
+    evaluations.forEach((evaluation, i) => {
+      const move = this.moves[i]!;
+      move.evaluation = evaluation;
+      move.transport = evaluation.transport.transport;
+      // In a release, a built-in gate says which image it judged.
+      this.gates.push(...evaluation.gates.map((g) => (move.name && g.type === 'builtin' ? { ...g, name: `${move.name}: ${g.name}` } : g)));
+    });
+    if (!evaluations.every((e) => e.passed)) return new Ended('blocked', blockedMessage(this.target, this.gates));
+    return this.first.evaluation!;
   }
 
   /** The person sees source, target, digest, the transport and what the gates said. */
   private async confirm(evaluation: Evaluation): Promise<Ended | undefined> {
     const { target, mode, overridden } = this;
-    const digest = this.digest!;
+    const digest = this.first.digest!;
     const requireTypedName = needsTypedApproval(target) || overridden.length > 0;
     // Not "Checking gates…" while the dialog is open: say what the notification waits for.
     this.env.progress(requireTypedName ? `Waiting for your confirmation (you type "${target.name}")…` : 'Waiting for your confirmation…');
@@ -200,18 +229,21 @@ class Promotion {
       digest,
       sourceRepository: repositoryName(this.sourceRepo),
       targetRepository: repositoryName(target.repository),
-      currentTargetDigest: this.previousDigest ?? null,
+      currentTargetDigest: this.first.previousDigest ?? null,
       gates: [...this.gates],
       requireTypedName,
-      transport: this.transport,
+      transport: this.first.transport,
       transportReason: evaluation.transport.reason,
       platforms: evaluation.details.platforms,
       ...(evaluation.extras ? { extras: evaluation.extras } : {}),
       ...(overridden.length ? { overriddenGates: overridden } : {}),
       ...(this.request.build ? { build: this.request.build } : {}),
+      ...(this.release ? { components: this.moves.map((m) => m.summary()) } : {}),
     });
-    if (!confirmed)
-      return new Ended('cancelled', `Cancelled: ${shortDigest(digest)} was not ${mode === 'rollback' ? 'rolled back' : 'promoted'} into ${target.name}.`);
+    if (!confirmed) {
+      const what = this.release ? `the release (${this.moves.map((m) => `${m.name} ${shortDigest(m.digest!)}`).join(', ')}) was` : `${shortDigest(digest)} was`;
+      return new Ended('cancelled', `Cancelled: ${what} not ${mode === 'rollback' ? 'rolled back' : 'promoted'} into ${target.name}.`);
+    }
     const approval = this.env.prompts.approvalReason?.(target) ?? `approved by typing "${target.name}" in the confirmation`;
     for (const gate of target.gates.filter((g) => g.type === 'approval')) {
       // Counted before the confirmation (approvals given ahead): the record names those approvers and this confirmation.
@@ -245,128 +277,275 @@ class Promotion {
     return new Ended('blocked', blockedMessage(this.target, results));
   }
 
-  /** "Nothing to move" is checked, not assumed: the target is read again after the confirmation. */
+  /** "Nothing to move" is checked, not assumed: every image's tag is read again after the confirmation. */
   private async alreadyThere(): Promise<Ended | undefined> {
-    const moved = await this.reread('while the confirmation was open');
+    const moved = await this.rereadAll('while the confirmation was open');
     if (moved) return moved;
-    if (this.previousDigest !== this.digest) return undefined; // it moved, the person said overwrite: write
-    this.finalDigest = this.digest;
-    return new Ended('succeeded', `${this.target.name} already holds ${shortDigest(this.digest!)} (read again just now): nothing to move.`);
+    if (this.moves.some((m) => m.previousDigest !== m.digest)) return undefined; // one moved, the person said overwrite: write
+    for (const m of this.moves) m.finalDigest = m.digest;
+    const what = this.release ? `the release (${this.moves.map((m) => `${m.name} ${shortDigest(m.digest!)}`).join(', ')})` : shortDigest(this.first.digest!);
+    return new Ended('succeeded', `${this.target.name} already holds ${what} (read again just now): nothing to move.`);
   }
 
-  private transferFor(evaluation: Evaluation): Transfer {
-    const ends = { sourceRepository: this.sourceRepo, digest: this.digest!, targetRepository: this.target.repository, tag: this.target.tag };
+  private transferFor(move: Move): void {
+    const evaluation = move.evaluation!;
+    const ends = { sourceRepository: move.sourceRepo, digest: move.digest!, targetRepository: move.target.repository, tag: move.target.tag };
     const deps = { log: this.log, progress: this.env.progress };
-    const transfer =
-      this.transport === 'engine'
+    move.transfer =
+      move.transport === 'engine'
         ? engineTransfer(ends, { ...deps, engine: evaluation.engine!, credentials: this.services.credentials, holdsImage: evaluation.engineHasImage === true })
-        : registryTransfer(ends, { ...deps, registry: this.registry, ...(this.services.blobLocations ? { blobLocations: this.services.blobLocations } : {}) });
-    this.transfer = transfer;
-    this.log.info(`transport: ${this.transport} (${evaluation.transport.reason})`);
-    return transfer;
+        : registryTransfer(ends, { ...deps, registry: move.registry, ...(this.services.blobLocations ? { blobLocations: this.services.blobLocations } : {}) });
+    this.log.info(`${move.prefix}transport: ${move.transport} (${evaluation.transport.reason})`);
+  }
+
+  /** The images whose tags are to be written: those that do not hold their digest already. */
+  private get toWrite(): Move[] {
+    return this.moves.filter((m) => m.previousDigest !== m.digest);
   }
 
   /**
-   * Pull and tag, or copy blobs and child manifests (everything but moving the tag), then the target
-   * read again: the write waits for that answer. When preparing is only the engine tagging an image
-   * it holds (local, no registry), the re-read runs beside it rather than after it; if the engine
-   * had to pull after all, the target is read once more after the pull.
+   * Pull and tag, or copy blobs and child manifests (everything but moving the tags), then the targets
+   * read again: the writes wait for that answer. When preparing is only the engine tagging images it
+   * holds (local, no registry), the re-read runs beside it rather than after it; if the engine had to
+   * pull after all, the targets are read once more after the pull.
    */
-  private async prepareAndReread(transfer: Transfer): Promise<Ended | undefined> {
+  private async prepareAndReread(): Promise<Ended | undefined> {
     const when = 'while the promotion waited';
-    if (!transfer.local) {
-      await transfer.prepare(this.env.signal);
+    const moves = this.toWrite;
+    const prepareAll = (): Promise<{ remote: boolean }[]> => Promise.all(moves.map((m) => this.prepare(m)));
+    if (!moves.every((m) => m.transfer!.local)) {
+      await prepareAll();
       await this.journalStart(); // before the re-read: nothing slow between it and the write
       return this.lastLook(when);
     }
-    const [prepared, moved] = await Promise.allSettled([transfer.prepare(this.env.signal), this.journalStart().then(() => this.lastLook(when))]);
+    const [prepared, moved] = await Promise.allSettled([prepareAll(), this.journalStart().then(() => this.lastLook(when))]);
     if (prepared.status === 'rejected') throw prepared.reason;
     if (moved.status === 'rejected') throw moved.reason;
     if (moved.value) return moved.value;
-    return prepared.value.remote ? this.lastLook(when) : undefined;
+    return prepared.value.some((p) => p.remote) ? this.lastLook(when) : undefined;
   }
 
-  /** The target and its hold, read together right before the write (holdRecheck.ts). */
+  /** The targets and the environment's hold, read together right before the writes (holdRecheck.ts). */
   private async lastLook(when: string): Promise<Ended | undefined> {
-    const [moved, held] = await Promise.all([this.reread(when), holdPlacedMeanwhile(this.services, this.target, this.mode, this.env.signal)]);
+    const [moved, held] = await Promise.all([this.rereadAll(when), holdPlacedMeanwhile(this.services, this.target, this.mode, this.env.signal)]);
     if (moved) return moved;
     if (!held) return undefined;
     // The record keeps what decided: the re-check replaces the pass the confirmation showed.
     const shown = this.gates.findIndex((g) => g.type === held.type && g.name === held.name);
     if (shown >= 0) this.gates[shown] = held;
     else this.gates.push(held);
-    this.finalDigest = this.previousDigest;
-    return new Ended(
-      'blocked',
-      sentences(blockedMessage(this.target, [held]), `Nothing was written; ${this.target.name} still holds ${describe(this.previousDigest)}.`),
-    );
+    for (const move of this.moves) move.finalDigest = move.previousDigest;
+    const holds = this.release ? this.moves.map((m) => `${m.name} ${describe(m.previousDigest)}`).join(', ') : describe(this.first.previousDigest);
+    return new Ended('blocked', sentences(blockedMessage(this.target, [held]), `Nothing was written; ${this.target.name} still holds ${holds}.`));
   }
 
-  /** Gates, the dialog and a pull can take minutes: read the target again just before the tag moves. */
-  private async reread(when: string): Promise<Ended | undefined> {
-    const now = (await this.services.registry.resolve(this.target.repository, this.target.tag, this.env.signal))?.digest ?? null;
-    if (now === this.previousDigest) return undefined;
-    this.log.warn(`${this.target.name} moved from ${describe(this.previousDigest)} to ${describe(now)} ${when}`);
-    this.env.progress(`Waiting for your answer: ${this.target.name} changed ${when}…`);
-    if (!(await this.env.prompts.confirmMovedTarget({ target: this.target, seen: this.previousDigest ?? null, now }))) {
-      this.finalDigest = now;
-      return new Ended('cancelled', `Cancelled: ${this.target.name} changed to ${describe(now)} ${when}. Nothing was written.${this.along()}`);
+  private async prepare(move: Move): Promise<{ remote: boolean }> {
+    const prepared = await move.transfer!.prepare(this.env.signal);
+    move.prepared = true;
+    return prepared;
+  }
+
+  private async rereadAll(when: string): Promise<Ended | undefined> {
+    for (const move of this.moves) {
+      const moved = await this.reread(move, when);
+      if (moved) return moved;
     }
-    this.previousDigest = now;
+    return undefined;
+  }
+
+  /** Gates, the dialog and a pull can take minutes: read each target again just before its tag moves. */
+  private async reread(move: Move, when: string): Promise<Ended | undefined> {
+    const target = move.target;
+    const now = (await this.services.registry.resolve(target.repository, target.tag, this.env.signal))?.digest ?? null;
+    if (now === move.previousDigest) return undefined;
+    const where = move.name ? `${target.name} (${move.name})` : target.name;
+    this.log.warn(`${where} moved from ${describe(move.previousDigest)} to ${describe(now)} ${when}`);
+    this.env.progress(`Waiting for your answer: ${where} changed ${when}…`);
+    if (!(await this.env.prompts.confirmMovedTarget({ target, seen: move.previousDigest ?? null, now }))) {
+      move.finalDigest = now;
+      for (const other of this.moves) if (other !== move && other.finalDigest === undefined) other.finalDigest = other.previousDigest;
+      return new Ended('cancelled', `Cancelled: ${where} changed to ${describe(now)} ${when}. Nothing was written.${this.along()}`);
+    }
+    move.previousDigest = now;
     throwIfAborted(this.env.signal);
     return undefined;
   }
 
-  /** A trace that outlives this process: if it dies during the write, the history says so. */
+  /** A trace that outlives this process: if it dies during the writes, the history says so. */
   private async journalStart(): Promise<void> {
     if (!this.env.journal) return;
+    const first = this.first;
     await this.env.journal
-      .started({ digest: this.digest!, previousDigest: this.previousDigest ?? null, transport: this.transport, gates: this.gates })
+      .started({
+        digest: first.digest!,
+        previousDigest: first.previousDigest ?? null,
+        transport: first.transport,
+        gates: this.gates,
+        ...(this.release ? { components: this.moves.map((m) => m.summary()) } : {}),
+      })
       .catch((error: unknown) => this.log.warn(`could not record the start of the write in the history: ${errorMessage(error)}`));
   }
 
-  private async write(transfer: Transfer): Promise<{ reportedDigest?: string; note?: string }> {
-    this.writing = true;
-    const committed = await transfer.commit(this.env.signal);
-    this.wrote = committed.reportedDigest;
-    if (committed.note) this.log.info(committed.note);
-    return committed;
+  /**
+   * The moves, one after another, each written and read back. The first that fails is restored as
+   * far as it provably can be (restore.ts), and the ones made before it are put back in reverse order.
+   */
+  private async carryOut(): Promise<Ended> {
+    const moves = this.toWrite;
+    for (const move of this.moves)
+      if (!moves.includes(move)) {
+        move.unchanged = true;
+        move.finalDigest = move.digest;
+      }
+    for (const [i, move] of moves.entries()) {
+      const failure = await this.carryOutOne(move);
+      if (failure) return this.compensate(moves.slice(0, i).reverse(), failure, move);
+    }
+    return this.succeeded();
   }
 
-  /** The reported digest and a fresh lookup both equal the source digest. */
-  private async verify(committed: { reportedDigest?: string; note?: string }): Promise<Ended> {
-    const { target, transport } = this;
-    const digest = this.digest!;
-    this.env.progress('Verifying…');
-    this.finalDigest = (await this.services.registry.resolve(target.repository, target.tag))?.digest ?? null;
-    this.log.info(`verify: source ${digest}, reported ${committed.reportedDigest ?? '(none)'}, ${target.name} now ${describe(this.finalDigest)}`);
-    if (committed.reportedDigest !== digest || this.finalDigest !== digest) {
-      const restored = await this.restore(this.finalDigest);
-      return new Ended(
-        'failed',
-        `Verification failed: ${target.name} should hold ${digest} but the ${transport === 'engine' ? 'push' : 'registry'} reported ${committed.reportedDigest ?? 'no digest'} and the registry had ${describe(restored.foundDigest)}. ${restored.message}`,
-        new PromotionError('verification', 'digest mismatch after the write'),
+  /** One image's write and read-back: undefined when its tag holds its digest, else how it ended (already restored). */
+  private async carryOutOne(move: Move): Promise<Ended | undefined> {
+    const { target } = move;
+    try {
+      // Its tag moved while the others were re-read, and the person chose to overwrite it: prepared now.
+      if (!move.prepared) await this.prepare(move);
+      move.writing = true;
+      if (this.release) this.env.progress(`Moving ${move.name}…`);
+      const committed = await move.transfer!.commit(this.env.signal);
+      move.wrote = committed.reportedDigest;
+      if (committed.note) {
+        move.note = committed.note;
+        this.log.info(`${move.prefix}${committed.note}`);
+      }
+      // The reported digest and a fresh lookup both equal the source digest.
+      this.env.progress('Verifying…');
+      move.finalDigest = (await this.services.registry.resolve(target.repository, target.tag))?.digest ?? null;
+      this.log.info(
+        `${move.prefix}verify: source ${move.digest}, reported ${committed.reportedDigest ?? '(none)'}, ${target.name} now ${describe(move.finalDigest)}`,
       );
+      if (committed.reportedDigest !== move.digest || move.finalDigest !== move.digest) {
+        const restored = await this.restore(move, move.finalDigest);
+        return new Ended(
+          'failed',
+          `${move.prefix}Verification failed: ${target.name} should hold ${move.digest} but the ${move.transport === 'engine' ? 'push' : 'registry'} reported ${committed.reportedDigest ?? 'no digest'} and the registry had ${describe(restored.foundDigest)}. ${restored.message}`,
+          new PromotionError('verification', 'digest mismatch after the write'),
+        );
+      }
+      move.moved = true;
+      return undefined;
+    } catch (error) {
+      return this.writeStopped(move, error);
     }
-    return this.succeeded(committed.note);
+  }
+
+  /** The write threw (refused, cut, cancelled): what the tag holds decides whether it landed or is put back. */
+  private async writeStopped(move: Move, error: unknown): Promise<Ended | undefined> {
+    const cancelled = isCancelled(error);
+    const current = await this.services.registry.resolve(move.target.repository, move.target.tag).then(
+      (d) => d?.digest ?? null,
+      () => undefined,
+    );
+    if (current === move.digest && !cancelled) {
+      // The registry holds exactly what was chosen: the move happened and is verified; the answer was lost.
+      move.finalDigest = move.digest;
+      move.moved = true;
+      move.note = `The answer to the write was lost (${errorMessage(error)}); reading ${move.target.tag} back showed that the write landed`;
+      this.log.warn(
+        `${move.prefix}the answer to the write was lost (${errorMessage(error)}); read back, ${move.target.name} holds ${move.digest}: the write landed`,
+      );
+      return undefined;
+    }
+    let after: string;
+    if (current === undefined) {
+      move.finalDigest = undefined;
+      after = ` ${move.prefix}${move.target.name} could not be read back; check it before promoting again.`;
+    } else {
+      if (current === move.digest) move.moved = true; // cancelled after it landed
+      after = ` ${move.prefix}${(await this.restore(move, current)).message}`;
+      if (this.release && move.moved) move.moved = move.finalDigest === move.digest; // a release puts even this one back
+    }
+    return this.failure(error, after + this.along());
+  }
+
+  /** How an error ends the promotion: its message, then what the target holds (`after`). */
+  private failure(error: unknown, after: string): Ended {
+    const promotionError = withCredentialProblem(
+      error instanceof PromotionError ? error : new PromotionError('internal', errorMessage(error), undefined, { cause: error }),
+      this.services.credentials,
+      [this.sourceRepo.registry, this.target.repository.registry],
+    );
+    if (isCancelled(error)) return new Ended('cancelled', `Cancelled.${after}`, error instanceof PromotionError ? error : new CancelledError());
+    this.log.error(`Promotion into ${this.target.name} failed: ${errorMessage(promotionError)}`);
+    return new Ended('failed', sentences(errorMessage(promotionError), after), promotionError);
+  }
+
+  /**
+   * A later image failed: the images already moved are put back, last first, each only if its tag
+   * still holds what this promotion wrote (restore.ts), each read back. Then the message says
+   * exactly what every image's tag holds.
+   */
+  private async compensate(done: readonly Move[], failure: Ended, stopped: Move): Promise<Ended> {
+    if (!this.release) return failure;
+    const undo = [...(stopped.moved ? [stopped] : []), ...done.filter((m) => m.moved)];
+    const lines: string[] = [];
+    for (const move of undo) {
+      this.env.progress(`Putting ${move.name} back…`);
+      const current = await this.services.registry.resolve(move.target.repository, move.target.tag).then(
+        (d) => d?.digest ?? null,
+        () => undefined,
+      );
+      if (current === undefined) {
+        move.finalDigest = undefined;
+        lines.push(`${move.name} could not be read to put it back`);
+        continue;
+      }
+      const restored = await this.restore(move, current, true);
+      // Read back: a put-back counts only when the registry shows it.
+      move.finalDigest = await this.services.registry.resolve(move.target.repository, move.target.tag).then(
+        (d) => d?.digest ?? null,
+        () => undefined,
+      );
+      const back = move.finalDigest === (move.previousDigest ?? null);
+      this.log[back ? 'info' : 'error'](`${move.prefix}put back: ${restored.message} (now ${describe(move.finalDigest)})`);
+      lines.push(
+        back ? `${move.name} was put back to ${describe(move.previousDigest)} (read back)` : `${move.name} could not be put back: ${restored.message}`,
+      );
+      if (back) move.moved = false;
+    }
+    for (const move of this.moves) if (!move.writing && move.finalDigest === undefined) move.finalDigest = move.previousDigest;
+    const settled = this.moves.every((m) => m.finalDigest !== undefined && m.finalDigest === (m.previousDigest ?? null));
+    const undone = lines.length ? sentence(`The images already moved were put back, last first: ${lines.join('; ')}`) : '';
+    const holds = sentence(`${this.target.name} now holds: ${this.moves.map((m) => m.holds()).join(', ')}`);
+    const verdict = settled
+      ? `No image of ${this.target.name} moved: it holds the release it held before.`
+      : `${this.target.name} holds a mix nobody chose: put the images named above back by hand (retag their earlier digests) before promoting again.`;
+    return new Ended(failure.status, sentences(failure.message, undone, holds, verdict), failure.error);
   }
 
   /**
    * The environment's redeploy and the wait for it (deploy:, runtime/deployStep.ts), then its verify
-   * gates (verification.ts), once the target was read back holding the digest.
+   * gates (verification.ts), once every target was read back holding its digest.
    */
   private async verifyAfterMove(moved: Ended, evaluation: Evaluation): Promise<Ended> {
     const gates = this.mode === 'promotion' ? (this.target.verify ?? []) : [];
     // A rollback is redeployed too (else the workload keeps what was rolled back), but not re-verified.
     const runtime = this.target.deploy ? this.services.runtime : undefined;
     if (moved.status !== 'succeeded' || (!gates.length && !runtime)) return moved;
-    // The move is done and verified: from here on only a recorded rollback may undo it, never restore().
-    this.writing = false;
-    const input = { request: this.request, digest: this.digest!, sourceRepo: this.sourceRepo };
+    // The moves are done and verified: from here on only a recorded rollback may undo them.
+    const input = { request: this.first.request, digest: this.first.digest!, sourceRepo: this.first.sourceRepo };
     const context = gateContext(input, this.services, this.env, evaluation.details);
     const redeploy = runtime
       ? () =>
-          redeployAndWait({ target: this.target, digest: this.digest!, context, runtime, clock: realClock, pause: pauseBefore, progress: this.env.progress })
+          redeployAndWait({
+            target: this.target,
+            digest: this.first.digest!,
+            context,
+            runtime,
+            clock: realClock,
+            pause: pauseBefore,
+            progress: this.env.progress,
+          })
       : undefined;
     const checked = await verifyMove(
       {
@@ -383,86 +562,64 @@ class Promotion {
     return checked.ended;
   }
 
-  private succeeded(note?: string): Ended {
-    const digest = this.digest!;
+  private succeeded(): Ended {
     const verb = this.mode === 'rollback' ? 'rolled back to' : 'now holds';
-    const how = this.transport === 'engine' ? 'through the Docker engine' : 'copied registry-side';
-    this.log.info(`${this.mode === 'rollback' ? 'Rollback' : 'Promotion'} of ${this.sourceLabel} into ${this.target.name} succeeded: ${digest}`);
+    const how = (m: Move): string => (m.transport === 'engine' ? 'through the Docker engine' : 'copied registry-side');
+    const notes = this.moves.map((m) => (m.note ? `${m.prefix}${m.note}` : undefined));
+    this.log.info(
+      `${this.mode === 'rollback' ? 'Rollback' : 'Promotion'} of ${this.sourceLabel} into ${this.target.name} succeeded: ${this.moves.map((m) => `${m.prefix}${m.digest}`).join(', ')}`,
+    );
+    if (!this.release)
+      return new Ended(
+        'succeeded',
+        sentences(
+          `${this.target.name} ${verb} ${shortDigest(this.first.digest!)} (from ${this.sourceLabel}, ${how(this.first)}), verified in the registry`,
+          notes[0],
+        ),
+      );
+    const each = this.moves.map((m) => `${m.name} ${shortDigest(m.digest!)} (${m.unchanged ? 'held it already' : how(m)})`).join(', ');
     return new Ended(
       'succeeded',
-      sentences(`${this.target.name} ${verb} ${shortDigest(digest)} (from ${this.sourceLabel}, ${how}), verified in the registry`, note),
+      sentences(`${this.target.name} ${verb} the release from ${this.sourceLabel}: ${each}; every image verified in the registry`, ...notes),
     );
   }
 
-  /**
-   * The write failed on our side of the wire (its answer reset, timed out) but the read-back shows
-   * the target holds the promoted digest: the registry holds exactly what was chosen, so the
-   * promotion happened and is verified — reported as the success it is, saying the answer was lost.
-   */
-  private answerLost(error: PromotionError): Ended {
-    this.finalDigest = this.digest!;
-    this.log.warn(`the answer to the write was lost (${error.message}); read back, ${this.target.name} holds ${this.digest!}: the write landed`);
-    return this.succeeded(`The answer to the write was lost (${error.message}); reading ${this.target.tag} back showed that the write landed`);
-  }
-
-  private async restore(current: string | null): Promise<{ foundDigest: string | null; message: string }> {
-    const restored = await restoreTarget({ registry: this.services.registry, log: this.log }, this.request.config, this.target, {
-      previousDigest: this.previousDigest ?? null,
+  private async restore(move: Move, current: string | null, undo = false): Promise<{ foundDigest: string | null; message: string }> {
+    const restored = await restoreTarget({ registry: this.services.registry, log: this.log }, move.request.config, move.target, {
+      previousDigest: move.previousDigest ?? null,
       current,
-      chosen: this.digest!,
-      wrote: this.wrote,
+      chosen: move.digest!,
+      wrote: undo ? move.digest : move.wrote,
+      ...(undo ? { undo: true } : {}),
     });
-    this.finalDigest = restored.finalDigest;
+    move.finalDigest = restored.finalDigest;
     return restored;
   }
 
-  /** An exception ended it (cancelled, a registry or engine error): say what the target holds now. */
+  /** An exception before any tag was written (cancelled, a registry or engine error): nothing moved. */
   async stopped(error: unknown): Promise<Ended> {
-    const cancelled = isCancelled(error);
-    const promotionError = withCredentialProblem(
-      error instanceof PromotionError ? error : new PromotionError('internal', errorMessage(error), undefined, { cause: error }),
-      this.services.credentials,
-      [this.sourceRepo.registry, this.target.repository.registry],
-    );
-    let after = '';
-    if (this.writing && this.digest) {
-      const current = await this.services.registry.resolve(this.target.repository, this.target.tag).then(
-        (d) => d?.digest ?? null,
-        () => undefined,
-      );
-      // The write landed: it is verified after the move as any other.
-      if (current === this.digest && !cancelled)
-        return this.evaluation ? this.verifyAfterMove(this.answerLost(promotionError), this.evaluation) : this.answerLost(promotionError);
-      if (current === undefined) {
-        this.finalDigest = undefined;
-        after = ` ${this.target.name} could not be read back; check it before promoting again.`;
-      } else {
-        after = ` ${(await this.restore(current)).message}`;
-      }
-    } else if (this.previousDigest !== undefined) {
-      this.finalDigest = this.previousDigest;
-      after = ` Nothing was written; ${this.target.name} still holds ${describe(this.previousDigest)}.`;
-    } else {
-      // Stopped before the target was even read (cancelled or refused during the lookup): no write
-      // was attempted, so it holds what it held — say so rather than leave the person guessing.
-      after = ` Nothing was written; ${this.target.name} holds what it held before.`;
-    }
-    after += this.along();
-    if (cancelled) {
-      return new Ended('cancelled', `Cancelled.${after}`, error instanceof PromotionError ? error : new CancelledError());
-    }
-    this.log.error(`Promotion into ${this.target.name} failed: ${errorMessage(promotionError)}`);
-    return new Ended('failed', sentences(errorMessage(promotionError), after), promotionError);
+    for (const move of this.moves) if (move.previousDigest !== undefined) move.finalDigest = move.previousDigest;
+    const first = this.first;
+    const after =
+      first.previousDigest === undefined
+        ? // Stopped before the target was even read (cancelled or refused during the lookup): no write
+          // was attempted, so it holds what it held — say so rather than leave the person guessing.
+          ` Nothing was written; ${this.target.name} holds what it held before.`
+        : this.release
+          ? ` Nothing was written; ${this.target.name} still holds ${this.moves.map((m) => `${m.name} ${describe(m.previousDigest)}`).join(', ')}.`
+          : ` Nothing was written; ${this.target.name} still holds ${describe(first.previousDigest)}.`;
+    return this.failure(error, after + this.along());
   }
 
   /** Signatures and referrers a registry-side copy wrote before it stopped. */
   private along(): string {
-    const written = this.transfer?.writtenAlong();
-    return written ? ` ${written[0]!.toUpperCase()}${written.slice(1)}.` : '';
+    const written = this.moves.map((m) => m.transfer?.writtenAlong()).filter((w): w is string => !!w);
+    return written.map((w) => ` ${w[0]!.toUpperCase()}${w.slice(1)}.`).join('');
   }
 
   outcome(ended: Ended): PromotionOutcome {
     (ended.status === 'succeeded' ? this.log.info : this.log.warn).call(this.log, ended.message);
+    const first = this.first;
     return {
       status: ended.status,
       mode: this.mode,
@@ -472,13 +629,14 @@ class Promotion {
       target: this.target.name,
       gates: this.gates,
       durationMs: this.now() - this.started,
-      transport: this.transport,
-      ...(this.digest ? { digest: this.digest } : {}),
-      ...(this.previousDigest !== undefined ? { previousDigest: this.previousDigest } : {}),
-      ...(this.finalDigest !== undefined ? { finalDigest: this.finalDigest } : {}),
+      transport: first.transport,
+      ...(first.digest ? { digest: first.digest } : {}),
+      ...(first.previousDigest !== undefined ? { previousDigest: first.previousDigest } : {}),
+      ...(first.finalDigest !== undefined ? { finalDigest: first.finalDigest } : {}),
       ...(this.overridden.length ? { overriddenGates: this.overridden } : {}),
       ...(ended.error ? { error: ended.error } : {}),
       ...(this.verification ? { verification: this.verification } : {}),
+      ...(this.release ? { components: this.moves.map((m) => m.summary()) } : {}),
     };
   }
 }

@@ -17,11 +17,19 @@ import type { HoldDocument } from '../records/holds';
 import type { TargetLocks } from './targetLocks';
 import type { Transport, TransportSetting } from './transport';
 
+/** A release: each image's digest by its name (the source's `digest` is the first image's). */
+export type ComponentDigests = Readonly<Record<string, string>>;
+
 export type PromotionSource =
-  | { readonly kind: 'environment'; readonly environment: EnvironmentConfig; /** the digest the user picked */ readonly digest?: string }
-  | { readonly kind: 'build'; readonly tag: string; readonly digest?: string }
-  /** A digest by itself (a rollback's earlier digest), in the repository it lives in. */
-  | { readonly kind: 'digest'; readonly digest: string; readonly repository: Repository; readonly label: string };
+  | {
+      readonly kind: 'environment';
+      readonly environment: EnvironmentConfig;
+      /** the digest the user picked */ readonly digest?: string;
+      readonly digests?: ComponentDigests;
+    }
+  | { readonly kind: 'build'; readonly tag: string; readonly digest?: string; readonly digests?: ComponentDigests }
+  /** A digest by itself (a rollback's earlier digest), in the repository it lives in; a release's: one per image. */
+  | { readonly kind: 'digest'; readonly digest: string; readonly repository: Repository; readonly label: string; readonly digests?: ComponentDigests };
 
 export interface PromotionRequest {
   readonly config: PromotionConfig;
@@ -60,6 +68,20 @@ export interface Confirmation {
   readonly build?: { readonly tag?: string; readonly revision?: string };
   /** The commits this move ships (filled in by the editor before it asks; model/compare.ts). */
   readonly shipped?: Shipped;
+  /** A release: every image's move (the fields above are the first image's). */
+  readonly components?: readonly ComponentMoveSummary[];
+}
+
+/** One image of a release: what moves, from where to where, and what its tag held before. */
+export interface ComponentMoveSummary {
+  readonly name: string;
+  readonly sourceRepository: string;
+  readonly targetRepository: string;
+  readonly digest?: string;
+  readonly previousDigest?: string | null;
+  /** What its tag holds at the end, read back (undefined: could not read, or never read). */
+  readonly finalDigest?: string | null;
+  readonly transport?: Transport;
 }
 
 export interface MovedTarget {
@@ -127,6 +149,8 @@ export interface PromotionEnvironment {
 
 export interface StartedWrite {
   readonly digest: string;
+  /** A release: every image's digest and what it held. */
+  readonly components?: readonly ComponentMoveSummary[];
   readonly previousDigest: string | null;
   readonly transport: Transport;
   readonly gates: readonly GateResult[];
@@ -157,6 +181,8 @@ export interface PromotionOutcome {
   readonly error?: PromotionError;
   /** The environment's verify gates after the move (absent: it has none, or nothing moved). */
   readonly verification?: VerificationOutcome;
+  /** A release (`images:`): every image's move; the fields above are the first image's. */
+  readonly components?: readonly ComponentMoveSummary[];
 }
 
 /** What the verify gates said after the move, and what was done about a failure. */

@@ -19,6 +19,11 @@ export interface RestoreFacts {
   readonly chosen: string;
   /** What the registry reported for our own write; undefined when the write reported nothing (or failed). */
   readonly wrote: string | undefined;
+  /**
+   * A move that succeeded is being undone (a later image of its release failed): the chosen digest
+   * landing is then no reason to stop; our verified write is put back like any other of ours.
+   */
+  readonly undo?: boolean;
 }
 
 export interface Restored {
@@ -42,9 +47,11 @@ export async function restoreTarget(
   const { previousDigest, current, chosen, wrote } = facts;
   const found = { foundDigest: current };
   if (current === previousDigest) return { ...found, finalDigest: current, message: `${target.name} still holds ${describe(previousDigest)}.` };
-  if (current === chosen) return { ...found, finalDigest: current, message: `The write had completed: ${target.name} holds ${shortDigest(chosen)}.` };
+  if (current === chosen && !facts.undo)
+    return { ...found, finalDigest: current, message: `The write had completed: ${target.name} holds ${shortDigest(chosen)}.` };
   const { registry, log } = services;
   const repo = target.repository;
+  const stored = (w: string): string => (facts.undo ? `Its move to ${shortDigest(w)} was undone` : `The registry stored ${shortDigest(w)} instead`);
 
   if (current === null || wrote === undefined || current !== wrote) {
     // Not provably ours: someone else wrote the tag after us (or removed it). Leave it.
@@ -69,7 +76,7 @@ export async function restoreTarget(
       return {
         ...found,
         finalDigest: restored,
-        message: `The registry stored ${shortDigest(wrote)} instead; ${target.name} was put back to its previous digest ${shortDigest(previousDigest)}.`,
+        message: `${stored(wrote)}; ${target.name} was put back to its previous digest ${shortDigest(previousDigest)}.`,
       };
     }
     // The target was empty: the tag goes only by deleting the manifest, which also removes every
@@ -80,7 +87,7 @@ export async function restoreTarget(
       return {
         ...found,
         finalDigest: current,
-        message: `The registry stored ${shortDigest(wrote)} instead, which the tag${others.length === 1 ? '' : 's'} ${others.join(', ')} of the repository hold${others.length === 1 ? 's' : ''} too, so it was not deleted (that would remove ${others.length === 1 ? 'it' : 'them'}). Remove the tag ${target.tag} by hand.`,
+        message: `${facts.undo ? `Its move to ${shortDigest(wrote)} could not be undone: ${shortDigest(wrote)} is what` : `The registry stored ${shortDigest(wrote)} instead, which`} the tag${others.length === 1 ? '' : 's'} ${others.join(', ')} of the repository hold${others.length === 1 ? 's' : ''} too, so it was not deleted (that would remove ${others.length === 1 ? 'it' : 'them'}). Remove the tag ${target.tag} by hand.`,
       };
     }
     const before = (await registry.resolve(repo, target.tag, signal))?.digest ?? null;
@@ -90,14 +97,14 @@ export async function restoreTarget(
     return {
       ...found,
       finalDigest: null,
-      message: `The registry stored ${shortDigest(wrote)} instead; ${target.name} was emptied again (it held nothing before).`,
+      message: `${stored(wrote)}; ${target.name} was emptied again (it held nothing before).`,
     };
   } catch (error) {
     log.error(`could not restore ${target.name}: ${errorMessage(error)}`);
     return {
       ...found,
       finalDigest: current,
-      message: `${target.name} now points at ${current}, which nobody chose, and could not be restored automatically (${errorMessage(error)}). Put it back by hand: ${previousDigest ? `retag ${previousDigest}` : `delete the tag ${target.tag}`}.`,
+      message: `${target.name} now points at ${current}, ${facts.undo ? 'the digest this promotion moved there,' : 'which nobody chose,'} and could not be restored automatically (${errorMessage(error)}). Put it back by hand: ${previousDigest ? `retag ${previousDigest}` : `delete the tag ${target.tag}`}.`,
     };
   }
 }

@@ -82,7 +82,7 @@ export class PromotionStatusBar implements vscode.Disposable {
       return;
     }
     const { last } = glance;
-    const warning = last.state === 'behind' || last.state === 'drift' || last.state === 'not-redeployed' || last.state === 'error';
+    const warning = last.state === 'behind' || last.state === 'drift' || last.state === 'not-redeployed' || last.state === 'mixed' || last.state === 'error';
     // The icon repeats what the words say; the words alone carry the state (screen readers, no colour).
     const icon = warning ? '$(warning)' : last.state === 'in-step' ? '$(pass)' : '$(package)';
     const what = last.build ?? last.words;

@@ -4,10 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import { pushIndex, uniqueRepo, type TestServices } from '../harness';
 import { promotionYaml } from '../fixtures/promotionYaml';
+import { releaseYaml } from '../fixtures/releaseYaml';
 import { config } from '../integration/support';
 import { docker, skopeoCopy } from './cli';
 import { promoteOnce, type BenchCore } from './core';
-import { imageOn, type Layer } from './images';
+import { imageOn, makeLayer, type Layer } from './images';
 import type { Profile, Route } from './network';
 import type { CaseSpec, Side } from './rounds';
 
@@ -201,6 +202,58 @@ export function indexCase(ctx: PromotionContext, where: 'same' | 'cross'): CaseS
         label: 'skopeo copy --all --preserve-digests',
         prepare,
         run: async (round) => void (await skopeoCopy(`${ctx.a.host}/${repo}:${await build(round)}`, peerTarget())),
+      },
+    ],
+  };
+}
+
+/**
+ * A release of 5 images (small, one layer of 1 MB each, same registry), against promoting the 5 one
+ * after another (5 single-image promotions, each verified) and against skopeo copying them.
+ */
+export function releaseCase(ctx: PromotionContext): CaseSpec {
+  const names = ['api', 'web', 'worker', 'cron', 'admin'];
+  const repos = names.map((n) => uniqueRepo(n));
+  const layers = names.map(() => makeLayer(1e6));
+  const build = perRound(async () => {
+    const tag = buildTag();
+    const created = new Date().toISOString();
+    await Promise.all(repos.map((repo, i) => imageOn(ctx.aUrl, repo, tag, layers[i]!, created)));
+    return tag;
+  });
+  const prepare = async (round: number): Promise<void> => void (await build(round));
+  const release = config(
+    releaseYaml(
+      names.map((name, i) => ({ name, image: `${ctx.a.host}/${repos[i]}` })),
+      [{ name: 'staging' }],
+    ),
+  );
+  const singles = repos.map((repo) => sameRepoConfig(ctx.a, repo));
+  return {
+    name: 'release of 5 images (1 MB each, same registry)',
+    rounds: 5,
+    ours: {
+      label: 'ours (one release)',
+      warmup: true,
+      prepare,
+      run: async (round) => promoteOnce(ctx.core, release, { kind: 'build', tag: await build(round) }, 'staging', 'registry'),
+    },
+    peers: [
+      {
+        label: 'ours, 5 promotions one after another',
+        prepare,
+        run: async (round) => {
+          const tag = await build(round);
+          for (const cfg of singles) await promoteOnce(ctx.core, cfg, { kind: 'build', tag }, 'staging', 'registry');
+        },
+      },
+      {
+        label: 'skopeo copy --all --preserve-digests ×5',
+        prepare,
+        run: async (round) => {
+          const tag = await build(round);
+          for (const repo of repos) await skopeoCopy(`${ctx.a.host}/${repo}:${tag}`, `${ctx.a.host}/${repo}:peer-staging`);
+        },
       },
     ],
   };

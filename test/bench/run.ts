@@ -3,7 +3,7 @@
 // shaping latency and bandwidth. Prints one table of medians and ratios (ours / peer) with requests,
 // connections and round trips, a few single figures, and the same as JSON (test-results/bench.json).
 //
-//   npm run bench [-- --profiles=loopback,50 --cases=refresh,same,local,cross,index,signing,recorded,cold,scale,startup,host --no-host --quick]
+//   npm run bench [-- --profiles=loopback,50 --cases=refresh,same,local,cross,index,signing,release,recorded,cold,scale,startup,host --no-host --quick]
 //   (recorded: promote() and the whole recorded run of 50 MB images as composeServices() builds the
 //   services; cold: 30 MB into another registry with nothing to mount, loopback; scale: 50 recorded
 //   promotions in a row, memory before and after)
@@ -20,7 +20,7 @@ import { historyReadMs } from './historyRead';
 import { firstLookFigures, hostFigures } from './host';
 import { imageOn, makeLayer } from './images';
 import { PROFILES, shape } from './network';
-import { crossRegistryCase, indexCase, localImageCase, sameRepoCase, type Sources } from './promotionCases';
+import { crossRegistryCase, indexCase, localImageCase, releaseCase, sameRepoCase, type Sources } from './promotionCases';
 import { makeRefreshRepo, refreshCase, type RefreshRepo } from './refreshCases';
 import { figuresTable, markdownTable, rows, type Figure, type ProfileResults } from './report';
 import { runCase, type CaseSpec } from './rounds';
@@ -33,7 +33,7 @@ const args = process.argv.slice(2);
 const option = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const wantedProfiles = option('profiles')?.split(',');
 const wantedCases = new Set(
-  option('cases')?.split(',') ?? ['refresh', 'same', 'local', 'cross', 'index', 'signing', 'recorded', 'cold', 'scale', 'startup', 'host'],
+  option('cases')?.split(',') ?? ['refresh', 'same', 'local', 'cross', 'index', 'signing', 'release', 'recorded', 'cold', 'scale', 'startup', 'host'],
 );
 const quick = args.includes('--quick');
 
@@ -105,6 +105,7 @@ async function main(): Promise<void> {
           ...(wantedCases.has('index') ? [indexCase(ctx, 'same'), indexCase(ctx, 'cross')] : []),
           ...(wantedCases.has('cross') ? [crossRegistryCase(ctx)] : []),
           ...(wantedCases.has('signing') ? [signingCase(ctx)] : []),
+          ...(wantedCases.has('release') ? [releaseCase(ctx)] : []),
         ];
         // As composeServices() builds them, one set per profile (connections and caches kept across rounds).
         const app = appBench(svc);

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { glanceOf } from '../../src/model/glance';
 import type { EnvironmentRow, Lookup, Relation, Snapshot } from '../../src/model/snapshot';
+import type { ReleaseState } from '../../src/model/releaseState';
 
 const D = (n: number): string => `sha256:${String(n).repeat(64).slice(0, 64)}`;
 const env = (name: string): EnvironmentConfig => ({
@@ -13,7 +14,10 @@ const env = (name: string): EnvironmentConfig => ({
   gates: [],
 });
 
-function snapshot(rows: { name: string; lookup: Lookup; relation: Relation; drift?: boolean }[], builds: { tag: string; digest: string }[] = []): Snapshot {
+function snapshot(
+  rows: { name: string; lookup: Lookup; relation: Relation; drift?: boolean; release?: ReleaseState }[],
+  builds: { tag: string; digest: string }[] = [],
+): Snapshot {
   const envs = rows.map((r) => env(r.name));
   const environments = rows.map((r, index): EnvironmentRow => ({
     env: envs[index]!,
@@ -21,6 +25,7 @@ function snapshot(rows: { name: string; lookup: Lookup; relation: Relation; drif
     lookup: r.lookup,
     relation: r.relation,
     ...(r.drift ? { drift: true } : {}),
+    ...(r.release ? { release: r.release } : {}),
     ...(index > 0 ? { previous: envs[index - 1]! } : {}),
     ...(envs[index + 1] ? { next: envs[index + 1]! } : {}),
   }));
@@ -97,5 +102,20 @@ describe('status at a glance', () => {
 
   it('a config without environments has nothing to show', () => {
     assert.equal(glanceOf(snapshot([])), undefined);
+  });
+
+  it('a release whose images are of several builds needs a look: mixed, naming the image that differs', () => {
+    const g = glanceOf(
+      snapshot([
+        { name: 'staging', lookup: present(1), relation: 'first', release: { kind: 'release', build: 'a1b2c3d' } },
+        { name: 'production', lookup: present(1), relation: 'in-step', release: { kind: 'mixed', differs: ['web'], build: 'a1b2c3d' } },
+      ]),
+    )!;
+    assert.deepEqual(g.environments[0], { environment: 'staging', build: 'a1b2c3d', state: 'other', words: 'first environment' });
+    assert.deepEqual(g.last, { environment: 'production', build: 'a1b2c3d', state: 'mixed', words: 'mixed: web differs' });
+    assert.deepEqual(
+      g.attention.map((a) => a.environment),
+      ['production'],
+    );
   });
 });

@@ -178,4 +178,45 @@ describe('what a promotion ships, in words', () => {
     assert.match(md, /exit 0 \\\*\\\*bold\\\*\\\*/);
     assert.match(md, /- `a \\\| b 'c'`/);
   });
+
+  it("a release's History entry lists every image's digests, its names escaped", () => {
+    const record: HistoryRecord = {
+      v: 1,
+      id: 'r2',
+      time: '2026-01-01T00:00:00Z',
+      durationMs: 900,
+      kind: 'promotion',
+      who: { user: 'ada' },
+      image: 'registry.example.com/api',
+      source: { label: 'staging', repository: 'registry.example.com/api' },
+      target: { environment: 'production', tag: 'production', repository: 'registry.example.com/api' },
+      digest: D,
+      previousDigest: OLD,
+      finalDigest: OLD,
+      transport: 'registry',
+      gates: [],
+      outcome: 'failed',
+      message: 'web was refused; api was put back.',
+      components: [
+        {
+          name: 'api',
+          sourceRepository: 'registry.example.com/api',
+          targetRepository: 'registry.example.com/api',
+          digest: D,
+          previousDigest: OLD,
+          finalDigest: OLD,
+        },
+        { name: 'web|x', sourceRepository: 'registry.example.com/web', targetRepository: 'registry.example.com/web', digest: D, previousDigest: null },
+      ],
+    };
+    const lines = renderRecord(record).split('\n');
+    const images = lines.indexOf('## Images');
+    assert.ok(images > 0);
+    assert.deepEqual(lines.slice(images + 2, images + 6), [
+      '| Image | Digest | Before | After |',
+      '|---|---|---|---|',
+      `| api | \`${D}\` | \`${OLD}\` | \`${OLD}\` |`,
+      `| web\\|x | \`${D}\` | \`empty\` | \`not read\` |`,
+    ]);
+  });
 });

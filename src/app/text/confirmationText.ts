@@ -36,6 +36,7 @@ export function confirmationDetailLines(c: Confirmation): string[] {
 
 export function confirmationSummary(c: Confirmation): string[] {
   const lines = [`${buildLabel(c.build, c.digest)}: ${c.sourceLabel} → ${c.target.name} (${targetNow(c)})`];
+  if (c.components) lines.push(`Release of ${c.components.length} images, all or none: ${c.components.map((m) => m.name).join(', ')}`);
   if (c.shipped) lines.push(shippedSummary(c.shipped, c.target.name));
   lines.push(gateSummary(c));
   return lines;
@@ -56,6 +57,14 @@ function confirmationDetails(c: Confirmation): string[] {
   if (c.extras) lines.push(`Coming along: ${c.extras}`);
   const deploy = c.target.deploy;
   if (deploy) lines.push(`Then: redeploy (${deployWords(deploy.action)}) and wait until ${c.target.name} runs it everywhere, within ${deploy.within}`);
+  if (c.components) {
+    // Every image moves, one after another; a failure puts the ones already moved back.
+    lines.push('Images (all move, or none stays moved):');
+    for (const m of c.components)
+      lines.push(
+        `  ${m.name}: ${m.digest ? shortDigest(m.digest) : '?'} → ${m.targetRepository}:${c.target.tag} (holds ${m.previousDigest ? shortDigest(m.previousDigest) : 'nothing'}${m.previousDigest === m.digest ? ', nothing to move' : ''})`,
+      );
+  }
   lines.push('Gates:', ...c.gates.flatMap(gateLines));
   if (c.overriddenGates?.length) lines.push(`Overridden for this rollback (recorded in the history): ${c.overriddenGates.join(', ')}`);
   return lines;

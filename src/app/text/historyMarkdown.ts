@@ -28,6 +28,14 @@ export function renderRecord(r: HistoryRecord): string {
     `| Transport | ${t(r.transport)} |`,
   ];
   if (r.override) lines.push(`| Gates overridden | ${t(r.override.gates.join(', '))} (by ${t(r.override.by)}) |`);
+  if (r.components?.length) {
+    // A release: every image's digests (the rows above are its first image's).
+    lines.push('', '## Images', '', '| Image | Digest | Before | After |', '|---|---|---|---|');
+    for (const c of r.components)
+      lines.push(
+        `| ${t(c.name)} | ${code(c.digest ?? 'not resolved')} | ${code(c.previousDigest ?? 'empty')} | ${code(c.finalDigest === undefined ? 'not read' : (c.finalDigest ?? 'empty'))} |`,
+      );
+  }
   lines.push('', '## Gates', '');
   if (!r.gates.length) lines.push('_No gate ran._');
   for (const g of r.gates) {

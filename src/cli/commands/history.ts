@@ -24,5 +24,11 @@ export async function history(ctx: CliContext, environment: string | undefined):
 function recordLine(r: HistoryRecord): string {
   const who = r.who.name ?? r.who.user;
   const what = r.kind === 'rollback' ? 'rollback' : 'promotion';
-  return `${r.time}  ${r.target.environment}  ${r.digest ? shortDigest(r.digest) : '(no digest)'}  ${what} ${r.outcome}  from ${r.source.label}  by ${who}  ${r.transport}${r.override ? '  gates overridden' : ''}`;
+  // A release names every image's digest; a single image its digest.
+  const digests = r.components?.length
+    ? r.components.map((c) => `${c.name} ${c.digest ? shortDigest(c.digest) : '(no digest)'}`).join(', ')
+    : r.digest
+      ? shortDigest(r.digest)
+      : '(no digest)';
+  return `${r.time}  ${r.target.environment}  ${digests}  ${what} ${r.outcome}  from ${r.source.label}  by ${who}  ${r.transport}${r.override ? '  gates overridden' : ''}`;
 }

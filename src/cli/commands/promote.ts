@@ -1,6 +1,7 @@
 // `promote <environment>` and `rollback <environment>`: the whole verified promotion through the same
 // runPromotion the extension calls, recorded, reported on stdout, summarised on GitHub Actions.
 import { failedWebhooks } from '../../notify/sendWebhooks';
+import { rollbackSource } from '../../app/rollbackSource';
 import { runPromotion } from '../../app/runPromotion';
 import { gateLines } from '../../app/text/confirmationText';
 import type { EnvironmentConfig } from '../../config/types';
@@ -66,7 +67,7 @@ export async function rollbackCommand(
     config: ctx.config,
     mode: 'rollback',
     overrideGates: !!options.overrideGates,
-    source: { kind: 'digest', digest: chosen.digest, repository: target.repository, label: `${target.name}'s earlier ${shortDigest(chosen.digest)}` },
+    source: rollbackSource(ctx.config, records, target, chosen.digest, `${target.name}'s earlier ${shortDigest(chosen.digest)}`),
     target,
   };
   return run(ctx, request, choices, interrupt);

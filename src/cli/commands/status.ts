@@ -4,7 +4,7 @@ import { errorMessage } from '../../core/errors';
 import { repositoryName, shortDigest } from '../../core/reference';
 import { recordsFor } from '../../history/queries';
 import type { HistoryRecord } from '../../history/record';
-import { takeSnapshot } from '../../model/snapshot';
+import { takeSnapshot, type EnvironmentRow } from '../../model/snapshot';
 import { environmentWindow, type EnvironmentWindow } from '../../model/windows';
 import type { CliContext } from '../context';
 import { runningCounts, runtimeVerdict, type Running } from '../../runtime/running';
@@ -32,6 +32,7 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
       state: environmentState(row),
       ...(row.lookup.state === 'present' ? { digest: row.lookup.digest, mediaType: row.lookup.mediaType } : {}),
       ...(row.lookup.state === 'error' ? { error: { kind: row.lookup.error.kind, message: errorMessage(row.lookup.error) } } : {}),
+      ...(row.components ? { release: releaseSummary(row) } : {}),
       description: environmentDescriptionParts(row, undefined, now).join(' · '),
       ...(row.running ? runningSummary(row.running, row.lookup.state === 'present' ? row.lookup.digest : null) : {}),
       ...(window ? { window: windowSummary(window) } : {}),
@@ -45,11 +46,22 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
   const value = {
     config: ctx.configFile,
     image: repositoryName(config.repository),
+    ...(config.components ? { images: config.components.map((c) => ({ name: c.name, image: repositoryName(c.repository) })) } : {}),
     historyFile: app.history.file(workspaceDir),
     environments,
     builds:
       snapshot.builds.state === 'ok'
-        ? { state: 'ok', rows: builds.map((b) => ({ tag: b.tag, digest: b.digest, ...(b.created ? { created: b.created } : {}), heldBy: b.heldBy })) }
+        ? {
+            state: 'ok',
+            rows: builds.map((b) => ({
+              tag: b.tag,
+              digest: b.digest,
+              ...(b.created ? { created: b.created } : {}),
+              heldBy: b.heldBy,
+              ...(b.components ? { images: b.components, complete: !b.missing?.length } : {}),
+              ...(b.missing?.length ? { missing: b.missing } : {}),
+            })),
+          }
         : { state: 'error', error: { kind: snapshot.builds.error.kind, message: errorMessage(snapshot.builds.error) } },
     ...(snapshot.engine
       ? {
@@ -60,16 +72,28 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
   };
 
   const width = Math.max(...environments.map((e) => e.name.length));
-  const lines = [`${repositoryName(config.repository)} (${displayPath(ctx.configFile)})`];
+  const shownImage = config.components
+    ? `release of ${config.components.map((c) => `${c.name} ${repositoryName(c.repository)}`).join(', ')}`
+    : repositoryName(config.repository);
+  const lines = [`${shownImage} (${displayPath(ctx.configFile)})`];
   for (const e of environments) {
     const lastLine = e.lastPromotion
       ? `   last: ${e.lastPromotion.digest ? shortDigest(e.lastPromotion.digest) : '?'} ${e.lastPromotion.kind === 'rollback' ? 'rolled back' : 'promoted'} by ${e.lastPromotion.by} at ${e.lastPromotion.time}`
       : '';
     lines.push(`  ${e.name.padEnd(width)}  ${e.description}${lastLine}`);
+    for (const c of e.release?.images ?? [])
+      lines.push(
+        `  ${''.padEnd(width)}    ${c.name}: ${c.digest ? shortDigest(c.digest) : c.state}${e.release?.differs?.includes(c.name) ? ' (differs)' : ''}`,
+      );
   }
   if (snapshot.builds.state === 'ok') {
     lines.push(`builds (${builds.length} of ${snapshot.builds.matching} matching ${config.builds.tagPattern.source}):`);
-    for (const b of builds) lines.push(`  ${b.tag}  ${shortDigest(b.digest)}${b.heldBy.length ? `  in ${b.heldBy.join(', ')}` : ''}`);
+    for (const b of builds)
+      lines.push(
+        b.components
+          ? `  ${b.tag}  ${b.missing?.length ? `incomplete: no ${b.missing.join(', ')} (not promotable)` : b.components.map((c) => `${c.name} ${shortDigest(c.digest!)}`).join(', ')}${b.heldBy.length ? `  in ${b.heldBy.join(', ')}` : ''}`
+          : `  ${b.tag}  ${shortDigest(b.digest)}${b.heldBy.length ? `  in ${b.heldBy.join(', ')}` : ''}`,
+      );
   } else {
     lines.push(`builds: ${errorMessage(snapshot.builds.error)}`);
   }
@@ -87,9 +111,11 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
   for (const row of snapshot.environments)
     if (row.running?.state === 'unreachable') out.message(`${row.env.name}: what runs could not be read from ${row.running.where}: ${row.running.reason}`);
 
-  const failures = snapshot.environments
-    .filter((r) => r.lookup.state === 'error')
-    .map((r) => `${r.env.name}: ${r.lookup.state === 'error' ? errorMessage(r.lookup.error) : ''}`);
+  const failures = snapshot.environments.flatMap((r) =>
+    (r.components ?? [{ name: '', lookup: r.lookup }]).flatMap((c) =>
+      c.lookup.state === 'error' ? [`${r.env.name}${c.name ? ` (${c.name})` : ''}: ${errorMessage(c.lookup.error)}`] : [],
+    ),
+  );
   if (snapshot.builds.state === 'error') failures.push(`builds: ${errorMessage(snapshot.builds.error)}`);
   for (const failure of failures) out.error(failure, 'image-promotion status');
   return failures.length ? EXIT.infrastructure : EXIT.ok;
@@ -103,6 +129,27 @@ function runningSummary(running: Running, tag: string | null): { running: Runnin
       running.state === 'read'
         ? { where: running.where, state: runtimeVerdict(running, tag) }
         : { where: running.where, state: 'unreachable', reason: running.reason },
+  };
+}
+
+/** Per image: what its tag holds; and whether together they are one build's release or a mix. */
+function releaseSummary(row: EnvironmentRow): {
+  state: string;
+  build?: string;
+  differs?: readonly string[];
+  images: { name: string; state: string; digest?: string; error?: string }[];
+} {
+  const release = row.release ?? { kind: 'unknown' };
+  return {
+    state: release.kind,
+    ...(release.kind === 'release' || (release.kind === 'mixed' && release.build) ? { build: (release as { build: string }).build } : {}),
+    ...(release.kind === 'mixed' ? { differs: release.differs } : {}),
+    images: (row.components ?? []).map((c) => ({
+      name: c.name,
+      state: c.lookup.state,
+      ...(c.lookup.state === 'present' ? { digest: c.lookup.digest } : {}),
+      ...(c.lookup.state === 'error' ? { error: errorMessage(c.lookup.error) } : {}),
+    })),
   };
 }
 

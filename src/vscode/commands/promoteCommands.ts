@@ -161,8 +161,15 @@ export class PromoteCommands {
     const builds = snapshot?.builds.state === 'ok' ? snapshot.builds.rows : [];
     const previous = previousEnvironment(config, target);
     const previousDigest = previous ? snapshot?.environments.find((r) => r.env.name === previous.name)?.lookup : undefined;
-    const ready = (row: BuildRow): boolean => !previous || (previousDigest?.state === 'present' && previousDigest.digest === row.digest);
+    const previousRelease = previous ? snapshot?.environments.find((r) => r.env.name === previous.name)?.release : undefined;
+    const ready = (row: BuildRow): boolean =>
+      !previous ||
+      (row.components
+        ? previousRelease?.kind === 'release' && previousRelease.build === row.tag
+        : previousDigest?.state === 'present' && previousDigest.digest === row.digest);
     const items: PickItem<PromotionSource>[] = builds
+      // An incomplete build of a release (an image lacks the tag) is listed in the Builds view, never offered.
+      .filter((row) => !row.missing?.length)
       .map((row) => ({
         label: row.tag,
         description: [row.heldBy.length ? `in ${row.heldBy.join(', ')}` : '', shortDigest(row.digest)].filter(Boolean).join(' · '),

@@ -7,6 +7,7 @@ import { previousDigests, type HeldDigest } from '../../history/queries';
 import type { PromotionModel } from '../../model/promotionModel';
 import type { PromotionOutcome } from '../../promotion/promote';
 import type { HistoryService } from '../../app/historyService';
+import { rollbackSource } from '../../app/rollbackSource';
 import type { UserInteraction } from '../interaction';
 import type { PromotionRunner } from '../promotionRunner';
 import { relativeTime } from '../tree/tooltips';
@@ -64,7 +65,7 @@ export async function rollBack(deps: RollbackDeps, node?: PromotionNode | Histor
       config: ready.config,
       mode: 'rollback',
       overrideGates,
-      source: { kind: 'digest', digest: chosen.digest, repository: target.repository, label: `${target.name}'s earlier ${labelOf(chosen.digest)}` },
+      source: rollbackSource(ready.config, records, target, chosen.digest, `${target.name}'s earlier ${labelOf(chosen.digest)}`),
       target,
       ...(buildTagOf(builds, chosen.digest) ? { build: { tag: buildTagOf(builds, chosen.digest)! } } : {}),
       ...seenTarget(deps.model, target),

@@ -108,12 +108,18 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
     const { row } = node;
     const item = new vscode.TreeItem(row.tag, vscode.TreeItemCollapsibleState.None);
     item.id = `build:${row.tag}`;
-    const parts = [shortDigest(row.digest)];
+    const incomplete = !!row.missing?.length;
+    // A release's build lists its images; one that some image lacks is incomplete and offers no promotion.
+    const parts = row.components ? [incomplete ? `incomplete: no ${row.missing!.join(', ')}` : `${row.components.length} images`] : [shortDigest(row.digest)];
     if (row.heldBy.length) parts.push(`in ${row.heldBy.join(', ')}`);
     if (row.created && Number.isFinite(Date.parse(row.created))) parts.push(relativeTime(Date.parse(row.created)));
     item.description = parts.join(' · ');
-    item.contextValue = contextValue('build', true, node.next);
-    item.iconPath = row.heldBy.length ? new vscode.ThemeIcon('tag', new vscode.ThemeColor('charts.green')) : new vscode.ThemeIcon('tag');
+    item.contextValue = incomplete ? 'build incomplete' : contextValue('build', true, node.next);
+    item.iconPath = incomplete
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+      : row.heldBy.length
+        ? new vscode.ThemeIcon('tag', new vscode.ThemeColor('charts.green'))
+        : new vscode.ThemeIcon('tag');
     item.accessibilityInformation = { label: `build ${row.tag}, ${item.description}` };
     return item;
   }
@@ -122,7 +128,12 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
     if (node.kind !== 'build') return item;
     const details = await this.details(node).catch(() => undefined);
     const held = node.row.heldBy.length ? `Held by: ${node.row.heldBy.join(', ')}` : 'Not in any environment yet';
-    item.tooltip = digestTooltip(`build ${node.row.tag}`, node.repository, node.row.digest, details, [repositoryLine(node.repository, node.row.tag), held]);
+    const images = (node.row.components ?? []).map((c) => `${c.name}: ${c.digest ?? `no tag ${node.row.tag} (an incomplete build: never promoted)`}`);
+    item.tooltip = digestTooltip(`build ${node.row.tag}`, node.repository, node.row.digest, details, [
+      repositoryLine(node.repository, node.row.tag),
+      held,
+      ...images,
+    ]);
     return item;
   }
 

@@ -2,7 +2,7 @@
 // in a multi-root workspace, under a group row per folder with a config.
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
-import { environmentDescriptionParts, relationText } from '../../app/statusText';
+import { environmentDescriptionParts, relationText, releaseText } from '../../app/statusText';
 import { runningText, runtimeStateOf } from '../../app/text/runningText';
 import type { ImageDetails } from '../../images/imageDetails';
 import type { EnvironmentRow, Snapshot } from '../../model/snapshot';
@@ -197,12 +197,23 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
           ? `${env.name}: the tag ${env.tag} does not exist in ${env.image} yet. Nothing has been promoted into it.`
           : `${env.name}: ${errorMessage(lookup.error)}`;
     }
+    if (row.components) item.tooltip = releaseTooltip(row);
     return item;
   }
 }
 
+/** Each image of the release and what its tag holds. */
+function releaseTooltip(row: EnvironmentRow): string {
+  const lines = (row.components ?? []).map(
+    (c) =>
+      `${c.name}: ${c.lookup.state === 'present' ? c.lookup.digest : c.lookup.state === 'absent' ? `no tag ${row.env.tag}` : errorMessage(c.lookup.error)}`,
+  );
+  return [`${row.env.name} (${row.env.tag}): ${releaseText(row)}`, ...lines].join('\n');
+}
+
 function environmentIcon(row: EnvironmentRow): vscode.ThemeIcon {
   if (row.hold?.state === 'held') return new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+  if (row.release?.kind === 'mixed') return new vscode.ThemeIcon('split-horizontal', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   if (row.drift) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   // The tag moved but the workload runs something else: its own icon and colour.
   const runtime = runtimeStateOf(row);
