@@ -63,14 +63,20 @@ export function headline(outcome: NotifyOutcome, r: HistoryRecord): string {
 }
 
 function teamsCard(outcome: NotifyOutcome, r: HistoryRecord): unknown {
-  const facts = [
+  const all: [string, string][] = [
     ['Environment', r.target.environment],
     ['Build', r.source.buildTag ?? ''],
     ['Digest', r.digest ?? ''],
     ['Before', r.previousDigest ?? ''],
     ['By', r.who.name ?? r.who.user],
     ['Outcome', outcome],
-  ].filter(([, value]) => value);
+  ];
+  const facts = all.filter(([, value]) => value);
+  return adaptiveCard(headline(outcome, r), r.message, facts);
+}
+
+/** A Teams message: one Adaptive Card with a bold headline, the text, and facts when there are any. */
+function adaptiveCard(title: string, text: string, facts: readonly (readonly [string, string])[] = []): unknown {
   return {
     type: 'message',
     attachments: [
@@ -82,9 +88,9 @@ function teamsCard(outcome: NotifyOutcome, r: HistoryRecord): unknown {
           type: 'AdaptiveCard',
           version: '1.4',
           body: [
-            { type: 'TextBlock', text: headline(outcome, r), weight: 'Bolder', wrap: true },
-            { type: 'TextBlock', text: r.message, wrap: true },
-            { type: 'FactSet', facts: facts.map(([title, value]) => ({ title, value })) },
+            { type: 'TextBlock', text: title, weight: 'Bolder', wrap: true },
+            { type: 'TextBlock', text, wrap: true },
+            ...(facts.length ? [{ type: 'FactSet', facts: facts.map(([title, value]) => ({ title, value })) }] : []),
           ],
         },
       },
@@ -111,25 +117,7 @@ export interface HoldNotice {
 export function holdBody(format: WebhookFormat, hold: HoldNotice): unknown {
   const headlineText = `${hold.environment}: held by ${hold.by}${hold.digest ? ` (names ${hold.digest.slice(7, 19)})` : ''}`;
   if (format === 'slack') return { text: `${slackEscape(headlineText)}\n${slackEscape(hold.reason)}` };
-  if (format === 'teams')
-    return {
-      type: 'message',
-      attachments: [
-        {
-          contentType: 'application/vnd.microsoft.card.adaptive',
-          contentUrl: null,
-          content: {
-            $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-            type: 'AdaptiveCard',
-            version: '1.4',
-            body: [
-              { type: 'TextBlock', text: headlineText, weight: 'Bolder', wrap: true },
-              { type: 'TextBlock', text: hold.reason, wrap: true },
-            ],
-          },
-        },
-      ],
-    };
+  if (format === 'teams') return adaptiveCard(headlineText, hold.reason);
   return {
     event: 'image-promotion',
     outcome: 'held',
