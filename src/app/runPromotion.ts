@@ -39,12 +39,35 @@ export interface RecordedOutcome {
   readonly registryRecords: Promise<RecordWrite[]>;
 }
 
+/**
+ * Registry records and signed attestations still on their way after "done", per set of services. The
+ * next promotion waits for them before its gates read the registry: the signed order gate needs the
+ * attestation of the promotion just made, and soak gates read the records.
+ */
+const inFlight = new WeakMap<object, Set<Promise<unknown>>>();
+
+async function earlierWrites(owner: object, env: RunEnvironment): Promise<void> {
+  const pending = [...(inFlight.get(owner) ?? [])];
+  if (!pending.length) return;
+  env.progress('Waiting for the last promotion’s record to reach the registry…');
+  await Promise.all(pending);
+}
+
+function track<T>(owner: object, write: Promise<T>): Promise<T> {
+  const pending = inFlight.get(owner) ?? new Set<Promise<unknown>>();
+  inFlight.set(owner, pending);
+  pending.add(write);
+  void write.finally(() => pending.delete(write));
+  return write;
+}
+
 export async function runPromotion(
   app: Pick<AppServices, 'promotion' | 'history' | 'records' | 'log' | 'attestations' | 'documents'>,
   request: PromotionRequest,
   env: RunEnvironment,
 ): Promise<RecordedOutcome> {
   const { workspaceDir } = env;
+  await earlierWrites(app.records, env);
   // Read beside the lock and the lookups (the registry's records are requests of their own); the
   // gates wait for it.
   const history = app.history.read(workspaceDir).then(
@@ -77,10 +100,12 @@ export async function runPromotion(
   // After the file, and not waited for: a registry that refuses the record never fails a move that
   // already happened, and the person is told "done" once the move is verified and in the file. The
   // record and the signed attestation go to different tags: written side by side, signing adds no wait.
-  const registryRecord = Promise.all([
-    app.records.write(outcome, record, undefined, prepared),
-    signingKey ? app.attestations.write(signingKey, record) : undefined,
-  ]).then(([written]) => written);
+  const registryRecord = track(
+    app.records,
+    Promise.all([app.records.write(outcome, record, undefined, prepared), signingKey ? app.attestations.write(signingKey, record) : undefined]).then(
+      ([written]) => written,
+    ),
+  );
   const hooks = webhooksFor(request.config, request.target.name);
   const notifications = hooks.length ? sendWebhooks(hooks, record) : Promise.resolve([]);
   void notifications.then((results) => {

@@ -77,7 +77,9 @@ describe('signed promotions in the editor (imagePromotion.signingKey)', function
     await setting(keyFile);
     const outcome = (await vscode.commands.executeCommand('imagePromotion.promoteToStaging')) as PromotionOutcome;
     assert.equal(outcome.status, 'succeeded', outcome.message);
-    const checked = await checkedAttestations(svc.registryUrl, repo, build.digest, publicKey);
+    // The attestation follows "done", beside the registry record.
+    let checked: Awaited<ReturnType<typeof checkedAttestations>> = [];
+    await waitFor(async () => (checked = await checkedAttestations(svc.registryUrl, repo, build.digest, publicKey)).length > 0, 10_000);
     assert.deepEqual(
       checked.map((c) => [c.statement.predicate.target.environment, c.statement.predicate.kind, c.verifies]),
       [['staging', 'promotion', true]],

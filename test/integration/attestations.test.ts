@@ -316,12 +316,13 @@ describe('signing a promotion: the attestation is written beside the record', fu
       }),
     };
     const cfg = parseConfig(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }]));
-    const { outcome } = await runPromotion(
+    const { outcome, registryRecords } = await runPromotion(
       app,
       { config: cfg, source: { kind: 'build', tag: 'a7e5702', digest: build.digest }, target: env(cfg, 'development') },
       { ...environmentFor(new ScriptedPrompts()), workspaceDir: dir },
     );
     assert.equal(outcome.status, 'succeeded', outcome.message);
+    await registryRecords; // the record and the attestation follow "done"
     assert.deepEqual(warnings, []);
     const hex = build.digest.slice('sha256:'.length);
     const index = `sha256-${hex}`;
