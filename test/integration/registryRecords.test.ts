@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PromotionError } from '../../src/core/errors';
 import { silentLogger } from '../../src/core/log';
 import { shortDigest } from '../../src/core/reference';
 import { anonymous } from '../../src/credentials/credentials';
@@ -205,6 +206,41 @@ describe('promotion records in the registry', function () {
     assert.deepEqual(
       (await new RegistryRecords({ registry: real, log }).read({ registry: svc.registry, path: repo }, build.digest)).records.map((r) => r.id),
       [record.id],
+    );
+  });
+
+  it("the registry's DIGEST_INVALID race on a record's manifest (a blob link half-written by another writer) is written again; other refusals are not", async () => {
+    const repo = uniqueRepo();
+    const build = await pushImage(svc.registryUrl, repo, 'd16e571');
+    const real = client();
+    // As CI saw it once, with six writers at once: Distribution's answer to the manifest PUT.
+    const answers = (reason: string): RegistryClient => {
+      let refused = 0;
+      return Object.assign(Object.create(real) as RegistryClient, {
+        writeManifest: async (...args: Parameters<RegistryClient['writeManifest']>) => {
+          if (args[1].startsWith('sha256:') && refused++ === 0)
+            throw new PromotionError(
+              'protocol',
+              `${svc.registry} answered 400 Bad Request when asked to write the manifest ${args[1]} in ${svc.registry}/${repo}: ${reason}`,
+            );
+          return real.writeManifest(...args);
+        },
+      });
+    };
+    const log = new MemoryLog();
+    const record = recordOf(`${svc.registry}/${repo}`, 'staging', build.digest);
+    const raced = new RegistryRecords({ registry: answers('DIGEST_INVALID provided digest did not match uploaded content'), log });
+    assert.equal(await raced.write({ registry: svc.registry, path: repo }, build.digest, record), 'fallback-tag');
+    assert.match(log.text(), /answered DIGEST_INVALID to the record sha256:[a-f0-9]{64} .*writing it again/);
+    const read = await new RegistryRecords({ registry: client(), log: new MemoryLog() }).read({ registry: svc.registry, path: repo }, build.digest);
+    assert.deepEqual(
+      read.records.map((r) => r.id),
+      [record.id],
+    );
+    const other = new RegistryRecords({ registry: answers('MANIFEST_INVALID manifest invalid'), log: new MemoryLog() });
+    await assert.rejects(
+      other.write({ registry: svc.registry, path: repo }, build.digest, recordOf(`${svc.registry}/${repo}`, 'production', build.digest)),
+      /MANIFEST_INVALID/,
     );
   });
 
