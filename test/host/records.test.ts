@@ -11,6 +11,7 @@ import type { PromotionOutcome } from '../../src/promotion/promote';
 import { referrersFallbackTag } from '../../src/registry/manifestRefs';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { historyFileUri, hostSuite, ScriptedInteraction, writeConfig } from './scripted';
+import { waitFor } from './constants';
 
 describe('promotion records in the registry, in the extension host', function () {
   this.timeout(120_000);
@@ -70,13 +71,15 @@ describe('promotion records in the registry, in the extension host', function ()
         .at(-1)!,
     ) as { id: string; target: { environment: string } };
     assert.equal(line.target.environment, 'staging');
-    const index = JSON.parse((await getManifest(svc.registryUrl, repo, referrersFallbackTag(build.digest)))!.bytes.toString('utf8')) as {
-      manifests: { annotations?: Record<string, string> }[];
+    // The registry record follows "done": read the index until it lands (or 10 s).
+    const recordIds = async (): Promise<(string | undefined)[]> => {
+      const found = await getManifest(svc.registryUrl, repo, referrersFallbackTag(build.digest));
+      const index = JSON.parse(found!.bytes.toString('utf8')) as { manifests: { annotations?: Record<string, string> }[] };
+      return index.manifests.map((m) => m.annotations?.['dev.image-promotion.record.id']).sort();
     };
-    assert.deepEqual(
-      index.manifests.map((m) => m.annotations?.['dev.image-promotion.record.id']).sort(),
-      [ci.id, line.id].sort(),
-      'both records hang on the digest',
-    );
+    const wanted = [ci.id, line.id].sort();
+    let ids: (string | undefined)[] = [];
+    await waitFor(async () => (ids = await recordIds()).length >= wanted.length, 10_000);
+    assert.deepEqual(ids, wanted, 'both records hang on the digest');
   });
 });

@@ -146,8 +146,14 @@ describe('signed promotions in the editor (imagePromotion.signingKey)', function
     api.useInteraction(new ScriptedInteraction({ confirm: true }));
     assert.equal(((await vscode.commands.executeCommand('imagePromotion.promoteToStaging')) as PromotionOutcome).status, 'succeeded');
     await api.model.refresh();
-    assert.match(await tooltipOf(1, next.digest), /Signed, promoted through development → staging/);
-    assert.match(await tooltipOf(0, next.digest), /Signed, promoted through development(?! →)/);
+    // The attestation follows "done" (beside the registry record): the tooltip says so once it landed.
+    const tooltipOnce = async (index: number, digest: string, wanted: RegExp): Promise<string> => {
+      let tooltip = '';
+      await waitFor(async () => wanted.test((tooltip = await tooltipOf(index, digest))), 10_000);
+      return tooltip;
+    };
+    assert.match(await tooltipOnce(1, next.digest, /Signed, promoted through development → staging/), /Signed, promoted through development → staging/);
+    assert.match(await tooltipOnce(0, next.digest, /Signed, promoted through development(?! →)/), /Signed, promoted through development(?! →)/);
     // The row says it too, not only the tooltip.
     assert.match(await descriptionOf(1, /(^| · )signed$/), /(^| · )signed$/);
     assert.match(await descriptionOf(0, /(^| · )signed$/), /(^| · )signed$/);
