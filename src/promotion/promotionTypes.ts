@@ -14,6 +14,7 @@ import type { BlobLocations } from '../registry/blobLocations';
 import type { RegistryClient } from '../registry/registryClient';
 import type { RuntimeServices } from '../runtime/runtimeServices';
 import type { HoldDocument } from '../records/holds';
+import type { HistoryComponent } from '../history/record';
 import type { TargetLocks } from './targetLocks';
 import type { Transport, TransportSetting } from './transport';
 
@@ -72,15 +73,11 @@ export interface Confirmation {
   readonly components?: readonly ComponentMoveSummary[];
 }
 
-/** One image of a release: what moves, from where to where, and what its tag held before. */
-export interface ComponentMoveSummary {
-  readonly name: string;
-  readonly sourceRepository: string;
-  readonly targetRepository: string;
-  readonly digest?: string;
-  readonly previousDigest?: string | null;
-  /** What its tag holds at the end, read back (undefined: could not read, or never read). */
-  readonly finalDigest?: string | null;
+/**
+ * One image of a release: what moves, from where to where, what its tag held before and holds at the
+ * end (read back; undefined: could not read, or never read) — as its history line keeps it, and how.
+ */
+export interface ComponentMoveSummary extends HistoryComponent {
   readonly transport?: Transport;
 }
 
