@@ -3,6 +3,7 @@ import type Dockerode from 'dockerode';
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { PromotionError } from '../core/errors';
+import { linkedSignal } from '../core/linkedSignal';
 import type { RegistryCredentials } from '../credentials/credentials';
 import type { ContainerCreate, ContainerDefinition, ContainerEngine, EngineContainer, EngineImage, ImageEngine, ProgressLine, PushResult } from './engine';
 import type { EngineAddress } from './engineAddress';
@@ -206,7 +207,7 @@ class DockerodeEngine implements ImageEngine, ContainerEngine {
     const answered = new AbortController();
     const timer = idleMs > 0 ? setTimeout(() => answered.abort(), idleMs) : undefined;
     try {
-      return await this.call(what, (callSignal) => run(AbortSignal.any([callSignal, answered.signal])), signal, 0, answered.signal, auth);
+      return await this.call(what, run, signal, 0, answered.signal, auth);
     } catch (error) {
       if (answered.signal.aborted && !signal?.aborted)
         throw new PromotionError('timeout', `the Docker engine at ${this.address} did not start the ${what} within ${idleMs / 1000} s`);
@@ -225,18 +226,20 @@ class DockerodeEngine implements ImageEngine, ContainerEngine {
     until?: AbortSignal,
     auth?: RegistryAuthUsed,
   ): Promise<T> {
-    const signals = [signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined, until].filter((s): s is AbortSignal => !!s);
-    const combined = signals.length ? AbortSignal.any(signals) : new AbortController().signal;
+    // Released when the call is over (a stream's cancellation is then followJsonStream's).
+    const combined = linkedSignal([signal, until], timeoutMs);
     // Not every dockerode call honours abortSignal (inspect does not): race it as well.
     const aborted = new Promise<never>((_, reject) => {
       const fail = (): void => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-      if (combined.aborted) fail();
-      else combined.addEventListener('abort', fail, { once: true });
+      if (combined.signal.aborted) fail();
+      else combined.signal.addEventListener('abort', fail, { once: true });
     });
     try {
-      return await Promise.race([run(combined), aborted]);
+      return await Promise.race([run(combined.signal), aborted]);
     } catch (error) {
       throw this.translate(error, what, signal, timeoutMs, auth);
+    } finally {
+      combined.dispose();
     }
   }
 
