@@ -40,7 +40,7 @@ export interface RegistryRecordsOptions {
   readonly maxStatementBytes?: number;
   /** Bytes a fallback index may have (default 1 MiB: ~4000 entries). */
   readonly maxIndexBytes?: number;
-  /** Artifacts remembered (default 5000). */
+  /** Artifacts remembered, read or written (default 5000): the oldest is forgotten first. */
   readonly cacheEntries?: number;
   /** How long what a registry answered to the referrers API is believed before asking again (default 10 minutes). */
   readonly referrersSupportMs?: number;
@@ -129,7 +129,7 @@ export class RegistryRecords {
     if (written.reportedDigest && written.reportedDigest !== artifact.manifest.digest) {
       throw new PromotionError('protocol', `${repo.registry} stored the record as ${written.reportedDigest}, not ${artifact.manifest.digest}`);
     }
-    this.cache.set(artifact.manifest.digest, { record });
+    this.remember(artifact.manifest.digest, { record });
     const api = written.subjectDigest === digest;
     this.referrersApi.set(repo.registry, { supported: api, at: this.now() });
     if (api) return 'referrers-api';

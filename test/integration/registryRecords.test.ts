@@ -40,6 +40,7 @@ import {
 } from '../harness';
 import { startFakeReferrersRegistry } from '../records/fakeReferrersRegistry';
 import { promotionYaml } from '../fixtures/promotionYaml';
+import { countingRegistry } from './countingRegistry';
 import { config, env, environmentFor, makeCore, MemoryLog, ScriptedPrompts } from './support';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -419,5 +420,28 @@ describe('promotion records in the registry', function () {
     } finally {
       await fake.close();
     }
+  });
+  it('the records it wrote are remembered within cacheEntries like those it read: a long-running process does not keep every record it ever wrote', async () => {
+    const repo = uniqueRepo();
+    const build = await pushImage(svc.registryUrl, repo, 'a11ce01');
+    const counting = countingRegistry(client());
+    const records = new RegistryRecords({ registry: counting.registry, log: new MemoryLog(), cacheEntries: 2 });
+    const repository = { registry: svc.registry, path: repo };
+    const written: HistoryRecord[] = [];
+    for (const environment of ['development', 'staging', 'production']) {
+      const record = recordOf(`${svc.registry}/${repo}`, environment, build.digest);
+      await records.write(repository, build.digest, record);
+      written.push(record);
+    }
+    const index = JSON.parse((await getManifest(svc.registryUrl, repo, referrersFallbackTag(build.digest)))!.bytes.toString('utf8')) as {
+      manifests: { digest: string }[];
+    };
+    const artifacts = new Set(index.manifests.map((m) => m.digest));
+    assert.equal(artifacts.size, 3);
+    counting.reset();
+    const read = await records.read(repository, build.digest);
+    assert.deepEqual(read.records.map((r) => r.id).sort(), written.map((r) => r.id).sort());
+    const artifactReads = counting.calls.filter((c) => c.startsWith('getManifest') && artifacts.has(c.split(' ')[2]!));
+    assert.equal(artifactReads.length, 1, `only the oldest written record was forgotten and read again: ${counting.calls.join(', ')}`);
   });
 });
