@@ -142,7 +142,13 @@ export function composeServices(options: AppOptions): AppServices {
     }
   };
   const registryRecords = new RegistryRecords({ registry, log });
-  const refreshRecords = new RefreshRecords({ records: registryRecords, log });
+  // Beside the details too: a session's first refresh reads the records as every later one does.
+  const refreshRecords = new RefreshRecords({
+    records: registryRecords,
+    log,
+    ...(options.detailsFile ? { file: join(dirname(options.detailsFile), 'refresh-records.json') } : {}),
+  });
+  if (usesRegistry(options.records())) void refreshRecords.load();
   const readRecords: SnapshotServices['readRecords'] = (environments, context, signal) =>
     usesRegistry(options.records()) ? refreshRecords.begin(environments, context, signal) : { merge: (file) => Promise.resolve(file) };
   const withRecords = (file: HistoryContents | undefined, environments: HeldDigests, signal?: AbortSignal): Promise<HistoryContents | undefined> =>

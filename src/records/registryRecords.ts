@@ -349,6 +349,18 @@ export class RegistryRecords {
     return statement.record ? { record: statement.record } : { reason: statement.reason };
   }
 
+  /** The records remembered, by artifact digest, about one of `subjects` (for a cache file), newest last. */
+  rememberedRecords(subjects: ReadonlySet<string>, max: number): [string, HistoryRecord][] {
+    const about: [string, HistoryRecord][] = [];
+    for (const [digest, value] of this.cache) if ('record' in value && subjects.has(value.record.digest ?? '')) about.push([digest, value.record]);
+    return about.slice(-max);
+  }
+
+  /** Records read in an earlier session (a cache file), remembered as if read now; never replaces one this session read. */
+  restore(artifacts: Iterable<readonly [string, HistoryRecord]>): void {
+    for (const [digest, record] of artifacts) if (!this.cache.has(digest)) this.remember(digest, { record });
+  }
+
   private remember(digest: string, value: CachedArtifact): void {
     const max = this.options.cacheEntries ?? 5000;
     if (this.cache.size >= max) this.cache.delete(this.cache.keys().next().value!);

@@ -5,7 +5,9 @@
 // writer adds is missed for it, and a registry that gains or loses the referrers API is followed.
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { composeServices } from '../../src/app/services';
 import { silentLogger } from '../../src/core/log';
@@ -22,7 +24,7 @@ import { threeEnvironments } from './support';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
-function composedSnapshotServices(svc: TestServices): SnapshotServices {
+function composedSnapshotServices(svc: TestServices, detailsFile = join(makeTempDir('refresh-records'), 'image-details.json')): SnapshotServices {
   return composeServices({
     log: silentLogger,
     dockerHost: () => svc.dockerHost,
@@ -32,7 +34,7 @@ function composedSnapshotServices(svc: TestServices): SnapshotServices {
     historyFile: () => undefined,
     records: () => 'both',
     warn: () => undefined,
-    detailsFile: join(makeTempDir('refresh-records'), 'image-details.json'),
+    detailsFile,
   }).snapshotServices(undefined);
 }
 
@@ -95,6 +97,31 @@ describe('records read at refresh (real registry, counted)', function () {
       expected.sort(),
       'what crossed the wire: no referrers request (the registry has no API, remembered), no artifact read again',
     );
+  });
+
+  it('a session’s first refresh with the cache file of an earlier one reads the records in one round trip too; a record added since still shows', async () => {
+    const { path, digests, recordIds } = await repository(['dev', 'staging', 'production']);
+    const cfg = threeEnvironments(`${proxy.host}/${path}`);
+    const cacheDir = makeTempDir('refresh-records-session');
+    const detailsFile = join(cacheDir, 'image-details.json');
+    const earlier = await takeSnapshot(cfg, composedSnapshotServices(svc, detailsFile));
+    assert.deepEqual(ids(earlier.history?.records), [...recordIds].sort());
+    // The earlier session wrote what it read after the refresh, not in its way: wait until it is on disk.
+    const file = join(cacheDir, 'refresh-records.json');
+    for (let i = 0; i < 100 && !Object.values(digests).every((d) => existsSync(file) && readFileSync(file, 'utf8').includes(d)); i++) await sleep(20);
+
+    proxy.reset();
+    const session = composedSnapshotServices(svc, detailsFile); // a new session: nothing in memory
+    const first = await takeSnapshot(cfg, session);
+    assert.deepEqual(ids(first.history?.records), [...recordIds].sort());
+    assert.equal(first.requests?.roundTrips, 1, `sequential round trips (requests: ${proxy.requests.join(', ')})`);
+    const artifactReads = proxy.requests.filter((r) => /^GET \/v2\/.+\/(manifests|blobs)\/sha256:/.test(r));
+    assert.deepEqual(artifactReads, [], 'no record artifact read again: they are named by their digest, and remembered');
+
+    // Nothing is believed from the file but which digests to ask about: a record added since shows.
+    const added = await recordElsewhere(proxy.host, path, digests.staging!, 'staging', 'staging');
+    const next = await takeSnapshot(cfg, composedSnapshotServices(svc, detailsFile));
+    assert.deepEqual(ids(next.history?.records), [...recordIds, added].sort());
   });
 
   it('a record another process adds after a refresh shows at the next one, on a digest with records and on one that had none; a digest without an index costs no request', async () => {
