@@ -3,8 +3,10 @@
 // beside the command a person would type instead; every result read back. Plus the cold copy into
 // another registry (nothing to mount on either side) and 50 recorded promotions in a row.
 import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DEFAULT_HISTORY_FILE } from '../../src/history/historyStore';
 import { uniqueRepo, type TestServices } from '../harness';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { config } from '../integration/support';
@@ -163,13 +165,21 @@ export function coldCrossCase(ctx: PromotionContext, bench: AppBench, megabytes:
 export async function manyPromotions(
   ctx: PromotionContext,
   count: number,
-): Promise<{ before: NodeJS.MemoryUsage; after: NodeJS.MemoryUsage; ms: number; count: number; samples: { n: number; rssMiB: number; heapMiB: number }[] }> {
+): Promise<{ before: NodeJS.MemoryUsage; after: NodeJS.MemoryUsage; ms: number; count: number; samples: MemorySample[] }> {
   const child = join(__dirname, 'scaleChild.js');
   const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, ctx.a.host, ctx.aUrl, String(count)], {
     env: { ...process.env, ...ctx.svc.env },
     maxBuffer: 16 * 1024 * 1024,
   });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Awaited<ReturnType<typeof manyPromotions>>;
+}
+
+/** After promotion `n` and a forced GC; the history file (read whole into memory: the data itself) beside. */
+export interface MemorySample {
+  readonly n: number;
+  readonly rssMiB: number;
+  readonly heapMiB: number;
+  readonly historyKiB: number;
 }
 
 /** The child's side: one set of services, `count` recorded promotions of fresh 1 MB builds. */
@@ -184,22 +194,29 @@ export async function promotionsInARow(svc: TestServices, route: Route, registry
     const run = await runOnce(bench, cfg, { kind: 'build', tag }, 'staging', 'done', 'registry');
     await run.after();
   };
-  const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+  // A forced GC, then a turn of the event loop (finalizers run, undici lets go of requests), then another.
+  const gcNow = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+  const gc = async (): Promise<void> => {
+    gcNow();
+    await new Promise((resolve) => setImmediate(resolve));
+    gcNow();
+  };
+  const historyFile = join(bench.workspaceDir, DEFAULT_HISTORY_FILE);
   await one(); // warm: connections, caches, the code loaded
-  gc();
+  await gc();
   const before = process.memoryUsage();
   const started = Date.now();
-  const samples: { n: number; rssMiB: number; heapMiB: number }[] = [];
-  const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  const samples: MemorySample[] = [];
+  const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 100) / 100;
   for (let i = 1; i <= count; i++) {
     await one();
     if (i % 10 === 0) {
-      gc();
+      await gc();
       const m = process.memoryUsage();
-      samples.push({ n: i, rssMiB: mib(m.rss), heapMiB: mib(m.heapUsed) });
+      samples.push({ n: i, rssMiB: mib(m.rss), heapMiB: mib(m.heapUsed), historyKiB: Math.round(statSync(historyFile).size / 1024) });
     }
   }
   const ms = Date.now() - started;
-  gc();
+  await gc();
   return { before, after: process.memoryUsage(), ms, count, samples };
 }
