@@ -3,7 +3,7 @@
 import type { ConfigDiagnostic, PromotionConfig } from '../config/types';
 import type { Logger } from '../core/log';
 import type { RememberedRows } from './lastRows';
-import { rememberedSnapshot, takeSnapshot, type Snapshot, type SnapshotServices } from './snapshot';
+import { rememberedSnapshot, takeSnapshot, withRememberedBuilds, type Snapshot, type SnapshotServices } from './snapshot';
 
 export type ConfigState =
   | { readonly kind: 'no-workspace' }
@@ -124,10 +124,11 @@ export class PromotionModel {
         const snapshot = await takeSnapshot(state.config, this.services, abort.signal, (partial) => {
           // Only while nothing complete is shown: a later refresh replaces what is shown at once.
           if (generation !== this.generation || this.current) return;
-          // Remembered rows stay until the fresh builds are known too (an empty Builds view is worse than a remembered one).
-          if (this.remembered && partial.builds.state === 'ok' && !partial.builds.rows.length) return;
-          this.partial = partial;
-          this.logFirstRows(partial, started, 'the builds still being read');
+          // The environments answer a round trip before the builds: their rows are drawn fresh, and the
+          // remembered builds stay until the fresh ones are known (an empty Builds view is worse than a remembered one).
+          const keepBuilds = this.remembered && partial.builds.state === 'ok' && !partial.builds.rows.length;
+          this.partial = keepBuilds ? withRememberedBuilds(partial, this.remembered!) : partial;
+          this.logFirstRows(partial, started, keepBuilds ? 'the builds remembered until theirs are read' : 'the builds still being read');
           this.fire();
         });
         if (generation !== this.generation) return;

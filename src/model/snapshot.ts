@@ -63,6 +63,8 @@ export interface Snapshot {
   readonly requests?: Readonly<RequestCounts>;
   /** The rows an earlier refresh (an earlier session) showed, drawn until this session's first refresh answers (lastRows.ts). */
   readonly remembered?: boolean;
+  /** The environments are this refresh's; the builds are still the remembered ones, until this refresh's arrive. */
+  readonly buildsRemembered?: boolean;
 }
 
 export interface SnapshotServices {
@@ -200,6 +202,20 @@ export function rememberedSnapshot(config: PromotionConfig, rows: RememberedRows
   // Only single-image configs are remembered (lastRows.ts): each row is its one image.
   const lookups = rows.lookups.map((lookup) => [{ name: '', lookup }]);
   return { ...compose(config, lookups, rows.builds, undefined, undefined, rows.takenAt, none), durationMs: 0, remembered: true };
+}
+
+/**
+ * The environments of a refresh whose builds are not in yet, with the builds an earlier session
+ * showed (`remembered`), marked as such: the environments need one round trip, the builds more.
+ * Which environments hold a build is this refresh's.
+ */
+export function withRememberedBuilds(partial: Snapshot, remembered: Snapshot): Snapshot {
+  const holders = heldBy(partial.environments);
+  const builds: BuildsResult =
+    remembered.builds.state === 'ok'
+      ? { ...remembered.builds, rows: remembered.builds.rows.map((row) => ({ ...row, heldBy: holders.get(row.components ? row.tag : row.digest) ?? [] })) }
+      : remembered.builds;
+  return { ...partial, builds, buildsRemembered: true };
 }
 
 /** Remembers the tag lists read through it, by repository, for the records (a registry without the referrers API lists a digest's records under a tag). */

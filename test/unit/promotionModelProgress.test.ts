@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { LastRows } from '../../src/model/lastRows';
 import { PromotionModel } from '../../src/model/promotionModel';
 import type { Snapshot } from '../../src/model/snapshot';
 import type { ManifestDescriptor, RegistryClient } from '../../src/registry/registryClient';
@@ -98,6 +99,58 @@ describe('promotion model: a refresh overtaken by a config reload', () => {
     held!();
     await refreshing;
     assert.equal(model.snapshot?.environments[0]?.lookup.state, 'present', 'a snapshot of the config loaded now');
+    model.dispose();
+  });
+});
+
+describe('promotion model: the first look after a restart', () => {
+  it('draws the environments fresh as soon as they answer, with the remembered builds (marked) until the fresh builds are in', async () => {
+    const cfg = config(`${promotionYaml('r.example/app', [{ name: 'development', tag: 'dev' }, { name: 'staging' }])}builds:\n  tagPattern: '^[0-9]+$'\n`);
+    const old = `sha256:${'2'.repeat(64)}`;
+    const mediaType = 'application/vnd.oci.image.manifest.v1+json';
+    const lastRows = new LastRows();
+    await lastRows.put('f', cfg, {
+      lookups: [
+        { state: 'present', digest: old, mediaType },
+        { state: 'present', digest: old, mediaType },
+      ],
+      builds: { state: 'ok', rows: [{ tag: '1', digest: old, mediaType, heldBy: ['development', 'staging'] }], matching: 1, scanned: 1, complete: true },
+      takenAt: 1,
+    });
+    let listed!: () => void;
+    const tagsHeld = new Promise<void>((resolve) => (listed = resolve));
+    const registry = {
+      resolve: async (_repo: unknown, tag: string) => ({ digest: tag === 'dev' ? digest : old, mediaType, size: 1 }),
+      listTags: async () => {
+        await tagsHeld;
+        return ['1', '2'];
+      },
+    } as unknown as RegistryClient;
+    const model = new PromotionModel({
+      registry,
+      describe: async (_repo, d) => ({ digest: d, mediaType: '', isIndex: false, platforms: [], labels: {}, created: '2026-01-01T00:00:00Z' }),
+      lastRows,
+      log: new MemoryLog(),
+    });
+    model.setConfig({ kind: 'ready', file: 'f', config: cfg, workspaceDir: '.' });
+    for (let i = 0; i < 50 && !(model.shown && !model.shown.remembered); i++) await new Promise((r) => setTimeout(r, 5));
+    const shown = model.shown!;
+    assert.equal(shown.remembered, undefined, 'the environments are this refresh’s');
+    assert.deepEqual(
+      shown.environments.map((e) => e.lookup.state === 'present' && e.lookup.digest),
+      [digest, old],
+    );
+    assert.equal(shown.buildsRemembered, true);
+    assert.deepEqual(
+      shown.builds.state === 'ok' && shown.builds.rows.map((r) => [r.tag, r.heldBy]),
+      [['1', ['staging']]],
+      'the remembered build, held by what holds it now',
+    );
+    assert.equal(model.snapshot, undefined);
+    listed();
+    await model.refresh();
+    assert.equal(model.shown?.buildsRemembered, undefined);
+    assert.deepEqual(model.shown?.builds.state === 'ok' && model.shown.builds.rows.map((r) => r.tag), ['2', '1']);
     model.dispose();
   });
 });

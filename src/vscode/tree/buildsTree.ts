@@ -78,7 +78,7 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
       ...(config.environments[0] ? { next: config.environments[0] } : {}),
     }));
     if (builds.complete === false) nodes.push({ kind: 'message', id: 'describing', label: "Reading the builds' details…", icon: 'loading' });
-    if (snapshot.remembered)
+    if (snapshot.remembered || snapshot.buildsRemembered)
       nodes.unshift({ kind: 'message', id: 'refreshing', label: 'Refreshing…', description: 'as the last refresh left them', icon: 'loading' });
     if (builds.matching > builds.rows.length) {
       const unplaced = builds.matching - builds.scanned;
