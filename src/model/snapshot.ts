@@ -172,7 +172,9 @@ export async function takeSnapshot(
         progress();
       },
     ).then((listed) => withComponentDigests(config, listed, { registry, ...(details?.store ? { store: details.store } : {}) }, signal)),
-    services.checkEngine?.(signal).then((e) => (settled.engine = e)),
+    // After the lookups: the first check loads the engine's client (dockerode, ~100 ms of this
+    // thread), which would hold up the answers the environments' rows wait for.
+    services.checkEngine ? lookupsRead.then(() => services.checkEngine!(signal)).then((e) => (settled.engine = e)) : undefined,
     historyRead,
     // After listBuilds above asked for the tag list: it says whether hold and approvals tags exist at all.
     services.readHold ? lookupHolds(config, services.readHold, tagsOf(config.repository), signal) : undefined,
