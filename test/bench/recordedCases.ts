@@ -4,6 +4,7 @@
 // another registry (nothing to mount on either side) and 50 recorded promotions in a row.
 import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_HISTORY_FILE } from '../../src/history/historyStore';
@@ -179,6 +180,8 @@ export interface MemorySample {
   readonly n: number;
   readonly rssMiB: number;
   readonly heapMiB: number;
+  /** Of the heap: V8's compiled code (grows while the code warms up, then settles). */
+  readonly codeMiB: number;
   /** At 10 and the last: the heap once the requests' time limits have run out (31 s later, after a GC). */
   readonly settledHeapMiB?: number;
   readonly historyKiB: number;
@@ -230,6 +233,7 @@ export async function promotionsInARow(svc: TestServices, route: Route, registry
         n: i,
         rssMiB: mib(m.rss),
         heapMiB: mib(m.heapUsed),
+        codeMiB: mib(getHeapSpaceStatistics().find((space) => space.space_name === 'code_space')?.space_used_size ?? 0),
         ...(settledHeapMiB !== undefined ? { settledHeapMiB } : {}),
         historyKiB: Math.round(statSync(historyFile).size / 1024),
       });

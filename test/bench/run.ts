@@ -124,7 +124,7 @@ async function main(): Promise<void> {
           const settledKiB = (((last.settledHeapMiB! - ten.settledHeapMiB!) * 1024) / (last.n - ten.n)).toFixed(1);
           figures.push({
             name: `${many.count} recorded promotions in a row by one set of services in a Node process of its own (composeServices, records both, 1 MB builds), ${profile.name}: heap used after a forced GC at promotion 10 and ${many.count} (and once the requests' time limits ran out), RSS, and the history file (read whole: the data itself)`,
-            value: `heap ${ten.heapMiB} → ${last.heapMiB} MiB (${perPromotionKiB} KiB a promotion); once the requests' 30-s time limits ran out ${ten.settledHeapMiB} → ${last.settledHeapMiB} MiB (${settledKiB} KiB a promotion); the history file grew ${last.historyKiB - ten.historyKiB} KiB; RSS ${mib(many.before.rss)} → ${mib(many.after.rss)}; every 10 (heap / RSS MiB): ${many.samples.map((x) => `${x.heapMiB} / ${x.rssMiB}`).join(', ')}; ${(many.ms / many.count).toFixed(0)} ms a promotion`,
+            value: `heap ${ten.heapMiB} → ${last.heapMiB} MiB (${perPromotionKiB} KiB a promotion); once the requests' 30-s time limits ran out ${ten.settledHeapMiB} → ${last.settledHeapMiB} MiB (${settledKiB} KiB a promotion); of the heap, V8's compiled code ${ten.codeMiB} → ${last.codeMiB} MiB; the history file grew ${last.historyKiB - ten.historyKiB} KiB; RSS ${mib(many.before.rss)} → ${mib(many.after.rss)}; every 10 (heap / RSS MiB): ${many.samples.map((x) => `${x.heapMiB} / ${x.rssMiB}`).join(', ')}; ${(many.ms / many.count).toFixed(0)} ms a promotion`,
           });
           say(`${figures.at(-1)!.name}: ${figures.at(-1)!.value}`);
         }
