@@ -1,0 +1,59 @@
+// An HTTP proxy in front of a registry that answers the first requests matching a pattern itself
+// (the registry never sees them) and forwards everything else: a registry's refusal of one request,
+// e.g. Distribution's 400 DIGEST_INVALID to a manifest PUT while another writer commits a blob it
+// names, on demand. It lists every matching request, answered or forwarded, so a test can count tries.
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { registerResource } from './cleanup';
+
+export interface ProxyAnswer {
+  /** Matched against `METHOD /path?query`, e.g. `PUT /v2/team/app/manifests/dev.hold`. */
+  readonly request: RegExp;
+  readonly status: number;
+  /** JSON, sent as `application/json`. */
+  readonly body: string;
+  /** How many matching requests are answered before the rest pass (default: once). */
+  readonly times?: number;
+}
+
+export interface AnsweringProxy {
+  /** `127.0.0.1:PORT` */
+  readonly host: string;
+  /** The matching requests so far (`PUT /v2/…`), and whether the proxy answered them. */
+  readonly matched: { readonly line: string; readonly answered: boolean }[];
+  stop(): Promise<void>;
+}
+
+export async function startAnsweringProxy(upstreamPort: number, answer: ProxyAnswer): Promise<AnsweringProxy> {
+  const matched: { line: string; answered: boolean }[] = [];
+  const server: Server = createServer((req, res) => {
+    const line = `${req.method} ${req.url}`;
+    if (answer.request.test(line)) {
+      const answered = matched.filter((m) => m.answered).length < (answer.times ?? 1);
+      matched.push({ line, answered });
+      if (answered) {
+        // The body is read to its end first, so the client sees an answer, not a reset.
+        req.resume();
+        req.on('end', () => res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(answer.body));
+        return;
+      }
+    }
+    const upstream = httpRequest({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers }, (reply) => {
+      res.writeHead(reply.statusCode ?? 502, reply.headers);
+      reply.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const stop = async (): Promise<void> => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    unregister();
+  };
+  const unregister = registerResource(`answering proxy :${port}`, stop, () => server.close());
+  return { host: `127.0.0.1:${port}`, matched, stop };
+}
+
+/** Distribution's body for a manifest it cannot check while another writer commits a blob it names. */
+export const DIGEST_INVALID_BODY = JSON.stringify({ errors: [{ code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content' }] });
