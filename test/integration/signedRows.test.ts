@@ -129,7 +129,10 @@ describe('signed word of an Environments row (SignedChains)', function () {
     counting.reset();
     assert.equal(await chains.line(cfg, dir, 'staging', build.digest), 'Signed, promoted through development → staging');
     assert.equal(counting.calls.length, 0, `both links were found valid for the row: nothing is read, yet:\n${counting.calls.join('\n')}`);
-    assert.match((await chains.line(cfg, dir, 'production', build.digest))!, /^Not signed as promoted: production: .*moves into other environments \(staging\)/);
+    assert.match(
+      (await chains.line(cfg, dir, 'production', build.digest))!,
+      /^Not signed as promoted: production: .*moves into other environments \(staging\)/,
+    );
     assert.deepEqual(
       counting.calls.filter((c) => c.startsWith('getManifest')),
       [`getManifest ${repo} sha256-${build.digest.slice(7)}.att`],
