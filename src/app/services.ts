@@ -188,7 +188,7 @@ export function composeServices(options: AppOptions): AppServices {
     log,
     now: options.now ?? Date.now,
     credentials,
-    checkSignIn: (registry, typed, signal) => checkSignIn(registry, typed, transport, signal),
+    checkSignIn: (host, typed, signal) => checkSignIn(host, typed, transport, signal),
     registry,
     blobLocations,
     details,

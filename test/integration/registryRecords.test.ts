@@ -79,7 +79,7 @@ function recordOf(
 
 /** An SBOM-like referrer of `subject` pushed by someone else (by digest), as its index entry. */
 async function pushOtherReferrer(registryUrl: string, repo: string, subject: { digest: string; size: number; mediaType: string }) {
-  const config = await uploadBlob(registryUrl, repo, Buffer.from('{}'));
+  const configBlob = await uploadBlob(registryUrl, repo, Buffer.from('{}'));
   const layerBytes = Buffer.from(`{"spdxVersion":"SPDX-2.3","n":"${Math.random()}"}`);
   const layer = await uploadBlob(registryUrl, repo, layerBytes);
   const bytes = Buffer.from(
@@ -87,7 +87,7 @@ async function pushOtherReferrer(registryUrl: string, repo: string, subject: { d
       schemaVersion: 2,
       mediaType: OCI_MANIFEST,
       artifactType: 'application/spdx+json',
-      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: config, size: 2 },
+      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: configBlob, size: 2 },
       layers: [{ mediaType: 'application/spdx+json', digest: layer, size: layerBytes.length }],
       subject,
     }),
