@@ -2,8 +2,7 @@
 // (the registry never sees them) and forwards everything else: a registry's refusal of one request,
 // e.g. Distribution's 400 DIGEST_INVALID to a manifest PUT while another writer commits a blob it
 // names, on demand. It lists every matching request, answered or forwarded, so a test can count tries.
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import { registerResource } from './cleanup';
+import { startHttpProxy } from './httpProxy';
 
 export interface ProxyAnswer {
   /** Matched against `METHOD /path?query`, e.g. `PUT /v2/team/app/manifests/dev.hold`. */
@@ -25,34 +24,17 @@ export interface AnsweringProxy {
 
 export async function startAnsweringProxy(upstreamPort: number, answer: ProxyAnswer): Promise<AnsweringProxy> {
   const matched: { line: string; answered: boolean }[] = [];
-  const server: Server = createServer((req, res) => {
+  const proxy = await startHttpProxy('answering proxy', upstreamPort, (req, res, forward) => {
     const line = `${req.method} ${req.url}`;
-    if (answer.request.test(line)) {
-      const answered = matched.filter((m) => m.answered).length < (answer.times ?? 1);
-      matched.push({ line, answered });
-      if (answered) {
-        // The body is read to its end first, so the client sees an answer, not a reset.
-        req.resume();
-        req.on('end', () => res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(answer.body));
-        return;
-      }
-    }
-    const upstream = httpRequest({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers }, (reply) => {
-      res.writeHead(reply.statusCode ?? 502, reply.headers);
-      reply.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+    if (!answer.request.test(line)) return forward();
+    const answered = matched.filter((m) => m.answered).length < (answer.times ?? 1);
+    matched.push({ line, answered });
+    if (!answered) return forward();
+    // The body is read to its end first, so the client sees an answer, not a reset.
+    req.resume();
+    req.on('end', () => res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(answer.body));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  const stop = async (): Promise<void> => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    unregister();
-  };
-  const unregister = registerResource(`answering proxy :${port}`, stop, () => server.close());
-  return { host: `127.0.0.1:${port}`, matched, stop };
+  return { ...proxy, matched };
 }
 
 /** Distribution's body for a manifest it cannot check while another writer commits a blob it names. */
