@@ -7,8 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { commandGate, type EnvironmentSpec } from '../fixtures/promotionYaml';
 import { releaseYaml } from '../fixtures/releaseYaml';
-import { digestOf, makeTempDir, pushImage, pushIndex, sharedServices, skopeoDigest, tagExisting, uniqueRepo, type TestServices } from '../harness';
-import { cliEnv, describeRun, runCli, workspace } from './support';
+import { digestOf, makeTempDir, pushImage, pushIndex, skopeoDigest, tagExisting, uniqueRepo } from '../harness';
+import { cliSuite, describeRun, runCli, workspace } from './support';
 
 interface ReleaseStatus {
   environments: {
@@ -22,12 +22,7 @@ interface ReleaseStatus {
 
 describe('a release of three images through the CLI', function () {
   this.timeout(180_000);
-  let svc: TestServices;
-  let env: NodeJS.ProcessEnv;
-  before(async () => {
-    svc = await sharedServices();
-    env = cliEnv(svc);
-  });
+  const suite = cliSuite();
 
   async function release(environments: readonly EnvironmentSpec[] = [{ name: 'development', tag: 'dev' }, { name: 'staging' }]) {
     const api = uniqueRepo('api');
@@ -35,9 +30,9 @@ describe('a release of three images through the CLI', function () {
     const worker = uniqueRepo('worker');
     const builds: Record<string, { api: string; web: string; worker?: string }> = {};
     for (const tag of ['a1b2c3d', 'b2c3d4e', 'c3d4e5f']) {
-      const a = await pushImage(svc.registryUrl, api, tag);
+      const a = await pushImage(suite.svc.registryUrl, api, tag);
       const w = await pushIndex(
-        svc.registryUrl,
+        suite.svc.registryUrl,
         web,
         tag,
         [
@@ -47,15 +42,15 @@ describe('a release of three images through the CLI', function () {
         { kind: 'oci' },
       );
       // c3d4e5f never reached the worker: an incomplete build.
-      const k = tag === 'c3d4e5f' ? undefined : await pushImage(svc.authRegistryUrl, worker, tag, { auth: svc.auth });
+      const k = tag === 'c3d4e5f' ? undefined : await pushImage(suite.svc.authRegistryUrl, worker, tag, { auth: suite.svc.auth });
       builds[tag] = { api: a.digest, web: w.digest, ...(k ? { worker: k.digest } : {}) };
     }
     const dir = workspace(
       releaseYaml(
         [
-          { name: 'api', image: `${svc.registry}/${api}` },
-          { name: 'web', image: `${svc.registry}/${web}` },
-          { name: 'worker', image: `${svc.authRegistry}/${worker}` },
+          { name: 'api', image: `${suite.svc.registry}/${api}` },
+          { name: 'web', image: `${suite.svc.registry}/${web}` },
+          { name: 'worker', image: `${suite.svc.authRegistry}/${worker}` },
         ],
         environments,
       ),
@@ -63,18 +58,18 @@ describe('a release of three images through the CLI', function () {
     /** Each image's tag, read over plain HTTP (the index with skopeo as well). */
     const holds = async (tag: string) => {
       const found = {
-        api: (await digestOf(svc.registryUrl, api, tag)) ?? null,
-        web: (await digestOf(svc.registryUrl, web, tag)) ?? null,
-        worker: (await digestOf(svc.authRegistryUrl, worker, tag, svc.auth)) ?? null,
+        api: (await digestOf(suite.svc.registryUrl, api, tag)) ?? null,
+        web: (await digestOf(suite.svc.registryUrl, web, tag)) ?? null,
+        worker: (await digestOf(suite.svc.authRegistryUrl, worker, tag, suite.svc.auth)) ?? null,
       };
-      if (found.web) assert.equal(await skopeoDigest(`${svc.registry}/${web}:${tag}`), found.web, 'skopeo reads the same index digest');
+      if (found.web) assert.equal(await skopeoDigest(`${suite.svc.registry}/${web}:${tag}`), found.web, 'skopeo reads the same index digest');
       return found;
     };
     return { dir, builds, holds, web, api };
   }
 
   const status = async (dir: string): Promise<ReleaseStatus> => {
-    const run = await runCli(['status', '--json'], { cwd: dir, env });
+    const run = await runCli(['status', '--json'], { cwd: dir, env: suite.env });
     assert.equal(run.code, 0, describeRun(run));
     return JSON.parse(run.stdout) as ReleaseStatus;
   };
@@ -102,13 +97,13 @@ describe('a release of three images through the CLI', function () {
       ],
     );
 
-    const incomplete = await runCli(['promote', 'development', '--build', 'c3d4e5f'], { cwd: dir, env });
+    const incomplete = await runCli(['promote', 'development', '--build', 'c3d4e5f'], { cwd: dir, env: suite.env });
     assert.equal(incomplete.code, 1, describeRun(incomplete));
     assert.match(incomplete.stdout, /Build c3d4e5f is incomplete: worker has no tag c3d4e5f/);
     assert.deepEqual(await holds('dev'), { api: null, web: null, worker: null }, 'nothing written');
 
     for (const tag of ['a1b2c3d', 'b2c3d4e']) {
-      const promoted = await runCli(['promote', 'development', '--build', tag], { cwd: dir, env });
+      const promoted = await runCli(['promote', 'development', '--build', tag], { cwd: dir, env: suite.env });
       assert.equal(promoted.code, 0, describeRun(promoted));
       assert.match(
         promoted.stdout,
@@ -117,10 +112,10 @@ describe('a release of three images through the CLI', function () {
       assert.deepEqual(await holds('dev'), builds[tag]);
     }
     // Check Gates acts on the release: every image's built-in gates, by name.
-    const checked = await runCli(['check', 'staging'], { cwd: dir, env });
+    const checked = await runCli(['check', 'staging'], { cwd: dir, env: suite.env });
     assert.equal(checked.code, 0, describeRun(checked));
     for (const name of ['api', 'web', 'worker']) assert.match(checked.stdout, new RegExp(`${name}: promotion order`));
-    const forward = await runCli(['promote', 'staging'], { cwd: dir, env });
+    const forward = await runCli(['promote', 'staging'], { cwd: dir, env: suite.env });
     assert.equal(forward.code, 0, describeRun(forward));
     assert.deepEqual(await holds('staging'), builds['b2c3d4e']);
 
@@ -141,10 +136,10 @@ describe('a release of three images through the CLI', function () {
       ],
     );
 
-    const listed = await runCli(['history', 'staging'], { cwd: dir, env });
+    const listed = await runCli(['history', 'staging'], { cwd: dir, env: suite.env });
     assert.match(listed.stdout, /staging {2}api sha256:\w{12}, web sha256:\w{12}, worker sha256:\w{12} {2}promotion succeeded/);
 
-    const back = await runCli(['rollback', 'development'], { cwd: dir, env });
+    const back = await runCli(['rollback', 'development'], { cwd: dir, env: suite.env });
     assert.equal(back.code, 0, describeRun(back));
     assert.match(back.stdout, /development rolled back to the release/);
     assert.deepEqual(await holds('dev'), builds['a1b2c3d'], 'every image back to a1b2c3d');
@@ -159,13 +154,13 @@ describe('a release of three images through the CLI', function () {
     );
 
     // Someone pushes web's staging tag by hand: staging is a mix, and says which image differs.
-    await tagExisting(svc.registryUrl, web, builds['a1b2c3d']!.web, 'staging');
+    await tagExisting(suite.svc.registryUrl, web, builds['a1b2c3d']!.web, 'staging');
     const mixed = await status(dir);
     const staging = mixed.environments.find((e) => e.name === 'staging')!;
     assert.equal(staging.state, 'mixed');
     assert.deepEqual([staging.release?.state, staging.release?.build, staging.release?.differs], ['mixed', 'b2c3d4e', ['web']]);
     assert.match(staging.description, /mixed: web differs from b2c3d4e/);
-    const text = await runCli(['status'], { cwd: dir, env });
+    const text = await runCli(['status'], { cwd: dir, env: suite.env });
     assert.match(text.stdout, /staging\s+staging · mixed: web differs from b2c3d4e/);
     assert.match(text.stdout, /web: sha256:\w{12} \(differs\)/);
     assert.match(text.stdout, /c3d4e5f {2}incomplete: no worker \(not promotable\)/);
@@ -183,12 +178,12 @@ describe('a release of three images through the CLI', function () {
       ['promote', 'staging'],
       ['promote', 'development', '--build', 'b2c3d4e'],
     ]) {
-      const run = await runCli(args, { cwd: dir, env });
+      const run = await runCli(args, { cwd: dir, env: suite.env });
       assert.equal(run.code, 0, describeRun(run));
     }
     assert.deepEqual(await holds('staging'), builds['a1b2c3d']);
     writeFileSync(flag, '');
-    const failed = await runCli(['promote', 'staging'], { cwd: dir, env });
+    const failed = await runCli(['promote', 'staging'], { cwd: dir, env: suite.env });
     assert.equal(failed.code, 5, describeRun(failed));
     assert.match(failed.stdout, /The move happened but verification failed: smoke: .*Rolled back: staging rolled back to the release/);
     assert.deepEqual(await holds('staging'), builds['a1b2c3d'], 'every image back to what it held');
