@@ -176,7 +176,14 @@ export async function takeSnapshot(
     services.readHold ? lookupHolds(config, services.readHold, tagsOf(config.repository), signal) : undefined,
     services.readApprovals
       ? lookupsRead.then((l) =>
-          lookupPendingApprovals(config, nextDigests(l.map((c) => c[0]!.lookup)), services.readApprovals!, tagsOf(config.repository), signal),
+          lookupPendingApprovals(
+            config,
+            nextDigests(l.map((c) => c[0]!.lookup)),
+            services.readApprovals!,
+            tagsOf(config.repository),
+            signal,
+            config.components ? l.map((_, i) => (i > 0 ? releaseDigests(l[i - 1]!) : undefined)) : undefined,
+          ),
         )
       : undefined,
   ]);
@@ -226,6 +233,12 @@ function keepingTagLists(inner: RegistryClient): {
 }
 
 /** What each environment would take next: what the one before holds, when it differs from its own. */
+/** Every image's digest an environment of a release holds (undefined: some image holds nothing or was not read). */
+function releaseDigests(components: readonly ComponentLookup<Lookup>[]): Record<string, string> | undefined {
+  if (!components.every((c) => c.lookup.state === 'present')) return undefined;
+  return Object.fromEntries(components.map((c) => [c.name, (c.lookup as { digest: string }).digest]));
+}
+
 function nextDigests(lookups: readonly Lookup[]): (string | undefined)[] {
   return lookups.map((lookup, i) => {
     const before = i > 0 ? lookups[i - 1]! : undefined;
