@@ -104,7 +104,7 @@ class DockerRedeploy {
   }
 
   async run(): Promise<RedeployResult> {
-    const short = this.targets.length === 1 ? shortDigest(this.targets[0]!.digest) : 'its image of the release';
+    const short = this.targets.length === 1 ? shortDigest(this.targets[0]!.digest) : "its own image's digest of the release";
     // A single image is pulled before anything is looked at, as it always was; a release's, as containers need them.
     if (this.targets.length === 1) await this.pull(this.targets[0]!);
     const strangers = new Set<string>();
@@ -136,7 +136,7 @@ class DockerRedeploy {
     }
     if (!this.done.size) return { ok: false, says: `no running container carries ${labelText(this.labels)} on ${this.engine.address}: nothing to recreate` };
     const what = this.recreated.length
-      ? `recreated ${this.recreated.join(', ')} with ${short} on ${this.engine.address}`
+      ? `recreated ${this.recreated.join(', ')}${this.targets.length === 1 ? ` with ${short}` : ''} on ${this.engine.address}`
       : `every container ${labelText(this.labels)} already ran ${short}`;
     return this.result(true, what);
   }
