@@ -53,9 +53,7 @@ function understand(inner: string, written: string): { placeholder: Placeholder 
     if (ENV_NAME.test(variable)) return { placeholder: { kind: 'env', variable } };
     return { problem: `${written}: an environment variable name is letters, digits and _, not starting with a digit` };
   }
-  return {
-    problem: `${written} is not a placeholder; known ones are \${digest}, \${revision}, \${environment}, \${tag}, \${env:NAME} and in a release \${digest:<image name>}`,
-  };
+  return { problem: `${written} is not a placeholder; known ones are \${digest}, \${revision}, \${environment}, \${tag} and \${env:NAME}` };
 }
 
 /** Problems with the placeholders of one field: unknown ones, and `${env:…}` where it is not allowed. */

@@ -73,8 +73,8 @@ class DockerRedeploy {
   private async targetOf(c: EngineContainer): Promise<Target | undefined> {
     if (this.targets.length === 1) return this.targets[0];
     const image = await this.engine.inspectImage(c.imageId, this.signal);
-    const names = [c.image, ...(image?.repoDigests ?? []).map((r) => r.slice(0, r.lastIndexOf('@')))];
-    return this.targets.find((t) => names.some((n) => n && isRepository(n, t.repository)));
+    const seenAs = [c.image, ...(image?.repoDigests ?? []).map((r) => r.slice(0, r.lastIndexOf('@')))];
+    return this.targets.find((t) => seenAs.some((n) => n && isRepository(n, t.repository)));
   }
 
   /** Pulls a target's digest once, the first time a container needs it. */
