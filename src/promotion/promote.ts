@@ -22,7 +22,7 @@ import { evaluateGates, gateContext, type Evaluation } from './gateEvaluation';
 import { Ended, sourceLabelOf, sourceRepositoryOf } from './ended';
 import type { PromotionEnvironment, PromotionOutcome, PromotionRequest, PromotionServices, VerificationOutcome } from './promotionTypes';
 import { resolveEnds } from './resolveEnds';
-import { planMoves, unresolvedImage, type Move } from './moves';
+import { componentFacts, gateNamedFor, planMoves, unresolvedImage, type Move } from './moves';
 import { holdPlacedMeanwhile } from './holdRecheck';
 import { restoreTarget } from './restore';
 import { engineTransfer, registryTransfer } from './transfer';
@@ -171,10 +171,13 @@ class Promotion {
 
   /** A release: every image's digest and repositories, for its configured gates, approvals and redeploy. */
   private componentFacts(): { components?: ComponentFact[] } {
-    if (!this.release) return {};
-    return {
-      components: this.moves.map((m) => ({ name: m.name, digest: m.digest!, sourceImage: repositoryName(m.sourceRepo), repository: m.target.repository })),
-    };
+    const components = this.release
+      ? componentFacts(
+          this.moves,
+          this.moves.map((m) => m.digest!),
+        )
+      : undefined;
+    return components ? { components } : {};
   }
 
   private unresolved(move: Move, ended: Ended): Ended {
@@ -217,8 +220,7 @@ class Promotion {
       const move = this.moves[i]!;
       move.evaluation = evaluation;
       move.transport = evaluation.transport.transport;
-      // In a release, a built-in gate says which image it judged (the hold is the release's own).
-      this.gates.push(...evaluation.gates.map((g) => (move.name && g.type === 'builtin' && g.name !== 'hold' ? { ...g, name: `${move.name}: ${g.name}` } : g)));
+      this.gates.push(...evaluation.gates.map((g) => gateNamedFor(move, g)));
     });
     if (!evaluations.every((e) => e.passed)) return new Ended('blocked', blockedMessage(this.target, this.gates));
     return this.first.evaluation!;

@@ -249,6 +249,12 @@ describe('a release of three images through the CLI', function () {
       assert.deepEqual(await holds('staging'), { api: null, web: null, worker: null }, 'a held release moves no image');
       assert.equal((await run('release', 'staging')).code, 0);
 
+      // Check Gates runs them as the promotion does: the http gate with every image's digest, the hold once.
+      asked.length = 0;
+      const checked = await run('check', 'staging');
+      assert.match(checked.stdout, /✓ release check: /, describeRun(checked));
+      assert.equal(checked.stdout.match(/hold: /g)?.length, 1, "one hold gate, the release's");
+      assert.deepEqual(asked, [`/check/${builds['a1b2c3d']!.api}/${builds['a1b2c3d']!.worker}`]);
       asked.length = 0;
       const done = await run('promote', 'staging', '--yes', '--approved-by', 'ana', '--json');
       assert.equal(done.code, 0, describeRun(done));
