@@ -79,7 +79,8 @@ export interface SnapshotServices {
   readonly concurrency?: number;
   readonly checkEngine?: (signal?: AbortSignal) => Promise<EngineStatus>;
   /** What an environment runs (runs:), with its own time limit; undefined without runs. */
-  readonly readRunning?: (env: EnvironmentConfig, signal?: AbortSignal) => Promise<Running | undefined>;
+  /** `repositories`: a release's images (default: the environment's own repository). */
+  readonly readRunning?: (env: EnvironmentConfig, signal?: AbortSignal, repositories?: readonly Repository[]) => Promise<Running | undefined>;
   readonly readHistory?: () => Promise<HistoryContents | undefined>;
   /** Reads an environment's hold from the registry (records/holds.ts); absent: holds are not shown. */
   readonly readHold?: ReadHold;
@@ -119,7 +120,9 @@ export async function takeSnapshot(
     onProgress(compose(config, settled.lookups, builds, settled.engine, settled.history, started, counts, settled.running));
   };
   // Beside the registry's lookups, each with its own time limit: a slow runtime never holds up the tags.
-  const running = Promise.all(config.environments.map((env) => services.readRunning?.(env, signal))).then((r) => {
+  // A release's workload runs every image: its containers of any of the images' repositories count.
+  const repositories = config.components?.map((c) => c.repository);
+  const running = Promise.all(config.environments.map((env) => services.readRunning?.(env, signal, repositories))).then((r) => {
     settled.running = r;
     progress();
     return r;

@@ -73,6 +73,12 @@ describe('runs: kubernetes (an API server stand-in with recorded-shape answers)'
       0,
       'another repository runs nowhere there',
     );
+    assert.equal(
+      (await kubernetesReader({ kind: 'kubernetes', namespace: 'kube-system', selector: 'application=skipper-ingress' }, [shop, skipper]).read()).instances
+        .length,
+      9,
+      "a release's reader counts the containers of any of its images' repositories",
+    );
 
     // Changed here, not in the file: two pods' imageID digests, as a rollout half done would report them.
     const half = JSON.parse(JSON.stringify(recorded)) as { items: { status: { containerStatuses: { imageID: string }[] } }[] };

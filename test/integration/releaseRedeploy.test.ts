@@ -4,7 +4,10 @@
 import * as assert from 'node:assert/strict';
 import { connectDockerode } from '../../src/engine/dockerodeEngine';
 import { parseHost } from '../../src/engine/engineAddress';
+import { environmentDescriptionParts, environmentState } from '../../src/app/statusText';
+import { takeSnapshot } from '../../src/model/snapshot';
 import { promote } from '../../src/promotion/promote';
+import { readRunning } from '../../src/runtime/running';
 import { sharedServices, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import { containersWith, digestsRunBy, pushRunnableImage, removeContainersWith, runContainer } from '../harness/containers';
 import { config, env, environmentFor, makeCore, ScriptedPrompts } from './support';
@@ -77,6 +80,16 @@ describe('the redeploy of a release (real engine, real containers)', function ()
       [`${app}-api-2`, 'running', [builds.api.b]],
       [`${app}-worker-1`, 'running', [builds.worker.b]],
     ]);
+    // The row agrees: each container runs its own image's digest of the release (not "not redeployed").
+    const row = (
+      await takeSnapshot(cfg, {
+        ...core.snapshotServices,
+        readRunning: (e: (typeof cfg.environments)[number], s?: AbortSignal) =>
+          runtime.reader(e) ? readRunning(runtime.reader(e)!, s) : Promise.resolve(undefined),
+      })
+    ).environments[1]!;
+    assert.notEqual(environmentState(row), 'not-redeployed', environmentDescriptionParts(row).join(' · '));
+    assert.match(environmentDescriptionParts(row).join(' · '), /runs .* \(3\/3\)/);
   });
 
   it('a labelled container of none of the release images is left as it was, and the wait says it does not run the release', async () => {
