@@ -158,8 +158,8 @@ export function composeServices(options: AppOptions): AppServices {
     credentials,
     ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
   });
-  const readRuntime: SnapshotServices['readRunning'] = (env, signal) => {
-    const reader = runtime.reader(env);
+  const readRuntime: SnapshotServices['readRunning'] = (env, signal, repositories) => {
+    const reader = runtime.reader(env, repositories);
     if (!reader || !env.runs) return Promise.resolve(undefined);
     const untrusted = options.trusted?.() === false ? untrustedRuntimeProblem(env.runs) : undefined;
     return untrusted ? Promise.resolve({ state: 'unreachable', where: reader.where, reason: untrusted, restricted: true }) : readRunning(reader, signal);

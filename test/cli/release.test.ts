@@ -4,6 +4,8 @@
 // through the CLI's own client.
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { commandGate, type EnvironmentSpec } from '../fixtures/promotionYaml';
 import { releaseYaml } from '../fixtures/releaseYaml';
@@ -65,7 +67,7 @@ describe('a release of three images through the CLI', function () {
       if (found.web) assert.equal(await skopeoDigest(`${suite.svc.registry}/${web}:${tag}`), found.web, 'skopeo reads the same index digest');
       return found;
     };
-    return { dir, builds, holds, web, api };
+    return { dir, builds, holds, web, api, worker };
   }
 
   const status = async (dir: string): Promise<ReleaseStatus> => {
@@ -187,5 +189,77 @@ describe('a release of three images through the CLI', function () {
     assert.equal(failed.code, 5, describeRun(failed));
     assert.match(failed.stdout, /The move happened but verification failed: smoke: .*Rolled back: staging rolled back to the release/);
     assert.deepEqual(await holds('staging'), builds['a1b2c3d'], 'every image back to what it held');
+  });
+
+  it("gates see every image's digest, an approval counts only for the release it names, and a hold stops every image", async () => {
+    // The http gate asks a local endpoint with ${digest} (the first image's) and ${digest:worker}.
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      res.writeHead(200).end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      // The command gate compares DIGEST_WORKER with the worker digest the test writes into a file.
+      const expected = path.join(makeTempDir('release-gates'), 'worker-digest');
+      const expectWorker = commandGate('worker digest', [
+        process.execPath,
+        '-e',
+        `process.exit(process.env.DIGEST_WORKER === require('fs').readFileSync(${JSON.stringify(expected)}, 'utf8') ? 0 : 1)`,
+      ]);
+      const { dir, builds, holds, worker } = await release([
+        { name: 'development', tag: 'dev' },
+        {
+          name: 'staging',
+          gates: [
+            `{ type: http, name: release check, url: "http://127.0.0.1:${port}/check/\${digest}/\${digest:worker}" }`,
+            expectWorker,
+            '{ type: approval, name: ben approves, count: 1, from: [ben] }',
+          ],
+        },
+      ]);
+      writeFileSync(expected, builds['a1b2c3d']!.worker!);
+      const run = (...args: string[]) => runCli(args, { cwd: dir, env });
+      assert.equal((await run('promote', 'development', '--build', 'a1b2c3d')).code, 0);
+
+      const approved = await run('approve', 'staging', '--build', 'a1b2c3d', '--approved-by', 'ben', '--json');
+      assert.equal(approved.code, 0, describeRun(approved));
+      assert.deepEqual((JSON.parse(approved.stdout) as { components?: Record<string, string> }).components, builds['a1b2c3d']);
+
+      // development becomes a mix: worker of b2c3d4e. Ben's approval named a1b2c3d's worker: it does not count.
+      await tagExisting(svc.authRegistryUrl, worker, builds['b2c3d4e']!.worker!, 'dev', svc.auth);
+      const mixed = await run('promote', 'staging', '--yes', '--approved-by', 'ana');
+      assert.equal(mixed.code, 1, describeRun(mixed));
+      assert.match(mixed.stdout, /ben approves: 0 of 1 approvals.*not counted: ben approved a release with other digests/);
+      assert.match(mixed.stdout, /worker digest: /, 'the command gate saw a worker digest it did not expect');
+      assert.deepEqual(await holds('staging'), { api: null, web: null, worker: null }, 'nothing moved');
+
+      await tagExisting(svc.authRegistryUrl, worker, builds['a1b2c3d']!.worker!, 'dev', svc.auth);
+      // A hold of staging stops the release: no image moves.
+      assert.equal((await run('hold', 'staging', '--reason', 'freeze')).code, 0);
+      const held = await run('promote', 'staging', '--yes', '--approved-by', 'ana');
+      assert.equal(held.code, 1, describeRun(held));
+      assert.match(held.stdout, /Not promoted into staging: hold: staging is held by \S+ since \S+: freeze/);
+      assert.deepEqual(await holds('staging'), { api: null, web: null, worker: null }, 'a held release moves no image');
+      assert.equal((await run('release', 'staging')).code, 0);
+
+      // Check Gates runs them as the promotion does: the http gate with every image's digest, the hold once.
+      asked.length = 0;
+      const checked = await run('check', 'staging');
+      assert.match(checked.stdout, /✓ release check: /, describeRun(checked));
+      assert.equal(checked.stdout.match(/hold: /g)?.length, 1, "one hold gate, the release's");
+      assert.deepEqual(asked, [`/check/${builds['a1b2c3d']!.api}/${builds['a1b2c3d']!.worker}`]);
+      asked.length = 0;
+      const done = await run('promote', 'staging', '--yes', '--approved-by', 'ana', '--json');
+      assert.equal(done.code, 0, describeRun(done));
+      assert.deepEqual(await holds('staging'), builds['a1b2c3d']);
+      assert.deepEqual(asked, [`/check/${builds['a1b2c3d']!.api}/${builds['a1b2c3d']!.worker}`]);
+      const gates = (JSON.parse(done.stdout) as { gates: { name: string; status: string }[] }).gates;
+      for (const name of ['hold', 'release check', 'worker digest', 'ben approves'])
+        assert.equal(gates.find((g) => g.name === name)?.status, 'passed', `${name}: ${JSON.stringify(gates)}`);
+    } finally {
+      server.close();
+    }
   });
 });
