@@ -220,7 +220,7 @@ describe('a release of three images through the CLI', function () {
         },
       ]);
       writeFileSync(expected, builds['a1b2c3d']!.worker!);
-      const run = (...args: string[]) => runCli(args, { cwd: dir, env });
+      const run = (...args: string[]) => runCli(args, { cwd: dir, env: suite.env });
       assert.equal((await run('promote', 'development', '--build', 'a1b2c3d')).code, 0);
 
       const approved = await run('approve', 'staging', '--build', 'a1b2c3d', '--approved-by', 'ben', '--json');
@@ -228,14 +228,14 @@ describe('a release of three images through the CLI', function () {
       assert.deepEqual((JSON.parse(approved.stdout) as { components?: Record<string, string> }).components, builds['a1b2c3d']);
 
       // development becomes a mix: worker of b2c3d4e. Ben's approval named a1b2c3d's worker: it does not count.
-      await tagExisting(svc.authRegistryUrl, worker, builds['b2c3d4e']!.worker!, 'dev', svc.auth);
+      await tagExisting(suite.svc.authRegistryUrl, worker, builds['b2c3d4e']!.worker!, 'dev', suite.svc.auth);
       const mixed = await run('promote', 'staging', '--yes', '--approved-by', 'ana');
       assert.equal(mixed.code, 1, describeRun(mixed));
       assert.match(mixed.stdout, /ben approves: 0 of 1 approvals.*not counted: ben approved a release with other digests/);
       assert.match(mixed.stdout, /worker digest: /, 'the command gate saw a worker digest it did not expect');
       assert.deepEqual(await holds('staging'), { api: null, web: null, worker: null }, 'nothing moved');
 
-      await tagExisting(svc.authRegistryUrl, worker, builds['a1b2c3d']!.worker!, 'dev', svc.auth);
+      await tagExisting(suite.svc.authRegistryUrl, worker, builds['a1b2c3d']!.worker!, 'dev', suite.svc.auth);
       // A hold of staging stops the release: no image moves.
       assert.equal((await run('hold', 'staging', '--reason', 'freeze')).code, 0);
       const held = await run('promote', 'staging', '--yes', '--approved-by', 'ana');
