@@ -1,7 +1,9 @@
 // `image-promotion approve` and "Approve Build for Environment…": an approval of one digest for one
 // environment, stored in that environment's registry (records/approvals.ts) for every editor and
 // pipeline to count. The same step for both front ends.
-import type { EnvironmentConfig } from '../config/types';
+import { componentsOf } from '../config/components';
+import type { EnvironmentConfig, PromotionConfig } from '../config/types';
+import type { RegistryClient } from '../registry/registryClient';
 import { PromotionError } from '../core/errors';
 import { repositoryName, shortDigest } from '../core/reference';
 import { approvalsTag, addApproval, type Approval } from '../records/approvals';
@@ -13,17 +15,22 @@ export interface GivenApproval {
   readonly message: string;
 }
 
+/**
+ * `components`: a release's every image digest (by name); stored on the first image's `digest`, the
+ * approval then counts only for a promotion moving exactly these digests.
+ */
 export async function approveBuild(
   app: Pick<AppServices, 'documents' | 'log'>,
   env: EnvironmentConfig,
   digest: string,
   by: string,
   signal?: AbortSignal,
+  components?: Readonly<Record<string, string>>,
 ): Promise<GivenApproval> {
   const where = `${repositoryName(env.repository)}:${approvalsTag(env, digest)}`;
   let approvals: Approval[];
   try {
-    approvals = await addApproval(app.documents, env, digest, by, signal);
+    approvals = await addApproval(app.documents, env, digest, by, signal, components);
   } catch (error) {
     if (!(error instanceof PromotionError)) throw error;
     const hint =
@@ -44,5 +51,27 @@ export async function approveBuild(
   const unlisted = gates.filter((g) => !allowedBy(g, by)).map((g) => g.name);
   const note = unlisted.length ? ` Note: ${by} is not among the approvers ${unlisted.join(', ')} allows, so it does not count there.` : '';
   const all = approvals.map((a) => a.by).join(', ');
-  return { approvals, message: `${by} approved ${shortDigest(digest)} for ${env.name} (approvals stored: ${all}).${note}` };
+  const what = components
+    ? `the release ${Object.entries(components)
+        .map(([name, d]) => `${name} ${shortDigest(d)}`)
+        .join(', ')}`
+    : shortDigest(digest);
+  return { approvals, message: `${by} approved ${what} for ${env.name} (approvals stored: ${all}).${note}` };
+}
+
+/** A release build's every image digest (by name); a tag some image lacks is refused: an incomplete build is never approved. */
+export async function releaseDigestsOf(
+  registry: Pick<RegistryClient, 'resolve'>,
+  config: PromotionConfig,
+  tag: string,
+  signal?: AbortSignal,
+): Promise<Record<string, string>> {
+  const found = await Promise.all(componentsOf(config).map(async (c) => [c, (await registry.resolve(c.repository, tag, signal))?.digest] as const));
+  const missing = found.filter(([, d]) => !d).map(([c]) => `${c.name} (${repositoryName(c.repository)})`);
+  if (missing.length)
+    throw new PromotionError(
+      'not-found',
+      `Build ${tag} is incomplete: ${missing.join(', ')} has no tag ${tag}. Only a build every image has can be approved; nothing was stored.`,
+    );
+  return Object.fromEntries(found.map(([c, d]) => [c.name, d!]));
 }

@@ -3,7 +3,7 @@
 // environment in another repository costs a HEAD, beside its own lookup (never after it).
 import type { ApprovalGateConfig, EnvironmentConfig, PromotionConfig } from '../config/types';
 import { countApprovals, needsStoredApprovals } from '../gates/approvalCount';
-import { approvalsTag } from '../records/approvals';
+import { approvalsOfRelease, approvalsTag } from '../records/approvals';
 import { PromotionError, errorMessage } from '../core/errors';
 import { repositoryName, shortDigest } from '../core/reference';
 import { holdTag, isHeld, type HoldDocument } from '../records/holds';
@@ -43,7 +43,11 @@ export interface PendingApprovals {
   readonly gates: readonly { readonly name: string; readonly have: number; readonly needed: number; readonly approvers: readonly string[] }[];
 }
 
-export type ReadApprovals = (env: EnvironmentConfig, digest: string, signal?: AbortSignal) => Promise<readonly { by: string }[]>;
+export type ReadApprovals = (
+  env: EnvironmentConfig,
+  digest: string,
+  signal?: AbortSignal,
+) => Promise<readonly { by: string; components?: Readonly<Record<string, string>> }[]>;
 
 /**
  * For each environment with approval gates that count approvals given ahead, and a different digest in
@@ -55,6 +59,8 @@ export async function lookupPendingApprovals(
   read: ReadApprovals,
   known: Promise<ReadonlySet<string> | undefined>,
   signal?: AbortSignal,
+  /** A release: every image's digest the environment before holds (only approvals naming them all count). */
+  nextReleases?: readonly (Readonly<Record<string, string>> | undefined)[],
 ): Promise<(PendingApprovals | undefined)[]> {
   const builds = repositoryName(config.repository);
   return Promise.all(
@@ -62,9 +68,10 @@ export async function lookupPendingApprovals(
       const digest = next[i];
       const gates = env.gates.filter((g): g is ApprovalGateConfig => g.type === 'approval' && needsStoredApprovals(g));
       if (!digest || !gates.length) return undefined;
-      let stored: readonly { by: string }[] = [];
+      let stored: readonly { by: string; components?: Readonly<Record<string, string>> }[] = [];
       const tags = repositoryName(env.repository) === builds ? await known : undefined;
       if (!tags || tags.has(approvalsTag(env, digest))) stored = await read(env, digest, signal).catch(() => []);
+      if (config.components) stored = nextReleases?.[i] ? approvalsOfRelease(stored, nextReleases[i]) : [];
       return {
         digest,
         gates: gates.map((g) => {

@@ -117,7 +117,11 @@ export interface PromotionServices {
   /** The environment's hold as the registry has it now (undefined: never held); absent: holds are not read. */
   readonly readHold?: (env: EnvironmentConfig, signal?: AbortSignal) => Promise<HoldDocument | undefined>;
   /** The approvals given ahead for a digest into an environment (records/approvals.ts); absent: none are read. */
-  readonly readApprovals?: (env: EnvironmentConfig, digest: string, signal?: AbortSignal) => Promise<readonly { by: string }[]>;
+  readonly readApprovals?: (
+    env: EnvironmentConfig,
+    digest: string,
+    signal?: AbortSignal,
+  ) => Promise<readonly { by: string; components?: Readonly<Record<string, string>> }[]>;
 }
 
 export interface PromotionEnvironment {

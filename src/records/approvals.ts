@@ -2,6 +2,8 @@
 // environment's repository under `sha256-<hex>.<tag>.approvals` (sharedDocuments.ts), one document per
 // digest and environment that each approver adds to (read, add, write, look again: two people may
 // approve at once). An approval gate counts the distinct allowed approvers (approvalCount.ts).
+// A release's approval is stored on its first image's digest (as everything about a release is) and
+// names every image's digest: it counts only for a promotion that moves exactly those digests.
 import type { EnvironmentConfig } from '../config/types';
 import { randomUUID } from 'node:crypto';
 import { documentTag, type SharedDocuments } from './sharedDocuments';
@@ -11,6 +13,8 @@ export interface Approval {
   /** `Name <email>`, a name, or the --approved-by name. */
   readonly by: string;
   readonly at: string;
+  /** A release: every image's digest this approval is of (by image name). */
+  readonly components?: Readonly<Record<string, string>>;
 }
 
 export interface ApprovalsDocument {
@@ -30,7 +34,8 @@ export function parseApprovals(json: unknown): ApprovalsDocument | undefined {
   const j = json as Partial<Record<keyof ApprovalsDocument, unknown>> | null;
   if (!j || typeof j !== 'object' || typeof j.environment !== 'string' || typeof j.digest !== 'string' || !Array.isArray(j.approvals)) return undefined;
   const approvals = (j.approvals as Partial<Approval>[]).filter(
-    (a): a is Approval => !!a && typeof a.id === 'string' && typeof a.by === 'string' && typeof a.at === 'string',
+    (a): a is Approval =>
+      !!a && typeof a.id === 'string' && typeof a.by === 'string' && typeof a.at === 'string' && (a.components === undefined || isDigestMap(a.components)),
   );
   return { environment: j.environment, digest: j.digest, approvals };
 }
@@ -42,9 +47,36 @@ export async function readApprovals(store: SharedDocuments, env: EnvironmentConf
   return read && read.document.digest === digest && read.document.environment === env.name ? [...read.document.approvals] : [];
 }
 
-/** Adds `by`'s approval; a second approval by the same person replaces the first. Returns every approval now stored. */
-export async function addApproval(store: SharedDocuments, env: EnvironmentConfig, digest: string, by: string, signal?: AbortSignal): Promise<Approval[]> {
-  const mine: Approval = { id: randomUUID(), by, at: new Date().toISOString() };
+function isDigestMap(value: unknown): value is Record<string, string> {
+  return !!value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
+/**
+ * The approvals that count for a promotion moving `components` (a release: every image's digest by
+ * name): those that name exactly these digests. A single image (`components` undefined): all of them.
+ */
+export function approvalsOfRelease<A extends { readonly components?: Readonly<Record<string, string>> }>(
+  stored: readonly A[],
+  components: Readonly<Record<string, string>> | undefined,
+): A[] {
+  if (!components) return [...stored];
+  const names = Object.keys(components);
+  return stored.filter((a) => !!a.components && Object.keys(a.components).length === names.length && names.every((n) => a.components![n] === components[n]));
+}
+
+/**
+ * Adds `by`'s approval; a second approval by the same person replaces the first. Returns every approval
+ * now stored. A release's approval names every image's digest (`components`).
+ */
+export async function addApproval(
+  store: SharedDocuments,
+  env: EnvironmentConfig,
+  digest: string,
+  by: string,
+  signal?: AbortSignal,
+  components?: Readonly<Record<string, string>>,
+): Promise<Approval[]> {
+  const mine: Approval = { id: randomUUID(), by, at: new Date().toISOString(), ...(components ? { components: { ...components } } : {}) };
   const document = await store.update(
     env.repository,
     approvalsTag(env, digest),
