@@ -1,16 +1,24 @@
 // `image-promotion approve` and "Approve Build for Environment…": an approval of one digest for one
 // environment, stored in that environment's registry (records/approvals.ts) for every editor and
 // pipeline to count. The same step for both front ends.
-import type { EnvironmentConfig } from '../config/types';
+import type { ApprovalGateConfig, EnvironmentConfig } from '../config/types';
 import { PromotionError } from '../core/errors';
 import { repositoryName, shortDigest } from '../core/reference';
 import { approvalsTag, addApproval, type Approval } from '../records/approvals';
 import { allowedBy } from '../gates/approvalCount';
+import { loadListedKeys, signApproval } from '../evidence/approvalSignature';
+import type { SigningKey } from '../evidence/keys';
 import type { AppServices } from './services';
 
 export interface GivenApproval {
   readonly approvals: readonly Approval[];
   readonly message: string;
+}
+
+/** The approver's private key (`--key`, else the signing key), and where the gates' key files are. */
+export interface ApprovalSigning {
+  readonly key?: SigningKey;
+  readonly workspaceDir?: string;
 }
 
 export async function approveBuild(
@@ -19,11 +27,20 @@ export async function approveBuild(
   digest: string,
   by: string,
   signal?: AbortSignal,
+  signing: ApprovalSigning = {},
 ): Promise<GivenApproval> {
   const where = `${repositoryName(env.repository)}:${approvalsTag(env, digest)}`;
+  const { key } = signing;
   let approvals: Approval[];
   try {
-    approvals = await addApproval(app.documents, env, digest, by, signal);
+    approvals = await addApproval(
+      app.documents,
+      env,
+      digest,
+      by,
+      signal,
+      key ? (claim) => signApproval(claim, repositoryName(env.repository), key) : undefined,
+    );
   } catch (error) {
     if (!(error instanceof PromotionError)) throw error;
     const hint =
@@ -39,10 +56,30 @@ export async function approveBuild(
       },
     );
   }
-  app.log.info(`approval of ${digest} for ${env.name} by ${by} stored at ${where}`);
+  const signed = key ? `, signed with key ${key.keyId.slice(0, 12)}` : '';
+  app.log.info(`approval of ${digest} for ${env.name} by ${by}${signed} stored at ${where}`);
   const gates = env.gates.filter((g) => g.type === 'approval');
-  const unlisted = gates.filter((g) => !allowedBy(g, by)).map((g) => g.name);
-  const note = unlisted.length ? ` Note: ${by} is not among the approvers ${unlisted.join(', ')} allows, so it does not count there.` : '';
+  const unlisted = gates.filter((g) => !g.keys && !allowedBy(g, by)).map((g) => g.name);
+  const notes = [
+    ...(unlisted.length ? [`Note: ${by} is not among the approvers ${unlisted.join(', ')} allows, so it does not count there.`] : []),
+    ...(await keyNotes(gates, key, signing.workspaceDir)),
+  ];
   const all = approvals.map((a) => a.by).join(', ');
-  return { approvals, message: `${by} approved ${shortDigest(digest)} for ${env.name} (approvals stored: ${all}).${note}` };
+  return { approvals, message: [`${by} approved ${shortDigest(digest)} for ${env.name}${signed} (approvals stored: ${all}).`, ...notes].join(' ') };
+}
+
+/** What the approval is worth to gates that count only signed approvals: unsigned, or by a key they do not list. */
+async function keyNotes(gates: readonly ApprovalGateConfig[], key: SigningKey | undefined, workspaceDir: string | undefined): Promise<string[]> {
+  const withKeys = gates.filter((g) => g.keys);
+  if (!withKeys.length) return [];
+  if (!key)
+    return [
+      `Note: it is not signed, and ${withKeys.map((g) => g.name).join(', ')} counts only approvals signed by a listed key (approve with --key <private key>, or set a signing key).`,
+    ];
+  const notListed: string[] = [];
+  for (const g of withKeys) {
+    const listed = await loadListedKeys(g.keys!, workspaceDir).catch(() => undefined);
+    if (listed && !listed.some((k) => k.key.hasKeyId(key.keyId))) notListed.push(g.name);
+  }
+  return notListed.length ? [`Note: key ${key.keyId.slice(0, 12)} is not among the keys ${notListed.join(', ')} lists, so it does not count there.`] : [];
 }

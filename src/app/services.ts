@@ -24,6 +24,7 @@ import type { TrustSetting } from '../registry/transport/trust';
 import type { HistoryContents } from '../history/historyStore';
 import { PromotionRecords, usesRegistry, type RecordsSetting } from '../records/promotionRecords';
 import { readApprovals } from '../records/approvals';
+import { loadListedKeys } from '../evidence/approvalSignature';
 import { readHold } from '../records/holds';
 import { RegistryRecords } from '../records/registryRecords';
 import { RefreshRecords, type HeldDigests } from '../records/refreshRecords';
@@ -56,6 +57,8 @@ export interface AppOptions {
   readonly blobLocationsFile?: string;
   /** The workspace folder whose git history orders commit-SHA builds without requests. */
   readonly workspaceDir?: () => string | undefined;
+  /** Where the config's relative key files are (approval gates' keys), when not workspaceDir (the CLI: the config's folder). */
+  readonly keysFolder?: () => string | undefined;
   /** The editor's proxy for registry requests (VS Code's http.proxy); absent or empty: HTTP(S)_PROXY / NO_PROXY. */
   readonly proxy?: () => ProxySetting | undefined;
   /** The clock time-based gates (soak, window) and status read; Date.now unless a test sets it. */
@@ -218,6 +221,7 @@ export function composeServices(options: AppOptions): AppServices {
       readRunning: readRuntime,
       readHold: (env, signal) => readHold(documents, env, signal),
       readApprovals: (env, digest, signal) => readApprovals(documents, env, digest, signal),
+      approverKeys: (entries) => loadListedKeys(entries, (options.keysFolder ?? options.workspaceDir)?.()),
       ...(readHistory ? { readHistory } : {}),
     }),
   };

@@ -78,6 +78,7 @@ export async function openContext(options: CommonOptions, out: Output = new Outp
     blobLocationsFile: path.join(cliCacheDir(), 'blob-locations.json'),
     ...(now ? { now } : {}),
     signingKey: () => options.signingKey ?? process.env.IMAGE_PROMOTION_SIGNING_KEY,
+    keysFolder: () => state.workspaceDir,
     warnSigning: (message) => out.error(message, 'signed promotion attestation'),
   });
   const config = state.config;

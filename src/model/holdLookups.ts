@@ -2,7 +2,8 @@
 // environment of that repository has a hold tag at all: when it has none, no request is made. Only an
 // environment in another repository costs a HEAD, beside its own lookup (never after it).
 import type { ApprovalGateConfig, EnvironmentConfig, PromotionConfig } from '../config/types';
-import { countApprovals, needsStoredApprovals } from '../gates/approvalCount';
+import { countApprovals, needsStoredApprovals, type StoredApproval } from '../gates/approvalCount';
+import type { ListedKey } from '../evidence/approvalSignature';
 import { approvalsTag } from '../records/approvals';
 import { PromotionError, errorMessage } from '../core/errors';
 import { repositoryName, shortDigest } from '../core/reference';
@@ -43,7 +44,10 @@ export interface PendingApprovals {
   readonly gates: readonly { readonly name: string; readonly have: number; readonly needed: number; readonly approvers: readonly string[] }[];
 }
 
-export type ReadApprovals = (env: EnvironmentConfig, digest: string, signal?: AbortSignal) => Promise<readonly { by: string }[]>;
+export type ReadApprovals = (env: EnvironmentConfig, digest: string, signal?: AbortSignal) => Promise<readonly StoredApproval[]>;
+
+/** Loads the public keys an approval gate lists (relative to the workspace folder); rejects when one cannot be loaded. */
+export type LoadApproverKeys = (entries: readonly string[]) => Promise<readonly ListedKey[]>;
 
 /**
  * For each environment with approval gates that count approvals given ahead, and a different digest in
@@ -55,6 +59,7 @@ export async function lookupPendingApprovals(
   read: ReadApprovals,
   known: Promise<ReadonlySet<string> | undefined>,
   signal?: AbortSignal,
+  loadKeys?: LoadApproverKeys,
 ): Promise<(PendingApprovals | undefined)[]> {
   const builds = repositoryName(config.repository);
   return Promise.all(
@@ -62,15 +67,19 @@ export async function lookupPendingApprovals(
       const digest = next[i];
       const gates = env.gates.filter((g): g is ApprovalGateConfig => g.type === 'approval' && needsStoredApprovals(g));
       if (!digest || !gates.length) return undefined;
-      let stored: readonly { by: string }[] = [];
+      let stored: readonly StoredApproval[] = [];
       const tags = repositoryName(env.repository) === builds ? await known : undefined;
       if (!tags || tags.has(approvalsTag(env, digest))) stored = await read(env, digest, signal).catch(() => []);
       return {
         digest,
-        gates: gates.map((g) => {
-          const count = countApprovals(g, stored, undefined);
-          return { name: g.name, have: count.approvers.length, needed: g.count, approvers: count.approvers };
-        }),
+        gates: await Promise.all(
+          gates.map(async (g) => {
+            // Keys that cannot be loaded count nothing (countApprovals); the gate itself says why when it runs.
+            const keys = g.keys && stored.length && loadKeys ? await loadKeys(g.keys).catch(() => undefined) : undefined;
+            const count = countApprovals(g, stored, undefined, keys && { keys, environment: env.name, digest });
+            return { name: g.name, have: count.approvers.length, needed: g.count, approvers: count.approvers };
+          }),
+        ),
       };
     }),
   );

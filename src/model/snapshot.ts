@@ -13,7 +13,15 @@ import { firstArrivals, isDrift } from '../history/queries';
 import { disagreement } from '../history/teamHistory';
 import type { RecordsRead, RefreshRecordsContext } from '../records/refreshRecords';
 import type { LastRows, RememberedRows } from './lastRows';
-import { lookupHolds, lookupPendingApprovals, type HoldLookup, type PendingApprovals, type ReadApprovals, type ReadHold } from './holdLookups';
+import {
+  lookupHolds,
+  lookupPendingApprovals,
+  type HoldLookup,
+  type LoadApproverKeys,
+  type PendingApprovals,
+  type ReadApprovals,
+  type ReadHold,
+} from './holdLookups';
 import { ageLookup, relationOf, type AgeOf, type Relation } from './relations';
 import type { Running } from '../runtime/running';
 import { lookupComponents, releaseRelation, releaseStateOf, withComponentDigests, type ComponentLookup, type ReleaseState } from './releaseState';
@@ -85,6 +93,8 @@ export interface SnapshotServices {
   readonly readHold?: ReadHold;
   /** Reads the approvals given ahead for a digest into an environment (records/approvals.ts). */
   readonly readApprovals?: ReadApprovals;
+  /** Loads the public keys approval gates list, to count only signed approvals (evidence/approvalSignature.ts). */
+  readonly approverKeys?: LoadApproverKeys;
   /** The rows the last refresh showed, kept across sessions: the trees start with them. */
   readonly lastRows?: LastRows;
   /** Reads the registry's promotion records of the digests the environments hold, from the refresh's start (refreshRecords.ts). */
@@ -176,7 +186,14 @@ export async function takeSnapshot(
     services.readHold ? lookupHolds(config, services.readHold, tagsOf(config.repository), signal) : undefined,
     services.readApprovals
       ? lookupsRead.then((l) =>
-          lookupPendingApprovals(config, nextDigests(l.map((c) => c[0]!.lookup)), services.readApprovals!, tagsOf(config.repository), signal),
+          lookupPendingApprovals(
+            config,
+            nextDigests(l.map((c) => c[0]!.lookup)),
+            services.readApprovals!,
+            tagsOf(config.repository),
+            signal,
+            services.approverKeys,
+          ),
         )
       : undefined,
   ]);

@@ -4,7 +4,8 @@
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
 import { errorMessage, isCancelled } from '../core/errors';
 import type { ApprovalGateConfig } from '../config/types';
-import { approvalGateResult, countApprovals, needsStoredApprovals } from '../gates/approvalCount';
+import { approvalGateResult, countApprovals, needsStoredApprovals, type SignedBy, type StoredApproval } from '../gates/approvalCount';
+import { loadListedKeys } from '../evidence/approvalSignature';
 import { allPassed, errored, passed, type GateContext, type GateResult } from '../gates/gate';
 import { runConfiguredGates } from '../gates/runGates';
 import type { EngineImage, ImageEngine } from '../engine/engine';
@@ -192,18 +193,31 @@ async function approvalGates(
   target: PromotionRequest['target'],
   digest: string,
   services: PromotionServices,
-  env: Pick<PromotionEnvironment, 'signal' | 'promoter'>,
+  env: Pick<PromotionEnvironment, 'signal' | 'promoter' | 'workspaceDir'>,
 ): Promise<GateResult[]> {
   const asking = target.gates.filter((g): g is ApprovalGateConfig => g.type === 'approval' && needsStoredApprovals(g));
   if (!asking.length) return [];
-  let stored: readonly { by: string }[] = [];
+  let stored: readonly StoredApproval[] = [];
   try {
     stored = services.readApprovals ? await services.readApprovals(target, digest, env.signal) : [];
   } catch (error) {
     if (isCancelled(error)) throw error;
     return asking.map((g) => errored(g.name, g.type, `the approvals given for ${shortDigest(digest)} could not be read: ${errorMessage(error)}`));
   }
-  return asking.map((g) => approvalGateResult(g, countApprovals(g, stored, env.promoter), { environment: target.name, digest }));
+  return Promise.all(
+    asking.map(async (g) => {
+      let signed: SignedBy | undefined;
+      if (g.keys) {
+        try {
+          signed = { keys: await loadListedKeys(g.keys, env.workspaceDir), environment: target.name, digest };
+        } catch (error) {
+          // A key that cannot be loaded blocks: approvals are never counted unchecked.
+          return errored(g.name, g.type, errorMessage(error));
+        }
+      }
+      return approvalGateResult(g, countApprovals(g, stored, env.promoter, signed), { environment: target.name, digest });
+    }),
+  );
 }
 
 function logGates(services: PromotionServices, results: readonly GateResult[]): void {

@@ -4,6 +4,7 @@
 // approve at once). An approval gate counts the distinct allowed approvers (approvalCount.ts).
 import type { EnvironmentConfig } from '../config/types';
 import { randomUUID } from 'node:crypto';
+import type { ApprovalClaim } from '../evidence/approvalSignature';
 import { documentTag, type SharedDocuments } from './sharedDocuments';
 
 export interface Approval {
@@ -11,6 +12,11 @@ export interface Approval {
   /** `Name <email>`, a name, or the --approved-by name. */
   readonly by: string;
   readonly at: string;
+  /**
+   * A DSSE envelope over what the approval says, when given with a key (evidence/approvalSignature.ts);
+   * unknown until checked, as anyone who can push may have written it.
+   */
+  readonly signature?: unknown;
 }
 
 export interface ApprovalsDocument {
@@ -29,9 +35,9 @@ export function approvalsTag(env: Pick<EnvironmentConfig, 'tag'>, digest: string
 export function parseApprovals(json: unknown): ApprovalsDocument | undefined {
   const j = json as Partial<Record<keyof ApprovalsDocument, unknown>> | null;
   if (!j || typeof j !== 'object' || typeof j.environment !== 'string' || typeof j.digest !== 'string' || !Array.isArray(j.approvals)) return undefined;
-  const approvals = (j.approvals as Partial<Approval>[]).filter(
-    (a): a is Approval => !!a && typeof a.id === 'string' && typeof a.by === 'string' && typeof a.at === 'string',
-  );
+  const approvals = (j.approvals as Partial<Approval>[])
+    .filter((a): a is Approval => !!a && typeof a.id === 'string' && typeof a.by === 'string' && typeof a.at === 'string')
+    .map((a) => ({ id: a.id, by: a.by, at: a.at, ...(a.signature !== undefined ? { signature: a.signature } : {}) }));
   return { environment: j.environment, digest: j.digest, approvals };
 }
 
@@ -42,9 +48,20 @@ export async function readApprovals(store: SharedDocuments, env: EnvironmentConf
   return read && read.document.digest === digest && read.document.environment === env.name ? [...read.document.approvals] : [];
 }
 
-/** Adds `by`'s approval; a second approval by the same person replaces the first. Returns every approval now stored. */
-export async function addApproval(store: SharedDocuments, env: EnvironmentConfig, digest: string, by: string, signal?: AbortSignal): Promise<Approval[]> {
-  const mine: Approval = { id: randomUUID(), by, at: new Date().toISOString() };
+/**
+ * Adds `by`'s approval; a second approval by the same person replaces the first. `sign` signs what it
+ * says (environment, digest, approver, time, id) when the approver gives a key. Returns every approval now stored.
+ */
+export async function addApproval(
+  store: SharedDocuments,
+  env: EnvironmentConfig,
+  digest: string,
+  by: string,
+  signal?: AbortSignal,
+  sign?: (claim: ApprovalClaim) => unknown,
+): Promise<Approval[]> {
+  const claim = { environment: env.name, digest, by, id: randomUUID(), at: new Date().toISOString() };
+  const mine: Approval = { id: claim.id, by, at: claim.at, ...(sign ? { signature: sign(claim) } : {}) };
   const document = await store.update(
     env.repository,
     approvalsTag(env, digest),
