@@ -25,6 +25,7 @@ import type { HistoryContents } from '../history/historyStore';
 import { PromotionRecords, usesRegistry, type RecordsSetting } from '../records/promotionRecords';
 import { readApprovals } from '../records/approvals';
 import { loadListedKeys } from '../evidence/approvalSignature';
+import { identity } from './holdActions';
 import { readHold } from '../records/holds';
 import { RegistryRecords } from '../records/registryRecords';
 import { RefreshRecords, type HeldDigests } from '../records/refreshRecords';
@@ -57,8 +58,10 @@ export interface AppOptions {
   readonly blobLocationsFile?: string;
   /** The workspace folder whose git history orders commit-SHA builds without requests. */
   readonly workspaceDir?: () => string | undefined;
-  /** Where the config's relative key files are (approval gates' keys), when not workspaceDir (the CLI: the config's folder). */
-  readonly keysFolder?: () => string | undefined;
+  /** The config's folder, for approval gates' key files and the local identity, when not workspaceDir (the CLI: the config's folder). */
+  readonly configFolder?: () => string | undefined;
+  /** Who is looking, for a four-eyes gate's pending count (default: the git identity of configFolder; the CLI adds its CI variables). */
+  readonly localIdentity?: () => Promise<string | undefined>;
   /** The editor's proxy for registry requests (VS Code's http.proxy); absent or empty: HTTP(S)_PROXY / NO_PROXY. */
   readonly proxy?: () => ProxySetting | undefined;
   /** The clock time-based gates (soak, window) and status read; Date.now unless a test sets it. */
@@ -131,6 +134,7 @@ export function composeServices(options: AppOptions): AppServices {
   const lastRows = new LastRows({ ...(options.detailsFile ? { file: join(dirname(options.detailsFile), 'last-rows.json') } : {}), log });
   void lastRows.load(); // now, while the front end reads its config: in memory by the time a tree can draw them
   const gitHistory = cachedGitHistory(options.workspaceDir ?? (() => undefined));
+  const configFolder = (): string | undefined => (options.configFolder ?? options.workspaceDir)?.();
   const engines = new EngineProvider(options.dockerHost, log);
   const describe: PromotionServices['describe'] = (repo, digest, signal) => details.get(repo, digest, signal);
   const checkEngine = async (signal?: AbortSignal): Promise<EngineStatus> => {
@@ -221,7 +225,8 @@ export function composeServices(options: AppOptions): AppServices {
       readRunning: readRuntime,
       readHold: (env, signal) => readHold(documents, env, signal),
       readApprovals: (env, digest, signal) => readApprovals(documents, env, digest, signal),
-      approverKeys: (entries) => loadListedKeys(entries, (options.keysFolder ?? options.workspaceDir)?.()),
+      approverKeys: (entries) => loadListedKeys(entries, configFolder()),
+      localIdentity: options.localIdentity ?? (() => identity(configFolder())),
       ...(readHistory ? { readHistory } : {}),
     }),
   };

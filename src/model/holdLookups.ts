@@ -41,7 +41,24 @@ export async function lookupHolds(
 /** An environment's approval gates counted for the digest the environment before holds (what would come next). */
 export interface PendingApprovals {
   readonly digest: string;
-  readonly gates: readonly { readonly name: string; readonly have: number; readonly needed: number; readonly approvers: readonly string[] }[];
+  readonly gates: readonly PendingGate[];
+}
+
+export interface PendingGate {
+  readonly name: string;
+  /** Counted without knowing who will promote: under four eyes, `yours` among them does not count if you do. */
+  readonly have: number;
+  readonly needed: number;
+  readonly approvers: readonly string[];
+  /** Under allowSelf: false, the counted approver who is this person (the local identity): not counted if they promote. */
+  readonly yours?: string;
+}
+
+/** What counting pending approvals needs besides the documents: the gates' keys, and who is looking. */
+export interface PendingContext {
+  readonly loadKeys?: LoadApproverKeys;
+  /** The local identity (git, CI variables), asked only when a four-eyes gate has approvals to count. */
+  readonly me?: () => Promise<string | undefined>;
 }
 
 export type ReadApprovals = (env: EnvironmentConfig, digest: string, signal?: AbortSignal) => Promise<readonly StoredApproval[]>;
@@ -59,9 +76,11 @@ export async function lookupPendingApprovals(
   read: ReadApprovals,
   known: Promise<ReadonlySet<string> | undefined>,
   signal?: AbortSignal,
-  loadKeys?: LoadApproverKeys,
+  context: PendingContext = {},
 ): Promise<(PendingApprovals | undefined)[]> {
   const builds = repositoryName(config.repository);
+  let me: Promise<string | undefined> | undefined;
+  const whoIsLooking = (): Promise<string | undefined> => (me ??= context.me ? context.me().catch(() => undefined) : Promise.resolve(undefined));
   return Promise.all(
     config.environments.map(async (env, i): Promise<PendingApprovals | undefined> => {
       const digest = next[i];
@@ -75,9 +94,15 @@ export async function lookupPendingApprovals(
         gates: await Promise.all(
           gates.map(async (g) => {
             // Keys that cannot be loaded count nothing (countApprovals); the gate itself says why when it runs.
-            const keys = g.keys && stored.length && loadKeys ? await loadKeys(g.keys).catch(() => undefined) : undefined;
-            const count = countApprovals(g, stored, undefined, keys && { keys, environment: env.name, digest });
-            return { name: g.name, have: count.approvers.length, needed: g.count, approvers: count.approvers };
+            const keys = g.keys && stored.length && context.loadKeys ? await context.loadKeys(g.keys).catch(() => undefined) : undefined;
+            const signed = keys && { keys, environment: env.name, digest };
+            // Nobody knows yet who will promote: every allowed approver counts here. Under four eyes the
+            // one who is looking is told when one of them is theirs (it would not count if they promote).
+            const count = countApprovals(g, stored, undefined, signed);
+            const looking = !g.allowSelf && count.approvers.length ? await whoIsLooking() : undefined;
+            const without = looking ? countApprovals(g, stored, looking, signed).approvers : count.approvers;
+            const yours = count.approvers.find((a) => !without.includes(a));
+            return { name: g.name, have: count.approvers.length, needed: g.count, approvers: count.approvers, ...(yours ? { yours } : {}) };
           }),
         ),
       };
@@ -85,11 +110,17 @@ export async function lookupPendingApprovals(
   );
 }
 
-/** `1 of 2 approvals for sha256:… (ben)` while approvals are missing; undefined once all are given. */
+/**
+ * `1 of 2 approvals for sha256:… (ben)` while approvals are missing; undefined once all are given. Under
+ * four eyes, one of them yours: still shown while it would leave you short if you promote, and said.
+ */
 export function pendingApprovalsText(pending: PendingApprovals): string | undefined {
-  const short = pending.gates.filter((g) => g.have < g.needed);
+  const short = pending.gates.filter((g) => g.have - (g.yours ? 1 : 0) < g.needed);
   if (!short.length) return undefined;
   return short
-    .map((g) => `${g.have} of ${g.needed} approvals for ${shortDigest(pending.digest)}${g.approvers.length ? ` (${g.approvers.join(', ')})` : ''}`)
+    .map((g) => {
+      const who = [...(g.approvers.length ? [g.approvers.join(', ')] : []), ...(g.yours ? ['one is yours: four eyes needs another if you promote'] : [])];
+      return `${g.have} of ${g.needed} approvals for ${shortDigest(pending.digest)}${who.length ? ` (${who.join('; ')})` : ''}`;
+    })
     .join(', ');
 }

@@ -95,6 +95,8 @@ export interface SnapshotServices {
   readonly readApprovals?: ReadApprovals;
   /** Loads the public keys approval gates list, to count only signed approvals (evidence/approvalSignature.ts). */
   readonly approverKeys?: LoadApproverKeys;
+  /** Who is looking (git identity, CI variables): a four-eyes gate's pending count says which approval is theirs. */
+  readonly localIdentity?: () => Promise<string | undefined>;
   /** The rows the last refresh showed, kept across sessions: the trees start with them. */
   readonly lastRows?: LastRows;
   /** Reads the registry's promotion records of the digests the environments hold, from the refresh's start (refreshRecords.ts). */
@@ -186,14 +188,10 @@ export async function takeSnapshot(
     services.readHold ? lookupHolds(config, services.readHold, tagsOf(config.repository), signal) : undefined,
     services.readApprovals
       ? lookupsRead.then((l) =>
-          lookupPendingApprovals(
-            config,
-            nextDigests(l.map((c) => c[0]!.lookup)),
-            services.readApprovals!,
-            tagsOf(config.repository),
-            signal,
-            services.approverKeys,
-          ),
+          lookupPendingApprovals(config, nextDigests(l.map((c) => c[0]!.lookup)), services.readApprovals!, tagsOf(config.repository), signal, {
+            ...(services.approverKeys ? { loadKeys: services.approverKeys } : {}),
+            ...(services.localIdentity ? { me: services.localIdentity } : {}),
+          }),
         )
       : undefined,
   ]);

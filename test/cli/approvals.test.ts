@@ -47,6 +47,14 @@ describe('approvals by several people (CLI)', function () {
     ).environments.find((e) => e.name === 'staging')!;
     assert.deepEqual(staging.approvals, { digest: build.digest, gates: [{ name: 'two of us', have: 1, needed: 2, approvers: ['ben'] }] });
     assert.match(staging.description, /1 of 2 approvals for sha256:\w{12} \(ben\)/);
+    // Ben looking (his identity from the CI variable): his approval is counted and marked as his, since four eyes
+    // would not count it if he promoted.
+    const bens = await runCli(['status', '--json'], { cwd: benDir, env: cliEnv(svc, { IMAGE_PROMOTION_APPROVED_BY: 'ben' }) });
+    const bensStaging = (
+      JSON.parse(bens.stdout) as { environments: { name: string; description: string; approvals?: { gates: { yours?: string }[] } }[] }
+    ).environments.find((e) => e.name === 'staging')!;
+    assert.equal(bensStaging.approvals?.gates[0]?.yours, 'ben', describeRun(bens));
+    assert.match(bensStaging.description, /1 of 2 approvals for sha256:\w{12} \(ben; one is yours: four eyes needs another if you promote\)/);
     for (const [dir, who] of [
       [benDir, 'ben'],
       [anaDir, 'ana'],
