@@ -12,7 +12,7 @@ import type { EngineImage, ImageEngine } from '../engine/engine';
 import type { ImageDetails } from '../images/imageDetails';
 import { copyMode, describeExtras, findExtras } from '../registry/registryCopy';
 import type { Manifest } from '../registry/registryClient';
-import { engineReachableGate, heldBeforeGate, holdGate, orderingGate, sourceExistsGate, transportKeepsDigestGate } from './builtinGates';
+import { engineReachableGate, heldBeforeGate, orderingGate, shownHoldGate, sourceExistsGate, transportKeepsDigestGate } from './builtinGates';
 import { engineImageDetails } from './engineDetails';
 import { signedArrival } from './signedArrival';
 import { previousEnvironment } from './plan';
@@ -102,7 +102,8 @@ export async function evaluateGates(
     setting !== 'registry' ? probeEngine(services, `${repositoryName(sourceRepo)}@${digest}`, signal) : ({} as EngineProbe),
     services.readHold?.(target, signal).catch((error: unknown) => (isCancelled(error) ? Promise.reject(error) : (error as Error))),
   ]);
-  if (services.readHold) gates.push(holdGate(target, request.mode ?? 'promotion', hold));
+  const holdLine = services.readHold ? shownHoldGate(target, request.mode ?? 'promotion', hold, (services.now ?? Date.now)()) : undefined;
+  if (holdLine) gates.push(holdLine);
   gates.push(sourceExistsGate(sourceRepo, digest, exists));
   const { engine, error: engineError } = probe;
   const engineHasImage = engine ? probe.image !== undefined : undefined;
