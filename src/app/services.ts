@@ -110,7 +110,7 @@ export interface AppServices {
   /** Pings the engine promotions would go through; never rejects. */
   checkEngine(signal?: AbortSignal): Promise<EngineStatus>;
   /** For takeSnapshot; `readHistory` reads the folder's history (undefined: none kept). */
-  snapshotServices(readHistory: SnapshotServices['readHistory']): SnapshotServices;
+  snapshotServices(readHistory: SnapshotServices['readHistory'], folder?: () => string | undefined): SnapshotServices;
 }
 
 export function composeServices(options: AppOptions): AppServices {
@@ -213,7 +213,8 @@ export function composeServices(options: AppOptions): AppServices {
     documents,
     withRecords,
     checkEngine,
-    snapshotServices: (readHistory) => ({
+    // `folder`: the workspace folder of this model (the editor has one per folder), for the approval gates' keys and who is looking.
+    snapshotServices: (readHistory, folder = configFolder) => ({
       registry,
       describe,
       details,
@@ -225,8 +226,8 @@ export function composeServices(options: AppOptions): AppServices {
       readRunning: readRuntime,
       readHold: (env, signal) => readHold(documents, env, signal),
       readApprovals: (env, digest, signal) => readApprovals(documents, env, digest, signal),
-      approverKeys: (entries) => loadListedKeys(entries, configFolder()),
-      localIdentity: options.localIdentity ?? (() => identity(configFolder())),
+      approverKeys: (entries) => loadListedKeys(entries, folder()),
+      localIdentity: options.localIdentity ?? (() => identity(folder())),
       ...(readHistory ? { readHistory } : {}),
     }),
   };
