@@ -1,8 +1,10 @@
 // An approval gate's count: the distinct people among the stored approvals (records/approvals.ts) whose
 // names `from` allows, and whether the promoter's own confirmation adds one (allowSelf). A person is
-// known by a name, an e-mail, or `Name <email>`; two labels sharing any of these are one person.
+// known by a name, an e-mail, or `Name <email>`; two labels sharing any of these are one person. When
+// `from` lists public keys, only approvals signed by one of them count, a person being a key.
 import type { ApprovalGateConfig } from '../config/types';
 import { checkApprovalSignature, type ListedKey } from '../evidence/approvalSignature';
+import { isInlineKey } from '../evidence/keys';
 import { failed, passed, type GateResult } from './gate';
 
 export interface ApprovalCount {
@@ -98,7 +100,7 @@ export function countApprovals(gate: ApprovalGateConfig, stored: readonly Stored
 
 /** Whose approvals count, as words: `ana, ben` or `keys/ana.pub, keys/ben.pub`. */
 function allowedWords(gate: ApprovalGateConfig): string | undefined {
-  if (gate.keys) return `signed by ${gate.keys.map((k) => (k.includes('-----BEGIN') ? 'a key given as text' : k)).join(', ')}`;
+  if (gate.keys) return `signed by ${gate.keys.map((k) => (isInlineKey(k) ? 'a key given as text' : k)).join(', ')}`;
   return gate.from ? `from ${gate.from.join(', ')}` : undefined;
 }
 
