@@ -3,8 +3,8 @@
 // key. The config's key entries are checked at their line (missing file, private key, not P-256,
 // the same key twice, names and keys mixed).
 import * as assert from 'node:assert/strict';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { keyFilesIn } from '../../src/config/approverKeys';
@@ -13,7 +13,6 @@ import type { ApprovalGateConfig } from '../../src/config/types';
 import { checkApprovalSignature, signApproval, type ApprovalClaim, type ListedKey } from '../../src/evidence/approvalSignature';
 import { verifyingKey, type SigningKey } from '../../src/evidence/keys';
 import { approvalGateResult, countApprovals, type StoredApproval } from '../../src/gates/approvalCount';
-import { sign as nodeSign, createHash } from 'node:crypto';
 
 function pair(curve = 'prime256v1'): { privateKey: KeyObject; publicKey: KeyObject; signing: SigningKey; pub: string; priv: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
@@ -121,6 +120,7 @@ describe('signed approvals', () => {
 
 describe('approval gate keys in the config', () => {
   const folder = mkdtempSync(path.join(tmpdir(), 'approver-keys-'));
+  after(() => rmSync(folder, { recursive: true, force: true }));
   const ed = generateKeyPairSync('ed25519');
   writeFileSync(path.join(folder, 'ana.pub'), ana.pub);
   writeFileSync(path.join(folder, 'ana-again.pub'), ana.pub);
