@@ -66,6 +66,10 @@ describe('approvals by several people (CLI)', function () {
     }
     const check = await run(carlDir, 'check', 'staging', '--build', 'c0ffee1');
     assert.match(check.stdout + check.stderr, /two of us/);
+    // Ana checking, known by the CI variable as promote knows her: her own approval does not count for her.
+    const anas = await runCli(['check', 'staging', '--build', 'c0ffee1'], { cwd: anaDir, env: cliEnv(svc, { IMAGE_PROMOTION_APPROVED_BY: 'ana' }) });
+    assert.equal(anas.code, 1, describeRun(anas));
+    assert.match(anas.stdout, /two of us: 1 of 2 approvals: approved by ben \(four eyes: the promoter's own does not count\)/);
     const one = await run(anaDir, 'promote', 'staging', '--yes', '--approved-by', 'ana');
     assert.equal(one.code, 1, describeRun(one));
     assert.match(one.stdout, /two of us: 1 of 2 approvals: approved by ben \(four eyes: the promoter's own does not count\); 1 more needed/);
