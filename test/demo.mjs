@@ -43,7 +43,7 @@ function parseArgs(argv) {
 let building;
 
 function run(args, options) {
-  return new Promise((resolve, reject) => {
+  return new Promise((settle, reject) => {
     const child = spawn(process.execPath, args, { cwd: repo, ...options });
     building = child;
     let output = '';
@@ -52,7 +52,7 @@ function run(args, options) {
     child.on('error', reject);
     child.on('close', (status) => {
       building = undefined;
-      resolve({ status, output });
+      settle({ status, output });
     });
   });
 }
@@ -182,7 +182,7 @@ async function main() {
     say(`${signal}: stopping VS Code, the registry and the Docker engine…`);
     building?.kill('SIGTERM');
     // Also what is still starting: the harness registers each service before it answers.
-    const deadline = new Promise((resolve) => setTimeout(resolve, 30_000).unref());
+    const deadline = new Promise((settle) => setTimeout(settle, 30_000).unref());
     void Promise.race([cleanup().then(() => harnessForSignals?.stopAllResources()), deadline])
       .catch((error) => console.error(`[demo] cleanup: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => {

@@ -1,7 +1,9 @@
 // `image-promotion approve` and "Approve Build for Environment…": an approval of one digest for one
 // environment, stored in that environment's registry (records/approvals.ts) for every editor and
 // pipeline to count. The same step for both front ends.
-import type { ApprovalGateConfig, EnvironmentConfig } from '../config/types';
+import { componentsOf } from '../config/components';
+import type { ApprovalGateConfig, EnvironmentConfig, PromotionConfig } from '../config/types';
+import type { RegistryClient } from '../registry/registryClient';
 import { PromotionError } from '../core/errors';
 import { repositoryName, shortDigest } from '../core/reference';
 import { approvalsTag, addApproval, type Approval } from '../records/approvals';
@@ -21,12 +23,18 @@ export interface ApprovalSigning {
   readonly workspaceDir?: string;
 }
 
+/**
+ * `components`: a release's every image digest (by name); stored on the first image's `digest`, the
+ * approval then counts only for a promotion moving exactly these digests. `signing`: the approval is
+ * signed with its key (what it says, components included).
+ */
 export async function approveBuild(
   app: Pick<AppServices, 'documents' | 'log'>,
   env: EnvironmentConfig,
   digest: string,
   by: string,
   signal?: AbortSignal,
+  components?: Readonly<Record<string, string>>,
   signing: ApprovalSigning = {},
 ): Promise<GivenApproval> {
   const where = `${repositoryName(env.repository)}:${approvalsTag(env, digest)}`;
@@ -39,6 +47,7 @@ export async function approveBuild(
       digest,
       by,
       signal,
+      components,
       key ? (claim) => signApproval(claim, repositoryName(env.repository), key) : undefined,
     );
   } catch (error) {
@@ -65,7 +74,12 @@ export async function approveBuild(
     ...(await keyNotes(gates, key, signing.workspaceDir)),
   ];
   const all = approvals.map((a) => a.by).join(', ');
-  return { approvals, message: [`${by} approved ${shortDigest(digest)} for ${env.name}${signed} (approvals stored: ${all}).`, ...notes].join(' ') };
+  const what = components
+    ? `the release ${Object.entries(components)
+        .map(([name, d]) => `${name} ${shortDigest(d)}`)
+        .join(', ')}`
+    : shortDigest(digest);
+  return { approvals, message: [`${by} approved ${what} for ${env.name}${signed} (approvals stored: ${all}).`, ...notes].join(' ') };
 }
 
 /** What the approval is worth to gates that count only signed approvals: unsigned, or by a key they do not list. */
@@ -82,4 +96,21 @@ async function keyNotes(gates: readonly ApprovalGateConfig[], key: SigningKey | 
     if (listed && !listed.some((k) => k.key.hasKeyId(key.keyId))) notListed.push(g.name);
   }
   return notListed.length ? [`Note: key ${key.keyId.slice(0, 12)} is not among the keys ${notListed.join(', ')} lists, so it does not count there.`] : [];
+}
+
+/** A release build's every image digest (by name); a tag some image lacks is refused: an incomplete build is never approved. */
+export async function releaseDigestsOf(
+  registry: Pick<RegistryClient, 'resolve'>,
+  config: PromotionConfig,
+  tag: string,
+  signal?: AbortSignal,
+): Promise<Record<string, string>> {
+  const found = await Promise.all(componentsOf(config).map(async (c) => [c, (await registry.resolve(c.repository, tag, signal))?.digest] as const));
+  const missing = found.filter(([, d]) => !d).map(([c]) => `${c.name} (${repositoryName(c.repository)})`);
+  if (missing.length)
+    throw new PromotionError(
+      'not-found',
+      `Build ${tag} is incomplete: ${missing.join(', ')} has no tag ${tag}. Only a build every image has can be approved; nothing was stored.`,
+    );
+  return Object.fromEntries(found.map(([c, d]) => [c.name, d!]));
 }

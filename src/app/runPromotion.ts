@@ -11,6 +11,7 @@ import { failedWebhooks, sendWebhooks, webhooksFor, type WebhookResult } from '.
 import { promote, sourceRepositoryOf, type PromotionEnvironment, type PromotionOutcome, type PromotionRequest } from '../promotion/promote';
 import type { RecordWrite } from '../records/promotionRecords';
 import type { PreparedRecord } from '../records/registryRecords';
+import { releaseViews } from '../records/releaseViews';
 import type { AppServices } from './services';
 import { identity } from './holdActions';
 import { holdAfterFailedVerification } from './verifyHold';
@@ -100,11 +101,15 @@ export async function runPromotion(
   // After the file, and not waited for: a registry that refuses the record never fails a move that
   // already happened, and the person is told "done" once the move is verified and in the file. The
   // record and the signed attestation go to different tags: written side by side, signing adds no wait.
+  // A release's record (and attestation) goes beside every image's digest (records/releaseViews.ts).
+  const views = releaseViews(record);
   const registryRecord = track(
     app.records,
-    Promise.all([app.records.write(outcome, record, undefined, prepared), signingKey ? app.attestations.write(signingKey, record) : undefined]).then(
-      ([written]) => written,
-    ),
+    Promise.all([
+      app.records.write(outcome, record, undefined, prepared),
+      ...views.slice(1).map((view) => app.records.write(outcome, view)),
+      ...(signingKey ? views.map((view) => app.attestations.write(signingKey, view)) : []),
+    ]).then(([written]) => written),
   );
   const hooks = webhooksFor(request.config, request.target.name);
   const notifications = hooks.length ? sendWebhooks(hooks, record) : Promise.resolve([]);

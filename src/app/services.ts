@@ -165,8 +165,8 @@ export function composeServices(options: AppOptions): AppServices {
     credentials,
     ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
   });
-  const readRuntime: SnapshotServices['readRunning'] = (env, signal) => {
-    const reader = runtime.reader(env);
+  const readRuntime: SnapshotServices['readRunning'] = (env, signal, repositories) => {
+    const reader = runtime.reader(env, repositories);
     if (!reader || !env.runs) return Promise.resolve(undefined);
     const untrusted = options.trusted?.() === false ? untrustedRuntimeProblem(env.runs) : undefined;
     return untrusted ? Promise.resolve({ state: 'unreachable', where: reader.where, reason: untrusted, restricted: true }) : readRunning(reader, signal);
@@ -195,7 +195,7 @@ export function composeServices(options: AppOptions): AppServices {
     log,
     now: options.now ?? Date.now,
     credentials,
-    checkSignIn: (registry, typed, signal) => checkSignIn(registry, typed, transport, signal),
+    checkSignIn: (host, typed, signal) => checkSignIn(host, typed, transport, signal),
     registry,
     blobLocations,
     details,

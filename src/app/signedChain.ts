@@ -6,7 +6,7 @@ import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/log';
 import { anyOfKeys, loadVerifyingKey } from '../evidence/keys';
 import { RegistryAttestations } from '../evidence/registryAttestations';
-import { linkInto, verifyChain, type ChainLink, type ChainResult } from '../evidence/verifyChain';
+import { linkInto, type ChainLink, type ChainResult } from '../evidence/verifyChain';
 import { repositoryName } from '../core/reference';
 import { RECORD_PREDICATE_TYPE } from '../records/recordArtifact';
 import type { RegistryClient } from '../registry/registryClient';
@@ -14,27 +14,6 @@ import type { RegistryClient } from '../registry/registryClient';
 export function signedChainText(result: ChainResult): string {
   if (!result.broken) return `Signed, promoted through ${result.links.map((l) => l.environment).join(' → ')}`;
   return `Not signed as promoted: ${result.broken.environment}: ${result.broken.problem}`;
-}
-
-/** One line on `digest` in `environment`, or undefined when the config lists no promotionKeys. Never throws. */
-export async function signedChainLine(
-  deps: { readonly registry: RegistryClient; readonly log: Logger },
-  config: PromotionConfig,
-  workspaceDir: string,
-  environment: string,
-  digest: string,
-  signal?: AbortSignal,
-): Promise<string | undefined> {
-  const files = config.promotionKeys ?? [];
-  if (files.length === 0) return undefined;
-  try {
-    const key = anyOfKeys(await Promise.all(files.map((f) => loadVerifyingKey(path.resolve(workspaceDir, f)))));
-    const store = new RegistryAttestations(deps);
-    const result = await verifyChain(config.environments, environment, digest, key, (env, d, type, s) => store.read(env.repository, d, type, s), signal);
-    return signedChainText(result);
-  } catch (error) {
-    return `Signatures not checked: ${errorMessage(error)}`;
-  }
 }
 
 /** A row's signed state in a few words: `signed`, `unsigned: no attestation into staging`. */
@@ -58,6 +37,7 @@ const MAX_ENTRIES = 500;
  * added, a key file replaced). A digest's attestations change only by additions, so a valid link (this
  * digest, into this environment, by these keys) is kept and never read again: a refresh of signed rows
  * reads the key files and asks the registry nothing; a row not signed reads only its missing links.
+ * The row's tooltip (`line`) reads through the same links when it opens.
  */
 export class SignedChains {
   private readonly rows = new Map<string, RowState>();
@@ -82,10 +62,8 @@ export class SignedChains {
   /** The row's word as last known (undefined: no promotionKeys, or not known yet); starts a check when due. */
   word(config: PromotionConfig, workspaceDir: string, environment: string, digest: string): string | undefined {
     const files = config.promotionKeys ?? [];
-    if (files.length === 0) return undefined;
-    const end = config.environments.findIndex((e) => e.name === environment);
-    if (end < 0) return undefined;
-    const chain = config.environments.slice(0, end + 1);
+    const chain = chainInto(config, environment);
+    if (files.length === 0 || !chain) return undefined;
     const key = [workspaceDir, files.join('\n'), ...chain.map(linkPlace), digest].join('\u0000');
     const known = this.rows.get(key);
     const due = !known || known.generation < this.generation;
@@ -106,29 +84,62 @@ export class SignedChains {
     return known?.word;
   }
 
-  /** Every link of the chain read side by side, each valid one remembered. Never throws. */
+  /**
+   * The tooltip's line on `digest` in `environment` (undefined when the config lists no promotionKeys).
+   * The same links as the row's word: a valid link already known is not read again. Never throws.
+   */
+  async line(config: PromotionConfig, workspaceDir: string, environment: string, digest: string, signal?: AbortSignal): Promise<string | undefined> {
+    const files = config.promotionKeys ?? [];
+    const chain = chainInto(config, environment);
+    if (files.length === 0 || !chain) return undefined;
+    try {
+      return signedChainText(
+        await this.chain(
+          files.map((f) => path.resolve(workspaceDir, f)),
+          chain,
+          digest,
+          signal,
+        ),
+      );
+    } catch (error) {
+      return `Signatures not checked: ${errorMessage(error)}`;
+    }
+  }
+
+  /** The row's word from its chain. Never throws. */
   private async check(keyFiles: readonly string[], chain: readonly EnvironmentConfig[], digest: string): Promise<{ word: string }> {
     try {
-      const keys = await Promise.all(keyFiles.map((f) => loadVerifyingKey(f)));
-      const key = anyOfKeys(keys);
-      const keyIds = keys.map((k) => k.keyId).join(',');
-      const store = new RegistryAttestations(this.deps);
-      const links = await Promise.all(
-        chain.map(async (env): Promise<ChainLink> => {
-          const id = `${keyIds}\u0000${linkPlace(env)}\u0000${digest}`;
-          if (this.validLinks.has(id)) return { environment: env.name };
-          const link = linkInto(env, digest, key, await store.read(env.repository, digest, RECORD_PREDICATE_TYPE));
-          if (!link.problem) remember(this.validLinks, id);
-          return link;
-        }),
-      );
-      const broken = links.find((l) => l.problem);
-      return { word: signedChainWord({ digest, links, ...(broken ? { broken } : {}) }) };
+      return { word: signedChainWord(await this.chain(keyFiles, chain, digest)) };
     } catch (error) {
       this.deps.log.debug(`signatures of ${digest} not checked: ${errorMessage(error)}`);
       return { word: 'signatures not checked' };
     }
   }
+
+  /** Every link of the chain not known valid read side by side, each valid one remembered. Throws when a key file cannot be read. */
+  private async chain(keyFiles: readonly string[], chain: readonly EnvironmentConfig[], digest: string, signal?: AbortSignal): Promise<ChainResult> {
+    const keys = await Promise.all(keyFiles.map((f) => loadVerifyingKey(f)));
+    const key = anyOfKeys(keys);
+    const keyIds = keys.map((k) => k.keyId).join(',');
+    const store = new RegistryAttestations(this.deps);
+    const links = await Promise.all(
+      chain.map(async (env): Promise<ChainLink> => {
+        const id = `${keyIds}\u0000${linkPlace(env)}\u0000${digest}`;
+        if (this.validLinks.has(id)) return { environment: env.name };
+        const link = linkInto(env, digest, key, await store.read(env.repository, digest, RECORD_PREDICATE_TYPE, signal));
+        if (!link.problem) remember(this.validLinks, id);
+        return link;
+      }),
+    );
+    const broken = links.find((l) => l.problem);
+    return { digest, links, ...(broken ? { broken } : {}) };
+  }
+}
+
+/** The config's environments from the first to `environment` (undefined: no such environment). */
+function chainInto(config: PromotionConfig, environment: string): readonly EnvironmentConfig[] | undefined {
+  const end = config.environments.findIndex((e) => e.name === environment);
+  return end < 0 ? undefined : config.environments.slice(0, end + 1);
 }
 
 /** An environment's name, tag and repository: a link is into exactly that. */

@@ -14,6 +14,7 @@ import {
   type PromotionConfig,
 } from './types';
 import { checkAuto } from './autoConfig';
+import { checkComponentPlaceholders } from './componentPlaceholders';
 import { checkRuntime, normaliseRuntime, type RawRuntime } from './runtimeConfig';
 import { checkVerify, normaliseVerify, type RawVerify } from './verifyConfig';
 import { checkWebhooks, normaliseWebhooks, type RawWebhook } from './webhooks';
@@ -171,6 +172,7 @@ function normalise(raw: RawConfig): PromotionConfig {
 function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource, files: ConfigFiles | undefined): void {
   if (!isRecord(value)) return;
   const images = checkImages(value, report, source);
+  checkComponentPlaceholders(value, report);
   const defaultRepository = images.release ? images.first : checkRepository(value.image, ['image'], report);
   const tagPattern = checkTagPattern(value.builds, report);
   const environments = Array.isArray(value.environments) ? value.environments : [];

@@ -1,10 +1,15 @@
-// `${digest}`, `${revision}`, `${environment}`, `${tag}` and `${env:NAME}` in http gate fields.
+// `${digest}`, `${revision}`, `${environment}`, `${tag}` and `${env:NAME}` in http gate fields, and in a
+// release `${digest:<image name>}` (each image's digest; `${digest}` is the first image's).
 // The config checks them; the gate expands them at run time (see gates/httpRequest.ts).
 
 export const VALUE_PLACEHOLDERS = ['digest', 'revision', 'environment', 'tag'] as const;
 export type ValuePlaceholder = (typeof VALUE_PLACEHOLDERS)[number];
 
-export type Placeholder = { readonly kind: 'value'; readonly name: ValuePlaceholder } | { readonly kind: 'env'; readonly variable: string };
+export type Placeholder =
+  | { readonly kind: 'value'; readonly name: ValuePlaceholder }
+  | { readonly kind: 'env'; readonly variable: string }
+  /** `${digest:api}`: the digest of the release's image named `api`. */
+  | { readonly kind: 'component'; readonly name: string };
 
 export interface PlaceholderUse {
   /** As written, `${env:TOKEN}`. */
@@ -38,6 +43,11 @@ export function findPlaceholders(text: string): PlaceholderUse[] {
 
 function understand(inner: string, written: string): { placeholder: Placeholder } | { problem: string } {
   if ((VALUE_PLACEHOLDERS as readonly string[]).includes(inner)) return { placeholder: { kind: 'value', name: inner as ValuePlaceholder } };
+  if (inner.startsWith('digest:')) {
+    const name = inner.slice(7).trim();
+    if (name) return { placeholder: { kind: 'component', name } };
+    return { problem: `${written}: name the image of the release, as \${digest:api}` };
+  }
   if (inner.startsWith('env:')) {
     const variable = inner.slice(4).trim();
     if (ENV_NAME.test(variable)) return { placeholder: { kind: 'env', variable } };
@@ -54,6 +64,11 @@ export function placeholderProblems(text: string, envAllowed: boolean): string[]
     else if (use.placeholder?.kind === 'env' && !envAllowed) problems.push(`${use.text}: environment variables are allowed only in url and header values`);
   }
   return problems;
+}
+
+/** The release's image names a text reads (`${digest:<name>}`). */
+export function componentNames(text: string): string[] {
+  return findPlaceholders(text).flatMap((use) => (use.placeholder?.kind === 'component' ? [use.placeholder.name] : []));
 }
 
 /** The environment variables a text reads. */

@@ -158,14 +158,32 @@ class DockerodeEngine implements ImageEngine, ContainerEngine {
     };
   }
 
+  /**
+   * Engines before API 1.44 take one network at create: the first of `networks` goes with it, the
+   * others are connected before the container starts (each with its aliases). A connect that fails
+   * removes the new container again: no half-attached container is left behind.
+   */
   async createContainer(name: string | undefined, body: ContainerCreate, signal?: AbortSignal): Promise<string> {
+    const [first, ...more] = Object.entries(body.networks ?? {});
     const options = {
       ...body.config,
       HostConfig: body.hostConfig,
-      ...(body.networks ? { NetworkingConfig: { EndpointsConfig: body.networks } } : {}),
+      ...(first ? { NetworkingConfig: { EndpointsConfig: { [first[0]]: first[1] } } } : {}),
       ...(name ? { name } : {}),
     } as Dockerode.ContainerCreateOptions;
     const created = await this.call(`create container ${name ?? ''}`.trim(), (abortSignal) => this.docker.createContainer({ ...options, abortSignal }), signal);
+    for (const [network, endpoint] of more) {
+      try {
+        await this.call(
+          `connect container ${created.id.slice(0, 12)} to network ${network}`,
+          () => this.docker.getNetwork(network).connect({ Container: created.id, EndpointConfig: endpoint }),
+          signal,
+        );
+      } catch (error) {
+        await this.removeContainer(created.id).catch(() => undefined);
+        throw error;
+      }
+    }
     return created.id;
   }
 

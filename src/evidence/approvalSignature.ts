@@ -20,6 +20,8 @@ export interface ApprovalClaim {
   readonly by: string;
   readonly at: string;
   readonly id: string;
+  /** A release: every image's digest (by image name) the approval is of. */
+  readonly components?: Readonly<Record<string, string>>;
 }
 
 /** A public key of a gate's `from`: `name` is the entry as written (a file), or `key <id>` for PEM text. */
@@ -41,7 +43,13 @@ export function signApproval(claim: ApprovalClaim, subjectName: string, key: Sig
     _type: IN_TOTO_STATEMENT_TYPE,
     subject: [{ name: subjectName, digest: { [algorithm]: hex } }],
     predicateType: APPROVAL_PREDICATE_TYPE,
-    predicate: { environment: claim.environment, by: claim.by, at: claim.at, id: claim.id },
+    predicate: {
+      environment: claim.environment,
+      by: claim.by,
+      at: claim.at,
+      id: claim.id,
+      ...(claim.components ? { components: claim.components } : {}),
+    },
   };
   return signEnvelope(IN_TOTO_MEDIA_TYPE, Buffer.from(JSON.stringify(statement)), key);
 }
@@ -54,7 +62,13 @@ interface SignedStatement {
 
 /** Whether `approval`'s signature, by one of `keys`, says what the approval says about `expected`. Pure. */
 export function checkApprovalSignature(
-  approval: { readonly id: string; readonly by: string; readonly at: string; readonly signature?: unknown },
+  approval: {
+    readonly id: string;
+    readonly by: string;
+    readonly at: string;
+    readonly components?: Readonly<Record<string, string>>;
+    readonly signature?: unknown;
+  },
   expected: { readonly environment: string; readonly digest: string },
   keys: readonly ListedKey[],
 ): SignatureCheck {
@@ -95,7 +109,17 @@ export function checkApprovalSignature(
   if (p.environment !== expected.environment) return { ok: false, reason: `it was signed for another environment (${String(p.environment)})` };
   if (p.by !== approval.by) return { ok: false, reason: `it was signed by ${String(p.by)}, not ${approval.by}` };
   if (p.at !== approval.at || p.id !== approval.id) return { ok: false, reason: 'it was signed for another approval (its time or id differ)' };
+  if (!sameDigests(p.components, approval.components)) return { ok: false, reason: "it was signed for another release (its images' digests differ)" };
   return { ok: true, signer };
+}
+
+/** Both absent, or the same image names with the same digests. */
+function sameDigests(signed: unknown, stored: Readonly<Record<string, string>> | undefined): boolean {
+  if (signed === undefined || stored === undefined) return signed === stored;
+  if (!signed || typeof signed !== 'object') return false;
+  const a = signed as Record<string, unknown>;
+  const names = Object.keys(stored);
+  return Object.keys(a).length === names.length && names.every((n) => a[n] === stored[n]);
 }
 
 /**

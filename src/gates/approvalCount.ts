@@ -24,6 +24,8 @@ export interface StoredApproval {
   readonly by: string;
   readonly id?: string;
   readonly at?: string;
+  /** A release: every image's digest the approval is of (signed with it). */
+  readonly components?: Readonly<Record<string, string>>;
   readonly signature?: unknown;
 }
 
@@ -73,7 +75,17 @@ export function countApprovals(gate: ApprovalGateConfig, stored: readonly Stored
     let label = by;
     if (gate.keys) {
       const check = signed
-        ? checkApprovalSignature({ id: approval.id ?? '', by, at: approval.at ?? '', signature: approval.signature }, signed, signed.keys)
+        ? checkApprovalSignature(
+            {
+              id: approval.id ?? '',
+              by,
+              at: approval.at ?? '',
+              ...(approval.components ? { components: approval.components } : {}),
+              signature: approval.signature,
+            },
+            signed,
+            signed.keys,
+          )
         : { ok: false as const, reason: 'the keys could not be loaded' };
       if (!check.ok) {
         unsigned.push({ by, reason: check.reason });

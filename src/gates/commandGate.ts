@@ -15,8 +15,19 @@ export const KILL_GRACE_MS = 3_000;
 
 export const UNTRUSTED_REASON = untrustedReason('command gates run');
 
-/** The variables a command gate sees besides the extension host's own environment. */
+/**
+ * The variables a command gate sees besides the extension host's own environment. A release adds, per
+ * image, `DIGEST_<NAME>` and `IMAGE_REF_<NAME>` (the name upper-cased, other characters as `_`), and
+ * `IMAGE_REFS`: every image's reference, one per line (`IMAGE`, `DIGEST`, `IMAGE_REF` are the first's).
+ */
 export function gateEnvironment(ctx: GateContext): Record<string, string> {
+  const release: Record<string, string> = {};
+  for (const c of ctx.components ?? []) {
+    const key = componentVariable(c.name);
+    release[`DIGEST_${key}`] = c.digest;
+    release[`IMAGE_REF_${key}`] = `${c.sourceImage}@${c.digest}`;
+  }
+  if (ctx.components) release.IMAGE_REFS = ctx.components.map((c) => `${c.sourceImage}@${c.digest}`).join('\n');
   return {
     IMAGE: ctx.sourceImage,
     DIGEST: ctx.sourceDigest,
@@ -25,7 +36,13 @@ export function gateEnvironment(ctx: GateContext): Record<string, string> {
     TARGET_ENV: ctx.target.name,
     TARGET_TAG: ctx.target.tag,
     TARGET_IMAGE: ctx.target.image,
+    ...release,
   };
+}
+
+/** `api-gateway` → `API_GATEWAY`: an image name as part of an environment variable's name. */
+export function componentVariable(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }
 
 export async function runCommandGate(gate: CommandGateConfig, ctx: GateContext): Promise<GateResult> {

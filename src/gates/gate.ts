@@ -1,4 +1,5 @@
 // A gate is a check that must pass before a digest moves into an environment.
+import type { Repository } from '../core/reference';
 import type { EnvironmentConfig } from '../config/types';
 import type { Logger } from '../core/log';
 import type { ImageDetails } from '../images/imageDetails';
@@ -40,6 +41,21 @@ export interface GateContext {
   readonly now?: () => number;
   /** cosign's signatures and attestations of a digest in the source repository (signature gates). */
   readonly evidence?: SourceEvidence;
+  /**
+   * A release (`images:`): every image the promotion moves, in the config's order. `sourceDigest` and
+   * `sourceImage` are the first's; `${digest:<name>}` and `DIGEST_<NAME>` read these.
+   */
+  readonly components?: readonly ComponentFact[];
+}
+
+/** One image of a release, as gates and the redeploy see it. */
+export interface ComponentFact {
+  readonly name: string;
+  readonly digest: string;
+  /** `registry/path` the digest is promoted from. */
+  readonly sourceImage: string;
+  /** The repository the environment's tag of this image is in (what a redeployed workload pulls). */
+  readonly repository: Repository;
 }
 
 export interface SourceEvidence {

@@ -1,6 +1,6 @@
 // The values an http gate's placeholders stand for: promotion facts, the image's revision label and
 // environment variables. Resolved once, before the first attempt; what is missing is a gate result.
-import { envVariables, expandPlaceholders, usesPlaceholder, type Placeholder } from '../config/placeholders';
+import { componentNames, envVariables, expandPlaceholders, usesPlaceholder, type Placeholder } from '../config/placeholders';
 import type { HttpGateConfig } from '../config/types';
 import { isCancelled } from '../core/errors';
 import { REVISION_LABEL } from '../images/imageDetails';
@@ -21,6 +21,17 @@ export type ResolvedValues =
 
 export async function resolveHttpValues(gate: HttpGateConfig, ctx: GateContext, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedValues> {
   const fields = gateFields(gate);
+  const released = new Map((ctx.components ?? []).map((c) => [c.name, c.digest]));
+  for (const field of fields)
+    for (const name of componentNames(field.text))
+      if (!released.has(name))
+        return {
+          ok: false,
+          status: 'failed',
+          reason: ctx.components
+            ? `\${digest:${name}} in ${field.where}: the release has no image named ${name} (its images: ${[...released.keys()].join(', ')})`
+            : `\${digest:${name}} in ${field.where}: only a release (images:) names its images' digests; use \${digest}`,
+        };
   let revision = '';
   const needsRevision = fields.filter((f) => usesPlaceholder(f.text, 'revision')).map((f) => f.where);
   if (needsRevision.length) {
@@ -57,7 +68,10 @@ export async function resolveHttpValues(gate: HttpGateConfig, ctx: GateContext, 
   }
 
   const facts: Record<string, string> = { digest: ctx.sourceDigest, revision, environment: ctx.target.name, tag: ctx.target.tag };
-  const fact = (p: Placeholder & { kind: 'value' }, inUrl: boolean): string => (inUrl ? encodeUrlPart(facts[p.name] ?? '') : (facts[p.name] ?? ''));
+  const fact = (p: Exclude<Placeholder, { kind: 'env' }>, inUrl: boolean): string => {
+    const value = (p.kind === 'component' ? released.get(p.name) : facts[p.name]) ?? '';
+    return inUrl ? encodeUrlPart(value) : value;
+  };
   return {
     ok: true,
     values: {

@@ -140,13 +140,13 @@ export interface AttemptInputs {
   readonly auto?: boolean;
 }
 
-/** Builds the record of an attempt that ended at `finishedAt` (ms since epoch). */
-export function recordFromOutcome(outcome: AttemptFacts, inputs: AttemptInputs, who: Who, finishedAt: number = Date.now()): HistoryRecord {
+/** Builds the record of an attempt that ended at `endedAt` (ms since epoch). */
+export function recordFromOutcome(outcome: AttemptFacts, inputs: AttemptInputs, who: Who, endedAt: number = Date.now()): HistoryRecord {
   const durationMs = Math.max(0, Math.round(outcome.durationMs));
   return {
     v: HISTORY_RECORD_VERSION,
     id: inputs.id ?? randomUUID(),
-    time: new Date(finishedAt - durationMs).toISOString(),
+    time: new Date(endedAt - durationMs).toISOString(),
     durationMs,
     kind: inputs.kind ?? 'promotion',
     who: copyWho(who),

@@ -6,7 +6,8 @@ import { describeHold } from '../records/holds';
 import { pendingApprovalsText } from './holdLookups';
 import type { EnvironmentRow, Snapshot } from './snapshot';
 import { runtimeVerdict } from '../runtime/running';
-import { countRunning } from '../runtime/runtime';
+import { countRunning, runsEverywhere } from '../runtime/runtime';
+import { heldDigests } from './releaseState';
 
 export type GlanceState = 'in-step' | 'behind' | 'drift' | 'not-redeployed' | 'mixed' | 'empty' | 'error' | 'other';
 
@@ -75,7 +76,7 @@ function environmentGlance(row: EnvironmentRow, snapshot: Snapshot): Environment
   const build = tag ?? shortDigest(digest);
   if (row.drift) return { environment, build, state: 'drift', words: 'changed outside promotion' };
   // What runs is not what the tag holds: the tag moved, the workload did not follow.
-  const runs = row.running ? runtimeVerdict(row.running, digest) : undefined;
+  const runs = row.running ? runtimeVerdict(row.running, heldDigests(row)) : undefined;
   if (runs === 'not-redeployed' || runs === 'not-running')
     return { environment, build, state: 'not-redeployed', words: notRedeployedWords(row, digest, (d) => tagOf(snapshot, d) ?? shortDigest(d)) };
   if (isBehind(row)) return { environment, build, state: 'behind', words: `behind ${row.previous?.name ?? 'the environment before'}` };
@@ -97,7 +98,8 @@ function relationWords(relation: EnvironmentRow['relation'], previous: string): 
 function notRedeployedWords(row: EnvironmentRow, digest: string, label: (digest: string) => string): string {
   if (row.running?.state !== 'read' || !row.running.instances.length) return 'not redeployed: nothing runs';
   const total = row.running.instances.length;
-  const others = countRunning(row.running.instances, digest).filter((c) => c.digest !== digest);
+  const held = heldDigests(row) ?? digest;
+  const others = countRunning(row.running.instances.filter((i) => !runsEverywhere([i], held)));
   const elsewhere = others.reduce((n, c) => n + c.count, 0);
   return `not redeployed: runs ${others.map((c) => (c.digest ? label(c.digest) : 'an unknown image')).join(', ')} on ${elsewhere} of ${total}`;
 }

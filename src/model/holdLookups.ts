@@ -4,7 +4,7 @@
 import type { ApprovalGateConfig, EnvironmentConfig, PromotionConfig } from '../config/types';
 import { countApprovals, needsStoredApprovals, type StoredApproval } from '../gates/approvalCount';
 import type { ListedKey } from '../evidence/approvalSignature';
-import { approvalsTag } from '../records/approvals';
+import { approvalsOfRelease, approvalsTag } from '../records/approvals';
 import { PromotionError, errorMessage } from '../core/errors';
 import { repositoryName, shortDigest } from '../core/reference';
 import { holdTag, isHeld, type HoldDocument } from '../records/holds';
@@ -76,6 +76,8 @@ export async function lookupPendingApprovals(
   read: ReadApprovals,
   known: Promise<ReadonlySet<string> | undefined>,
   signal?: AbortSignal,
+  /** A release: every image's digest the environment before holds (only approvals naming them all count). */
+  nextReleases?: readonly (Readonly<Record<string, string>> | undefined)[],
   context: PendingContext = {},
 ): Promise<(PendingApprovals | undefined)[]> {
   const builds = repositoryName(config.repository);
@@ -89,6 +91,7 @@ export async function lookupPendingApprovals(
       let stored: readonly StoredApproval[] = [];
       const tags = repositoryName(env.repository) === builds ? await known : undefined;
       if (!tags || tags.has(approvalsTag(env, digest))) stored = await read(env, digest, signal).catch(() => []);
+      if (config.components) stored = nextReleases?.[i] ? approvalsOfRelease(stored, nextReleases[i]) : [];
       return {
         digest,
         gates: await Promise.all(

@@ -35,6 +35,19 @@ export type ReleaseState =
   | { readonly kind: 'empty' }
   | { readonly kind: 'unknown' };
 
+/**
+ * What an environment's workload should run: its tag's digest; a release's, every image's digest its
+ * tags hold (each instance runs one of them). Null: its tags hold nothing.
+ */
+export function heldDigests(row: {
+  readonly lookup: AnyLookup;
+  readonly components?: readonly ComponentLookup<AnyLookup>[];
+}): string | readonly string[] | null {
+  if (!row.components) return row.lookup.state === 'present' ? row.lookup.digest : null;
+  const digests = row.components.flatMap((c) => (c.lookup.state === 'present' ? [c.lookup.digest] : []));
+  return digests.length ? digests : null;
+}
+
 /** Each image's tag of the environment, read side by side. */
 export function lookupComponents<L>(
   config: PromotionConfig,

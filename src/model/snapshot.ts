@@ -87,7 +87,8 @@ export interface SnapshotServices {
   readonly concurrency?: number;
   readonly checkEngine?: (signal?: AbortSignal) => Promise<EngineStatus>;
   /** What an environment runs (runs:), with its own time limit; undefined without runs. */
-  readonly readRunning?: (env: EnvironmentConfig, signal?: AbortSignal) => Promise<Running | undefined>;
+  /** `repositories`: a release's images (default: the environment's own repository). */
+  readonly readRunning?: (env: EnvironmentConfig, signal?: AbortSignal, repositories?: readonly Repository[]) => Promise<Running | undefined>;
   readonly readHistory?: () => Promise<HistoryContents | undefined>;
   /** Reads an environment's hold from the registry (records/holds.ts); absent: holds are not shown. */
   readonly readHold?: ReadHold;
@@ -131,7 +132,9 @@ export async function takeSnapshot(
     onProgress(compose(config, settled.lookups, builds, settled.engine, settled.history, started, counts, settled.running));
   };
   // Beside the registry's lookups, each with its own time limit: a slow runtime never holds up the tags.
-  const running = Promise.all(config.environments.map((env) => services.readRunning?.(env, signal))).then((r) => {
+  // A release's workload runs every image: its containers of any of the images' repositories count.
+  const repositories = config.components?.map((c) => c.repository);
+  const running = Promise.all(config.environments.map((env) => services.readRunning?.(env, signal, repositories))).then((r) => {
     settled.running = r;
     progress();
     return r;
@@ -188,10 +191,18 @@ export async function takeSnapshot(
     services.readHold ? lookupHolds(config, services.readHold, tagsOf(config.repository), signal) : undefined,
     services.readApprovals
       ? lookupsRead.then((l) =>
-          lookupPendingApprovals(config, nextDigests(l.map((c) => c[0]!.lookup)), services.readApprovals!, tagsOf(config.repository), signal, {
-            ...(services.approverKeys ? { loadKeys: services.approverKeys } : {}),
-            ...(services.localIdentity ? { me: services.localIdentity } : {}),
-          }),
+          lookupPendingApprovals(
+            config,
+            nextDigests(l.map((c) => c[0]!.lookup)),
+            services.readApprovals!,
+            tagsOf(config.repository),
+            signal,
+            config.components ? l.map((_, i) => (i > 0 ? releaseDigests(l[i - 1]!) : undefined)) : undefined,
+            {
+              ...(services.approverKeys ? { loadKeys: services.approverKeys } : {}),
+              ...(services.localIdentity ? { me: services.localIdentity } : {}),
+            },
+          ),
         )
       : undefined,
   ]);
@@ -241,6 +252,12 @@ function keepingTagLists(inner: RegistryClient): {
 }
 
 /** What each environment would take next: what the one before holds, when it differs from its own. */
+/** Every image's digest an environment of a release holds (undefined: some image holds nothing or was not read). */
+function releaseDigests(components: readonly ComponentLookup<Lookup>[]): Record<string, string> | undefined {
+  if (!components.every((c) => c.lookup.state === 'present')) return undefined;
+  return Object.fromEntries(components.map((c) => [c.name, (c.lookup as { digest: string }).digest]));
+}
+
 function nextDigests(lookups: readonly Lookup[]): (string | undefined)[] {
   return lookups.map((lookup, i) => {
     const before = i > 0 ? lookups[i - 1]! : undefined;

@@ -90,7 +90,7 @@ function adaptiveCard(title: string, text: string, facts: readonly (readonly [st
           body: [
             { type: 'TextBlock', text: title, weight: 'Bolder', wrap: true },
             { type: 'TextBlock', text, wrap: true },
-            ...(facts.length ? [{ type: 'FactSet', facts: facts.map(([title, value]) => ({ title, value })) }] : []),
+            ...(facts.length ? [{ type: 'FactSet', facts: facts.map(([name, value]) => ({ title: name, value })) }] : []),
           ],
         },
       },

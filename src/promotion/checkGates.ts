@@ -5,7 +5,7 @@ import type { EnvironmentConfig } from '../config/types';
 import type { GateResult } from '../gates/gate';
 import { evaluateGates } from './gateEvaluation';
 import { Ended, resolveEnds, sourceLabelOf, type Ends, type PromotionEnvironment, type PromotionRequest, type PromotionServices } from './promote';
-import { planMoves, unresolvedImage } from './moves';
+import { componentFacts, gateNamedFor, planMoves, unresolvedImage } from './moves';
 import type { Transport } from './transport';
 
 export interface GateCheck {
@@ -54,6 +54,10 @@ export async function checkGates(
       const ended = move.name ? unresolvedImage(request, move, all[unresolved] as Ended) : (all[unresolved] as Ended);
       return { ...base, gates: [], passed: false, problem: ended.message, durationMs: Date.now() - started };
     }
+    const components = componentFacts(
+      moves,
+      all.map((e) => (e as Ends).digest),
+    );
     const evaluations = await Promise.all(
       moves.map((move, i) => {
         const { digest, previousHolds, manifest } = all[i] as Ends;
@@ -65,16 +69,15 @@ export async function checkGates(
             overridden: [],
             ...(previousHolds !== undefined ? { previousHolds } : {}),
             ...(manifest ? { manifest } : {}),
-            ...(i > 0 ? { builtinOnly: true } : {}),
+            ...(i > 0 ? { builtinOnly: true } : components ? { components } : {}),
           },
-          services,
+          // A release's hold is its first image's: read once.
+          i > 0 ? { ...services, readHold: undefined } : services,
           env,
         );
       }),
     );
-    const gates = evaluations.flatMap((e, i) =>
-      e.gates.map((g) => (moves[i]!.name && g.type === 'builtin' ? { ...g, name: `${moves[i]!.name}: ${g.name}` } : g)),
-    );
+    const gates = evaluations.flatMap((e, i) => e.gates.map((g) => gateNamedFor(moves[i]!, g)));
     const passed = evaluations.every((e) => e.passed);
     const { digest, targetDigest } = all[0] as Ends;
     services.log.info(

@@ -6,7 +6,8 @@ import { errorMessage, isCancelled } from '../core/errors';
 import type { ApprovalGateConfig } from '../config/types';
 import { approvalGateResult, countApprovals, needsStoredApprovals, type SignedBy, type StoredApproval } from '../gates/approvalCount';
 import { loadListedKeys } from '../evidence/approvalSignature';
-import { allPassed, errored, passed, type GateContext, type GateResult } from '../gates/gate';
+import { allPassed, errored, passed, type ComponentFact, type GateContext, type GateResult } from '../gates/gate';
+import { approvalsOfRelease } from '../records/approvals';
 import { runConfiguredGates } from '../gates/runGates';
 import type { EngineImage, ImageEngine } from '../engine/engine';
 import type { ImageDetails } from '../images/imageDetails';
@@ -44,6 +45,8 @@ export interface EvaluationInput {
   readonly manifest?: Manifest;
   /** Only the built-in gates: a release's other images (its configured gates run once, on the first). */
   readonly builtinOnly?: boolean;
+  /** A release: every image's digest, for its configured gates (placeholders, approvals) on the first. */
+  readonly components?: readonly ComponentFact[];
 }
 
 /** The engine, connected and answering, and the source image if it holds it; or why it could not be asked. */
@@ -156,7 +159,7 @@ export async function evaluateGates(
   const context = gateContext(input, services, env, details);
   const [configured, approvals] = await Promise.all([
     runConfiguredGates(target.gates, context, services.gateRunner),
-    request.mode === 'rollback' ? [] : approvalGates(target, digest, services, env),
+    request.mode === 'rollback' ? [] : approvalGates(target, digest, services, env, input.components),
   ]);
   gates.push(...configured, ...approvals);
   logGates(services, configured);
@@ -165,7 +168,7 @@ export async function evaluateGates(
 
 /** What configured gates know about the promotion: before the move (gates) and after it (verify). */
 export function gateContext(
-  input: Pick<EvaluationInput, 'request' | 'digest' | 'sourceRepo'>,
+  input: Pick<EvaluationInput, 'request' | 'digest' | 'sourceRepo' | 'components'>,
   services: Pick<PromotionServices, 'log' | 'now' | 'evidence'>,
   env: Pick<PromotionEnvironment, 'trusted' | 'workspaceDir' | 'signal' | 'history'>,
   details: ImageDetails,
@@ -186,6 +189,7 @@ export function gateContext(
     ...(env.history ? { history: env.history } : {}),
     now: services.now ?? Date.now,
     ...(services.evidence ? { evidence: services.evidence(input.sourceRepo) } : {}),
+    ...(input.components ? { components: input.components } : {}),
   };
 }
 
@@ -195,12 +199,20 @@ async function approvalGates(
   digest: string,
   services: PromotionServices,
   env: Pick<PromotionEnvironment, 'signal' | 'promoter' | 'workspaceDir'>,
+  components?: readonly ComponentFact[],
 ): Promise<GateResult[]> {
   const asking = target.gates.filter((g): g is ApprovalGateConfig => g.type === 'approval' && needsStoredApprovals(g));
   if (!asking.length) return [];
   let stored: readonly StoredApproval[] = [];
+  let otherRelease: string[] = [];
   try {
     stored = services.readApprovals ? await services.readApprovals(target, digest, env.signal) : [];
+    if (components) {
+      // A release's approval counts only where it names every image's digest this promotion moves.
+      const counted = approvalsOfRelease(stored, Object.fromEntries(components.map((c) => [c.name, c.digest])));
+      otherRelease = stored.filter((a) => !counted.includes(a)).map((a) => a.by);
+      stored = counted;
+    }
   } catch (error) {
     if (isCancelled(error)) throw error;
     return asking.map((g) => errored(g.name, g.type, `the approvals given for ${shortDigest(digest)} could not be read: ${errorMessage(error)}`));
@@ -216,7 +228,10 @@ async function approvalGates(
           return errored(g.name, g.type, errorMessage(error));
         }
       }
-      return approvalGateResult(g, countApprovals(g, stored, env.promoter, signed), { environment: target.name, digest });
+      const result = approvalGateResult(g, countApprovals(g, stored, env.promoter, signed), { environment: target.name, digest });
+      if (result.status === 'passed' || !otherRelease.length) return result;
+      const note = `not counted: ${otherRelease.join(', ')} approved a release with other digests (only ${shortDigest(digest)} of the first image is the same)`;
+      return { ...result, reason: `${result.reason}; ${note}`, details: [...(result.details ?? []), note] };
     }),
   );
 }

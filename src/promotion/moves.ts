@@ -6,6 +6,7 @@
 import { componentsOf, environmentForComponent, forComponent, isRelease } from '../config/components';
 import type { EnvironmentConfig } from '../config/types';
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
+import type { ComponentFact, GateResult } from '../gates/gate';
 import type { RegistryClient } from '../registry/registryClient';
 import { Ended, sourceLabelOf, sourceRepositoryOf } from './ended';
 import type { Evaluation } from './gateEvaluation';
@@ -85,6 +86,17 @@ export class Move {
           : ' (neither: another writer)';
     return `${this.name} ${what}${whose}`;
   }
+}
+
+/** A release (more than its first move): every image's name, digest and repositories, for its configured gates and redeploy. */
+export function componentFacts(moves: readonly Move[], digests: readonly string[]): ComponentFact[] | undefined {
+  if (!moves[0]?.name) return undefined;
+  return moves.map((m, i) => ({ name: m.name, digest: digests[i]!, sourceImage: repositoryName(m.sourceRepo), repository: m.target.repository }));
+}
+
+/** In a release, a built-in gate says which image it judged; the hold is the release's own (read once). */
+export function gateNamedFor(move: Move, gate: GateResult): GateResult {
+  return move.name && gate.type === 'builtin' && gate.name !== 'hold' ? { ...gate, name: `${move.name}: ${gate.name}` } : gate;
 }
 
 /** The moves of a request, one per image, in the config's order. */

@@ -14,7 +14,7 @@ import type { CredentialProblem, CredentialProvider } from '../credentials/crede
 import { CancelledError, errorMessage, isCancelled, PromotionError, throwIfAborted } from '../core/errors';
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
 import { sentence, sentences } from '../core/sentences';
-import { failed, needsTypedApproval, passed, type GateResult } from '../gates/gate';
+import { failed, needsTypedApproval, passed, type ComponentFact, type GateResult } from '../gates/gate';
 import { windowVerdict } from '../gates/releaseWindow';
 import { promotionLockPath, tryPromotionLock } from '../history/promotionLock';
 import { describeImage } from '../images/imageDetails';
@@ -22,7 +22,7 @@ import { evaluateGates, gateContext, type Evaluation } from './gateEvaluation';
 import { Ended, sourceLabelOf, sourceRepositoryOf } from './ended';
 import type { PromotionEnvironment, PromotionOutcome, PromotionRequest, PromotionServices, VerificationOutcome } from './promotionTypes';
 import { resolveEnds } from './resolveEnds';
-import { planMoves, unresolvedImage, type Move } from './moves';
+import { componentFacts, gateNamedFor, planMoves, unresolvedImage, type Move } from './moves';
 import { holdPlacedMeanwhile } from './holdRecheck';
 import { restoreTarget } from './restore';
 import { engineTransfer, registryTransfer } from './transfer';
@@ -169,6 +169,17 @@ class Promotion {
     return undefined;
   }
 
+  /** A release: every image's digest and repositories, for its configured gates, approvals and redeploy. */
+  private componentFacts(): { components?: ComponentFact[] } {
+    const components = this.release
+      ? componentFacts(
+          this.moves,
+          this.moves.map((m) => m.digest!),
+        )
+      : undefined;
+    return components ? { components } : {};
+  }
+
   private unresolved(move: Move, ended: Ended): Ended {
     return this.release ? unresolvedImage(this.request, move, ended) : ended;
   }
@@ -199,17 +210,17 @@ class Promotion {
           overridden: this.overridden,
           ...(ends.previousHolds !== undefined ? { previousHolds: ends.previousHolds } : {}),
           ...(ends.manifest ? { manifest: ends.manifest } : {}),
-          ...(i > 0 ? { builtinOnly: true } : {}),
+          ...(i > 0 ? { builtinOnly: true } : this.componentFacts()),
         };
-        return evaluateGates(input, services, this.env);
+        // A release's hold is its first image's (where the views place and read it): read once.
+        return evaluateGates(input, i > 0 ? { ...services, readHold: undefined } : services, this.env);
       }),
     );
     evaluations.forEach((evaluation, i) => {
       const move = this.moves[i]!;
       move.evaluation = evaluation;
       move.transport = evaluation.transport.transport;
-      // In a release, a built-in gate says which image it judged.
-      this.gates.push(...evaluation.gates.map((g) => (move.name && g.type === 'builtin' ? { ...g, name: `${move.name}: ${g.name}` } : g)));
+      this.gates.push(...evaluation.gates.map((g) => gateNamedFor(move, g)));
     });
     if (!evaluations.every((e) => e.passed)) return new Ended('blocked', blockedMessage(this.target, this.gates));
     return this.first.evaluation!;
@@ -533,7 +544,7 @@ class Promotion {
     const runtime = this.target.deploy ? this.services.runtime : undefined;
     if (moved.status !== 'succeeded' || (!gates.length && !runtime)) return moved;
     // The moves are done and verified: from here on only a recorded rollback may undo them.
-    const input = { request: this.first.request, digest: this.first.digest!, sourceRepo: this.first.sourceRepo };
+    const input = { request: this.first.request, digest: this.first.digest!, sourceRepo: this.first.sourceRepo, ...this.componentFacts() };
     const context = gateContext(input, this.services, this.env, evaluation.details);
     const redeploy = runtime
       ? () =>

@@ -15,7 +15,6 @@ import { mergeReferrersIndex, referrersFallbackTag } from '../registry/manifestR
 import { isIndexMediaType, MediaTypes } from '../registry/mediaTypes';
 import type { ManifestDescriptor, ReferrerDescriptor, RegistryClient } from '../registry/registryClient';
 import { onceChunk, updateSharedTag } from '../registry/sharedTag';
-import { sleep } from '../registry/transport/retry';
 import {
   ANNOTATION_CREATED,
   EMPTY_CONFIG,
@@ -125,7 +124,8 @@ export class RegistryRecords {
     // to a read or an earlier write): the index is needed then. Else only once the PUT said so.
     const index = this.supportsReferrers(repo.registry) === false ? settle(this.readFallbackIndex(repo, digest, signal)) : undefined;
     // By digest, never under a tag: a record must not show up as a build or move anything.
-    const written = await this.writeRecordManifest(registry, repo, artifact.manifest, signal);
+    // A DIGEST_INVALID race with another writer of the empty config is the client's to retry (writeManifest).
+    const written = await registry.writeManifest(repo, artifact.manifest.digest, artifact.manifest, signal);
     if (written.reportedDigest && written.reportedDigest !== artifact.manifest.digest) {
       throw new PromotionError('protocol', `${repo.registry} stored the record as ${written.reportedDigest}, not ${artifact.manifest.digest}`);
     }
@@ -135,31 +135,6 @@ export class RegistryRecords {
     if (api) return 'referrers-api';
     await this.addToFallbackIndex(repo, digest, artifact.descriptor, signal, index);
     return 'fallback-tag';
-  }
-
-  /**
-   * The record's manifest PUT by digest. Distribution answers DIGEST_INVALID for a manifest it cannot
-   * check while another writer commits a blob it names (the empty config: its link file is read
-   * half-written, seen when six records of one digest were written at once). The bytes and their digest
-   * are ours, so that answer is the registry's race, not our mistake: asked again after a pause, twice.
-   */
-  private async writeRecordManifest(
-    registry: RegistryClient,
-    repo: Repository,
-    manifest: { readonly mediaType: string; readonly bytes: Buffer; readonly digest: string },
-    signal?: AbortSignal,
-  ): ReturnType<RegistryClient['writeManifest']> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await registry.writeManifest(repo, manifest.digest, manifest, signal);
-      } catch (error) {
-        if (attempt > 2 || !(error instanceof PromotionError) || !/DIGEST_INVALID/.test(error.message)) throw error;
-        this.options.log.warn(
-          `${repo.registry} answered DIGEST_INVALID to the record ${manifest.digest} (another writer committing a blob it names?); writing it again`,
-        );
-        await sleep(50 * attempt, signal);
-      }
-    }
   }
 
   /** The records attached to `digest` in `repo`, newest first as listed. Throws PromotionError when the listing itself fails. */

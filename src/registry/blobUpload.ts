@@ -100,9 +100,9 @@ export async function uploadBlob(
   try {
     const chunkSize = options.chunkSize && options.chunkSize > 0 && size > options.chunkSize ? options.chunkSize : undefined;
     if (chunkSize) {
-      while (sent < size) {
-        const length = Math.min(chunkSize, size - sent);
-        const from = sent;
+      // `sent` is what the transport has read of the pieces so far (counted as it reads them).
+      for (let from = sent; from < size; from = sent) {
+        const length = Math.min(chunkSize, size - from);
         const last = from + length >= size;
         const res = await transport.request(repo, 'pull,push', 'PATCH', location, {
           headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(length), 'Content-Range': `${from}-${from + length - 1}` },

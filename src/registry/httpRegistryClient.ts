@@ -24,12 +24,16 @@ import { repositoryScope } from './scopes';
 import { IdleTimer } from './transport/idleTimer';
 import { BodyLimits } from './transport/limits';
 import { RegistryTransport, type TransportOptions } from './transport/registryTransport';
+import { sleep } from './transport/retry';
 
 /** The client's options are the transport's: credentials, limits, plain-HTTP hosts, fetch, retries. */
 export type HttpRegistryOptions = TransportOptions;
 
 /** Referrers API answers that mean "not here": the caller falls back to the tag schema. */
 const NO_REFERRERS_API = new Set([400, 404, 405, 406, 500, 501]);
+
+/** Tries after the first for a manifest PUT met by the registry's DIGEST_INVALID race (writeManifest). */
+const DIGEST_RACE_RETRIES = 2;
 
 export class HttpRegistryClient implements RegistryClient {
   private readonly transport: RegistryTransport;
@@ -147,15 +151,32 @@ export class HttpRegistryClient implements RegistryClient {
     return written.reportedDigest ?? digestOf(manifest.bytes);
   }
 
+  /**
+   * PUT, and again (twice at most, a short pause apart) when the registry answers DIGEST_INVALID to
+   * bytes that do match the digest asked for: Distribution answers so while another writer commits a
+   * blob the manifest names (the empty config of records, attestations, holds: its link file read
+   * half-written; seen with six writers on one digest). The bytes are whole in hand and a manifest
+   * is addressed by its content, so sending them again cannot write anything else.
+   */
   async writeManifest(repo: Repository, reference: string, manifest: { mediaType: string; bytes: Buffer }, signal?: AbortSignal): Promise<ManifestWrite> {
-    const res = await this.transport.request(repo, 'pull,push', 'PUT', `manifests/${reference}`, {
-      headers: { 'Content-Type': manifest.mediaType },
-      body: manifest.bytes,
-      signal,
-    });
-    await this.transport.expectOk(res, repo, `write the manifest ${reference}`);
-    await res.body?.cancel().catch(() => undefined);
-    return { reportedDigest: res.headers.get('docker-content-digest') ?? undefined, subjectDigest: res.headers.get('oci-subject') ?? undefined };
+    const what = `write the manifest ${reference}`;
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.transport.request(repo, 'pull,push', 'PUT', `manifests/${reference}`, {
+        headers: { 'Content-Type': manifest.mediaType },
+        body: manifest.bytes,
+        signal,
+      });
+      if (res.ok) {
+        await res.body?.cancel().catch(() => undefined);
+        return { reportedDigest: res.headers.get('docker-content-digest') ?? undefined, subjectDigest: res.headers.get('oci-subject') ?? undefined };
+      }
+      const error = await this.transport.failure(res, repo, what);
+      if (attempt > DIGEST_RACE_RETRIES || !isDigestRace(res.status, error, reference, manifest.bytes)) throw error;
+      this.options.log.warn(
+        `${repo.registry} answered DIGEST_INVALID to the manifest ${reference} in ${repositoryName(repo)} (another writer committing a blob it names?); writing it again`,
+      );
+      await sleep(50 * attempt, signal);
+    }
   }
 
   async blobExists(repo: Repository, digest: string, signal?: AbortSignal): Promise<boolean> {
@@ -314,6 +335,16 @@ export class HttpRegistryClient implements RegistryClient {
       // ignore
     }
   }
+}
+
+/**
+ * The registry's DIGEST_INVALID (400) to a manifest PUT whose bytes are what the reference says
+ * (by digest: they hash to it; by tag: the registry hashes them itself). A digest our bytes do not
+ * match is our mistake, and sending them again would not change the answer.
+ */
+function isDigestRace(status: number, error: PromotionError, reference: string, bytes: Buffer): boolean {
+  if (status !== 400 || !/: DIGEST_INVALID\b/.test(error.message)) return false;
+  return !looksLikeDigest(reference) || (isCheckableDigest(reference) && digestOf(bytes, reference) === reference);
 }
 
 /** A reference that is a digest must be one we can check (sha256, sha512); else it is refused. */

@@ -36,22 +36,27 @@ export function sideBySideProblem(container: ContainerDefinition): string | unde
   return undefined;
 }
 
-/** The network the container was created on (its NetworkMode), with its aliases and addresses; none for none/host/container:. */
+/**
+ * Every network the container is attached to, with its aliases, addresses and links: the one its
+ * NetworkMode names first (the engine creates it there), then those it was connected to later.
+ * None for none/host/container: (those modes have no networks of their own).
+ */
 function networksOf(container: ContainerDefinition): Pick<ContainerCreate, 'networks'> {
   const mode = typeof container.hostConfig.NetworkMode === 'string' ? container.hostConfig.NetworkMode : 'default';
   if (mode === 'none' || mode === 'host' || mode.startsWith('container:')) return {};
-  const name = mode === 'default' ? 'bridge' : mode;
-  const endpoint = container.networks[name];
-  if (!endpoint) return {};
+  const first = mode === 'default' ? 'bridge' : mode;
+  const names = [first, ...Object.keys(container.networks).filter((n) => n !== first)].filter((n) => container.networks[n]);
+  if (!names.length) return {};
+  return { networks: Object.fromEntries(names.map((n) => [n, endpointOf(container, container.networks[n]!)])) };
+}
+
+/** What an endpoint was given (not what the engine assigned): fixed addresses, links, aliases but the container's own id. */
+function endpointOf(container: ContainerDefinition, endpoint: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const aliases = asStrings(endpoint.Aliases).filter((a) => !container.id.startsWith(a));
   return {
-    networks: {
-      [name]: {
-        ...(endpoint.IPAMConfig ? { IPAMConfig: endpoint.IPAMConfig } : {}),
-        ...(endpoint.Links ? { Links: endpoint.Links } : {}),
-        ...(aliases.length ? { Aliases: aliases } : {}),
-      },
-    },
+    ...(endpoint.IPAMConfig ? { IPAMConfig: endpoint.IPAMConfig } : {}),
+    ...(endpoint.Links ? { Links: endpoint.Links } : {}),
+    ...(aliases.length ? { Aliases: aliases } : {}),
   };
 }
 

@@ -23,7 +23,12 @@ export async function redeployAndWait(input: DeployStepInput): Promise<GateResul
   const { target, context, clock } = input;
   const started = clock.now();
   const redeployer = input.runtime.redeployer(target);
-  const reader = input.runtime.reader(target);
+  // A release: the workload runs every image; each instance must run its image's promoted digest.
+  const release = context.components;
+  const reader = input.runtime.reader(
+    target,
+    release?.map((c) => c.repository),
+  );
   const name = `redeploy (${redeployer?.what ?? 'none'})`;
   if (!redeployer || !reader || !target.deploy) return failed(name, 'deploy', 'deploy needs runs to know when the redeploy landed');
   // It changes what runs elsewhere: as command gates, only where the person trusts the config.
@@ -33,7 +38,8 @@ export async function redeployAndWait(input: DeployStepInput): Promise<GateResul
   if (!done.ok) return failed(name, 'deploy', done.says, clock.now() - started, done.details);
   context.log.info(`redeploy of ${target.name}: ${done.says}`);
   const left = Math.max(0, target.deploy.withinMs - (clock.now() - started));
-  const rollout = await awaitRollout(reader, input.digest, left, target.deploy.within, clock, input.pause, context.signal, input.progress);
+  const promoted = release ? release.map((c) => c.digest) : input.digest;
+  const rollout = await awaitRollout(reader, promoted, left, target.deploy.within, clock, input.pause, context.signal, input.progress);
   const reason = `${done.says}; ${rollout.says}`;
   return rollout.landed
     ? passed(name, 'deploy', reason, clock.now() - started, done.details)

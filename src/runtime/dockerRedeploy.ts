@@ -3,14 +3,17 @@
 // have is configured, the new container is started (and seen running) before the old one is stopped
 // and removed; otherwise the old one is stopped first, kept aside, and started again if its
 // replacement does not run. Whatever stops it halfway, the person is told what runs and what is stopped.
+// A release: each container is recreated with the promoted digest of the image it runs (known by its
+// image's repository); a container of none of the release's repositories is left as it was, and said so.
 import { randomBytes } from 'node:crypto';
 import { errorMessage, isCancelled, PromotionError } from '../core/errors';
-import { pullReference, shortDigest } from '../core/reference';
+import { pullReference, shortDigest, type Repository } from '../core/reference';
 import type { CredentialProvider } from '../credentials/credentials';
 import type { ContainerEngine, EngineContainer } from '../engine/engine';
 import { sleep } from '../gates/abortable';
 import { recreateSpec, sideBySideProblem } from './containerSpec';
 import { labelText, repoDigests, RUNNING_STATES } from './dockerRuntime';
+import { isRepository } from './imageIds';
 import type { RedeployInput, RedeployResult, Redeployer } from './redeploy';
 
 /** How long a new container must keep running before it counts as started (one that exits at once does not). */
@@ -37,8 +40,18 @@ export function dockerRedeployer(
   };
 }
 
+/** One image the containers may run: what they are recreated with. */
+interface Target {
+  /** The release's image name ('' for a single image). */
+  readonly name: string;
+  readonly repository: Repository;
+  readonly digest: string;
+  readonly reference: string;
+}
+
 class DockerRedeploy {
-  private readonly reference: string;
+  private readonly targets: readonly Target[];
+  private readonly pulled = new Map<string, Promise<void>>();
   private readonly lines: string[] = [];
   private readonly recreated: string[] = [];
   /** Containers that run the digest now: found so, or created here. */
@@ -52,7 +65,34 @@ class DockerRedeploy {
     private readonly input: RedeployInput,
     private readonly settleMs: number,
   ) {
-    this.reference = pullReference(input.repository, input.digest);
+    const images = input.context.components ?? [{ name: '', repository: input.repository, digest: input.digest }];
+    this.targets = images.map((c) => ({ name: c.name, repository: c.repository, digest: c.digest, reference: pullReference(c.repository, c.digest) }));
+  }
+
+  /** What a container is recreated with: the only image, or the release's image whose repository it runs (undefined: none). */
+  private async targetOf(c: EngineContainer): Promise<Target | undefined> {
+    if (this.targets.length === 1) return this.targets[0];
+    const image = await this.engine.inspectImage(c.imageId, this.signal);
+    const seenAs = [c.image, ...(image?.repoDigests ?? []).map((r) => r.slice(0, r.lastIndexOf('@')))];
+    return this.targets.find((t) => seenAs.some((n) => n && isRepository(n, t.repository)));
+  }
+
+  /** Pulls a target's digest once, the first time a container needs it. */
+  private pull(target: Target): Promise<void> {
+    let pulled = this.pulled.get(target.reference);
+    if (!pulled) {
+      pulled = (async () => {
+        this.input.progress(`Redeploying: pulling ${target.name ? `${target.name} ` : ''}${shortDigest(target.digest)} into ${this.engine.address}…`);
+        await this.engine.pull(
+          target.reference,
+          await this.credentials.get(target.repository.registry, this.signal),
+          (l) => this.log.debug(`pull: ${l}`),
+          this.signal,
+        );
+      })();
+      this.pulled.set(target.reference, pulled);
+    }
+    return pulled;
   }
 
   private get log(): RedeployInput['context']['log'] {
@@ -64,35 +104,39 @@ class DockerRedeploy {
   }
 
   async run(): Promise<RedeployResult> {
-    const short = shortDigest(this.input.digest);
-    this.input.progress(`Redeploying: pulling ${short} into ${this.engine.address}…`);
-    await this.engine.pull(
-      this.reference,
-      await this.credentials.get(this.input.repository.registry, this.signal),
-      (l) => this.log.debug(`pull: ${l}`),
-      this.signal,
-    );
+    const short = this.targets.length === 1 ? shortDigest(this.targets[0]!.digest) : "its own image's digest of the release";
+    // A single image is pulled before anything is looked at, as it always was; a release's, as containers need them.
+    if (this.targets.length === 1) await this.pull(this.targets[0]!);
+    const strangers = new Set<string>();
     for (let pass = 1; pass <= MAX_PASSES; pass++) {
       const listed = (await this.engine.listContainers(this.labels, this.signal)).sort((a, b) => a.name.localeCompare(b.name));
       if (pass === 1) this.noteStopped(listed);
-      const todo: EngineContainer[] = [];
+      const todo: { container: EngineContainer; target: Target }[] = [];
       for (const c of listed) {
-        if (this.done.has(c.id) || !RUNNING_STATES.has(c.state)) continue;
-        if ((await this.digests(c.imageId)).includes(this.input.digest)) this.done.add(c.id);
-        else todo.push(c);
+        if (this.done.has(c.id) || strangers.has(c.id) || !RUNNING_STATES.has(c.state)) continue;
+        const target = await this.targetOf(c);
+        if (!target) {
+          strangers.add(c.id);
+          this.lines.push(`${c.name} runs ${c.image}, an image of none of the release's repositories, and was left as it was`);
+        } else if ((await this.digests(c.imageId)).includes(target.digest)) this.done.add(c.id);
+        else todo.push({ container: c, target });
       }
       if (!todo.length) break;
       if (pass === 1 && !listed.some((c) => RUNNING_STATES.has(c.state)))
         return { ok: false, says: `no running container carries ${labelText(this.labels)} on ${this.engine.address}: nothing to recreate` };
-      if (pass > 1) this.lines.push(`${names(todo)} appeared with the labels during the redeploy and ${todo.length === 1 ? 'was' : 'were'} recreated too`);
-      for (const c of todo) {
-        const failed = await this.recreate(c);
+      if (pass > 1)
+        this.lines.push(
+          `${names(todo.map((t) => t.container))} appeared with the labels during the redeploy and ${todo.length === 1 ? 'was' : 'were'} recreated too`,
+        );
+      for (const { container, target } of todo) {
+        await this.pull(target);
+        const failed = await this.recreate(container, target);
         if (failed) return this.result(false, failed);
       }
     }
     if (!this.done.size) return { ok: false, says: `no running container carries ${labelText(this.labels)} on ${this.engine.address}: nothing to recreate` };
     const what = this.recreated.length
-      ? `recreated ${this.recreated.join(', ')} with ${short} on ${this.engine.address}`
+      ? `recreated ${this.recreated.join(', ')}${this.targets.length === 1 ? ` with ${short}` : ''} on ${this.engine.address}`
       : `every container ${labelText(this.labels)} already ran ${short}`;
     return this.result(true, what);
   }
@@ -119,7 +163,7 @@ class DockerRedeploy {
   }
 
   /** One container; undefined when it was recreated (or went away meanwhile), else what went wrong and what runs. */
-  private async recreate(listed: EngineContainer): Promise<string | undefined> {
+  private async recreate(listed: EngineContainer, target: Target): Promise<string | undefined> {
     const state = new RecreateState(listed.name);
     try {
       const container = await this.engine.inspectContainer(listed.id, this.signal);
@@ -128,9 +172,9 @@ class DockerRedeploy {
         return undefined;
       }
       const oldImage = await this.engine.inspectImage(container.imageId, this.signal);
-      const spec = recreateSpec(container, oldImage?.config, this.reference);
+      const spec = recreateSpec(container, oldImage?.config, target.reference);
       const problem = sideBySideProblem(container);
-      const suffix = this.input.digest.slice('sha256:'.length, 'sha256:'.length + 7);
+      const suffix = target.digest.slice('sha256:'.length, 'sha256:'.length + 7);
       this.input.progress(`Redeploying: recreating ${container.name}…`);
       if (!problem) {
         // Started and seen running before the old one stops: the old one is never removed before a new one runs.
@@ -169,8 +213,8 @@ class DockerRedeploy {
         state.oldGone = true;
       }
       this.done.add(state.newId!);
-      this.recreated.push(container.name);
-      this.log.info(`redeploy: ${container.name} recreated with ${this.reference} (${state.newId!.slice(0, 12)})`);
+      this.recreated.push(this.targets.length > 1 ? `${container.name} (${target.name} ${shortDigest(target.digest)})` : container.name);
+      this.log.info(`redeploy: ${container.name} recreated with ${target.reference} (${state.newId!.slice(0, 12)})`);
       return undefined;
     } catch (error) {
       if (isCancelled(error)) throw new PromotionError('cancelled', `cancelled while recreating ${listed.name}: ${state.words()}`);

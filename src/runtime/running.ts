@@ -4,7 +4,7 @@ import { envVariables } from '../config/placeholders';
 import { isSecretHeaderName } from '../config/secretHeaders';
 import type { RuntimeConfig } from '../config/types';
 import { errorMessage, isCancelled } from '../core/errors';
-import { countRunning, type RunningCount, type RunningInstance, type RuntimeReader } from './runtime';
+import { countRunning, runsEverywhere, type RunningCount, type RunningInstance, type RuntimeReader } from './runtime';
 
 /** A refresh waits this long for a runtime; then the row says it did not answer. */
 export const RUNTIME_READ_LIMIT_MS = 5_000;
@@ -52,10 +52,11 @@ export function untrustedRuntimeProblem(runs: RuntimeConfig): string | undefined
   return undefined;
 }
 
-export function runtimeVerdict(running: Running, tagDigest: string | null | undefined): RuntimeVerdict {
+/** `tagDigest`: what the tag holds; a release's: every image's digest (each instance runs one of them). */
+export function runtimeVerdict(running: Running, tagDigest: string | readonly string[] | null | undefined): RuntimeVerdict {
   if (running.state === 'unreachable') return 'unreachable';
   if (!running.instances.length) return 'not-running';
-  return tagDigest && running.instances.every((i) => i.digests.includes(tagDigest)) ? 'runs-tag' : 'not-redeployed';
+  return tagDigest && tagDigest.length && runsEverywhere(running.instances, tagDigest) ? 'runs-tag' : 'not-redeployed';
 }
 
 /** `running: [{ digest, count }]` as status --json prints it. */

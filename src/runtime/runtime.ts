@@ -44,9 +44,15 @@ export function countRunning(instances: readonly RunningInstance[], tagDigest?: 
   return [...counts.entries()].map(([digest, count]) => ({ digest, count })).sort((a, b) => b.count - a.count);
 }
 
-/** Every instance runs `digest` (and there is at least one). */
-export function runsEverywhere(instances: readonly RunningInstance[], digest: string): boolean {
-  return instances.length > 0 && instances.every((i) => i.digests.includes(digest));
+/** Every instance runs `digest` (a release: one of its images' digests), and there is at least one. */
+export function runsEverywhere(instances: readonly RunningInstance[], digest: string | readonly string[]): boolean {
+  const digests: readonly string[] = typeof digest === 'string' ? [digest] : digest;
+  return instances.length > 0 && instances.every((i) => runsOneOf(i.digests, digests));
+}
+
+/** An instance's repo digests include one of `digests`. */
+export function runsOneOf(runs: readonly string[], digests: readonly string[]): boolean {
+  return runs.some((d) => digests.includes(d));
 }
 
 /** `3f9c2ab on 2, unknown on 1`: what runs besides the tag's digest, in words. */

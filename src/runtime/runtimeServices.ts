@@ -1,5 +1,6 @@
 // The readers and redeployers of a config's environments, made from `runs:` and `deploy:`.
 import type { EnvironmentConfig } from '../config/types';
+import type { Repository } from '../core/reference';
 import type { CredentialProvider } from '../credentials/credentials';
 import type { ContainerEngine } from '../engine/engine';
 import { commandRedeployer } from './commandRedeploy';
@@ -12,8 +13,11 @@ import type { RuntimeReader } from './runtime';
 import { webhookRedeployer } from './webhookRedeploy';
 
 export interface RuntimeServices {
-  /** Undefined when the environment has no `runs:`. */
-  reader(env: EnvironmentConfig): RuntimeReader | undefined;
+  /**
+   * Undefined when the environment has no `runs:`. `repositories`: a release's images (the workload's
+   * containers of any of them count); default the environment's own.
+   */
+  reader(env: EnvironmentConfig, repositories?: readonly Repository[]): RuntimeReader | undefined;
   /** Undefined when the environment has no `deploy:`. */
   redeployer(env: EnvironmentConfig): Redeployer | undefined;
 }
@@ -30,11 +34,11 @@ export interface RuntimeDeps {
 
 export function runtimeServices(deps: RuntimeDeps): RuntimeServices {
   return {
-    reader(env) {
+    reader(env, repositories) {
       const runs = env.runs;
       if (!runs) return undefined;
       if (runs.kind === 'docker') return dockerReader(() => deps.engineAt(runs.host), runs.labels, deps.hostLabel(runs.host));
-      if (runs.kind === 'kubernetes') return kubernetesReader(runs, env.repository);
+      if (runs.kind === 'kubernetes') return kubernetesReader(runs, repositories ?? env.repository);
       return httpReader(runs);
     },
     redeployer(env) {

@@ -7,7 +7,7 @@ import type { PromotionModel } from '../model/promotionModel';
 import { commandHandlers, commandTitles, registerCommands } from './commands/registerCommands';
 import { VsCodeInteraction, type UserInteraction } from './interaction';
 import { shippedBetween } from './shippedLookup';
-import { SignedChains, signedChainLine } from '../app/signedChain';
+import { SignedChains } from '../app/signedChain';
 import { HISTORY_SCHEME, HistoryDocuments } from './historyDocument';
 import { GateChecksTree } from './tree/gateChecksTree';
 import { HistoryTree, type HistoryNode } from './tree/historyTree';
@@ -93,7 +93,8 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     return found ? details.get(found.repository, found.digest) : undefined;
   };
   const inFolder = (key: string | undefined): FolderWorkspace | undefined => folderOf(workspaces, key) as FolderWorkspace | undefined;
-  // The rows' signed word, checked in the background; the tree redraws when one is known.
+  // The rows' signed word, checked in the background (the tree redraws when one is known), and the
+  // tooltip's line: both from the same links, a valid one read once.
   const signedChains = new SignedChains(app, () => trees.environments?.redraw());
   trees.environments = own(
     new EnvironmentsTree(
@@ -107,7 +108,7 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
       {
         line: (folder, environment, digest) => {
           const state = inFolder(folder)?.model.config;
-          return state?.kind === 'ready' ? signedChainLine(app, state.config, state.workspaceDir, environment, digest) : Promise.resolve(undefined);
+          return state?.kind === 'ready' ? signedChains.line(state.config, state.workspaceDir, environment, digest) : Promise.resolve(undefined);
         },
         word: (folder, environment, digest) => {
           const state = inFolder(folder)?.model.config;

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Commit } from '../git/commitRange';
 import type { Shipped } from '../model/compare';
 import type { Confirmation, MovedTarget, PromotionPrompts } from '../promotion/promote';
-import { shippedCommits } from '../app/text/shippedText';
+import { shippedCommits, takesBack } from '../app/text/shippedText';
 import { confirmationButton, confirmationDetail, confirmationTitle, typedNamePrompt } from '../app/text/confirmationText';
 
 export { confirmationDetail, gateLine } from '../app/text/confirmationText';
@@ -132,7 +132,7 @@ export class VsCodeInteraction implements UserInteraction {
 }
 
 async function showCommitList(c: Confirmation, commits: readonly Commit[], more: number): Promise<void> {
-  const verb = c.shipped?.kind === 'takes-back' ? 'takes back' : 'ships';
+  const verb = takesBack(c.shipped) ? 'takes back' : 'ships';
   await vscode.window.showQuickPick(
     [
       ...commits.map((commit) => ({

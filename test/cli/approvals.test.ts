@@ -4,28 +4,23 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promotionYaml } from '../fixtures/promotionYaml';
-import { digestOf, pushImage, sharedServices, uniqueRepo, type TestServices } from '../harness';
-import { cliEnv, describeRun, runCli, workspace } from './support';
+import { digestOf, pushImage, uniqueRepo } from '../harness';
+import { cliSuite, describeRun, runCli, workspace } from './support';
 
 describe('approvals by several people (CLI)', function () {
   this.timeout(120_000);
-  let svc: TestServices;
-  let env: NodeJS.ProcessEnv;
-  before(async () => {
-    svc = await sharedServices();
-    env = cliEnv(svc);
-  });
+  const suite = cliSuite();
 
   it('count: 2 from a list with allowSelf: false counts distinct allowed approvers given ahead; the confirmation and the record name them', async () => {
     const repo = uniqueRepo();
-    const build = await pushImage(svc.registryUrl, repo, 'c0ffee1');
-    const yaml = promotionYaml(`${svc.registry}/${repo}`, [
+    const build = await pushImage(suite.svc.registryUrl, repo, 'c0ffee1');
+    const yaml = promotionYaml(`${suite.svc.registry}/${repo}`, [
       { name: 'development', tag: 'dev' },
       { name: 'staging', gates: ['{ type: approval, name: two of us, count: 2, from: [ana, ben, "carl@example.com"], allowSelf: false }'] },
     ]);
     const folder = () => workspace(yaml);
     const [anaDir, benDir, carlDir, daveDir] = [folder(), folder(), folder(), folder()];
-    const run = (dir: string, ...args: string[]) => runCli(args, { cwd: dir, env });
+    const run = (dir: string, ...args: string[]) => runCli(args, { cwd: dir, env: suite.env });
     assert.equal((await run(anaDir, 'promote', 'development', '--build', 'c0ffee1')).code, 0);
 
     const none = await run(anaDir, 'promote', 'staging', '--yes', '--approved-by', 'ana');
@@ -49,7 +44,7 @@ describe('approvals by several people (CLI)', function () {
     assert.match(staging.description, /1 of 2 approvals for sha256:\w{12} \(ben\)/);
     // Ben looking (his identity from the CI variable): his approval is counted and marked as his, since four eyes
     // would not count it if he promoted.
-    const bens = await runCli(['status', '--json'], { cwd: benDir, env: cliEnv(svc, { IMAGE_PROMOTION_APPROVED_BY: 'ben' }) });
+    const bens = await runCli(['status', '--json'], { cwd: benDir, env: { ...suite.env, IMAGE_PROMOTION_APPROVED_BY: 'ben' } });
     const bensStaging = (
       JSON.parse(bens.stdout) as { environments: { name: string; description: string; approvals?: { gates: { yours?: string }[] } }[] }
     ).environments.find((e) => e.name === 'staging')!;
@@ -67,13 +62,13 @@ describe('approvals by several people (CLI)', function () {
     const check = await run(carlDir, 'check', 'staging', '--build', 'c0ffee1');
     assert.match(check.stdout + check.stderr, /two of us/);
     // Ana checking, known by the CI variable as promote knows her: her own approval does not count for her.
-    const anas = await runCli(['check', 'staging', '--build', 'c0ffee1'], { cwd: anaDir, env: cliEnv(svc, { IMAGE_PROMOTION_APPROVED_BY: 'ana' }) });
+    const anas = await runCli(['check', 'staging', '--build', 'c0ffee1'], { cwd: anaDir, env: { ...suite.env, IMAGE_PROMOTION_APPROVED_BY: 'ana' } });
     assert.equal(anas.code, 1, describeRun(anas));
     assert.match(anas.stdout, /two of us: 1 of 2 approvals: approved by ben \(four eyes: the promoter's own does not count\)/);
     const one = await run(anaDir, 'promote', 'staging', '--yes', '--approved-by', 'ana');
     assert.equal(one.code, 1, describeRun(one));
     assert.match(one.stdout, /two of us: 1 of 2 approvals: approved by ben \(four eyes: the promoter's own does not count\); 1 more needed/);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), undefined, 'nothing moved');
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'staging'), undefined, 'nothing moved');
 
     // Carl approves by e-mail (a git identity `Carl <carl@example.com>`): two distinct allowed approvers.
     const carl = await run(carlDir, 'approve', 'staging', '--build', build.digest, '--approved-by', 'Carl <carl@example.com>');
@@ -86,7 +81,7 @@ describe('approvals by several people (CLI)', function () {
     assert.equal(gate.status, 'passed');
     assert.match(gate.reason, /^2 of 2 approvals: approved by ben, Carl <carl@example\.com> \(four eyes: the promoter's own does not count\); approved by ana/);
     assert.deepEqual(gate.details, ['not counted: ana, dave (allowed: ana, ben, carl@example.com)']);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), build.digest);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'staging'), build.digest);
     const last = readFileSync(path.join(anaDir, '.promotion', 'history.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -96,12 +91,12 @@ describe('approvals by several people (CLI)', function () {
 
   it('approve without --build is a usage error; an unknown build tag too', async () => {
     const repo = uniqueRepo();
-    await pushImage(svc.registryUrl, repo, 'c0ffee2');
-    const dir = workspace(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }]));
-    const missing = await runCli(['approve', 'development'], { cwd: dir, env });
+    await pushImage(suite.svc.registryUrl, repo, 'c0ffee2');
+    const dir = workspace(promotionYaml(`${suite.svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }]));
+    const missing = await runCli(['approve', 'development'], { cwd: dir, env: suite.env });
     assert.equal(missing.code, 2, describeRun(missing));
     assert.match(missing.stderr, /approve needs --build/);
-    const unknown = await runCli(['approve', 'development', '--build', 'deadbee'], { cwd: dir, env });
+    const unknown = await runCli(['approve', 'development', '--build', 'deadbee'], { cwd: dir, env: suite.env });
     assert.equal(unknown.code, 2, describeRun(unknown));
     assert.match(unknown.stderr, /There is no tag deadbee/);
   });

@@ -2,9 +2,9 @@
 // environments of which two are auto; what each holds read back over HTTP, not through the CLI.
 import * as assert from 'node:assert/strict';
 import { commandGate, promotionYaml } from '../fixtures/promotionYaml';
-import { digestOf, pushImage, sharedServices, uniqueRepo, type TestServices } from '../harness';
+import { digestOf, pushImage, uniqueRepo } from '../harness';
 import { startVersionServer } from '../harness/versionServer';
-import { cliEnv, describeRun, runCli, workspace } from './support';
+import { cliSuite, describeRun, runCli, workspace } from './support';
 
 interface Steps {
   steps: { environment: string; from: string; result: string; message: string; digest?: string; exitCode: number }[];
@@ -13,25 +13,20 @@ interface Steps {
 
 describe('promote --auto (CLI)', function () {
   this.timeout(120_000);
-  let svc: TestServices;
-  let env: NodeJS.ProcessEnv;
-  before(async () => {
-    svc = await sharedServices();
-    env = cliEnv(svc);
-  });
+  const suite = cliSuite();
 
   async function pipeline(gates: { staging?: string[]; production?: string[] } = {}) {
     const repo = uniqueRepo();
-    const first = await pushImage(svc.registryUrl, repo, 'a1b2c3d');
-    const second = await pushImage(svc.registryUrl, repo, 'b2c3d4e');
+    const first = await pushImage(suite.svc.registryUrl, repo, 'a1b2c3d');
+    const second = await pushImage(suite.svc.registryUrl, repo, 'b2c3d4e');
     const dir = workspace(
-      promotionYaml(`${svc.registry}/${repo}`, [
+      promotionYaml(`${suite.svc.registry}/${repo}`, [
         { name: 'development', tag: 'dev' },
         { name: 'staging', auto: true, ...(gates.staging ? { gates: gates.staging } : {}) },
         { name: 'production', auto: true, ...(gates.production ? { gates: gates.production } : {}) },
       ]),
     );
-    const cli = (...args: string[]) => runCli(args, { cwd: dir, env });
+    const cli = (...args: string[]) => runCli(args, { cwd: dir, env: suite.env });
     const auto = async (): Promise<{ code: number | null; steps: Steps; stderr: string }> => {
       const run = await cli('promote', '--auto', '--json');
       return { code: run.code, steps: JSON.parse(run.stdout) as Steps, stderr: run.stderr };
@@ -52,8 +47,8 @@ describe('promote --auto (CLI)', function () {
       ],
     );
     assert.match(walk.stderr, /^staging: promoted: staging now holds sha256:\w{12} \(from development/m);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), first.digest);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'production'), first.digest);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'staging'), first.digest);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'production'), first.digest);
 
     const again = await cli('promote', '--auto');
     assert.equal(again.code, 0, describeRun(again));
@@ -70,8 +65,8 @@ describe('promote --auto (CLI)', function () {
       [['staging', 'blocked', 1]],
     );
     assert.match(walk.steps.steps[0]!.message, /Not promoted into staging: smoke: /);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), undefined);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'production'), undefined);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'staging'), undefined);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'production'), undefined);
   });
 
   it('a closed release window is a gate like the others: staging promoted, production blocked (exit 1)', async () => {
@@ -87,8 +82,8 @@ describe('promote --auto (CLI)', function () {
       ],
     );
     assert.match(walk.steps.steps[1]!.message, /Not promoted into production: never: /);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), first.digest);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'production'), undefined);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'staging'), first.digest);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'production'), undefined);
   });
 
   it('a digest rolled back from an environment is skipped with the reason, until a person promotes it', async () => {
@@ -97,10 +92,10 @@ describe('promote --auto (CLI)', function () {
     assert.equal((await auto()).code, 0);
     assert.equal((await cli('promote', 'development', '--build', 'b2c3d4e')).code, 0);
     assert.equal((await auto()).code, 0);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'production'), second.digest);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'production'), second.digest);
     const rollback = await cli('rollback', 'production');
     assert.equal(rollback.code, 0, describeRun(rollback));
-    assert.equal(await digestOf(svc.registryUrl, repo, 'production'), first.digest);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'production'), first.digest);
 
     const walk = await auto();
     assert.equal(walk.code, 0, walk.stderr);
@@ -115,11 +110,11 @@ describe('promote --auto (CLI)', function () {
       walk.steps.steps[1]!.message,
       /^sha256:\w{12} was rolled back from production at .*; it is not auto-promoted there again until a person promotes it/,
     );
-    assert.equal(await digestOf(svc.registryUrl, repo, 'production'), first.digest);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'production'), first.digest);
 
     // A person promotes it: from then on it is an ordinary digest for the walk again.
     assert.equal((await cli('promote', 'production')).code, 0);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'production'), second.digest);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'production'), second.digest);
     const after = await auto();
     assert.deepEqual(
       after.steps.steps.map((s) => [s.environment, s.result]),
@@ -134,17 +129,17 @@ describe('promote --auto (CLI)', function () {
     const service = await startVersionServer('nothing');
     try {
       const repo = uniqueRepo();
-      const first = await pushImage(svc.registryUrl, repo, 'a1b2c3d');
-      const second = await pushImage(svc.registryUrl, repo, 'b2c3d4e');
+      const first = await pushImage(suite.svc.registryUrl, repo, 'a1b2c3d');
+      const second = await pushImage(suite.svc.registryUrl, repo, 'b2c3d4e');
       const gate = `{ type: http, name: version, url: "${service.url}/version", body: { contains: "\${digest}" }, within: 2s }`;
       const dir = workspace(
-        promotionYaml(`${svc.registry}/${repo}`, [
+        promotionYaml(`${suite.svc.registry}/${repo}`, [
           { name: 'development', tag: 'dev' },
           { name: 'staging', auto: true, verify: [gate], onVerifyFailure: 'rollback' },
           { name: 'production', auto: true },
         ]),
       );
-      const cli = (...args: string[]) => runCli(args, { cwd: dir, env });
+      const cli = (...args: string[]) => runCli(args, { cwd: dir, env: suite.env });
       service.answer(() => first.digest);
       assert.equal((await cli('promote', 'development', '--build', 'a1b2c3d')).code, 0);
       assert.equal((await cli('promote', '--auto')).code, 0);
@@ -158,8 +153,8 @@ describe('promote --auto (CLI)', function () {
         [['staging', 'failed', 5]],
       );
       assert.match(steps[0]!.message, /The move happened but verification failed: .*Rolled back: staging rolled back to/);
-      assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), first.digest);
-      assert.equal(await digestOf(svc.registryUrl, repo, 'production'), first.digest, 'the walk stopped before production');
+      assert.equal(await digestOf(suite.svc.registryUrl, repo, 'staging'), first.digest);
+      assert.equal(await digestOf(suite.svc.registryUrl, repo, 'production'), first.digest, 'the walk stopped before production');
 
       // The rollback held staging, naming the bad digest: the walk leaves it alone while the hold stands,
       const next = await cli('promote', '--auto', '--json');

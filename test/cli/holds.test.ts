@@ -6,9 +6,9 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { commandGate, promotionYaml } from '../fixtures/promotionYaml';
-import { digestOf, pushImage, sharedServices, uniqueRepo, type TestServices } from '../harness';
+import { digestOf, pushImage, uniqueRepo } from '../harness';
 import { startWebhookReceiver } from '../harness/webhookReceiver';
-import { cliEnv, describeRun, runCli, workspace } from './support';
+import { cliSuite, describeRun, runCli, workspace } from './support';
 
 interface StatusJson {
   environments: { name: string; hold?: { state: string; by: string; at: string; reason: string; digest?: string }; description: string }[];
@@ -16,18 +16,13 @@ interface StatusJson {
 
 describe('holds (CLI)', function () {
   this.timeout(120_000);
-  let svc: TestServices;
-  let env: NodeJS.ProcessEnv;
-  before(async () => {
-    svc = await sharedServices();
-    env = cliEnv(svc);
-  });
+  const suite = cliSuite();
 
   async function team(extra: { stagingVerify?: string[]; onVerifyFailure?: string; productionAuto?: boolean } = {}) {
     const repo = uniqueRepo();
-    const first = await pushImage(svc.registryUrl, repo, 'a1b2c3d');
-    const second = await pushImage(svc.registryUrl, repo, 'b2c3d4e');
-    const yaml = promotionYaml(`${svc.registry}/${repo}`, [
+    const first = await pushImage(suite.svc.registryUrl, repo, 'a1b2c3d');
+    const second = await pushImage(suite.svc.registryUrl, repo, 'b2c3d4e');
+    const yaml = promotionYaml(`${suite.svc.registry}/${repo}`, [
       { name: 'development', tag: 'dev' },
       {
         name: 'staging',
@@ -42,7 +37,7 @@ describe('holds (CLI)', function () {
     const as =
       (dir: string, who: string) =>
       (...args: string[]) =>
-        runCli(args, { cwd: dir, env: { ...env, IMAGE_PROMOTION_APPROVED_BY: who } });
+        runCli(args, { cwd: dir, env: { ...suite.env, IMAGE_PROMOTION_APPROVED_BY: who } });
     return { repo, first, second, ana: as(ana, 'ana'), ben: as(ben, 'ben'), anaDir: ana, benDir: ben };
   }
 
@@ -73,7 +68,7 @@ describe('holds (CLI)', function () {
     const blocked = await ben('promote', 'staging');
     assert.equal(blocked.code, 1, describeRun(blocked));
     assert.match(blocked.stdout, /Not promoted into staging: hold: staging is held by ana since \S+: database migration in progress/);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), first.digest, 'the held environment did not move');
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'staging'), first.digest, 'the held environment did not move');
     const check = await ben('check', 'staging');
     assert.equal(check.code, 1, describeRun(check));
     assert.match(check.stdout + check.stderr, /hold.*held by ana/);
@@ -88,14 +83,14 @@ describe('holds (CLI)', function () {
     assert.equal(statusAfter.environments.find((e) => e.name === 'staging')!.hold, undefined, 'released: no hold shown');
     const promoted = await ben('promote', 'staging');
     assert.equal(promoted.code, 0, describeRun(promoted));
-    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), second.digest);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'staging'), second.digest);
 
     // Held again; the rollback to the earlier digest passes the hold and says so.
     assert.equal((await ana('hold', 'staging', '--reason', 'bad build')).code, 0);
     const rollback = await ben('rollback', 'staging', '--to', first.digest);
     assert.equal(rollback.code, 0, describeRun(rollback));
     assert.match(rollback.stdout, /hold.*held by ana since \S+: bad build; a rollback goes through a hold/);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), first.digest);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'staging'), first.digest);
     const again = await ben('release', 'staging');
     assert.equal(again.code, 0);
     const nothing = await ben('release', 'staging');
@@ -122,7 +117,7 @@ describe('holds (CLI)', function () {
     const run = await ana('promote', 'staging', '--json');
     assert.equal(run.code, 5, describeRun(run));
     assert.match(run.stdout, /staging is now held, naming sha256:\w{12}/);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), second.digest, 'hold, not rollback: the digest stays');
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'staging'), second.digest, 'hold, not rollback: the digest stays');
     const status = JSON.parse((await ben('status', '--json')).stdout) as StatusJson;
     const hold = status.environments.find((e) => e.name === 'staging')!.hold!;
     assert.equal(hold.by, 'verification');
@@ -137,21 +132,21 @@ describe('holds (CLI)', function () {
       [['production', 'skipped']],
     );
     assert.match(steps[0]!.message, /is the digest verification held staging over/);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'production'), undefined);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'production'), undefined);
   });
 
   it('notify: a hold placed tells the held webhooks; a promotion blocked only for want of approvals tells approval-needed', async () => {
     const receiver = await startWebhookReceiver();
     try {
       const repo = uniqueRepo();
-      await pushImage(svc.registryUrl, repo, 'a1b2c3d');
+      await pushImage(suite.svc.registryUrl, repo, 'a1b2c3d');
       const yaml =
-        promotionYaml(`${svc.registry}/${repo}`, [
+        promotionYaml(`${suite.svc.registry}/${repo}`, [
           { name: 'development', tag: 'dev' },
           { name: 'staging', gates: ['{ type: approval, count: 2 }'] },
         ]) + `notify:\n  - url: ${receiver.url}/hook\n    on: [held, approval-needed]\n`;
       const dir = workspace(yaml);
-      const cli = (...args: string[]) => runCli(args, { cwd: dir, env });
+      const cli = (...args: string[]) => runCli(args, { cwd: dir, env: suite.env });
       assert.equal((await cli('promote', 'development', '--build', 'a1b2c3d')).code, 0, 'succeeded: not listened to');
       const blocked = await cli('promote', 'staging', '--yes', '--approved-by', 'ana');
       assert.equal(blocked.code, 1, describeRun(blocked));

@@ -4,11 +4,13 @@
 // through the CLI's own client.
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { commandGate, type EnvironmentSpec } from '../fixtures/promotionYaml';
 import { releaseYaml } from '../fixtures/releaseYaml';
-import { digestOf, makeTempDir, pushImage, pushIndex, sharedServices, skopeoDigest, tagExisting, uniqueRepo, type TestServices } from '../harness';
-import { cliEnv, describeRun, runCli, workspace } from './support';
+import { digestOf, makeTempDir, pushImage, pushIndex, skopeoDigest, tagExisting, uniqueRepo } from '../harness';
+import { cliSuite, describeRun, runCli, workspace } from './support';
 
 interface ReleaseStatus {
   environments: {
@@ -22,12 +24,7 @@ interface ReleaseStatus {
 
 describe('a release of three images through the CLI', function () {
   this.timeout(180_000);
-  let svc: TestServices;
-  let env: NodeJS.ProcessEnv;
-  before(async () => {
-    svc = await sharedServices();
-    env = cliEnv(svc);
-  });
+  const suite = cliSuite();
 
   async function release(environments: readonly EnvironmentSpec[] = [{ name: 'development', tag: 'dev' }, { name: 'staging' }]) {
     const api = uniqueRepo('api');
@@ -35,9 +32,9 @@ describe('a release of three images through the CLI', function () {
     const worker = uniqueRepo('worker');
     const builds: Record<string, { api: string; web: string; worker?: string }> = {};
     for (const tag of ['a1b2c3d', 'b2c3d4e', 'c3d4e5f']) {
-      const a = await pushImage(svc.registryUrl, api, tag);
+      const a = await pushImage(suite.svc.registryUrl, api, tag);
       const w = await pushIndex(
-        svc.registryUrl,
+        suite.svc.registryUrl,
         web,
         tag,
         [
@@ -47,15 +44,15 @@ describe('a release of three images through the CLI', function () {
         { kind: 'oci' },
       );
       // c3d4e5f never reached the worker: an incomplete build.
-      const k = tag === 'c3d4e5f' ? undefined : await pushImage(svc.authRegistryUrl, worker, tag, { auth: svc.auth });
+      const k = tag === 'c3d4e5f' ? undefined : await pushImage(suite.svc.authRegistryUrl, worker, tag, { auth: suite.svc.auth });
       builds[tag] = { api: a.digest, web: w.digest, ...(k ? { worker: k.digest } : {}) };
     }
     const dir = workspace(
       releaseYaml(
         [
-          { name: 'api', image: `${svc.registry}/${api}` },
-          { name: 'web', image: `${svc.registry}/${web}` },
-          { name: 'worker', image: `${svc.authRegistry}/${worker}` },
+          { name: 'api', image: `${suite.svc.registry}/${api}` },
+          { name: 'web', image: `${suite.svc.registry}/${web}` },
+          { name: 'worker', image: `${suite.svc.authRegistry}/${worker}` },
         ],
         environments,
       ),
@@ -63,18 +60,18 @@ describe('a release of three images through the CLI', function () {
     /** Each image's tag, read over plain HTTP (the index with skopeo as well). */
     const holds = async (tag: string) => {
       const found = {
-        api: (await digestOf(svc.registryUrl, api, tag)) ?? null,
-        web: (await digestOf(svc.registryUrl, web, tag)) ?? null,
-        worker: (await digestOf(svc.authRegistryUrl, worker, tag, svc.auth)) ?? null,
+        api: (await digestOf(suite.svc.registryUrl, api, tag)) ?? null,
+        web: (await digestOf(suite.svc.registryUrl, web, tag)) ?? null,
+        worker: (await digestOf(suite.svc.authRegistryUrl, worker, tag, suite.svc.auth)) ?? null,
       };
-      if (found.web) assert.equal(await skopeoDigest(`${svc.registry}/${web}:${tag}`), found.web, 'skopeo reads the same index digest');
+      if (found.web) assert.equal(await skopeoDigest(`${suite.svc.registry}/${web}:${tag}`), found.web, 'skopeo reads the same index digest');
       return found;
     };
-    return { dir, builds, holds, web, api };
+    return { dir, builds, holds, web, api, worker };
   }
 
   const status = async (dir: string): Promise<ReleaseStatus> => {
-    const run = await runCli(['status', '--json'], { cwd: dir, env });
+    const run = await runCli(['status', '--json'], { cwd: dir, env: suite.env });
     assert.equal(run.code, 0, describeRun(run));
     return JSON.parse(run.stdout) as ReleaseStatus;
   };
@@ -102,13 +99,13 @@ describe('a release of three images through the CLI', function () {
       ],
     );
 
-    const incomplete = await runCli(['promote', 'development', '--build', 'c3d4e5f'], { cwd: dir, env });
+    const incomplete = await runCli(['promote', 'development', '--build', 'c3d4e5f'], { cwd: dir, env: suite.env });
     assert.equal(incomplete.code, 1, describeRun(incomplete));
     assert.match(incomplete.stdout, /Build c3d4e5f is incomplete: worker has no tag c3d4e5f/);
     assert.deepEqual(await holds('dev'), { api: null, web: null, worker: null }, 'nothing written');
 
     for (const tag of ['a1b2c3d', 'b2c3d4e']) {
-      const promoted = await runCli(['promote', 'development', '--build', tag], { cwd: dir, env });
+      const promoted = await runCli(['promote', 'development', '--build', tag], { cwd: dir, env: suite.env });
       assert.equal(promoted.code, 0, describeRun(promoted));
       assert.match(
         promoted.stdout,
@@ -117,10 +114,10 @@ describe('a release of three images through the CLI', function () {
       assert.deepEqual(await holds('dev'), builds[tag]);
     }
     // Check Gates acts on the release: every image's built-in gates, by name.
-    const checked = await runCli(['check', 'staging'], { cwd: dir, env });
+    const checked = await runCli(['check', 'staging'], { cwd: dir, env: suite.env });
     assert.equal(checked.code, 0, describeRun(checked));
     for (const name of ['api', 'web', 'worker']) assert.match(checked.stdout, new RegExp(`${name}: promotion order`));
-    const forward = await runCli(['promote', 'staging'], { cwd: dir, env });
+    const forward = await runCli(['promote', 'staging'], { cwd: dir, env: suite.env });
     assert.equal(forward.code, 0, describeRun(forward));
     assert.deepEqual(await holds('staging'), builds['b2c3d4e']);
 
@@ -141,10 +138,10 @@ describe('a release of three images through the CLI', function () {
       ],
     );
 
-    const listed = await runCli(['history', 'staging'], { cwd: dir, env });
+    const listed = await runCli(['history', 'staging'], { cwd: dir, env: suite.env });
     assert.match(listed.stdout, /staging {2}api sha256:\w{12}, web sha256:\w{12}, worker sha256:\w{12} {2}promotion succeeded/);
 
-    const back = await runCli(['rollback', 'development'], { cwd: dir, env });
+    const back = await runCli(['rollback', 'development'], { cwd: dir, env: suite.env });
     assert.equal(back.code, 0, describeRun(back));
     assert.match(back.stdout, /development rolled back to the release/);
     assert.deepEqual(await holds('dev'), builds['a1b2c3d'], 'every image back to a1b2c3d');
@@ -159,13 +156,13 @@ describe('a release of three images through the CLI', function () {
     );
 
     // Someone pushes web's staging tag by hand: staging is a mix, and says which image differs.
-    await tagExisting(svc.registryUrl, web, builds['a1b2c3d']!.web, 'staging');
+    await tagExisting(suite.svc.registryUrl, web, builds['a1b2c3d']!.web, 'staging');
     const mixed = await status(dir);
     const staging = mixed.environments.find((e) => e.name === 'staging')!;
     assert.equal(staging.state, 'mixed');
     assert.deepEqual([staging.release?.state, staging.release?.build, staging.release?.differs], ['mixed', 'b2c3d4e', ['web']]);
     assert.match(staging.description, /mixed: web differs from b2c3d4e/);
-    const text = await runCli(['status'], { cwd: dir, env });
+    const text = await runCli(['status'], { cwd: dir, env: suite.env });
     assert.match(text.stdout, /staging\s+staging · mixed: web differs from b2c3d4e/);
     assert.match(text.stdout, /web: sha256:\w{12} \(differs\)/);
     assert.match(text.stdout, /c3d4e5f {2}incomplete: no worker \(not promotable\)/);
@@ -183,14 +180,86 @@ describe('a release of three images through the CLI', function () {
       ['promote', 'staging'],
       ['promote', 'development', '--build', 'b2c3d4e'],
     ]) {
-      const run = await runCli(args, { cwd: dir, env });
+      const run = await runCli(args, { cwd: dir, env: suite.env });
       assert.equal(run.code, 0, describeRun(run));
     }
     assert.deepEqual(await holds('staging'), builds['a1b2c3d']);
     writeFileSync(flag, '');
-    const failed = await runCli(['promote', 'staging'], { cwd: dir, env });
+    const failed = await runCli(['promote', 'staging'], { cwd: dir, env: suite.env });
     assert.equal(failed.code, 5, describeRun(failed));
     assert.match(failed.stdout, /The move happened but verification failed: smoke: .*Rolled back: staging rolled back to the release/);
     assert.deepEqual(await holds('staging'), builds['a1b2c3d'], 'every image back to what it held');
+  });
+
+  it("gates see every image's digest, an approval counts only for the release it names, and a hold stops every image", async () => {
+    // The http gate asks a local endpoint with ${digest} (the first image's) and ${digest:worker}.
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      res.writeHead(200).end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      // The command gate compares DIGEST_WORKER with the worker digest the test writes into a file.
+      const expected = path.join(makeTempDir('release-gates'), 'worker-digest');
+      const expectWorker = commandGate('worker digest', [
+        process.execPath,
+        '-e',
+        `process.exit(process.env.DIGEST_WORKER === require('fs').readFileSync(${JSON.stringify(expected)}, 'utf8') ? 0 : 1)`,
+      ]);
+      const { dir, builds, holds, worker } = await release([
+        { name: 'development', tag: 'dev' },
+        {
+          name: 'staging',
+          gates: [
+            `{ type: http, name: release check, url: "http://127.0.0.1:${port}/check/\${digest}/\${digest:worker}" }`,
+            expectWorker,
+            '{ type: approval, name: ben approves, count: 1, from: [ben] }',
+          ],
+        },
+      ]);
+      writeFileSync(expected, builds['a1b2c3d']!.worker!);
+      const run = (...args: string[]) => runCli(args, { cwd: dir, env: suite.env });
+      assert.equal((await run('promote', 'development', '--build', 'a1b2c3d')).code, 0);
+
+      const approved = await run('approve', 'staging', '--build', 'a1b2c3d', '--approved-by', 'ben', '--json');
+      assert.equal(approved.code, 0, describeRun(approved));
+      assert.deepEqual((JSON.parse(approved.stdout) as { components?: Record<string, string> }).components, builds['a1b2c3d']);
+
+      // development becomes a mix: worker of b2c3d4e. Ben's approval named a1b2c3d's worker: it does not count.
+      await tagExisting(suite.svc.authRegistryUrl, worker, builds['b2c3d4e']!.worker!, 'dev', suite.svc.auth);
+      const mixed = await run('promote', 'staging', '--yes', '--approved-by', 'ana');
+      assert.equal(mixed.code, 1, describeRun(mixed));
+      assert.match(mixed.stdout, /ben approves: 0 of 1 approvals.*not counted: ben approved a release with other digests/);
+      assert.match(mixed.stdout, /worker digest: /, 'the command gate saw a worker digest it did not expect');
+      assert.deepEqual(await holds('staging'), { api: null, web: null, worker: null }, 'nothing moved');
+
+      await tagExisting(suite.svc.authRegistryUrl, worker, builds['a1b2c3d']!.worker!, 'dev', suite.svc.auth);
+      // A hold of staging stops the release: no image moves.
+      assert.equal((await run('hold', 'staging', '--reason', 'freeze')).code, 0);
+      const held = await run('promote', 'staging', '--yes', '--approved-by', 'ana');
+      assert.equal(held.code, 1, describeRun(held));
+      assert.match(held.stdout, /Not promoted into staging: hold: staging is held by \S+ since \S+: freeze/);
+      assert.deepEqual(await holds('staging'), { api: null, web: null, worker: null }, 'a held release moves no image');
+      assert.equal((await run('release', 'staging')).code, 0);
+
+      // Check Gates runs them as the promotion does: the http gate with every image's digest, the hold once.
+      asked.length = 0;
+      const checked = await run('check', 'staging');
+      assert.match(checked.stdout, /✓ release check: /, describeRun(checked));
+      assert.equal(checked.stdout.match(/hold: /g)?.length, 1, "one hold gate, the release's");
+      assert.deepEqual(asked, [`/check/${builds['a1b2c3d']!.api}/${builds['a1b2c3d']!.worker}`]);
+      asked.length = 0;
+      const done = await run('promote', 'staging', '--yes', '--approved-by', 'ana', '--json');
+      assert.equal(done.code, 0, describeRun(done));
+      assert.deepEqual(await holds('staging'), builds['a1b2c3d']);
+      assert.deepEqual(asked, [`/check/${builds['a1b2c3d']!.api}/${builds['a1b2c3d']!.worker}`]);
+      const gates = (JSON.parse(done.stdout) as { gates: { name: string; status: string }[] }).gates;
+      for (const name of ['hold', 'release check', 'worker digest', 'ben approves'])
+        assert.equal(gates.find((g) => g.name === name)?.status, 'passed', `${name}: ${JSON.stringify(gates)}`);
+    } finally {
+      server.close();
+    }
   });
 });

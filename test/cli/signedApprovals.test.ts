@@ -8,8 +8,8 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { approvalsTag } from '../../src/records/approvals';
 import { promotionYaml } from '../fixtures/promotionYaml';
-import { digestOf, expectStatus, makeTempDir, pushImage, registryRequest, sharedServices, uniqueRepo, type TestServices } from '../harness';
-import { cliEnv, describeRun, runCli, workspace } from './support';
+import { digestOf, expectStatus, makeTempDir, pushImage, registryRequest, uniqueRepo } from '../harness';
+import { cliSuite, describeRun, runCli, workspace } from './support';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const DOCUMENT = 'dev.image-promotion.document';
@@ -32,14 +32,9 @@ interface ApprovalsDoc {
 
 describe('approvals signed with keys (CLI)', function () {
   this.timeout(120_000);
-  let svc: TestServices;
-  let env: NodeJS.ProcessEnv;
-  before(async () => {
-    svc = await sharedServices();
-    env = cliEnv(svc);
-  });
+  const suite = cliSuite();
 
-  const manifestUrl = (repo: string, tag: string): string => `${svc.registryUrl}/v2/${repo}/manifests/${tag}`;
+  const manifestUrl = (repo: string, tag: string): string => `${suite.svc.registryUrl}/v2/${repo}/manifests/${tag}`;
   async function readDoc(repo: string, tag: string): Promise<{ manifest: Record<string, unknown>; doc: ApprovalsDoc }> {
     const res = await registryRequest(manifestUrl(repo, tag), { headers: { Accept: OCI_MANIFEST } });
     expectStatus(res, [200], `GET ${tag}`);
@@ -54,10 +49,10 @@ describe('approvals signed with keys (CLI)', function () {
 
   it('only an approval signed by a listed key counts; unsigned, another key, an edited approver or another digest do not, and Check Gates says why', async () => {
     const repo = uniqueRepo();
-    const build = await pushImage(svc.registryUrl, repo, 'c0ffee1');
-    const other = await pushImage(svc.registryUrl, repo, 'c0ffee2');
+    const build = await pushImage(suite.svc.registryUrl, repo, 'c0ffee1');
+    const other = await pushImage(suite.svc.registryUrl, repo, 'c0ffee2');
     const dir = workspace(
-      promotionYaml(`${svc.registry}/${repo}`, [
+      promotionYaml(`${suite.svc.registry}/${repo}`, [
         { name: 'development', tag: 'dev' },
         { name: 'staging', gates: ['{ type: approval, name: signed off, count: 1, from: [keys/ana.pub] }'] },
       ]),
@@ -67,7 +62,7 @@ describe('approvals signed with keys (CLI)', function () {
     const ana = keyPair(secrets, 'ana');
     const eve = keyPair(secrets, 'eve');
     copyFileSync(ana.pub, path.join(dir, 'keys', 'ana.pub'));
-    const run = (...args: string[]) => runCli(args, { cwd: dir, env });
+    const run = (...args: string[]) => runCli(args, { cwd: dir, env: suite.env });
     const neverPrinted = (r: { stdout: string; stderr: string }): void => {
       for (const pem of [ana.privatePem, eve.privatePem]) {
         const body = pem.split('\n')[1]!;
@@ -94,7 +89,7 @@ describe('approvals signed with keys (CLI)', function () {
       blocked.stdout,
       /signed off: 0 of 1 approvals: no approval given ahead \(signed approvals only\); approval by eve is not signed by a listed key; approval by ana is not signed by a listed key; 1 more needed signed by keys\/ana\.pub/,
     );
-    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), undefined, 'nothing moved');
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'staging'), undefined, 'nothing moved');
 
     // Ana signs with her key (replacing her unsigned approval).
     const byAna = await run('approve', 'staging', '--build', 'c0ffee1', '--approved-by', 'ana', '--key', ana.key, '--json');
@@ -127,7 +122,7 @@ describe('approvals signed with keys (CLI)', function () {
     const done = await run('promote', 'staging', '--yes', '--approved-by', 'carl', '--json');
     assert.equal(done.code, 0, describeRun(done));
     assert.match(gate(done).reason, /^1 of 1 approvals: approved by ana \(keys\/ana\.pub\)/);
-    assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), build.digest);
+    assert.equal(await digestOf(suite.svc.registryUrl, repo, 'staging'), build.digest);
 
     // The signed document copied onto another build now in development, its digest field edited to match: not believed either.
     assert.equal((await run('promote', 'development', '--build', 'c0ffee2')).code, 0);
@@ -144,12 +139,12 @@ describe('approvals signed with keys (CLI)', function () {
   it('a key file that is missing or holds a private key is a config error at its line (exit 2)', async () => {
     const repo = uniqueRepo();
     const dir = workspace(
-      promotionYaml(`${svc.registry}/${repo}`, [
+      promotionYaml(`${suite.svc.registry}/${repo}`, [
         { name: 'development', tag: 'dev' },
         { name: 'staging', gates: ['{ type: approval, from: [keys/missing.pub] }'] },
       ]),
     );
-    const missing = await runCli(['status'], { cwd: dir, env });
+    const missing = await runCli(['status'], { cwd: dir, env: suite.env });
     assert.equal(missing.code, 2, describeRun(missing));
     assert.match(
       missing.stderr,
@@ -158,7 +153,7 @@ describe('approvals signed with keys (CLI)', function () {
     mkdirSync(path.join(dir, 'keys'));
     const { privatePem } = keyPair(makeTempDir('approval-keys'), 'x');
     writeFileSync(path.join(dir, 'keys', 'missing.pub'), privatePem);
-    const privateKey = await runCli(['status'], { cwd: dir, env });
+    const privateKey = await runCli(['status'], { cwd: dir, env: suite.env });
     assert.equal(privateKey.code, 2, describeRun(privateKey));
     assert.match(privateKey.stderr, /from\[0\]: keys\/missing\.pub holds a PRIVATE KEY, not a public key/);
     assert.ok(!privateKey.stderr.includes(privatePem.split('\n')[1]!), 'nothing of the key is printed');

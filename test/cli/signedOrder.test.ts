@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promotionYaml } from '../fixtures/promotionYaml';
+import { releaseYaml } from '../fixtures/releaseYaml';
 import { digestOf, makeTempDir, pushImage, putManifest, sharedServices, uniqueRepo, type TestServices } from '../harness';
 import { p256KeyFiles, type KeyPairFiles } from '../evidence/keyFiles';
 import { cliEnv, describeRun, runCli, workspace } from './support';
@@ -47,6 +48,35 @@ describe('image-promotion: the order gate with promotionKeys', function () {
     const prod = await promote(dir, 'production');
     assert.equal(prod.code, 0, describeRun(prod));
     assert.equal(await digestOf(svc.registryUrl, repo, 'production'), build.digest);
+  });
+
+  it("a release: every image's promotion is signed beside its own digest, so the order gate passes for each and verify checks each chain", async () => {
+    const names = ['api', 'worker'] as const;
+    const repos = { api: uniqueRepo('api'), worker: uniqueRepo('worker') };
+    const builds = { api: await pushImage(svc.registryUrl, repos.api, 'a1b2c3d'), worker: await pushImage(svc.registryUrl, repos.worker, 'a1b2c3d') };
+    const dir = workspace(
+      `${releaseYaml(
+        names.map((n) => ({ name: n, image: `${svc.registry}/${repos[n]}` })),
+        [{ name: 'development', tag: 'dev' }, { name: 'staging' }, { name: 'production' }],
+      )}promotionKeys: [ci.pub]\n`,
+    );
+    writeFileSync(path.join(dir, 'ci.pub'), keys.publicKey.export({ type: 'spki', format: 'pem' }));
+    assert.equal((await promote(dir, 'development', '--build', 'a1b2c3d', '--signing-key', keys.privateFile)).code, 0);
+    const staging = await promote(dir, 'staging', '--signing-key', keys.privateFile);
+    assert.equal(staging.code, 0, describeRun(staging));
+    const check = await runCli(['check', 'production'], { cwd: dir, env });
+    assert.equal(check.code, 0, describeRun(check));
+    for (const n of names) assert.match(check.stdout, new RegExp(`${n}: promotion order.*signed as promoted there`));
+    const verified = await runCli(['verify', 'staging', '--json'], { cwd: dir, env });
+    assert.equal(verified.code, 0, describeRun(verified));
+    const result = JSON.parse(verified.stdout) as { verified: boolean; images: { image: string; digest: string; verified: boolean; links: unknown[] }[] };
+    assert.deepEqual(
+      result.images.map((i) => [i.image, i.digest, i.verified, i.links.length]),
+      names.map((n) => [n, builds[n].digest, true, 2]),
+    );
+    const prod = await promote(dir, 'production');
+    assert.equal(prod.code, 0, describeRun(prod));
+    for (const n of names) assert.equal(await digestOf(svc.registryUrl, repos[n], 'production'), builds[n].digest);
   });
 
   it('pushed into staging by hand, promoted into it unsigned or signed by another key: blocked (1), production untouched', async () => {

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { makeTempDir, type TestServices } from '../harness';
+import { makeTempDir, sharedServices, type TestServices } from '../harness';
 
 export const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
 
@@ -37,6 +37,34 @@ export function cliEnv(svc: TestServices, extra: Record<string, string | undefin
     else env[name] = value;
   }
   return env;
+}
+
+export interface CliSuite {
+  /** Set once the suite's `before` ran. */
+  readonly svc: TestServices;
+  /** The CLI's environment for them (cliEnv). */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** A CLI suite's set-up, written once (as test/faults faultSuite): the harness's services and the CLI's environment, before its tests. */
+export function cliSuite(extra: Record<string, string | undefined> = {}): CliSuite {
+  let ready: CliSuite | undefined;
+  before(async () => {
+    const svc = await sharedServices();
+    ready = { svc, env: cliEnv(svc, extra) };
+  });
+  const up = (): CliSuite => {
+    if (!ready) throw new Error('the harness services are not up yet (use them inside tests and hooks)');
+    return ready;
+  };
+  return {
+    get svc() {
+      return up().svc;
+    },
+    get env() {
+      return up().env;
+    },
+  };
 }
 
 export function startCli(

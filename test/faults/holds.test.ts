@@ -9,6 +9,7 @@ import { promotionYaml } from '../fixtures/promotionYaml';
 import { pushImage, startRegistry, tagExisting, uniqueRepo } from '../harness';
 import { config, env, environmentFor, makeCore, MemoryLog, ScriptedPrompts } from '../integration/support';
 import { cliEnv, describeRun, runCli, workspace } from '../cli/support';
+import { DIGEST_INVALID_BODY, startAnsweringProxy } from '../harness/answeringProxy';
 import { faultSuite } from './faultSuite';
 import { expectKept, held } from './support';
 import { tally } from './tally';
@@ -80,6 +81,34 @@ describe('faults: holds (real engine and registries)', function () {
     const status = await runCli(['status', '--json'], { cwd: dir, env: cliEnv(svc) });
     assert.equal(status.code, 0, describeRun(status));
     assert.equal((JSON.parse(status.stdout) as { environments: { hold?: unknown }[] }).environments[0]!.hold, undefined);
+  });
+
+  it("the registry's DIGEST_INVALID race on the hold's manifest (another writer committing the empty config) is written again: the hold is placed", async () => {
+    const what = 'DIGEST_INVALID race answered to the hold manifest';
+    const svc = suite.svc;
+    const repo = uniqueRepo();
+    const old = await pushImage(svc.registryUrl, repo, 'old0001');
+    await tagExisting(svc.registryUrl, repo, old.digest, 'dev');
+    const proxy = await startAnsweringProxy(Number(svc.registry.split(':')[1]), {
+      request: new RegExp(`^PUT /v2/${repo}/manifests/dev\\.hold$`),
+      status: 400,
+      body: DIGEST_INVALID_BODY,
+    });
+    suite.open.push(proxy);
+    tally('fault', what);
+    const yaml = promotionYaml(`${proxy.host}/${repo}`, [{ name: 'development', tag: 'dev' }]);
+    const run = await runCli(['hold', 'development', '--reason', 'freeze', '--by', 'dana'], { cwd: workspace(yaml), env: cliEnv(svc) });
+    assert.equal(run.code, 0, describeRun(run));
+    assert.deepEqual(
+      proxy.matched.map((m) => m.answered),
+      [true, false],
+      'refused once, then written',
+    );
+    const documents = new SharedDocuments({ registry: makeCore(svc).services.registry, log: new MemoryLog() });
+    const hold = await readHold(documents, env(config(promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }])), 'development'));
+    assert.equal(hold?.state, 'held');
+    assert.equal(hold?.by, 'dana');
+    assert.equal(await held({ url: svc.registryUrl, repo, tag: 'dev' }), old.digest, 'a hold moves nothing');
   });
 
   it('the registry refuses the approval (read-only): a clear error, exit 3, no approval counted and nothing moved', async () => {

@@ -95,8 +95,8 @@ export async function startServices(opts: StartServicesOptions = {}): Promise<Te
     handles: { dockerd, registry, authRegistry },
     stop: () => {
       stopped ??= (async () => {
-        const results = await Promise.allSettled([dockerd.stop(), registry.stop(), authRegistry.stop(), dockerConfig.dispose()]);
-        const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        const stops = await Promise.allSettled([dockerd.stop(), registry.stop(), authRegistry.stop(), dockerConfig.dispose()]);
+        const failed = stops.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (failed.length) throw new Error(`stopping test services: ${failed.map((f) => (f.reason as Error).message).join('; ')}`);
       })();
       return stopped;

@@ -165,7 +165,7 @@ export function makeSigningCertificate(
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
   } catch (err) {
-    throw new Error(`openssl could not make the test signing certificate (is Debian's openssl installed?): ${(err as Error).message}`);
+    throw new Error(`openssl could not make the test signing certificate (is Debian's openssl installed?): ${(err as Error).message}`, { cause: err });
   }
   const certificatePem = readFileSync(certificateFile, 'utf8');
   const x5c = new X509Certificate(certificatePem).raw.toString('base64');

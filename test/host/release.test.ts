@@ -100,4 +100,36 @@ describe('a release of three images in the extension host', function () {
     const row = api.model.snapshot!.environments[1]!;
     assert.ok(environmentDescriptionParts(row).includes('mixed: web differs from a1b2c3d'), environmentDescriptionParts(row).join(' · '));
   });
+
+  it("Approve Build for Environment… approves every image's digest of the release; the row stops counting it once an image differs", async () => {
+    const repos = { api: uniqueRepo('api'), worker: uniqueRepo('worker') };
+    const builds: Record<'api' | 'worker', { a: string; b: string }> = {
+      api: { a: (await pushImage(svc.registryUrl, repos.api, 'a1b2c3d')).digest, b: (await pushImage(svc.registryUrl, repos.api, 'b2c3d4e')).digest },
+      worker: { a: (await pushImage(svc.registryUrl, repos.worker, 'a1b2c3d')).digest, b: (await pushImage(svc.registryUrl, repos.worker, 'b2c3d4e')).digest },
+    };
+    for (const name of ['api', 'worker'] as const) await tagExisting(svc.registryUrl, repos[name], builds[name].a, 'dev');
+    await writeConfig(
+      api,
+      releaseYaml(
+        (['api', 'worker'] as const).map((name) => ({ name, image: `${svc.registry}/${repos[name]}` })),
+        [
+          { name: 'development', tag: 'dev' },
+          { name: 'staging', gates: ['{ type: approval, name: two people, count: 2 }'] },
+        ],
+      ),
+    );
+    await api.model.refresh();
+    const row = () => api.model.snapshot!.environments[1]!;
+    const node = (): PromotionNode => ({ kind: 'environment', row: row() });
+    const person = new ScriptedInteraction({ pick: ['a1b2c3d'] });
+    api.useInteraction(person);
+    const said = (await vscode.commands.executeCommand('imagePromotion.approveBuild', node())) as string;
+    assert.match(said, /approved the release api sha256:\w{12}, worker sha256:\w{12} for staging/);
+    assert.equal(row().approvals?.gates[0]?.have, 1, 'the row counts the approval of what development holds');
+
+    // development's worker moves to another build: the approval named a1b2c3d's worker, so it no longer counts.
+    await tagExisting(svc.registryUrl, repos.worker, builds.worker.b, 'dev');
+    await api.model.refresh();
+    assert.equal(row().approvals?.gates[0]?.have, 0, JSON.stringify(row().approvals));
+  });
 });

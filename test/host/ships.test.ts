@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { pushImage, servicesFromEnv, tagExisting, uniqueRepo, type TestServices } from '../harness';
+import { digestOf, pushImage, servicesFromEnv, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import type { ImagePromotionApi } from '../../src/vscode/container';
 import type { CompareResult } from '../../src/vscode/commands/compareCommand';
 import type { PromotionOutcome } from '../../src/promotion/promote';
@@ -14,6 +14,8 @@ import type { PromotionNode } from '../../src/vscode/tree/nodes';
 import { confirmationDetail } from '../../src/app/text/confirmationText';
 import { waitFor } from './constants';
 import { promotionYaml } from '../fixtures/promotionYaml';
+import { releaseYaml } from '../fixtures/releaseYaml';
+import { shippedSummary } from '../../src/app/text/shippedText';
 import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
 
 const REVISION = 'org.opencontainers.image.revision';
@@ -155,6 +157,57 @@ describe('what a promotion ships (git fixture repository, images with revisions)
           result.comparison.shipped.commits.map((c) => c.subject),
           ['Fix the session cookie', 'Add the login page'],
         );
+    } finally {
+      result.panel.dispose();
+    }
+  });
+
+  it('a release: the confirmation and Compare say what every image ships, an image of another commit in a part of its own', async () => {
+    const names = ['api', 'web', 'worker'] as const;
+    const repos = Object.fromEntries(names.map((n) => [n, uniqueRepo(n)])) as Record<(typeof names)[number], string>;
+    // staging holds every image of revs[0]; development api and web of revs[3], worker of revs[2].
+    const devRevision = { api: revs[3]!, web: revs[3]!, worker: revs[2]! };
+    for (const name of names) {
+      const old = await pushImage(svc.registryUrl, repos[name], 'old', { labels: { [REVISION]: revs[0]! } });
+      const next = await pushImage(svc.registryUrl, repos[name], 'next', { labels: { [REVISION]: devRevision[name] } });
+      await tagExisting(svc.registryUrl, repos[name], next.digest, 'dev');
+      await tagExisting(svc.registryUrl, repos[name], old.digest, 'staging');
+    }
+    await writeConfig(
+      api,
+      releaseYaml(
+        names.map((name) => ({ name, image: `${svc.registry}/${repos[name]}` })),
+        [{ name: 'development', tag: 'dev' }, { name: 'staging' }],
+      ),
+    );
+    const expected =
+      'api, web: Ships 3 commits to staging: Cache the catalogue; Fix the session cookie; Add the login page · worker: Ships 2 commits to staging: Fix the session cookie; Add the login page';
+    const person = new ScriptedInteraction({ confirm: false });
+    api.useInteraction(person);
+    const dev: PromotionNode = { kind: 'environment', row: api.model.snapshot!.environments[0]! };
+    const outcome = (await vscode.commands.executeCommand('imagePromotion.promoteToNext', dev)) as PromotionOutcome;
+    assert.equal(outcome.status, 'cancelled', outcome.message);
+    const shipped = person.confirmations[0]?.shipped;
+    assert.equal(shipped?.kind, 'release', JSON.stringify(shipped));
+    assert.ok(confirmationDetail(person.confirmations[0]!).includes(expected), confirmationDetail(person.confirmations[0]!));
+
+    const staging: PromotionNode = { kind: 'environment', row: api.model.snapshot!.environments[1]! };
+    const result = (await vscode.commands.executeCommand('imagePromotion.compareWithPrevious', staging)) as CompareResult;
+    try {
+      const components = result.comparison.components ?? [];
+      assert.deepEqual(
+        components.map((c) => [c.name, c.rows.find((r) => r.label === 'Revision')?.left, c.rows.find((r) => r.label === 'Revision')?.right]),
+        names.map((n) => [n, revs[0], devRevision[n]]),
+      );
+      assert.deepEqual(
+        components.map((c) => c.right.digest),
+        await Promise.all(names.map((n) => digestOf(svc.registryUrl, repos[n], 'dev'))),
+        "each image's own digest, read from its own repository",
+      );
+      const html = result.panel.webview.html;
+      for (const name of names) assert.match(html, new RegExp(`<h2>${name}</h2>`));
+      assert.match(html, /<h3>worker<\/h3>\n<p>Ships 2 commits to staging/);
+      assert.equal(shippedSummary(result.comparison.shipped, 'staging'), expected);
     } finally {
       result.panel.dispose();
     }

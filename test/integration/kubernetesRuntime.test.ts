@@ -55,6 +55,41 @@ describe('runs: kubernetes (an API server stand-in with recorded-shape answers)'
     assert.ok(rolled.instances.every((i) => i.digests[0] === NEW));
   });
 
+  it("a real cluster's recorded answer (zalando/skipper's fixture, see the fixtures' README): every running container and its digest", async () => {
+    const recorded = podListFixture('recorded-skipper-ingress-pods.json');
+    const skipper = parseRepository('registry.opensource.zalan.do/pathfinder/skipper');
+    const SKIPPER = 'sha256:65e409ae5b2d553181bd086cc59aaaaa19c9b5b6e9aadd3c7b8122606f03744a';
+    api.setPods('kube-system', recorded);
+    const reader = kubernetesReader({ kind: 'kubernetes', context: 'fixture', namespace: 'kube-system', selector: 'application=skipper-ingress' }, skipper);
+    const report = await reader.read();
+    assert.equal(report.instances.length, 9);
+    assert.ok(
+      report.instances.every((i) => /^skipper-ingress-\w{5}\/skipper-ingress$/.test(i.name) && i.digests.join() === SKIPPER),
+      JSON.stringify(report.instances),
+    );
+    assert.deepEqual(countRunning(report.instances, SKIPPER), [{ digest: SKIPPER, count: 9 }]);
+    assert.equal(
+      (await kubernetesReader({ kind: 'kubernetes', namespace: 'kube-system', selector: 'application=skipper-ingress' }, shop).read()).instances.length,
+      0,
+      'another repository runs nowhere there',
+    );
+    assert.equal(
+      (await kubernetesReader({ kind: 'kubernetes', namespace: 'kube-system', selector: 'application=skipper-ingress' }, [shop, skipper]).read()).instances
+        .length,
+      9,
+      "a release's reader counts the containers of any of its images' repositories",
+    );
+
+    // Changed here, not in the file: two pods' imageID digests, as a rollout half done would report them.
+    const half = JSON.parse(JSON.stringify(recorded)) as { items: { status: { containerStatuses: { imageID: string }[] } }[] };
+    for (const pod of half.items.slice(0, 2)) pod.status.containerStatuses[0]!.imageID = pod.status.containerStatuses[0]!.imageID.replace(SKIPPER, NEW);
+    api.setPods('kube-system', half);
+    assert.deepEqual(countRunning((await reader.read()).instances, NEW), [
+      { digest: SKIPPER, count: 7 },
+      { digest: NEW, count: 2 },
+    ]);
+  });
+
   it("a namespace the token may not read is the server's own refusal, in words", async () => {
     const reader = kubernetesReader({ kind: 'kubernetes', namespace: 'payments', selector: 'app=shop' }, shop);
     await assert.rejects(reader.read(), (error: Error) => {

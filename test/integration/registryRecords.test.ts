@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PromotionError } from '../../src/core/errors';
 import { silentLogger } from '../../src/core/log';
-import { shortDigest } from '../../src/core/reference';
+import { shortDigest, type Repository } from '../../src/core/reference';
 import { anonymous } from '../../src/credentials/credentials';
 import { HistoryStore } from '../../src/history/historyStore';
 import { arrivals, recordsFor } from '../../src/history/queries';
@@ -38,6 +37,7 @@ import {
   uploadBlob,
   type TestServices,
 } from '../harness';
+import { DIGEST_INVALID_BODY, startAnsweringProxy, type AnsweringProxy } from '../harness/answeringProxy';
 import { startFakeReferrersRegistry } from '../records/fakeReferrersRegistry';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { config, env, environmentFor, makeCore, MemoryLog, ScriptedPrompts } from './support';
@@ -79,7 +79,7 @@ function recordOf(
 
 /** An SBOM-like referrer of `subject` pushed by someone else (by digest), as its index entry. */
 async function pushOtherReferrer(registryUrl: string, repo: string, subject: { digest: string; size: number; mediaType: string }) {
-  const config = await uploadBlob(registryUrl, repo, Buffer.from('{}'));
+  const configBlob = await uploadBlob(registryUrl, repo, Buffer.from('{}'));
   const layerBytes = Buffer.from(`{"spdxVersion":"SPDX-2.3","n":"${Math.random()}"}`);
   const layer = await uploadBlob(registryUrl, repo, layerBytes);
   const bytes = Buffer.from(
@@ -87,7 +87,7 @@ async function pushOtherReferrer(registryUrl: string, repo: string, subject: { d
       schemaVersion: 2,
       mediaType: OCI_MANIFEST,
       artifactType: 'application/spdx+json',
-      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: config, size: 2 },
+      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: configBlob, size: 2 },
       layers: [{ mediaType: 'application/spdx+json', digest: layer, size: layerBytes.length }],
       subject,
     }),
@@ -209,39 +209,52 @@ describe('promotion records in the registry', function () {
     );
   });
 
-  it("the registry's DIGEST_INVALID race on a record's manifest (a blob link half-written by another writer) is written again; other refusals are not", async () => {
+  it("the registry's DIGEST_INVALID race on a record's manifest (a blob link half-written by another writer) is written again by the client, twice at most; other refusals are not", async () => {
     const repo = uniqueRepo();
     const build = await pushImage(svc.registryUrl, repo, 'd16e571');
-    const real = client();
-    // As CI saw it once, with six writers at once: Distribution's answer to the manifest PUT.
-    const answers = (reason: string): RegistryClient => {
-      let refused = 0;
-      return Object.assign(Object.create(real) as RegistryClient, {
-        writeManifest: async (...args: Parameters<RegistryClient['writeManifest']>) => {
-          if (args[1].startsWith('sha256:') && refused++ === 0)
-            throw new PromotionError(
-              'protocol',
-              `${svc.registry} answered 400 Bad Request when asked to write the manifest ${args[1]} in ${svc.registry}/${repo}: ${reason}`,
-            );
-          return real.writeManifest(...args);
-        },
-      });
+    const recordPut = new RegExp(`^PUT /v2/${repo}/manifests/sha256:[0-9a-f]{64}$`);
+    // As CI saw it once, with six writers at once: Distribution's answer to the manifest PUT, given by a proxy in front of it.
+    const refusing = async (body: string, times: number): Promise<{ proxy: AnsweringProxy; log: MemoryLog; records: RegistryRecords; at: Repository }> => {
+      const proxy = await startAnsweringProxy(Number(svc.registry.split(':')[1]), { request: recordPut, status: 400, body, times });
+      const log = new MemoryLog();
+      const registry = new HttpRegistryClient({ credentials: anonymous, log, timeoutMs: () => 10_000 });
+      return { proxy, log, records: new RegistryRecords({ registry, log }), at: { registry: proxy.host, path: repo } };
     };
-    const log = new MemoryLog();
-    const record = recordOf(`${svc.registry}/${repo}`, 'staging', build.digest);
-    const raced = new RegistryRecords({ registry: answers('DIGEST_INVALID provided digest did not match uploaded content'), log });
-    assert.equal(await raced.write({ registry: svc.registry, path: repo }, build.digest, record), 'fallback-tag');
-    assert.match(log.text(), /answered DIGEST_INVALID to the record sha256:[a-f0-9]{64} .*writing it again/);
-    const read = await new RegistryRecords({ registry: client(), log: new MemoryLog() }).read({ registry: svc.registry, path: repo }, build.digest);
-    assert.deepEqual(
-      read.records.map((r) => r.id),
-      [record.id],
-    );
-    const other = new RegistryRecords({ registry: answers('MANIFEST_INVALID manifest invalid'), log: new MemoryLog() });
-    await assert.rejects(
-      other.write({ registry: svc.registry, path: repo }, build.digest, recordOf(`${svc.registry}/${repo}`, 'production', build.digest)),
-      /MANIFEST_INVALID/,
-    );
+    const raced = await refusing(DIGEST_INVALID_BODY, 2);
+    try {
+      const record = recordOf(`${svc.registry}/${repo}`, 'staging', build.digest);
+      assert.equal(await raced.records.write(raced.at, build.digest, record), 'fallback-tag');
+      assert.deepEqual(
+        raced.proxy.matched.map((m) => m.answered),
+        [true, true, false],
+        'refused twice, written the third time',
+      );
+      assert.match(raced.log.text(), /answered DIGEST_INVALID to the manifest sha256:[a-f0-9]{64} in .*writing it again/);
+      const read = await new RegistryRecords({ registry: client(), log: new MemoryLog() }).read({ registry: svc.registry, path: repo }, build.digest);
+      assert.deepEqual(
+        read.records.map((r) => r.id),
+        [record.id],
+      );
+    } finally {
+      await raced.proxy.stop();
+    }
+    const persistent = await refusing(DIGEST_INVALID_BODY, 10);
+    try {
+      await assert.rejects(
+        persistent.records.write(persistent.at, build.digest, recordOf(`${svc.registry}/${repo}`, 'production', build.digest)),
+        /DIGEST_INVALID/,
+      );
+      assert.equal(persistent.proxy.matched.length, 3, 'bounded: the first PUT and two more');
+    } finally {
+      await persistent.proxy.stop();
+    }
+    const other = await refusing(JSON.stringify({ errors: [{ code: 'MANIFEST_INVALID', message: 'manifest invalid' }] }), 1);
+    try {
+      await assert.rejects(other.records.write(other.at, build.digest, recordOf(`${svc.registry}/${repo}`, 'production', build.digest)), /MANIFEST_INVALID/);
+      assert.equal(other.proxy.matched.length, 1, 'another refusal is not asked again');
+    } finally {
+      await other.proxy.stop();
+    }
   });
 
   it('six writers at once on one digest: every record is kept', async () => {

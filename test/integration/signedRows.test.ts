@@ -25,7 +25,8 @@ describe('signed word of an Environments row (SignedChains)', function () {
     svc = await sharedServices();
   });
 
-  it('reads the links side by side once; after a refresh a signed row asks the registry nothing, a row not signed reads its missing link, a replaced key file shows', async () => {
+  /** A repository with development and staging signed (production not), its config and a key file in a folder. */
+  async function signedSetup() {
     const repo = uniqueRepo();
     const build = await pushImage(svc.registryUrl, repo, 'b0e5001');
     const dir = makeTempDir('signed-rows');
@@ -65,6 +66,11 @@ describe('signed word of an Environments row (SignedChains)', function () {
     const [development, staging] = cfg.environments;
     await sign(development!);
     await sign(staging!);
+    return { repo, build, dir, keys, cfg, counting, sign };
+  }
+
+  it('reads the links side by side once; after a refresh a signed row asks the registry nothing, a row not signed reads its missing link, a replaced key file shows', async () => {
+    const { repo, build, dir, cfg, counting, sign } = await signedSetup();
 
     let changes = 0;
     const chains = new SignedChains({ registry: counting.registry, log: silentLogger }, () => changes++);
@@ -110,5 +116,27 @@ describe('signed word of an Environments row (SignedChains)', function () {
     const expected = 'unsigned: no valid attestation into development';
     for (let i = 0; i < 100 && chains.word(cfg, dir, 'staging', build.digest) !== expected; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(chains.word(cfg, dir, 'staging', build.digest), expected);
+  });
+
+  it("the tooltip reads through the row's links: a valid link already known is not asked of the registry again, a missing one is", async () => {
+    const { repo, build, dir, cfg, counting } = await signedSetup();
+    const chains = new SignedChains({ registry: counting.registry, log: silentLogger }, () => undefined);
+    chains.seen({});
+    const rows = () => ['staging', 'production'].map((e) => chains.word(cfg, dir, e, build.digest));
+    for (let i = 0; i < 100 && rows().some((w) => w === undefined); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(rows(), ['signed', 'unsigned: no attestation into production']);
+
+    counting.reset();
+    assert.equal(await chains.line(cfg, dir, 'staging', build.digest), 'Signed, promoted through development → staging');
+    assert.equal(counting.calls.length, 0, `both links were found valid for the row: nothing is read, yet:\n${counting.calls.join('\n')}`);
+    assert.match(
+      (await chains.line(cfg, dir, 'production', build.digest))!,
+      /^Not signed as promoted: production: .*moves into other environments \(staging\)/,
+    );
+    assert.deepEqual(
+      counting.calls.filter((c) => c.startsWith('getManifest')),
+      [`getManifest ${repo} sha256-${build.digest.slice(7)}.att`],
+      "only production's link, the one not known valid, is read",
+    );
   });
 });

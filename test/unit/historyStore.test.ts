@@ -160,29 +160,50 @@ describe('history store', () => {
   it('keeps whole lines when several processes append long lines at once, racing to break a stale lock first', async function () {
     this.timeout(60_000);
     const writers = 4;
-    const perWriter = 40;
+    const perWriter = 80; // long enough that every writer is still appending when the last one wakes (up to ~0.1 s late on a loaded machine)
     const lineBytes = 8 * 1024;
     await fsp.mkdir(path.dirname(file), { recursive: true });
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
     writeFileSync(`${file}.lock`, JSON.stringify({ pid: dead, host: os.hostname(), time: Date.now(), token: 'crashed' }));
     const script = path.join(__dirname, 'fixtures', 'historyAppender.js');
-    const startAt = Date.now() + 500; // all children are up by then, so their appends overlap
+    // Started together by a barrier, not a start time agreed in advance: on a loaded machine starting a
+    // process took longer than any such head start, and one writer was done before the last one began.
+    const ready: Promise<void>[] = [];
+    const go: (() => void)[] = [];
     const children = Array.from(
       { length: writers },
       (_, w) =>
         new Promise<{ started: number; finished: number }>((resolve, reject) => {
-          const child = spawn(process.execPath, [script, file, `writer${w}`, String(perWriter), String(lineBytes), String(startAt)], {
-            stdio: ['ignore', 'pipe', 'pipe'],
+          const child = spawn(process.execPath, [script, file, `writer${w}`, String(perWriter), String(lineBytes)], {
+            stdio: ['pipe', 'pipe', 'pipe'],
           });
           let stdout = '';
           let stderr = '';
-          child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+          let up: () => void = () => undefined;
+          ready.push(new Promise<void>((r) => (up = r)));
+          go.push(() => child.stdin.end());
+          child.stdout.on('data', (chunk: Buffer) => {
+            stdout += chunk.toString();
+            if (stdout.startsWith('ready\n')) up();
+          });
           child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-          child.on('error', reject);
-          child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`writer${w} exited ${code}: ${stderr}`))));
+          child.stdin.on('error', () => undefined); // a writer that died: its exit says why
+          child.on('error', (error) => {
+            up();
+            reject(error);
+          });
+          child.on('exit', (code) => {
+            up(); // a writer that died before it was ready must not hold the others back
+            if (code === 0) resolve(JSON.parse(stdout.slice('ready\n'.length)));
+            else reject(new Error(`writer${w} exited ${code}: ${stderr}`));
+          });
         }),
     );
-    const runs = await Promise.all(children);
+    const finished = Promise.all(children);
+    finished.catch(() => undefined); // awaited below, once all are started
+    await Promise.all(ready);
+    for (const start of go) start();
+    const runs = await finished;
     // Every writer was inside its appends at one same moment: they really competed.
     assert.ok(Math.max(...runs.map((r) => r.started)) < Math.min(...runs.map((r) => r.finished)), JSON.stringify(runs));
     const { records, problems } = await new HistoryStore(file, silentLogger).read();

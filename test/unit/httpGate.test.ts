@@ -133,6 +133,21 @@ describe('http gates (real HTTP server)', () => {
       assert.ok(result.details?.some((d) => d.startsWith('body: database down')));
     });
 
+    it("a release: ${digest:<name>} is that image's digest, ${digest} the first image's; a name it lacks fails without a request", async () => {
+      const WORKER = `sha256:${'7'.repeat(64)}`;
+      const components = [
+        { name: 'api', digest: DIGEST, sourceImage: 'registry.example.com/api', repository: parseRepository('registry.example.com/api') },
+        { name: 'worker', digest: WORKER, sourceImage: 'registry.example.com/worker', repository: parseRepository('registry.example.com/worker') },
+      ];
+      const result = await runHttpGate(gate('/check/${digest}/${digest:worker}'), ctx({ components }));
+      assert.equal(result.status, 'passed', result.reason);
+      assert.equal(server.seen[0]!.url, `/check/${DIGEST}/${WORKER}`);
+      const unknown = await runHttpGate(gate('/check/${digest:web}'), ctx({ components }));
+      assert.equal(unknown.status, 'failed');
+      assert.match(unknown.reason, /\$\{digest:web\} in url: the release has no image named web \(its images: api, worker\)/);
+      assert.equal(server.seen.length, 1, 'no request for the gate that could not be filled in');
+    });
+
     it('accepts any status of a list, and other methods', async () => {
       server.handler = reply(204, '');
       const result = await runHttpGate(gate('/ready', { method: 'HEAD', expectStatus: [200, 204] }), ctx());

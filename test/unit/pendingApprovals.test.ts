@@ -30,7 +30,7 @@ const stored =
 
 async function pending(gate: string, read: ReadApprovals, me: string | undefined) {
   let asked = 0;
-  const [, prod] = await lookupPendingApprovals(config(gate), [undefined, DIGEST], read, Promise.resolve(undefined), undefined, {
+  const [, prod] = await lookupPendingApprovals(config(gate), [undefined, DIGEST], read, Promise.resolve(undefined), undefined, undefined, {
     me: () => {
       asked++;
       return Promise.resolve(me);

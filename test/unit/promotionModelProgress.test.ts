@@ -41,7 +41,10 @@ describe('promotion model: progressive snapshots', () => {
     const seen: (Snapshot | undefined)[] = [];
     model.onDidChange(() => seen.push(model.shown));
     model.setConfig({ kind: 'ready', file: 'f', config: cfg, workspaceDir: '.' });
-    for (let i = 0; i < 50 && !(describing && model.shown); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 50; i++) {
+      if (describing && model.shown) break; // both set by the refresh running meanwhile
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const partial = model.shown;
     assert.ok(partial, 'a snapshot is shown before the details arrive');
     assert.equal(model.snapshot, undefined, 'commands still see no snapshot: only complete ones');
@@ -92,7 +95,10 @@ describe('promotion model: a refresh overtaken by a config reload', () => {
     assert.ok(model.snapshot, 'the first snapshot');
     holdNext = true;
     const refreshing = model.refresh();
-    for (let i = 0; i < 50 && !held; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 50; i++) {
+      if (held) break; // set by the refresh running meanwhile
+      await new Promise((r) => setTimeout(r, 5));
+    }
     assert.ok(held, 'the second refresh is looking up');
     model.setConfig({ ...ready }); // the same file again: this refresh's result is dropped
     held!();

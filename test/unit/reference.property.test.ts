@@ -147,7 +147,7 @@ describe('reference grammar (property tests against distribution/reference)', ()
           try {
             parse(text);
           } catch (error) {
-            if (!(error instanceof ReferenceError)) throw new Error(`${parse.name}(${JSON.stringify(text)}) threw ${String(error)}`);
+            if (!(error instanceof ReferenceError)) throw new Error(`${parse.name}(${JSON.stringify(text)}) threw ${String(error)}`, { cause: error });
             assert.ok(error.message.length > 0);
           }
         }

@@ -98,4 +98,39 @@ describe('images: a release of several images', () => {
     assert.match(found[0]!.message, /already images\[0\] on line 3/);
     assert.match(found[1]!.message, /cannot name its own image/);
   });
+
+  it('${digest:<name>} in http gates, verify gates and the deploy webhook names an image of the release, else an error at its line', () => {
+    const release = (url: string) =>
+      yaml(
+        'images:',
+        '  - name: api',
+        '    image: r.example.com/api',
+        '  - name: worker',
+        '    image: r.example.com/worker',
+        'environments:',
+        '  - name: staging',
+        '    tag: staging',
+        '    gates:',
+        `      - { type: http, name: check, url: "${url}" }`,
+        '    verify:',
+        '      - { type: http, name: smoke, url: "https://s.example.com/v", headers: { X-Digest: "${digest:wrker}" } }',
+      );
+    const text = release('https://s.example.com/check/${digest}/${digest:worker}');
+    const [d, ...rest] = errors(text);
+    assert.equal(rest.length, 0, JSON.stringify(rest));
+    assert.equal(d!.range.startLine, lineOf(text, 'X-Digest'));
+    assert.match(d!.message, /\$\{digest:wrker\} names no image of the release; its images are api, worker/);
+
+    const single = yaml(
+      'image: r.example.com/api',
+      'environments:',
+      '  - name: staging',
+      '    tag: staging',
+      '    gates:',
+      '      - { type: http, name: c, url: "https://s.example.com/${digest:api}" }',
+    );
+    const [s1, ...others] = errors(single);
+    assert.equal(others.length, 0);
+    assert.match(s1!.message, /\$\{digest:api\} reads an image of a release \(images:\); this config has one image, whose digest is \$\{digest\}/);
+  });
 });

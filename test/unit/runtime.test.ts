@@ -74,6 +74,26 @@ describe('what runs: digests, recreation, the row', () => {
     assert.deepEqual(spec.networks, { bridge: { Aliases: ['web'] } });
   });
 
+  it('keeps every network the container is attached to, the one of its network mode first, each with its aliases', () => {
+    const spec = recreateSpec(
+      {
+        ...container,
+        hostConfig: { ...container.hostConfig, NetworkMode: 'shop-front' },
+        networks: {
+          'shop-back': { Aliases: ['f00dfeed1234', 'api-internal'], IPAMConfig: { IPv4Address: '10.9.0.5' } },
+          'shop-front': { Aliases: ['api'] },
+        },
+      },
+      oldImage,
+      'registry/shop@sha256:new',
+    );
+    assert.deepEqual(Object.keys(spec.networks ?? {}), ['shop-front', 'shop-back'], 'the network-mode network first: the engine creates on it');
+    assert.deepEqual(spec.networks, {
+      'shop-front': { Aliases: ['api'] },
+      'shop-back': { Aliases: ['api-internal'], IPAMConfig: { IPv4Address: '10.9.0.5' } },
+    });
+  });
+
   it('runs both at once unless a fixed host port or the host network is configured', () => {
     assert.equal(sideBySideProblem(container), undefined, 'a port published on a random host port');
     assert.equal(

@@ -79,6 +79,13 @@ describe('signed approvals', () => {
     const forged = { ...envelope, payload: Buffer.from(JSON.stringify(body)).toString('base64') };
     assert.equal(reason({ ...signed, by: 'mallory', signature: forged }), 'its signature does not verify (changed after signing)');
     assert.match(reason({ ...signed, signature: { payloadType: 'x' } }), /^its signature cannot be read/);
+    // A release's approval: its images' digests are signed too; another combination does not count.
+    const components = { api: DIGEST, web: OTHER };
+    const release = approval('ana', ana.signing, { components });
+    const releaseSigned = { ...release, components };
+    assert.equal(checkApprovalSignature(releaseSigned, expected, listed).ok, true);
+    assert.equal(reason({ ...releaseSigned, components: { api: DIGEST, web: DIGEST } }), "it was signed for another release (its images' digests differ)");
+    assert.equal(reason({ ...approval('ana', ana.signing), components }), "it was signed for another release (its images' digests differ)");
   });
 
   it('the gate counts one approver per listed key, whatever names the key signed; the rest are said in the line and below it', () => {

@@ -25,11 +25,16 @@ export function buildLabel(build: BuildIdentity | undefined, digest: string | un
   return digest ? shortDigest(digest) : '(no digest)';
 }
 
-/** The build tag a snapshot lists for a digest (the first, newest-first order), if any. */
+/** The build tag a snapshot lists for a digest (the first, newest-first order), if any; a release's by any of its images' digests. */
 export function buildTagOf(
-  builds: { readonly state: string; readonly rows?: readonly { readonly tag: string; readonly digest: string }[] } | undefined,
+  builds:
+    | {
+        readonly state: string;
+        readonly rows?: readonly { readonly tag: string; readonly digest: string; readonly components?: readonly { readonly digest: string | null }[] }[];
+      }
+    | undefined,
   digest: string | undefined,
 ): string | undefined {
   if (!digest || builds?.state !== 'ok') return undefined;
-  return builds.rows?.find((b) => b.digest === digest)?.tag;
+  return builds.rows?.find((b) => b.digest === digest || b.components?.some((c) => c.digest === digest))?.tag;
 }

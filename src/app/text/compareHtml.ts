@@ -1,6 +1,6 @@
 // The Compare Environments page: a static HTML table (no scripts) in the editor's theme colours.
 // Commits link to a command URI the webview allows, which opens them in VS Code's git view.
-import type { Comparison, ComparedSide } from '../../model/compare';
+import type { CompareRow, Comparison, ComparedSide, Shipped } from '../../model/compare';
 import { formatBytes } from '../../model/compare';
 import { shippedCommits, shippedSummary } from './shippedText';
 
@@ -12,18 +12,16 @@ export function compareTitle(c: Comparison): string {
 
 /** `folder`: the workspace folder (its URI) whose repository the commit links open in (multi-root workspaces). */
 export function compareHtml(c: Comparison, folder?: string): string {
-  const { commits, more } = shippedCommits(c.shipped);
-  const rows = c.rows
-    .map((r) => `<tr class="${r.same ? 'same' : 'differs'}"><th scope="row">${esc(r.label)}</th><td>${cell(r.left)}</td><td>${cell(r.right)}</td></tr>`)
+  const tables = (c.components ?? [{ name: '', left: c.left, right: c.right, rows: c.rows }])
+    .map((part) => `${c.components ? `<h2>${esc(part.name)}</h2>\n` : ''}${table(part.left, part.right, part.rows)}`)
     .join('\n');
-  const list = commits.length
-    ? `<ol class="commits">\n${commits
-        .map(
-          (commit) =>
-            `<li><a href="${commandUri(commit.sha, folder)}" title="Open ${esc(commit.sha)} in the git view"><code>${esc(commit.sha.slice(0, 7))}</code></a> ${esc(commit.subject)}${commit.merge ? ' <span class="tag">merge</span>' : ''} <span class="meta">— ${esc(commit.author)}, ${esc(commit.date.slice(0, 10))}</span></li>`,
-        )
-        .join('\n')}\n</ol>${more > 0 ? `<p class="meta">… and ${more} more (the list stops at ${commits.length}).</p>` : ''}`
-    : '';
+  // A release whose images ship different commits: a part per group of images.
+  const parts = c.shipped.kind === 'release' && c.shipped.parts.length > 1 ? c.shipped.parts : undefined;
+  const commits = parts
+    ? parts
+        .map((p) => `<h3>${esc(p.images.join(', '))}</h3>\n<p>${esc(shippedSummary(p.shipped, c.left.env.name))}</p>\n${commitList(p.shipped, folder)}`)
+        .join('\n')
+    : `<p>${esc(shippedSummary(c.shipped, c.left.env.name))}</p>\n${commitList(c.shipped, folder)}`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -46,24 +44,47 @@ export function compareHtml(c: Comparison, folder?: string): string {
 <body>
 <h1>${esc(c.left.env.name)} and ${esc(c.right.env.name)}</h1>
 <p>${esc(headline(c))}</p>
-<table>
-<thead><tr><th></th><th scope="col">${esc(sideHeading(c.left))}</th><th scope="col">${esc(sideHeading(c.right))}</th></tr></thead>
-<tbody>
-${rows}
-</tbody>
-</table>
+${tables}
 <h2>Commits</h2>
-<p>${esc(shippedSummary(c.shipped, c.left.env.name))}</p>
-${list}
+${commits}
 </body>
 </html>
 `;
 }
 
+function table(left: ComparedSide, right: ComparedSide, rows: readonly CompareRow[]): string {
+  const body = rows
+    .map((r) => `<tr class="${r.same ? 'same' : 'differs'}"><th scope="row">${esc(r.label)}</th><td>${cell(r.left)}</td><td>${cell(r.right)}</td></tr>`)
+    .join('\n');
+  return `<table>
+<thead><tr><th></th><th scope="col">${esc(sideHeading(left))}</th><th scope="col">${esc(sideHeading(right))}</th></tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>`;
+}
+
+function commitList(shipped: Shipped, folder: string | undefined): string {
+  const { commits, more } = shippedCommits(shipped);
+  if (!commits.length) return '';
+  return `<ol class="commits">\n${commits
+    .map(
+      (commit) =>
+        `<li><a href="${commandUri(commit.sha, folder)}" title="Open ${esc(commit.sha)} in the git view"><code>${esc(commit.sha.slice(0, 7))}</code></a> ${esc(commit.subject)}${commit.merge ? ' <span class="tag">merge</span>' : ''} <span class="meta">— ${esc(commit.author)}, ${esc(commit.date.slice(0, 10))}</span></li>`,
+    )
+    .join('\n')}\n</ol>${more > 0 ? `<p class="meta">… and ${more} more (the list stops at ${commits.length}).</p>` : ''}`;
+}
+
 function headline(c: Comparison): string {
-  if (c.left.state === 'present' && c.right.state === 'present' && c.left.digest === c.right.digest)
-    return `Both hold the same digest: ${c.left.env.name} is in step with ${c.right.env.name}.`;
-  return `Promoting ${c.right.env.name} into ${c.left.env.name} would replace the left column with the right one.`;
+  const sides = c.components ?? [c];
+  const same = sides.every((s) => s.left.state === 'present' && s.right.state === 'present' && s.left.digest === s.right.digest);
+  if (same)
+    return c.components
+      ? `Both hold the same digests in all ${sides.length} images: ${c.left.env.name} is in step with ${c.right.env.name}.`
+      : `Both hold the same digest: ${c.left.env.name} is in step with ${c.right.env.name}.`;
+  return c.components
+    ? `Promoting ${c.right.env.name} into ${c.left.env.name} would replace the left column with the right one, in each of the ${sides.length} images.`
+    : `Promoting ${c.right.env.name} into ${c.left.env.name} would replace the left column with the right one.`;
 }
 
 function sideHeading(s: ComparedSide): string {

@@ -5,7 +5,7 @@ import { shortDigest } from '../../core/reference';
 import type { GateResult } from '../../gates/gate';
 import type { Confirmation } from '../../promotion/promote';
 import { buildLabel, shortRevision } from './buildLabel';
-import { shippedSummary } from './shippedText';
+import { shippedFrom, shippedSummary } from './shippedText';
 
 export function confirmationTitle(c: Confirmation): string {
   const what = buildLabel(c.build, c.digest);
@@ -83,7 +83,7 @@ function deployWords(action: DeployAction): string {
 /** What the target runs now, as briefly as it can be said. */
 function targetNow(c: Confirmation): string {
   if (c.currentTargetDigest === null) return `${c.target.name} is empty`;
-  const from = c.shipped && (c.shipped.kind === 'ships' || c.shipped.kind === 'takes-back') ? c.shipped.from : undefined;
+  const from = shippedFrom(c.shipped);
   return from ? `now rev ${shortRevision(from)}` : `now ${shortDigest(c.currentTargetDigest)}`;
 }
 

@@ -1,6 +1,6 @@
 // `approve <environment> --build <tag|digest>`: an approval given ahead of the promotion, stored in the
 // registry on that digest for that environment (identity: --approved-by, the CI's variables, else git).
-import { approveBuild } from '../../app/approvalActions';
+import { approveBuild, releaseDigestsOf } from '../../app/approvalActions';
 import { loadSigningKey } from '../../evidence/keys';
 import { identity } from '../../app/holdActions';
 import type { CliContext } from '../context';
@@ -21,15 +21,21 @@ export async function approveCommand(
     : await ctx.app.attestations.signingKey();
   const source = await sourceFor(ctx, env, options.build, signal);
   const digest = source.digest!;
+  // A release's approval names every image's digest of the build (stored on the first's).
+  const components = ctx.config.components ? await releaseDigestsOf(ctx.app.registry, ctx.config, options.build, signal) : undefined;
   const by = await identity(ctx.workspaceDir, options.by);
-  const { approvals, message } = await approveBuild(ctx.app, env, digest, by, signal, { ...(key ? { key } : {}), workspaceDir: ctx.workspaceDir });
+  const { approvals, message } = await approveBuild(ctx.app, env, digest, by, signal, components, {
+    ...(key ? { key } : {}),
+    workspaceDir: ctx.workspaceDir,
+  });
   ctx.out.result(message, {
     environment: env.name,
     digest,
     by,
     ...(key ? { keyId: key.keyId } : {}),
     // The signatures stay in the registry: the JSON says who approved and whether it is signed.
-    approvals: approvals.map((a) => ({ id: a.id, by: a.by, at: a.at, signed: a.signature !== undefined })),
+    approvals: approvals.map(({ signature, ...a }) => ({ ...a, signed: signature !== undefined })),
+    ...(components ? { components } : {}),
   });
   return EXIT.ok;
 }

@@ -27,7 +27,7 @@ export async function check(ctx: CliContext, environment: string, options: { bui
     return EXIT.infrastructure;
   }
   if (!result.passed) {
-    for (const g of result.gates.filter((g) => g.status !== 'passed')) ctx.out.error(`${g.name}: ${g.reason}`, `gate blocks ${target.name}`);
+    for (const g of result.gates.filter((gate) => gate.status !== 'passed')) ctx.out.error(`${g.name}: ${g.reason}`, `gate blocks ${target.name}`);
     return EXIT.blocked;
   }
   return EXIT.ok;

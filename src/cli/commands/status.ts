@@ -9,6 +9,7 @@ import { environmentWindow, type EnvironmentWindow } from '../../model/windows';
 import type { CliContext } from '../context';
 import { runningCounts, runtimeVerdict, type Running } from '../../runtime/running';
 import type { RunningCount } from '../../runtime/runtime';
+import { heldDigests } from '../../model/releaseState';
 import { displayPath } from '../context';
 import { EXIT, type ExitCode } from '../exitCodes';
 
@@ -34,7 +35,7 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
       ...(row.lookup.state === 'error' ? { error: { kind: row.lookup.error.kind, message: errorMessage(row.lookup.error) } } : {}),
       ...(row.components ? { release: releaseSummary(row) } : {}),
       description: environmentDescriptionParts(row, undefined, now).join(' · '),
-      ...(row.running ? runningSummary(row.running, row.lookup.state === 'present' ? row.lookup.digest : null) : {}),
+      ...(row.running ? runningSummary(row.running, row.lookup.state === 'present' ? row.lookup.digest : null, heldDigests(row)) : {}),
       ...(window ? { window: windowSummary(window) } : {}),
       ...(row.hold?.state === 'held' ? { hold: row.hold.hold } : {}),
       ...(row.hold?.state === 'error' ? { holdError: errorMessage(row.hold.error) } : {}),
@@ -122,12 +123,16 @@ export async function status(ctx: CliContext, signal: AbortSignal): Promise<Exit
 }
 
 /** `running: [{ digest, count }]` and where it was read (or why it could not be). */
-function runningSummary(running: Running, tag: string | null): { running: RunningCount[]; runtime: { where: string; state: string; reason?: string } } {
+function runningSummary(
+  running: Running,
+  tag: string | null,
+  held: string | readonly string[] | null,
+): { running: RunningCount[]; runtime: { where: string; state: string; reason?: string } } {
   return {
     running: runningCounts(running, tag),
     runtime:
       running.state === 'read'
-        ? { where: running.where, state: runtimeVerdict(running, tag) }
+        ? { where: running.where, state: runtimeVerdict(running, held) }
         : { where: running.where, state: 'unreachable', reason: running.reason },
   };
 }

@@ -1,12 +1,15 @@
 // `verify <environment>`: the digest the environment holds (or --digest) carries a valid signed
 // promotion attestation into it and into every environment before it. For a deploy job: 0 when the
-// chain is whole, 1 naming the first missing or invalid link; nothing is written.
+// chain is whole, 1 naming the first missing or invalid link; nothing is written. A release: every image's
+// digest, each through its own repository (its record is signed beside every image's digest).
 import { isSha256Digest, repositoryName, shortDigest } from '../../core/reference';
 import * as path from 'node:path';
 import { anyOfKeys, loadVerifyingKey, type VerifyingKey } from '../../evidence/keys';
 import { RegistryAttestations } from '../../evidence/registryAttestations';
 import { verifyChain, type ChainLink } from '../../evidence/verifyChain';
 import { lookupEnvironment } from '../../model/snapshot';
+import { componentsOf, forComponent } from '../../config/components';
+import type { EnvironmentConfig } from '../../config/types';
 import type { CliContext } from '../context';
 import { environmentNamed } from '../context';
 import { CliError, EXIT, type ExitCode } from '../exitCodes';
@@ -32,43 +35,71 @@ async function verifyingKeys(ctx: CliContext, file: string | undefined): Promise
 }
 
 export async function verify(ctx: CliContext, environment: string, options: VerifyOptions, signal: AbortSignal): Promise<ExitCode> {
-  const target = environmentNamed(ctx.config, environment);
+  environmentNamed(ctx.config, environment);
   if (options.digest !== undefined && !isSha256Digest(options.digest))
     throw new CliError(`--digest takes a sha256 digest (sha256:<64 hex>), not "${options.digest}".`, EXIT.usage);
+  if (options.digest !== undefined && ctx.config.components)
+    throw new CliError(
+      `--digest names one image's digest; a release is verified image by image from what ${environment}'s tags hold: run verify ${environment} without --digest.`,
+      EXIT.usage,
+    );
   // The key first: a wrong file is a usage error before any request.
   const key = await verifyingKeys(ctx, options.key);
-  let digest = options.digest;
+  if (!ctx.config.components) {
+    const one = await verifyOne(ctx, ctx.config.environments, environment, undefined, options.digest, key, signal);
+    if (one.lines) ctx.out.result(one.lines.join('\n'), one.value);
+    return one.code;
+  }
+  // A release: every image's chain, one result naming each image.
+  const all = [];
+  for (const c of componentsOf(ctx.config))
+    all.push(await verifyOne(ctx, forComponent(ctx.config, c.name).environments, environment, c.name, undefined, key, signal));
+  const verified = all.every((one) => one.code === EXIT.ok);
+  ctx.out.result(all.flatMap((one) => one.lines ?? []).join('\n'), { environment, key: key.keyId, verified, images: all.map((one) => one.value) });
+  return verified ? EXIT.ok : EXIT.blocked;
+}
+
+/** One image's chain: `name` (a release's image) prefixes its lines. Its result's lines and value, for the caller to print. */
+async function verifyOne(
+  ctx: CliContext,
+  environments: readonly EnvironmentConfig[],
+  environment: string,
+  name: string | undefined,
+  given: string | undefined,
+  key: VerifyingKey,
+  signal: AbortSignal,
+): Promise<{ code: ExitCode; lines?: string[]; value?: unknown }> {
+  const target = environments.find((e) => e.name === environment)!;
+  const prefix = name ? `${name}: ` : '';
+  let digest = given;
   if (!digest) {
     const held = await lookupEnvironment(ctx.app.registry, target, signal);
     if (held.state === 'error') throw held.error;
     if (held.state === 'absent') {
       ctx.out.error(
-        `${repositoryName(target.repository)}:${target.tag} does not exist: ${target.name} holds nothing to verify`,
+        `${prefix}${repositoryName(target.repository)}:${target.tag} does not exist: ${target.name} holds nothing to verify`,
         `image-promotion verify ${target.name}`,
       );
-      return EXIT.blocked;
+      return { code: EXIT.blocked, value: { ...(name ? { image: name } : {}), verified: false, digest: null } };
     }
     digest = held.digest;
   }
   const store = new RegistryAttestations({ registry: ctx.app.registry, log: ctx.app.log });
-  const result = await verifyChain(ctx.config.environments, target.name, digest, key, (env, d, type, s) => store.read(env.repository, d, type, s), signal);
+  const result = await verifyChain(environments, target.name, digest, key, (env, d, type, s) => store.read(env.repository, d, type, s), signal);
   const chain = result.links.map((l) => l.environment).join(' → ');
   const heading = result.broken
-    ? `${target.name} ${shortDigest(digest)}: NOT verified, ${result.broken.environment} is not signed as promoted`
-    : `${target.name} ${shortDigest(digest)}: signed, promoted through ${chain}`;
-  ctx.out.result([heading, ...result.links.map(linkLine)].join('\n'), {
-    environment: target.name,
+    ? `${prefix}${target.name} ${shortDigest(digest)}: NOT verified, ${result.broken.environment} is not signed as promoted`
+    : `${prefix}${target.name} ${shortDigest(digest)}: signed, promoted through ${chain}`;
+  const value = {
+    ...(name ? { image: name } : { environment: target.name }),
     digest,
-    key: key.keyId,
+    ...(name ? {} : { key: key.keyId }),
     verified: !result.broken,
     links: result.links.map((l) => ({
       environment: l.environment,
       ...(l.problem ? { problem: l.problem } : { recordId: l.record!.id, time: l.record!.time }),
     })),
-  });
-  if (result.broken) {
-    ctx.out.error(`${result.broken.environment}: ${result.broken.problem}`, `image-promotion verify ${target.name}`);
-    return EXIT.blocked;
-  }
-  return EXIT.ok;
+  };
+  if (result.broken) ctx.out.error(`${prefix}${result.broken.environment}: ${result.broken.problem}`, `image-promotion verify ${target.name}`);
+  return { code: result.broken ? EXIT.blocked : EXIT.ok, lines: [heading, ...result.links.map(linkLine)], value };
 }

@@ -50,7 +50,13 @@ export async function compareCommand(deps: CompareDeps, node?: PromotionNode): P
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
       return compareEnvironments(
-        { registry: deps.registry, describe: deps.describe, buildTagOf: (digest) => buildTagOf(snapshot.builds, digest), workspaceDir: ready.workspaceDir },
+        {
+          registry: deps.registry,
+          describe: deps.describe,
+          buildTagOf: (digest) => buildTagOf(snapshot.builds, digest),
+          workspaceDir: ready.workspaceDir,
+          config: ready.config,
+        },
         later,
         earlier,
         abort.signal,

@@ -11,14 +11,14 @@ import { messageItem } from './messageItem';
 import { folderItem, folderOf, scopedId, topLevel, type TreeFolder, type TreeFolders } from './folderGroups';
 import { buildLabel, buildTagOf } from '../../app/text/buildLabel';
 import { digestTooltip, escape, holdTooltipLine, repositoryLine } from './tooltips';
-import { shortDigest, type Repository } from '../../core/reference';
+import { shortDigest } from '../../core/reference';
 import type { Shipped } from '../../model/compare';
+import { heldBy, type Held } from '../shippedLookup';
 import { commitLine, shippedCommits, shippedSummary } from '../../app/text/shippedText';
 import { WindowTimer } from '../../model/windowTimer';
 import { environmentWindow } from '../../model/windows';
 
 export type DetailsLookup = (node: PromotionNode) => Promise<ImageDetails | undefined>;
-type Held = { readonly name: string; readonly repository: Repository; readonly digest: string };
 /** The commits promoting the environment before into this one would ship (for a *behind* row's tooltip). */
 export type ShippedLookup = (folder: string | undefined, target: Held, source: Held) => Promise<Shipped>;
 
@@ -141,13 +141,17 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
 
   private async shippedLines(node: EnvironmentNode): Promise<string[]> {
     const { row } = node;
-    const before = folderOf(this.folders, node.folder)?.model.snapshot?.environments[row.index - 1];
-    if (!this.shipped || node.stale || row.relation !== 'behind' || row.lookup.state !== 'present' || before?.lookup.state !== 'present') return [];
-    const shipped = await this.shipped(
-      node.folder,
-      { name: row.env.name, repository: row.env.repository, digest: row.lookup.digest },
-      { name: before.env.name, repository: before.env.repository, digest: before.lookup.digest },
-    ).catch((error: Error): Shipped => ({ kind: 'note', note: 'failed', message: error.message }));
+    const folder = folderOf(this.folders, node.folder)?.model;
+    const before = folder?.snapshot?.environments[row.index - 1];
+    if (!this.shipped || node.stale || row.relation !== 'behind' || !before) return [];
+    const config = folder?.config.kind === 'ready' ? folder.config.config : undefined;
+    const [target, source] = [heldBy(config, row), heldBy(config, before)];
+    if (!target || !source) return [];
+    const shipped = await this.shipped(node.folder, target, source).catch((error: Error): Shipped => ({
+      kind: 'note',
+      note: 'failed',
+      message: error.message,
+    }));
     const { commits, more } = shippedCommits(shipped);
     return [
       `**Promoting ${escape(before.env.name)}:** ${escape(shippedSummary(shipped, row.env.name))}`,
