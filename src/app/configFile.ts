@@ -2,6 +2,7 @@
 // the workspace folder holding it) is where the history file and command gates resolve.
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { keyFilesIn } from '../config/approverKeys';
 import { parsePromotionConfig } from '../config/parseConfig';
 import type { ConfigDiagnostic } from '../config/types';
 import type { ConfigState } from '../model/promotionModel';
@@ -15,7 +16,7 @@ export function configStateFor(
   workspaceDir: string = path.dirname(file),
 ): { state: LoadedConfig; diagnostics: readonly ConfigDiagnostic[] } {
   if (text === undefined) return { state: { kind: 'no-config', file }, diagnostics: [] };
-  const parsed = parsePromotionConfig(text);
+  const parsed = parsePromotionConfig(text, keyFilesIn(workspaceDir));
   if (!parsed.config) return { state: { kind: 'invalid', file, diagnostics: parsed.diagnostics }, diagnostics: parsed.diagnostics };
   return { state: { kind: 'ready', file, config: parsed.config, workspaceDir }, diagnostics: parsed.diagnostics };
 }

@@ -24,6 +24,8 @@ import type { TrustSetting } from '../registry/transport/trust';
 import type { HistoryContents } from '../history/historyStore';
 import { PromotionRecords, usesRegistry, type RecordsSetting } from '../records/promotionRecords';
 import { readApprovals } from '../records/approvals';
+import { loadListedKeys } from '../evidence/approvalSignature';
+import { identity } from './holdActions';
 import { readHold } from '../records/holds';
 import { RegistryRecords } from '../records/registryRecords';
 import { RefreshRecords, type HeldDigests } from '../records/refreshRecords';
@@ -56,6 +58,10 @@ export interface AppOptions {
   readonly blobLocationsFile?: string;
   /** The workspace folder whose git history orders commit-SHA builds without requests. */
   readonly workspaceDir?: () => string | undefined;
+  /** The config's folder, for approval gates' key files and the local identity, when not workspaceDir (the CLI: the config's folder). */
+  readonly configFolder?: () => string | undefined;
+  /** Who is looking, for a four-eyes gate's pending count (default: the git identity of configFolder; the CLI adds its CI variables). */
+  readonly localIdentity?: () => Promise<string | undefined>;
   /** The editor's proxy for registry requests (VS Code's http.proxy); absent or empty: HTTP(S)_PROXY / NO_PROXY. */
   readonly proxy?: () => ProxySetting | undefined;
   /** The clock time-based gates (soak, window) and status read; Date.now unless a test sets it. */
@@ -104,7 +110,7 @@ export interface AppServices {
   /** Pings the engine promotions would go through; never rejects. */
   checkEngine(signal?: AbortSignal): Promise<EngineStatus>;
   /** For takeSnapshot; `readHistory` reads the folder's history (undefined: none kept). */
-  snapshotServices(readHistory: SnapshotServices['readHistory']): SnapshotServices;
+  snapshotServices(readHistory: SnapshotServices['readHistory'], folder?: () => string | undefined): SnapshotServices;
 }
 
 export function composeServices(options: AppOptions): AppServices {
@@ -128,6 +134,7 @@ export function composeServices(options: AppOptions): AppServices {
   const lastRows = new LastRows({ ...(options.detailsFile ? { file: join(dirname(options.detailsFile), 'last-rows.json') } : {}), log });
   void lastRows.load(); // now, while the front end reads its config: in memory by the time a tree can draw them
   const gitHistory = cachedGitHistory(options.workspaceDir ?? (() => undefined));
+  const configFolder = (): string | undefined => (options.configFolder ?? options.workspaceDir)?.();
   const engines = new EngineProvider(options.dockerHost, log);
   const describe: PromotionServices['describe'] = (repo, digest, signal) => details.get(repo, digest, signal);
   const checkEngine = async (signal?: AbortSignal): Promise<EngineStatus> => {
@@ -212,7 +219,8 @@ export function composeServices(options: AppOptions): AppServices {
     documents,
     withRecords,
     checkEngine,
-    snapshotServices: (readHistory) => ({
+    // `folder`: the workspace folder of this model (the editor has one per folder), for the approval gates' keys and who is looking.
+    snapshotServices: (readHistory, folder = configFolder) => ({
       registry,
       describe,
       details,
@@ -224,6 +232,8 @@ export function composeServices(options: AppOptions): AppServices {
       readRunning: readRuntime,
       readHold: (env, signal) => readHold(documents, env, signal),
       readApprovals: (env, digest, signal) => readApprovals(documents, env, digest, signal),
+      approverKeys: (entries) => loadListedKeys(entries, folder()),
+      localIdentity: options.localIdentity ?? (() => identity(folder())),
       ...(readHistory ? { readHistory } : {}),
     }),
   };

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { diagnosticLines, loadConfigFile } from '../app/configFile';
+import { identity } from '../app/holdActions';
 import { composeServices, type AppServices } from '../app/services';
 import type { EnvironmentConfig, PromotionConfig } from '../config/types';
 import { DEFAULT_CONFIG_FILE } from '../config/types';
@@ -15,6 +16,7 @@ import { cliCacheDir } from './cacheDir';
 import type { TrustSetting } from '../registry/transport/trust';
 import { CliError, EXIT } from './exitCodes';
 import { Output } from './output';
+import { approverFromEnv } from './prompts';
 import { testClock } from './testClock';
 
 export interface CommonOptions {
@@ -78,6 +80,9 @@ export async function openContext(options: CommonOptions, out: Output = new Outp
     blobLocationsFile: path.join(cliCacheDir(), 'blob-locations.json'),
     ...(now ? { now } : {}),
     signingKey: () => options.signingKey ?? process.env.IMAGE_PROMOTION_SIGNING_KEY,
+    configFolder: () => state.workspaceDir,
+    // As approve and promote know the person: --approved-by is theirs alone, the CI's variables, else git.
+    localIdentity: () => identity(state.workspaceDir, approverFromEnv()),
     warnSigning: (message) => out.error(message, 'signed promotion attestation'),
   });
   const config = state.config;

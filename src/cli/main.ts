@@ -191,13 +191,17 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .command('approve <environment>')
     .description('approve a build for <environment> ahead of its promotion (stored in the registry; approval gates count distinct approvers)')
     .option('--build <tag|digest>', 'the build approved')
-    .option('--approved-by <name>', `who approves (default: ${APPROVER_VARIABLES.join(', ')}, else the git identity)`);
+    .option('--approved-by <name>', `who approves (default: ${APPROVER_VARIABLES.join(', ')}, else the git identity)`)
+    .option(
+      '--key <file>',
+      'sign the approval with this private key (P-256 PEM or cosign.key with COSIGN_PASSWORD; default: the signing key, --signing-key or IMAGE_PROMOTION_SIGNING_KEY); approval gates whose from lists public keys count only signed approvals',
+    );
   approveCommand.action(
     act(approveCommand, async (ctx, i, choices) =>
       (await import('./commands/approve')).approveCommand(
         ctx,
         approveCommand.args[0]!,
-        { ...approveCommand.opts<{ build?: string }>(), ...(choices.approvedBy ? { by: choices.approvedBy } : {}) },
+        { ...approveCommand.opts<{ build?: string; key?: string }>(), ...(choices.approvedBy ? { by: choices.approvedBy } : {}) },
         i.signal,
       ),
     ),

@@ -1,10 +1,11 @@
 // The bytes of a promotion config as read from disk: bounded in size, UTF-8 or a clear diagnostic,
 // then parsed. What a cloned repository puts in the file must not cost unbounded time or memory.
+import type { ConfigFiles } from './gates';
 import { MAX_CONFIG_BYTES, parsePromotionConfig } from './parseConfig';
 import type { ConfigDiagnostic, ParsedConfig, SourceRange } from './types';
 
 /** Parses the file's bytes. Never throws. */
-export function parsePromotionConfigBytes(bytes: Uint8Array): ParsedConfig {
+export function parsePromotionConfigBytes(bytes: Uint8Array, files?: ConfigFiles): ParsedConfig {
   if (bytes.length > MAX_CONFIG_BYTES) return only(tooLarge(bytes.length));
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     return only(error(at(0, 0), 'the config is saved as UTF-16; save it as UTF-8 (in VS Code: "Change File Encoding", then "Save with Encoding")'));
@@ -21,7 +22,7 @@ export function parsePromotionConfigBytes(bytes: Uint8Array): ParsedConfig {
     );
   }
   // The decoder drops a UTF-8 byte order mark, which YAML would otherwise read as content.
-  return parsePromotionConfig(new TextDecoder('utf-8').decode(bytes));
+  return parsePromotionConfig(new TextDecoder('utf-8').decode(bytes), files);
 }
 
 /** The diagnostic for a file too large to read, for callers that check the size before reading. */

@@ -2,6 +2,8 @@
 // Adding a gate type: a `oneOf` entry in promotion.schema.json, its config type in types.ts, and an entry here
 // (the mapped type below makes the compiler ask for it); the larger kinds live in <type>GateKind.ts.
 import * as path from 'node:path';
+import { checkApproverKeys } from './approverKeys';
+import { isKeyEntry } from '../evidence/approvalSignature';
 import { http } from './httpGateKind';
 import { label } from './labelGateKind';
 import { signature } from './signatureGateKind';
@@ -22,6 +24,14 @@ export interface Reporter {
 export interface GateScope {
   /** Index of the gate's environment in `environments`: 0 for the first, which has none before it. */
   readonly environmentIndex: number;
+  /** Reads a key file the config names (relative to the workspace folder); absent while only the text is known. */
+  readonly files?: ConfigFiles;
+}
+
+/** The files a config names, read while it is checked so that a missing one is an error at its line. */
+export interface ConfigFiles {
+  /** The text of `file` (relative to the workspace folder). Throws an Error saying why it cannot be read. */
+  readKey(file: string): string;
 }
 
 export interface GateKind<T extends GateType> {
@@ -110,7 +120,7 @@ const command: GateKind<'command'> = {
 };
 
 const approval: GateKind<'approval'> = {
-  check(gate, at, report) {
+  check(gate, at, report, scope) {
     if (typeof gate.count === 'number' && Number.isInteger(gate.count) && gate.count < 1) {
       const where = [...at, 'count'];
       report.error(where, 'value', `${formatPath(where)}: count ${gate.count} asks for no approver at all; give 1 or more, or remove the approval gate`);
@@ -124,6 +134,7 @@ const approval: GateKind<'approval'> = {
         if (first === undefined) seen.set(key, i);
         else report.error([...at, 'from', i], 'value', `${formatPath([...at, 'from', i])}: "${name}" is already listed (from[${first}]); each approver once`);
       });
+      checkApproverKeys(gate.from, at, report, scope.files);
       if (typeof gate.count === 'number' && gate.count > seen.size && seen.size > 0) {
         const where = [...at, 'count'];
         report.error(
@@ -142,7 +153,7 @@ const approval: GateKind<'approval'> = {
       name: raw.name ?? (count > 1 ? `approval by ${count}` : 'approval'),
       count,
       allowSelf: raw.allowSelf ?? true,
-      ...(raw.from ? { from: raw.from.map((f) => f.trim()) } : {}),
+      ...(raw.from?.some(isKeyEntry) ? { keys: raw.from.map((f) => f.trim()) } : raw.from ? { from: raw.from.map((f) => f.trim()) } : {}),
     };
   },
 };

@@ -2,7 +2,7 @@
 // each problem as a diagnostic on the exact key or value it concerns; then the config with defaults filled.
 import { isScalar, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { ReferenceError, isValidTag, parseRepository, repositoryName, sameRepository, type Repository } from '../core/reference';
-import { GATE_KINDS, isGateType, type Reporter } from './gates';
+import { GATE_KINDS, isGateType, type ConfigFiles, type Reporter } from './gates';
 import { schemaProblems } from './schemaDiagnostics';
 import {
   DEFAULT_BUILD_LIMIT,
@@ -35,8 +35,8 @@ const EMPTY_MESSAGE =
   'the promotion config is empty: it needs "image" (the image repository, such as registry.example.com/team/myapp) ' +
   'and "environments" (the environments in promotion order, each with a name and a tag)';
 
-/** Parses and validates the text of a promotion config. Never throws. */
-export function parsePromotionConfig(text: string): ParsedConfig {
+/** Parses and validates the text of a promotion config; `files` reads the key files it names (absent: they are checked when used). Never throws. */
+export function parsePromotionConfig(text: string, files?: ConfigFiles): ParsedConfig {
   // Characters, not bytes: a bound on the work, checked before the YAML parser sees the text.
   if (text.length > MAX_CONFIG_BYTES) {
     const range = { startLine: 0, startColumn: 0, endLine: 0, endColumn: 0 };
@@ -53,7 +53,7 @@ export function parsePromotionConfig(text: string): ParsedConfig {
   try {
     // YAML and editors take a lone CR as a line break, the yaml library's line counter does not:
     // as LF (same length, so offsets hold) the positions are the ones the editor shows.
-    return parseText(text.replace(/\r(?!\n)/g, '\n'));
+    return parseText(text.replace(/\r(?!\n)/g, '\n'), files);
   } catch (error) {
     // A document the parser or a check cannot handle (nesting deep enough to exhaust the stack, say)
     // is still only a bad config: say so where the editor can show it.
@@ -63,7 +63,7 @@ export function parsePromotionConfig(text: string): ParsedConfig {
   }
 }
 
-function parseText(text: string): ParsedConfig {
+function parseText(text: string, files: ConfigFiles | undefined): ParsedConfig {
   const deep = tooDeep(text);
   if (deep !== undefined) {
     const before = text.slice(0, deep);
@@ -104,7 +104,7 @@ function parseText(text: string): ParsedConfig {
   for (const problem of schemaProblems(value, source)) diagnostics.error(problem.path, problem.target, problem.message);
   // These run even when the schema found problems, so that one save shows every problem; they look at
   // the type of everything they use, and leave wrong types to the schema's messages.
-  checkSemantics(value, diagnostics, source);
+  checkSemantics(value, diagnostics, source, files);
 
   if (diagnostics.hasErrors) return { diagnostics: diagnostics.sorted() };
   return { config: normalise(value as RawConfig), diagnostics: diagnostics.sorted() };
@@ -169,7 +169,7 @@ function normalise(raw: RawConfig): PromotionConfig {
 
 // ---- checks a schema cannot express -------------------------------------------------------------
 
-function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource): void {
+function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource, files: ConfigFiles | undefined): void {
   if (!isRecord(value)) return;
   const images = checkImages(value, report, source);
   checkComponentPlaceholders(value, report);
@@ -247,7 +247,7 @@ function checkSemantics(value: unknown, report: Diagnostics, source: YamlSource)
 
     checkWebhooks(env.notify, [...at, 'notify'], report);
     if (Array.isArray(env.gates)) {
-      const scope = { environmentIndex: index };
+      const scope = { environmentIndex: index, ...(files ? { files } : {}) };
       env.gates.forEach((gate: unknown, g) => {
         if (isRecord(gate) && isGateType(gate.type)) GATE_KINDS[gate.type].check?.(gate, [...at, 'gates', g], report, scope);
       });

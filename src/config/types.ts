@@ -164,8 +164,13 @@ export interface ApprovalGateConfig extends GateBase {
   readonly type: 'approval';
   /** Distinct approvers needed (default 1). */
   readonly count: number;
-  /** Names or e-mails whose approvals count (absent: anyone's). */
+  /** Names or e-mails whose approvals count (absent: anyone's, or only the keys' when `keys` is set). */
   readonly from?: readonly string[];
+  /**
+   * The public keys of `from` (a `.pub`/`.pem` file relative to the workspace folder, or PEM text):
+   * when present, only approvals signed by one of them count, one per key.
+   */
+  readonly keys?: readonly string[];
   /** The promoter's own confirmation counts as one approval (default true). */
   readonly allowSelf: boolean;
 }

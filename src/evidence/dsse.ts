@@ -35,12 +35,18 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The envelope in `bytes`, or why it is not one. */
 export function parseEnvelope(bytes: Buffer): ParsedEnvelope {
-  let json: { payloadType?: unknown; payload?: unknown; signatures?: unknown };
+  let json: unknown;
   try {
-    json = JSON.parse(bytes.toString('utf8')) as typeof json;
+    json = JSON.parse(bytes.toString('utf8'));
   } catch {
     return { reason: 'the envelope is not JSON' };
   }
+  return envelopeFrom(json);
+}
+
+/** The envelope in parsed JSON (one kept inside another document, as an approval's signature), or why it is not one. */
+export function envelopeFrom(value: unknown): ParsedEnvelope {
+  const json = value as { payloadType?: unknown; payload?: unknown; signatures?: unknown } | null;
   if (typeof json?.payloadType !== 'string') return { reason: 'the envelope has no payloadType' };
   if (typeof json.payload !== 'string' || !BASE64.test(json.payload)) return { reason: 'the envelope has no base64 payload' };
   if (!Array.isArray(json.signatures) || json.signatures.length === 0) return { reason: 'the envelope is unsigned' };

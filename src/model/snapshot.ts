@@ -13,7 +13,15 @@ import { firstArrivals, isDrift } from '../history/queries';
 import { disagreement } from '../history/teamHistory';
 import type { RecordsRead, RefreshRecordsContext } from '../records/refreshRecords';
 import type { LastRows, RememberedRows } from './lastRows';
-import { lookupHolds, lookupPendingApprovals, type HoldLookup, type PendingApprovals, type ReadApprovals, type ReadHold } from './holdLookups';
+import {
+  lookupHolds,
+  lookupPendingApprovals,
+  type HoldLookup,
+  type LoadApproverKeys,
+  type PendingApprovals,
+  type ReadApprovals,
+  type ReadHold,
+} from './holdLookups';
 import { ageLookup, relationOf, type AgeOf, type Relation } from './relations';
 import type { Running } from '../runtime/running';
 import { lookupComponents, releaseRelation, releaseStateOf, withComponentDigests, type ComponentLookup, type ReleaseState } from './releaseState';
@@ -88,6 +96,10 @@ export interface SnapshotServices {
   readonly readHold?: ReadHold;
   /** Reads the approvals given ahead for a digest into an environment (records/approvals.ts). */
   readonly readApprovals?: ReadApprovals;
+  /** Loads the public keys approval gates list, to count only signed approvals (evidence/approvalSignature.ts). */
+  readonly approverKeys?: LoadApproverKeys;
+  /** Who is looking (git identity, CI variables): a four-eyes gate's pending count says which approval is theirs. */
+  readonly localIdentity?: () => Promise<string | undefined>;
   /** The rows the last refresh showed, kept across sessions: the trees start with them. */
   readonly lastRows?: LastRows;
   /** Reads the registry's promotion records of the digests the environments hold, from the refresh's start (refreshRecords.ts). */
@@ -190,6 +202,10 @@ export async function takeSnapshot(
             tagsOf(config.repository),
             signal,
             config.components ? l.map((_, i) => (i > 0 ? releaseDigests(l[i - 1]!) : undefined)) : undefined,
+            {
+              ...(services.approverKeys ? { loadKeys: services.approverKeys } : {}),
+              ...(services.localIdentity ? { me: services.localIdentity } : {}),
+            },
           ),
         )
       : undefined,

@@ -113,6 +113,29 @@ export function engineReachableGate(address: string, error: Error | undefined): 
  * saying so: putting back what worked is what a hold is for. A hold that cannot be read blocks: the
  * registry that would take the tag does not answer for it.
  */
+/** How long after a release the gate lists still say who released the hold (a colleague asking "why did it move?"). */
+export const RELEASED_SHOWN_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The hold gate as gate lists show it (Check Gates, `check`, the confirmation, the record): only when
+ * there is something to say — a hold, one that cannot be read, or one released in the last day. An
+ * environment never held, or released long ago, gets no line: every promotion checks holds, so
+ * "not held" on every list would say nothing.
+ */
+export function shownHoldGate(
+  target: EnvironmentConfig,
+  mode: 'promotion' | 'rollback',
+  hold: HoldDocument | undefined | Error,
+  now: number,
+): GateResult | undefined {
+  if (hold === undefined) return undefined;
+  if (hold instanceof Error || isHeld(hold)) return holdGate(target, mode, hold);
+  const at = Date.parse(hold.at);
+  if (!(now - at < RELEASED_SHOWN_MS)) return undefined;
+  const was = hold.released ? `: the hold ${hold.released.by} placed at ${hold.released.at} (${hold.released.reason})` : '';
+  return passed('hold', BUILTIN, `${target.name} is not held: released by ${hold.by} at ${hold.at}${was}`);
+}
+
 export function holdGate(target: EnvironmentConfig, mode: 'promotion' | 'rollback', hold: HoldDocument | undefined | Error): GateResult {
   const name = 'hold';
   if (hold instanceof Error) return failed(name, BUILTIN, `whether ${target.name} is held could not be read: ${hold.message}`);

@@ -4,7 +4,8 @@
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
 import { errorMessage, isCancelled } from '../core/errors';
 import type { ApprovalGateConfig } from '../config/types';
-import { approvalGateResult, countApprovals, needsStoredApprovals } from '../gates/approvalCount';
+import { approvalGateResult, countApprovals, needsStoredApprovals, type SignedBy, type StoredApproval } from '../gates/approvalCount';
+import { loadListedKeys } from '../evidence/approvalSignature';
 import { allPassed, errored, passed, type ComponentFact, type GateContext, type GateResult } from '../gates/gate';
 import { approvalsOfRelease } from '../records/approvals';
 import { runConfiguredGates } from '../gates/runGates';
@@ -12,7 +13,7 @@ import type { EngineImage, ImageEngine } from '../engine/engine';
 import type { ImageDetails } from '../images/imageDetails';
 import { copyMode, describeExtras, findExtras } from '../registry/registryCopy';
 import type { Manifest } from '../registry/registryClient';
-import { engineReachableGate, heldBeforeGate, holdGate, orderingGate, sourceExistsGate, transportKeepsDigestGate } from './builtinGates';
+import { engineReachableGate, heldBeforeGate, orderingGate, shownHoldGate, sourceExistsGate, transportKeepsDigestGate } from './builtinGates';
 import { engineImageDetails } from './engineDetails';
 import { signedArrival } from './signedArrival';
 import { previousEnvironment } from './plan';
@@ -104,7 +105,8 @@ export async function evaluateGates(
     setting !== 'registry' ? probeEngine(services, `${repositoryName(sourceRepo)}@${digest}`, signal) : ({} as EngineProbe),
     services.readHold?.(target, signal).catch((error: unknown) => (isCancelled(error) ? Promise.reject(error) : (error as Error))),
   ]);
-  if (services.readHold) gates.push(holdGate(target, request.mode ?? 'promotion', hold));
+  const holdLine = services.readHold ? shownHoldGate(target, request.mode ?? 'promotion', hold, (services.now ?? Date.now)()) : undefined;
+  if (holdLine) gates.push(holdLine);
   gates.push(sourceExistsGate(sourceRepo, digest, exists));
   const { engine, error: engineError } = probe;
   const engineHasImage = engine ? probe.image !== undefined : undefined;
@@ -196,12 +198,12 @@ async function approvalGates(
   target: PromotionRequest['target'],
   digest: string,
   services: PromotionServices,
-  env: Pick<PromotionEnvironment, 'signal' | 'promoter'>,
+  env: Pick<PromotionEnvironment, 'signal' | 'promoter' | 'workspaceDir'>,
   components?: readonly ComponentFact[],
 ): Promise<GateResult[]> {
   const asking = target.gates.filter((g): g is ApprovalGateConfig => g.type === 'approval' && needsStoredApprovals(g));
   if (!asking.length) return [];
-  let stored: readonly { by: string; components?: Readonly<Record<string, string>> }[] = [];
+  let stored: readonly StoredApproval[] = [];
   let otherRelease: string[] = [];
   try {
     stored = services.readApprovals ? await services.readApprovals(target, digest, env.signal) : [];
@@ -215,12 +217,23 @@ async function approvalGates(
     if (isCancelled(error)) throw error;
     return asking.map((g) => errored(g.name, g.type, `the approvals given for ${shortDigest(digest)} could not be read: ${errorMessage(error)}`));
   }
-  return asking.map((g) => {
-    const result = approvalGateResult(g, countApprovals(g, stored, env.promoter), { environment: target.name, digest });
-    if (result.status === 'passed' || !otherRelease.length) return result;
-    const note = `not counted: ${otherRelease.join(', ')} approved a release with other digests (only ${shortDigest(digest)} of the first image is the same)`;
-    return { ...result, reason: `${result.reason}; ${note}`, details: [...(result.details ?? []), note] };
-  });
+  return Promise.all(
+    asking.map(async (g) => {
+      let signed: SignedBy | undefined;
+      if (g.keys) {
+        try {
+          signed = { keys: await loadListedKeys(g.keys, env.workspaceDir), environment: target.name, digest };
+        } catch (error) {
+          // A key that cannot be loaded blocks: approvals are never counted unchecked.
+          return errored(g.name, g.type, errorMessage(error));
+        }
+      }
+      const result = approvalGateResult(g, countApprovals(g, stored, env.promoter, signed), { environment: target.name, digest });
+      if (result.status === 'passed' || !otherRelease.length) return result;
+      const note = `not counted: ${otherRelease.join(', ')} approved a release with other digests (only ${shortDigest(digest)} of the first image is the same)`;
+      return { ...result, reason: `${result.reason}; ${note}`, details: [...(result.details ?? []), note] };
+    }),
+  );
 }
 
 function logGates(services: PromotionServices, results: readonly GateResult[]): void {

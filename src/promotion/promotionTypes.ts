@@ -5,6 +5,7 @@ import type { Logger } from '../core/log';
 import type { Repository } from '../core/reference';
 import type { CredentialProvider } from '../credentials/credentials';
 import type { ImageEngine } from '../engine/engine';
+import type { StoredApproval } from '../gates/approvalCount';
 import type { GateResult, HistoryView, SourceEvidence } from '../gates/gate';
 import type { GateRunner } from '../gates/runGates';
 import type { ImageDetails } from '../images/imageDetails';
@@ -117,11 +118,7 @@ export interface PromotionServices {
   /** The environment's hold as the registry has it now (undefined: never held); absent: holds are not read. */
   readonly readHold?: (env: EnvironmentConfig, signal?: AbortSignal) => Promise<HoldDocument | undefined>;
   /** The approvals given ahead for a digest into an environment (records/approvals.ts); absent: none are read. */
-  readonly readApprovals?: (
-    env: EnvironmentConfig,
-    digest: string,
-    signal?: AbortSignal,
-  ) => Promise<readonly { by: string; components?: Readonly<Record<string, string>> }[]>;
+  readonly readApprovals?: (env: EnvironmentConfig, digest: string, signal?: AbortSignal) => Promise<readonly StoredApproval[]>;
 }
 
 export interface PromotionEnvironment {

@@ -6,6 +6,7 @@
 // names every image's digest: it counts only for a promotion that moves exactly those digests.
 import type { EnvironmentConfig } from '../config/types';
 import { randomUUID } from 'node:crypto';
+import type { ApprovalClaim } from '../evidence/approvalSignature';
 import { documentTag, type SharedDocuments } from './sharedDocuments';
 
 export interface Approval {
@@ -15,6 +16,11 @@ export interface Approval {
   readonly at: string;
   /** A release: every image's digest this approval is of (by image name). */
   readonly components?: Readonly<Record<string, string>>;
+  /**
+   * A DSSE envelope over what the approval says, when given with a key (evidence/approvalSignature.ts);
+   * unknown until checked, as anyone who can push may have written it.
+   */
+  readonly signature?: unknown;
 }
 
 export interface ApprovalsDocument {
@@ -33,10 +39,18 @@ export function approvalsTag(env: Pick<EnvironmentConfig, 'tag'>, digest: string
 export function parseApprovals(json: unknown): ApprovalsDocument | undefined {
   const j = json as Partial<Record<keyof ApprovalsDocument, unknown>> | null;
   if (!j || typeof j !== 'object' || typeof j.environment !== 'string' || typeof j.digest !== 'string' || !Array.isArray(j.approvals)) return undefined;
-  const approvals = (j.approvals as Partial<Approval>[]).filter(
-    (a): a is Approval =>
-      !!a && typeof a.id === 'string' && typeof a.by === 'string' && typeof a.at === 'string' && (a.components === undefined || isDigestMap(a.components)),
-  );
+  const approvals = (j.approvals as Partial<Approval>[])
+    .filter(
+      (a): a is Approval =>
+        !!a && typeof a.id === 'string' && typeof a.by === 'string' && typeof a.at === 'string' && (a.components === undefined || isDigestMap(a.components)),
+    )
+    .map((a) => ({
+      id: a.id,
+      by: a.by,
+      at: a.at,
+      ...(a.components !== undefined ? { components: a.components } : {}),
+      ...(a.signature !== undefined ? { signature: a.signature } : {}),
+    }));
   return { environment: j.environment, digest: j.digest, approvals };
 }
 
@@ -66,7 +80,8 @@ export function approvalsOfRelease<A extends { readonly components?: Readonly<Re
 
 /**
  * Adds `by`'s approval; a second approval by the same person replaces the first. Returns every approval
- * now stored. A release's approval names every image's digest (`components`).
+ * now stored. A release's approval names every image's digest (`components`). `sign` signs what it says
+ * (environment, digest, components, approver, time, id) when the approver gives a key.
  */
 export async function addApproval(
   store: SharedDocuments,
@@ -75,8 +90,23 @@ export async function addApproval(
   by: string,
   signal?: AbortSignal,
   components?: Readonly<Record<string, string>>,
+  sign?: (claim: ApprovalClaim) => unknown,
 ): Promise<Approval[]> {
-  const mine: Approval = { id: randomUUID(), by, at: new Date().toISOString(), ...(components ? { components: { ...components } } : {}) };
+  const claim: ApprovalClaim = {
+    environment: env.name,
+    digest,
+    by,
+    id: randomUUID(),
+    at: new Date().toISOString(),
+    ...(components ? { components: { ...components } } : {}),
+  };
+  const mine: Approval = {
+    id: claim.id,
+    by,
+    at: claim.at,
+    ...(claim.components ? { components: claim.components } : {}),
+    ...(sign ? { signature: sign(claim) } : {}),
+  };
   const document = await store.update(
     env.repository,
     approvalsTag(env, digest),

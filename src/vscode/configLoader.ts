@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { fileSize, readFileBytes } from './workspaceFs';
+import { keyFilesIn } from '../config/approverKeys';
 import { parsePromotionConfigBytes, tooLarge } from '../config/configBytes';
 import { MAX_CONFIG_BYTES, parsePromotionConfig } from '../config/parseConfig';
 import type { ConfigDiagnostic, ParsedConfig } from '../config/types';
@@ -98,7 +99,7 @@ export class ConfigLoader implements vscode.Disposable {
       const bytes = size > MAX_CONFIG_BYTES ? undefined : await readFileBytes(file);
       loaded = bytes && `${file.toString()}\n${Buffer.from(bytes).toString('base64')}`;
       if (only === 'changed' && loaded !== undefined && loaded === this.loaded && this.model.config.kind === 'ready') return;
-      parsed = bytes ? parsePromotionConfigBytes(bytes) : { diagnostics: [tooLarge(size)] };
+      parsed = bytes ? parsePromotionConfigBytes(bytes, keyFilesIn(this.folder.uri.fsPath)) : { diagnostics: [tooLarge(size)] };
     } catch {
       this.loaded = undefined;
       this.diagnostics.delete(file);
@@ -122,7 +123,7 @@ export class ConfigLoader implements vscode.Disposable {
   private lintWhileTyping(document: vscode.TextDocument): void {
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(() => {
-      this.diagnostics.set(document.uri, parsePromotionConfig(document.getText()).diagnostics.map(toDiagnostic));
+      this.diagnostics.set(document.uri, parsePromotionConfig(document.getText(), keyFilesIn(this.folder.uri.fsPath)).diagnostics.map(toDiagnostic));
     }, DEBOUNCE_MS);
   }
 }

@@ -52,7 +52,7 @@ export class FolderWorkspace implements vscode.Disposable {
       ...app.snapshotServices(async () => {
         const d = dir();
         return d ? this.history.readFile(d) : undefined;
-      }),
+      }, dir),
       // Commit-SHA builds are ordered by this folder's own git history.
       gitHistory: cachedGitHistory(dir),
     });

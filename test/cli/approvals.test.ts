@@ -42,6 +42,14 @@ describe('approvals by several people (CLI)', function () {
     ).environments.find((e) => e.name === 'staging')!;
     assert.deepEqual(staging.approvals, { digest: build.digest, gates: [{ name: 'two of us', have: 1, needed: 2, approvers: ['ben'] }] });
     assert.match(staging.description, /1 of 2 approvals for sha256:\w{12} \(ben\)/);
+    // Ben looking (his identity from the CI variable): his approval is counted and marked as his, since four eyes
+    // would not count it if he promoted.
+    const bens = await runCli(['status', '--json'], { cwd: benDir, env: { ...suite.env, IMAGE_PROMOTION_APPROVED_BY: 'ben' } });
+    const bensStaging = (
+      JSON.parse(bens.stdout) as { environments: { name: string; description: string; approvals?: { gates: { yours?: string }[] } }[] }
+    ).environments.find((e) => e.name === 'staging')!;
+    assert.equal(bensStaging.approvals?.gates[0]?.yours, 'ben', describeRun(bens));
+    assert.match(bensStaging.description, /1 of 2 approvals for sha256:\w{12} \(ben; one is yours: four eyes needs another if you promote\)/);
     for (const [dir, who] of [
       [benDir, 'ben'],
       [anaDir, 'ana'],
@@ -53,6 +61,10 @@ describe('approvals by several people (CLI)', function () {
     }
     const check = await run(carlDir, 'check', 'staging', '--build', 'c0ffee1');
     assert.match(check.stdout + check.stderr, /two of us/);
+    // Ana checking, known by the CI variable as promote knows her: her own approval does not count for her.
+    const anas = await runCli(['check', 'staging', '--build', 'c0ffee1'], { cwd: anaDir, env: { ...suite.env, IMAGE_PROMOTION_APPROVED_BY: 'ana' } });
+    assert.equal(anas.code, 1, describeRun(anas));
+    assert.match(anas.stdout, /two of us: 1 of 2 approvals: approved by ben \(four eyes: the promoter's own does not count\)/);
     const one = await run(anaDir, 'promote', 'staging', '--yes', '--approved-by', 'ana');
     assert.equal(one.code, 1, describeRun(one));
     assert.match(one.stdout, /two of us: 1 of 2 approvals: approved by ben \(four eyes: the promoter's own does not count\); 1 more needed/);

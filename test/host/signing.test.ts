@@ -4,14 +4,15 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { digestOf, pushImage, servicesFromEnv, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import type { ImagePromotionApi } from '../../src/vscode/container';
 import type { PromotionOutcome } from '../../src/promotion/promote';
 import { promotionYaml } from '../fixtures/promotionYaml';
+import { buildLabel } from '../../src/app/text/buildLabel';
 import { checkedAttestations } from '../evidence/independentCheck';
 import { waitFor } from './constants';
 import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
@@ -157,6 +158,53 @@ describe('signed promotions in the editor (imagePromotion.signingKey)', function
     // The row says it too, not only the tooltip.
     assert.match(await descriptionOf(1, /(^| · )signed$/), /(^| · )signed$/);
     assert.match(await descriptionOf(0, /(^| · )signed$/), /(^| · )signed$/);
+  });
+
+  it('Approve Build for Environment… signs with the user-level signing key; a gate listing public keys counts only the signed approval, and the row says so', async () => {
+    const repo = uniqueRepo();
+    const build = await pushImage(svc.registryUrl, repo, 'a5191ed');
+    await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const keyFile = join(dir, 'approver.key');
+    writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    // The public key sits in the workspace folder, where the config names it.
+    const keysDir = join(configUri().fsPath, '..', `keys-${repo.split('/')[1]}`);
+    mkdirSync(keysDir);
+    try {
+      writeFileSync(join(keysDir, 'approver.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+      const relative = `${basename(keysDir)}/approver.pub`;
+      await writeConfig(
+        api,
+        promotionYaml(`${svc.registry}/${repo}`, [
+          { name: 'development', tag: 'dev' },
+          { name: 'staging', gates: [`{ type: approval, name: signed off, from: [${relative}] }`] },
+        ]),
+      );
+      await api.model.refresh();
+      const row = () => api.model.snapshot!.environments[1]!;
+      const node = () => ({ kind: 'environment' as const, row: row(), builds: api.model.snapshot!.builds });
+      const description = async () => String((await api.trees.environments.getTreeItem(node())).description);
+      const approve = async (): Promise<string> => {
+        api.useInteraction(new ScriptedInteraction({ pick: [buildLabel({ tag: 'a5191ed' }, build.digest)] }));
+        return (await vscode.commands.executeCommand('imagePromotion.approveBuild', node())) as string;
+      };
+      assert.match(await description(), /0 of 1 approvals for sha256:\w{12}$/);
+
+      const unsigned = await approve();
+      assert.match(unsigned, /Note: it is not signed, and signed off counts only approvals signed by a listed key/);
+      assert.match(await description(), /0 of 1 approvals for sha256:\w{12}$/, 'the unsigned approval does not count');
+
+      await setting(keyFile);
+      const signed = await approve();
+      assert.match(signed, /approved sha256:\w{12} for staging, signed with key [0-9a-f]{12} /);
+      assert.doesNotMatch(signed, /Note:/);
+      assert.equal(row().approvals?.gates[0]?.have, 1);
+      const approver = row().approvals!.gates[0]!.approvers[0]!;
+      assert.ok(approver.endsWith(` (${relative})`), approver);
+      assert.doesNotMatch(await description(), /approvals/, 'all approvals given: the row no longer asks for one');
+    } finally {
+      rmSync(keysDir, { recursive: true, force: true });
+    }
   });
 
   it('Export Admission Policy… opens the Kyverno and policy-controller documents the CLI prints; a file with no public key or a non-P-256 key is a clear error', async () => {

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import type { EnvironmentConfig } from '../../src/config/types';
 import { parseRepository } from '../../src/core/reference';
 import { needsTypedApproval } from '../../src/gates/gate';
-import { heldBeforeGate, orderingGate, sourceExistsGate, transportKeepsDigestGate } from '../../src/promotion/builtinGates';
+import { heldBeforeGate, orderingGate, shownHoldGate, sourceExistsGate, transportKeepsDigestGate } from '../../src/promotion/builtinGates';
+import type { HoldDocument } from '../../src/records/holds';
 import { chooseTransport } from '../../src/promotion/transport';
 import { MediaTypes } from '../../src/registry/mediaTypes';
 
@@ -115,5 +116,41 @@ describe('built-in gates', () => {
     assert.equal(needsTypedApproval(env('staging')), false);
     assert.equal(needsTypedApproval(env('production', { protected: true })), true);
     assert.equal(needsTypedApproval(env('qa', { gates: [{ type: 'approval', name: 'approval', count: 1, allowSelf: true }] })), true);
+  });
+});
+
+describe('the hold line in gate lists', () => {
+  const prod = env('production');
+  const now = Date.parse('2026-12-07T12:00:00.000Z');
+  const held: HoldDocument = { state: 'held', environment: 'production', by: 'Ana', at: '2026-12-07T10:00:00.000Z', reason: 'migration' };
+  const released = (at: string): HoldDocument => ({
+    state: 'released',
+    environment: 'production',
+    by: 'Ben',
+    at,
+    reason: 'released the hold Ana placed at 2026-12-07T10:00:00.000Z',
+    released: { by: 'Ana', at: '2026-12-07T10:00:00.000Z', reason: 'migration' },
+  });
+
+  it('no line when the environment was never held, or released more than a day ago', () => {
+    assert.equal(shownHoldGate(prod, 'promotion', undefined, now), undefined);
+    assert.equal(shownHoldGate(prod, 'promotion', released('2026-12-06T11:59:59.000Z'), now), undefined);
+  });
+
+  it('a hold, one that cannot be read, and a release in the last day are listed', () => {
+    assert.deepEqual(
+      [
+        shownHoldGate(prod, 'promotion', held, now)?.status,
+        shownHoldGate(prod, 'rollback', held, now)?.status,
+        shownHoldGate(prod, 'promotion', new Error('down'), now)?.status,
+      ],
+      ['failed', 'passed', 'failed'],
+    );
+    const recent = shownHoldGate(prod, 'promotion', released('2026-12-07T11:00:00.000Z'), now)!;
+    assert.equal(recent.status, 'passed');
+    assert.equal(
+      recent.reason,
+      'production is not held: released by Ben at 2026-12-07T11:00:00.000Z: the hold Ana placed at 2026-12-07T10:00:00.000Z (migration)',
+    );
   });
 });

@@ -1,6 +1,7 @@
 // "Approve Build for Environment…": an approval given ahead of a promotion, stored in the environment's
 // registry on that digest (app/approvalActions.ts, as `image-promotion approve`). From an environment
-// row: that environment, and what the environment before holds is offered first.
+// row: that environment, and what the environment before holds is offered first. Signed with the
+// configured signing key when there is one.
 import { approveBuild } from '../../app/approvalActions';
 import { identity } from '../../app/holdActions';
 import type { AppServices } from '../../app/services';
@@ -15,7 +16,7 @@ import { readyConfig } from './commandContext';
 
 export interface ApproveDeps {
   readonly model: PromotionModel;
-  readonly app: Pick<AppServices, 'documents' | 'log'>;
+  readonly app: Pick<AppServices, 'documents' | 'log' | 'attestations'>;
   readonly interaction: () => UserInteraction;
   readonly refresh: () => Promise<void>;
 }
@@ -55,8 +56,11 @@ export async function approveBuildCommand(deps: ApproveDeps, node?: PromotionNod
     return undefined;
   }
   const by = await identity(ready.workspaceDir);
+  // Signed with the configured signing key (imagePromotion.signingKey), as promotions are: approval gates
+  // whose from lists public keys count only signed approvals. A key that cannot be loaded stops here.
+  const key = await deps.app.attestations.signingKey();
   const { message } = await withCancellableProgress(`Approving ${label(digest)} for ${target.name}`, (_report, signal) =>
-    approveBuild(deps.app, target, digest, by, signal, components),
+    approveBuild(deps.app, target, digest, by, signal, components, { ...(key ? { key } : {}), workspaceDir: ready.workspaceDir }),
   );
   await deps.refresh();
   ui.inform(message);
