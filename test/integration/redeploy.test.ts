@@ -13,14 +13,13 @@ import { parseHost } from '../../src/engine/engineAddress';
 import { glanceOf } from '../../src/model/glance';
 import { takeSnapshot } from '../../src/model/snapshot';
 import { promote, type PromotionRequest } from '../../src/promotion/promote';
-import { readRunning } from '../../src/runtime/running';
-import { runtimeServices, type RuntimeServices } from '../../src/runtime/runtimeServices';
 import { digestOf, sharedServices, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import { rollbackAfterFailedVerification } from '../../src/app/verifyRollback';
 import { startVersionServer } from '../harness/versionServer';
 import { startWebhookReceiver } from '../harness/webhookReceiver';
 import { containersWith, digestsRunBy, inspectContainer, pushRunnableImage, removeContainersWith, runContainer } from '../harness/containers';
-import { config, env, environmentFor, makeCore, ScriptedPrompts, type Core } from './support';
+import { config, env, environmentFor, makeCore, ScriptedPrompts } from './support';
+import { promoteIntoStaging, snapshotServicesWithRuntime, withRuntime } from './runtimeSupport';
 
 /** Every engine call in order, so a test can check what happened before what. */
 export function observed(inner: ContainerEngine, events: string[]): ContainerEngine {
@@ -37,10 +36,6 @@ export function observed(inner: ContainerEngine, events: string[]): ContainerEng
       };
     },
   });
-}
-
-export function withRuntime(core: Core, svc: TestServices, engine: () => Promise<ContainerEngine>): RuntimeServices {
-  return runtimeServices({ engineAt: engine, hostLabel: () => svc.dockerHost, credentials: core.services.credentials, settleMs: 700 });
 }
 
 function yaml(repo: string, app: string, staging: string[]): string {
@@ -82,13 +77,7 @@ describe('what runs and the redeploy (real engine, real containers)', function (
     const { a, b, aRef } = await twoBuilds(repo.slice(svc.registry.length + 1));
     for (const n of [1, 2, 3]) await runContainer(svc.dockerHost, { name: `${app}-${n}`, image: aRef, labels: { 'imgpromo.test': app } });
     const cfg = config(yaml(repo, app, ['runs:', '  docker: { labels: { imgpromo.test: APP } }']));
-    const core = makeCore(svc);
-    const runtime = withRuntime(core, svc, () => connectDockerode(parseHost(svc.dockerHost, 'test')));
-    const services = {
-      ...core.snapshotServices,
-      readRunning: (e: (typeof cfg.environments)[number], s?: AbortSignal) =>
-        runtime.reader(e) ? readRunning(runtime.reader(e)!, s) : Promise.resolve(undefined),
-    };
+    const services = snapshotServicesWithRuntime(svc);
 
     const before = (await takeSnapshot(cfg, services)).environments[1]!;
     assert.notEqual(environmentState(before), 'not-redeployed');
@@ -197,13 +186,7 @@ describe('what runs and the redeploy (real engine, real containers)', function (
     const { b, aRef } = await twoBuilds(path);
     await runContainer(svc.dockerHost, { name: `${app}-1`, image: aRef, labels: { 'imgpromo.test': app }, network: 'host' });
     const cfg = config(yaml(repo, app, ['runs:', '  docker: { labels: { imgpromo.test: APP } }', 'deploy:', '  docker: {}', '  within: 1m']));
-    const core = makeCore(svc);
-    const runtime = withRuntime(core, svc, () => connectDockerode(parseHost(svc.dockerHost, 'test')));
-    const outcome = await promote(
-      { config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') },
-      { ...core.services, runtime },
-      environmentFor(new ScriptedPrompts()),
-    );
+    const outcome = await promoteIntoStaging(svc, cfg);
     assert.equal(outcome.status, 'succeeded', outcome.message);
     assert.match(outcome.verification!.gates[0]!.reason, new RegExp(`${app}-1 was stopped before its replacement started, since it uses the host network`));
     const after = await containersWith(svc.dockerHost, { 'imgpromo.test': app });
@@ -280,13 +263,7 @@ describe('what runs and the redeploy (real engine, real containers)', function (
           '  within: 30s',
         ]),
       );
-      const core = makeCore(svc);
-      const runtime = withRuntime(core, svc, () => connectDockerode(parseHost(svc.dockerHost, 'test')));
-      const outcome = await promote(
-        { config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') },
-        { ...core.services, runtime },
-        environmentFor(new ScriptedPrompts()),
-      );
+      const outcome = await promoteIntoStaging(svc, cfg);
       assert.equal(outcome.status, 'succeeded', outcome.message);
       assert.equal(receiver.received.length, 1, 'one request, never retried');
       assert.equal(receiver.received[0]!.path, `/ok/staging?digest=${b}`);

@@ -5,14 +5,11 @@
 // machines: a connect to it is refused), so the ports are read back with inspect rather than dialled.
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { connectDockerode } from '../../src/engine/dockerodeEngine';
-import { parseHost } from '../../src/engine/engineAddress';
-import { promote } from '../../src/promotion/promote';
 import { sharedServices, uniqueRepo, type TestServices } from '../harness';
 import { containersWith, digestsRunBy, inspectContainer, pushRunnableImage, removeContainersWith } from '../harness/containers';
 import { engineInspectImage, enginePull, engineRequest } from '../harness/engine';
-import { config, env, environmentFor, makeCore, ScriptedPrompts } from './support';
-import { withRuntime } from './redeploy.test';
+import { config } from './support';
+import { promoteIntoStaging } from './runtimeSupport';
 
 describe('a recreated container keeps its networks and ports (real engine)', function () {
   this.timeout(180_000);
@@ -77,13 +74,7 @@ describe('a recreated container keeps its networks and ports (real engine)', fun
         '',
       ].join('\n'),
     );
-    const core = makeCore(svc);
-    const runtime = withRuntime(core, svc, () => connectDockerode(parseHost(svc.dockerHost, 'test')));
-    const outcome = await promote(
-      { config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') },
-      { ...core.services, runtime },
-      environmentFor(new ScriptedPrompts()),
-    );
+    const outcome = await promoteIntoStaging(svc, cfg);
     assert.equal(outcome.status, 'succeeded', outcome.message);
     assert.match(
       outcome.verification!.gates[0]!.reason,

@@ -2,16 +2,12 @@
 // label; each is recreated with its own image's promoted digest, and the promotion waits until every
 // container runs its image's new digest. A container of another image with the label is left alone.
 import * as assert from 'node:assert/strict';
-import { connectDockerode } from '../../src/engine/dockerodeEngine';
-import { parseHost } from '../../src/engine/engineAddress';
 import { environmentDescriptionParts, environmentState } from '../../src/app/statusText';
 import { takeSnapshot } from '../../src/model/snapshot';
-import { promote } from '../../src/promotion/promote';
-import { readRunning } from '../../src/runtime/running';
 import { sharedServices, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import { containersWith, digestsRunBy, pushRunnableImage, removeContainersWith, runContainer } from '../harness/containers';
-import { config, env, environmentFor, makeCore, ScriptedPrompts } from './support';
-import { withRuntime } from './redeploy.test';
+import { config } from './support';
+import { promoteIntoStaging, snapshotServicesWithRuntime } from './runtimeSupport';
 
 describe('the redeploy of a release (real engine, real containers)', function () {
   this.timeout(180_000);
@@ -23,6 +19,27 @@ describe('the redeploy of a release (real engine, real containers)', function ()
   afterEach(async () => {
     for (const app of apps.splice(0)) await removeContainersWith(svc.dockerHost, { 'imgpromo.test': app });
   });
+
+  /** api and worker as one release; staging's containers carry the app's label and are recreated. */
+  function releaseOfApiAndWorker(paths: { api: string; worker: string }, app: string, within: string) {
+    return config(
+      [
+        'images:',
+        `  - name: api`,
+        `    image: ${svc.registry}/${paths.api}`,
+        `  - name: worker`,
+        `    image: ${svc.registry}/${paths.worker}`,
+        'environments:',
+        '  - name: development',
+        '    tag: dev',
+        '  - name: staging',
+        '    tag: staging',
+        `    runs: { docker: { labels: { imgpromo.test: ${app} } } }`,
+        `    deploy: { docker: {}, within: ${within} }`,
+        '',
+      ].join('\n'),
+    );
+  }
 
   it('every container is recreated with its own image of the release, and the wait is for every image', async () => {
     const app = `release-${Date.now()}`;
@@ -40,30 +57,8 @@ describe('the redeploy of a release (real engine, real containers)', function ()
       ['worker', 1],
     ] as const)
       await runContainer(svc.dockerHost, { name: `${app}-${name}-${n}`, image: builds[name].aRef, labels: { 'imgpromo.test': app } });
-    const cfg = config(
-      [
-        'images:',
-        `  - name: api`,
-        `    image: ${svc.registry}/${paths.api}`,
-        `  - name: worker`,
-        `    image: ${svc.registry}/${paths.worker}`,
-        'environments:',
-        '  - name: development',
-        '    tag: dev',
-        '  - name: staging',
-        '    tag: staging',
-        `    runs: { docker: { labels: { imgpromo.test: ${app} } } }`,
-        '    deploy: { docker: {}, within: 1m }',
-        '',
-      ].join('\n'),
-    );
-    const core = makeCore(svc);
-    const runtime = withRuntime(core, svc, () => connectDockerode(parseHost(svc.dockerHost, 'test')));
-    const outcome = await promote(
-      { config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') },
-      { ...core.services, runtime },
-      environmentFor(new ScriptedPrompts()),
-    );
+    const cfg = releaseOfApiAndWorker(paths, app, '1m');
+    const outcome = await promoteIntoStaging(svc, cfg);
     assert.equal(outcome.status, 'succeeded', outcome.message);
     const deploy = outcome.verification!.gates[0]!;
     assert.equal(deploy.type, 'deploy');
@@ -81,13 +76,7 @@ describe('the redeploy of a release (real engine, real containers)', function ()
       [`${app}-worker-1`, 'running', [builds.worker.b]],
     ]);
     // The row agrees: each container runs its own image's digest of the release (not "not redeployed").
-    const row = (
-      await takeSnapshot(cfg, {
-        ...core.snapshotServices,
-        readRunning: (e: (typeof cfg.environments)[number], s?: AbortSignal) =>
-          runtime.reader(e) ? readRunning(runtime.reader(e)!, s) : Promise.resolve(undefined),
-      })
-    ).environments[1]!;
+    const row = (await takeSnapshot(cfg, snapshotServicesWithRuntime(svc))).environments[1]!;
     assert.notEqual(environmentState(row), 'not-redeployed', environmentDescriptionParts(row).join(' · '));
     assert.match(environmentDescriptionParts(row).join(' · '), /runs .* \(3\/3\)/);
   });
@@ -107,30 +96,8 @@ describe('the redeploy of a release (real engine, real containers)', function ()
     await runContainer(svc.dockerHost, { name: `${app}-sidecar`, image: other.reference, labels: { 'imgpromo.test': app } });
     // worker's staging tag already holds its new build: only api moves.
     await tagExisting(svc.registryUrl, paths.worker, builds['worker']!.b, 'staging');
-    const cfg = config(
-      [
-        'images:',
-        `  - name: api`,
-        `    image: ${svc.registry}/${paths.api}`,
-        `  - name: worker`,
-        `    image: ${svc.registry}/${paths.worker}`,
-        'environments:',
-        '  - name: development',
-        '    tag: dev',
-        '  - name: staging',
-        '    tag: staging',
-        `    runs: { docker: { labels: { imgpromo.test: ${app} } } }`,
-        '    deploy: { docker: {}, within: 3s }',
-        '',
-      ].join('\n'),
-    );
-    const core = makeCore(svc);
-    const runtime = withRuntime(core, svc, () => connectDockerode(parseHost(svc.dockerHost, 'test')));
-    const outcome = await promote(
-      { config: cfg, source: { kind: 'environment', environment: env(cfg, 'development') }, target: env(cfg, 'staging') },
-      { ...core.services, runtime },
-      environmentFor(new ScriptedPrompts()),
-    );
+    const cfg = releaseOfApiAndWorker(paths, app, '3s');
+    const outcome = await promoteIntoStaging(svc, cfg);
     assert.equal(outcome.status, 'failed', outcome.message);
     const deploy = outcome.verification!.gates[0]!;
     assert.match(deploy.reason, new RegExp(`${app}-sidecar runs .*${paths.other}.*, an image of none of the release's repositories, and was left as it was`));
