@@ -106,9 +106,22 @@ describe('records read at refresh (real registry, counted)', function () {
     const detailsFile = join(cacheDir, 'image-details.json');
     const earlier = await takeSnapshot(cfg, composedSnapshotServices(svc, detailsFile));
     assert.deepEqual(ids(earlier.history?.records), [...recordIds].sort());
-    // The earlier session wrote what it read after the refresh, not in its way: wait until it is on disk.
+    // The earlier session writes both caches after the refresh, not in its way: wait until both are on
+    // disk, whole (the records' artifacts too), and say so if they never are. (A silent 2 s limit here
+    // let a loaded CI machine start the next session on half of them: it then read everything again.)
     const file = join(cacheDir, 'refresh-records.json');
-    for (let i = 0; i < 100 && !Object.values(digests).every((d) => existsSync(file) && readFileSync(file, 'utf8').includes(d)); i++) await sleep(20);
+    const written = (): boolean => {
+      if (!existsSync(file) || !existsSync(detailsFile)) return false;
+      const remembered = JSON.parse(readFileSync(file, 'utf8')) as { artifacts?: unknown[] };
+      const text = JSON.stringify(remembered);
+      return (remembered.artifacts?.length ?? 0) >= recordIds.length && Object.values(digests).every((d) => text.includes(d));
+    };
+    const deadline = Date.now() + 15_000;
+    while (!written() && Date.now() < deadline) await sleep(20);
+    assert.ok(
+      written(),
+      `the earlier session's caches were not written within 15 s: ${existsSync(file) ? readFileSync(file, 'utf8').slice(0, 300) : 'no file'}`,
+    );
 
     proxy.reset();
     const session = composedSnapshotServices(svc, detailsFile); // a new session: nothing in memory
