@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { errorMessage } from '../core/errors';
 import { isKeyEntry } from '../evidence/approvalSignature';
-import { firstPemBlock, isInlineKey, verifyingKeyFrom } from '../evidence/keys';
+import { firstPemBlock, isInlineKey, MAX_KEY_FILE_BYTES, verifyingKeyFrom } from '../evidence/keys';
 import type { ConfigFiles, Reporter } from './gates';
 import { formatPath, type PathSegment } from './yamlSource';
 
@@ -62,9 +62,6 @@ export function checkApproverKeys(from: readonly unknown[], at: readonly PathSeg
     }
   }
 }
-
-/** A key file is a few hundred bytes; a larger one is not read. */
-const MAX_KEY_FILE_BYTES = 64 * 1024;
 
 /** Key files relative to `folder` (the workspace folder), read as the config is checked. */
 export function keyFilesIn(folder: string): ConfigFiles {

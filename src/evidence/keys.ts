@@ -23,7 +23,7 @@ export interface SigningKey {
 }
 
 /** A key file's limit: a PEM key is a few hundred bytes. */
-const MAX_KEY_FILE_BYTES = 64 * 1024;
+export const MAX_KEY_FILE_BYTES = 64 * 1024;
 
 interface PemBlock {
   readonly type: string;

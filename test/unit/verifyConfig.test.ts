@@ -3,24 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { parsePromotionConfig } from '../../src/config/parseConfig';
 import type { ConfigDiagnostic } from '../../src/config/types';
-
-const staging = (...lines: string[]): string =>
-  [
-    'image: registry.example.com/app',
-    'environments:',
-    '  - name: dev',
-    '    tag: dev',
-    '  - name: staging',
-    '    tag: staging',
-    ...lines.map((l) => `    ${l}`),
-    '',
-  ].join('\n');
-
-function lineOf(text: string, needle: string): number {
-  const offset = text.indexOf(needle);
-  assert.ok(offset >= 0, `test text has no ${JSON.stringify(needle)}`);
-  return text.slice(0, offset).split('\n').length - 1;
-}
+import { lineOf, staging } from './stagingConfigText';
 
 function diagnostics(text: string, severity: ConfigDiagnostic['severity']): ConfigDiagnostic[] {
   return parsePromotionConfig(text).diagnostics.filter((d) => d.severity === severity);
