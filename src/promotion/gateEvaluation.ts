@@ -3,7 +3,8 @@
 // environment's configured gates. Shared by promote() and "Check Gates…".
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
 import { errorMessage, isCancelled } from '../core/errors';
-import type { ApprovalGateConfig } from '../config/types';
+import type { ApprovalGateConfig, EnvironmentConfig } from '../config/types';
+import type { HoldDocument } from '../records/holds';
 import { approvalGateResult, countApprovals, needsStoredApprovals, type SignedBy, type StoredApproval } from '../gates/approvalCount';
 import { loadListedKeys } from '../evidence/approvalSignature';
 import { allPassed, errored, passed, type ComponentFact, type GateContext, type GateResult } from '../gates/gate';
@@ -47,6 +48,16 @@ export interface EvaluationInput {
   readonly builtinOnly?: boolean;
   /** A release: every image's digest, for its configured gates (placeholders, approvals) on the first. */
   readonly components?: readonly ComponentFact[];
+  /** The environment's hold, when its read was started beside the ends (an Error: it could not be read). */
+  readonly hold?: Promise<HoldRead>;
+}
+
+/** A hold read: the hold, none, or why it could not be read (a cancellation rejects). */
+export type HoldRead = HoldDocument | undefined | Error;
+
+/** The hold's read, started now; cancelling rejects, any other failure is the Error the hold gate shows. */
+export function readHoldNow(services: Pick<PromotionServices, 'readHold'>, target: EnvironmentConfig, signal?: AbortSignal): Promise<HoldRead> | undefined {
+  return services.readHold?.(target, signal).catch((error: unknown) => (isCancelled(error) ? Promise.reject(error) : (error as Error)));
 }
 
 /** The engine, connected and answering, and the source image if it holds it; or why it could not be asked. */
@@ -103,7 +114,7 @@ export async function evaluateGates(
   const [exists, probe, hold] = await Promise.all([
     services.registry.resolve(sourceRepo, digest, signal).then((d) => d !== undefined),
     setting !== 'registry' ? probeEngine(services, `${repositoryName(sourceRepo)}@${digest}`, signal) : ({} as EngineProbe),
-    services.readHold?.(target, signal).catch((error: unknown) => (isCancelled(error) ? Promise.reject(error) : (error as Error))),
+    input.hold ?? readHoldNow(services, target, signal),
   ]);
   const holdLine = services.readHold ? shownHoldGate(target, request.mode ?? 'promotion', hold, (services.now ?? Date.now)()) : undefined;
   if (holdLine) gates.push(holdLine);

@@ -2,9 +2,9 @@
 // pipeline's failed verification) must stop the write: the hold is read again beside the target's
 // last read, right before the tag moves. A rollback goes through a hold, as at the gates.
 import type { EnvironmentConfig } from '../config/types';
-import { isCancelled } from '../core/errors';
 import type { GateResult } from '../gates/gate';
 import { holdGate } from './builtinGates';
+import { readHoldNow } from './gateEvaluation';
 import type { PromotionServices } from './promotionTypes';
 
 /** The hold gate's failed result when the environment is held now (or its hold cannot be read); undefined: write. */
@@ -15,10 +15,7 @@ export async function holdPlacedMeanwhile(
   signal?: AbortSignal,
 ): Promise<GateResult | undefined> {
   if (!services.readHold || mode === 'rollback') return undefined;
-  const hold = await services.readHold(target, signal).catch((error: unknown) => {
-    if (isCancelled(error)) throw error;
-    return error as Error;
-  });
+  const hold = await readHoldNow(services, target, signal);
   const result = holdGate(target, mode, hold);
   return result.status === 'passed' ? undefined : { ...result, reason: `placed while the promotion waited: ${result.reason}` };
 }

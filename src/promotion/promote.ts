@@ -11,6 +11,7 @@
 // fact is read once (readOnce) and passed along; independent reads run together.
 import type { EnvironmentConfig, WindowGateConfig } from '../config/types';
 import type { CredentialProblem, CredentialProvider } from '../credentials/credentials';
+import { linkedSignal } from '../core/linkedSignal';
 import { CancelledError, errorMessage, isCancelled, PromotionError, throwIfAborted } from '../core/errors';
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
 import { sentence, sentences } from '../core/sentences';
@@ -18,14 +19,14 @@ import { failed, needsTypedApproval, passed, type ComponentFact, type GateResult
 import { windowVerdict } from '../gates/releaseWindow';
 import { promotionLockPath, tryPromotionLock } from '../history/promotionLock';
 import { describeImage } from '../images/imageDetails';
-import { evaluateGates, gateContext, type Evaluation } from './gateEvaluation';
+import { evaluateGates, gateContext, readHoldNow, type Evaluation, type HoldRead } from './gateEvaluation';
 import { Ended, sourceLabelOf, sourceRepositoryOf } from './ended';
 import type { PromotionEnvironment, PromotionOutcome, PromotionRequest, PromotionServices, VerificationOutcome } from './promotionTypes';
 import { resolveEnds } from './resolveEnds';
 import { componentFacts, gateNamedFor, planMoves, unresolvedImage, type Move } from './moves';
 import { holdPlacedMeanwhile } from './holdRecheck';
 import { restoreTarget } from './restore';
-import { engineTransfer, registryTransfer } from './transfer';
+import { engineTransfer, registryTransfer, type Committed } from './transfer';
 import { verifyMove } from './verifyMove';
 import { pauseBefore, realClock } from './verification';
 import { redeployAndWait } from '../runtime/deployStep';
@@ -59,6 +60,12 @@ class Promotion {
   /** One per image, in the config's order; the first is the one the views and the history lead with. */
   private readonly moves: readonly Move[];
   private verification: VerificationOutcome | undefined;
+  /** The environment's hold, read beside the ends: the gates need it, and it costs a round trip of its own. */
+  private earlyHold: Promise<HoldRead> | undefined;
+  /** The last look, still on its way when the push starts (one image the engine holds: commitBesideLook). */
+  private lookBeside: Promise<QuietLook> | undefined;
+  /** Said instead of "Nothing was written" when a stopped push had landed and was put back. */
+  private putBack: string | undefined;
 
   constructor(
     private readonly request: PromotionRequest,
@@ -122,7 +129,9 @@ class Promotion {
   async phases(): Promise<Ended> {
     const ended = await this.resolve();
     if (ended) return ended;
-    if (this.env.historyLater) {
+    // The history with the registry's records is read beside the lookups; only a rollback's
+    // held-before gate and soak gates read it, so only they wait for it.
+    if (this.env.historyLater && (this.mode === 'rollback' || this.target.gates.some((g) => g.type === 'soak'))) {
       const history = await this.env.historyLater;
       this.env = { ...this.env, ...(history ? { history } : {}) };
     }
@@ -146,6 +155,8 @@ class Promotion {
   /** Every image's ends, side by side; a build missing from one image is an incomplete build, never moved. */
   private async resolve(): Promise<Ended | undefined> {
     this.env.progress('Resolving digests…');
+    this.earlyHold = readHoldNow(this.services, this.target, this.env.signal);
+    this.earlyHold?.catch(() => undefined); // a cancellation is the lookups' to report
     const all = await Promise.all(
       this.moves.map((m) => resolveEnds(m.request, { registry: m.registry, log: this.log, remember: (x) => m.registry.remember(x) }, this.env.signal)),
     );
@@ -210,7 +221,7 @@ class Promotion {
           overridden: this.overridden,
           ...(ends.previousHolds !== undefined ? { previousHolds: ends.previousHolds } : {}),
           ...(ends.manifest ? { manifest: ends.manifest } : {}),
-          ...(i > 0 ? { builtinOnly: true } : this.componentFacts()),
+          ...(i > 0 ? { builtinOnly: true } : { ...this.componentFacts(), ...(this.earlyHold ? { hold: this.earlyHold } : {}) }),
         };
         // A release's hold is its first image's (where the views place and read it): read once.
         return evaluateGates(input, i > 0 ? { ...services, readHold: undefined } : services, this.env);
@@ -329,6 +340,15 @@ class Promotion {
       await this.journalStart(); // before the re-read: nothing slow between it and the write
       return this.lastLook(when);
     }
+    if (moves.length === 1) {
+      // One image the engine holds: the last look goes beside the push itself (commitBesideLook).
+      const look = this.quietLook(moves[0]!);
+      look.catch(() => undefined); // settled by the push's side, or left for a pull's re-read
+      const [prepared] = await Promise.all([prepareAll(), this.journalStart()]);
+      if (prepared.some((p) => p.remote)) return this.lastLook(when); // it pulled after all: read after that
+      this.lookBeside = look;
+      return undefined;
+    }
     const [prepared, moved] = await Promise.allSettled([prepareAll(), this.journalStart().then(() => this.lastLook(when))]);
     if (prepared.status === 'rejected') throw prepared.reason;
     if (moved.status === 'rejected') throw moved.reason;
@@ -347,7 +367,81 @@ class Promotion {
     else this.gates.push(held);
     for (const move of this.moves) move.finalDigest = move.previousDigest;
     const holds = this.release ? this.moves.map((m) => `${m.name} ${describe(m.previousDigest)}`).join(', ') : describe(this.first.previousDigest);
-    return new Ended('blocked', sentences(blockedMessage(this.target, [held]), `Nothing was written; ${this.target.name} still holds ${holds}.`));
+    return new Ended(
+      'blocked',
+      sentences(blockedMessage(this.target, [held]), `${this.putBack ?? 'Nothing was written'}; ${this.target.name} still holds ${holds}.`),
+    );
+  }
+
+  /** The last look without asking anyone: what the target holds now, and whether a hold was placed (or could not be read). */
+  private async quietLook(move: Move): Promise<QuietLook> {
+    const { repository, tag } = move.target;
+    const [now, held] = await Promise.all([
+      this.services.registry.resolve(repository, tag, this.env.signal).then((d) => d?.digest ?? null),
+      holdPlacedMeanwhile(this.services, this.target, this.mode, this.env.signal),
+    ]);
+    return { now, held: held !== undefined };
+  }
+
+  /**
+   * The engine's push beside the last look. A push writes nothing until its manifest, after its own
+   * round trips (the registry's ping, the blob checks), and the look, sent first, answers in one, so
+   * the person waits for the push alone. When the look finds the target moved or held (or cannot read
+   * it), the push is stopped; if its manifest landed first it is put back; then the last look is made
+   * the usual way (the person asked, the hold blocks) and, if the write may go ahead, the push again.
+   */
+  private async commitBesideLook(move: Move, look: Promise<QuietLook>): Promise<Committed | Ended> {
+    const stopper = new AbortController();
+    const linked = linkedSignal([this.env.signal, stopper.signal]);
+    try {
+      const pushing = move.transfer!.commit(linked.signal);
+      pushing.catch(() => undefined); // awaited below, whichever way the look goes
+      const seen = await look.catch(() => undefined);
+      if (this.env.signal?.aborted) return await pushing;
+      // Our own digest: the push landed before the look read the tag (a slow answer); it holds what was chosen.
+      if (seen && !seen.held && (seen.now === move.previousDigest || seen.now === move.digest)) {
+        if (seen.now !== move.previousDigest) this.log.info(`${move.prefix}the last look read ${move.target.tag} after the push had landed`);
+        return await pushing;
+      }
+      stopper.abort();
+      this.log.warn(
+        `${move.prefix}${move.target.name} ${seen ? (seen.held ? 'was held' : `moved to ${describe(seen.now)}`) : 'could not be read'} while the push started: push stopped`,
+      );
+      await pushing.catch(() => undefined);
+      const before = seen && seen.now !== move.digest ? seen.now : (move.previousDigest ?? null);
+      const putBack = await this.putBackStoppedPush(move, before);
+      if (putBack) return putBack;
+      const ended = await this.lastLook('while the promotion waited');
+      if (ended) return ended;
+      return await move.transfer!.commit(this.env.signal);
+    } finally {
+      linked.dispose();
+    }
+  }
+
+  /** A stopped push whose manifest had landed: the target goes back to what it held before it (`before`), read back. */
+  private async putBackStoppedPush(move: Move, before: string | null): Promise<Ended | undefined> {
+    const { repository, tag } = move.target;
+    const current = (await this.services.registry.resolve(repository, tag, this.env.signal))?.digest ?? null;
+    if (current !== move.digest || before === move.digest) return undefined; // it had not landed
+    const restored = await restoreTarget({ registry: this.services.registry, log: this.log }, move.request.config, move.target, {
+      previousDigest: before,
+      current,
+      chosen: move.digest,
+      wrote: move.digest,
+      undo: true,
+    });
+    this.log.warn(`${move.prefix}the stopped push had landed: ${restored.message}`);
+    if (restored.finalDigest === before) {
+      this.putBack = `The push had landed before it could be stopped; ${move.target.tag} was put back to ${describe(before)}`;
+      return undefined;
+    }
+    move.finalDigest = restored.finalDigest;
+    return new Ended(
+      'failed',
+      sentences(`${move.prefix}${move.target.name} changed while the push started, and the push landed before it could be stopped`, restored.message),
+      new PromotionError('verification', 'target moved during the push'),
+    );
   }
 
   private async prepare(move: Move): Promise<{ remote: boolean }> {
@@ -375,7 +469,7 @@ class Promotion {
     if (!(await this.env.prompts.confirmMovedTarget({ target, seen: move.previousDigest ?? null, now }))) {
       move.finalDigest = now;
       for (const other of this.moves) if (other !== move && other.finalDigest === undefined) other.finalDigest = other.previousDigest;
-      return new Ended('cancelled', `Cancelled: ${where} changed to ${describe(now)} ${when}. Nothing was written.${this.along()}`);
+      return new Ended('cancelled', `Cancelled: ${where} changed to ${describe(now)} ${when}. ${this.putBack ?? 'Nothing was written'}.${this.along()}`);
     }
     move.previousDigest = now;
     throwIfAborted(this.env.signal);
@@ -423,7 +517,10 @@ class Promotion {
       if (!move.prepared) await this.prepare(move);
       move.writing = true;
       if (this.release) this.env.progress(`Moving ${move.name}…`);
-      const committed = await move.transfer!.commit(this.env.signal);
+      const look = this.lookBeside;
+      this.lookBeside = undefined;
+      const committed = look ? await this.commitBesideLook(move, look) : await move.transfer!.commit(this.env.signal);
+      if (committed instanceof Ended) return committed;
       move.wrote = committed.reportedDigest;
       if (committed.note) {
         move.note = committed.note;
@@ -666,6 +763,12 @@ function withCredentialProblem(error: PromotionError, credentials: CredentialPro
     problems.map((p) => p.hint).join(' '),
     { cause: error },
   );
+}
+
+/** The target's tag and the environment's hold, read beside the push. */
+interface QuietLook {
+  readonly now: string | null;
+  readonly held: boolean;
 }
 
 function describe(digest: string | null | undefined): string {

@@ -131,7 +131,8 @@ export interface PromotionEnvironment {
   readonly history?: HistoryView;
   /**
    * The history while it is still being read (with the registry's records: requests of their own),
-   * beside the lock and the lookups; awaited before the gates, and then counts as `history`.
+   * beside the lock and the lookups; awaited before the gates that read it (a rollback's
+   * held-before, soak), and then counts as `history`; the other promotions do not wait for it.
    */
   readonly historyLater?: Promise<HistoryView | undefined>;
   /**

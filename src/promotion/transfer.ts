@@ -17,6 +17,11 @@ export interface TransferEnds {
   readonly tag: string;
 }
 
+export interface Committed {
+  readonly reportedDigest?: string;
+  readonly note?: string;
+}
+
 export interface Transfer {
   readonly transport: Transport;
   /** Preparing is expected to need no registry and no time (the engine tags an image it holds). */
@@ -24,7 +29,7 @@ export interface Transfer {
   /** `remote`: it reached a registry or took long (a pull, a copy), so a re-read made beside it is stale. */
   prepare(signal?: AbortSignal): Promise<{ remote: boolean }>;
   /** Moves the tag. Returns the digest the writer reported (push stream aux line, or PUT header). */
-  commit(signal?: AbortSignal): Promise<{ reportedDigest?: string; note?: string }>;
+  commit(signal?: AbortSignal): Promise<Committed>;
   /** What was written into the target before the tag (signatures, referrers), for a promotion that stops: "" when nothing. */
   writtenAlong(): string;
 }

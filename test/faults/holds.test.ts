@@ -6,7 +6,7 @@ import { readHold } from '../../src/records/holds';
 import { SharedDocuments } from '../../src/records/sharedDocuments';
 import { promote } from '../../src/promotion/promote';
 import { promotionYaml } from '../fixtures/promotionYaml';
-import { pushImage, startRegistry, tagExisting, uniqueRepo } from '../harness';
+import { enginePull, pushImage, startRegistry, tagExisting, uniqueRepo } from '../harness';
 import { config, env, environmentFor, makeCore, MemoryLog, ScriptedPrompts } from '../integration/support';
 import { cliEnv, describeRun, runCli, workspace } from '../cli/support';
 import { DIGEST_INVALID_BODY, startAnsweringProxy } from '../harness/answeringProxy';
@@ -18,14 +18,21 @@ describe('faults: holds (real engine and registries)', function () {
   this.timeout(120_000);
   const suite = faultSuite();
 
-  for (const transport of ['engine', 'registry'] as const) {
-    it(`${transport}: a hold placed by another process between the confirmation and the write blocks the write`, async () => {
-      const what = `${transport}: hold placed by another process after the confirmation`;
+  // Through the engine twice: pulled first, and already held (the hold re-read beside the push, which is stopped).
+  for (const [transport, inEngine] of [
+    ['engine', false],
+    ['engine', true],
+    ['registry', false],
+  ] as const) {
+    const heldNote = inEngine ? ', the engine holds the build' : '';
+    it(`${transport}: a hold placed by another process between the confirmation and the write blocks the write${heldNote}`, async () => {
+      const what = `${transport}: hold placed by another process after the confirmation${heldNote}`;
       const svc = suite.svc;
       const repo = uniqueRepo();
       const old = await pushImage(svc.registryUrl, repo, 'old0001');
       await tagExisting(svc.registryUrl, repo, old.digest, 'dev');
       const build = await pushImage(svc.registryUrl, repo, 'new0001');
+      if (inEngine) await enginePull(svc.dockerHost, `${svc.registry}/${repo}@${build.digest}`);
       const yaml = promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }]);
       const cfg = config(yaml);
       const core = makeCore(svc, { transport });
@@ -47,7 +54,12 @@ describe('faults: holds (real engine and registries)', function () {
       );
       assert.equal(outcome.status, 'blocked', outcome.message);
       assert.match(outcome.message, /hold: placed while the promotion waited: development is held by carol since \S+: incident 42/);
-      assert.match(outcome.message, /Nothing was written; development still holds sha256:\w{12}/);
+      // Beside the push, a hold placed meanwhile takes two reads (its tag, then the new document): a push
+      // that landed first is put back, and the message says so.
+      assert.match(
+        outcome.message,
+        /(Nothing was written|The push had landed before it could be stopped; dev was put back to sha256:\w{12}); development still holds sha256:\w{12}/,
+      );
       const hold = outcome.gates.find((g) => g.name === 'hold')!;
       assert.equal(hold.status, 'failed', 'the record keeps the re-check that decided, not the pass the confirmation showed');
       await expectKept(what, outcome, { url: svc.registryUrl, repo, tag: 'dev' }, old.digest, build.digest);

@@ -7,12 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shortDigest } from '../../src/core/reference';
+import type { ImageEngine } from '../../src/engine/engine';
 import { HistoryStore, parseHistory } from '../../src/history/historyStore';
 import { takeSnapshot } from '../../src/model/snapshot';
 import { promote } from '../../src/promotion/promote';
 import type { RegistryClient } from '../../src/registry/registryClient';
 import { promotionYaml } from '../fixtures/promotionYaml';
-import { digestOf, makeTempDir, pushImage, removeTree, sharedServices, tagExisting, uniqueRepo, type TestServices } from '../harness';
+import { digestOf, enginePull, makeTempDir, pushImage, removeTree, sharedServices, tagExisting, uniqueRepo, type TestServices } from '../harness';
 import { config, env, environmentFor, makeCore, ScriptedPrompts } from '../integration/support';
 import { expectKept, expectOneOf, held } from './support';
 import { tallyOutcome } from './tally';
@@ -127,11 +128,21 @@ describe('faults: races and cancellation (real engine and registry)', function (
   }
 
   for (const transport of ['engine', 'registry'] as const) {
-    for (const overwrite of [false, true]) {
-      const what = `${transport}: target moved between the look and the write, ${overwrite ? 'overwrite confirmed' : 'overwrite refused'}`;
+    // Through the engine twice: pulled first (the last look after the pull), and already held (the
+    // last look beside the push, which is stopped before its manifest).
+    for (const [overwrite, inEngine] of [false, true].flatMap((o) =>
+      transport === 'engine'
+        ? [
+            [o, false],
+            [o, true],
+          ]
+        : [[o, false]],
+    )) {
+      const what = `${transport}: target moved between the look and the write, ${overwrite ? 'overwrite confirmed' : 'overwrite refused'}${inEngine ? ', the engine holds the build' : ''}`;
       it(what, async () => {
-        const s = await scene(['cccc003', 'dddd004']);
+        const s = await scene([`c${randomBytes(3).toString('hex')}`, `d${randomBytes(3).toString('hex')}`]);
         const [build, other] = s.builds as [{ tag: string; digest: string }, { tag: string; digest: string }];
+        if (inEngine) await enginePull(svc.dockerHost, `${svc.registry}/${s.repo}@${build.digest}`);
         const core = makeCore(svc, { transport });
         const prompts = new ScriptedPrompts({
           moved: overwrite,
@@ -153,6 +164,64 @@ describe('faults: races and cancellation (real engine and registry)', function (
         assert.equal(outcome.status, overwrite ? 'succeeded' : 'cancelled', outcome.message);
       });
     }
+
+    if (transport === 'engine')
+      for (const overwrite of [false, true]) {
+        const late = `engine: target moved before the push, the last look answers after the push landed, ${overwrite ? 'overwrite confirmed' : 'overwrite refused'}`;
+        it(`${late}: the push is put back to what the other writer left, then the person is asked`, async () => {
+          const s = await scene([`l${randomBytes(3).toString('hex')}`, `m${randomBytes(3).toString('hex')}`]);
+          const [build, other] = s.builds as [{ tag: string; digest: string }, { tag: string; digest: string }];
+          // The engine holds the build: the push goes beside the last look (no pull first).
+          await enginePull(svc.dockerHost, `${svc.registry}/${s.repo}@${build.digest}`);
+          const core = makeCore(svc, { transport });
+          let confirmed = false;
+          let held = false;
+          let pushed!: () => void;
+          const pushLanded = new Promise<void>((r) => (pushed = r));
+          // The last look (the first read of the target after the confirmation) reaches the registry at
+          // once, but its answer is held until the engine's push has landed: a slow answer.
+          const registry: RegistryClient = Object.create(core.services.registry) as RegistryClient;
+          registry.resolve = async (repo, ref, signal) => {
+            const answer = await core.services.registry.resolve(repo, ref, signal);
+            if (confirmed && !held && ref === 'dev') {
+              held = true;
+              await pushLanded;
+            }
+            return answer;
+          };
+          const engine = async (): Promise<ImageEngine> => {
+            const inner = await core.engine();
+            return Object.assign(Object.create(inner) as ImageEngine, {
+              push: async (...args: Parameters<ImageEngine['push']>) => {
+                const result = await inner.push(...args);
+                pushed();
+                return result;
+              },
+            });
+          };
+          const prompts = new ScriptedPrompts({
+            moved: overwrite,
+            onConfirm: async () => {
+              tally('fault', late);
+              await tagExisting(svc.registryUrl, s.repo, other.digest, 'dev');
+              confirmed = true;
+            },
+          });
+          const outcome = await promote(
+            { config: s.cfg, source: { kind: 'build', tag: build.tag }, target: env(s.cfg, 'development') },
+            { ...core.services, registry, engine },
+            environmentFor(prompts),
+          );
+          assert.ok(held, 'the last look was answered late');
+          assert.match(core.log.text(), /the stopped push had landed/, 'the push had landed before the look answered');
+          assert.equal(prompts.moved.length, 1, 'the person is asked about the moved target');
+          assert.equal(prompts.moved[0]?.now, other.digest, "asked with the other writer's digest back in place");
+          const after = await expectKept(late, outcome, s.target, other.digest, build.digest);
+          assert.equal(after, overwrite ? build.digest : other.digest);
+          assert.equal(outcome.status, overwrite ? 'succeeded' : 'cancelled', outcome.message);
+          if (!overwrite) assert.match(outcome.message, /The push had landed before it could be stopped; dev was put back to sha256:\w{12}\./);
+        });
+      }
 
     const third = `${transport}: another writer lands a third digest right after our write`;
     it(third, async () => {

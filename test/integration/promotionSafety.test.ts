@@ -5,7 +5,10 @@ import * as net from 'node:net';
 import { connectDockerode } from '../../src/engine/dockerodeEngine';
 import { parseHost } from '../../src/engine/engineAddress';
 import { PromotionError } from '../../src/core/errors';
+import type { ImageEngine } from '../../src/engine/engine';
 import { promote, type StartedWrite } from '../../src/promotion/promote';
+import { readHold } from '../../src/records/holds';
+import { SharedDocuments } from '../../src/records/sharedDocuments';
 import {
   digestOf,
   digestTag,
@@ -120,7 +123,7 @@ describe('promotion safety (real registry and engine)', function () {
     tallyOutcome('no-op moved, overwrite confirmed', other.digest, build.digest, build.digest);
   });
 
-  it('a same-repository promotion takes at most 5 sequential round trips, and the engine path 3 (its config from the engine)', async () => {
+  it('a same-repository promotion takes at most 5 sequential round trips, and the engine path 3 with its push (the hold and the last look beside others)', async () => {
     const repo = uniqueRepo();
     const build = await pushImage(svc.registryUrl, repo, 'eee5555');
     await tagExisting(svc.registryUrl, repo, build.digest, 'dev');
@@ -140,18 +143,29 @@ describe('promotion safety (real registry and engine)', function () {
 
     await enginePull(svc.dockerHost, `${svc.registry}/${repo}@${build.digest}`);
     const engineCore = makeCore(svc, { transport: 'engine' });
-    const engineCounting = countingRegistry(engineCore.services.registry);
+    // 100 ms before each registry answer, as over a network; the push counts as a wait of its own, and
+    // the environment's hold is read, as the front ends do.
+    const engineCounting = countingRegistry(engineCore.services.registry, { latencyMs: 100 });
+    const engine = async (): Promise<ImageEngine> => {
+      const inner = await engineCore.engine();
+      return Object.assign(Object.create(inner) as ImageEngine, {
+        push: (...args: Parameters<ImageEngine['push']>) => engineCounting.beside('engine push', () => inner.push(...args)),
+      });
+    };
+    const documents = new SharedDocuments({ registry: engineCounting.registry, log: engineCore.log });
     const viaEngine = await promote(
       { config: cfg, source: { kind: 'environment', environment: env(cfg, 'staging') }, target: env(cfg, 'production') },
-      { ...engineCore.services, registry: engineCounting.registry },
+      { ...engineCore.services, registry: engineCounting.registry, engine, readHold: (e, signal) => readHold(documents, e, signal) },
       environmentFor(new ScriptedPrompts()),
     );
     assert.equal(viaEngine.status, 'succeeded', viaEngine.message);
     console.log(
-      `      through the engine: ${engineCounting.roundTrips()} registry round trips, ${engineCounting.calls.length} requests: ${engineCounting.calls.join(', ')}`,
+      `      through the engine: ${engineCounting.roundTrips()} round trips with the push, ${engineCounting.calls.length} calls: ${engineCounting.calls.join(', ')}`,
     );
-    // Source ‖ target, the re-read before the push, the verification; labels and platform from the engine.
+    // Source ‖ target ‖ hold; the push ‖ the last look (target and hold again); the verification.
+    // Labels and platform from the engine. It was 5: the hold, and the last look before the push, on their own.
     assert.ok(engineCounting.roundTrips() <= 3, `${engineCounting.roundTrips()} round trips: ${engineCounting.calls.join(', ')}`);
+    assert.equal(engineCounting.calls.filter((c) => c.includes('production.hold')).length, 2, 'the hold is read at the gates and again beside the push');
     assert.deepEqual(
       engineCounting.calls.filter((c) => c.startsWith('getBlob')),
       [],
