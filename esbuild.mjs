@@ -93,6 +93,7 @@ const undiciParts = replaceModule(
 import api from 'undici/lib/api/index.js';
 import Agent from 'undici/lib/dispatcher/agent.js';
 import ProxyAgent from 'undici/lib/dispatcher/proxy-agent.js';
+import buildConnector from 'undici/lib/core/connect.js';
 import { fetch as fetchImpl } from 'undici/lib/web/fetch/index.js';
 Object.assign(Dispatcher.prototype, api);
 async function fetch(init, options = undefined) {
@@ -103,7 +104,7 @@ async function fetch(init, options = undefined) {
     throw err;
   }
 }
-export { Agent, ProxyAgent, fetch };
+export { Agent, ProxyAgent, buildConnector, fetch };
 `,
 );
 
@@ -208,7 +209,7 @@ function assertNoVscode(metafile) {
 /** What the plugins above keep out; a new import that brings one back fails the build and says which. */
 const LEFT_OUT = [
   [/[\\/]ajv[\\/]dist[\\/](core|compile[\\/])/, "ajv's schema compiler (the config validator is generated: src/config/schemaCompiler.ts)"],
-  [/[\\/]undici[\\/]index\.js$/, "undici's index (import only Agent, ProxyAgent and fetch from 'undici', or add to undici-parts)"],
+  [/[\\/]undici[\\/]index\.js$/, "undici's index (import only Agent, ProxyAgent, buildConnector and fetch from 'undici', or add to undici-parts)"],
   [/[\\/](protobufjs|@grpc)[\\/]/, "dockerode's BuildKit support"],
   [/[\\/]ssh2[\\/]lib[\\/]server\.js$/, "ssh2's server"],
   [/[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]gen[\\/]/, 'the generated Kubernetes API (use KubeConfig from @kubernetes/client-node/dist/config.js)'],

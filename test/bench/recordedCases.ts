@@ -132,7 +132,7 @@ export function coldCrossCase(ctx: PromotionContext, bench: AppBench, megabytes:
   const peerTargets = new Map<number, string>();
   return {
     name: `promotion of ${megabytes} MB into another registry, cold (nothing to mount): promote()`,
-    rounds: 5,
+    rounds: 9, // loopback, two registries and skopeo on two cores: noisy
     ours: {
       label: 'ours',
       warmup: true,

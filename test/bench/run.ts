@@ -5,7 +5,7 @@
 //
 //   npm run bench [-- --profiles=loopback,50 --cases=refresh,same,local,cross,index,signing,release,recorded,cold,scale,startup,host --no-host --quick]
 //   (recorded: promote() and the whole recorded run of 50 MB images as composeServices() builds the
-//   services; cold: 30 MB into another registry with nothing to mount, loopback; scale: 50 recorded
+//   services; cold: 30 and 100 MB into another registry with nothing to mount, loopback; scale: 50 recorded
 //   promotions in a row, memory before and after)
 //   (start-up figures alone: --cases=startup,host --profiles=none)
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
         // As composeServices() builds them, one set per profile (connections and caches kept across rounds).
         const app = appBench(svc);
         if (wantedCases.has('recorded')) specs.push(...recordedLocalCases(ctx, app, medium.local), ...recordedSameRepoCases(ctx, app, medium.same));
-        if (wantedCases.has('cold') && profile.rttMs === 0) specs.push(coldCrossCase(ctx, app, 30));
+        if (wantedCases.has('cold') && profile.rttMs === 0) specs.push(coldCrossCase(ctx, app, 30), coldCrossCase(ctx, app, 100));
         const cases = [];
         for (const spec of specs) cases.push(await runCase(quick ? { ...spec, rounds: 1 } : spec, meter, say));
         results.push({ profile: profile.name, cases });

@@ -74,6 +74,27 @@ describe('a registry signed by a private CA (https only, at 127.0.0.1)', functio
     );
   });
 
+  it('the trusted CAs become a TLS context only when a TLS connection needs one: a plain-http registry never pays for it', async () => {
+    // ~40 ms of the thread for the system store's CAs, before the first request of a session.
+    const tlsModule = require('node:tls') as typeof import('node:tls');
+    const original = tlsModule.createSecureContext;
+    let made = 0;
+    tlsModule.createSecureContext = (...args: Parameters<typeof original>) => {
+      made++;
+      return original(...args);
+    };
+    try {
+      const { registry } = client({ ...withCa(), systemCertificates: true });
+      assert.equal((await registry.resolve(parseRepository(`${plain.host}/${repo}`), '4f5a6b7'))?.digest, digest);
+      assert.equal(made, 0, 'no TLS context for a plain-http registry');
+      assert.equal((await registry.resolve(parseRepository(`${tls.host}/${repo}`), '4f5a6b7'))?.digest, digest);
+      assert.equal(await registry.resolve(parseRepository(`${tls.host}/${repo}`), 'latest').catch(() => undefined), undefined);
+      assert.equal(made, 1, 'one context, made for the first TLS connection and kept');
+    } finally {
+      tlsModule.createSecureContext = original;
+    }
+  });
+
   it('with the CA in the setting: the lookup succeeds over https', async () => {
     const { registry } = client(withCa());
     assert.equal((await registry.resolve(parseRepository(`${tls.host}/${repo}`), '4f5a6b7'))?.digest, digest);

@@ -14,7 +14,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { Agent, ProxyAgent, buildConnector, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { PromotionError } from '../../core/errors';
 import type { Logger } from '../../core/log';
 import { proxyRules, type ProxyRoute, type ProxyRules, type ProxySetting } from './proxy';
@@ -51,6 +51,8 @@ export const CONNECTIONS_PER_ORIGIN = 32;
 export const KEEP_ALIVE_MS = 90_000;
 /** A proxy that accepts the connection but never answers the CONNECT. */
 const TUNNEL_TIMEOUT_MS = 30_000;
+/** undici's own connect timeout for a pool (connectTimeout), kept when the connector is ours. */
+const CONNECT_TIMEOUT_MS = 10_000;
 const MAX_TUNNEL_ANSWER = 16 * 1024;
 const PROXY_ENV = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
 
@@ -66,8 +68,13 @@ interface Generation {
   readonly agents: Set<Dispatcher>;
   readonly httpAgent: HttpAgent;
   readonly httpsAgent: HttpsAgent;
-  /** The trusted CAs when extra ones were asked for, made once (one per connection cost ~45 ms); undefined: Node's defaults. */
-  readonly secureContext: tls.SecureContext | undefined;
+  /**
+   * The trusted CAs when extra ones were asked for, made once (one per connection cost ~45 ms), and
+   * only when a TLS connection needs them: the files are read and checked at once, but the context
+   * (~40 ms of this thread for the system store's ~150 CAs) would hold up the first request to a
+   * plain-http registry for nothing. Undefined: Node's defaults.
+   */
+  readonly secureContext: () => tls.SecureContext | undefined;
 }
 
 export function keepAliveConnections(options: ConnectionOptions = {}): Connections {
@@ -94,15 +101,16 @@ export function keepAliveConnections(options: ConnectionOptions = {}): Connectio
     } catch (error) {
       rules = error instanceof PromotionError ? error : new PromotionError('config', String(error));
     }
-    let secureContext: tls.SecureContext | undefined;
+    let ca: string[] | undefined;
     let trustProblem: PromotionError | undefined;
     try {
-      const ca = trustedCertificates(trust, env);
-      secureContext = ca ? tls.createSecureContext({ ca }) : undefined;
+      ca = trustedCertificates(trust, env);
     } catch (error) {
       trustProblem = error instanceof PromotionError ? error : new PromotionError('config', String(error));
     }
-    const agentOptions = { ...poolOptions, ...(secureContext ? { connect: { secureContext } } : {}) };
+    let made: tls.SecureContext | undefined;
+    const secureContext = (): tls.SecureContext | undefined => (ca ? (made ??= tls.createSecureContext({ ca })) : undefined);
+    const agentOptions = { ...poolOptions, ...(ca ? { connect: lazyTlsConnector(secureContext) } : {}) };
     const route = (target: URL): ProxyRoute | undefined => (typeof rules === 'function' ? rules(target) : undefined);
     const directAgent = new Agent(agentOptions);
     const generation: Generation = {
@@ -135,7 +143,7 @@ export function keepAliveConnections(options: ConnectionOptions = {}): Connectio
         ...poolOptions,
         uri: route.proxy.href,
         proxyTls: { rejectUnauthorized: route.strictSSL },
-        ...(generation.secureContext ? { requestTls: { secureContext: generation.secureContext } } : {}),
+        ...(generation.secureContext() ? { requestTls: { secureContext: generation.secureContext() } } : {}),
       });
       generation.agents.add(agent);
       dispatcher = keepHeadsAlive(agent);
@@ -187,11 +195,15 @@ function tunnellingAgent<A extends HttpAgent>(
   protocol: 'http:' | 'https:',
   route: (target: URL) => ProxyRoute | undefined,
   log: Logger | undefined,
-  secureContext?: tls.SecureContext,
+  secureContext: () => tls.SecureContext | undefined = () => undefined,
 ): A {
-  // An https agent hands its options (the trusted CAs included) to every connection it makes, the tunnelled ones too.
-  const agent = new Base({ keepAlive: true, keepAliveMsecs: KEEP_ALIVE_MS, ...(secureContext ? { secureContext } : {}) });
-  const direct = (agent as unknown as { createConnection: CreateConnection }).createConnection.bind(agent);
+  const agent = new Base({ keepAlive: true, keepAliveMsecs: KEEP_ALIVE_MS });
+  const plain = (agent as unknown as { createConnection: CreateConnection }).createConnection.bind(agent);
+  // The trusted CAs go to every TLS connection it makes, the tunnelled ones too (made when the first one is).
+  const direct: CreateConnection = (options, callback) => {
+    const context = protocol === 'https:' ? secureContext() : undefined;
+    return plain(context ? { ...options, secureContext: context } : options, callback);
+  };
   (agent as unknown as { createConnection: CreateConnection }).createConnection = (options, callback) => {
     const host = String(options.host ?? options.hostname ?? 'localhost');
     const port = Number(options.port) || (protocol === 'https:' ? 443 : 80);
@@ -202,7 +214,13 @@ function tunnellingAgent<A extends HttpAgent>(
     openTunnel(through, authority).then(
       (socket) => {
         if (protocol === 'http:') return callback(null, socket);
-        const secure = tls.connect({ ...options, socket, servername: options.servername || (net.isIP(host) ? undefined : host) } as tls.ConnectionOptions);
+        const context = secureContext();
+        const secure = tls.connect({
+          ...options,
+          ...(context ? { secureContext: context } : {}),
+          socket,
+          servername: options.servername || (net.isIP(host) ? undefined : host),
+        } as tls.ConnectionOptions);
         callback(null, secure);
       },
       (error: unknown) => callback(throughProxyError(error, through, authority)),
@@ -210,6 +228,21 @@ function tunnellingAgent<A extends HttpAgent>(
     return undefined;
   };
   return agent;
+}
+
+/**
+ * undici's connector with the trusted CAs, built when the first TLS connection is made (a plain-http
+ * registry never builds it). The options are undici's own defaults for a pool, as it would build them.
+ */
+function lazyTlsConnector(secureContext: () => tls.SecureContext | undefined): buildConnector.connector {
+  const plain = buildConnector({ allowH2: true, timeout: CONNECT_TIMEOUT_MS });
+  let secure: buildConnector.connector | undefined;
+  return (options, callback) => {
+    if (options.protocol !== 'https:') return plain(options, callback);
+    const context = secureContext();
+    secure ??= buildConnector({ allowH2: true, timeout: CONNECT_TIMEOUT_MS, ...(context ? { secureContext: context } : {}) });
+    return secure(options, callback);
+  };
 }
 
 /** A socket to `authority` through the proxy: `CONNECT`, answered 200. */
