@@ -163,7 +163,7 @@ async function main(): Promise<void> {
 async function hostCases(a: Registry, envRepo: RefreshRepo | undefined, env: Record<string, string>, figures: Figure[]): Promise<void> {
   say('VS Code host (code-server + Chromium)…');
   const repo = envRepo ?? (await makeRefreshRepo(a.url, 3, 20));
-  const envs = await hostFigures({ registry: a.host, repository: repo.repo, view: 'Environments', rows: 3, env, rounds: quick ? 1 : 3 });
+  const envs = await hostFigures({ registry: a.host, repository: repo.repo, view: 'Environments', rows: 3, env, rounds: quick ? 1 : 7 });
   const inside = envs.extension
     ? `; inside the extension host: activation → rows ${envs.extension.rowsMs.toFixed(0)} ms (config ${envs.extension.configMs.toFixed(0)} ms, digests ${envs.extension.digestsMs.toFixed(0)} ms into the first refresh; the extension host had run ${envs.extension.hostUptimeMs.toFixed(0)} ms)`
     : '';
@@ -176,7 +176,7 @@ async function hostCases(a: Registry, envRepo: RefreshRepo | undefined, env: Rec
   // The first look of a window whose extension refreshed before, the registry 50 ms away.
   const shaped = await shape(PROFILES[1]!, [a.port]);
   try {
-    const look = await firstLookFigures({ registry: shaped.routes[0]!.host, repository: repo.repo, env, rounds: quick ? 1 : 3 });
+    const look = await firstLookFigures({ registry: shaped.routes[0]!.host, repository: repo.repo, env, rounds: quick ? 1 : 7 });
     // Where the fresh rows' time went, from the extension's start-up line: activation → the config, then the first refresh → the digests.
     const split = (r: (typeof look.runs)[number]): string => {
       const m = r.lines.map((l) => /the config ready after (\d+) ms, their digests (\d+) ms into the first refresh/.exec(l)).find(Boolean);
