@@ -30,6 +30,8 @@ export class SecretCredentials implements CredentialSource, SignedInStore {
 
   async get(registry: string): Promise<RegistryCredentials | undefined> {
     const key = signInKey(registry);
+    // Not signed in here: no round trip to ask (a new window's first lookups wait for this answer).
+    if (!this.registries().includes(key)) return undefined;
     let kept = this.cache.get(key);
     if (!kept) {
       kept = this.read(key).catch((error: unknown) => {
