@@ -11,7 +11,6 @@
 // fact is read once (readOnce) and passed along; independent reads run together.
 import type { EnvironmentConfig, WindowGateConfig } from '../config/types';
 import type { CredentialProblem, CredentialProvider } from '../credentials/credentials';
-import { linkedSignal } from '../core/linkedSignal';
 import { CancelledError, errorMessage, isCancelled, PromotionError, throwIfAborted } from '../core/errors';
 import { repositoryName, shortDigest, type Repository } from '../core/reference';
 import { sentence, sentences } from '../core/sentences';
@@ -25,6 +24,7 @@ import type { PromotionEnvironment, PromotionOutcome, PromotionRequest, Promotio
 import { resolveEnds } from './resolveEnds';
 import { componentFacts, gateNamedFor, planMoves, unresolvedImage, type Move } from './moves';
 import { holdPlacedMeanwhile } from './holdRecheck';
+import { pushBesideLook, quietLook, type QuietLook } from './pushBesideLook';
 import { restoreTarget } from './restore';
 import { engineTransfer, registryTransfer, type Committed } from './transfer';
 import { verifyMove } from './verifyMove';
@@ -342,7 +342,7 @@ class Promotion {
     }
     if (moves.length === 1) {
       // One image the engine holds: the last look goes beside the push itself (commitBesideLook).
-      const look = this.quietLook(moves[0]!);
+      const look = quietLook(this.services, moves[0]!, this.target, this.mode, this.env.signal);
       look.catch(() => undefined); // settled by the push's side, or left for a pull's re-read
       const [prepared] = await Promise.all([prepareAll(), this.journalStart()]);
       if (prepared.some((p) => p.remote)) return this.lastLook(when); // it pulled after all: read after that
@@ -373,75 +373,25 @@ class Promotion {
     );
   }
 
-  /** The last look without asking anyone: what the target holds now, and whether a hold was placed (or could not be read). */
-  private async quietLook(move: Move): Promise<QuietLook> {
-    const { repository, tag } = move.target;
-    const [now, held] = await Promise.all([
-      this.services.registry.resolve(repository, tag, this.env.signal).then((d) => d?.digest ?? null),
-      holdPlacedMeanwhile(this.services, this.target, this.mode, this.env.signal),
-    ]);
-    return { now, held: held !== undefined };
-  }
-
   /**
-   * The engine's push beside the last look. A push writes nothing until its manifest, after its own
-   * round trips (the registry's ping, the blob checks), and the look, sent first, answers in one, so
-   * the person waits for the push alone. When the look finds the target moved or held (or cannot read
-   * it), the push is stopped; if its manifest landed first it is put back; then the last look is made
-   * the usual way (the person asked, the hold blocks) and, if the write may go ahead, the push again.
+   * The engine's push beside the last look (pushBesideLook.ts). A push it stopped (put back if it had
+   * landed) is followed by the last look made the usual way, then by the push again if it may go ahead.
    */
   private async commitBesideLook(move: Move, look: Promise<QuietLook>): Promise<Committed | Ended> {
-    const stopper = new AbortController();
-    const linked = linkedSignal([this.env.signal, stopper.signal]);
-    try {
-      const pushing = move.transfer!.commit(linked.signal);
-      pushing.catch(() => undefined); // awaited below, whichever way the look goes
-      const seen = await look.catch(() => undefined);
-      if (this.env.signal?.aborted) return await pushing;
-      // Our own digest: the push landed before the look read the tag (a slow answer); it holds what was chosen.
-      if (seen && !seen.held && (seen.now === move.previousDigest || seen.now === move.digest)) {
-        if (seen.now !== move.previousDigest) this.log.info(`${move.prefix}the last look read ${move.target.tag} after the push had landed`);
-        return await pushing;
-      }
-      stopper.abort();
-      this.log.warn(
-        `${move.prefix}${move.target.name} ${seen ? (seen.held ? 'was held' : `moved to ${describe(seen.now)}`) : 'could not be read'} while the push started: push stopped`,
+    const result = await pushBesideLook({ registry: this.services.registry, log: this.log, signal: this.env.signal }, move, look);
+    if (result.kind === 'committed') return result.committed;
+    if (result.kind === 'not-put-back') {
+      move.finalDigest = result.restored.finalDigest;
+      return new Ended(
+        'failed',
+        sentences(`${move.prefix}${move.target.name} changed while the push started, and the push landed before it could be stopped`, result.restored.message),
+        new PromotionError('verification', 'target moved during the push'),
       );
-      await pushing.catch(() => undefined);
-      const before = seen && seen.now !== move.digest ? seen.now : (move.previousDigest ?? null);
-      const putBack = await this.putBackStoppedPush(move, before);
-      if (putBack) return putBack;
-      const ended = await this.lastLook('while the promotion waited');
-      if (ended) return ended;
-      return await move.transfer!.commit(this.env.signal);
-    } finally {
-      linked.dispose();
     }
-  }
-
-  /** A stopped push whose manifest had landed: the target goes back to what it held before it (`before`), read back. */
-  private async putBackStoppedPush(move: Move, before: string | null): Promise<Ended | undefined> {
-    const { repository, tag } = move.target;
-    const current = (await this.services.registry.resolve(repository, tag, this.env.signal))?.digest ?? null;
-    if (current !== move.digest || before === move.digest) return undefined; // it had not landed
-    const restored = await restoreTarget({ registry: this.services.registry, log: this.log }, move.request.config, move.target, {
-      previousDigest: before,
-      current,
-      chosen: move.digest,
-      wrote: move.digest,
-      undo: true,
-    });
-    this.log.warn(`${move.prefix}the stopped push had landed: ${restored.message}`);
-    if (restored.finalDigest === before) {
-      this.putBack = `The push had landed before it could be stopped; ${move.target.tag} was put back to ${describe(before)}`;
-      return undefined;
-    }
-    move.finalDigest = restored.finalDigest;
-    return new Ended(
-      'failed',
-      sentences(`${move.prefix}${move.target.name} changed while the push started, and the push landed before it could be stopped`, restored.message),
-      new PromotionError('verification', 'target moved during the push'),
-    );
+    this.putBack = result.putBack;
+    const ended = await this.lastLook('while the promotion waited');
+    if (ended) return ended;
+    return move.transfer!.commit(this.env.signal);
   }
 
   private async prepare(move: Move): Promise<{ remote: boolean }> {
@@ -763,12 +713,6 @@ function withCredentialProblem(error: PromotionError, credentials: CredentialPro
     problems.map((p) => p.hint).join(' '),
     { cause: error },
   );
-}
-
-/** The target's tag and the environment's hold, read beside the push. */
-interface QuietLook {
-  readonly now: string | null;
-  readonly held: boolean;
 }
 
 function describe(digest: string | null | undefined): string {
