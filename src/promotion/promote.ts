@@ -342,7 +342,8 @@ class Promotion {
     }
     if (moves.length === 1) {
       // One image the engine holds: the last look goes beside the push itself (commitBesideLook).
-      const look = quietLook(this.services, moves[0]!, this.target, this.mode, this.env.signal);
+      const holdAtGates = this.earlyHold ? await this.earlyHold : 'not-read';
+      const look = quietLook(this.services, moves[0]!, this.target, this.mode, holdAtGates, this.env.signal);
       look.catch(() => undefined); // settled by the push's side, or left for a pull's re-read
       const [prepared] = await Promise.all([prepareAll(), this.journalStart()]);
       if (prepared.some((p) => p.remote)) return this.lastLook(when); // it pulled after all: read after that

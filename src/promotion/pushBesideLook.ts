@@ -9,6 +9,8 @@ import { linkedSignal } from '../core/linkedSignal';
 import type { Logger } from '../core/log';
 import { shortDigest } from '../core/reference';
 import type { RegistryClient } from '../registry/registryClient';
+import { holdTag } from '../records/holds';
+import type { HoldRead } from './gateEvaluation';
 import { holdPlacedMeanwhile } from './holdRecheck';
 import type { Move } from './moves';
 import type { PromotionServices } from './promotionTypes';
@@ -34,20 +36,28 @@ export type BesideLookResult =
   /** It landed and could not be put back: what the target holds is in `restored`. */
   | { readonly kind: 'not-put-back'; readonly restored: Restored };
 
-/** The last look without asking anyone: what the target holds now, and whether a hold was placed (or could not be read). */
+/**
+ * The last look without asking anyone: what the target holds now, and whether a hold was placed (or
+ * could not be read). When the gates found no hold document, the hold tag appearing is enough to stop
+ * the push (one request, where reading a new document takes two); the last look made afterwards, the
+ * usual way, reads what it says.
+ */
 export async function quietLook(
   services: Pick<PromotionServices, 'registry' | 'readHold'>,
   move: Move,
   environment: EnvironmentConfig,
   mode: 'promotion' | 'rollback',
+  holdAtGates: HoldRead | 'not-read',
   signal?: AbortSignal,
 ): Promise<QuietLook> {
   const { repository, tag } = move.target;
-  const [now, held] = await Promise.all([
-    services.registry.resolve(repository, tag, signal).then((d) => d?.digest ?? null),
-    holdPlacedMeanwhile(services, environment, mode, signal),
-  ]);
-  return { now, held: held !== undefined };
+  const held = (): Promise<boolean> => {
+    if (!services.readHold || mode === 'rollback') return Promise.resolve(false);
+    if (holdAtGates === undefined) return services.registry.resolve(environment.repository, holdTag(environment), signal).then((d) => d !== undefined);
+    return holdPlacedMeanwhile(services, environment, mode, signal).then((h) => h !== undefined);
+  };
+  const [now, isHeld] = await Promise.all([services.registry.resolve(repository, tag, signal).then((d) => d?.digest ?? null), held()]);
+  return { now, held: isHeld };
 }
 
 /** The push of `move` (prepared: the engine holds and tagged the image) with the look already sent. */
