@@ -48,6 +48,11 @@ export function shortDigest(digest: string): string {
   return colon < 0 ? digest.slice(0, 12) : digest.slice(0, colon + 1 + 12);
 }
 
+/** What a tag holds, for messages: its short digest, or "nothing" for an empty (or unknown) tag. */
+export function heldDigest(digest: string | null | undefined): string {
+  return digest ? shortDigest(digest) : 'nothing';
+}
+
 /** Parses `[registry/]path[:tag][@digest]`. Throws ReferenceError saying what is wrong. */
 export function parseReference(text: string): ImageReference {
   const input = text.trim();

@@ -12,7 +12,7 @@
 import type { EnvironmentConfig, WindowGateConfig } from '../config/types';
 import type { CredentialProblem, CredentialProvider } from '../credentials/credentials';
 import { CancelledError, errorMessage, isCancelled, PromotionError, throwIfAborted } from '../core/errors';
-import { repositoryName, shortDigest, type Repository } from '../core/reference';
+import { heldDigest, repositoryName, shortDigest, type Repository } from '../core/reference';
 import { sentence, sentences } from '../core/sentences';
 import { failed, needsTypedApproval, passed, type ComponentFact, type GateResult } from '../gates/gate';
 import { windowVerdict } from '../gates/releaseWindow';
@@ -166,14 +166,14 @@ class Promotion {
       move.digest = ends.digest;
       move.previousDigest = ends.targetDigest;
       move.ends = ends;
-      this.log.info(`${move.prefix}source ${repositoryName(move.sourceRepo)}@${ends.digest}; ${this.target.name} holds ${describe(ends.targetDigest)}`);
+      this.log.info(`${move.prefix}source ${repositoryName(move.sourceRepo)}@${ends.digest}; ${this.target.name} holds ${heldDigest(ends.targetDigest)}`);
     }
     const seen = this.request.seenTargetDigest;
     const now = this.first.previousDigest ?? null;
     if (seen !== undefined && seen !== now) {
       this.env.progress(`Waiting for your answer: ${this.target.name} changed since it was shown…`);
       if (!(await this.env.prompts.confirmMovedTarget({ target: this.target, seen, now }))) {
-        return new Ended('cancelled', `Cancelled: ${this.target.name} changed since it was shown (now ${describe(now)}).`);
+        return new Ended('cancelled', `Cancelled: ${this.target.name} changed since it was shown (now ${heldDigest(now)}).`);
       }
     }
     throwIfAborted(this.env.signal);
@@ -367,7 +367,7 @@ class Promotion {
     if (shown >= 0) this.gates[shown] = held;
     else this.gates.push(held);
     for (const move of this.moves) move.finalDigest = move.previousDigest;
-    const holds = this.release ? this.moves.map((m) => `${m.name} ${describe(m.previousDigest)}`).join(', ') : describe(this.first.previousDigest);
+    const holds = this.release ? this.moves.map((m) => `${m.name} ${heldDigest(m.previousDigest)}`).join(', ') : heldDigest(this.first.previousDigest);
     return new Ended(
       'blocked',
       sentences(blockedMessage(this.target, [held]), `${this.putBack ?? 'Nothing was written'}; ${this.target.name} still holds ${holds}.`),
@@ -415,12 +415,12 @@ class Promotion {
     const now = (await this.services.registry.resolve(target.repository, target.tag, this.env.signal))?.digest ?? null;
     if (now === move.previousDigest) return undefined;
     const where = move.name ? `${target.name} (${move.name})` : target.name;
-    this.log.warn(`${where} moved from ${describe(move.previousDigest)} to ${describe(now)} ${when}`);
+    this.log.warn(`${where} moved from ${heldDigest(move.previousDigest)} to ${heldDigest(now)} ${when}`);
     this.env.progress(`Waiting for your answer: ${where} changed ${when}…`);
     if (!(await this.env.prompts.confirmMovedTarget({ target, seen: move.previousDigest ?? null, now }))) {
       move.finalDigest = now;
       for (const other of this.moves) if (other !== move && other.finalDigest === undefined) other.finalDigest = other.previousDigest;
-      return new Ended('cancelled', `Cancelled: ${where} changed to ${describe(now)} ${when}. ${this.putBack ?? 'Nothing was written'}.${this.along()}`);
+      return new Ended('cancelled', `Cancelled: ${where} changed to ${heldDigest(now)} ${when}. ${this.putBack ?? 'Nothing was written'}.${this.along()}`);
     }
     move.previousDigest = now;
     throwIfAborted(this.env.signal);
@@ -481,13 +481,13 @@ class Promotion {
       this.env.progress('Verifying…');
       move.finalDigest = (await this.services.registry.resolve(target.repository, target.tag))?.digest ?? null;
       this.log.info(
-        `${move.prefix}verify: source ${move.digest}, reported ${committed.reportedDigest ?? '(none)'}, ${target.name} now ${describe(move.finalDigest)}`,
+        `${move.prefix}verify: source ${move.digest}, reported ${committed.reportedDigest ?? '(none)'}, ${target.name} now ${heldDigest(move.finalDigest)}`,
       );
       if (committed.reportedDigest !== move.digest || move.finalDigest !== move.digest) {
         const restored = await this.restore(move, move.finalDigest);
         return new Ended(
           'failed',
-          `${move.prefix}Verification failed: ${target.name} should hold ${move.digest} but the ${move.transport === 'engine' ? 'push' : 'registry'} reported ${committed.reportedDigest ?? 'no digest'} and the registry had ${describe(restored.foundDigest)}. ${restored.message}`,
+          `${move.prefix}Verification failed: ${target.name} should hold ${move.digest} but the ${move.transport === 'engine' ? 'push' : 'registry'} reported ${committed.reportedDigest ?? 'no digest'} and the registry had ${heldDigest(restored.foundDigest)}. ${restored.message}`,
           new PromotionError('verification', 'digest mismatch after the write'),
         );
       }
@@ -566,9 +566,9 @@ class Promotion {
         () => undefined,
       );
       const back = move.finalDigest === (move.previousDigest ?? null);
-      this.log[back ? 'info' : 'error'](`${move.prefix}put back: ${restored.message} (now ${describe(move.finalDigest)})`);
+      this.log[back ? 'info' : 'error'](`${move.prefix}put back: ${restored.message} (now ${heldDigest(move.finalDigest)})`);
       lines.push(
-        back ? `${move.name} was put back to ${describe(move.previousDigest)} (read back)` : `${move.name} could not be put back: ${restored.message}`,
+        back ? `${move.name} was put back to ${heldDigest(move.previousDigest)} (read back)` : `${move.name} could not be put back: ${restored.message}`,
       );
       if (back) move.moved = false;
     }
@@ -665,8 +665,8 @@ class Promotion {
           // was attempted, so it holds what it held — say so rather than leave the person guessing.
           ` Nothing was written; ${this.target.name} holds what it held before.`
         : this.release
-          ? ` Nothing was written; ${this.target.name} still holds ${this.moves.map((m) => `${m.name} ${describe(m.previousDigest)}`).join(', ')}.`
-          : ` Nothing was written; ${this.target.name} still holds ${describe(first.previousDigest)}.`;
+          ? ` Nothing was written; ${this.target.name} still holds ${this.moves.map((m) => `${m.name} ${heldDigest(m.previousDigest)}`).join(', ')}.`
+          : ` Nothing was written; ${this.target.name} still holds ${heldDigest(first.previousDigest)}.`;
     return this.failure(error, after + this.along());
   }
 
@@ -714,10 +714,6 @@ function withCredentialProblem(error: PromotionError, credentials: CredentialPro
     problems.map((p) => p.hint).join(' '),
     { cause: error },
   );
-}
-
-function describe(digest: string | null | undefined): string {
-  return digest ? shortDigest(digest) : 'nothing';
 }
 
 function blockedMessage(target: EnvironmentConfig, results: readonly GateResult[]): string {

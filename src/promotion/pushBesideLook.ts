@@ -7,7 +7,7 @@
 import type { EnvironmentConfig } from '../config/types';
 import { linkedSignal } from '../core/linkedSignal';
 import type { Logger } from '../core/log';
-import { shortDigest } from '../core/reference';
+import { heldDigest } from '../core/reference';
 import type { RegistryClient } from '../registry/registryClient';
 import { holdTag } from '../records/holds';
 import type { HoldRead } from './gateEvaluation';
@@ -75,7 +75,7 @@ export async function pushBesideLook(deps: BesideLookDeps, move: Move, look: Pro
       return { kind: 'committed', committed: await pushing };
     }
     stopper.abort();
-    const what = seen ? (seen.held ? 'was held' : `moved to ${describe(seen.now)}`) : 'could not be read';
+    const what = seen ? (seen.held ? 'was held' : `moved to ${heldDigest(seen.now)}`) : 'could not be read';
     deps.log.warn(`${move.prefix}${move.target.name} ${what} while the push started: push stopped`);
     await pushing.catch(() => undefined);
     return await putBackStoppedPush(deps, move, seen && seen.now !== move.digest ? seen.now : (move.previousDigest ?? null));
@@ -98,9 +98,5 @@ async function putBackStoppedPush(deps: BesideLookDeps, move: Move, before: stri
   });
   deps.log.warn(`${move.prefix}the stopped push had landed: ${restored.message}`);
   if (restored.finalDigest !== before) return { kind: 'not-put-back', restored };
-  return { kind: 'look-again', putBack: `The push had landed before it could be stopped; ${tag} was put back to ${describe(before)}` };
-}
-
-function describe(digest: string | null | undefined): string {
-  return digest ? shortDigest(digest) : 'nothing';
+  return { kind: 'look-again', putBack: `The push had landed before it could be stopped; ${tag} was put back to ${heldDigest(before)}` };
 }

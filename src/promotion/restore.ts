@@ -8,7 +8,7 @@
 import type { EnvironmentConfig, PromotionConfig } from '../config/types';
 import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/log';
-import { shortDigest, type Repository } from '../core/reference';
+import { heldDigest, shortDigest, type Repository } from '../core/reference';
 import type { RegistryClient } from '../registry/registryClient';
 
 export interface RestoreFacts {
@@ -46,7 +46,7 @@ export async function restoreTarget(
 ): Promise<Restored> {
   const { previousDigest, current, chosen, wrote } = facts;
   const found = { foundDigest: current };
-  if (current === previousDigest) return { ...found, finalDigest: current, message: `${target.name} still holds ${describe(previousDigest)}.` };
+  if (current === previousDigest) return { ...found, finalDigest: current, message: `${target.name} still holds ${heldDigest(previousDigest)}.` };
   if (current === chosen && !facts.undo)
     return { ...found, finalDigest: current, message: `The write had completed: ${target.name} holds ${shortDigest(chosen)}.` };
   const { registry, log } = services;
@@ -56,11 +56,13 @@ export async function restoreTarget(
   if (current === null || wrote === undefined || current !== wrote) {
     // Not provably ours: someone else wrote the tag after us (or removed it). Leave it.
     const holders = await whoHoldsWhat(registry, config, [current, chosen, previousDigest], signal);
-    log.error(`${target.name} holds ${describe(current)}, which this promotion did not write (it wrote ${describe(wrote ?? null)}); left as it is. ${holders}`);
+    log.error(
+      `${target.name} holds ${heldDigest(current)}, which this promotion did not write (it wrote ${heldDigest(wrote ?? null)}); left as it is. ${holders}`,
+    );
     return {
       ...found,
       finalDigest: current,
-      message: `${target.name} now holds ${describe(current)}, which this promotion did not write: another writer moved ${target.tag} after it. It was left as it is — check with whoever pushed it before promoting again. ${holders}`,
+      message: `${target.name} now holds ${heldDigest(current)}, which this promotion did not write: another writer moved ${target.tag} after it. It was left as it is — check with whoever pushed it before promoting again. ${holders}`,
     };
   }
 
@@ -122,11 +124,11 @@ async function leftAlone(
   signal?: AbortSignal,
 ): Promise<Restored> {
   const holders = await whoHoldsWhat(registry, config, [now, chosen, previous], signal);
-  log.error(`${target.name} moved to ${describe(now)} while our write was being undone; left as it is. ${holders}`);
+  log.error(`${target.name} moved to ${heldDigest(now)} while our write was being undone; left as it is. ${holders}`);
   return {
     foundDigest: found,
     finalDigest: now,
-    message: `${target.name} moved to ${describe(now)} while this promotion was undoing its own write: another writer holds it now, and it was left as it is. ${holders}`,
+    message: `${target.name} moved to ${heldDigest(now)} while this promotion was undoing its own write: another writer holds it now, and it was left as it is. ${holders}`,
   };
 }
 
@@ -190,8 +192,4 @@ async function tagsHolding(
   await Promise.all(Array.from({ length: Math.min(8, tags.length) }, worker));
   for (const list of result.values()) list.sort();
   return result;
-}
-
-function describe(digest: string | null | undefined): string {
-  return digest ? shortDigest(digest) : 'nothing';
 }

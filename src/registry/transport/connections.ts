@@ -139,11 +139,12 @@ export function keepAliveConnections(options: ConnectionOptions = {}): Connectio
     let dispatcher = generation.viaProxy.get(id);
     if (!dispatcher) {
       options.log?.info(`registry requests through the proxy ${route.display} (from ${route.source}; hosts in ${route.bypass} directly)`);
+      const secureContext = generation.secureContext();
       const agent = new ProxyAgent({
         ...poolOptions,
         uri: route.proxy.href,
         proxyTls: { rejectUnauthorized: route.strictSSL },
-        ...(generation.secureContext() ? { requestTls: { secureContext: generation.secureContext() } } : {}),
+        ...(secureContext ? { requestTls: { secureContext } } : {}),
       });
       generation.agents.add(agent);
       dispatcher = keepHeadsAlive(agent);
