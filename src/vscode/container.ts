@@ -13,7 +13,7 @@ import { GateChecksTree } from './tree/gateChecksTree';
 import { HistoryTree, type HistoryNode } from './tree/historyTree';
 import { RefreshScheduler } from './refreshScheduler';
 import { SecretCredentials } from './secretCredentials';
-import { settings } from './settings';
+import { settings, watchSettings } from './settings';
 import { BuildsTree } from './tree/buildsTree';
 import { EnvironmentsTree } from './tree/environmentsTree';
 import { folderOf } from './tree/folderGroups';
@@ -54,6 +54,8 @@ export function createContainer(context: vscode.ExtensionContext): ImagePromotio
     return d;
   };
   own(log);
+  // First, so that every listener below reads the new values: VS Code calls listeners in the order they were added.
+  own(watchSettings());
 
   // Sign In to Registry… keeps credentials here; they are asked before the Docker config.
   const secrets = new SecretCredentials(context.secrets, context.globalState);

@@ -1,6 +1,7 @@
 // Typed access to the extension's settings (contributes.configuration in package.json).
 import * as vscode from 'vscode';
 import { userLevel } from '../config/restrictedSetting';
+import { cachedReads } from '../core/cachedReads';
 import { DEFAULT_CONFIG_FILE } from '../config/types';
 import type { TransportSetting } from '../promotion/transport';
 import type { ProxySetting } from '../registry/transport/proxy';
@@ -39,7 +40,7 @@ export interface Settings {
   trust(): TrustSetting;
 }
 
-export const settings: Settings = {
+const read: Settings = {
   configFile: (folder) => asString(restricted('configFile', folder))?.trim() || DEFAULT_CONFIG_FILE,
   dockerHost: () => asString(restricted('dockerHost'))?.trim() ?? '',
   refreshIntervalSeconds: () => {
@@ -89,6 +90,19 @@ export const settings: Settings = {
     };
   },
 };
+
+const cached = cachedReads(read);
+
+/** Read at every registry request: kept once `watchSettings` clears them on every change. */
+export const settings: Settings = cached.reads;
+
+/** From now on the settings' values are kept, and read again when a setting changes or the workspace is trusted. */
+export function watchSettings(): vscode.Disposable {
+  const changes = [vscode.workspace.onDidChangeConfiguration(() => cached.clear()), vscode.workspace.onDidGrantWorkspaceTrust(() => cached.clear())];
+  cached.clear();
+  cached.keep();
+  return vscode.Disposable.from(...changes, { dispose: () => cached.stop() });
+}
 
 /** A restricted setting's value: all levels in a trusted workspace, the user's own otherwise. */
 function restricted(name: (typeof RESTRICTED_SETTINGS)[number], folder?: vscode.Uri): unknown {
