@@ -121,16 +121,24 @@ export class PromotionModel {
       this.fire();
       try {
         // Partial snapshots show the environments and the first builds while the rest are described.
-        const snapshot = await takeSnapshot(state.config, this.services, abort.signal, (partial) => {
-          // Only while nothing complete is shown: a later refresh replaces what is shown at once.
-          if (generation !== this.generation || this.current) return;
-          // The environments answer a round trip before the builds: their rows are drawn fresh, and the
-          // remembered builds stay until the fresh ones are known (an empty Builds view is worse than a remembered one).
-          const keepBuilds = this.remembered && partial.builds.state === 'ok' && !partial.builds.rows.length;
-          this.partial = keepBuilds ? withRememberedBuilds(partial, this.remembered!) : partial;
-          this.logFirstRows(partial, started, keepBuilds ? 'the builds remembered until theirs are read' : 'the builds still being read');
-          this.fire();
-        });
+        // While nothing fresh is on screen (a new window, a config just loaded) the environments' digests go first.
+        const lookupsFirst = this.current === undefined;
+        const snapshot = await takeSnapshot(
+          state.config,
+          this.services,
+          abort.signal,
+          (partial) => {
+            // Only while nothing complete is shown: a later refresh replaces what is shown at once.
+            if (generation !== this.generation || this.current) return;
+            // The environments answer a round trip before the builds: their rows are drawn fresh, and the
+            // remembered builds stay until the fresh ones are known (an empty Builds view is worse than a remembered one).
+            const keepBuilds = this.remembered && partial.builds.state === 'ok' && !partial.builds.rows.length;
+            this.partial = keepBuilds ? withRememberedBuilds(partial, this.remembered!) : partial;
+            this.logFirstRows(partial, started, keepBuilds ? 'the builds remembered until theirs are read' : 'the builds still being read');
+            this.fire();
+          },
+          { lookupsFirst },
+        );
         if (generation !== this.generation) return;
         this.current = snapshot;
         this.partial = undefined;

@@ -106,6 +106,17 @@ export interface SnapshotServices {
   readonly readRecords?: (environments: readonly EnvironmentConfig[], context: RefreshRecordsContext, signal?: AbortSignal) => RecordsRead;
 }
 
+export interface SnapshotOptions {
+  /**
+   * Ask the environments' digests alone first, everything else (tags, builds, records, holds) once
+   * they answered: a refresh with nothing fresh on screen yet (a new window over the rows it
+   * remembers, a config just loaded). A new window's extension host is busy starting (its
+   * extensions, this one): the first refresh's ten answers arrived together and were read in turn,
+   * the environments' among the last. The rest costs a round trip more, behind rows already drawn.
+   */
+  readonly lookupsFirst?: boolean;
+}
+
 /**
  * Takes a snapshot. `onProgress` receives partial snapshots as parts arrive (the environments, then
  * the first builds while the rest are still being described); the returned one is complete.
@@ -115,6 +126,7 @@ export async function takeSnapshot(
   services: SnapshotServices,
   signal?: AbortSignal,
   onProgress?: (partial: Snapshot) => void,
+  options: SnapshotOptions = {},
 ): Promise<Snapshot> {
   const started = Date.now();
   const counted = countingRegistry(services.registry);
@@ -141,32 +153,19 @@ export async function takeSnapshot(
     progress();
     return r;
   });
-  // The records of what the environments held last time are read side by side with the lookups.
-  const records = services.readRecords?.(config.environments, { registry, tags: tagsOf }, signal);
+  // The records of what the environments held last time are read side by side with the lookups, asked
+  // before them (their cache file is read before their requests go); or right after, when those go first.
+  const readRecords = () => services.readRecords?.(config.environments, { registry, tags: tagsOf }, signal);
+  const recordsBeside = options.lookupsFirst ? undefined : readRecords();
   const lookupsRead = Promise.all(config.environments.map((env) => lookupComponents(config, env, (e) => lookupEnvironment(registry, e, signal)))).then((l) => {
     settled.lookups = l;
     progress();
     return l;
   });
-  const fileRead = services.readHistory?.().then(
-    (h) => (h ? (settled.history = h) : undefined),
-    (error: Error) => {
-      services.log.warn(`the promotion history could not be read: ${error.message}`);
-      return undefined;
-    },
-  );
-  // Once the tags' digests are known (the registry's records hang on them), while the builds are still being placed.
-  const historyRead = Promise.all([lookupsRead, fileRead]).then(([l, file]) =>
-    records
-      ? records.merge(
-          file,
-          config.environments.map((env, i) => ({ env, digest: digestOf(l[i]![0]!.lookup) })),
-        )
-      : file,
-  );
-  const [lookups, builds, engine, history, holds, approvals] = await Promise.all([
-    lookupsRead,
-    listBuilds(
+  // The builds listed and the holds read beside the lookups, or once they answered (a failed lookup is the snapshot's to report).
+  const startRest = () => ({
+    records: options.lookupsFirst ? readRecords() : recordsBeside,
+    builds: listBuilds(
       config,
       {
         registry,
@@ -187,12 +186,34 @@ export async function takeSnapshot(
         progress();
       },
     ).then((listed) => withComponentDigests(config, listed, { registry, ...(details?.store ? { store: details.store } : {}) }, signal)),
+    // After listBuilds above asked for the tag list: it says whether hold and approvals tags exist at all.
+    holds: services.readHold ? lookupHolds(config, services.readHold, tagsOf(config.repository), signal) : undefined,
+  });
+  const rest = options.lookupsFirst ? lookupsRead.then(startRest, startRest) : Promise.resolve(startRest());
+  const fileRead = services.readHistory?.().then(
+    (h) => (h ? (settled.history = h) : undefined),
+    (error: Error) => {
+      services.log.warn(`the promotion history could not be read: ${error.message}`);
+      return undefined;
+    },
+  );
+  // Once the tags' digests are known (the registry's records hang on them), while the builds are still being placed.
+  const historyRead = Promise.all([lookupsRead, fileRead, rest]).then(([l, file, { records }]) =>
+    records
+      ? records.merge(
+          file,
+          config.environments.map((env, i) => ({ env, digest: digestOf(l[i]![0]!.lookup) })),
+        )
+      : file,
+  );
+  const [lookups, builds, engine, history, holds, approvals] = await Promise.all([
+    lookupsRead,
+    rest.then((r) => r.builds),
     // After the lookups: the first check loads the engine's client (dockerode, ~100 ms of this
     // thread), which would hold up the answers the environments' rows wait for.
     services.checkEngine ? lookupsRead.then(() => services.checkEngine!(signal)).then((e) => (settled.engine = e)) : undefined,
     historyRead,
-    // After listBuilds above asked for the tag list: it says whether hold and approvals tags exist at all.
-    services.readHold ? lookupHolds(config, services.readHold, tagsOf(config.repository), signal) : undefined,
+    rest.then((r) => r.holds),
     services.readApprovals
       ? lookupsRead.then((l) =>
           lookupPendingApprovals(

@@ -94,4 +94,71 @@ describe('last rows: the trees start with what the last refresh showed', () => {
     assert.deepEqual(digests(model.shown), [newer, newer], 'replaced by what the registry says now');
     model.dispose();
   });
+
+  it('a refresh with nothing fresh on screen asks the environments alone first, the tags once they answered; later ones side by side', async () => {
+    const file = join(makeTempDir('last-rows'), 'last-rows.json');
+    const calls: string[] = [];
+    let release: () => void = () => undefined;
+    let held = Promise.resolve();
+    const hold = (): void => {
+      held = new Promise<void>((resolve) => (release = resolve));
+    };
+    const registry = {
+      resolve: async (): Promise<ManifestDescriptor> => {
+        calls.push('resolve');
+        await held;
+        return { digest: older, mediaType: MANIFEST, size: 1 };
+      },
+      listTags: async () => {
+        calls.push('listTags');
+        return ['7'];
+      },
+    } as unknown as RegistryClient;
+    const lastRows = new LastRows({ file });
+    const model = new PromotionModel({
+      registry,
+      describe: async (_: unknown, d: string) => ({
+        digest: d,
+        mediaType: MANIFEST,
+        isIndex: false,
+        platforms: [],
+        labels: {},
+        created: '2026-01-01T00:00:00Z',
+      }),
+      log: new MemoryLog(),
+      lastRows,
+    });
+    const state = { kind: 'ready', file: '/w/.promotion.yml', config: cfg, workspaceDir: '/w' } as const;
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+
+    // The first refresh: nothing but the two lookups until they answer.
+    hold();
+    model.setConfig(state);
+    await settle();
+    assert.deepEqual(calls, ['resolve', 'resolve'], 'the environments alone while their lookups are on the way');
+    release();
+    await model.refresh();
+    assert.ok(calls.includes('listTags'), 'the tags asked once the lookups answered');
+    assert.equal(model.snapshot?.builds.state, 'ok');
+    assert.equal(model.snapshot?.builds.rows.length, 1);
+
+    // The next refresh, fresh rows on screen: side by side.
+    calls.length = 0;
+    hold();
+    const again = model.refresh();
+    await settle();
+    assert.deepEqual([...new Set(calls)].sort(), ['listTags', 'resolve'], `side by side (asked: ${calls.join(', ')})`);
+    release();
+    await again;
+
+    // A config loaded again: nothing fresh for it on screen, the lookups first again.
+    calls.length = 0;
+    hold();
+    model.setConfig({ ...state });
+    await settle();
+    assert.deepEqual(calls, ['resolve', 'resolve']);
+    release();
+    await model.refresh();
+    model.dispose();
+  });
 });
