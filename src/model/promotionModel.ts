@@ -87,7 +87,7 @@ export class PromotionModel {
       if (!this.rememberedShown) {
         this.rememberedShown = true;
         this.services.log.info(
-          `start-up: ${rows.lookups.length} remembered environment rows shown ${Date.now() - this.createdAt} ms after activation, marked as refreshing (the config ready after ${(this.configReadyAt ?? Date.now()) - this.createdAt} ms; rows as of ${new Date(rows.takenAt).toISOString()})`,
+          `start-up: ${rows.lookups.length} remembered environment rows shown ${Date.now() - this.createdAt} ms after activation, marked as refreshing (the config ready after ${(this.configReadyAt ?? Date.now()) - this.createdAt} ms; rows as of ${new Date(rows.takenAt).toISOString()}; activated at ${new Date(this.createdAt).toISOString()})`,
         );
       }
       this.fire();

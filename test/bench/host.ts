@@ -134,6 +134,10 @@ export interface FirstLookRun {
   readonly rememberedMs: number | undefined;
   /** Inside the extension host: activation → the fresh rows (the start-up line). */
   readonly freshMs: number | undefined;
+  /** In the page: activation → the remembered rows seen, marked refreshing… (undefined: never seen, the fresh ones came first). */
+  readonly seenRememberedMs: number | undefined;
+  /** In the page: activation → the fresh rows seen. */
+  readonly seenFreshMs: number | undefined;
   /** The extension's start-up lines of that window. */
   readonly lines: readonly string[];
 }
@@ -141,6 +145,10 @@ export interface FirstLookRun {
 export interface FirstLookFigures {
   readonly rememberedMs: number;
   readonly freshMs: number;
+  /** Medians of what the page showed (the rows drawn), and of each window's remembered → fresh where both were seen. */
+  readonly seenRememberedMs: number;
+  readonly seenFreshMs: number;
+  readonly seenGapMs: number;
   readonly runs: readonly FirstLookRun[];
 }
 
@@ -175,14 +183,22 @@ export async function firstLookFigures(options: {
       const before = new Set(findFiles(join(server.dirs.userData, 'logs'), 'Image Promotion.log', 5));
       const wb = await Workbench.open({ server, folder: workspace.path });
       try {
+        // The page notes when it first shows the rows marked refreshing… and the fresh ones (wall clock,
+        // as the extension's log says when it activated): what a person sees, VS Code's tree updates included.
+        await wb.page.evaluate(SEEN_RECORDER);
         await wb.openViewContainer();
         await environmentRows(wb, 3, 'fresh', 120_000);
+        const seen = (await wb.page.evaluate('window.__imgpromoSeen')) as { refreshing?: number; fresh?: number };
         const log = await newLog(server.dirs.userData, before, STARTUP_LINE);
         const remembered = log && REMEMBERED_LINE.exec(log);
         const fresh = log && STARTUP_LINE.exec(log);
+        const activated = remembered ? Date.parse(remembered[2]!) : undefined;
+        const since = (at: number | undefined): number | undefined => (at !== undefined && activated !== undefined ? at - activated : undefined);
         runs.push({
           rememberedMs: remembered ? Number(remembered[1]) : undefined,
           freshMs: fresh ? Number(fresh[1]) : undefined,
+          seenRememberedMs: since(seen.refreshing),
+          seenFreshMs: since(seen.fresh),
           lines: (log ?? '').split('\n').filter((l) => /start-up:/.test(l)),
         });
       } finally {
@@ -194,16 +210,43 @@ export async function firstLookFigures(options: {
     workspace.dispose();
   }
   const med = (pick: (r: FirstLookRun) => number | undefined): number => median(runs.map(pick).filter((v): v is number => v !== undefined));
-  return { rememberedMs: med((r) => r.rememberedMs), freshMs: med((r) => r.freshMs), runs };
+  return {
+    rememberedMs: med((r) => r.rememberedMs),
+    freshMs: med((r) => r.freshMs),
+    seenRememberedMs: med((r) => r.seenRememberedMs),
+    seenFreshMs: med((r) => r.seenFreshMs),
+    seenGapMs: med((r) => (r.seenRememberedMs !== undefined && r.seenFreshMs !== undefined ? r.seenFreshMs - r.seenRememberedMs : undefined)),
+    runs,
+  };
 }
+
+/** Environments rows holding a build or digest, as the page shows them (aria-labels). */
+const ENVIRONMENT_ROWS = `(() => {
+  const pane = [...document.querySelectorAll('.part.sidebar .pane')].find((p) => p.querySelector('.pane-header h3.title')?.textContent?.trim() === 'Environments');
+  if (!pane) return [];
+  const holds = /^[^,]+, \\S+ · (sha256:[0-9a-f]{12}|[0-9a-f]{7,40})( ·|$)/;
+  return [...pane.querySelectorAll('.pane-body .monaco-list-row')].map((r) => r.getAttribute('aria-label') || '').filter((l) => holds.test(l));
+})()`;
+
+/** Every 5 ms in the page: the wall-clock time 3 rows were first shown marked refreshing…, and fresh. */
+const SEEN_RECORDER = `(() => {
+  const seen = (window.__imgpromoSeen = {});
+  const timer = setInterval(() => {
+    const labels = ${ENVIRONMENT_ROWS};
+    if (labels.length < 3) return;
+    const refreshing = labels.every((l) => l.includes('refreshing…'));
+    if (refreshing) seen.refreshing ??= Date.now();
+    else if (labels.every((l) => !l.includes('refreshing…'))) {
+      seen.fresh ??= Date.now();
+      clearInterval(timer);
+    }
+  }, 5);
+})()`;
 
 /** Waits in the page for `count` Environments rows holding a build or digest, marked refreshing… or not. */
 async function environmentRows(wb: Workbench, count: number, which: 'refreshing' | 'fresh', timeoutMs: number): Promise<void> {
   const check = `(() => {
-    const pane = [...document.querySelectorAll('.part.sidebar .pane')].find((p) => p.querySelector('.pane-header h3.title')?.textContent?.trim() === 'Environments');
-    if (!pane) return false;
-    const holds = /^[^,]+, \\S+ · (sha256:[0-9a-f]{12}|[0-9a-f]{7,40})( ·|$)/;
-    const labels = [...pane.querySelectorAll('.pane-body .monaco-list-row')].map((r) => r.getAttribute('aria-label') || '').filter((l) => holds.test(l));
+    const labels = ${ENVIRONMENT_ROWS};
     return labels.length >= ${count} && labels.every((l) => l.includes('refreshing…') === ${which === 'refreshing'});
   })()`;
   await wb.page.waitForFunction(check, undefined, { polling: 10, timeout: timeoutMs });
@@ -231,7 +274,7 @@ async function newLog(userData: string, before: ReadonlySet<string>, line: RegEx
   return undefined;
 }
 
-const REMEMBERED_LINE = /start-up: \d+ remembered environment rows shown (\d+) ms after activation/;
+const REMEMBERED_LINE = /start-up: \d+ remembered environment rows shown (\d+) ms after activation.*; activated at (\S+)\)/;
 
 const STARTUP_LINE =
   /start-up: \d+ environment rows ready (\d+) ms after activation \(the config ready after (\d+) ms, their digests (\d+) ms into the first refresh, [^;]*; the extension host has run (\d+) ms\)/;
