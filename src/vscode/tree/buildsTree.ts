@@ -8,17 +8,20 @@ import { messageItem } from './messageItem';
 import { folderItem, scopedId, topLevel, type TreeFolder, type TreeFolders } from './folderGroups';
 import { contextValue, type BuildNode, type PromotionNode } from './nodes';
 import { digestTooltip, relativeTime, repositoryLine } from './tooltips';
+import { PacedChanges } from './pacedChanges';
 
 export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
+  /** Every change goes through here: VS Code draws changes that come close together late (pacedChanges.ts). */
+  private readonly paced = new PacedChanges(() => this.changed.fire());
   private readonly subscription: { dispose(): void };
 
   constructor(
     private readonly folders: TreeFolders,
     private readonly details: DetailsLookup,
   ) {
-    this.subscription = folders.onDidChange(() => this.changed.fire());
+    this.subscription = folders.onDidChange(() => this.paced.request());
   }
 
   getChildren(node?: PromotionNode): PromotionNode[] {
@@ -139,6 +142,7 @@ export class BuildsTree implements vscode.TreeDataProvider<PromotionNode>, vscod
 
   dispose(): void {
     this.subscription.dispose();
+    this.paced.dispose();
     this.changed.dispose();
   }
 }

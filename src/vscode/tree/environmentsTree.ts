@@ -17,6 +17,7 @@ import { heldBy, type Held } from '../shippedLookup';
 import { commitLine, shippedCommits, shippedSummary } from '../../app/text/shippedText';
 import { WindowTimer } from '../../model/windowTimer';
 import { environmentWindow } from '../../model/windows';
+import { PacedChanges } from './pacedChanges';
 
 export type DetailsLookup = (node: PromotionNode) => Promise<ImageDetails | undefined>;
 /** The commits promoting the environment before into this one would ship (for a *behind* row's tooltip). */
@@ -35,6 +36,8 @@ export interface SignedLookup {
 export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
+  /** Every change goes through here: VS Code draws changes that come close together late (pacedChanges.ts). */
+  private readonly paced = new PacedChanges(() => this.changed.fire());
   private readonly subscription: { dispose(): void };
   /** Redraws the rows when a release window opens or closes (their words change, the registry does not). */
   private readonly windowTimer: WindowTimer;
@@ -47,13 +50,13 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     private readonly signed?: SignedLookup,
     private readonly now: () => number = Date.now,
   ) {
-    this.subscription = folders.onDidChange(() => this.changed.fire());
+    this.subscription = folders.onDidChange(() => this.paced.request());
     this.windowTimer = new WindowTimer(() => this.changed.fire(), now);
   }
 
   /** Redraws rows without a new lookup (e.g. a promotion started or ended). */
   redraw(): void {
-    this.changed.fire();
+    this.paced.request();
   }
 
   getChildren(node?: PromotionNode): PromotionNode[] {
@@ -169,6 +172,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
   dispose(): void {
     this.windowTimer.dispose();
     this.subscription.dispose();
+    this.paced.dispose();
     this.changed.dispose();
   }
 

@@ -6,6 +6,7 @@ import { recordsFor } from '../../history/queries';
 import { folderItem, scopedId, topLevel, type TreeFolder, type TreeFolders } from './folderGroups';
 import { historyHeadline } from '../../app/text/historyHeadline';
 import { relativeTime } from './tooltips';
+import { PacedChanges } from './pacedChanges';
 
 type HistoryRow = (
   | { readonly kind: 'environment'; readonly name: string; readonly records: readonly HistoryRecord[] }
@@ -19,13 +20,15 @@ export type HistoryNode = HistoryRow | { readonly kind: 'folder'; readonly folde
 export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
+  /** Every change goes through here: VS Code draws changes that come close together late (pacedChanges.ts). */
+  private readonly paced = new PacedChanges(() => this.changed.fire());
   private readonly subscription: { dispose(): void };
 
   constructor(
     private readonly folders: TreeFolders,
     private readonly historyFile: (folder: string) => string | undefined,
   ) {
-    this.subscription = folders.onDidChange(() => this.changed.fire());
+    this.subscription = folders.onDidChange(() => this.paced.request());
   }
 
   getChildren(node?: HistoryNode): HistoryNode[] {
@@ -108,6 +111,7 @@ export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode
 
   dispose(): void {
     this.subscription.dispose();
+    this.paced.dispose();
     this.changed.dispose();
   }
 }
