@@ -84,5 +84,23 @@ describe('the first look: the last rows at once, marked refreshing, then the fre
       ],
       JSON.stringify(fresh),
     );
+
+    // A refresh starting changes nothing the rows are drawn from: VS Code is not told (each change
+    // event restarts its 200 ms wait before it draws, and would hold back the answer's rows); the
+    // answer is told, once.
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a change told late (paced) for the answer above is through
+    const told: number[] = [];
+    const listening = api.trees.environments.onDidChangeTreeData!(() => told.push(Date.now()));
+    try {
+      const refreshed = api.refresh();
+      assert.ok(await waitFor(() => api.model.isRefreshing, 2_000, 5), 'the refresh runs');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      assert.ok(api.model.isRefreshing, 'the slow registry has not answered yet');
+      assert.deepEqual(told, [], 'nothing told while the refresh runs and the rows stay as they were');
+      await refreshed;
+      assert.ok(await waitFor(() => told.length > 0, 2_000, 10), 'the answer is told');
+    } finally {
+      listening.dispose();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { PacedChanges } from '../../src/vscode/tree/pacedChanges';
+import { DrawnFrom, PacedChanges } from '../../src/vscode/tree/pacedChanges';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -25,5 +25,22 @@ describe("tree changes paced to VS Code's 200 ms wait (vscode/tree/pacedChanges.
     paced.dispose();
     await sleep(100);
     assert.equal(fired.length, 3, 'nothing fires once disposed');
+  });
+
+  it('a change is said only after VS Code first asked, and only when what the rows are drawn from changed', () => {
+    const config = { kind: 'ready' };
+    const remembered = { remembered: true };
+    const fresh = { environments: [] };
+    const drawn = new DrawnFrom();
+    assert.equal(drawn.changed([config, remembered]), false, 'before the first ask VS Code gets what is current');
+    assert.equal(drawn.everAsked, false);
+    drawn.asked([config, remembered]);
+    assert.equal(drawn.everAsked, true);
+    assert.equal(drawn.changed([config, remembered]), false, 'a refresh starting: the same config and rows');
+    assert.equal(drawn.changed([{ ...config }, remembered]), true, 'another config object');
+    assert.equal(drawn.changed([config, fresh]), true, 'the fresh rows');
+    assert.equal(drawn.changed([config, remembered, 'folder b']), true, 'a folder more');
+    drawn.asked([config, fresh]);
+    assert.equal(drawn.changed([config, fresh]), false);
   });
 });

@@ -17,7 +17,10 @@ import { heldBy, type Held } from '../shippedLookup';
 import { commitLine, shippedCommits, shippedSummary } from '../../app/text/shippedText';
 import { WindowTimer } from '../../model/windowTimer';
 import { environmentWindow } from '../../model/windows';
-import { PacedChanges } from './pacedChanges';
+import { DrawnFrom, PacedChanges } from './pacedChanges';
+
+/** How long VS Code's first ask for the rows may wait for them (the remembered ones are due within 300 ms of activation). */
+const FIRST_ROWS_WAIT_MS = 300;
 
 export type DetailsLookup = (node: PromotionNode) => Promise<ImageDetails | undefined>;
 /** The commits promoting the environment before into this one would ship (for a *behind* row's tooltip). */
@@ -41,6 +44,16 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
   private readonly subscription: { dispose(): void };
   /** Redraws the rows when a release window opens or closes (their words change, the registry does not). */
   private readonly windowTimer: WindowTimer;
+  /**
+   * A window's first look: VS Code's first ask for the rows waits (at most FIRST_ROWS_WAIT_MS) until
+   * they are known (the remembered ones are, some 40 ms after activation), so that they are drawn
+   * without a change event; and a model change that leaves what the rows are drawn from as it was (a
+   * refresh starting) is not said (drawnFrom). The fresh rows, a round trip later, are then the first
+   * change event: drawn at once, not paced behind another.
+   */
+  private readonly firstRows: Promise<void>;
+  private readonly firstRowsTimer: ReturnType<typeof setTimeout>;
+  private readonly drawnFrom = new DrawnFrom();
 
   constructor(
     private readonly folders: TreeFolders,
@@ -50,8 +63,14 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     private readonly signed?: SignedLookup,
     private readonly now: () => number = Date.now,
   ) {
-    this.subscription = folders.onDidChange(() => this.paced.request());
-    this.windowTimer = new WindowTimer(() => this.changed.fire(), now);
+    let known = (): void => undefined;
+    this.firstRows = new Promise<void>((resolve) => (known = resolve));
+    this.firstRowsTimer = setTimeout(known, FIRST_ROWS_WAIT_MS);
+    this.subscription = folders.onDidChange(() => {
+      if (this.rowsKnown()) known();
+      if (this.drawnFrom.changed(this.drawnState())) this.paced.request();
+    });
+    this.windowTimer = new WindowTimer(() => this.paced.request(), now);
   }
 
   /** Redraws rows without a new lookup (e.g. a promotion started or ended). */
@@ -59,16 +78,32 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     this.paced.request();
   }
 
-  getChildren(node?: PromotionNode): PromotionNode[] {
-    if (!node) {
-      this.windowTimer.schedule(this.folders.configured.flatMap((f) => (f.model.config.kind === 'ready' ? f.model.config.config.environments : [])));
-      return topLevel(this.folders, (f) => this.rowsOf(f));
-    }
+  getChildren(node?: PromotionNode): PromotionNode[] | Promise<PromotionNode[]> {
+    if (!node) return this.drawnFrom.everAsked || this.rowsKnown() ? this.topLevel() : this.firstRows.then(() => this.topLevel());
     if (node.kind === 'folder') {
       const folder = this.folders.get(node.folder);
       return folder ? this.rowsOf(folder) : [];
     }
     return [];
+  }
+
+  private topLevel(): PromotionNode[] {
+    this.drawnFrom.asked(this.drawnState());
+    this.windowTimer.schedule(this.folders.configured.flatMap((f) => (f.model.config.kind === 'ready' ? f.model.config.config.environments : [])));
+    return topLevel(this.folders, (f) => this.rowsOf(f));
+  }
+
+  /** Every folder has rows to draw, or a state without any (no config, a broken one). */
+  private rowsKnown(): boolean {
+    return this.folders.configured.every((f) => {
+      const kind = f.model.config.kind;
+      return kind !== 'no-workspace' && (kind !== 'ready' || f.model.shown !== undefined);
+    });
+  }
+
+  /** What the rows are drawn from, compared by identity: the folders, their configs and snapshots. */
+  private drawnState(): readonly unknown[] {
+    return [this.folders.grouped, ...this.folders.configured.flatMap((f) => [f.key, f.model.config, f.model.shown, f.model.lastGood?.snapshot])];
   }
 
   /** One folder's rows, each carrying its folder. */
@@ -170,6 +205,7 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
   }
 
   dispose(): void {
+    clearTimeout(this.firstRowsTimer);
     this.windowTimer.dispose();
     this.subscription.dispose();
     this.paced.dispose();

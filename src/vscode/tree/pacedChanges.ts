@@ -40,3 +40,26 @@ export class PacedChanges {
     this.fire();
   }
 }
+
+/**
+ * Whether what a view's rows are drawn from (compared item by item, by identity) changed since VS
+ * Code last asked for them: nothing to say before its first ask (it gets what is current then), nor
+ * for a change that leaves the rows as they were.
+ */
+export class DrawnFrom {
+  private last: readonly unknown[] | undefined;
+
+  get everAsked(): boolean {
+    return this.last !== undefined;
+  }
+
+  /** VS Code asked for the rows; they were drawn from `state`. */
+  asked(state: readonly unknown[]): void {
+    this.last = state;
+  }
+
+  changed(state: readonly unknown[]): boolean {
+    const last = this.last;
+    return last !== undefined && (last.length !== state.length || state.some((item, i) => item !== last[i]));
+  }
+}
