@@ -5,6 +5,7 @@ import type { Logger } from '../core/log';
 import { isAlive, withFileLock, type FileLockOptions } from './fileLock';
 import * as os from 'node:os';
 import { interruptedRecord, parseRecord, type HistoryRecord } from './record';
+import { shareStrings } from './shareStrings';
 
 /** In the workspace, so a team can commit and share it. */
 export const DEFAULT_HISTORY_FILE = '.promotion/history.jsonl';
@@ -110,6 +111,9 @@ export function parseHistory(text: string, isRunning: (start: HistoryRecord) => 
   const records: HistoryRecord[] = [];
   const problems: HistoryProblem[] = [];
   const seen = new Map<string, number>();
+  // The record before at the same place (shareStrings): the last one into the same environment, else any; never a start.
+  const lastInto = new Map<string, HistoryRecord>();
+  let lastEnded: HistoryRecord | undefined;
   const lines = text.split('\n');
   const unterminated = !text.endsWith('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -129,7 +133,13 @@ export function parseHistory(text: string, isRunning: (start: HistoryRecord) => 
       continue;
     }
     seen.set(parsed.record.id, i + 1);
-    records.push(parsed.record);
+    const record = parsed.record;
+    shareStrings(record, lastInto.get(record.target.environment) ?? lastEnded);
+    if (record.outcome !== 'started') {
+      lastInto.set(record.target.environment, record);
+      lastEnded = record;
+    }
+    records.push(record);
   }
   return { records: pairStarts(records, isRunning), problems };
 }

@@ -82,6 +82,7 @@ export class RefreshRecords {
           this.remember(environmentKey(h.env), mine);
           for (const s of mine) subjects.set(subjectKey(s.repository, s.digest), s);
         }
+        this.sizeCache();
         const reads = await early;
         const merged = await withRegistryRecords(
           file,
@@ -112,15 +113,24 @@ export class RefreshRecords {
     const remembered = await readRememberedRecords(file, this.options.maxFileBytes ?? 4 * 1024 * 1024, this.options.log);
     // What this session read already is newer than the file.
     for (const [key, subjects] of remembered.subjects) if (!this.lastSubjects.has(key)) this.remember(key, subjects);
+    this.sizeCache();
     records.restore(remembered.artifacts);
+  }
+
+  /** The records cache holds what the next refresh of every environment seen reads, and as much again. */
+  private sizeCache(): void {
+    this.options.records.keepDigests(this.lastDigests().size);
+  }
+
+  private lastDigests(): Set<string> {
+    return new Set([...this.lastSubjects.values()].flatMap((subjects) => subjects.map((s) => s.digest)));
   }
 
   /** Writes the last digests and their records when they differ from what the file holds. */
   private save(): Promise<void> {
     const { file, records } = this.options;
     if (!file) return this.writing;
-    const digests = new Set([...this.lastSubjects.values()].flatMap((subjects) => subjects.map((s) => s.digest)));
-    const value = { subjects: [...this.lastSubjects], artifacts: records.rememberedRecords(digests, this.options.maxFileRecords ?? 1000) };
+    const value = { subjects: [...this.lastSubjects], artifacts: records.rememberedRecords(this.lastDigests(), this.options.maxFileRecords ?? 1000) };
     const text = JSON.stringify(value);
     if (text === this.written) return this.writing;
     this.written = text;

@@ -3,11 +3,14 @@
 // registry indexes `subject` (its PUT answers OCI-Subject), else listed in the `sha256-<hex>` index
 // of the OCI referrers tag schema, which this client maintains (read, add, write, re-read: two writers
 // race on it). Read back capped in count and bytes; artifacts cached by digest (immutable), the
-// index never (it changes with every write). Whether a registry has the referrers API is remembered
-// for a while (asking costs a round trip before the fallback); a refresh passes the tag list it
-// read, which says which digests have a fallback index at all.
+// index never (it changes with every write). The cache keeps the records of as many digests as the
+// refreshes read, twice over (keepDigests), not every record a long-running process ever wrote or
+// read. Whether a registry has the referrers API is remembered for a while (asking costs a round
+// trip before the fallback); a refresh passes the tag list it read, which says which digests have a
+// fallback index at all.
 import { PromotionError, errorMessage } from '../core/errors';
 import type { Logger } from '../core/log';
+import { LruMap } from '../core/lruMap';
 import { repositoryName, type Repository } from '../core/reference';
 import type { HistoryRecord } from '../history/record';
 import { mapLimit } from '../model/mapLimit';
@@ -39,8 +42,11 @@ export interface RegistryRecordsOptions {
   readonly maxStatementBytes?: number;
   /** Bytes a fallback index may have (default 1 MiB: ~4000 entries). */
   readonly maxIndexBytes?: number;
-  /** Artifacts remembered, read or written (default 5000): the oldest is forgotten first. */
-  readonly cacheEntries?: number;
+  /**
+   * Digests whose records (read or written) are remembered at least (default 16); keepDigests()
+   * raises it to what the refreshes read. The least recently used digest is forgotten first.
+   */
+  readonly cacheDigests?: number;
   /** How long what a registry answered to the referrers API is believed before asking again (default 10 minutes). */
   readonly referrersSupportMs?: number;
   /** The clock of referrersSupportMs (tests). */
@@ -73,14 +79,30 @@ export interface PreparedRecord {
   readonly config: boolean;
 }
 
+/** Digests whose records are remembered when nothing says how many a refresh reads. */
+const CACHE_DIGESTS = 16;
+
 export class RegistryRecords {
-  private readonly cache = new Map<string, CachedArtifact>();
+  /** Subject digest → its artifacts read or written (by their digest: immutable). */
+  private readonly cache: LruMap<string, Map<string, CachedArtifact>>;
   /** Per registry host: does it answer the referrers API, and when it last said so. */
   private readonly referrersApi = new Map<string, { readonly supported: boolean; readonly at: number }>();
-  /** `repo@digest` whose fallback index existed at its last read (bounded): worth reading before the tag list says. */
-  private readonly indexed = new Set<string>();
+  /** `repo@digest` whose fallback index existed at its last read (bounded as the cache): worth reading before the tag list says. */
+  private readonly indexed: LruMap<string, true>;
 
-  constructor(private readonly options: RegistryRecordsOptions) {}
+  constructor(private readonly options: RegistryRecordsOptions) {
+    this.cache = new LruMap(options.cacheDigests ?? CACHE_DIGESTS);
+    this.indexed = new LruMap(this.cache.capacity);
+  }
+
+  /**
+   * The refreshes read the records of `digests` digests: remember those of twice as many (never
+   * fewer than cacheDigests), so what one refresh read is there at the next, beside what was
+   * promoted in between.
+   */
+  keepDigests(digests: number): void {
+    this.cache.capacity = this.indexed.capacity = Math.max(this.options.cacheDigests ?? CACHE_DIGESTS, 2 * digests);
+  }
 
   /**
    * What a record of `digest` in `repo` needs that does not depend on the move's result, asked while
@@ -129,7 +151,7 @@ export class RegistryRecords {
     if (written.reportedDigest && written.reportedDigest !== artifact.manifest.digest) {
       throw new PromotionError('protocol', `${repo.registry} stored the record as ${written.reportedDigest}, not ${artifact.manifest.digest}`);
     }
-    this.remember(artifact.manifest.digest, { record });
+    this.remember(digest, artifact.manifest.digest, { record });
     const api = written.subjectDigest === digest;
     this.referrersApi.set(repo.registry, { supported: api, at: this.now() });
     if (api) return 'referrers-api';
@@ -144,9 +166,11 @@ export class RegistryRecords {
     const max = this.options.maxRecordsPerDigest ?? 100;
     const newestFirst = [...listed].sort((a, b) => createdOf(b).localeCompare(createdOf(a)));
     const skipped = newestFirst.slice(max).map((d) => `${d.digest}: more than ${max} records on ${digest}`);
-    const results = await mapLimit(newestFirst.slice(0, max), 4, (d) => this.artifact(registry, repo, digest, d, signal));
+    const read = newestFirst.slice(0, max);
+    const known = this.cache.get(digest);
+    const results = await mapLimit(read, 4, async (d) => known?.get(d.digest) ?? this.artifact(registry, repo, digest, d, signal));
     const records: HistoryRecord[] = [];
-    results.forEach((r, i) => ('record' in r ? records.push(r.record) : skipped.push(`${newestFirst[i]!.digest}: ${r.reason}`)));
+    results.forEach((r, i) => (r && 'record' in r ? records.push(r.record) : skipped.push(`${read[i]!.digest}: ${r?.reason ?? 'could not be read now'}`)));
     return { records, skipped };
   }
 
@@ -204,11 +228,8 @@ export class RegistryRecords {
   ): Promise<ReferrerDescriptor[]> {
     const key = `${repositoryName(repo)}@${digest}`;
     const index = tags && !tags.has(referrersFallbackTag(digest)) ? undefined : await this.readFallbackIndex(repo, digest, signal, registry);
-    this.indexed.delete(key);
-    if (index) {
-      if (this.indexed.size >= (this.options.cacheEntries ?? 5000)) this.indexed.delete(this.indexed.values().next().value!);
-      this.indexed.add(key);
-    }
+    if (index) this.indexed.set(key, true);
+    else this.indexed.delete(key);
     return index?.manifests ?? [];
   }
 
@@ -278,16 +299,19 @@ export class RegistryRecords {
     });
   }
 
-  private async artifact(registry: RegistryClient, repo: Repository, subject: string, d: ReferrerDescriptor, signal?: AbortSignal): Promise<CachedArtifact> {
-    const cached = this.cache.get(d.digest);
-    if (cached) return cached;
+  /** Undefined: a network failure, not the artifact's fault (not cached, tried again at the next read). */
+  private async artifact(
+    registry: RegistryClient,
+    repo: Repository,
+    subject: string,
+    d: ReferrerDescriptor,
+    signal?: AbortSignal,
+  ): Promise<CachedArtifact | undefined> {
     const result = await this.fetchArtifact(registry, repo, subject, d, signal).catch((error: unknown): CachedArtifact | undefined => {
-      // A network failure is not the artifact's fault: not cached, tried again at the next read.
       this.options.log.debug(`the record ${d.digest} on ${subject} could not be read: ${errorMessage(error)}`);
       return undefined;
     });
-    if (!result) return { reason: 'could not be read now' };
-    this.remember(d.digest, result);
+    if (result) this.remember(subject, d.digest, result);
     return result;
   }
 
@@ -324,22 +348,27 @@ export class RegistryRecords {
     return statement.record ? { record: statement.record } : { reason: statement.reason };
   }
 
-  /** The records remembered, by artifact digest, about one of `subjects` (for a cache file), newest last. */
+  /** The records remembered, by artifact digest, about one of `subjects` (for a cache file), most recently used last. */
   rememberedRecords(subjects: ReadonlySet<string>, max: number): [string, HistoryRecord][] {
     const about: [string, HistoryRecord][] = [];
-    for (const [digest, value] of this.cache) if ('record' in value && subjects.has(value.record.digest ?? '')) about.push([digest, value.record]);
+    for (const [subject, artifacts] of this.cache.entries())
+      if (subjects.has(subject)) for (const [digest, value] of artifacts) if ('record' in value) about.push([digest, value.record]);
     return about.slice(-max);
   }
 
   /** Records read in an earlier session (a cache file), remembered as if read now; never replaces one this session read. */
   restore(artifacts: Iterable<readonly [string, HistoryRecord]>): void {
-    for (const [digest, record] of artifacts) if (!this.cache.has(digest)) this.remember(digest, { record });
+    for (const [digest, record] of artifacts) {
+      // A record is about the digest it is attached to (recordFromStatement checks it).
+      const subject = record.digest;
+      if (subject && !this.cache.peek(subject)?.has(digest)) this.remember(subject, digest, { record });
+    }
   }
 
-  private remember(digest: string, value: CachedArtifact): void {
-    const max = this.options.cacheEntries ?? 5000;
-    if (this.cache.size >= max) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(digest, value);
+  private remember(subject: string, digest: string, value: CachedArtifact): void {
+    let artifacts = this.cache.get(subject);
+    if (!artifacts) this.cache.set(subject, (artifacts = new Map()));
+    artifacts.set(digest, value);
   }
 }
 

@@ -4,7 +4,7 @@
 // another registry (nothing to mount on either side) and 50 recorded promotions in a row.
 import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_HISTORY_FILE } from '../../src/history/historyStore';
@@ -218,7 +218,11 @@ export async function promotionsInARow(svc: TestServices, route: Route, registry
   const settled = async (): Promise<number> => {
     await new Promise((resolve) => setTimeout(resolve, 31_000));
     await gc();
-    return mib(process.memoryUsage().heapUsed);
+    const heapUsed = process.memoryUsage().heapUsed;
+    // For finding what grows: compare the two snapshots by constructor (test/bench/heapDiff.mjs).
+    const dir = process.env.IMGPROMO_BENCH_HEAP_SNAPSHOTS;
+    if (dir) writeHeapSnapshot(join(dir, `promotions-${samples.length === 0 ? 'first' : 'last'}.heapsnapshot`));
+    return mib(heapUsed);
   };
   let paused = 0;
   for (let i = 1; i <= count; i++) {

@@ -6,7 +6,9 @@
 //   npm run bench [-- --profiles=loopback,50 --cases=refresh,same,local,cross,index,signing,release,recorded,cold,scale,startup,host --no-host --quick]
 //   (recorded: promote() and the whole recorded run of 50 MB images as composeServices() builds the
 //   services; cold: 30 and 100 MB into another registry with nothing to mount, loopback; scale: 50 recorded
-//   promotions in a row, memory before and after)
+//   promotions in a row, memory before and after; IMGPROMO_BENCH_HEAP_SNAPSHOTS=<dir> writes a heap
+//   snapshot at 10 and 50 for `node test/bench/heapDiff.mjs <dir>/promotions-first.heapsnapshot
+//   <dir>/promotions-last.heapsnapshot`: what grew, by constructor and by what holds it)
 //   (start-up figures alone: --cases=startup,host --profiles=none; a new window's first look alone,
 //   registry 50 ms away: --cases=firstlook --profiles=none)
 import { mkdirSync, writeFileSync } from 'node:fs';
