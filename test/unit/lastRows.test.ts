@@ -31,6 +31,16 @@ function heldRegistry(digest: string): { registry: RegistryClient; release(): vo
   return { registry, release };
 }
 
+/** What a model needs: the registry, every digest described as a plain image, the last rows' store. */
+function modelServices(registry: RegistryClient, lastRows: LastRows) {
+  return {
+    registry,
+    describe: async (_: unknown, d: string) => ({ digest: d, mediaType: MANIFEST, isIndex: false, platforms: [], labels: {}, created: '2026-01-01T00:00:00Z' }),
+    log: new MemoryLog(),
+    lastRows,
+  };
+}
+
 const digests = (s: Snapshot | undefined): string[] => (s?.environments ?? []).map((e) => (e.lookup.state === 'present' ? e.lookup.digest : e.lookup.state));
 
 describe('last rows: the trees start with what the last refresh showed', () => {
@@ -55,19 +65,7 @@ describe('last rows: the trees start with what the last refresh showed', () => {
 
   it('a new model shows the remembered rows, marked, before the registry answers, and the fresh ones replace them', async () => {
     const file = join(makeTempDir('last-rows'), 'last-rows.json');
-    const services = (registry: RegistryClient) => ({
-      registry,
-      describe: async (_: unknown, d: string) => ({
-        digest: d,
-        mediaType: MANIFEST,
-        isIndex: false,
-        platforms: [],
-        labels: {},
-        created: '2026-01-01T00:00:00Z',
-      }),
-      log: new MemoryLog(),
-      lastRows: new LastRows({ file }),
-    });
+    const services = (registry: RegistryClient) => modelServices(registry, new LastRows({ file }));
     const state = { kind: 'ready', file: '/w/.promotion.yml', config: cfg, workspaceDir: '/w' } as const;
     // An earlier session: its refresh saw the older digest everywhere.
     const first = heldRegistry(older);
@@ -114,20 +112,7 @@ describe('last rows: the trees start with what the last refresh showed', () => {
         return ['7'];
       },
     } as unknown as RegistryClient;
-    const lastRows = new LastRows({ file });
-    const model = new PromotionModel({
-      registry,
-      describe: async (_: unknown, d: string) => ({
-        digest: d,
-        mediaType: MANIFEST,
-        isIndex: false,
-        platforms: [],
-        labels: {},
-        created: '2026-01-01T00:00:00Z',
-      }),
-      log: new MemoryLog(),
-      lastRows,
-    });
+    const model = new PromotionModel(modelServices(registry, new LastRows({ file })));
     const state = { kind: 'ready', file: '/w/.promotion.yml', config: cfg, workspaceDir: '/w' } as const;
     const settle = () => new Promise((r) => setTimeout(r, 20));
 
