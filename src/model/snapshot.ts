@@ -164,7 +164,7 @@ export async function takeSnapshot(
   });
   // The builds listed and the holds read beside the lookups, or once they answered (a failed lookup is the snapshot's to report).
   const startRest = () => ({
-    records: options.lookupsFirst ? readRecords() : recordsBeside,
+    records: recordsBeside ?? readRecords(),
     builds: listBuilds(
       config,
       {
@@ -214,8 +214,9 @@ export async function takeSnapshot(
     services.checkEngine ? lookupsRead.then(() => services.checkEngine!(signal)).then((e) => (settled.engine = e)) : undefined,
     historyRead,
     rest.then((r) => r.holds),
+    // After the rest started (the tag list is asked), whichever order the lookups went in.
     services.readApprovals
-      ? lookupsRead.then((l) =>
+      ? Promise.all([lookupsRead, rest]).then(([l]) =>
           lookupPendingApprovals(
             config,
             nextDigests(l.map((c) => c[0]!.lookup)),
