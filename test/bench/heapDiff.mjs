@@ -1,5 +1,6 @@
 // `node test/bench/heapDiff.mjs first.heapsnapshot last.heapsnapshot [name [count]]`: what grew between
-// two V8 heap snapshots (IMGPROMO_BENCH_HEAP_SNAPSHOTS=<dir> npm run bench -- --cases=scale writes two),
+// two V8 heap snapshots (IMGPROMO_BENCH_HEAP_SNAPSHOTS=<dir> npm run bench -- --cases=scale writes
+// promotions-<n>.heapsnapshot wherever the heap is measured settled; IMGPROMO_BENCH_SETTLED_AT=100,150 adds points),
 // by node type and constructor: count and self size, largest growth first. With a name, also the
 // retainer paths of a few objects of that constructor that are only in the second snapshot.
 import { readFileSync } from 'node:fs';

@@ -182,8 +182,12 @@ export interface MemorySample {
   readonly heapMiB: number;
   /** Of the heap: V8's compiled code (grows while the code warms up, then settles). */
   readonly codeMiB: number;
-  /** At 10 and the last: the heap once the requests' time limits have run out (31 s later, after a GC). */
+  /**
+   * At 10, the middle and the last: the heap once the requests' time limits have run out (31 s later,
+   * after a GC), and of it V8's code space then (warm-up is told apart from data by the two windows).
+   */
   readonly settledHeapMiB?: number;
+  readonly settledCodeMiB?: number;
   readonly historyKiB: number;
 }
 
@@ -215,30 +219,37 @@ export async function promotionsInARow(svc: TestServices, route: Route, registry
   const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 100) / 100;
   // Each request holds its time limit (the lookup timeout, 30 s) until it runs out: what was asked in
   // the last 30 s is still in the heap, however the promotions end. Settled: after that time, untimed.
-  const settled = async (): Promise<number> => {
+  const codeSpace = (): number => getHeapSpaceStatistics().find((space) => space.space_name === 'code_space')?.space_used_size ?? 0;
+  const settled = async (n: number): Promise<{ settledHeapMiB: number; settledCodeMiB: number }> => {
     await new Promise((resolve) => setTimeout(resolve, 31_000));
     await gc();
     const heapUsed = process.memoryUsage().heapUsed;
-    // For finding what grows: compare the two snapshots by constructor (test/bench/heapDiff.mjs).
+    const code = codeSpace();
+    // For finding what grows: compare two snapshots by constructor (test/bench/heapDiff.mjs).
     const dir = process.env.IMGPROMO_BENCH_HEAP_SNAPSHOTS;
-    if (dir) writeHeapSnapshot(join(dir, `promotions-${samples.length === 0 ? 'first' : 'last'}.heapsnapshot`));
-    return mib(heapUsed);
+    if (dir) writeHeapSnapshot(join(dir, `promotions-${n}.heapsnapshot`));
+    return { settledHeapMiB: mib(heapUsed), settledCodeMiB: mib(code) };
   };
+  // Where the heap is also measured settled (and snapshotted): 10, the middle (a multiple of 10), the
+  // last, and any of IMGPROMO_BENCH_SETTLED_AT. Two windows: a growth that slows is warm-up, not a leak.
+  const middle = Math.round((10 + count) / 20) * 10;
+  const settleAt = new Set([10, middle, count, ...(process.env.IMGPROMO_BENCH_SETTLED_AT ?? '').split(',').filter(Boolean).map(Number)]);
   let paused = 0;
   for (let i = 1; i <= count; i++) {
     await one();
     if (i % 10 === 0) {
       await gc();
       const m = process.memoryUsage();
+      const code = codeSpace();
       const at = Date.now();
-      const settledHeapMiB = i === 10 || i === count ? await settled() : undefined;
+      const settledAt = settleAt.has(i) ? await settled(i) : undefined;
       paused += Date.now() - at;
       samples.push({
         n: i,
         rssMiB: mib(m.rss),
         heapMiB: mib(m.heapUsed),
-        codeMiB: mib(getHeapSpaceStatistics().find((space) => space.space_name === 'code_space')?.space_used_size ?? 0),
-        ...(settledHeapMiB !== undefined ? { settledHeapMiB } : {}),
+        codeMiB: mib(code),
+        ...settledAt,
         historyKiB: Math.round(statSync(historyFile).size / 1024),
       });
     }

@@ -123,11 +123,22 @@ async function main(): Promise<void> {
           const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
           const at = (n: number) => many.samples.find((x) => x.n === n)!;
           const [ten, last] = [at(10), at(many.count)];
-          const perPromotionKiB = (((last.heapMiB - ten.heapMiB) * 1024) / (last.n - ten.n)).toFixed(1);
-          const settledKiB = (((last.settledHeapMiB! - ten.settledHeapMiB!) * 1024) / (last.n - ten.n)).toFixed(1);
+          const perPromotion = (before: number, after: number, n: number): string => (((after - before) * 1024) / n).toFixed(1);
+          const perPromotionKiB = perPromotion(ten.heapMiB, last.heapMiB, last.n - ten.n);
+          // Settled windows (10 → middle → last): warm-up shows as growth that slows; data as growth that does not.
+          const points = many.samples.filter((x) => x.settledHeapMiB !== undefined && x.settledCodeMiB !== undefined);
+          const windows = points.slice(1).map((to, i) => {
+            const from = points[i]!;
+            const [heap, code] = [
+              perPromotion(from.settledHeapMiB!, to.settledHeapMiB!, to.n - from.n),
+              perPromotion(from.settledCodeMiB!, to.settledCodeMiB!, to.n - from.n),
+            ];
+            const rest = perPromotion(from.settledHeapMiB! - from.settledCodeMiB!, to.settledHeapMiB! - to.settledCodeMiB!, to.n - from.n);
+            return `${from.n} → ${to.n}: ${heap} KiB a promotion (code space ${code}, the rest ${rest})`;
+          });
           figures.push({
-            name: `${many.count} recorded promotions in a row by one set of services in a Node process of its own (composeServices, records both, 1 MB builds), ${profile.name}: heap used after a forced GC at promotion 10 and ${many.count} (and once the requests' time limits ran out), RSS, and the history file (read whole: the data itself)`,
-            value: `heap ${ten.heapMiB} → ${last.heapMiB} MiB (${perPromotionKiB} KiB a promotion); once the requests' 30-s time limits ran out ${ten.settledHeapMiB} → ${last.settledHeapMiB} MiB (${settledKiB} KiB a promotion); of the heap, V8's compiled code ${ten.codeMiB} → ${last.codeMiB} MiB; the history file grew ${last.historyKiB - ten.historyKiB} KiB; RSS ${mib(many.before.rss)} → ${mib(many.after.rss)}; every 10 (heap / RSS MiB): ${many.samples.map((x) => `${x.heapMiB} / ${x.rssMiB}`).join(', ')}; ${(many.ms / many.count).toFixed(0)} ms a promotion`,
+            name: `${many.count} recorded promotions in a row by one set of services in a Node process of its own (composeServices, records both, 1 MB builds), ${profile.name}: heap used after a forced GC at promotion 10 and ${many.count}; settled (once the requests' 30-s time limits ran out) at ${points.map((x) => x.n).join(', ')}, by window, V8's code space apart; RSS; and the history file (read whole: the data itself)`,
+            value: `heap ${ten.heapMiB} → ${last.heapMiB} MiB (${perPromotionKiB} KiB a promotion); settled ${points.map((x) => x.settledHeapMiB).join(' → ')} MiB, ${windows.join('; ')}; code space settled ${points.map((x) => x.settledCodeMiB).join(' → ')} MiB; the history file grew ${last.historyKiB - ten.historyKiB} KiB; RSS ${mib(many.before.rss)} → ${mib(many.after.rss)}; every 10 (heap / code / RSS MiB): ${many.samples.map((x) => `${x.heapMiB} / ${x.codeMiB} / ${x.rssMiB}`).join(', ')}; ${(many.ms / many.count).toFixed(0)} ms a promotion`,
           });
           say(`${figures.at(-1)!.name}: ${figures.at(-1)!.value}`);
         }
