@@ -26,7 +26,6 @@ import { selectEngine } from './selectEngineCommand';
 import { signInCommand, signOutCommand } from './signInCommands';
 import type { SecretCredentials } from '../secretCredentials';
 import { settings } from '../settings';
-import { asClicked } from '../tree/givenRows';
 
 /** What the handlers work with, built by the composition root. */
 export interface CommandServices {
@@ -131,11 +130,7 @@ export function registerCommands(
 ): vscode.Disposable[] {
   const boundary = { log: deps.log, show: (message: string) => showError(message, deps.interaction()), title: (id: string) => deps.titles.get(id) ?? id };
   return Object.entries(handlers).map(([id, handler]) =>
-    // A row a command is run on is copied: the Environments view changes its rows in place (givenRows.ts).
-    vscode.commands.registerCommand(
-      id,
-      guardCommand(id, (...args: unknown[]) => (handler as (...a: unknown[]) => unknown)(...asClicked(args)), boundary),
-    ),
+    vscode.commands.registerCommand(id, guardCommand(id, handler as (...args: unknown[]) => unknown, boundary)),
   );
 }
 

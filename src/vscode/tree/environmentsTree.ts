@@ -18,7 +18,6 @@ import { commitLine, shippedCommits, shippedSummary } from '../../app/text/shipp
 import { WindowTimer } from '../../model/windowTimer';
 import { environmentWindow } from '../../model/windows';
 import { DrawnFrom, PacedChanges } from './pacedChanges';
-import { GivenRows } from './givenRows';
 
 /** How long VS Code's first ask for the rows may wait for them (the remembered ones are due within 300 ms of activation). */
 const FIRST_ROWS_WAIT_MS = 300;
@@ -38,12 +37,10 @@ export interface SignedLookup {
 }
 
 export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<PromotionNode[] | undefined>();
+  private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   /** Every change goes through here: VS Code draws changes that come close together late (pacedChanges.ts). */
-  private readonly paced = new PacedChanges(() => this.tell());
-  /** The rows VS Code holds: a change that keeps their shape is told as those rows (givenRows.ts). */
-  private readonly given = new GivenRows<PromotionNode>(nodeKey, () => this.paced.request());
+  private readonly paced = new PacedChanges(() => this.changed.fire());
   private readonly subscription: { dispose(): void };
   /** Redraws the rows when a release window opens or closes (their words change, the registry does not). */
   private readonly windowTimer: WindowTimer;
@@ -83,34 +80,17 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
 
   getChildren(node?: PromotionNode): PromotionNode[] | Promise<PromotionNode[]> {
     if (!node) return this.drawnFrom.everAsked || this.rowsKnown() ? this.topLevel() : this.firstRows.then(() => this.topLevel());
-    return this.given.gave(node, this.childrenOf(node) ?? []);
+    if (node.kind === 'folder') {
+      const folder = this.folders.get(node.folder);
+      return folder ? this.rowsOf(folder) : [];
+    }
+    return [];
   }
 
   private topLevel(): PromotionNode[] {
-    this.drawing();
-    return this.given.gave(undefined, this.childrenOf(undefined)!);
-  }
-
-  /** The rows under `node` (undefined: the top level) as the model stands; undefined if its folder is gone. */
-  private childrenOf(node: PromotionNode | undefined): PromotionNode[] | undefined {
-    if (!node) return topLevel(this.folders, (f) => this.rowsOf(f));
-    if (node.kind !== 'folder') return [];
-    const folder = this.folders.get(node.folder);
-    return folder ? this.rowsOf(folder) : undefined;
-  }
-
-  /** The rows are about to be drawn from the model as it stands. */
-  private drawing(): void {
     this.drawnFrom.asked(this.drawnState());
     this.windowTimer.schedule(this.folders.configured.flatMap((f) => (f.model.config.kind === 'ready' ? f.model.config.config.environments : [])));
-  }
-
-  /** Tells VS Code the rows changed: the rows it holds, changed in place, when their shape is the same; else the whole view. */
-  private tell(): void {
-    const inPlace = this.drawnFrom.everAsked ? this.given.updateInPlace((parent) => this.childrenOf(parent)) : undefined;
-    if (!inPlace) return this.changed.fire(undefined);
-    this.drawing();
-    this.changed.fire(inPlace);
+    return topLevel(this.folders, (f) => this.rowsOf(f));
   }
 
   /** Every folder has rows to draw, or a state without any (no config, a broken one). */
@@ -157,7 +137,6 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
   }
 
   getTreeItem(node: PromotionNode): vscode.TreeItem {
-    this.given.itemAsked(node);
     if (node.kind === 'folder') return folderItem(this.folders.get(node.folder), 'environments');
     const item = node.kind === 'environment' ? this.environmentItem(node) : node.kind === 'message' ? messageItem(node) : undefined;
     if (!item) throw new Error('builds are not shown in the Environments view');
@@ -227,7 +206,6 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
 
   dispose(): void {
     clearTimeout(this.firstRowsTimer);
-    this.given.dispose();
     this.windowTimer.dispose();
     this.subscription.dispose();
     this.paced.dispose();
@@ -266,19 +244,6 @@ export class EnvironmentsTree implements vscode.TreeDataProvider<PromotionNode>,
     if (row.components) item.tooltip = releaseTooltip(row);
     return item;
   }
-}
-
-/** A row as its tree item's id names it (the same row before and after a change in place). */
-function nodeKey(node: PromotionNode): string {
-  const own =
-    node.kind === 'folder'
-      ? ''
-      : node.kind === 'environment'
-        ? `environment:${node.row.env.name}${node.stale ? ':stale' : ''}`
-        : node.kind === 'message'
-          ? `message:${node.id}`
-          : `build:${node.row.tag}`;
-  return `${node.kind}|${node.folder ?? ''}|${own}`;
 }
 
 /** Each image of the release and what its tag holds. */
