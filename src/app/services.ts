@@ -11,6 +11,7 @@ import { cachedGitHistory } from '../builds/gitHistory';
 import { DetailsStore } from '../images/detailsStore';
 import { ImageDetailsCache } from '../images/imageDetails';
 import { LastRows } from '../model/lastRows';
+import { RememberedChallenges } from '../registry/transport/rememberedChallenges';
 import type { EngineStatus, SnapshotServices } from '../model/snapshot';
 import type { PromotionServices } from '../promotion/promote';
 import { TargetLocks } from '../promotion/targetLocks';
@@ -117,8 +118,15 @@ export function composeServices(options: AppOptions): AppServices {
   const { log } = options;
   const dockerConfig = new DockerConfigCredentials({ configDir: () => dockerConfigDir(), log });
   const credentials = options.credentialSource ? new ChainedCredentials(options.credentialSource, dockerConfig, log) : dockerConfig;
+  // How each registry asked to be authenticated, beside the details: a session's first request goes with its token.
+  const challenges = new RememberedChallenges({
+    ...(options.detailsFile ? { file: join(dirname(options.detailsFile), 'registry-challenges.json') } : {}),
+    log,
+  });
+  void challenges.load();
   const transport = {
     log,
+    challenges,
     timeoutMs: options.lookupTimeoutMs,
     insecureRegistries: options.insecureRegistries,
     ...(options.proxy ? { proxy: options.proxy } : {}),

@@ -1,13 +1,14 @@
 // Registry authentication: how each registry asked to be authenticated (learnt from its first 401),
 // Basic credentials, and Bearer tokens from its token service, cached per registry + scopes until
 // they expire. A token service is asked only at a realm that passed validateRealm.
-import { PromotionError } from '../../core/errors';
+import { errorMessage, isCancelled, PromotionError } from '../../core/errors';
 import type { Logger } from '../../core/log';
 import type { CredentialProvider, RegistryCredentials } from '../../credentials/credentials';
 import type { Challenge } from '../authChallenge';
 import { mergeScopes, tokenCacheKey } from '../scopes';
 import { BodyLimits, readCapped } from './limits';
 import { validateRealm, type RegistryEndpoint } from './origin';
+import type { ChallengeMemory } from './rememberedChallenges';
 
 interface Token {
   readonly value: string;
@@ -32,16 +33,22 @@ export class RegistryAuth {
   private readonly challenges = new Map<string, Challenge>();
   private readonly tokens = new Map<string, Token>();
   private readonly pendingTokens = new Map<string, Promise<Token>>();
+  /** Registries whose challenge came from `memory` (another session) and has not been answered by them in this one. */
+  private readonly fromMemory = new Set<string>();
 
   constructor(
     private readonly credentials: CredentialProvider,
     private readonly log: Logger,
     private readonly sendToken: TokenSender,
     private readonly now: () => number,
+    /** Challenges learnt in earlier sessions (rememberedChallenges.ts): a first request then goes with its token. */
+    private readonly memory?: ChallengeMemory,
   ) {}
 
   learn(registry: string, challenge: Challenge): void {
     this.challenges.set(registry, challenge);
+    this.fromMemory.delete(registry);
+    this.memory?.remember(registry, challenge);
   }
 
   /** The Authorization header for some scopes, fetching a token when the registry wants one. */
@@ -52,8 +59,46 @@ export class RegistryAuth {
     rejected: string | undefined,
   ): Promise<string | undefined> {
     const registry = endpoint.registry;
-    const challenge = this.challenges.get(registry);
+    const challenge = await this.challengeOf(registry);
     if (!challenge) return undefined;
+    if (!this.fromMemory.has(registry)) return this.authorizationWith(endpoint, challenge, scopes, signal, rejected);
+    try {
+      return await this.authorizationWith(endpoint, challenge, scopes, signal, rejected);
+    } catch (error) {
+      if (isCancelled(error) || signal?.aborted) throw error;
+      // Another session's challenge that no longer works (the registry changed how it authenticates,
+      // or its token service moved): forgotten, and the request goes without; the registry's 401 says
+      // what it wants now, and a failure then is reported as it always was.
+      this.log.debug(`${registry}: the challenge remembered from an earlier session failed (${errorMessage(error)}); asking the registry again`);
+      if (this.fromMemory.delete(registry)) {
+        this.challenges.delete(registry);
+        this.memory?.forget(registry);
+      }
+      return undefined;
+    }
+  }
+
+  /** Learnt in this session, else remembered from an earlier one. */
+  private async challengeOf(registry: string): Promise<Challenge | undefined> {
+    const learnt = this.challenges.get(registry);
+    if (learnt || !this.memory) return learnt;
+    await this.memory.load();
+    const remembered = this.challenges.get(registry) ?? this.memory.get(registry);
+    if (remembered && !this.challenges.has(registry)) {
+      this.challenges.set(registry, remembered);
+      this.fromMemory.add(registry);
+    }
+    return remembered;
+  }
+
+  private async authorizationWith(
+    endpoint: RegistryEndpoint,
+    challenge: Challenge,
+    scopes: readonly string[],
+    signal: AbortSignal | undefined,
+    rejected: string | undefined,
+  ): Promise<string | undefined> {
+    const registry = endpoint.registry;
     if (challenge.scheme === 'basic') {
       const credentials = await this.credentials.get(registry, signal);
       if (!credentials?.username || credentials.password === undefined) return undefined;

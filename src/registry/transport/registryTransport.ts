@@ -17,6 +17,7 @@ import { IdleTimer } from './idleTimer';
 import { BodyLimits, readCapped, readPrefix } from './limits';
 import { isRegistryOrigin, redactUrl, registryEndpoint, registryUrl, type RegistryEndpoint } from './origin';
 import { unknownAuthority, type TrustSetting } from './trust';
+import type { ChallengeMemory } from './rememberedChallenges';
 import { backoffMs, DEFAULT_RETRY, isConnectionReset, isIdempotent, isRetryableStatus, retryAfterMs, sleep, type RetryPolicy } from './retry';
 
 export interface TransportOptions {
@@ -34,6 +35,8 @@ export interface TransportOptions {
   trust?: () => TrustSetting | undefined;
   now?: () => number;
   retry?: RetryPolicy;
+  /** How registries asked to be authenticated in earlier sessions (rememberedChallenges.ts); none: learnt afresh by each. */
+  challenges?: ChallengeMemory;
 }
 
 export type Access = 'pull' | 'pull,push' | 'delete';
@@ -80,6 +83,7 @@ export class RegistryTransport {
       options.log,
       (url, method, headers, body, signal) => this.send({ url, method, headers, body, signal, registry: url.host, idle: undefined }, true),
       () => this.now(),
+      options.challenges,
     );
   }
 

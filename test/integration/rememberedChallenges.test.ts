@@ -1,0 +1,100 @@
+// A new session's first request to a token registry: with the challenge an earlier session learnt
+// kept beside the details cache, it goes with its token at once (one request), where it was answered
+// 401 and sent again (two). The registry is the harness's token-auth Distribution; requests are
+// counted by a TCP proxy in front of it, not by the client.
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { composeServices, type AppServices } from '../../src/app/services';
+import { parseRepository } from '../../src/core/reference';
+import type { RegistryCredentials } from '../../src/credentials/credentials';
+import type { CredentialSource } from '../../src/credentials/credentialSource';
+import { pushImage, sharedServices, uniqueRepo, type TestServices } from '../harness';
+import { startCountingProxy, type CountingProxy } from '../harness/countingProxy';
+import { startTokenRegistry, type TokenRegistry } from '../harness/tokenAuth';
+import { MemoryLog } from './support';
+
+describe("a registry's challenge remembered between sessions: the first request goes with its token", function () {
+  this.timeout(120_000);
+  let svc: TestServices;
+  let tokens: TokenRegistry;
+  let proxy: CountingProxy;
+  let dir: string;
+  let repo: string;
+  let digest: string;
+
+  before(async () => {
+    [svc, tokens] = await Promise.all([sharedServices(), startTokenRegistry()]);
+    proxy = await startCountingProxy('127.0.0.1', tokens.port);
+    repo = uniqueRepo();
+    const build = await pushImage(svc.registryUrl, repo, '3e4f5a6');
+    await tokens.copyIn(`${svc.registry}/${repo}:3e4f5a6`, repo, '3e4f5a6');
+    digest = build.digest;
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'imgpromo-challenges-'));
+    proxy.reset();
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    await proxy?.stop();
+    await tokens?.stop();
+  });
+
+  /** A new session (a window, a CLI process) keeping its caches in `dir`. */
+  const session = (log = new MemoryLog()): AppServices =>
+    composeServices({
+      log,
+      dockerHost: () => svc.dockerHost,
+      insecureRegistries: () => [],
+      lookupTimeoutMs: () => 10_000,
+      transport: () => 'registry',
+      historyFile: () => undefined,
+      records: () => 'file',
+      warn: () => undefined,
+      detailsFile: join(dir, 'image-details.json'),
+      credentialSource: source(),
+    });
+  const source = (): CredentialSource => ({
+    get: async (registry): Promise<RegistryCredentials | undefined> => (registry === proxy.host ? { serverAddress: registry, ...tokens.auth } : undefined),
+  });
+  const heads = (): string[] => proxy.requests.filter((r) => r.startsWith('HEAD '));
+  const challengesFile = (): string => join(dir, 'registry-challenges.json');
+
+  async function firstSessionLearns(): Promise<void> {
+    const first = session();
+    assert.equal((await first.registry.resolve(parseRepository(`${proxy.host}/${repo}`), '3e4f5a6'))?.digest, digest);
+    assert.equal(heads().length, 2, `a first session's first lookup is answered 401, then sent again with a token (${heads().join(', ')})`);
+    for (let i = 0; i < 50 && !existsSync(challengesFile()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(existsSync(challengesFile()), 'the challenge is kept beside the details cache');
+    proxy.reset();
+  }
+
+  it("the next session's first lookup is one request, answered", async () => {
+    await firstSessionLearns();
+    const next = session();
+    assert.equal((await next.registry.resolve(parseRepository(`${proxy.host}/${repo}`), '3e4f5a6'))?.digest, digest);
+    assert.deepEqual(heads().length, 1, `one HEAD, with its token (${heads().join(', ')})`);
+  });
+
+  it('a remembered challenge that no longer works is forgotten and the registry asked again: the lookup still succeeds', async () => {
+    await firstSessionLearns();
+    // The token service moved (the file says a realm on a port nobody listens on): as if the registry changed how it authenticates.
+    writeFileSync(
+      challengesFile(),
+      JSON.stringify({ version: 1, challenges: [[proxy.host, { scheme: 'bearer', params: { realm: 'http://127.0.0.1:9/token', service: 'gone' } }]] }),
+    );
+    const log = new MemoryLog();
+    const next = session(log);
+    assert.equal((await next.registry.resolve(parseRepository(`${proxy.host}/${repo}`), '3e4f5a6'))?.digest, digest);
+    assert.equal(heads().length, 2, 'sent without, answered 401, sent with a token learnt afresh');
+    assert.match(log.lines.join('\n'), /challenge remembered from an earlier session failed/);
+  });
+
+  it('a corrupt file is an empty memory, never an error', async () => {
+    writeFileSync(challengesFile(), '{ not json');
+    assert.equal((await session().registry.resolve(parseRepository(`${proxy.host}/${repo}`), '3e4f5a6'))?.digest, digest);
+    assert.equal(heads().length, 2);
+  });
+});
