@@ -4,7 +4,8 @@
 // connections and round trips, a few single figures, and the same as JSON (test-results/bench.json).
 //
 //   npm run bench [-- --profiles=loopback,50 --cases=refresh,same,local,cross,index,signing,release,recorded,cold,scale,startup,host --no-host --quick]
-//   (recorded: promote() and the whole recorded run of 50 MB images as composeServices() builds the
+//   (firstlookup: a new session's first lookup on a token-auth registry, the challenge remembered or not;
+//   recorded: promote() and the whole recorded run of 50 MB images as composeServices() builds the
 //   services; cold: 30 and 100 MB into another registry with nothing to mount, loopback; scale: 50 recorded
 //   promotions in a row, memory before and after; IMGPROMO_BENCH_HEAP_SNAPSHOTS=<dir> writes a heap
 //   snapshot at 10 and 50 for `node test/bench/heapDiff.mjs <dir>/promotions-first.heapsnapshot
@@ -31,12 +32,28 @@ import { signingCase } from './signingCase';
 import { appBench } from './appCore';
 import { coldCrossCase, manyPromotions, recordedLocalCases, recordedSameRepoCases } from './recordedCases';
 import { AccessLog } from './wire';
+import { firstLookupFigures } from './firstLookup';
+import { startTokenRegistry, type TokenRegistry } from '../harness/tokenAuth';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const wantedProfiles = option('profiles')?.split(',');
 const wantedCases = new Set(
-  option('cases')?.split(',') ?? ['refresh', 'same', 'local', 'cross', 'index', 'signing', 'release', 'recorded', 'cold', 'scale', 'startup', 'host'],
+  option('cases')?.split(',') ?? [
+    'refresh',
+    'same',
+    'local',
+    'cross',
+    'index',
+    'signing',
+    'release',
+    'recorded',
+    'cold',
+    'scale',
+    'firstlookup',
+    'startup',
+    'host',
+  ],
 );
 const quick = args.includes('--quick');
 
@@ -65,8 +82,10 @@ async function main(): Promise<void> {
 
   const svc = await sharedServices();
   let other: Registry | undefined;
+  let tokens: TokenRegistry | undefined;
   try {
     other = await startRegistry();
+    if (wantedCases.has('firstlookup')) tokens = await startTokenRegistry();
     const a = svc.handles!.registry;
     say('setting up images…');
     const small = { repo: uniqueRepo('small'), layer: makeLayer(10e6) };
@@ -145,6 +164,19 @@ async function main(): Promise<void> {
       } finally {
         await shaped.stop();
       }
+      if (tokens) {
+        const shapedTokens = await shape(profile, [tokens.port]);
+        try {
+          const f = await firstLookupFigures(svc, tokens, shapedTokens.routes[0]!, quick ? 1 : 7);
+          figures.push({
+            name: `a new session's first lookup on a registry with token auth (Distribution + token issuer; the registry ${profile.name}, the token service on loopback), ${f.rounds} rounds, each: empty caches, then a new session with what the first left`,
+            value: `empty caches ${f.coldMs.toFixed(0)} ms (${f.coldHeads} HEADs: 401, then again with a token); the challenge remembered ${f.rememberedMs.toFixed(0)} ms (${f.rememberedHeads} HEAD)`,
+          });
+          say(`${figures.at(-1)!.name}: ${figures.at(-1)!.value}`);
+        } finally {
+          await shapedTokens.stop();
+        }
+      }
     }
 
     if (!args.includes('--no-host') && (wantedCases.has('host') || wantedCases.has('firstlook')))
@@ -168,6 +200,7 @@ async function main(): Promise<void> {
       `\nJSON: test-results/bench.json\n${JSON.stringify({ rows: table.map((r) => ({ profile: r.profile, case: r.case, peer: r.peer.label, oursMs: r.ours.medianMs, peerMs: r.peer.medianMs, ratio: r.ratio, ours: { requests: r.ours.requests, connections: r.ours.connections, roundTrips: r.ours.roundTrips }, peerCounts: { requests: r.peer.requests, connections: r.peer.connections } })), figures })}\n`,
     );
   } finally {
+    await tokens?.stop();
     await other?.stop();
     await svc.stop();
   }
