@@ -8,10 +8,8 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { composeServices } from '../../src/app/services';
 import { parseRepository } from '../../src/core/reference';
-import { silentLogger } from '../../src/core/log';
-import { pushImage, uniqueRepo, type TestServices } from '../harness';
+import { pushImage, testAppServices, uniqueRepo, type TestServices } from '../harness';
 import { startCountingProxy } from '../harness/countingProxy';
 import type { TokenRegistry } from '../harness/tokenAuth';
 import type { Route } from './network';
@@ -32,15 +30,8 @@ export async function firstLookupFigures(svc: TestServices, tokens: TokenRegistr
   const counting = await startCountingProxy('127.0.0.1', Number(route.host.split(':')[1]));
   const repository = parseRepository(`${counting.host}/${repo}`);
   const lookup = async (dir: string): Promise<{ ms: number; heads: number }> => {
-    const services = composeServices({
-      log: silentLogger,
-      dockerHost: () => svc.dockerHost,
-      insecureRegistries: () => [],
+    const services = testAppServices(svc, {
       lookupTimeoutMs: () => 30_000,
-      transport: () => 'registry',
-      historyFile: () => undefined,
-      records: () => 'file',
-      warn: () => undefined,
       detailsFile: join(dir, 'image-details.json'),
       credentialSource: { get: async (registry) => (registry === counting.host ? { serverAddress: registry, ...tokens.auth } : undefined) },
     });

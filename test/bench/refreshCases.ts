@@ -6,14 +6,13 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { composeServices } from '../../src/app/services';
 import { silentLogger } from '../../src/core/log';
 import { anonymous } from '../../src/credentials/credentials';
 import { recordFromOutcome } from '../../src/history/record';
 import { takeSnapshot } from '../../src/model/snapshot';
 import { RegistryRecords } from '../../src/records/registryRecords';
 import { HttpRegistryClient } from '../../src/registry/httpRegistryClient';
-import { MANIFEST_ACCEPT, makeTempDir, pushImage, tagExisting, uniqueRepo, type TestServices } from '../harness';
+import { MANIFEST_ACCEPT, makeTempDir, pushImage, tagExisting, testAppServices, uniqueRepo, type TestServices } from '../harness';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { config } from '../integration/support';
 import { skopeoInspectRaw, skopeoListTags } from './cli';
@@ -75,15 +74,10 @@ export function refreshConfig(route: Route, r: RefreshRepo) {
 
 /** The snapshot services the extension and the CLI compose, the defaults on; details kept in a file as the extension keeps them. */
 export function composedSnapshotServices(svc: TestServices) {
-  const app = composeServices({
-    log: silentLogger,
-    dockerHost: () => svc.dockerHost,
-    insecureRegistries: () => [],
+  const app = testAppServices(svc, {
     lookupTimeoutMs: () => 30_000,
     transport: () => 'auto',
-    historyFile: () => undefined,
     records: () => 'both',
-    warn: () => undefined,
     detailsFile: join(makeTempDir('bench-refresh'), 'image-details.json'),
   });
   return app.snapshotServices(undefined);

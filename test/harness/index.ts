@@ -15,3 +15,4 @@ export type { RegistryResponse } from './registry-http';
 export { isAliveSync } from './processes';
 export * from './tokenAuth';
 export * from './artifacts';
+export * from './appServices';

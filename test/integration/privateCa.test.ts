@@ -3,14 +3,14 @@
 // that fix it, and succeeds once the CA is trusted through imagePromotion.caFiles' setting; a
 // registry-side promotion then works over TLS. The loopback address is not downgraded to http.
 import * as assert from 'node:assert/strict';
-import { composeServices } from '../../src/app/services';
+import type { AppServices } from '../../src/app/services';
 import { PromotionError } from '../../src/core/errors';
 import { parseRepository } from '../../src/core/reference';
 import { anonymous } from '../../src/credentials/credentials';
 import { promote } from '../../src/promotion/promote';
 import { HttpRegistryClient } from '../../src/registry/httpRegistryClient';
 import type { TrustSetting } from '../../src/registry/transport/trust';
-import { pushImage, sharedServices, skopeoDigest, startRegistry, uniqueRepo, type Registry, type TestServices } from '../harness';
+import { pushImage, sharedServices, skopeoDigest, startRegistry, testAppServices, uniqueRepo, type Registry, type TestServices } from '../harness';
 import { startTlsRegistry, type TlsRegistry } from '../harness/tlsRegistry';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { config, env, environmentFor, MemoryLog, ScriptedPrompts, threeEnvironments } from './support';
@@ -40,18 +40,7 @@ describe('a registry signed by a private CA (https only, at 127.0.0.1)', functio
   };
   const withCa = (): TrustSetting => ({ caFiles: [tls.caFile], caFilesSource: 'imagePromotion.caFiles', systemCertificates: false });
   /** The services as the front ends compose them, registry-side copies, the CA trusted. */
-  const registryApp = (): ReturnType<typeof composeServices> =>
-    composeServices({
-      log: new MemoryLog(),
-      dockerHost: () => svc.dockerHost,
-      insecureRegistries: () => [],
-      lookupTimeoutMs: () => 10_000,
-      transport: () => 'registry',
-      historyFile: () => undefined,
-      records: () => 'file',
-      warn: () => undefined,
-      trust: withCa,
-    });
+  const registryApp = (): AppServices => testAppServices(svc, { log: new MemoryLog(), trust: withCa });
 
   it('without the CA: "signed by an unknown authority", and the hint names the settings; never retried over http', async () => {
     const { registry, log } = client();

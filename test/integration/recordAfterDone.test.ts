@@ -5,14 +5,13 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { composeServices } from '../../src/app/services';
 import { runPromotion } from '../../src/app/runPromotion';
 import { EMPTY_CONFIG, RECORD_ARTIFACT_TYPE } from '../../src/records/recordArtifact';
 import { referrersFallbackTag } from '../../src/registry/manifestRefs';
 import { promotionYaml } from '../fixtures/promotionYaml';
 import { HistoryStore } from '../../src/history/historyStore';
 import { recordFromOutcome } from '../../src/history/record';
-import { digestOf, getManifest, makeTempDir, pushImage, sharedServices, tagExisting, uniqueRepo, type TestServices } from '../harness';
+import { digestOf, getManifest, makeTempDir, pushImage, sharedServices, tagExisting, testAppServices, uniqueRepo, type TestServices } from '../harness';
 import { countingRegistry, type RegistryCalls } from './countingRegistry';
 import { config, env, environmentFor, MemoryLog, ScriptedPrompts } from './support';
 
@@ -28,13 +27,8 @@ describe('the registry record follows "done"', function () {
     process.env.DOCKER_CONFIG = svc.dockerConfig;
     let counting: RegistryCalls | undefined;
     const log = new MemoryLog();
-    const services = composeServices({
+    const services = testAppServices(svc, {
       log,
-      dockerHost: () => svc.dockerHost,
-      insecureRegistries: () => [],
-      lookupTimeoutMs: () => 10_000,
-      transport: () => 'registry',
-      historyFile: () => undefined,
       records: () => 'both',
       warn: (m) => log.warn(`told: ${m}`),
       wrapRegistry: (client) =>

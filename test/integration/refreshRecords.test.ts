@@ -9,7 +9,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { composeServices } from '../../src/app/services';
 import { silentLogger } from '../../src/core/log';
 import { anonymous } from '../../src/credentials/credentials';
 import { recordFromOutcome, type HistoryRecord } from '../../src/history/record';
@@ -17,7 +16,7 @@ import { takeSnapshot, type SnapshotServices } from '../../src/model/snapshot';
 import { RegistryRecords } from '../../src/records/registryRecords';
 import { HttpRegistryClient } from '../../src/registry/httpRegistryClient';
 import { referrersFallbackTag } from '../../src/registry/manifestRefs';
-import { makeTempDir, pushImage, sharedServices, tagExisting, uniqueRepo, type TestServices } from '../harness';
+import { makeTempDir, pushImage, sharedServices, tagExisting, testAppServices, uniqueRepo, type TestServices } from '../harness';
 import { startCountingProxy, type CountingProxy } from '../harness/countingProxy';
 import { startFakeReferrersRegistry } from '../records/fakeReferrersRegistry';
 import { threeEnvironments } from './support';
@@ -25,17 +24,7 @@ import { threeEnvironments } from './support';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 function composedSnapshotServices(svc: TestServices, detailsFile = join(makeTempDir('refresh-records'), 'image-details.json')): SnapshotServices {
-  return composeServices({
-    log: silentLogger,
-    dockerHost: () => svc.dockerHost,
-    insecureRegistries: () => [],
-    lookupTimeoutMs: () => 10_000,
-    transport: () => 'auto',
-    historyFile: () => undefined,
-    records: () => 'both',
-    warn: () => undefined,
-    detailsFile,
-  }).snapshotServices(undefined);
+  return testAppServices(svc, { transport: () => 'auto', records: () => 'both', detailsFile }).snapshotServices(undefined);
 }
 
 /** Another process (CI, a colleague's editor) recording a promotion: the real RegistryRecords in a child process. */

@@ -6,11 +6,11 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { composeServices, type AppServices } from '../../src/app/services';
+import type { AppServices } from '../../src/app/services';
 import { parseRepository } from '../../src/core/reference';
 import type { RegistryCredentials } from '../../src/credentials/credentials';
 import type { CredentialSource } from '../../src/credentials/credentialSource';
-import { pushImage, sharedServices, uniqueRepo, type TestServices } from '../harness';
+import { pushImage, sharedServices, testAppServices, uniqueRepo, type TestServices } from '../harness';
 import { startCountingProxy, type CountingProxy } from '../harness/countingProxy';
 import { startTokenRegistry, type TokenRegistry } from '../harness/tokenAuth';
 import { MemoryLog } from './support';
@@ -44,18 +44,7 @@ describe("a registry's challenge remembered between sessions: the first request 
 
   /** A new session (a window, a CLI process) keeping its caches in `dir`. */
   const session = (log = new MemoryLog()): AppServices =>
-    composeServices({
-      log,
-      dockerHost: () => svc.dockerHost,
-      insecureRegistries: () => [],
-      lookupTimeoutMs: () => 10_000,
-      transport: () => 'registry',
-      historyFile: () => undefined,
-      records: () => 'file',
-      warn: () => undefined,
-      detailsFile: join(dir, 'image-details.json'),
-      credentialSource: source(),
-    });
+    testAppServices(svc, { log, detailsFile: join(dir, 'image-details.json'), credentialSource: source() });
   const source = (): CredentialSource => ({
     get: async (registry): Promise<RegistryCredentials | undefined> => (registry === proxy.host ? { serverAddress: registry, ...tokens.auth } : undefined),
   });

@@ -5,14 +5,14 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { composeServices, type AppServices } from '../../src/app/services';
+import type { AppServices } from '../../src/app/services';
 import type { PromotionError } from '../../src/core/errors';
 import { parseRepository } from '../../src/core/reference';
 import type { RegistryCredentials } from '../../src/credentials/credentials';
 import type { CredentialSource } from '../../src/credentials/credentialSource';
 import { promote } from '../../src/promotion/promote';
 import type { TransportSetting } from '../../src/promotion/transport';
-import { digestOf, pushImage, sharedServices, uniqueRepo, type TestServices } from '../harness';
+import { digestOf, pushImage, sharedServices, testAppServices, uniqueRepo, type TestServices } from '../harness';
 import { startTokenRegistry, type TokenRegistry } from '../harness/tokenAuth';
 import { env, environmentFor, MemoryLog, ScriptedPrompts, threeEnvironments } from './support';
 
@@ -50,17 +50,7 @@ describe('signed-in credentials before the Docker config, with no Docker config 
   });
 
   const app = (source: CredentialSource | undefined, transport: TransportSetting = 'registry'): AppServices =>
-    composeServices({
-      log: new MemoryLog(),
-      dockerHost: () => svc.dockerHost,
-      insecureRegistries: () => [],
-      lookupTimeoutMs: () => 10_000,
-      transport: () => transport,
-      historyFile: () => undefined,
-      records: () => 'file',
-      warn: () => undefined,
-      ...(source ? { credentialSource: source } : {}),
-    });
+    testAppServices(svc, { log: new MemoryLog(), transport: () => transport, ...(source ? { credentialSource: source } : {}) });
 
   it('htpasswd registry: without the source nothing is found; with it a lookup and a registry-side promotion succeed', async () => {
     const repo = uniqueRepo();
