@@ -55,8 +55,10 @@ export interface AppOptions {
    * none: memory only. Where blobs were seen is kept beside it (blob-locations.json).
    */
   readonly detailsFile?: string;
-  /** Where blobs were seen, when not beside detailsFile (the CLI keeps only this, in its cache folder). */
+  /** Where blobs were seen, when not beside detailsFile (the CLI keeps this and the next in its cache folder). */
   readonly blobLocationsFile?: string;
+  /** How registries asked to be authenticated (rememberedChallenges.ts), when not beside detailsFile. */
+  readonly challengesFile?: string;
   /** The workspace folder whose git history orders commit-SHA builds without requests. */
   readonly workspaceDir?: () => string | undefined;
   /** The config's folder, for approval gates' key files and the local identity, when not workspaceDir (the CLI: the config's folder). */
@@ -119,10 +121,8 @@ export function composeServices(options: AppOptions): AppServices {
   const dockerConfig = new DockerConfigCredentials({ configDir: () => dockerConfigDir(), log });
   const credentials = options.credentialSource ? new ChainedCredentials(options.credentialSource, dockerConfig, log) : dockerConfig;
   // How each registry asked to be authenticated, beside the details: a session's first request goes with its token.
-  const challenges = new RememberedChallenges({
-    ...(options.detailsFile ? { file: join(dirname(options.detailsFile), 'registry-challenges.json') } : {}),
-    log,
-  });
+  const challengesFile = options.challengesFile ?? (options.detailsFile ? join(dirname(options.detailsFile), 'registry-challenges.json') : undefined);
+  const challenges = new RememberedChallenges({ ...(challengesFile ? { file: challengesFile } : {}), log });
   void challenges.load();
   const transport = {
     log,

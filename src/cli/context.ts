@@ -78,6 +78,8 @@ export async function openContext(options: CommonOptions, out: Output = new Outp
     warn: (message) => out.error(message, 'promotion record missing'),
     // Where blobs were seen, so a copy into another registry can mount what it holds elsewhere.
     blobLocationsFile: path.join(cliCacheDir(), 'blob-locations.json'),
+    // How each registry authenticates: a command's first request to it goes with its token, not after a 401.
+    challengesFile: path.join(cliCacheDir(), 'registry-challenges.json'),
     ...(now ? { now } : {}),
     signingKey: () => options.signingKey ?? process.env.IMAGE_PROMOTION_SIGNING_KEY,
     configFolder: () => state.workspaceDir,
