@@ -1,6 +1,7 @@
-// Registry authentication: how each registry asked to be authenticated (learnt from its first 401),
-// Basic credentials, and Bearer tokens from its token service, cached per registry + scopes until
-// they expire. A token service is asked only at a realm that passed validateRealm.
+// Registry authentication: how each registry asked to be authenticated (learnt from its first 401,
+// or remembered from an earlier session: rememberedChallenges.ts), Basic credentials, and Bearer
+// tokens from its token service, cached per registry + scopes until they expire. A token service is
+// asked only at a realm that passed validateRealm.
 import { errorMessage, isCancelled, PromotionError } from '../../core/errors';
 import type { Logger } from '../../core/log';
 import type { CredentialProvider, RegistryCredentials } from '../../credentials/credentials';
