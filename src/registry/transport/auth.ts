@@ -62,11 +62,11 @@ export class RegistryAuth {
     const registry = endpoint.registry;
     const challenge = await this.challengeOf(registry);
     if (!challenge) return undefined;
-    if (!this.fromMemory.has(registry)) return this.authorizationWith(endpoint, challenge, scopes, signal, rejected);
+    const remembered = this.fromMemory.has(registry);
     try {
       return await this.authorizationWith(endpoint, challenge, scopes, signal, rejected);
     } catch (error) {
-      if (isCancelled(error) || signal?.aborted) throw error;
+      if (!remembered || isCancelled(error) || signal?.aborted) throw error;
       // Another session's challenge that no longer works (the registry changed how it authenticates,
       // or its token service moved): forgotten, and the request goes without; the registry's 401 says
       // what it wants now, and a failure then is reported as it always was.

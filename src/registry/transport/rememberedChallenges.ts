@@ -7,6 +7,7 @@
 // error; a write replaces the file whole (cacheFile.ts).
 import { readCacheFile, writeCacheFile } from '../../core/cacheFile';
 import type { Logger } from '../../core/log';
+import { LruMap } from '../../core/lruMap';
 import type { Challenge } from '../authChallenge';
 
 /** What a transport asks of it (the auth's view). */
@@ -32,11 +33,14 @@ const MAX_FILE_BYTES = 256 * 1024;
 const KEPT_PARAMS = ['realm', 'service'] as const;
 
 export class RememberedChallenges implements ChallengeMemory {
-  private readonly challenges = new Map<string, Challenge>();
+  /** The most recently learnt last. */
+  private readonly challenges: LruMap<string, Challenge>;
   private loaded: Promise<void> | undefined;
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: RememberedChallengesOptions = {}) {}
+  constructor(private readonly options: RememberedChallengesOptions = {}) {
+    this.challenges = new LruMap(options.maxRegistries ?? 100);
+  }
 
   load(): Promise<void> {
     this.loaded ??= this.read();
@@ -44,20 +48,15 @@ export class RememberedChallenges implements ChallengeMemory {
   }
 
   get(registry: string): Challenge | undefined {
-    return this.challenges.get(registry);
+    return this.challenges.peek(registry);
   }
 
   remember(registry: string, challenge: Challenge): void {
     const kept = keptChallenge(challenge);
     if (!kept) return;
-    const known = this.challenges.get(registry);
+    const known = this.challenges.peek(registry);
     if (known && sameChallenge(known, kept)) return;
-    this.challenges.delete(registry);
     this.challenges.set(registry, kept);
-    for (const oldest of this.challenges.keys()) {
-      if (this.challenges.size <= (this.options.maxRegistries ?? 100)) break;
-      this.challenges.delete(oldest);
-    }
     this.save();
   }
 
@@ -93,7 +92,7 @@ export class RememberedChallenges implements ChallengeMemory {
     const file = this.options.file;
     if (!file) return;
     this.writing = this.writing
-      .then(() => writeCacheFile(file, { version: VERSION, challenges: [...this.challenges] }))
+      .then(() => writeCacheFile(file, { version: VERSION, challenges: [...this.challenges.entries()] }))
       .catch((error: Error) => this.options.log?.warn(`the registry challenges could not be kept in ${file}: ${error.message}`));
   }
 }
