@@ -7,17 +7,14 @@ import { servicesFromEnv, uniqueRepo } from '../harness';
 import type { ImagePromotionApi } from '../../src/vscode/container';
 import { waitFor } from './constants';
 import { promotionYaml } from '../fixtures/promotionYaml';
-import { configUri, extensionApi, ScriptedInteraction, writeConfig } from './scripted';
+import { configUri, extensionApi, extensionLog, ScriptedInteraction, writeConfig } from './scripted';
 
 describe('command errors in the extension host', function () {
   this.timeout(120_000);
   let api: ImagePromotionApi;
   let original: Uint8Array;
   const historyFile = () => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, '.promotion', 'history.jsonl');
-  const logText = async (): Promise<string> =>
-    new TextDecoder().decode(
-      await vscode.workspace.fs.readFile(vscode.Uri.joinPath(api.logUri, 'Image Promotion.log')).then(undefined, () => new Uint8Array()),
-    );
+  const logText = (): Promise<string> => extensionLog(api);
 
   before(async () => {
     api = await extensionApi();

@@ -72,6 +72,12 @@ export async function extensionApi(): Promise<ImagePromotionApi> {
   return ext.activate();
 }
 
+/** The extension's log so far ("Image Promotion.log" in its log folder; empty before the first line is written). */
+export async function extensionLog(api: ImagePromotionApi): Promise<string> {
+  const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(api.logUri, 'Image Promotion.log')).then(undefined, () => new Uint8Array());
+  return new TextDecoder().decode(bytes);
+}
+
 export function configUri(): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) throw new Error('the test window has no folder');

@@ -6,16 +6,13 @@ import * as vscode from 'vscode';
 import { servicesFromEnv, type TestServices } from '../harness';
 import type { ImagePromotionApi } from '../../src/vscode/container';
 import { waitFor } from './constants';
-import { extensionApi, ScriptedInteraction } from './scripted';
+import { extensionApi, extensionLog, ScriptedInteraction } from './scripted';
 
 describe('sign in to a registry (SecretStorage)', function () {
   this.timeout(120_000);
   let api: ImagePromotionApi;
   let svc: TestServices;
-  const logText = async (): Promise<string> =>
-    new TextDecoder().decode(
-      await vscode.workspace.fs.readFile(vscode.Uri.joinPath(api.logUri, 'Image Promotion.log')).then(undefined, () => new Uint8Array()),
-    );
+  const logText = (): Promise<string> => extensionLog(api);
 
   before(async () => {
     api = await extensionApi();
