@@ -1,4 +1,5 @@
-// Bundles the extension into dist/extension.js and the command-line front end into dist/cli.js.
+// Bundles the extension into dist/extension-main.js and the command line into dist/cli-main.js, each
+// loaded by a small loader with V8's code cache (dist/extension.js, dist/cli.js).
 // Type checking is its own step (`npm run typecheck`). `--analyze` prints where each bundle's bytes go.
 //
 // Start-up is most of what a person waits for (docs/benchmarks.md, "Single figures"), so the bundles
@@ -160,7 +161,7 @@ const extension = {
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outfile: 'dist/extension.js',
+  outfile: 'dist/extension-main.js',
   // ssh2 (under dockerode) loads its optional native add-ons inside try/catch and falls back to JS.
   external: ['vscode', 'cpu-features', '*.node'],
   minify: production,
@@ -182,6 +183,26 @@ const extension = {
 };
 
 /**
+ * The extension's entry, package.json's "main": a loader of a few KiB that loads the bundle above with
+ * V8's code cache (src/extensionLoader.ts). Node built-ins only; it imports nothing of the bundle's.
+ * @type {import('esbuild').BuildOptions}
+ */
+const loader = {
+  entryPoints: ['src/extensionLoader.ts'],
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  outfile: 'dist/extension.js',
+  external: ['vscode'],
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  metafile: true,
+  logLevel: 'warning',
+};
+
+/**
  * The CLI must run where VS Code is not: `vscode` is not external here, so an import of it anywhere on
  * the CLI's path fails the build (it cannot be resolved), and the check below names the culprit.
  * Minified in every build: `npm run build && node dist/cli.js` is how CI runs it from a checkout, and a
@@ -191,11 +212,25 @@ const extension = {
 const cli = {
   ...extension,
   entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/cli.js',
+  outfile: 'dist/cli-main.js',
   external: ['cpu-features', '*.node'],
   minify: true,
-  banner: { js: '#!/usr/bin/env node' },
   define: { IMAGE_PROMOTION_VERSION: JSON.stringify(JSON.parse(await readFile('package.json', 'utf8')).version) },
+};
+
+/**
+ * The CLI's entry, the package's bin: a loader that loads the bundle above with V8's code cache
+ * (src/cli/loader.ts), which runs the command line (the bundle's own `require.main` check is then false).
+ * @type {import('esbuild').BuildOptions}
+ */
+const cliLoader = {
+  ...loader,
+  entryPoints: ['src/cli/loader.ts'],
+  outfile: 'dist/cli.js',
+  external: [],
+  minify: true,
+  sourcemap: false,
+  banner: { js: '#!/usr/bin/env node' },
 };
 
 /** Fails when a file of the CLI's bundle is the VS Code layer or imports `vscode`. */
@@ -216,6 +251,12 @@ const LEFT_OUT = [
   [/[\\/]node-fetch[\\/]/, 'node-fetch (Node has fetch and Headers)'],
   [/[\\/]bcrypt-pbkdf[\\/]node_modules[\\/]tweetnacl[\\/]/, "a second tweetnacl (bcrypt-pbkdf's 0.14: see one-tweetnacl)"],
 ];
+
+/** A loader is loaded before the cache can help: it bundles its own few files, never the bundle's. */
+function assertOnlyLoader(file, metafile, own) {
+  const others = Object.keys(metafile.inputs).filter((input) => !own.includes(input.replaceAll('\\', '/')));
+  if (others.length) throw new Error(`${file} is a loader alone, but it bundles ${others.join(', ')}`);
+}
 
 function assertLeftOut(file, metafile) {
   for (const [pattern, what] of LEFT_OUT) {
@@ -270,17 +311,21 @@ await mkdir('dist', { recursive: true });
 await copyFile('src/config/promotion.schema.json', 'dist/promotion.schema.json');
 
 if (watch) {
-  const contexts = await Promise.all([esbuild.context(extension), esbuild.context(cli)]);
+  const contexts = await Promise.all([loader, extension, cliLoader, cli].map((options) => esbuild.context(options)));
   await Promise.all(contexts.map((ctx) => ctx.watch()));
 } else {
-  const [ext, cliResult] = await Promise.all([esbuild.build(extension), esbuild.build(cli)]);
+  const [loaderResult, ext, cliLoaderResult, cliResult] = await Promise.all([loader, extension, cliLoader, cli].map((options) => esbuild.build(options)));
   assertNoVscode(cliResult.metafile);
-  assertLeftOut('dist/extension.js', ext.metafile);
-  assertLeftOut('dist/cli.js', cliResult.metafile);
+  assertOnlyLoader('dist/extension.js', loaderResult.metafile, ['src/extensionLoader.ts', 'src/startup/codeCache.ts']);
+  assertOnlyLoader('dist/cli.js', cliLoaderResult.metafile, ['src/cli/loader.ts', 'src/cli/cacheDir.ts', 'src/startup/codeCache.ts']);
+  assertLeftOut('dist/extension-main.js', ext.metafile);
+  assertLeftOut('dist/cli-main.js', cliResult.metafile);
   await chmod('dist/cli.js', 0o755);
   for (const [file, result, minified] of [
-    ['dist/extension.js', ext, production],
-    ['dist/cli.js', cliResult, true],
+    ['dist/extension.js', loaderResult, production],
+    ['dist/extension-main.js', ext, production],
+    ['dist/cli.js', cliLoaderResult, true],
+    ['dist/cli-main.js', cliResult, true],
   ]) {
     const gzipped = gzipSync(await readFile(file)).length;
     console.log(

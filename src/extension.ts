@@ -1,8 +1,10 @@
 import type * as vscode from 'vscode';
 import { createContainer, type ImagePromotionApi } from './vscode/container';
+import type { BundleLoad } from './vscode/bundleLoad';
 
-export function activate(context: vscode.ExtensionContext): ImagePromotionApi {
-  return createContainer(context);
+/** Called by the loader (src/extensionLoader.ts), which says how the bundle was loaded. */
+export function activate(context: vscode.ExtensionContext, load?: BundleLoad): ImagePromotionApi {
+  return createContainer(context, load);
 }
 
 export function deactivate(): void {

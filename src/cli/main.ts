@@ -227,19 +227,36 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   return code;
 }
 
-if (require.main === module) {
-  // A command reads a handful of responses and exits. Once undici's HTTP parser (llhttp, WebAssembly)
-  // is warm, V8 recompiles it with its optimising compiler in the background, and a process cannot
-  // exit until that compile is done: 0.1 to 2.6 s after the output here, on a loaded machine. The
-  // baseline compiler's code parses a command's responses as fast (bodies are not parsed byte by
-  // byte). Its own process only: the extension shares the host's, and leaves V8 as it is.
-  setFlagsFromString('--liftoff-only');
+/**
+ * Runs the command line as its own process: the loader (src/cli/loader.ts, dist/cli.js) calls it, and
+ * so does running this file itself. `atExit` runs just before the process exits (the loader saves its
+ * code cache there).
+ */
+export function runAsProcess(argv: readonly string[], atExit: () => void = () => undefined): void {
+  liftoffOnly();
   quietLibraryWarnings();
-  main(process.argv.slice(2)).then(
-    (code) => process.stdout.write('', () => process.exit(code)),
+  const exit = (code: number): never => {
+    atExit();
+    process.exit(code);
+  };
+  main(argv).then(
+    (code) => process.stdout.write('', () => exit(code)),
     (error: unknown) => {
       new Output(false, false).message(`image-promotion: ${errorMessage(error)}`);
-      process.exit(EXIT.infrastructure);
+      exit(EXIT.infrastructure);
     },
   );
 }
+
+/**
+ * A command reads a handful of responses and exits. Once undici's HTTP parser (llhttp, WebAssembly)
+ * is warm, V8 recompiles it with its optimising compiler in the background, and a process cannot
+ * exit until that compile is done: 0.1 to 2.6 s after the output here, on a loaded machine. The
+ * baseline compiler's code parses a command's responses as fast (bodies are not parsed byte by
+ * byte). Its own process only: the extension shares the host's, and leaves V8 as it is.
+ */
+export function liftoffOnly(): void {
+  setFlagsFromString('--liftoff-only');
+}
+
+if (require.main === module) runAsProcess(process.argv.slice(2));

@@ -22,6 +22,7 @@ import { PromotionStatusBar, type StatusBarState } from './statusBar';
 import { AttentionBadge } from './viewBadge';
 import type { FolderWorkspace } from './folderWorkspace';
 import { Workspaces } from './workspaces';
+import { bundleLoadLine, type BundleLoad } from './bundleLoad';
 
 /** What activate() returns: read-only state for other extensions and tests, and a test-only seam. */
 export interface ImagePromotionApi {
@@ -47,8 +48,9 @@ export interface ImagePromotionApi {
   readonly logUri: vscode.Uri;
 }
 
-export function createContainer(context: vscode.ExtensionContext): ImagePromotionApi {
+export function createContainer(context: vscode.ExtensionContext, load?: BundleLoad): ImagePromotionApi {
   const log = vscode.window.createOutputChannel('Image Promotion', { log: true });
+  if (load) log.info(bundleLoadLine(load));
   const own = <T extends vscode.Disposable>(d: T): T => {
     context.subscriptions.push(d);
     return d;

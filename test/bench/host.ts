@@ -176,6 +176,8 @@ export async function firstLookFigures(options: {
       await first.openViewContainer();
       await environmentRows(first, 3, 'fresh', 120_000);
       await waitForFile(server.dirs.userData, 'last-rows.json', 10_000);
+      // The windows below start as a person's next ones do: with the code cache this one saves (src/extensionLoader.ts).
+      if (process.env['IMGPROMO_CODE_CACHE'] !== 'off') await waitForFile(server.dirs.userData, /^extension-main-[0-9a-f]+\.v8cache$/, 20_000);
     } finally {
       await first.close();
     }
@@ -252,7 +254,7 @@ async function environmentRows(wb: Workbench, count: number, which: 'refreshing'
   await wb.page.waitForFunction(check, undefined, { polling: 10, timeout: timeoutMs });
 }
 
-async function waitForFile(dir: string, name: string, timeoutMs: number): Promise<void> {
+async function waitForFile(dir: string, name: string | RegExp, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (findFiles(dir, name, 5).length) return;
@@ -291,7 +293,7 @@ async function extensionStartup(userData: string): Promise<ExtensionStartup | un
   return undefined;
 }
 
-function findFiles(dir: string, name: string, depth: number): string[] {
+function findFiles(dir: string, name: string | RegExp, depth: number): string[] {
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -300,7 +302,7 @@ function findFiles(dir: string, name: string, depth: number): string[] {
   }
   return entries.flatMap((entry) => {
     const path = join(dir, entry);
-    if (entry === name) return [path];
+    if (typeof name === 'string' ? entry === name : name.test(entry)) return [path];
     try {
       return depth > 0 && statSync(path).isDirectory() ? findFiles(path, name, depth - 1) : [];
     } catch {

@@ -62,7 +62,13 @@ describe('the .vsix for the Marketplace and Open VSX', function () {
       [],
       'no pictures but the icon',
     );
-    for (const needed of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/promotion.schema.json', 'extension/changelog.md'])
+    for (const needed of [
+      'extension/package.json',
+      'extension/dist/extension.js',
+      'extension/dist/extension-main.js',
+      'extension/dist/promotion.schema.json',
+      'extension/changelog.md',
+    ])
       assert.ok(files.includes(needed), `${needed} is in the .vsix`);
   });
 

@@ -34,8 +34,8 @@ describe('the npm package', function () {
     const { stdout: listing } = await run('tar', ['-tzf', path.join(dir, tarball)]);
     assert.deepEqual(
       listing.split('\n').filter((l) => l.startsWith('package/dist/')),
-      ['package/dist/cli.js'],
-      'only the CLI bundle of dist/',
+      ['package/dist/cli-main.js', 'package/dist/cli.js'],
+      'only the CLI of dist/: its loader and bundle',
     );
     const { stdout: packed } = await run('tar', ['-xzOf', path.join(dir, tarball), 'package/package.json']);
     const manifest = JSON.parse(packed) as PackageJson;

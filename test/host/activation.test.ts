@@ -1,7 +1,10 @@
 // The extension is there, activates in a workspace holding .promotion.yaml, and registers every command it contributes.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { EXTENSION_ID, waitFor } from './constants';
+import { extensionApi, extensionLog } from './scripted';
 
 interface ContributedCommand {
   command: string;
@@ -40,6 +43,26 @@ describe('activation', () => {
     await vscode.commands.executeCommand('imagePromotion.builds.focus');
     const ext = vscode.extensions.getExtension(EXTENSION_ID);
     assert.equal(ext?.isActive, true);
+  });
+
+  it('is loaded by its loader, which keeps the code cache for the next window in its global storage (src/extensionLoader.ts)', async function () {
+    this.timeout(30_000);
+    const api = await extensionApi();
+    let line: RegExpExecArray | null = null;
+    await waitFor(async () => (line = /start-up: the extension's bundle loaded in \d+ ms, (.*) \((.+)\)$/m.exec(await extensionLog(api))) !== null, 10_000);
+    assert.ok(line, 'the start-up line saying how the bundle was loaded, and where its code cache is');
+    const [, how, dir] = line as RegExpExecArray;
+    assert.match(dir!, /[\\/]globalStorage[\\/]image-promotion\.image-promotion[\\/]code-cache$/);
+    const caches = (): string[] => {
+      try {
+        return readdirSync(dir!).filter((f) => /^extension-main-[0-9a-f]{32}\.v8cache$/.test(f));
+      } catch {
+        return [];
+      }
+    };
+    // Saved 5 s after activation when none was used (this window's own first load compiled the bundle).
+    assert.ok(await waitFor(() => caches().length === 1, 20_000), `one code cache in ${dir} (${how}): ${caches().join(', ') || 'none'}`);
+    assert.ok(statSync(join(dir!, caches()[0]!)).size > 500 * 1024, 'it holds the compiled bundle, not a stub');
   });
 
   it('registers every command that package.json contributes', async () => {
