@@ -258,6 +258,16 @@ function assertOnlyLoader(file, metafile, own) {
   if (others.length) throw new Error(`${file} is a loader alone, but it bundles ${others.join(', ')}`);
 }
 
+/**
+ * The loaders run the bundles through vm.Script (for the code cache), where a dynamic `import()` has
+ * no loader on Node 20 and fails when called: every module must be in the bundle (esbuild turns a
+ * bundled `import()` into a require), none ESM-only and external.
+ */
+function assertNoDynamicImport(file, metafile) {
+  const dynamic = Object.values(metafile.outputs).flatMap((output) => output.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
+  if (dynamic.length) throw new Error(`${file} keeps a dynamic import() of ${dynamic.join(', ')}; the loader's vm.Script cannot run it`);
+}
+
 function assertLeftOut(file, metafile) {
   for (const [pattern, what] of LEFT_OUT) {
     const found = Object.keys(metafile.inputs).filter((input) => pattern.test(input));
@@ -320,6 +330,8 @@ if (watch) {
   assertOnlyLoader('dist/cli.js', cliLoaderResult.metafile, ['src/cli/loader.ts', 'src/cli/cacheDir.ts', 'src/startup/codeCache.ts']);
   assertLeftOut('dist/extension-main.js', ext.metafile);
   assertLeftOut('dist/cli-main.js', cliResult.metafile);
+  assertNoDynamicImport('dist/extension-main.js', ext.metafile);
+  assertNoDynamicImport('dist/cli-main.js', cliResult.metafile);
   await chmod('dist/cli.js', 0o755);
   for (const [file, result, minified] of [
     ['dist/extension.js', loaderResult, production],
