@@ -149,6 +149,10 @@ export interface FirstLookFigures {
   readonly seenRememberedMs: number;
   readonly seenFreshMs: number;
   readonly seenGapMs: number;
+  /** Median of each window's first rows drawn, remembered or fresh (the view is empty until then). */
+  readonly seenFirstMs: number;
+  /** Windows whose page showed the remembered rows before the fresh ones. */
+  readonly rememberedSeen: number;
   readonly runs: readonly FirstLookRun[];
 }
 
@@ -218,6 +222,8 @@ export async function firstLookFigures(options: {
     seenRememberedMs: med((r) => r.seenRememberedMs),
     seenFreshMs: med((r) => r.seenFreshMs),
     seenGapMs: med((r) => (r.seenRememberedMs !== undefined && r.seenFreshMs !== undefined ? r.seenFreshMs - r.seenRememberedMs : undefined)),
+    seenFirstMs: med((r) => r.seenRememberedMs ?? r.seenFreshMs),
+    rememberedSeen: runs.filter((r) => r.seenRememberedMs !== undefined).length,
     runs,
   };
 }

@@ -11,7 +11,7 @@
 //   snapshot at 10 and 50 for `node test/bench/heapDiff.mjs <dir>/promotions-first.heapsnapshot
 //   <dir>/promotions-last.heapsnapshot`: what grew, by constructor and by what holds it)
 //   (start-up figures alone: --cases=startup,host --profiles=none; a new window's first look alone,
-//   registry 50 ms away: --cases=firstlook --profiles=none)
+//   registry 50 ms away: --cases=firstlook --profiles=none; behind other round trips too: --firstlook-rtt=50,150)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,7 +23,7 @@ import { benchCore } from './core';
 import { historyReadMs } from './historyRead';
 import { firstLookFigures, hostFigures } from './host';
 import { imageOn, makeLayer } from './images';
-import { PROFILES, shape } from './network';
+import { PROFILES, shape, type Profile } from './network';
 import { crossRegistryCase, indexCase, localImageCase, releaseCase, sameRepoCase, type Sources } from './promotionCases';
 import { makeRefreshRepo, refreshCase, type RefreshRepo } from './refreshCases';
 import { figuresTable, markdownTable, rows, type Figure, type ProfileResults } from './report';
@@ -56,6 +56,12 @@ const wantedCases = new Set(
   ],
 );
 const quick = args.includes('--quick');
+/** The first look's registry: the profiles it is measured behind (--firstlook-rtt=50,150; default 50 ms RTT). */
+const firstLookProfiles = (option('firstlook-rtt')?.split(',') ?? ['50']).map((rtt) => {
+  const profile = PROFILES.find((p) => p.rttMs === Number(rtt) && p.rttMs > 0);
+  if (!profile) throw new Error(`--firstlook-rtt=${rtt}: no profile with that round trip (${PROFILES.map((p) => p.rttMs).join(', ')} ms)`);
+  return profile;
+});
 
 function say(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -214,7 +220,7 @@ async function hostCases(a: Registry, envRepo: RefreshRepo | undefined, env: Rec
   say('VS Code host (code-server + Chromium)…');
   const repo = envRepo ?? (await makeRefreshRepo(a.url, 3, 20));
   if (all) await environmentsFigure(a, repo, env, figures);
-  await firstLookFigure(a, repo, env, figures);
+  for (const profile of firstLookProfiles) await firstLookFigure(a, repo, env, profile, figures);
   if (all) await buildsFigure(a, env, figures);
 }
 
@@ -231,9 +237,9 @@ async function environmentsFigure(a: Registry, repo: RefreshRepo, env: Record<st
   });
 }
 
-async function firstLookFigure(a: Registry, repo: RefreshRepo, env: Record<string, string>, figures: Figure[]): Promise<void> {
-  // The first look of a window whose extension refreshed before, the registry 50 ms away.
-  const shaped = await shape(PROFILES[1]!, [a.port]);
+async function firstLookFigure(a: Registry, repo: RefreshRepo, env: Record<string, string>, profile: Profile, figures: Figure[]): Promise<void> {
+  // The first look of a window whose extension refreshed before, the registry behind the profile's proxy.
+  const shaped = await shape(profile, [a.port]);
   try {
     const look = await firstLookFigures({ registry: shaped.routes[0]!.host, repository: repo.repo, env, rounds: quick ? 1 : 7 });
     // Where the fresh rows' time went, from the extension's start-up line: activation → the config, then the first refresh → the digests.
@@ -247,12 +253,14 @@ async function firstLookFigure(a: Registry, repo: RefreshRepo, env: Record<strin
       ].filter(Boolean);
       return parts.length ? ` (${parts.join(', ')})` : '';
     };
+    const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(0) : '—');
     const each = look.runs.map((r) => `${r.rememberedMs ?? '—'} / ${r.freshMs ?? '—'}${split(r)}`).join(', ');
     figures.push({
-      name: `VS Code host, first look (3 + 20, records on, registry at ${PROFILES[1]!.name}; a new window after one that refreshed): activation → the last rows, marked refreshing… / → the fresh rows, median of ${look.runs.length}`,
+      name: `VS Code host, first look (3 + 20, records on, registry at ${profile.name}; a new window after one that refreshed): activation → the last rows, marked refreshing… / → the fresh rows, median of ${look.runs.length}`,
       value:
-        `${look.rememberedMs.toFixed(0)} ms / ${look.freshMs.toFixed(0)} ms in the extension's log; drawn in the page ${look.seenRememberedMs.toFixed(0)} / ${look.seenFreshMs.toFixed(0)} ms, ` +
-        `each window's remembered → fresh as drawn ${look.seenGapMs.toFixed(0)} ms (runs, log: ${each} ms; drawn: ${look.runs.map((r) => `${r.seenRememberedMs ?? '—'} / ${r.seenFreshMs ?? '—'}`).join(', ')} ms)`,
+        `${ms(look.rememberedMs)} ms / ${ms(look.freshMs)} ms in the extension's log; drawn in the page ${ms(look.seenRememberedMs)} / ${ms(look.seenFreshMs)} ms, ` +
+        `the first rows (either) ${ms(look.seenFirstMs)} ms; the remembered rows drawn first in ${look.rememberedSeen} of ${look.runs.length} windows, there remembered → fresh ${ms(look.seenGapMs)} ms ` +
+        `(runs, log: ${each} ms; drawn: ${look.runs.map((r) => `${r.seenRememberedMs ?? '—'} / ${r.seenFreshMs ?? '—'}`).join(', ')} ms)`,
     });
   } finally {
     await shaped.stop();
