@@ -57,7 +57,8 @@ export function loadWithCodeCache<T>(file: string, cacheDir: string | undefined,
   const requireFromBundle = Object.assign((id: string) => mod.require(id), {
     resolve: (request: string) => (Module as unknown as { _resolveFilename(r: string, p: NodeModule): string })._resolveFilename(request, mod),
     cache: require.cache,
-    main: undefined,
+    // As Node gives every module: the process's main module (never the bundle, so a bundle's own `require.main === module` is false).
+    main: require.main,
   });
   const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => void;
   wrapper.call(mod.exports, mod.exports, requireFromBundle, mod, file, dirname(file));

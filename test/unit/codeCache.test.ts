@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadWithCodeCache } from '../../src/startup/codeCache';
 import { makeTempDir } from '../harness/tempdirs';
 
@@ -13,17 +13,27 @@ exports.sum = [1, 2, 3].reduce(add, 0);
 exports.where = { file: __filename, dir: __dirname, base: path.basename(__filename) };
 exports.later = () => 'compiled when first called';
 exports.ownModule = module;
+exports.main = require.main;
 `;
 
-/** Loads `file` in a fresh Node process through the compiled loader; prints the state and a result. */
-function loadInChild(file: string, cacheDir: string): { state: string; sum: number; later: string } {
+/** Loads `file` in a fresh Node process (a main script beside it) through the compiled loader; prints the state and results. */
+function loadInChild(file: string, cacheDir: string): { state: string; sum: number; later: string; mainIsTheProcessMain: boolean } {
   const loader = join(__dirname, '..', '..', 'src', 'startup', 'codeCache.js');
-  const script = `const { loadWithCodeCache } = require(${JSON.stringify(loader)});
+  const script = join(dirname(file), 'main.js');
+  writeFileSync(
+    script,
+    `const { loadWithCodeCache } = require(${JSON.stringify(loader)});
 const b = loadWithCodeCache(${JSON.stringify(file)}, ${JSON.stringify(cacheDir)}, module);
 const later = b.exports.later();
 b.save();
-process.stdout.write(JSON.stringify({ state: b.state, sum: b.exports.sum, later }));`;
-  return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { state: string; sum: number; later: string };
+process.stdout.write(JSON.stringify({ state: b.state, sum: b.exports.sum, later, mainIsTheProcessMain: b.exports.main === require.main && require.main === module }));`,
+  );
+  return JSON.parse(execFileSync(process.execPath, [script], { encoding: 'utf8' })) as {
+    state: string;
+    sum: number;
+    later: string;
+    mainIsTheProcessMain: boolean;
+  };
 }
 
 const cacheFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.v8cache'));
@@ -35,7 +45,11 @@ describe("the loader's code cache", () => {
     writeFileSync(file, BUNDLE);
     const cacheDir = join(dir, 'cache');
 
-    const first = loadWithCodeCache<{ sum: number; where: { file: string; dir: string; base: string }; ownModule: NodeModule }>(file, cacheDir, module);
+    const first = loadWithCodeCache<{ sum: number; where: { file: string; dir: string; base: string }; ownModule: NodeModule; main: NodeModule | undefined }>(
+      file,
+      cacheDir,
+      module,
+    );
     assert.equal(first.state, 'none');
     assert.equal(first.exports.sum, 6);
     assert.deepEqual(first.exports.where, { file, dir, base: 'bundle.js' });
@@ -43,13 +57,18 @@ describe("the loader's code cache", () => {
     assert.equal(first.exports.ownModule.parent, module);
 
     // A cache is V8's for its flags: made and used by processes started alike (the mocha process runs with others).
-    assert.deepEqual(loadInChild(file, cacheDir), { state: 'none', sum: 6, later: 'compiled when first called' });
+    const child = loadInChild(file, cacheDir);
+    assert.deepEqual(
+      child,
+      { state: 'none', sum: 6, later: 'compiled when first called', mainIsTheProcessMain: true },
+      "require.main is the process's, as for any module",
+    );
     const [saved] = cacheFiles(cacheDir);
     assert.ok(saved?.startsWith('bundle-'), `one cache file named for the bundle: ${cacheFiles(cacheDir).join(', ')}`);
     assert.equal(statSync(join(cacheDir, saved)).mode & 0o777, 0o600, 'the cache is readable by its owner only');
     const written = statSync(join(cacheDir, saved)).mtimeMs;
 
-    assert.deepEqual(loadInChild(file, cacheDir), { state: 'used', sum: 6, later: 'compiled when first called' });
+    assert.deepEqual(loadInChild(file, cacheDir), { state: 'used', sum: 6, later: 'compiled when first called', mainIsTheProcessMain: true });
     assert.deepEqual(cacheFiles(cacheDir), [saved]);
     assert.equal(statSync(join(cacheDir, saved)).mtimeMs, written, 'a used cache is not written again');
   });
@@ -63,7 +82,7 @@ describe("the loader's code cache", () => {
     const [old] = cacheFiles(cacheDir);
     // Same length, other code: V8 checks only the length, the file name is the bytes' hash.
     writeFileSync(file, BUNDLE.replace('a + b', 'a * b'));
-    assert.deepEqual(loadInChild(file, cacheDir), { state: 'none', sum: 0, later: 'compiled when first called' });
+    assert.deepEqual(loadInChild(file, cacheDir), { state: 'none', sum: 0, later: 'compiled when first called', mainIsTheProcessMain: true });
     const now = cacheFiles(cacheDir);
     assert.equal(now.length, 1);
     assert.notEqual(now[0], old);
@@ -78,7 +97,7 @@ describe("the loader's code cache", () => {
     const cache = join(cacheDir, cacheFiles(cacheDir)[0]!);
     const good = readFileSync(cache);
     writeFileSync(cache, good.subarray(0, good.length >> 1));
-    assert.deepEqual(loadInChild(file, cacheDir), { state: 'rejected', sum: 6, later: 'compiled when first called' });
+    assert.deepEqual(loadInChild(file, cacheDir), { state: 'rejected', sum: 6, later: 'compiled when first called', mainIsTheProcessMain: true });
     assert.equal(loadInChild(file, cacheDir).state, 'used');
   });
 
