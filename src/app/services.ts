@@ -10,6 +10,7 @@ import { DockerConfigCredentials, dockerConfigDir } from '../credentials/dockerC
 import { cachedGitHistory } from '../builds/gitHistory';
 import { DetailsStore } from '../images/detailsStore';
 import { ImageDetailsCache } from '../images/imageDetails';
+import { EarlyLookups } from '../model/earlyLookups';
 import { LastRows } from '../model/lastRows';
 import { RememberedChallenges } from '../registry/transport/rememberedChallenges';
 import type { EngineStatus, SnapshotServices } from '../model/snapshot';
@@ -55,6 +56,11 @@ export interface AppOptions {
    * none: memory only. Where blobs were seen is kept beside it (blob-locations.json).
    */
   readonly detailsFile?: string;
+  /**
+   * The folders whose remembered environments (last-rows.json beside detailsFile) are looked up as soon
+   * as that file is read, before their configs are (the editor's workspace folders); none: not early.
+   */
+  readonly earlyLookupsUnder?: () => readonly string[];
   /** Where blobs were seen, when not beside detailsFile (the CLI keeps this and the next in its cache folder). */
   readonly blobLocationsFile?: string;
   /** How registries asked to be authenticated (rememberedChallenges.ts), when not beside detailsFile. */
@@ -140,7 +146,13 @@ export function composeServices(options: AppOptions): AppServices {
   const details = new ImageDetailsCache(registry, undefined, store);
   // The trees' last rows, beside the details: a new session starts with them instead of an empty view.
   const lastRows = new LastRows({ ...(options.detailsFile ? { file: join(dirname(options.detailsFile), 'last-rows.json') } : {}), log });
-  void lastRows.load(); // now, while the front end reads its config: in memory by the time a tree can draw them
+  // Now, while the front end reads its config: in memory by the time a tree can draw them; and the
+  // environments those rows show are looked up already, for the first refresh to take (earlyLookups.ts).
+  const early = new EarlyLookups();
+  void lastRows.load().then(() => {
+    const folders = options.earlyLookupsUnder?.() ?? [];
+    if (folders.length) early.start(registry, lastRows.targetsUnder(folders));
+  });
   const gitHistory = cachedGitHistory(options.workspaceDir ?? (() => undefined));
   const configFolder = (): string | undefined => (options.configFolder ?? options.workspaceDir)?.();
   const engines = new EngineProvider(options.dockerHost, log);
@@ -237,6 +249,7 @@ export function composeServices(options: AppOptions): AppServices {
       checkEngine,
       readRecords,
       lastRows,
+      earlyLookup: (env) => early.take(env),
       readRunning: readRuntime,
       readHold: (env, signal) => readHold(documents, env, signal),
       readApprovals: (env, digest, signal) => readApprovals(documents, env, digest, signal),

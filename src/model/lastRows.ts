@@ -6,9 +6,11 @@
 // never an error; a write replaces the file whole (cacheFile.ts).
 import { readCacheFile, writeCacheFile } from '../core/cacheFile';
 import type { Logger } from '../core/log';
-import { repositoryName } from '../core/reference';
+import { sep } from 'node:path';
+import { parseRepository, repositoryName } from '../core/reference';
 import type { PromotionConfig } from '../config/types';
 import type { BuildRow, BuildsResult } from './buildsList';
+import type { LookupTarget } from './earlyLookups';
 import type { Lookup } from './snapshot';
 
 /** What a remembered refresh gives back: the environments' lookups in config order, the builds, when it was taken. */
@@ -65,6 +67,26 @@ export class LastRows {
   load(): Promise<void> {
     this.loaded ??= this.read().finally(() => (this.fileRead = true));
     return this.loaded;
+  }
+
+  /**
+   * The environments (repository and tag) of the configs remembered under these folders, for lookups
+   * sent before the config is read (earlyLookups.ts). Empty until the file has been read.
+   */
+  targetsUnder(folders: readonly string[]): LookupTarget[] {
+    const inside = (file: string): boolean => folders.some((f) => file.startsWith(f.endsWith(sep) ? f : f + sep));
+    const targets: LookupTarget[] = [];
+    for (const entry of this.entries.values()) {
+      if (!inside(entry.file)) continue;
+      try {
+        const [, environments] = JSON.parse(entry.shape) as [string, [string, string, string][]];
+        for (const [, tag, repository] of environments)
+          if (typeof tag === 'string' && typeof repository === 'string') targets.push({ repository: parseRepository(repository), tag });
+      } catch {
+        // A shape this version cannot read: no early lookups for it, the refresh asks as usual.
+      }
+    }
+    return targets;
   }
 
   private rowsOf(file: string, config: PromotionConfig): RememberedRows | undefined {

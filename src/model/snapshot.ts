@@ -102,6 +102,8 @@ export interface SnapshotServices {
   readonly localIdentity?: () => Promise<string | undefined>;
   /** The rows the last refresh showed, kept across sessions: the trees start with them. */
   readonly lastRows?: LastRows;
+  /** A lookup of this repository and tag sent at activation (earlyLookups.ts), taken once; undefined: ask. */
+  readonly earlyLookup?: (env: Pick<EnvironmentConfig, 'repository' | 'tag'>) => Promise<Lookup> | undefined;
   /** Reads the registry's promotion records of the digests the environments hold, from the refresh's start (refreshRecords.ts). */
   readonly readRecords?: (environments: readonly EnvironmentConfig[], context: RefreshRecordsContext, signal?: AbortSignal) => RecordsRead;
 }
@@ -157,7 +159,9 @@ export async function takeSnapshot(
   // before them (their cache file is read before their requests go); or right after, when those go first.
   const readRecords = () => services.readRecords?.(config.environments, { registry, tags: tagsOf }, signal);
   const recordsBeside = options.lookupsFirst ? undefined : readRecords();
-  const lookupsRead = Promise.all(config.environments.map((env) => lookupComponents(config, env, (e) => lookupEnvironment(registry, e, signal)))).then((l) => {
+  const lookupsRead = Promise.all(
+    config.environments.map((env) => lookupComponents(config, env, (e) => services.earlyLookup?.(e) ?? lookupEnvironment(registry, e, signal))),
+  ).then((l) => {
     settled.lookups = l;
     progress();
     return l;
@@ -359,7 +363,7 @@ function compose(
   };
 }
 
-export async function lookupEnvironment(registry: RegistryClient, env: EnvironmentConfig, signal?: AbortSignal): Promise<Lookup> {
+export async function lookupEnvironment(registry: RegistryClient, env: Pick<EnvironmentConfig, 'repository' | 'tag'>, signal?: AbortSignal): Promise<Lookup> {
   try {
     const found = await registry.resolve(env.repository, env.tag, signal);
     return found ? { state: 'present', digest: found.digest, mediaType: found.mediaType } : { state: 'absent' };

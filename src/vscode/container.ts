@@ -70,6 +70,7 @@ export function createContainer(context: vscode.ExtensionContext, load?: BundleL
     warn: (message) => void vscode.window.showWarningMessage(message),
     // Digests' details and build tags' digests never change: kept across sessions, bounded.
     detailsFile: vscode.Uri.joinPath(context.globalStorageUri, 'image-details.json').fsPath,
+    earlyLookupsUnder: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
   });
   const { credentials, details } = app;
   let interaction: UserInteraction = new VsCodeInteraction();
