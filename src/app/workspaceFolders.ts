@@ -1,6 +1,7 @@
 // Multi-root workspaces, the pure part: which folders count as configured, which one a command or the
 // status bar means, whether the views group by folder, and what the editor's when-clauses see.
 import * as path from 'node:path';
+import { isWithinFolder } from '../core/folders';
 
 export type ConfigKind = 'no-workspace' | 'no-config' | 'invalid' | 'ready';
 
@@ -39,8 +40,7 @@ export function folderOfFile<F extends Pick<FolderFacts, 'dir'>>(folders: readon
   let best: F | undefined;
   for (const folder of folders) {
     const dir = path.resolve(folder.dir);
-    const inside = resolved === dir || resolved.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
-    if (inside && (!best || dir.length > path.resolve(best.dir).length)) best = folder;
+    if (isWithinFolder(dir, resolved) && (!best || dir.length > path.resolve(best.dir).length)) best = folder;
   }
   return best;
 }

@@ -6,7 +6,7 @@
 // never an error; a write replaces the file whole (cacheFile.ts).
 import { readCacheFile, writeCacheFile } from '../core/cacheFile';
 import type { Logger } from '../core/log';
-import { sep } from 'node:path';
+import { isWithinFolder } from '../core/folders';
 import { parseRepository, repositoryName } from '../core/reference';
 import type { PromotionConfig } from '../config/types';
 import type { BuildRow, BuildsResult } from './buildsList';
@@ -74,10 +74,9 @@ export class LastRows {
    * sent before the config is read (earlyLookups.ts). Empty until the file has been read.
    */
   targetsUnder(folders: readonly string[]): LookupTarget[] {
-    const inside = (file: string): boolean => folders.some((f) => file.startsWith(f.endsWith(sep) ? f : f + sep));
     const targets: LookupTarget[] = [];
     for (const entry of this.entries.values()) {
-      if (!inside(entry.file)) continue;
+      if (!folders.some((folder) => isWithinFolder(folder, entry.file))) continue;
       try {
         const [, environments] = JSON.parse(entry.shape) as [string, [string, string, string][]];
         for (const [, tag, repository] of environments)
