@@ -10,7 +10,7 @@ import { recreateSpec, sideBySideProblem } from '../../src/runtime/containerSpec
 import { isRepository, parseRepoDigest } from '../../src/runtime/imageIds';
 import { awaitRollout } from '../../src/runtime/rollout';
 import { readRunning, untrustedRuntimeProblem, type Running } from '../../src/runtime/running';
-import { composeServices } from '../../src/app/services';
+import { testAppServices } from '../harness/appServices';
 import { parseRepository } from '../../src/core/reference';
 import { silentLogger } from '../../src/core/log';
 import { confirmationDetailLines } from '../../src/app/text/confirmationText';
@@ -262,17 +262,7 @@ describe('what runs: digests, recreation, the row', () => {
     assert.match(untrustedRuntimeProblem(a!.runs!)!, /names its own engine/);
     assert.match(untrustedRuntimeProblem(b!.runs!)!, /sends secrets/);
     assert.equal(untrustedRuntimeProblem(c!.runs!), undefined, 'a plain GET is read, as an http gate would run');
-    const app = composeServices({
-      log: silentLogger,
-      dockerHost: () => '',
-      insecureRegistries: () => [],
-      lookupTimeoutMs: () => 1000,
-      transport: () => 'auto',
-      historyFile: () => undefined,
-      records: () => 'file',
-      warn: () => undefined,
-      trusted: () => false,
-    });
+    const app = testAppServices({ dockerHost: '' }, { lookupTimeoutMs: () => 1000, transport: () => 'auto', trusted: () => false });
     const running = await app.snapshotServices(undefined).readRunning!(a!);
     assert.deepEqual(running && running.state === 'unreachable' && [running.restricted, running.reason], [true, untrustedRuntimeProblem(a!.runs!)]);
     const r = row(B, running);
