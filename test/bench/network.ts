@@ -8,6 +8,8 @@ export interface Profile {
   readonly rttMs: number;
   /** Per connection and direction; undefined: unlimited. */
   readonly mbitPerSecond: number | undefined;
+  /** A new connection costs a round trip before its first request (TCP's handshake); else it is free, as on loopback. */
+  readonly handshake?: boolean;
 }
 
 export const PROFILES: readonly Profile[] = [
@@ -15,6 +17,11 @@ export const PROFILES: readonly Profile[] = [
   { name: '50 ms RTT, 100 Mbit/s', rttMs: 50, mbitPerSecond: 100 },
   { name: '150 ms RTT, 20 Mbit/s', rttMs: 150, mbitPerSecond: 20 },
 ];
+
+/** The profile with TCP's handshake charged: each new connection waits one round trip before its first bytes go (--handshake). */
+export function withHandshake(profile: Profile): Profile {
+  return profile.rttMs === 0 ? profile : { ...profile, name: `${profile.name}, a round trip per new connection`, handshake: true };
+}
 
 /** One registry as the clients of a profile reach it. */
 export interface Route {
@@ -38,7 +45,11 @@ export async function shape(profile: Profile, registryPorts: readonly number[]):
       stop: async () => undefined,
     };
   }
-  const plan = { latencyMs: profile.rttMs / 2, ...(profile.mbitPerSecond ? { bytesPerSecond: (profile.mbitPerSecond * 1e6) / 8 } : {}) };
+  const plan = {
+    latencyMs: profile.rttMs / 2,
+    ...(profile.mbitPerSecond ? { bytesPerSecond: (profile.mbitPerSecond * 1e6) / 8 } : {}),
+    ...(profile.handshake ? { connectMs: profile.rttMs } : {}),
+  };
   const proxies: FaultProxy[] = [];
   try {
     for (const port of registryPorts) proxies.push(await startFaultProxy({ upstream: { port }, plan, maxConnections: 256, lifetimeMs: 40 * 60_000 }));

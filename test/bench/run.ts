@@ -12,6 +12,8 @@
 //   <dir>/promotions-last.heapsnapshot`: what grew, by constructor and by what holds it)
 //   (start-up figures alone: --cases=startup,host --profiles=none; a new window's first look alone,
 //   registry 50 ms away: --cases=firstlook --profiles=none; behind other round trips too: --firstlook-rtt=50,150)
+//   (--handshake: the shaped profiles charge a round trip for each new connection, as TCP does; without
+//   it the proxy accepts at once and a new connection is as cheap as a kept one)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,7 +25,7 @@ import { benchCore } from './core';
 import { historyReadMs } from './historyRead';
 import { firstLookFigures, hostFigures } from './host';
 import { imageOn, makeLayer } from './images';
-import { PROFILES, shape, type Profile } from './network';
+import { PROFILES as ALL_PROFILES, shape, withHandshake, type Profile } from './network';
 import { crossRegistryCase, indexCase, localImageCase, releaseCase, sameRepoCase, type Sources } from './promotionCases';
 import { makeRefreshRepo, refreshCase, type RefreshRepo } from './refreshCases';
 import { figuresTable, markdownTable, rows, type Figure, type ProfileResults } from './report';
@@ -56,6 +58,8 @@ const wantedCases = new Set(
   ],
 );
 const quick = args.includes('--quick');
+/** --handshake: every shaped profile charges TCP's handshake, a round trip per new connection (network.ts). */
+const PROFILES = args.includes('--handshake') ? ALL_PROFILES.map(withHandshake) : ALL_PROFILES;
 /** The first look's registry: the profiles it is measured behind (--firstlook-rtt=50,150; default 50 ms RTT). */
 const firstLookProfiles = (option('firstlook-rtt')?.split(',') ?? ['50']).map((rtt) => {
   const profile = PROFILES.find((p) => p.rttMs === Number(rtt) && p.rttMs > 0);

@@ -35,6 +35,29 @@ function exchange(port: number, bytes: Buffer, waitMs = 1500): Promise<{ receive
   });
 }
 
+/** Two pings one after the other on one connection: how long each took to come back (ms). */
+function twoExchanges(port: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const times: number[] = [];
+    let sent = 0;
+    const s = connect({ host: '127.0.0.1', port }, () => {
+      sent = Date.now();
+      s.write('ping');
+    });
+    s.on('data', () => {
+      times.push(Date.now() - sent);
+      if (times.length === 2) {
+        s.destroy();
+        resolve(times);
+        return;
+      }
+      sent = Date.now();
+      s.write('pong');
+    });
+    s.on('error', reject);
+  });
+}
+
 describe('fault proxy (loopback echo server)', function () {
   this.timeout(20_000);
   let echo: { server: Server; port: number };
@@ -101,6 +124,16 @@ describe('fault proxy (loopback echo server)', function () {
     assert.equal(limited.received, payload.length);
     // 64 KiB up and again down at 256 KiB/s: at least ~0.25 s each way, minus the first chunk.
     assert.ok(limited.ms >= 350, `64 KiB each way at 256 KiB/s took ${limited.ms} ms`);
+  });
+
+  it('charges a new connection one handshake before its first bytes, and a kept connection nothing more', async () => {
+    proxy.set({ connectMs: 200 });
+    const times = await twoExchanges(proxy.port);
+    assert.ok(times[0]! >= 195, `first bytes on a new connection echoed after ${times[0]} ms, with a 200-ms handshake`);
+    assert.ok(times[1]! < 150, `second bytes on the same connection echoed after ${times[1]} ms: no handshake again`);
+    proxy.set({});
+    const [plain] = await twoExchanges(proxy.port);
+    assert.ok(plain! < 150, `without connectMs a new connection is not charged (${plain} ms)`);
   });
 
   it('answers an HTTP request itself without reaching the service', async () => {
