@@ -35,15 +35,17 @@ function exchange(port: number, bytes: Buffer, waitMs = 1500): Promise<{ receive
   });
 }
 
-/** Two pings one after the other on one connection: how long each took to come back (ms). */
-function twoExchanges(port: number): Promise<number[]> {
+/** Two pings one after the other on one connection, the first `waitMs` after connecting: how long each took to come back (ms). */
+function twoExchanges(port: number, waitMs = 0): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const times: number[] = [];
     let sent = 0;
-    const s = connect({ host: '127.0.0.1', port }, () => {
-      sent = Date.now();
-      s.write('ping');
-    });
+    const s = connect({ host: '127.0.0.1', port }, () =>
+      setTimeout(() => {
+        sent = Date.now();
+        s.write('ping');
+      }, waitMs),
+    );
     s.on('data', () => {
       times.push(Date.now() - sent);
       if (times.length === 2) {
@@ -131,6 +133,8 @@ describe('fault proxy (loopback echo server)', function () {
     const times = await twoExchanges(proxy.port);
     assert.ok(times[0]! >= 195, `first bytes on a new connection echoed after ${times[0]} ms, with a 200-ms handshake`);
     assert.ok(times[1]! < 150, `second bytes on the same connection echoed after ${times[1]} ms: no handshake again`);
+    const [late] = await twoExchanges(proxy.port, 300);
+    assert.ok(late! < 150, `first bytes sent 300 ms after connecting, the handshake long done: echoed after ${late} ms`);
     proxy.set({});
     const [plain] = await twoExchanges(proxy.port);
     assert.ok(plain! < 150, `without connectMs a new connection is not charged (${plain} ms)`);

@@ -45,9 +45,10 @@ export interface FaultPlan {
   /** Added to every chunk, each way. */
   readonly latencyMs?: number;
   /**
-   * Added once more to a connection's first bytes from the client: TCP's handshake, the round trip a
-   * client waits before it can send on a new connection (this proxy accepts at once, on loopback, so
-   * without it a new connection costs nothing and a kept one saves nothing).
+   * TCP's handshake: nothing the client sends goes on before this long after its connection was
+   * accepted, the round trip a client waits before it can send on a new connection (this proxy
+   * accepts at once, on loopback, so without it a new connection costs nothing and a kept one, or
+   * one opened ahead of its request, saves nothing).
    */
   readonly connectMs?: number;
   /** Per connection and direction. */
@@ -163,7 +164,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     let stalled = false;
     let nextFree = 0;
     let queued = 0;
-    let handshaken = false;
+    const acceptedAt = Date.now();
     let chain = Promise.resolve();
     const crossing = (fault: ByteFault | undefined, kind: 'cut' | 'stall', size: number): number | undefined => {
       if (!fault || fault.direction !== direction || !matches(fault.connections, n) || fired[kind] >= (fault.times ?? 1)) return undefined;
@@ -207,9 +208,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const now = Date.now();
       // The link is busy until the bytes before these are through; latency adds on top.
       if (plan.bytesPerSecond) nextFree = Math.max(nextFree, now) + (part.length * 1000) / plan.bytesPerSecond;
-      const handshake = direction === 'up' && !handshaken ? (plan.connectMs ?? 0) : 0;
-      handshaken = true;
-      const sendAt = Math.max(now, plan.bytesPerSecond ? nextFree : 0) + (plan.latencyMs ?? 0) + handshake;
+      const handshaken = direction === 'up' ? acceptedAt + (plan.connectMs ?? 0) : 0;
+      const sendAt = Math.max(now, plan.bytesPerSecond ? nextFree : 0, handshaken) + (plan.latencyMs ?? 0);
       queued += part.length;
       if (queued > HIGH_WATER) from.pause();
       chain = chain.then(async () => {
