@@ -12,6 +12,7 @@ import type { RegistryCredentials } from '../../src/credentials/credentials';
 import type { CredentialSource } from '../../src/credentials/credentialSource';
 import { pushImage, sharedServices, testAppServices, uniqueRepo, type TestServices } from '../harness';
 import { startCountingProxy, type CountingProxy } from '../harness/countingProxy';
+import { startFaultProxy } from '../harness/faultProxy';
 import { startTokenRegistry, type TokenRegistry } from '../harness/tokenAuth';
 import { MemoryLog } from './support';
 
@@ -79,6 +80,36 @@ describe("a registry's challenge remembered between sessions: the first request 
     assert.equal((await next.registry.resolve(parseRepository(`${proxy.host}/${repo}`), '3e4f5a6'))?.digest, digest);
     assert.equal(heads().length, 2, 'sent without, answered 401, sent with a token learnt afresh');
     assert.match(log.lines.join('\n'), /challenge remembered from an earlier session failed/);
+  });
+
+  it("the registry's connection is opened while the token comes from the token service's origin, and the lookup goes on it", async () => {
+    await firstSessionLearns();
+    // The token service 150 ms away each way (the realm the next session remembers goes through a
+    // slow proxy), the registry on loopback: by the time the token request reaches the service, the
+    // registry's connection must be open already, and the HEAD that follows must not open another.
+    const slow = await startFaultProxy({ upstream: { port: Number(new URL(tokens.issuer.url).port) }, plan: { latencyMs: 150 } });
+    try {
+      writeFileSync(
+        challengesFile(),
+        JSON.stringify({
+          version: 1,
+          challenges: [[proxy.host, { scheme: 'bearer', params: { realm: `${slow.url}/token`, service: tokens.issuer.service } }]],
+        }),
+      );
+      tokens.issuer.resetRecords();
+      const lookup = session().registry.resolve(parseRepository(`${proxy.host}/${repo}`), '3e4f5a6');
+      let atTokenRequest: number | undefined;
+      for (let i = 0; i < 500 && atTokenRequest === undefined; i++) {
+        if (tokens.issuer.requests().length) atTokenRequest = proxy.connections;
+        else await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      assert.equal((await lookup)?.digest, digest);
+      assert.equal(atTokenRequest, 1, "the registry's connection was open when the token request reached the token service");
+      assert.equal(proxy.connections, 1, 'the HEAD went on the connection opened ahead');
+      assert.equal(heads().length, 1, `one HEAD, with its token (${heads().join(', ')})`);
+    } finally {
+      await slow.stop();
+    }
   });
 
   it('a corrupt file is an empty memory, never an error', async () => {

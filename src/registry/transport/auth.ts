@@ -44,6 +44,8 @@ export class RegistryAuth {
     private readonly now: () => number,
     /** Challenges learnt in earlier sessions (rememberedChallenges.ts): a first request then goes with its token. */
     private readonly memory?: ChallengeMemory,
+    /** Told when a token is fetched from another origin than the registry's: its connection can be opened meanwhile (preconnect.ts). */
+    private readonly tokenFromElsewhere?: (endpoint: RegistryEndpoint) => void,
   ) {}
 
   learn(registry: string, challenge: Challenge): void {
@@ -117,6 +119,7 @@ export class RegistryAuth {
         const realm = challenge.params['realm'];
         if (!realm) throw new PromotionError('protocol', `registry ${registry} asked for a bearer token without saying where to get it (no realm)`);
         const realmUrl = validateRealm(endpoint, realm);
+        if (realmUrl.origin !== new URL(endpoint.origin).origin) this.tokenFromElsewhere?.(endpoint);
         // Only now ask for credentials: a credential helper is a process to start.
         const credentials = await this.credentials.get(registry, signal);
         return this.fetchToken(registry, realmUrl, challenge.params['service'], mergeScopes(scopes), credentials, signal);

@@ -17,11 +17,17 @@ import type { Duplex } from 'node:stream';
 import { Agent, ProxyAgent, buildConnector, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { PromotionError } from '../../core/errors';
 import type { Logger } from '../../core/log';
+import { preconnecting, type Preconnecting } from './preconnect';
 import { proxyRules, type ProxyRoute, type ProxyRules, type ProxySetting } from './proxy';
 import { trustedCertificates, type TrustSetting } from './trust';
 
 export interface Connections {
   readonly fetch: typeof fetch;
+  /**
+   * Opens a connection to the URL's origin for the next request there (preconnect.ts), when that
+   * request would go direct; through a proxy, nothing (the tunnel is the proxy's pool's to open).
+   */
+  preconnect(url: URL): void;
   /** For streamed uploads; the current ones (they change with the proxy). */
   readonly httpAgent: HttpAgent;
   readonly httpsAgent: HttpsAgent;
@@ -64,6 +70,8 @@ interface Generation {
   readonly trustProblem: PromotionError | undefined;
   /** Composed to keep connections alive after HEADs. */
   readonly direct: Dispatcher;
+  /** The direct agent's connector, which can open a connection ahead of its request. */
+  readonly ahead: Preconnecting;
   readonly viaProxy: Map<string, Dispatcher>;
   readonly agents: Set<Dispatcher>;
   readonly httpAgent: HttpAgent;
@@ -110,7 +118,9 @@ export function keepAliveConnections(options: ConnectionOptions = {}): Connectio
     }
     let made: tls.SecureContext | undefined;
     const secureContext = (): tls.SecureContext | undefined => (ca ? (made ??= tls.createSecureContext({ ca })) : undefined);
-    const agentOptions = { ...poolOptions, ...(ca ? { connect: lazyTlsConnector(secureContext) } : {}) };
+    // Always a connector of ours (it wraps what undici would build), so a connection can be opened ahead.
+    const ahead = preconnecting(lazyTlsConnector(secureContext));
+    const agentOptions = { ...poolOptions, connect: ahead.connector };
     const route = (target: URL): ProxyRoute | undefined => (typeof rules === 'function' ? rules(target) : undefined);
     const directAgent = new Agent(agentOptions);
     const generation: Generation = {
@@ -119,13 +129,17 @@ export function keepAliveConnections(options: ConnectionOptions = {}): Connectio
       trustProblem,
       secureContext,
       direct: keepHeadsAlive(directAgent),
+      ahead,
       viaProxy: new Map(),
       agents: new Set([directAgent]),
       httpAgent: tunnellingAgent(HttpAgent, 'http:', route, options.log),
       httpsAgent: tunnellingAgent(HttpsAgent, 'https:', route, options.log, secureContext),
     };
     // Requests already running finish on the old connections; new ones use the new rules.
-    if (last) for (const agent of last.agents) void agent.close().catch(() => undefined);
+    if (last) {
+      for (const agent of last.agents) void agent.close().catch(() => undefined);
+      last.ahead.close();
+    }
     generations.push(generation);
     return generation;
   };
@@ -165,8 +179,15 @@ export function keepAliveConnections(options: ConnectionOptions = {}): Connectio
     }
   }) as unknown as typeof fetch;
 
+  const preconnect = (url: URL): void => {
+    const generation = current();
+    if (generation.rules instanceof PromotionError || generation.trustProblem || generation.rules(url)) return;
+    generation.ahead.open(url);
+  };
+
   return {
     fetch: keepAliveFetch,
+    preconnect,
     get httpAgent() {
       return current().httpAgent;
     },
@@ -176,6 +197,7 @@ export function keepAliveConnections(options: ConnectionOptions = {}): Connectio
     close: async () => {
       const all = generations.splice(0);
       for (const g of all) {
+        g.ahead.close();
         g.httpAgent.destroy();
         g.httpsAgent.destroy();
       }
@@ -232,8 +254,9 @@ function tunnellingAgent<A extends HttpAgent>(
 }
 
 /**
- * undici's connector with the trusted CAs, built when the first TLS connection is made (a plain-http
- * registry never builds it). The options are undici's own defaults for a pool, as it would build them.
+ * undici's connector, with the trusted CAs when extra ones were asked for (else Node's), its TLS side
+ * built when the first TLS connection is made (a plain-http registry never builds it). The options are
+ * undici's own defaults for a pool, as it would build them.
  */
 function lazyTlsConnector(secureContext: () => tls.SecureContext | undefined): buildConnector.connector {
   const plain = buildConnector({ allowH2: true, timeout: CONNECT_TIMEOUT_MS });

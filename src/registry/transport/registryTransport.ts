@@ -11,7 +11,8 @@ import { parseChallenges } from '../authChallenge';
 import { mergeScopes, repositoryScope, splitScopes } from '../scopes';
 import { sendStream } from '../streamUpload';
 import { RegistryAuth, unauthorized } from './auth';
-import { keepAliveConnections, type Connections } from './connections';
+import { KEEP_ALIVE_MS, keepAliveConnections, type Connections } from './connections';
+import { LruMap } from '../../core/lruMap';
 import type { ProxySetting } from './proxy';
 import { IdleTimer } from './idleTimer';
 import { BodyLimits, readCapped, readPrefix } from './limits';
@@ -76,6 +77,8 @@ export class RegistryTransport {
   private connections: Connections | undefined;
   /** Loopback (or listed) registries that answered plain http with "this is an https server". */
   private readonly tlsOnly = new Set<string>();
+  /** When each origin last answered (so a connection to it is likely kept): bounded. */
+  private readonly answeredAt = new LruMap<string, number>(100);
 
   constructor(private readonly options: TransportOptions) {
     this.auth = new RegistryAuth(
@@ -84,7 +87,24 @@ export class RegistryTransport {
       (url, method, headers, body, signal) => this.send({ url, method, headers, body, signal, registry: url.host, idle: undefined }, true),
       () => this.now(),
       options.challenges,
+      (endpoint) => this.openAhead(endpoint),
     );
+  }
+
+  /**
+   * The registry's connection, opened while its token is fetched elsewhere, unless one was used
+   * lately (then it is kept open: connections.ts). Not with a fetch of the caller's (tests).
+   */
+  private openAhead(endpoint: RegistryEndpoint): void {
+    if (this.options.fetch) return;
+    const origin = new URL(endpoint.origin);
+    const last = this.answeredAt.peek(origin.origin);
+    if (last !== undefined && this.now() - last < KEEP_ALIVE_MS) return;
+    try {
+      this.connectionsNow().preconnect(origin);
+    } catch {
+      // A proxy or CA setting that cannot be used: the request itself says so.
+    }
   }
 
   timeoutMs(): number {
@@ -252,13 +272,7 @@ export class RegistryTransport {
     const limit = idle?.signal ?? AbortSignal.timeout(this.timeoutMs());
     idle?.touch();
     const combined = signal ? AbortSignal.any([signal, limit]) : limit;
-    const connections = this.options.fetch
-      ? undefined
-      : (this.connections ??= keepAliveConnections({
-          log: this.options.log,
-          ...(this.options.proxy ? { proxy: this.options.proxy } : {}),
-          ...(this.options.trust ? { trust: this.options.trust } : {}),
-        }));
+    const connections = this.options.fetch ? undefined : this.connectionsNow();
     try {
       // A streamed body goes through node:http (fetch would keep all of it in memory: see streamUpload.ts).
       const res =
@@ -279,10 +293,19 @@ export class RegistryTransport {
               signal: combined,
             });
       this.options.log.trace(`${method} ${redactUrl(url)} → ${res.status}`);
+      this.answeredAt.set(url.origin, this.now());
       return res;
     } catch (error) {
       throw this.networkError(error, registry, url, signal, idle, limit);
     }
+  }
+
+  private connectionsNow(): Connections {
+    return (this.connections ??= keepAliveConnections({
+      log: this.options.log,
+      ...(this.options.proxy ? { proxy: this.options.proxy } : {}),
+      ...(this.options.trust ? { trust: this.options.trust } : {}),
+    }));
   }
 
   /** A body, whole, refused past `cap` bytes; a connection lost while reading is reported as such. */

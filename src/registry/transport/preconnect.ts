@@ -1,0 +1,88 @@
+// Connections opened ahead of their first request. When a registry's token service is on another
+// origin (Docker Hub's auth.docker.io, GitLab's /jwt/auth), a new session's first request waits for
+// the token and then opens the registry's connection: TCP and TLS, two round trips more, one after
+// the other. Opened beside the token request instead, the connection is ready (or nearly) when the
+// token comes. undici asks a connector for each new connection; this one hands out the socket
+// opened ahead for that origin, once, and otherwise connects as the one it wraps does.
+import type { Socket } from 'node:net';
+import type { buildConnector } from 'undici';
+
+/** An unused connection opened ahead is closed after this long (the request it was for went another way). */
+export const PRECONNECT_HOLD_MS = 10_000;
+
+export interface Preconnecting {
+  /** The connector to give undici: the socket opened ahead for the origin, else a new one. */
+  readonly connector: buildConnector.connector;
+  /** Opens a connection to the URL's origin for the next request there to take (one at a time per origin). */
+  open(url: URL): void;
+  /** Closes what is held. */
+  close(): void;
+}
+
+interface Held {
+  readonly socket: Promise<Socket>;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+export function preconnecting(connect: buildConnector.connector, holdMs = PRECONNECT_HOLD_MS): Preconnecting {
+  const held = new Map<string, Held>();
+  const discard = (entry: Held): void => {
+    clearTimeout(entry.timer);
+    entry.socket.then(
+      (socket) => socket.destroy(),
+      () => undefined,
+    );
+  };
+  return {
+    connector: (options, callback) => {
+      const key = originKey(options.protocol, options.hostname, options.port);
+      const entry = held.get(key);
+      if (!entry) return connect(options, callback);
+      held.delete(key);
+      clearTimeout(entry.timer);
+      // Not usable (refused, or closed while it waited): connect as if nothing had been opened, so a
+      // failure is the request's own, worded as always.
+      entry.socket.then(
+        (socket) => (socket.destroyed || socket.readyState !== 'open' ? connect(options, callback) : callback(null, socket)),
+        () => connect(options, callback),
+      );
+    },
+    open: (url) => {
+      const key = originKey(url.protocol, url.hostname, url.port);
+      if (held.has(key)) return;
+      const socket = new Promise<Socket>((resolve, reject) => {
+        connect({ protocol: url.protocol, hostname: unbracketed(url.hostname), host: url.host, port: url.port }, (error, opened) =>
+          error || !opened ? reject(error ?? new Error('no socket')) : resolve(opened as Socket),
+        );
+      });
+      // Errors while it waits are nobody's: the request that takes it connects again.
+      socket.then(
+        (s) => s.on('error', () => undefined),
+        () => undefined,
+      );
+      const entry: Held = {
+        socket,
+        timer: setTimeout(() => {
+          if (held.get(key) === entry) held.delete(key);
+          discard(entry);
+        }, holdMs),
+      };
+      entry.timer.unref?.();
+      held.set(key, entry);
+    },
+    close: () => {
+      for (const entry of held.values()) discard(entry);
+      held.clear();
+    },
+  };
+}
+
+function originKey(protocol: string, hostname: string, port: string | number | null | undefined): string {
+  const effective = port ? String(port) : protocol === 'https:' ? '443' : '80';
+  return `${protocol}//${unbracketed(hostname).toLowerCase()}:${effective}`;
+}
+
+/** undici gives IPv6 hosts without brackets; URL keeps them. */
+function unbracketed(hostname: string): string {
+  return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+}
