@@ -175,12 +175,12 @@ async function main(): Promise<void> {
         await shaped.stop();
       }
       if (tokens) {
-        const shapedTokens = await shape(profile, [tokens.port]);
+        const shapedTokens = await shape(profile, [tokens.port, Number(new URL(tokens.issuer.url).port)]);
         try {
-          const f = await firstLookupFigures(svc, tokens, shapedTokens.routes[0]!, quick ? 1 : 7);
+          const f = await firstLookupFigures(svc, tokens, shapedTokens.routes[0]!, shapedTokens.routes[1]!, quick ? 1 : 7);
           figures.push({
             name: `a new session's first lookup on a registry with token auth (Distribution + token issuer; the registry ${profile.name}, the token service on loopback), ${f.rounds} rounds, each: empty caches, then a new session with what the first left`,
-            value: `empty caches ${f.coldMs.toFixed(0)} ms (${f.coldHeads} HEADs: 401, then again with a token); the challenge remembered ${f.rememberedMs.toFixed(0)} ms (${f.rememberedHeads} HEAD)`,
+            value: `empty caches ${f.coldMs.toFixed(0)} ms (${f.coldHeads} HEADs: 401, then again with a token); the challenge remembered ${f.rememberedMs.toFixed(0)} ms (${f.rememberedHeads} HEAD); remembered, the token service as far as the registry (its realm through the profile's proxy too) ${f.farTokenMs.toFixed(0)} ms`,
           });
           say(`${figures.at(-1)!.name}: ${figures.at(-1)!.value}`);
         } finally {
