@@ -3,8 +3,7 @@
 // 401 and sent again (two). The registry is the harness's token-auth Distribution; requests are
 // counted by a TCP proxy in front of it, not by the client.
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppServices } from '../../src/app/services';
 import { parseRepository } from '../../src/core/reference';
@@ -13,6 +12,7 @@ import type { CredentialSource } from '../../src/credentials/credentialSource';
 import { pushImage, sharedServices, testAppServices, uniqueRepo, type TestServices } from '../harness';
 import { startCountingProxy, type CountingProxy } from '../harness/countingProxy';
 import { startFaultProxy } from '../harness/faultProxy';
+import { makeTempDir } from '../harness/tempdirs';
 import { startTokenRegistry, type TokenRegistry } from '../harness/tokenAuth';
 import { MemoryLog } from './support';
 
@@ -34,10 +34,12 @@ describe("a registry's challenge remembered between sessions: the first request 
     digest = build.digest;
   });
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'imgpromo-challenges-'));
+    // Not removed after each test: a session learning a challenge writes the file after its lookup
+    // has returned (temp file, rename), and removing the folder under that write failed with
+    // ENOTEMPTY about one run in nine under load. The harness sweeps its temp folders at the next run.
+    dir = makeTempDir('challenges');
     proxy.reset();
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
   after(async () => {
     await proxy?.stop();
     await tokens?.stop();

@@ -19,6 +19,9 @@ function take(connector: buildConnector.connector, port: number): Promise<Socket
   );
 }
 
+/** Resolves once the server's side of the connection has closed (at once if it has). */
+const closed = (socket: Socket): Promise<unknown> => (socket.destroyed ? Promise.resolve() : new Promise((resolve) => socket.once('close', resolve)));
+
 const until = async (check: () => boolean): Promise<void> => {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
 };
@@ -100,14 +103,12 @@ describe('a connection opened ahead of its request (preconnect.ts)', () => {
     const ahead = preconnecting(plain, 50);
     ahead.open(new URL(`http://127.0.0.1:${target.port}/`));
     await until(() => target.accepted.length === 1);
-    const closedByTime = new Promise((resolve) => target.accepted[0]!.once('close', resolve));
-    await closedByTime;
+    await closed(target.accepted[0]!);
     const again = preconnecting(plain);
     again.open(new URL(`http://127.0.0.1:${target.port}/`));
     await until(() => target.accepted.length === 2);
-    const closedByClose = new Promise((resolve) => target.accepted[1]!.once('close', resolve));
     again.close();
-    await closedByClose;
+    await closed(target.accepted[1]!);
     // The server saw both end: nothing is held open.
     assert.equal(target.accepted.filter((s) => !s.destroyed && s.readyState === 'open').length, 0);
   });
