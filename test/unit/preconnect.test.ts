@@ -55,6 +55,20 @@ describe('a connection opened ahead of its request (preconnect.ts)', () => {
     ahead.close();
   });
 
+  it('while it waits it keeps no process alive; handed out, it does (as every connection undici uses)', async () => {
+    const ahead = preconnecting(plain);
+    const liveSockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    const before = liveSockets();
+    ahead.open(new URL(`http://127.0.0.1:${target.port}/`));
+    await until(() => target.accepted.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(liveSockets() - before, 1, "only the server's side of it holds the loop");
+    const socket = await take(ahead.connector, target.port);
+    assert.equal(liveSockets() - before, 2, 'the request that takes it holds the process until it is done');
+    socket.destroy();
+    ahead.close();
+  });
+
   it('one at a time per origin; another origin is not given it', async () => {
     const ahead = preconnecting(plain);
     ahead.open(new URL(`http://127.0.0.1:${target.port}/`));

@@ -43,7 +43,7 @@ export function preconnecting(connect: buildConnector.connector, holdMs = PRECON
       // Not usable (refused, or closed while it waited): connect as if nothing had been opened, so a
       // failure is the request's own, worded as always.
       entry.socket.then(
-        (socket) => (socket.destroyed || socket.readyState !== 'open' ? connect(options, callback) : callback(null, socket)),
+        (socket) => (socket.destroyed || socket.readyState !== 'open' ? connect(options, callback) : callback(null, socket.ref())),
         () => connect(options, callback),
       );
     },
@@ -55,9 +55,10 @@ export function preconnecting(connect: buildConnector.connector, holdMs = PRECON
           error || !opened ? reject(error ?? new Error('no socket')) : resolve(opened as Socket),
         );
       });
-      // Errors while it waits are nobody's: the request that takes it connects again.
+      // While it waits it holds no process open (a command that failed before its request exits at
+      // once, not 10 s later); errors then are nobody's: the request that takes it connects again.
       socket.then(
-        (s) => s.on('error', () => undefined),
+        (s) => s.unref().on('error', () => undefined),
         () => undefined,
       );
       const entry: Held = {
