@@ -151,6 +151,10 @@ describe('faults: the extension host killed mid-promotion (real VS Code, real re
     const truth = (await digestOf(svc.registryUrl, repo, 'staging')) ?? null;
     tallyOutcome(what, old.digest, build.digest, truth);
     const environments = await wb.waitForTreeRows('Environments', (rs) => shows(row(rs, 'staging'), truth), 60_000);
+    // The History view gets the side bar's height: only rows within a pane are drawn, and once (CI,
+    // under load) it showed its two environment rows and not the one under them.
+    await wb.collapseView('Environments');
+    await wb.collapseView('Builds');
     const history = await wb.waitForTreeRows('History', (rs) => rs.some((r) => /interrupted/.test(r.label)), 60_000);
     const interrupted = history.find((r) => /interrupted/.test(r.label))!;
     console.log(

@@ -263,6 +263,13 @@ export class Workbench {
     return pane;
   }
 
+  /** Collapses a view's pane (its header), so the panes below it get its height. */
+  async collapseView(title: string | RegExp): Promise<void> {
+    const header = this.view(title).locator('.pane-header').first();
+    await header.waitFor({ state: 'visible', timeout: 15_000 });
+    if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
+  }
+
   /** The rows the view's tree shows now (only rendered rows: expanded parents' children, within the viewport). */
   async treeRows(viewTitle: string | RegExp): Promise<TreeRow[]> {
     const pane = await this.expandView(viewTitle);
@@ -314,7 +321,7 @@ export class Workbench {
       await this.page.waitForTimeout(250);
     }
     throw new Error(
-      `view "${String(viewTitle)}": rows never matched within ${timeoutMs} ms; last seen:\n${rows.map((r) => `  ${'  '.repeat(r.level - 1)}${r.ariaLabel}`).join('\n')}`,
+      `view "${String(viewTitle)}": rows never matched within ${timeoutMs} ms; last seen:\n${rows.map((r) => `  ${'  '.repeat(r.level - 1)}${r.ariaLabel}${r.expanded === undefined ? '' : r.expanded ? ' [expanded]' : ' [collapsed]'}`).join('\n')}`,
     );
   }
 
