@@ -6,6 +6,7 @@ import type { ImagePromotionApi } from '../../src/vscode/container';
 import type { GateCheck } from '../../src/promotion/checkGates';
 import type { PromotionOutcome } from '../../src/promotion/promote';
 import type { PromotionNode } from '../../src/vscode/tree/nodes';
+import type { HistoryNode } from '../../src/vscode/tree/historyTree';
 import { waitFor } from './constants';
 import { commandGate, promotionYaml } from '../fixtures/promotionYaml';
 import { historyFileUri, hostSuite, ScriptedInteraction, writeConfig } from './scripted';
@@ -48,6 +49,37 @@ describe('gate checks, history and rollback in the extension host', function () 
     assert.equal(byName['smoke'], 'failed');
     assert.deepEqual(check.gates.find((g) => g.name === 'smoke')?.details?.slice(-1), ['GET /health 503']);
     assert.equal(await digestOf(svc.registryUrl, repo, 'staging'), undefined, 'nothing was promoted');
+  });
+
+  it("an environment's History row, drawn with no attempts, is another row (drawn expanded) once its first attempt comes", async () => {
+    const repo = uniqueRepo();
+    await pushImage(svc.registryUrl, repo, 'ccc3333');
+    // A name no other test promotes into: the suite's tests share one history file.
+    const fresh = `qa${repo.replace(/[^a-z0-9]/g, '').slice(-8)}`;
+    await writeConfig(api, promotionYaml(`${svc.registry}/${repo}`, [{ name: 'development', tag: 'dev' }, { name: fresh }]));
+    api.useInteraction(new ScriptedInteraction({ confirm: true }));
+    const cfg = api.model.config.kind === 'ready' ? api.model.config.config : undefined!;
+    const rows = api.model.snapshot!.builds.state === 'ok' ? api.model.snapshot!.builds.rows : [];
+    const build: PromotionNode = { kind: 'build', row: rows.find((r) => r.tag === 'ccc3333')!, repository: cfg.repository, next: cfg.environments[0]! };
+    const item = async (): Promise<vscode.TreeItem | undefined> => {
+      const top = ((await api.trees.history.getChildren(undefined)) ?? []) as HistoryNode[];
+      const row = top.find((n) => n.kind === 'environment' && n.name === fresh);
+      return row && api.trees.history.getTreeItem(row);
+    };
+    const first = (await vscode.commands.executeCommand('imagePromotion.promoteToNext', build)) as PromotionOutcome;
+    assert.equal(first.status, 'succeeded', first.message);
+    assert.ok(await waitFor(async () => (await item())?.description === 'no attempts', 10_000), `${fresh} drawn with no attempts`);
+    const before = (await item())!;
+    assert.equal(before.collapsibleState, vscode.TreeItemCollapsibleState.None);
+
+    assert.ok(await waitFor(() => api.model.snapshot?.environments[0]?.lookup.state === 'present', 10_000), 'development holds the build');
+    const development: PromotionNode = { kind: 'environment', row: api.model.snapshot!.environments[0]! };
+    const promoted = (await vscode.commands.executeCommand('imagePromotion.promoteToNext', development)) as PromotionOutcome;
+    assert.equal(promoted.status, 'succeeded', promoted.message);
+    assert.ok(await waitFor(async () => (await item())?.description === '1 attempt', 10_000), `${fresh} drawn with its attempt`);
+    const after = (await item())!;
+    assert.equal(after.collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
+    assert.notEqual(after.id, before.id, 'another id: VS Code keeps the row it drew as a leaf under the old one collapsed');
   });
 
   it('each promotion attempt lands in the history file, which the History view reads; Roll Back… restores the earlier digest', async () => {

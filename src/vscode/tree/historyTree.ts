@@ -81,7 +81,9 @@ export class HistoryTree implements vscode.TreeDataProvider<HistoryNode>, vscode
   private rowItem(node: HistoryRow): vscode.TreeItem {
     if (node.kind === 'environment') {
       const item = new vscode.TreeItem(node.name, node.records.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-      item.id = `history:env:${node.name}`;
+      // VS Code keeps a row's first collapse state by id: a row first drawn with no attempts (a leaf)
+      // stayed collapsed when its first attempt came. Another id then is another row, drawn expanded.
+      item.id = node.records.length ? `history:env:${node.name}` : `history:env:${node.name}:none`;
       item.description = node.records.length ? `${node.records.length} attempt${node.records.length === 1 ? '' : 's'}` : 'no attempts';
       item.contextValue = 'historyEnvironment';
       item.iconPath = new vscode.ThemeIcon('layers');
