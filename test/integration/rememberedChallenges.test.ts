@@ -36,7 +36,7 @@ describe("a registry's challenge remembered between sessions: the first request 
   beforeEach(() => {
     // Not removed after each test: a session learning a challenge writes the file after its lookup
     // has returned (temp file, rename), and removing the folder under that write failed with
-    // ENOTEMPTY about one run in nine under load. The harness sweeps its temp folders at the next run.
+    // ENOTEMPTY in 2 of 10 runs under load. The harness sweeps its temp folders at the next run.
     dir = makeTempDir('challenges');
     proxy.reset();
   });
