@@ -8,7 +8,7 @@ import type { CredentialProvider, RegistryCredentials } from '../../credentials/
 import type { Challenge } from '../authChallenge';
 import { mergeScopes, tokenCacheKey } from '../scopes';
 import { BodyLimits, readCapped } from './limits';
-import { validateRealm, type RegistryEndpoint } from './origin';
+import { isRegistryOrigin, validateRealm, type RegistryEndpoint } from './origin';
 import type { ChallengeMemory } from './rememberedChallenges';
 
 interface Token {
@@ -119,7 +119,7 @@ export class RegistryAuth {
         const realm = challenge.params['realm'];
         if (!realm) throw new PromotionError('protocol', `registry ${registry} asked for a bearer token without saying where to get it (no realm)`);
         const realmUrl = validateRealm(endpoint, realm);
-        if (realmUrl.origin !== new URL(endpoint.origin).origin) this.tokenFromElsewhere?.(endpoint);
+        if (!isRegistryOrigin(endpoint, realmUrl)) this.tokenFromElsewhere?.(endpoint);
         // Only now ask for credentials: a credential helper is a process to start.
         const credentials = await this.credentials.get(registry, signal);
         return this.fetchToken(registry, realmUrl, challenge.params['service'], mergeScopes(scopes), credentials, signal);

@@ -44,7 +44,8 @@ export function isRegistryOrigin(endpoint: RegistryEndpoint, url: URL): boolean 
   return url.origin === endpoint.origin;
 }
 
-function defaultPort(protocol: string): string {
+/** The port a URL of this protocol goes to when it names none. */
+export function defaultPort(protocol: string): string {
   return protocol === 'https:' ? '443' : '80';
 }
 

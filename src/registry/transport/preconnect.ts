@@ -6,6 +6,7 @@
 // opened ahead for that origin, once, and otherwise connects as the one it wraps does.
 import type { Socket } from 'node:net';
 import type { buildConnector } from 'undici';
+import { defaultPort } from './origin';
 
 /** An unused connection opened ahead is closed after this long (the request it was for went another way). */
 export const PRECONNECT_HOLD_MS = 10_000;
@@ -79,7 +80,7 @@ export function preconnecting(connect: buildConnector.connector, holdMs = PRECON
 }
 
 function originKey(protocol: string, hostname: string, port: string | number | null | undefined): string {
-  const effective = port ? String(port) : protocol === 'https:' ? '443' : '80';
+  const effective = port ? String(port) : defaultPort(protocol);
   return `${protocol}//${unbracketed(hostname).toLowerCase()}:${effective}`;
 }
 

@@ -97,11 +97,10 @@ export class RegistryTransport {
    */
   private openAhead(endpoint: RegistryEndpoint): void {
     if (this.options.fetch) return;
-    const origin = new URL(endpoint.origin);
-    const last = this.answeredAt.peek(origin.origin);
+    const last = this.answeredAt.peek(endpoint.origin);
     if (last !== undefined && this.now() - last < KEEP_ALIVE_MS) return;
     try {
-      this.connectionsNow().preconnect(origin);
+      this.connectionsNow().preconnect(new URL(endpoint.origin));
     } catch {
       // A proxy or CA setting that cannot be used: the request itself says so.
     }
