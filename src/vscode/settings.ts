@@ -1,21 +1,12 @@
 // Typed access to the extension's settings (contributes.configuration in package.json).
 import * as vscode from 'vscode';
-import { userLevel } from '../config/restrictedSetting';
 import { cachedReads } from '../core/cachedReads';
 import { DEFAULT_CONFIG_FILE } from '../config/types';
 import type { TransportSetting } from '../promotion/transport';
 import type { ProxySetting } from '../registry/transport/proxy';
+import { SECTION, insecureRegistries, proxySetting, restricted } from './networkSettings';
 import type { TrustSetting } from '../registry/transport/trust';
 import { parseRecordsSetting, type RecordsSetting } from '../records/promotionRecords';
-
-const SECTION = 'imagePromotion';
-
-/**
- * Settings that decide which files are read or written, which engine is used, or where credentials
- * travel in clear. They are `capabilities.untrustedWorkspaces.restrictedConfigurations` in
- * package.json, and in Restricted Mode only the user's own value counts (see userLevel).
- */
-export const RESTRICTED_SETTINGS = ['configFile', 'dockerHost', 'historyFile', 'insecureRegistries', 'caFiles', 'signingKey'] as const;
 
 /** A workspace cannot make the extension hammer a registry with the user's credentials. */
 export const MIN_REFRESH_INTERVAL_SECONDS = 5;
@@ -48,10 +39,7 @@ const read: Settings = {
     // 0 means "only on demand"; anything else at least the minimum.
     return typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0 ? 0 : Math.max(MIN_REFRESH_INTERVAL_SECONDS, seconds);
   },
-  insecureRegistries: () => {
-    const value = restricted('insecureRegistries');
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-  },
+  insecureRegistries,
   lookupTimeoutMs: () => Math.max(1, vscode.workspace.getConfiguration(SECTION).get<number>('lookupTimeoutSeconds') ?? 15) * 1000,
   historyFile: (folder) => asString(restricted('historyFile', folder))?.trim() || undefined,
   transport: () => {
@@ -71,24 +59,7 @@ const read: Settings = {
   },
   // The user's own value only, trusted workspace or not: a repository must not choose which key signs.
   signingKey: () => asString(vscode.workspace.getConfiguration(SECTION).inspect('signingKey')?.globalValue)?.trim() || undefined,
-  proxy: () => {
-    // The user's own values only: a workspace must not send registry traffic (and credentials, over
-    // plain http) through a proxy of its choosing.
-    const http = vscode.workspace.getConfiguration('http');
-    const user = <T>(name: string): T | undefined => http.inspect<T>(name)?.globalValue ?? http.inspect<T>(name)?.defaultValue;
-    // "off": VS Code's proxy support is turned off for extensions; the environment still decides.
-    if (user<string>('proxySupport') === 'off') return undefined;
-    const url = user<string>('proxy');
-    if (typeof url !== 'string' || !url.trim()) return undefined;
-    const noProxy = user<unknown>('noProxy');
-    return {
-      url: url.trim(),
-      noProxy: Array.isArray(noProxy) ? noProxy.filter((v): v is string => typeof v === 'string') : [],
-      strictSSL: user<boolean>('proxyStrictSSL') !== false,
-      source: 'the http.proxy setting',
-      noProxySource: 'http.noProxy',
-    };
-  },
+  proxy: proxySetting,
 };
 
 const cached = cachedReads(read);
@@ -102,12 +73,6 @@ export function watchSettings(): vscode.Disposable {
   cached.clear();
   cached.keep();
   return vscode.Disposable.from(...changes, { dispose: () => cached.stop() });
-}
-
-/** A restricted setting's value: all levels in a trusted workspace, the user's own otherwise. */
-function restricted(name: (typeof RESTRICTED_SETTINGS)[number], folder?: vscode.Uri): unknown {
-  const configuration = vscode.workspace.getConfiguration(SECTION, folder);
-  return userLevel(configuration.inspect(name), vscode.workspace.isTrusted, () => configuration.get(name));
 }
 
 function asString(value: unknown): string | undefined {
