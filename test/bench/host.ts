@@ -3,11 +3,12 @@
 // Builds view over a repository of 2,000 tags (time to its first rows, extension host memory).
 // Each run also reads the extension's own start-up line from its log (promotionModel.ts), which
 // splits "activation → rows" into the config and the digests, measured inside the extension host.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startCodeServer, harnessClientEnv, type CodeServer } from '../vscode-host/codeServer';
 import { prepareWorkspace } from '../vscode-host/workspace';
+import { ENVIRONMENT_ROWS, environmentRows, findFiles, newLog, waitForFile } from '../vscode-host/windowFiles';
 import { Workbench } from '../ui/workbench';
 import { median } from './stats';
 
@@ -120,7 +121,7 @@ async function hostRun(options: {
       viewOpenedMs,
       viewToRowsMs: toRowsMs - viewOpenedMs,
       extension: await extensionStartup(server.dirs.userData),
-      extensionHostRssMiB: extensionHostRss(server.pid),
+      extensionHostRssMiB: extensionHostRss(server),
     };
   } finally {
     await wb?.close();
@@ -184,6 +185,8 @@ export async function firstLookFigures(options: {
       if (process.env['IMGPROMO_CODE_CACHE'] !== 'off') await waitForFile(server.dirs.userData, /^extension-main-[0-9a-f]+\.v8cache$/, 20_000);
     } finally {
       await first.close();
+      // Each window starts as a person's next one does: with no closed window's host still running.
+      await server.endExtensionHosts();
     }
     for (let round = 0; round < options.rounds; round++) {
       const before = new Set(findFiles(join(server.dirs.userData, 'logs'), 'Image Promotion.log', 5));
@@ -209,6 +212,7 @@ export async function firstLookFigures(options: {
         });
       } finally {
         await wb.close();
+        await server.endExtensionHosts();
       }
     }
   } finally {
@@ -228,14 +232,6 @@ export async function firstLookFigures(options: {
   };
 }
 
-/** Environments rows holding a build or digest, as the page shows them (aria-labels). */
-const ENVIRONMENT_ROWS = `(() => {
-  const pane = [...document.querySelectorAll('.part.sidebar .pane')].find((p) => p.querySelector('.pane-header h3.title')?.textContent?.trim() === 'Environments');
-  if (!pane) return [];
-  const holds = /^[^,]+, \\S+ · (sha256:[0-9a-f]{12}|[0-9a-f]{7,40})( ·|$)/;
-  return [...pane.querySelectorAll('.pane-body .monaco-list-row')].map((r) => r.getAttribute('aria-label') || '').filter((l) => holds.test(l));
-})()`;
-
 /** Every 5 ms in the page: the wall-clock time 3 rows were first shown marked refreshing…, and fresh. */
 const SEEN_RECORDER = `(() => {
   const seen = (window.__imgpromoSeen = {});
@@ -250,37 +246,6 @@ const SEEN_RECORDER = `(() => {
     }
   }, 5);
 })()`;
-
-/** Waits in the page for `count` Environments rows holding a build or digest, marked refreshing… or not. */
-async function environmentRows(wb: Workbench, count: number, which: 'refreshing' | 'fresh', timeoutMs: number): Promise<void> {
-  const check = `(() => {
-    const labels = ${ENVIRONMENT_ROWS};
-    return labels.length >= ${count} && labels.every((l) => l.includes('refreshing…') === ${which === 'refreshing'});
-  })()`;
-  await wb.page.waitForFunction(check, undefined, { polling: 10, timeout: timeoutMs });
-}
-
-async function waitForFile(dir: string, name: string | RegExp, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (findFiles(dir, name, 5).length) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${name} was not written under ${dir}`);
-}
-
-/** The text of the extension log a new window wrote (not in `before`) once it holds `line`; the log is written with a delay. */
-async function newLog(userData: string, before: ReadonlySet<string>, line: RegExp): Promise<string | undefined> {
-  for (let tries = 0; tries < 25; tries++) {
-    for (const file of findFiles(join(userData, 'logs'), 'Image Promotion.log', 5)) {
-      if (before.has(file)) continue;
-      const text = readFileSync(file, 'utf8');
-      if (line.test(text)) return text;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return undefined;
-}
 
 const REMEMBERED_LINE = /start-up: \d+ remembered environment rows shown (\d+) ms after activation.*; activated at (\S+)\)/;
 
@@ -299,44 +264,10 @@ async function extensionStartup(userData: string): Promise<ExtensionStartup | un
   return undefined;
 }
 
-function findFiles(dir: string, name: string | RegExp, depth: number): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return entries.flatMap((entry) => {
-    const path = join(dir, entry);
-    if (typeof name === 'string' ? entry === name : name.test(entry)) return [path];
+/** The RSS of the server's extension host, from /proc. */
+function extensionHostRss(server: CodeServer): number | undefined {
+  for (const pid of server.extensionHosts()) {
     try {
-      return depth > 0 && statSync(path).isDirectory() ? findFiles(path, name, depth - 1) : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
-/** The RSS of the server's descendant running `--type=extensionHost`, from /proc. */
-function extensionHostRss(serverPid: number): number | undefined {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const descends = (pid: number): boolean => {
-    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === serverPid) return true;
-    return false;
-  };
-  for (const pid of parents.keys()) {
-    if (!descends(pid)) continue;
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('extensionHost')) continue;
       const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (rss) return Number(rss[1]) / 1024;
     } catch {

@@ -62,6 +62,15 @@ export interface CodeServer {
   output(): string;
   /** Resolves when the server process has exited (for whatever reason). */
   readonly exited: Promise<number | null>;
+  /** The pids of its extension hosts (each window's, while the window is open or the server waits for it to reconnect). */
+  extensionHosts(): number[];
+  /**
+   * Ends the extension hosts of closed windows, and what they started. The server keeps a closed
+   * window's host for its reconnection grace time (5 min once another window connects; VS Code
+   * desktop ends it with the window): a run of windows would otherwise start each on a machine busy
+   * with the ones before. Resolves when they are gone.
+   */
+  endExtensionHosts(): Promise<void>;
   /** Kills the server's whole process group (extension hosts, pty host, watchers), then removes its temp dirs. Idempotent. */
   stop(): Promise<void>;
 }
@@ -394,6 +403,43 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     },
     output: () => output,
     exited,
+    extensionHosts: () => extensionHostsOf(child.pid as number),
+    endExtensionHosts: async () => {
+      const hosts = extensionHostsOf(child.pid as number);
+      const all = hosts.flatMap((pid) => [pid, ...descendants(pid)]);
+      for (const pid of all) sendSignal(pid, 'SIGTERM');
+      const deadline = Date.now() + 5_000;
+      while (all.some(alive) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 20));
+      for (const pid of all.filter(alive)) sendSignal(pid, 'SIGKILL');
+    },
     stop,
   };
+}
+
+/** The server's descendants running `--type=extensionHost`. */
+function extensionHostsOf(serverPid: number): number[] {
+  return descendants(serverPid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=extensionHost');
+    } catch {
+      return false;
+    }
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    // A zombie (exited, not yet reaped by the server) is gone for this purpose.
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function sendSignal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone already
+  }
 }
