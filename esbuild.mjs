@@ -326,7 +326,24 @@ if (watch) {
 } else {
   const [loaderResult, ext, cliLoaderResult, cliResult] = await Promise.all([loader, extension, cliLoader, cli].map((options) => esbuild.build(options)));
   assertNoVscode(cliResult.metafile);
-  assertOnlyLoader('dist/extension.js', loaderResult.metafile, ['src/extensionLoader.ts', 'src/startup/codeCache.ts']);
+  // The extension's loader also opens the window's first connections before the bundle loads (src/vscode/earlyStart.ts).
+  assertOnlyLoader('dist/extension.js', loaderResult.metafile, [
+    'src/extensionLoader.ts',
+    'src/startup/codeCache.ts',
+    'src/vscode/earlyStart.ts',
+    'src/vscode/networkSettings.ts',
+    'src/config/restrictedSetting.ts',
+    'src/startup/earlyConnections.ts',
+    'src/model/lastRows.ts',
+    'src/core/cacheFile.ts',
+    'src/core/folders.ts',
+    'src/core/reference.ts',
+    'src/core/errors.ts',
+    'src/core/sentences.ts',
+    'src/registry/transport/proxy.ts',
+    'src/registry/transport/origin.ts',
+    'src/registry/transport/preconnect.ts',
+  ]);
   assertOnlyLoader('dist/cli.js', cliLoaderResult.metafile, ['src/cli/loader.ts', 'src/cli/cacheDir.ts', 'src/startup/codeCache.ts']);
   assertLeftOut('dist/extension-main.js', ext.metafile);
   assertLeftOut('dist/cli-main.js', cliResult.metafile);

@@ -11,7 +11,8 @@ import { cachedGitHistory } from '../builds/gitHistory';
 import { DetailsStore } from '../images/detailsStore';
 import { ImageDetailsCache } from '../images/imageDetails';
 import { EarlyLookups } from '../model/earlyLookups';
-import { LastRows } from '../model/lastRows';
+import { LAST_ROWS_FILE, LastRows } from '../model/lastRows';
+import type { EarlyConnections } from '../startup/earlyConnections';
 import { RememberedChallenges } from '../registry/transport/rememberedChallenges';
 import type { EngineStatus, SnapshotServices } from '../model/snapshot';
 import type { PromotionServices } from '../promotion/promote';
@@ -61,6 +62,8 @@ export interface AppOptions {
    * as that file is read, before their configs are (the editor's workspace folders); none: not early.
    */
   readonly earlyLookupsUnder?: () => readonly string[];
+  /** Connections to those lookups' registries, opened by the extension's loader before this bundle loaded. */
+  readonly earlyConnections?: EarlyConnections;
   /** Where blobs were seen, when not beside detailsFile (the CLI keeps this and the next in its cache folder). */
   readonly blobLocationsFile?: string;
   /** How registries asked to be authenticated (rememberedChallenges.ts), when not beside detailsFile. */
@@ -137,6 +140,7 @@ export function composeServices(options: AppOptions): AppServices {
     insecureRegistries: options.insecureRegistries,
     ...(options.proxy ? { proxy: options.proxy } : {}),
     ...(options.trust ? { trust: options.trust } : {}),
+    ...(options.earlyConnections ? { early: options.earlyConnections } : {}),
   };
   const blobLocationsFile = options.blobLocationsFile ?? (options.detailsFile ? join(dirname(options.detailsFile), 'blob-locations.json') : undefined);
   const blobLocations = new BlobLocations({ ...(blobLocationsFile ? { file: blobLocationsFile } : {}), log });
@@ -145,7 +149,7 @@ export function composeServices(options: AppOptions): AppServices {
   const store = options.detailsFile ? new DetailsStore({ file: options.detailsFile, log }) : undefined;
   const details = new ImageDetailsCache(registry, undefined, store);
   // The trees' last rows, beside the details: a new session starts with them instead of an empty view.
-  const lastRows = new LastRows({ ...(options.detailsFile ? { file: join(dirname(options.detailsFile), 'last-rows.json') } : {}), log });
+  const lastRows = new LastRows({ ...(options.detailsFile ? { file: join(dirname(options.detailsFile), LAST_ROWS_FILE) } : {}), log });
   // Now, while the front end reads its config: in memory by the time a tree can draw them; and the
   // environments those rows show are looked up already, for the first refresh to take (earlyLookups.ts).
   const early = new EarlyLookups();

@@ -4,6 +4,7 @@
 // builds, under the config file they belong to, and only while that config names the same
 // repository and environments. Bounded (configs, bytes); a missing or corrupt file is no rows,
 // never an error; a write replaces the file whole (cacheFile.ts).
+import { readFileSync, statSync } from 'node:fs';
 import { readCacheFile, writeCacheFile } from '../core/cacheFile';
 import type { Logger } from '../core/log';
 import { isWithinFolder } from '../core/folders';
@@ -28,6 +29,9 @@ export interface LastRowsOptions {
   readonly maxConfigs?: number;
   readonly maxFileBytes?: number;
 }
+
+/** Beside the details cache (the extension's global storage). */
+export const LAST_ROWS_FILE = 'last-rows.json';
 
 const VERSION = 1;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -74,18 +78,7 @@ export class LastRows {
    * sent before the config is read (earlyLookups.ts). Empty until the file has been read.
    */
   targetsUnder(folders: readonly string[]): LookupTarget[] {
-    const targets: LookupTarget[] = [];
-    for (const entry of this.entries.values()) {
-      if (!folders.some((folder) => isWithinFolder(folder, entry.file))) continue;
-      try {
-        const [, environments] = JSON.parse(entry.shape) as [string, [string, string, string][]];
-        for (const [, tag, repository] of environments)
-          if (typeof tag === 'string' && typeof repository === 'string') targets.push({ repository: parseRepository(repository), tag });
-      } catch {
-        // A shape this version cannot read: no early lookups for it, the refresh asks as usual.
-      }
-    }
-    return targets;
+    return targetsIn(this.entries.values(), folders);
   }
 
   private rowsOf(file: string, config: PromotionConfig): RememberedRows | undefined {
@@ -158,6 +151,38 @@ export class LastRows {
     const value = read.value as { version?: unknown; entries?: unknown };
     if (value?.version !== VERSION || !Array.isArray(value.entries)) return;
     for (const e of value.entries as unknown[]) if (isEntry(e)) this.entries.set(e.file, e);
+  }
+}
+
+/** The environments (repository and tag) of the remembered configs under these folders. */
+export function targetsIn(entries: Iterable<{ readonly file: string; readonly shape: string }>, folders: readonly string[]): LookupTarget[] {
+  const targets: LookupTarget[] = [];
+  for (const entry of entries) {
+    if (!folders.some((folder) => isWithinFolder(folder, entry.file))) continue;
+    try {
+      const [, environments] = JSON.parse(entry.shape) as [string, [string, string, string][]];
+      for (const [, tag, repository] of environments)
+        if (typeof tag === 'string' && typeof repository === 'string') targets.push({ repository: parseRepository(repository), tag });
+    } catch {
+      // A shape this version cannot read: no early lookups for it, the refresh asks as usual.
+    }
+  }
+  return targets;
+}
+
+/**
+ * As `targetsIn`, read from the file at once (the extension's loader, before anything else runs).
+ * Nothing for a missing, large or unreadable file: whatever is wrong with it, `LastRows` reports.
+ */
+export function targetsInFileNow(file: string, folders: readonly string[], maxBytes = 512 * 1024): LookupTarget[] {
+  try {
+    if (statSync(file).size > maxBytes) return [];
+    const value = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown; entries?: unknown };
+    if (value?.version !== VERSION || !Array.isArray(value.entries)) return [];
+    const entries = (value.entries as Partial<Entry>[]).filter((e): e is Entry => typeof e?.file === 'string' && typeof e.shape === 'string');
+    return targetsIn(entries, folders);
+  } catch {
+    return [];
   }
 }
 

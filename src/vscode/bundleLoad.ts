@@ -1,4 +1,5 @@
 import type { CodeCacheState } from '../startup/codeCache';
+import type { EarlyConnections } from '../startup/earlyConnections';
 
 /** How the loader (src/extensionLoader.ts) loaded the extension's bundle, for the start-up log. */
 export interface BundleLoad {
@@ -6,6 +7,8 @@ export interface BundleLoad {
   readonly loadMs: number;
   /** Where the code cache is kept (undefined: IMGPROMO_CODE_CACHE=off). */
   readonly cacheDir: string | undefined;
+  /** Connections to the registries of the window's remembered rows, opened before the bundle loaded. */
+  readonly earlyConnections?: EarlyConnections;
 }
 
 const CACHE_WORDS: Record<CodeCacheState, string> = {
@@ -16,5 +19,5 @@ const CACHE_WORDS: Record<CodeCacheState, string> = {
 };
 
 export function bundleLoadLine(load: BundleLoad): string {
-  return `start-up: the extension's bundle loaded in ${load.loadMs.toFixed(0)} ms, ${CACHE_WORDS[load.codeCache]}${load.cacheDir ? ` (${load.cacheDir})` : ''}`;
+  return `start-up: the extension's bundle loaded in ${load.loadMs.toFixed(0)} ms, ${CACHE_WORDS[load.codeCache]}${load.cacheDir ? ` (${load.cacheDir})` : ''}${load.earlyConnections?.opened ? `; ${load.earlyConnections.opened} registry connection(s) opened before it` : ''}`;
 }

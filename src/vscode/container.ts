@@ -51,6 +51,11 @@ export interface ImagePromotionApi {
 export function createContainer(context: vscode.ExtensionContext, load?: BundleLoad): ImagePromotionApi {
   const log = vscode.window.createOutputChannel('Image Promotion', { log: true });
   if (load) log.info(bundleLoadLine(load));
+  const early = load?.earlyConnections;
+  if (early)
+    void early.settled.then((taken) =>
+      log.info(`start-up: the first requests took ${taken} of the ${early.opened} registry connection(s) opened before the bundle loaded`),
+    );
   const own = <T extends vscode.Disposable>(d: T): T => {
     context.subscriptions.push(d);
     return d;
@@ -71,6 +76,7 @@ export function createContainer(context: vscode.ExtensionContext, load?: BundleL
     // Digests' details and build tags' digests never change: kept across sessions, bounded.
     detailsFile: vscode.Uri.joinPath(context.globalStorageUri, 'image-details.json').fsPath,
     earlyLookupsUnder: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    ...(load?.earlyConnections ? { earlyConnections: load.earlyConnections } : {}),
   });
   const { credentials, details } = app;
   let interaction: UserInteraction = new VsCodeInteraction();

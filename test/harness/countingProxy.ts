@@ -10,9 +10,13 @@ export interface CountingProxy {
   readonly port: number;
   /** TCP connections accepted so far. */
   connections: number;
+  /** When each was accepted (Date.now()). */
+  readonly acceptedAt: number[];
   /** HTTP request lines seen so far (`HEAD /v2/…`). */
   readonly requests: string[];
   reset(): void;
+  /** Closes every connection it holds (a registry's idle timeout), and stays listening. */
+  dropConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -25,10 +29,15 @@ export async function startCountingProxy(targetHost: string, targetPort: number)
     host: '',
     port: 0,
     connections: 0,
+    acceptedAt: [],
     requests,
     reset() {
       proxy.connections = 0;
+      proxy.acceptedAt.length = 0;
       requests.length = 0;
+    },
+    dropConnections() {
+      for (const s of sockets) s.destroy();
     },
     stop: async () => {
       for (const s of sockets) s.destroy();
@@ -38,6 +47,7 @@ export async function startCountingProxy(targetHost: string, targetPort: number)
   };
   const server: Server = createServer((client) => {
     proxy.connections++;
+    proxy.acceptedAt.push(Date.now());
     sockets.add(client);
     const upstream = connect(targetPort, targetHost);
     sockets.add(upstream);

@@ -17,7 +17,8 @@ import type { Duplex } from 'node:stream';
 import { Agent, ProxyAgent, buildConnector, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { PromotionError } from '../../core/errors';
 import type { Logger } from '../../core/log';
-import { preconnecting, type Preconnecting } from './preconnect';
+import { CONNECT_TIMEOUT_MS, preconnecting, type Preconnecting } from './preconnect';
+import type { EarlyConnections } from '../../startup/earlyConnections';
 import { proxyRules, type ProxyRoute, type ProxyRules, type ProxySetting } from './proxy';
 import { trustedCertificates, type TrustSetting } from './trust';
 
@@ -41,6 +42,8 @@ export interface ConnectionOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Extra certificate authorities (trust.ts), read at every request like the proxy. */
   readonly trust?: () => TrustSetting | undefined;
+  /** Sockets the extension's loader opened before the bundle loaded (startup/earlyConnections.ts): the first direct connections take them. */
+  readonly early?: EarlyConnections;
 }
 
 /**
@@ -57,8 +60,6 @@ export const CONNECTIONS_PER_ORIGIN = 32;
 export const KEEP_ALIVE_MS = 90_000;
 /** A proxy that accepts the connection but never answers the CONNECT. */
 const TUNNEL_TIMEOUT_MS = 30_000;
-/** undici's own connect timeout for a pool (connectTimeout), kept when the connector is ours. */
-const CONNECT_TIMEOUT_MS = 10_000;
 const MAX_TUNNEL_ANSWER = 16 * 1024;
 const PROXY_ENV = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
 
@@ -119,7 +120,8 @@ export function keepAliveConnections(options: ConnectionOptions = {}): Connectio
     let made: tls.SecureContext | undefined;
     const secureContext = (): tls.SecureContext | undefined => (ca ? (made ??= tls.createSecureContext({ ca })) : undefined);
     // Always a connector of ours (it wraps what undici would build), so a connection can be opened ahead.
-    const ahead = preconnecting(lazyTlsConnector(secureContext));
+    // The loader's sockets go to the settings as they were at start-up, not to a later generation's.
+    const ahead = preconnecting(lazyTlsConnector(secureContext), undefined, last ? undefined : options.early);
     const agentOptions = { ...poolOptions, connect: ahead.connector };
     const route = (target: URL): ProxyRoute | undefined => (typeof rules === 'function' ? rules(target) : undefined);
     const directAgent = new Agent(agentOptions);

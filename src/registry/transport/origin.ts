@@ -49,6 +49,11 @@ export function defaultPort(protocol: string): string {
   return protocol === 'https:' ? '443' : '80';
 }
 
+/** undici gives IPv6 hosts without brackets; URL keeps them. */
+export function unbracketed(hostname: string): string {
+  return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+}
+
 /**
  * The last two labels of a host name (`auth.docker.io` → `docker.io`): a token service on a sibling
  * host of the registry is the registry's own (Docker Hub, GitLab); one on another domain is not. IP

@@ -6,7 +6,11 @@
 // opened ahead for that origin, once, and otherwise connects as the one it wraps does.
 import type { Socket } from 'node:net';
 import type { buildConnector } from 'undici';
-import { defaultPort } from './origin';
+import type { EarlyConnections } from '../../startup/earlyConnections';
+import { defaultPort, unbracketed } from './origin';
+
+/** undici's own connect timeout for a pool (connectTimeout), kept when the connector is ours. */
+export const CONNECT_TIMEOUT_MS = 10_000;
 
 /** An unused connection opened ahead is closed after this long (the request it was for went another way). */
 export const PRECONNECT_HOLD_MS = 10_000;
@@ -25,7 +29,8 @@ interface Held {
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
-export function preconnecting(connect: buildConnector.connector, holdMs = PRECONNECT_HOLD_MS): Preconnecting {
+/** `early`: sockets the extension's loader opened before the bundle loaded (startup/earlyConnections.ts), taken first. */
+export function preconnecting(connect: buildConnector.connector, holdMs = PRECONNECT_HOLD_MS, early?: EarlyConnections): Preconnecting {
   const held = new Map<string, Held>();
   const discard = (entry: Held): void => {
     clearTimeout(entry.timer);
@@ -36,17 +41,25 @@ export function preconnecting(connect: buildConnector.connector, holdMs = PRECON
   };
   return {
     connector: (options, callback) => {
-      const key = originKey(options.protocol, options.hostname, options.port);
+      // Not usable (refused, or closed while it waited): connect as if nothing had been opened, so a
+      // failure is the request's own, worded as always.
+      const handOver = (opened: Promise<Socket>, take: (socket: Socket) => void): void =>
+        void opened.then(
+          (socket) => (socket.destroyed || socket.readyState !== 'open' ? connect(options, callback) : take(socket.ref())),
+          () => connect(options, callback),
+        );
+      const hostname = unbracketed(options.hostname).toLowerCase();
+      const port = options.port ? String(options.port) : defaultPort(options.protocol);
+      const tcp = early?.take(hostname, port);
+      // The loader's sockets are plain TCP: TLS is made on them here, as on a socket a proxy tunnelled.
+      if (tcp)
+        return handOver(tcp, (socket) => (options.protocol === 'https:' ? connect({ ...options, httpSocket: socket }, callback) : callback(null, socket)));
+      const key = originKey(options.protocol, hostname, port);
       const entry = held.get(key);
       if (!entry) return connect(options, callback);
       held.delete(key);
       clearTimeout(entry.timer);
-      // Not usable (refused, or closed while it waited): connect as if nothing had been opened, so a
-      // failure is the request's own, worded as always.
-      entry.socket.then(
-        (socket) => (socket.destroyed || socket.readyState !== 'open' ? connect(options, callback) : callback(null, socket.ref())),
-        () => connect(options, callback),
-      );
+      handOver(entry.socket, (socket) => callback(null, socket));
     },
     open: (url) => {
       const key = originKey(url.protocol, url.hostname, url.port);
@@ -75,6 +88,7 @@ export function preconnecting(connect: buildConnector.connector, holdMs = PRECON
     close: () => {
       for (const entry of held.values()) discard(entry);
       held.clear();
+      early?.close();
     },
   };
 }
@@ -82,9 +96,4 @@ export function preconnecting(connect: buildConnector.connector, holdMs = PRECON
 function originKey(protocol: string, hostname: string, port: string | number | null | undefined): string {
   const effective = port ? String(port) : defaultPort(protocol);
   return `${protocol}//${unbracketed(hostname).toLowerCase()}:${effective}`;
-}
-
-/** undici gives IPv6 hosts without brackets; URL keeps them. */
-function unbracketed(hostname: string): string {
-  return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
 }

@@ -20,6 +20,7 @@ import { isRegistryOrigin, redactUrl, registryEndpoint, registryUrl, type Regist
 import { unknownAuthority, type TrustSetting } from './trust';
 import type { ChallengeMemory } from './rememberedChallenges';
 import { backoffMs, DEFAULT_RETRY, isConnectionReset, isIdempotent, isRetryableStatus, retryAfterMs, sleep, type RetryPolicy } from './retry';
+import type { EarlyConnections } from '../../startup/earlyConnections';
 
 export interface TransportOptions {
   credentials: CredentialProvider;
@@ -38,6 +39,8 @@ export interface TransportOptions {
   retry?: RetryPolicy;
   /** How registries asked to be authenticated in earlier sessions (rememberedChallenges.ts); none: learnt afresh by each. */
   challenges?: ChallengeMemory;
+  /** Sockets the extension's loader opened (startup/earlyConnections.ts), for the first direct connections. */
+  early?: EarlyConnections;
 }
 
 export type Access = 'pull' | 'pull,push' | 'delete';
@@ -304,6 +307,7 @@ export class RegistryTransport {
       log: this.options.log,
       ...(this.options.proxy ? { proxy: this.options.proxy } : {}),
       ...(this.options.trust ? { trust: this.options.trust } : {}),
+      ...(this.options.early ? { early: this.options.early } : {}),
     }));
   }
 
