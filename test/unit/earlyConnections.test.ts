@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { buildConnector } from 'undici';
 import { parseRepository } from '../../src/core/reference';
@@ -11,18 +11,7 @@ import { earlyTargets, MAX_PER_ORIGIN, openEarlyConnections } from '../../src/st
 import { makeTempDir } from '../harness/tempdirs';
 import { config } from '../integration/support';
 import { promotionYaml } from '../fixtures/promotionYaml';
-
-/** A TCP server that only counts and keeps what connects. */
-async function listening(): Promise<{ server: Server; port: number; accepted: Socket[] }> {
-  const accepted: Socket[] = [];
-  const server = createServer((s) => void accepted.push(s));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as { port: number }).port, accepted };
-}
-
-const until = async (check: () => boolean): Promise<void> => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-};
+import { listening, targetPerTest, until, type TcpTarget } from './tcpTarget';
 
 const lookups = (...refs: string[]) => refs.map((ref) => ({ repository: parseRepository(ref), tag: 'staging' }));
 const direct = proxyRules(undefined, {});
@@ -91,14 +80,9 @@ describe("the window's first connections, opened by the loader (startup/earlyCon
   });
 
   describe('opened, then taken by the requests', () => {
-    let target: Awaited<ReturnType<typeof listening>>;
-    beforeEach(async () => {
-      target = await listening();
-    });
-    afterEach(async () => {
-      for (const s of target.accepted) s.destroy();
-      await new Promise((resolve) => target.server.close(resolve));
-    });
+    const current = targetPerTest();
+    let target: TcpTarget;
+    beforeEach(() => (target = current()));
 
     it('opened at once, each taken once, then none; they keep no process alive while they wait', async () => {
       const liveSockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;

@@ -1,15 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { buildConnector } from 'undici';
 import { preconnecting } from '../../src/registry/transport/preconnect';
-
-/** A TCP server that only counts and keeps what connects. */
-async function listening(): Promise<{ server: Server; port: number; accepted: Socket[] }> {
-  const accepted: Socket[] = [];
-  const server = createServer((s) => void accepted.push(s));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as { port: number }).port, accepted };
-}
+import { listening, targetPerTest, until, type TcpTarget } from './tcpTarget';
 
 function take(connector: buildConnector.connector, port: number): Promise<Socket> {
   return new Promise((resolve, reject) =>
@@ -22,21 +15,11 @@ function take(connector: buildConnector.connector, port: number): Promise<Socket
 /** Resolves once the server's side of the connection has closed (at once if it has). */
 const closed = (socket: Socket): Promise<unknown> => (socket.destroyed ? Promise.resolve() : new Promise((resolve) => socket.once('close', resolve)));
 
-const until = async (check: () => boolean): Promise<void> => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-};
-
 describe('a connection opened ahead of its request (preconnect.ts)', () => {
-  let target: Awaited<ReturnType<typeof listening>>;
+  const current = targetPerTest();
+  let target: TcpTarget;
+  beforeEach(() => (target = current()));
   const plain = buildConnector({ timeout: 2_000 });
-
-  beforeEach(async () => {
-    target = await listening();
-  });
-  afterEach(async () => {
-    for (const s of target.accepted) s.destroy();
-    await new Promise((resolve) => target.server.close(resolve));
-  });
 
   it('the next connection to that origin is the one opened ahead, once; the one after is new', async () => {
     const ahead = preconnecting(plain);
