@@ -42,8 +42,10 @@ describe("UI: a new window opens its registry's connections before the extension
     } finally {
       await first.close();
     }
-    // Closed windows' connections end with their extension hosts; only the next window's count.
-    proxy.dropConnections();
+    // The closed window's host ends (code-server would keep it for minutes): every connection the
+    // proxy accepts from now on is the next window's.
+    await server.endExtensionHosts();
+    assert.deepEqual(server.extensionHosts(), [], 'no extension host left running');
     proxy.reset();
     const before = new Set(findFiles(join(server.dirs.userData, 'logs'), 'Image Promotion.log', 5));
     const next = await Workbench.open({ server, folder: workspace.path });
