@@ -7,21 +7,16 @@
 // (no proxy for that host); a socket nobody took is closed after PRECONNECT_HOLD_MS.
 import * as net from 'node:net';
 import type { LookupTarget } from '../model/earlyLookups';
-import { defaultPort, registryEndpoint, unbracketed } from '../registry/transport/origin';
+import { connectionTarget, registryEndpoint, type ConnectionTarget } from '../registry/transport/origin';
 import { CONNECT_TIMEOUT_MS, PRECONNECT_HOLD_MS } from '../registry/transport/preconnect';
 import type { ProxyRules } from '../registry/transport/proxy';
 
 /** HTTP/1.1 takes one connection per request at once (a window's lookups: one per environment); HTTP/2 uses one. */
 export const MAX_PER_ORIGIN = 4;
 
-export interface EarlyTarget {
-  readonly hostname: string;
-  readonly port: string;
-}
-
 export interface EarlyConnections {
-  /** A socket opened to this host (unbracketed, lower case) and port, once; undefined: none left. */
-  take(hostname: string, port: string): Promise<net.Socket> | undefined;
+  /** A socket opened to this host and port, once; undefined: none left. */
+  take(target: ConnectionTarget): Promise<net.Socket> | undefined;
   /** Closes what nobody took. */
   close(): void;
   /** How many were opened. */
@@ -31,9 +26,9 @@ export interface EarlyConnections {
 }
 
 /** One host and port per lookup, at most MAX_PER_ORIGIN each; none for a host reached through a proxy, or a registry name that is not one. */
-export function earlyTargets(lookups: readonly LookupTarget[], insecureRegistries: readonly string[], proxyFor: ProxyRules): EarlyTarget[] {
+export function earlyTargets(lookups: readonly LookupTarget[], insecureRegistries: readonly string[], proxyFor: ProxyRules): ConnectionTarget[] {
   const counts = new Map<string, number>();
-  const targets: EarlyTarget[] = [];
+  const targets: ConnectionTarget[] = [];
   for (const { repository } of lookups) {
     let origin: URL;
     try {
@@ -42,8 +37,8 @@ export function earlyTargets(lookups: readonly LookupTarget[], insecureRegistrie
       continue;
     }
     if (proxyFor(origin)) continue;
-    const target = { hostname: unbracketed(origin.hostname).toLowerCase(), port: origin.port || defaultPort(origin.protocol) };
-    const key = `${target.hostname}:${target.port}`;
+    const target = connectionTarget(origin.protocol, origin.hostname, origin.port);
+    const key = keyOf(target);
     const count = counts.get(key) ?? 0;
     if (count >= MAX_PER_ORIGIN) continue;
     counts.set(key, count + 1);
@@ -52,7 +47,7 @@ export function earlyTargets(lookups: readonly LookupTarget[], insecureRegistrie
   return targets;
 }
 
-export function openEarlyConnections(targets: readonly EarlyTarget[], holdMs = PRECONNECT_HOLD_MS): EarlyConnections {
+export function openEarlyConnections(targets: readonly ConnectionTarget[], holdMs = PRECONNECT_HOLD_MS): EarlyConnections {
   const waiting = new Map<string, { socket: net.Socket; ready: Promise<net.Socket> }[]>();
   for (const target of targets) {
     const socket = net.connect({ host: target.hostname, port: Number(target.port) });
@@ -68,7 +63,7 @@ export function openEarlyConnections(targets: readonly EarlyTarget[], holdMs = P
       socket.once('close', () => reject(new Error('closed before it was taken')));
     });
     ready.catch(() => undefined);
-    const key = `${target.hostname}:${target.port}`;
+    const key = keyOf(target);
     waiting.set(key, [...(waiting.get(key) ?? []), { socket, ready }]);
   }
   let taken = 0;
@@ -85,8 +80,8 @@ export function openEarlyConnections(targets: readonly EarlyTarget[], holdMs = P
   return {
     opened: targets.length,
     settled,
-    take: (hostname, port) => {
-      const key = `${hostname}:${port}`;
+    take: (target) => {
+      const key = keyOf(target);
       const list = waiting.get(key);
       const next = list?.shift();
       if (!list || !next) return undefined;
@@ -97,4 +92,8 @@ export function openEarlyConnections(targets: readonly EarlyTarget[], holdMs = P
     },
     close,
   };
+}
+
+function keyOf(target: ConnectionTarget): string {
+  return `${target.hostname}:${target.port}`;
 }

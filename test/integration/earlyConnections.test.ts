@@ -110,7 +110,7 @@ describe("a new window's first connections, opened before the extension's bundle
     assert.equal((await registry.resolve(parseRepository(`${tlsProxy.host}/${repo}`), 'dev'))?.digest, digest);
     assert.equal(tlsProxy.requests.length, 2, `two plain-http requests (${tlsProxy.requests.join(', ')}), then TLS`);
     assert.equal(tlsProxy.connections, 3, 'the https request too went on a connection opened early');
-    assert.equal(early.take('127.0.0.1', tlsProxy.host.split(':')[1]!), undefined);
+    assert.equal(early.take({ hostname: '127.0.0.1', port: tlsProxy.host.split(':')[1]! }), undefined);
   });
 
   it('connections the registry closed while they waited: the lookups connect anew and answer', async () => {

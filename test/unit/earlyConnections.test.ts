@@ -97,11 +97,11 @@ describe("the window's first connections, opened by the loader (startup/earlyCon
       await new Promise((resolve) => setTimeout(resolve, 20));
       assert.equal(liveSockets() - before, 2, "only the server's sides hold the loop");
       const ports = new Set(target.accepted.map((s) => s.remotePort));
-      const first = await early.take('127.0.0.1', String(target.port))!;
-      const second = await early.take('127.0.0.1', String(target.port))!;
+      const first = await early.take({ hostname: '127.0.0.1', port: String(target.port) })!;
+      const second = await early.take({ hostname: '127.0.0.1', port: String(target.port) })!;
       assert.ok(ports.has(first.localPort) && ports.has(second.localPort) && first !== second);
-      assert.equal(early.take('127.0.0.1', String(target.port)), undefined, 'each once');
-      assert.equal(early.take('127.0.0.2', String(target.port)), undefined, 'not to another host');
+      assert.equal(early.take({ hostname: '127.0.0.1', port: String(target.port) }), undefined, 'each once');
+      assert.equal(early.take({ hostname: '127.0.0.2', port: String(target.port) }), undefined, 'not to another host');
       first.destroy();
       second.destroy();
       early.close();
@@ -173,7 +173,7 @@ describe("the window's first connections, opened by the loader (startup/earlyCon
       ahead.close();
       await new Promise((resolve) => (target.accepted[1]!.destroyed ? resolve(undefined) : target.accepted[1]!.once('close', resolve)));
       assert.equal(target.accepted.filter((s) => !s.destroyed && s.readyState === 'open').length, 0);
-      assert.equal(timed.take('127.0.0.1', String(target.port)), undefined);
+      assert.equal(timed.take({ hostname: '127.0.0.1', port: String(target.port) }), undefined);
     });
   });
 });

@@ -54,6 +54,16 @@ export function unbracketed(hostname: string): string {
   return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
 }
 
+/** Where a connection goes, written one way whoever asks (a URL, undici's connector): host unbracketed and lower case, the port a default stands for. */
+export interface ConnectionTarget {
+  readonly hostname: string;
+  readonly port: string;
+}
+
+export function connectionTarget(protocol: string, hostname: string, port: string | number | null | undefined): ConnectionTarget {
+  return { hostname: unbracketed(hostname).toLowerCase(), port: port ? String(port) : defaultPort(protocol) };
+}
+
 /**
  * The last two labels of a host name (`auth.docker.io` → `docker.io`): a token service on a sibling
  * host of the registry is the registry's own (Docker Hub, GitLab); one on another domain is not. IP

@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import type { buildConnector } from 'undici';
 import type { EarlyConnections } from '../../startup/earlyConnections';
-import { defaultPort, unbracketed } from './origin';
+import { connectionTarget, unbracketed, type ConnectionTarget } from './origin';
 
 /** undici's own connect timeout for a pool (connectTimeout), kept when the connector is ours. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -48,13 +48,12 @@ export function preconnecting(connect: buildConnector.connector, holdMs = PRECON
           (socket) => (socket.destroyed || socket.readyState !== 'open' ? connect(options, callback) : take(socket.ref())),
           () => connect(options, callback),
         );
-      const hostname = unbracketed(options.hostname).toLowerCase();
-      const port = options.port ? String(options.port) : defaultPort(options.protocol);
-      const tcp = early?.take(hostname, port);
+      const target = connectionTarget(options.protocol, options.hostname, options.port);
+      const tcp = early?.take(target);
       // The loader's sockets are plain TCP: TLS is made on them here, as on a socket a proxy tunnelled.
       if (tcp)
         return handOver(tcp, (socket) => (options.protocol === 'https:' ? connect({ ...options, httpSocket: socket }, callback) : callback(null, socket)));
-      const key = originKey(options.protocol, hostname, port);
+      const key = originKey(options.protocol, target);
       const entry = held.get(key);
       if (!entry) return connect(options, callback);
       held.delete(key);
@@ -62,7 +61,7 @@ export function preconnecting(connect: buildConnector.connector, holdMs = PRECON
       handOver(entry.socket, (socket) => callback(null, socket));
     },
     open: (url) => {
-      const key = originKey(url.protocol, url.hostname, url.port);
+      const key = originKey(url.protocol, connectionTarget(url.protocol, url.hostname, url.port));
       if (held.has(key)) return;
       const socket = new Promise<Socket>((resolve, reject) => {
         connect({ protocol: url.protocol, hostname: unbracketed(url.hostname), host: url.host, port: url.port }, (error, opened) =>
@@ -93,7 +92,6 @@ export function preconnecting(connect: buildConnector.connector, holdMs = PRECON
   };
 }
 
-function originKey(protocol: string, hostname: string, port: string | number | null | undefined): string {
-  const effective = port ? String(port) : defaultPort(protocol);
-  return `${protocol}//${unbracketed(hostname).toLowerCase()}:${effective}`;
+function originKey(protocol: string, target: ConnectionTarget): string {
+  return `${protocol}//${target.hostname}:${target.port}`;
 }
